@@ -1,0 +1,229 @@
+"""The distributions of the paper's toy problems, with exact densities and seeded sampling.
+
+- :class:`ParallelLines` is Example 1: P_theta, the law of g_theta(Z) = (theta, Z) in R^2 with
+  Z ~ U[0, 1]. It is supported on a vertical segment, so it has no density on R^2.
+- :class:`Gaussian1D` is N(mean, std^2), the pair of Figure 2.
+- :class:`Uniform1D` and :class:`Discrete1D` (weighted atoms; one atom is a Dirac mass) give the
+  sequences of Theorem 2.
+
+Sampling takes ``seed`` (int, None or a generator) and never touches global random state;
+``sample`` returns numpy arrays and ``sample_torch`` returns torch tensors of shape (n, d).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ._validation import check_int, check_positive, check_real, check_samples, check_weights
+from .runtime import numpy_generator, torch_generator
+
+_LOG_SQRT_2PI = 0.5 * math.log(2.0 * math.pi)
+
+
+def _to_torch(array: np.ndarray, device, dtype):
+    import torch
+
+    return torch.as_tensor(array, dtype=dtype or torch.float32, device=device)
+
+
+@dataclass(frozen=True)
+class Gaussian1D:
+    """The normal law N(mean, std^2) on the real line.
+
+    Parameters
+    ----------
+    mean : float
+        Its mean mu; any finite number.
+    std : float
+        Its standard deviation sigma; must be finite and > 0.
+
+    Examples
+    --------
+    >>> p = Gaussian1D(0.0, 1.0)
+    >>> round(float(p.pdf(0.0)), 6)
+    0.398942
+    >>> p.sample(3, seed=0).shape
+    (3,)
+    """
+
+    mean: float
+    std: float
+    dim: int = field(default=1, init=False, repr=False)
+
+    def __post_init__(self):
+        object.__setattr__(self, "mean", check_real("mean", self.mean))
+        object.__setattr__(self, "std", check_positive("std", self.std))
+
+    @property
+    def support(self) -> tuple[float, float]:
+        return (-math.inf, math.inf)
+
+    def logpdf(self, x):
+        """log p(x); stays finite far in the tails, where ``log(pdf(x))`` would give -inf."""
+        z = (np.asarray(x, dtype=float) - self.mean) / self.std
+        return -0.5 * z * z - math.log(self.std) - _LOG_SQRT_2PI
+
+    def pdf(self, x):
+        return np.exp(self.logpdf(x))
+
+    def cdf(self, x):
+        from scipy.special import ndtr
+
+        return ndtr((np.asarray(x, dtype=float) - self.mean) / self.std)
+
+    def quantile(self, u):
+        from scipy.special import ndtri
+
+        return self.mean + self.std * ndtri(np.asarray(u, dtype=float))
+
+    def sample(self, n: int, seed=None) -> np.ndarray:
+        """Draw ``n`` samples, shape (n,)."""
+        n = check_int("n", n, minimum=1)
+        return self.mean + self.std * numpy_generator(seed).standard_normal(n)
+
+    def sample_torch(self, n: int, seed=None, device="cpu", dtype=None):
+        """Draw ``n`` samples as a torch tensor of shape (n, 1) on ``device``."""
+        import torch
+
+        n = check_int("n", n, minimum=1)
+        generator = torch_generator(seed, device=device)
+        noise = torch.randn(n, 1, generator=generator, device=device, dtype=dtype or torch.float32)
+        return self.mean + self.std * noise
+
+
+@dataclass(frozen=True)
+class Uniform1D:
+    """The uniform law U[low, high]; ``Uniform1D()`` is the paper's Z ~ U[0, 1]."""
+
+    low: float = 0.0
+    high: float = 1.0
+    dim: int = field(default=1, init=False, repr=False)
+
+    def __post_init__(self):
+        low = check_real("low", self.low)
+        high = check_real("high", self.high)
+        if high <= low:
+            raise ValueError(f"high == {high}, must be > low == {low}.")
+        object.__setattr__(self, "low", low)
+        object.__setattr__(self, "high", high)
+
+    @property
+    def support(self) -> tuple[float, float]:
+        return (self.low, self.high)
+
+    def logpdf(self, x):
+        x = np.asarray(x, dtype=float)
+        inside = (x >= self.low) & (x <= self.high)
+        return np.where(inside, -math.log(self.high - self.low), -np.inf)
+
+    def pdf(self, x):
+        return np.exp(self.logpdf(x))
+
+    def cdf(self, x):
+        x = np.asarray(x, dtype=float)
+        return np.clip((x - self.low) / (self.high - self.low), 0.0, 1.0)
+
+    def sample(self, n: int, seed=None) -> np.ndarray:
+        n = check_int("n", n, minimum=1)
+        return numpy_generator(seed).uniform(self.low, self.high, size=n)
+
+    def sample_torch(self, n: int, seed=None, device="cpu", dtype=None):
+        import torch
+
+        n = check_int("n", n, minimum=1)
+        generator = torch_generator(seed, device=device)
+        unit = torch.rand(n, 1, generator=generator, device=device, dtype=dtype or torch.float32)
+        return self.low + (self.high - self.low) * unit
+
+
+class Discrete1D:
+    """A law with finitely many atoms on the real line: sum_i weights[i] * delta(points[i]).
+
+    ``Discrete1D([0.0])`` is the Dirac mass at 0. Repeated points are merged.
+
+    Parameters
+    ----------
+    points : array_like, shape (n,)
+        Finite atom locations.
+    weights : array_like, shape (n,), default=None
+        Probabilities, >= 0 and summing to 1; None gives uniform weights.
+    """
+
+    dim = 1
+
+    def __init__(self, points, weights=None):
+        points = check_samples("points", points, dim=1)[:, 0]
+        weights = check_weights("weights", weights, points.shape[0])
+        unique, inverse = np.unique(points, return_inverse=True)
+        merged = np.zeros(unique.shape[0])
+        np.add.at(merged, inverse, weights)
+        keep = merged > 0
+        self.points = unique[keep]
+        self.weights = merged[keep]
+
+    def __repr__(self) -> str:
+        return f"Discrete1D(points={self.points!r}, weights={self.weights!r})"
+
+    @property
+    def support(self) -> tuple[float, float]:
+        return (float(self.points[0]), float(self.points[-1]))
+
+    def cdf(self, x):
+        cumulative = np.concatenate([[0.0], np.cumsum(self.weights)])
+        index = np.searchsorted(self.points, np.asarray(x, dtype=float), side="right")
+        return np.minimum(cumulative[index], 1.0)
+
+    def sample(self, n: int, seed=None) -> np.ndarray:
+        n = check_int("n", n, minimum=1)
+        return numpy_generator(seed).choice(self.points, size=n, p=self.weights)
+
+    def sample_torch(self, n: int, seed=None, device="cpu", dtype=None):
+        return _to_torch(self.sample(n, seed=seed)[:, None], device, dtype)
+
+
+@dataclass(frozen=True)
+class ParallelLines:
+    """Example 1 of the paper: P_theta, the law of g_theta(Z) = (theta, Z) with Z ~ U[0, 1].
+
+    ``ParallelLines(0.0)`` is the target P_0, uniform on the vertical segment {0} x [0, 1].
+    The law lives on a segment of R^2, a set of Lebesgue measure zero, so it has no density
+    on R^2; along its own line it is uniform (density 1 with respect to length).
+
+    Parameters
+    ----------
+    theta : float
+        The horizontal offset theta; any finite number.
+
+    Examples
+    --------
+    >>> ParallelLines(0.5).sample(2, seed=0)[:, 0]
+    array([0.5, 0.5])
+    """
+
+    theta: float
+    dim: int = field(default=2, init=False, repr=False)
+
+    def __post_init__(self):
+        object.__setattr__(self, "theta", check_real("theta", self.theta))
+
+    def generator(self, z):
+        """g_theta(z) = (theta, z) for noise ``z`` of shape (n,); returns shape (n, 2)."""
+        z = np.asarray(z, dtype=float)
+        return np.stack([np.full_like(z, self.theta), z], axis=-1)
+
+    def sample(self, n: int, seed=None) -> np.ndarray:
+        """Draw ``n`` points (theta, z), shape (n, 2)."""
+        n = check_int("n", n, minimum=1)
+        return self.generator(numpy_generator(seed).uniform(0.0, 1.0, size=n))
+
+    def sample_torch(self, n: int, seed=None, device="cpu", dtype=None):
+        """Draw ``n`` points as a torch tensor of shape (n, 2) on ``device``."""
+        import torch
+
+        n = check_int("n", n, minimum=1)
+        generator = torch_generator(seed, device=device)
+        z = torch.rand(n, generator=generator, device=device, dtype=dtype or torch.float32)
+        return torch.stack([torch.full_like(z, self.theta), z], dim=1)

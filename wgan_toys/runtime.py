@@ -1,0 +1,111 @@
+"""Randomness and devices: the one place that turns a seed into a generator and ``"auto"``
+into a device.
+
+The library never seeds globally. Every random function takes ``seed`` (an ``int``, ``None`` or
+an existing generator) and builds a local generator from it with :func:`numpy_generator` or
+:func:`torch_generator`. Scripts print the seed they drew with :func:`draw_seed`.
+
+torch is imported only inside the functions that need it, so that the closed-form distances
+and the ``wgan-toys distances`` command start fast.
+"""
+
+from __future__ import annotations
+
+import numbers
+import secrets
+import sys
+
+import numpy as np
+
+CUDA_INSTALL_HINT = (
+    "install a CUDA build of torch, for example "
+    "`pip install torch==2.13.0 --index-url https://download.pytorch.org/whl/cu128` "
+    "(pick the CUDA version your driver supports), or pass device='cpu'"
+)
+
+
+def draw_seed() -> int:
+    """Return a fresh random seed in [0, 2**31), for scripts that print the seed they used."""
+    return secrets.randbelow(2**31)
+
+
+def _check_seed(seed) -> None:
+    if seed is None:
+        return
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
+        raise TypeError(
+            f"seed must be an int, None or a generator, got {seed!r} of type {type(seed).__name__}."
+        )
+    if seed < 0:
+        raise ValueError(f"seed == {seed}, must be >= 0.")
+
+
+def numpy_generator(seed=None) -> np.random.Generator:
+    """Return a ``numpy.random.Generator`` for ``seed``.
+
+    Parameters
+    ----------
+    seed : int, None or numpy.random.Generator, default=None
+        An existing generator is returned unchanged (so a caller can thread one generator
+        through several calls); an int gives a reproducible stream; None draws fresh entropy.
+    """
+    if isinstance(seed, np.random.Generator):
+        return seed
+    _check_seed(seed)
+    return np.random.default_rng(seed)
+
+
+def torch_generator(seed=None, device="cpu"):
+    """Return a ``torch.Generator`` on ``device`` for ``seed`` (an int, None or a generator)."""
+    import torch
+
+    if isinstance(seed, torch.Generator):
+        return seed
+    _check_seed(seed)
+    generator = torch.Generator(device=device)
+    generator.manual_seed(draw_seed() if seed is None else int(seed))
+    return generator
+
+
+def resolve_device(device="auto", *, verbose: bool = False):
+    """Turn ``"auto"``, ``"cpu"``, ``"cuda"``, ``"cuda:1"``, ``"mps"`` or a ``torch.device``
+    into a ``torch.device``.
+
+    ``"auto"`` picks cuda, then mps, then cpu, and says which on stderr when ``verbose``.
+    Asking for a device that is not there is an error that says how to get it; there is no
+    silent fallback to the CPU.
+    """
+    import torch
+
+    if isinstance(device, torch.device):
+        device = str(device)
+    if not isinstance(device, str):
+        raise TypeError(f"device must be a string such as 'auto', 'cpu' or 'cuda', got {device!r}.")
+    if device == "auto":
+        if torch.cuda.is_available():
+            chosen = torch.device("cuda")
+        elif getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+            chosen = torch.device("mps")
+        else:
+            chosen = torch.device("cpu")
+        if verbose:
+            print(f"wgan_toys: device='auto' picked {chosen}", file=sys.stderr)
+        return chosen
+    try:
+        chosen = torch.device(device)
+    except RuntimeError as error:
+        raise ValueError(
+            f"device == {device!r}, must be 'auto', 'cpu', 'cuda', 'cuda:N' or 'mps'."
+        ) from error
+    if chosen.type == "cuda":
+        if not torch.cuda.is_available():
+            raise ValueError(f"device == {device!r} but this torch sees no CUDA GPU; {CUDA_INSTALL_HINT}.")
+        if chosen.index is not None and chosen.index >= torch.cuda.device_count():
+            raise ValueError(
+                f"device == {device!r}, must name a GPU index < {torch.cuda.device_count()}."
+            )
+    if chosen.type == "mps" and not (
+        getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available()
+    ):
+        raise ValueError(f"device == {device!r} but MPS is not available here; pass device='cpu'.")
+    return chosen
