@@ -1,0 +1,42 @@
+# wgan_toys: two commands do everything (see README.md).
+#   make demo   set up .venv, check the paper's claims (wgan-toys verify), write every figure to figures/
+#   make test   set up .venv, run the whole test suite (unit, property, CLI, benchmarks' smoke runs, lessons)
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+# extra pip options, e.g. PIP_OPTIONS="--extra-index-url https://download.pytorch.org/whl/cpu"
+PIP_OPTIONS ?=
+
+.PHONY: setup demo test lab lessons bench lock clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml requirements.lock
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install $(PIP_OPTIONS) -c requirements.lock -e ".[lessons,dev]"
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/wgan-toys verify
+	$(BIN)/wgan-toys figures --out-dir figures
+
+test: $(STAMP)
+	env -u MPLBACKEND $(BIN)/python -m pytest
+
+lab: $(STAMP)
+	env -u MPLBACKEND $(BIN)/jupyter lab notebooks
+
+# execute every lesson top to bottom and write HTML copies to build/lessons/ (ignored by git)
+lessons: $(STAMP)
+	env -u MPLBACKEND $(BIN)/jupyter nbconvert --to html --execute --output-dir build/lessons notebooks/*.ipynb
+
+bench: $(STAMP)
+	for script in benchmarks/bench_*.py; do $(BIN)/python $$script || exit 1; done
+
+lock: $(STAMP)
+	$(BIN)/python -m pip freeze --exclude-editable | sed 's/^torch==\(.*\)+cpu/torch==\1/' > requirements.lock.new
+	mv requirements.lock.new requirements.lock
+
+clean:
+	rm -rf $(VENV) build figures .pytest_cache

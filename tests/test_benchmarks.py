@@ -1,0 +1,53 @@
+"""Smoke tests of the benchmark scripts: each runs with ``--quick`` and prints its table.
+
+They check that the scripts run and print what they promise, not how fast anything is.
+"""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+def run_quick(script: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, f"benchmarks/{script}", "--quick"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def assert_header(stdout: str, columns: list[str]) -> None:
+    """Some line of ``stdout``, the table's header, names every one of ``columns``."""
+    header_found = any(all(column in line for column in columns) for line in stdout.splitlines())
+    assert header_found, f"no header line with {columns} in:\n{stdout}"
+
+
+def test_bench_emd_quick():
+    finished = run_quick("bench_emd.py")
+    assert finished.returncode == 0, finished.stderr
+    assert_header(finished.stdout, ["n", "repeats", "median time", "time / smallest n", "empirical W1"])
+    assert "growth exponent" in finished.stdout
+
+
+def test_bench_w1_1d_quick_values_agree():
+    finished = run_quick("bench_w1_1d.py")
+    assert finished.returncode == 0, finished.stdout + finished.stderr
+    assert_header(finished.stdout, ["fast path time", "POT time", "scipy time", "POT / fast", "scipy / fast"])
+    assert "OK: the three values agree" in finished.stdout
+
+
+@pytest.mark.skipif(
+    not (REPO_ROOT / "wgan_toys" / "__main__.py").exists(),
+    reason="python -m wgan_toys needs wgan_toys/__main__.py, which is not written yet",
+)
+def test_bench_cli_latency_quick():
+    finished = run_quick("bench_cli_latency.py")
+    assert finished.returncode == 0, finished.stdout + finished.stderr
+    columns = ["command", "median time", "/ python -c pass", "/ import numpy", "under 1 s"]
+    assert_header(finished.stdout, columns)
