@@ -1,0 +1,77 @@
+"""The wgan-toys command: distances (text and RFC 8259 JSON), figures, verify, errors."""
+
+import json
+import math
+import subprocess
+import sys
+
+import pytest
+
+from wgan_toys import LOG_2
+from wgan_toys.cli import main
+
+
+def run(*args):
+    return subprocess.run([sys.executable, "-m", "wgan_toys", *args], capture_output=True, text=True, timeout=300)
+
+
+def test_parallel_lines_json_is_one_strict_json_object():
+    result = run("distances", "parallel-lines", "--theta", "0.5", "--json")
+    assert result.returncode == 0, result.stderr
+    values = json.loads(result.stdout, parse_constant=lambda name: pytest.fail(f"non-RFC 8259 constant {name}"))
+    assert values == {"tv": 1.0, "kl": "inf", "kl_reverse": "inf", "js": LOG_2, "em": 0.5}
+    assert result.stdout.count("\n") == 1
+
+
+def test_gaussians_json_values(capsys):
+    assert main(["distances", "gaussians", "--mu1", "0", "--sigma1", "1", "--mu2", "4", "--sigma2", "1", "--json"]) == 0
+    values = json.loads(capsys.readouterr().out)
+    assert set(values) == {"tv", "kl", "kl_reverse", "js", "em"}
+    assert values["em"] == 4.0 and values["kl"] == 8.0 and values["kl_reverse"] == 8.0
+    assert values["tv"] == pytest.approx(math.erf(4 / (2 * math.sqrt(2))), rel=1e-14)
+
+
+def test_text_output_names_every_distance(capsys):
+    assert main(["distances", "parallel-lines", "--theta", "0"]) == 0
+    out = capsys.readouterr().out
+    for label in ("total variation", "KL(P || Q)", "KL(Q || P)", "JS(P, Q)", "Wasserstein-1"):
+        assert label in out
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["distances", "gaussians", "--mu1", "0", "--sigma1", "0", "--mu2", "1", "--sigma2", "1"], "--sigma1 == 0.0, must be > 0"),
+        (["distances", "gaussians", "--mu1", "nan", "--sigma1", "1", "--mu2", "1", "--sigma2", "1"], "--mu1 == nan, must be a finite real number"),
+        (["distances", "parallel-lines", "--theta", "inf"], "--theta == inf, must be a finite real number"),
+        (["distances", "parallel-lines", "--theta", "abc"], "'abc' is not a number"),
+    ],
+)
+def test_bad_input_exits_2_with_the_parameter_named(args, message):
+    result = run(*args)
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert result.stdout == ""
+
+
+def test_figure_1_writes_a_png(tmp_path):
+    out = tmp_path / "sub" / "figure_1.png"
+    result = run("figure", "1", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_verify_passes_and_prints_the_table():
+    result = run("verify")
+    assert result.returncode == 0, result.stdout
+    assert "claim" in result.stdout and "FAIL" not in result.stdout
+    assert "Example 1, theta = 0" in result.stdout and "Theorem 2" in result.stdout
+
+
+def test_verify_exits_1_when_a_claim_fails(monkeypatch, capsys):
+    from wgan_toys import verify
+
+    failing = lambda: [verify.CheckResult("a false claim", "1", "2", False)]  # noqa: E731
+    monkeypatch.setattr(verify, "CHECKS", [*verify.CHECKS, failing])
+    assert main(["verify"]) == 1
+    assert "a false claim" in capsys.readouterr().out

@@ -1,0 +1,48 @@
+"""Setup files agree: environment.yml and pyproject.toml list the same dependencies, and the
+lock pins torch to the 2.13.0 CPU build that CI installs."""
+
+import pathlib
+import re
+import tomllib
+
+import yaml
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+CONDA_TO_PIP = {"pytorch": "torch"}  # conda-forge names that differ from PyPI's
+
+
+def _name(requirement: str) -> str:
+    return re.split(r"[<>=!~\[ ;]", requirement.strip(), maxsplit=1)[0].lower().replace("_", "-")
+
+
+def test_environment_yml_matches_pyproject():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    pip_names = {_name(r) for r in project["dependencies"]}
+    for extra in project["optional-dependencies"].values():
+        pip_names |= {_name(r) for r in extra}
+    environment = yaml.safe_load((ROOT / "environment.yml").read_text())
+    conda_names = set()
+    for entry in environment["dependencies"]:
+        if isinstance(entry, str) and _name(entry) not in {"python", "pip"}:
+            conda_names.add(CONDA_TO_PIP.get(_name(entry), _name(entry)))
+    assert conda_names == pip_names
+
+
+def test_lock_pins_every_dependency_and_torch_2_13():
+    lock = (ROOT / "requirements.lock").read_text()
+    pinned = {_name(line) for line in lock.splitlines() if "==" in line and not line.startswith("#")}
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    wanted = {_name(r) for r in project["dependencies"]}
+    for extra in project["optional-dependencies"].values():
+        wanted |= {_name(r) for r in extra}
+    assert wanted <= pinned
+    assert re.search(r"^torch==2\.13\.0$", lock, flags=re.MULTILINE)
+
+
+def test_import_loads_neither_torch_nor_pot_nor_matplotlib():
+    import subprocess
+    import sys
+
+    code = "import sys, wgan_toys; print(sorted(m for m in ('torch', 'ot', 'matplotlib', 'scipy') if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
