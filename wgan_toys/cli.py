@@ -4,7 +4,9 @@ Subcommands::
 
     wgan-toys distances parallel-lines --theta T [--json]
     wgan-toys distances gaussians --mu1 M1 --sigma1 S1 --mu2 M2 --sigma2 S2 [--json]
-    wgan-toys figure {1,transport-lines,transport-gaussians,convergence} --out PATH
+    wgan-toys critic gaussians --mu1 M1 --sigma1 S1 --mu2 M2 --sigma2 S2 --method {clip,gp,spectral} [--json]
+    wgan-toys discriminator gaussians --mu1 M1 --sigma1 S1 --mu2 M2 --sigma2 S2 [--json]
+    wgan-toys figure {1,2,transport-lines,transport-gaussians,convergence} --out PATH
     wgan-toys figures --out-dir DIR        # every figure, as the main job does
     wgan-toys verify                       # the paper's claims as a PASS/FAIL table
 
@@ -24,6 +26,7 @@ FIGURES = {
     "transport-lines": ("figure_transport_parallel_lines", "transport_parallel_lines.png"),
     "transport-gaussians": ("figure_transport_gaussians", "transport_gaussians.png"),
     "convergence": ("figure_convergence", "convergence_gaussians.png"),
+    "2": ("figure_2", "figure_2.png"),
 }
 DISTANCE_NAMES = {
     "tv": "total variation  delta(P, Q)",
@@ -50,21 +53,16 @@ def _real(text: str) -> float:
 
 
 def _distances(args) -> int:
-    from ._validation import check_positive, check_real
+    from ._validation import check_real
     from .distances import all_distances
-    from .distributions import Gaussian1D, ParallelLines
+    from .distributions import ParallelLines
 
     if args.family == "parallel-lines":
         check_real("--theta", args.theta)
         p, q = ParallelLines(0.0), ParallelLines(args.theta)
         title = f"P = P_0, Q = P_theta with theta = {args.theta:g} (Example 1)"
     else:
-        for flag in ("mu1", "mu2"):
-            check_real(f"--{flag}", getattr(args, flag))
-        for flag in ("sigma1", "sigma2"):
-            check_positive(f"--{flag}", getattr(args, flag))
-        p = Gaussian1D(args.mu1, args.sigma1)
-        q = Gaussian1D(args.mu2, args.sigma2)
+        p, q = _gaussian_pair(args)
         title = f"P = N({args.mu1:g}, {args.sigma1:g}^2), Q = N({args.mu2:g}, {args.sigma2:g}^2)"
     values = all_distances(p, q)
     if args.json:
@@ -73,6 +71,84 @@ def _distances(args) -> int:
         print(title)
         for key, label in DISTANCE_NAMES.items():
             print(f"  {label:<36} {values[key]:.12g}")
+    return 0
+
+
+def _gaussian_pair(args):
+    """P = N(mu1, sigma1^2) and Q = N(mu2, sigma2^2), with errors that name the flags."""
+    from ._validation import check_positive, check_real
+    from .distributions import Gaussian1D
+
+    for flag in ("mu1", "mu2"):
+        check_real(f"--{flag}", getattr(args, flag))
+    for flag in ("sigma1", "sigma2"):
+        check_positive(f"--{flag}", getattr(args, flag))
+    return Gaussian1D(args.mu1, args.sigma1), Gaussian1D(args.mu2, args.sigma2)
+
+
+def _print_report(values: dict, as_json: bool, title: str) -> None:
+    if as_json:
+        print(json.dumps({key: _json_number(value) if isinstance(value, float) else value for key, value in values.items()}))
+        return
+    print(title)
+    for key, value in values.items():
+        print(f"  {key:<26} {value:.6g}" if isinstance(value, float) else f"  {key:<26} {value}")
+
+
+def _critic(args) -> int:
+    import numpy as np
+
+    from ._validation import check_positive, check_real
+    from .distances import wasserstein_1
+    from .optimal import expectation_gap, integration_grid
+    from .sweep import lipschitz_constant_on_grid
+    from .train import network_values, train_critic
+
+    p, q = _gaussian_pair(args)
+    check_positive("--clip-value", args.clip_value, hint=" (the paper uses c = 0.01)")
+    if check_real("--penalty-weight", args.penalty_weight) < 0:
+        raise ValueError(f"--penalty-weight == {args.penalty_weight}, must be >= 0 (WGAN-GP uses lambda = 10).")
+    result = train_critic(p, q, method=args.method, clip_value=args.clip_value, penalty_weight=args.penalty_weight,
+                          seed=args.seed, device=args.device)
+    exact = wasserstein_1(p, q)
+    grid = integration_grid(p, q, 4001)
+    values = {
+        "estimate": result.estimate,
+        "exact_em": exact,
+        "k_ratio": result.estimate / exact if exact > 0 else float("nan"),
+        "max_grad_norm": lipschitz_constant_on_grid(result.network, grid),
+        "estimate_exact_expectation": expectation_gap(lambda x: network_values(result.network, x), p, q),
+        "method": result.method,
+        "steps": result.steps,
+        "converged": result.converged,
+        "seconds": result.seconds,
+    }
+    if not np.isfinite(values["k_ratio"]):
+        values["k_ratio"] = None
+    _print_report(values, args.json, f"WGAN critic between P = N({p.mean:g}, {p.std:g}^2) (real) and Q = N({q.mean:g}, {q.std:g}^2) (fake)")
+    return 0
+
+
+def _discriminator(args) -> int:
+    import numpy as np
+
+    from .distances import js_divergence
+    from .optimal import mass_region, optimal_discriminator
+    from .train import network_values, train_discriminator
+
+    p, q = _gaussian_pair(args)
+    result = train_discriminator(p, q, seed=args.seed, device=args.device)
+    region = mass_region(p, q)
+    trained = 1.0 / (1.0 + np.exp(-network_values(result.network, region)))
+    values = {
+        "js_lower_bound": result.estimate,
+        "exact_js": js_divergence(p, q),
+        "max_abs_error_vs_optimal": float(np.max(np.abs(trained - optimal_discriminator(p, q)(region)))),
+        "steps": result.steps,
+        "converged": result.converged,
+        "seconds": result.seconds,
+    }
+    _print_report(values, args.json, f"GAN discriminator between P = N({p.mean:g}, {p.std:g}^2) (real) and Q = N({q.mean:g}, {q.std:g}^2) (fake)")
     return 0
 
 
@@ -126,6 +202,17 @@ def _verify(args) -> int:
     return 0 if all(row.passed for row in rows) else 1
 
 
+def _add_gaussian_flags(command) -> None:
+    for flag, help_text in (("--mu1", "mean of P"), ("--sigma1", "std of P, > 0"), ("--mu2", "mean of Q"), ("--sigma2", "std of Q, > 0")):
+        command.add_argument(flag, type=_real, required=True, help=help_text)
+
+
+def _add_training_flags(command) -> None:
+    command.add_argument("--seed", type=int, default=0, help="seed of the samples and the initial weights (default: 0)")
+    command.add_argument("--device", default="cpu", help="auto, cpu, cuda, cuda:N or mps (default: cpu)")
+    command.add_argument("--json", action="store_true", help="print one JSON object")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="wgan-toys",
@@ -139,13 +226,29 @@ def build_parser() -> argparse.ArgumentParser:
     lines.add_argument("--theta", type=_real, required=True, help="horizontal offset theta of P_theta")
     lines.add_argument("--json", action="store_true", help="print one JSON object (inf as the string \"inf\")")
     gaussians = families.add_parser("gaussians", help="P = N(mu1, sigma1^2) against Q = N(mu2, sigma2^2)")
-    for flag, help_text in (("--mu1", "mean of P"), ("--sigma1", "std of P, > 0"), ("--mu2", "mean of Q"), ("--sigma2", "std of Q, > 0")):
-        gaussians.add_argument(flag, type=_real, required=True, help=help_text)
+    _add_gaussian_flags(gaussians)
     gaussians.add_argument("--json", action="store_true", help="print one JSON object (inf as the string \"inf\")")
     distances.set_defaults(run=_distances)
 
+    critic = commands.add_parser("critic", help="train a WGAN critic to optimality and compare it with the exact W")
+    critic_laws = critic.add_subparsers(dest="family", required=True, metavar="FAMILY")
+    critic_gaussians = critic_laws.add_parser("gaussians", help="P = N(mu1, sigma1^2) real, Q = N(mu2, sigma2^2) fake")
+    _add_gaussian_flags(critic_gaussians)
+    critic_gaussians.add_argument("--method", choices=("clip", "gp", "spectral"), default="clip", help="Lipschitz method (default: clip)")
+    critic_gaussians.add_argument("--clip-value", type=_real, default=0.01, help="c for --method clip (default: 0.01, the paper's)")
+    critic_gaussians.add_argument("--penalty-weight", type=_real, default=10.0, help="lambda for --method gp (default: 10)")
+    _add_training_flags(critic_gaussians)
+    critic.set_defaults(run=_critic)
+
+    discriminator = commands.add_parser("discriminator", help="train a GAN discriminator to optimality and compare it with D*")
+    discriminator_laws = discriminator.add_subparsers(dest="family", required=True, metavar="FAMILY")
+    discriminator_gaussians = discriminator_laws.add_parser("gaussians", help="P = N(mu1, sigma1^2) real, Q = N(mu2, sigma2^2) fake")
+    _add_gaussian_flags(discriminator_gaussians)
+    _add_training_flags(discriminator_gaussians)
+    discriminator.set_defaults(run=_discriminator)
+
     figure = commands.add_parser("figure", help="write one figure as PNG")
-    figure.add_argument("name", choices=list(FIGURES), help="1 is the paper's Figure 1, extended")
+    figure.add_argument("name", choices=list(FIGURES), help="1 and 2 are the paper's Figures 1 and 2, extended")
     figure.add_argument("--out", required=True, help="output path, e.g. figures/figure_1.png")
     figure.set_defaults(run=_figure)
 

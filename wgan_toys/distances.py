@@ -205,8 +205,9 @@ def total_variation_quadrature(p, q) -> QuadratureResult:
 def kl_divergence_quadrature(p, q) -> QuadratureResult:
     r"""KL(P || Q) by adaptive quadrature of :math:`\int p (\log p - \log q)`, using log-densities.
 
-    Writing the integrand as ``log(pdf_p) - log(pdf_q)`` overflows to inf once the laws are
-    about 4 standard deviations apart (the densities underflow to 0); log-densities do not.
+    Writing the integrand as ``log(pdf_p) - log(pdf_q)`` gives inf or NaN as soon as the
+    integration reaches the far tails, where a density underflows to 0 (about 38.6 std from its
+    mean); log-densities stay finite there.
     Returns ``(inf, 0)`` when P has mass outside the support of Q.
     """
     _check_continuous("p", p)

@@ -30,6 +30,7 @@ __all__ = [
     "figure_transport_gaussians",
     "plot_convergence",
     "figure_convergence",
+    "figure_2",
 ]
 
 # Okabe-Ito colours, one per quantity, used in every figure of the course.
@@ -293,4 +294,67 @@ def figure_convergence(p: Gaussian1D = None, q: Gaussian1D = None, sizes=(100, 3
         method = "exact W1 of the samples" if name == "em" else "histograms, 30 bins"
         ax.set_title(f"{name.upper()} (exact {rows[0][f'{name}_exact']:.4f}), {method}", fontsize=10)
     fig.suptitle(f"Sample estimates approach the exact values: P = N({p.mean:g}, {p.std:g}²), Q = N({q.mean:g}, {q.std:g}²)", fontsize=11)
+    return fig
+
+
+FIGURE_2_REAL = Gaussian1D(0.0, 0.5)
+FIGURE_2_FAKE = Gaussian1D(4.0, 0.5)
+
+
+def figure_2(real: Gaussian1D = FIGURE_2_REAL, fake: Gaussian1D = FIGURE_2_FAKE, method: str = "clip", seed=0, device="cpu"):
+    """Figure 2 of the paper, with the exact answers overlaid.
+
+    Trains a GAN discriminator and a WGAN critic (``method``, weight clipping as the paper) to
+    optimality between two Gaussians, then draws (a) the densities, the trained D and the
+    optimal D* = p_r / (p_r + p_g); (b) the critic, offset removed and divided by its fitted
+    scale K, against the exact optimal critic (slope +-1); (c) the size of their gradients on
+    a log scale: the discriminator's vanishes away from the overlap, the critic's does not.
+
+    Returns
+    -------
+    matplotlib Figure
+        With ``fig.results`` holding the two :class:`~wgan_toys.train.TrainingResult` objects
+        and the fitted scale, for the lesson to quote.
+    """
+    from .optimal import compare_to_potential, optimal_discriminator
+    from .train import network_gradients, network_values, train_critic, train_discriminator
+    from .transport import OptimalCritic1D
+
+    discriminator = train_discriminator(real, fake, seed=seed, device=device)
+    critic = train_critic(real, fake, method=method, seed=seed, device=device)
+    x = np.linspace(min(real.mean, fake.mean) - 3.0, max(real.mean, fake.mean) + 3.0, 801)
+    logits = network_values(discriminator.network, x)
+    probability = 1.0 / (1.0 + np.exp(-logits))
+    # dD/dx = D (1 - D) d logit/dx
+    discriminator_gradient = probability * (1 - probability) * network_gradients(discriminator.network, x)
+    fit = compare_to_potential(lambda points: network_values(critic.network, points), real, fake)
+    critic_rescaled = (network_values(critic.network, x) - fit["offset"]) / fit["k_fit"]
+    critic_gradient = network_gradients(critic.network, x) / fit["k_fit"]
+
+    fig, axes = plt.subplots(3, 1, figsize=(7.5, 9), sharex=True, constrained_layout=True)
+    density_ax, critic_ax, gradient_ax = axes
+    density_ax.fill_between(x, real.pdf(x), color=COLORS["real"], alpha=0.35, label=r"density of $\mathbb{P}_r$ (real)")
+    density_ax.fill_between(x, fake.pdf(x), color=COLORS["fake"], alpha=0.35, label=r"density of $\mathbb{P}_g$ (fake)")
+    density_ax.plot(x, probability, color=COLORS["js"], lw=2.5, label="trained GAN discriminator $D(x)$")
+    density_ax.plot(x, optimal_discriminator(real, fake)(x), color="black", ls="--", lw=1.2, label=r"optimal $D^* = p_r / (p_r + p_g)$")
+    density_ax.set_ylim(-0.05, 1.1)
+    density_ax.set_title("(a) the GAN discriminator saturates", fontsize=10)
+    density_ax.legend(fontsize=8, loc="center")
+    critic_ax.plot(x, critic_rescaled, color=COLORS["em"], lw=2.5, label=rf"WGAN critic $(f_w - b)/K$, {critic.method}, K = {fit['k_fit']:.2e}")
+    critic_ax.plot(x, OptimalCritic1D(real, fake)(x), color="black", ls="--", lw=1.2, label=r"exact optimal critic $f^*$ (slope $\pm 1$)")
+    critic_ax.set_title(f"(b) the critic is linear where the mass is: estimate {critic.estimate:.3g} = K x W with W = {abs(real.mean - fake.mean):g}", fontsize=10)
+    critic_ax.legend(fontsize=8)
+    gradient_ax.semilogy(x, np.abs(discriminator_gradient) + 1e-300, color=COLORS["js"], lw=2, label=r"$|dD/dx|$, discriminator")
+    gradient_ax.semilogy(x, np.abs(critic_gradient), color=COLORS["em"], lw=2, label=r"$|df_w/dx| / K$, critic")
+    gradient_ax.axhline(1.0, color="black", ls="--", lw=1.2, label=r"$|f^{*\prime}| = 1$")
+    gradient_ax.set_ylim(1e-12, 1e2)
+    gradient_ax.set_xlabel("x")
+    gradient_ax.set_title("(c) gradients: the discriminator's vanish, the critic's stay clean", fontsize=10)
+    gradient_ax.legend(fontsize=8, loc="lower left")
+    for ax in axes:
+        ax.grid(alpha=0.3)
+        for law, colour in ((real, COLORS["real"]), (fake, COLORS["fake"])):
+            ax.axvline(law.mean, color=colour, lw=0.8, ls=":")
+    fig.suptitle("Figure 2: optimal discriminator and critic between two Gaussians", fontsize=11)
+    fig.results = {"discriminator": discriminator, "critic": critic, "fit": fit}
     return fig

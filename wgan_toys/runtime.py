@@ -109,3 +109,19 @@ def resolve_device(device="auto", *, verbose: bool = False):
     ):
         raise ValueError(f"device == {device!r} but MPS is not available here; pass device='cpu'.")
     return chosen
+
+
+def build_seeded(factory, seed):
+    """Call ``factory()`` (e.g. a network constructor) with torch's RNG seeded from ``seed``,
+    inside ``torch.random.fork_rng`` so that the global RNG state is left as it was.
+
+    ``seed`` may be an int, None, or a torch.Generator (then an int is drawn from it).
+    """
+    import torch
+
+    if isinstance(seed, torch.Generator):
+        seed = int(torch.randint(0, 2**31 - 1, (1,), generator=seed, device=seed.device).item())
+    _check_seed(seed)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(draw_seed() if seed is None else seed)
+        return factory()

@@ -1,0 +1,234 @@
+r"""Ways to keep the critic Lipschitz, behind one interface.
+
+Eq. (2) takes the supremum over 1-Lipschitz f; eq. (3) takes it over a family
+:math:`\{f_w\}_{w \in \mathcal{W}}` of K-Lipschitz functions, which estimates :math:`K \cdot W`.
+
+- :class:`WeightClipping` (the paper, Algorithm 1, line 7): clamp every parameter to
+  [-c, c] after each critic step; K then depends on c and the architecture. RMSProp,
+  alpha = 5e-5, as in Algorithm 1 (the paper reports that momentum-based optimisers such as
+  Adam made training unstable with clipping, Section 3).
+- :class:`GradientPenalty` (WGAN-GP, Gulrajani et al. 2017): add
+  :math:`\lambda\, E_{\hat x}[(\|\nabla f(\hat x)\|_2 - 1)^2]` at
+  :math:`\hat x = \epsilon x_r + (1 - \epsilon) x_g` with a fresh :math:`\epsilon \sim U[0, 1]`
+  *per sample*, the norm taken *per sample* (the most reported bug in public code is a norm over
+  the whole batch). Adam, alpha = 1e-4, betas = (0, 0.9), lambda = 10.
+- :class:`SpectralNormalization` (Miyato et al. 2018): each linear layer divided by its largest
+  singular value (torch's parametrization), so that with 1-Lipschitz activations f is
+  1-Lipschitz.
+
+Each method has ``prepare(network)`` (before training), ``penalty(critic, real, fake,
+generator)`` (added to the loss), ``after_step(network)`` (after each optimiser step) and
+``make_optimizer(parameters, learning_rate)``.
+
+References
+----------
+Arjovsky, Chintala, Bottou (2017), arXiv:1701.07875, eqs. (2)-(3), Algorithm 1.
+Gulrajani, Ahmed, Arjovsky, Dumoulin, Courville (2017), arXiv:1704.00028, eq. (3), Algorithm 1.
+Miyato, Kataoka, Koyama, Yoshida (2018), arXiv:1802.05957.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from ._validation import check_choice, check_positive, check_real
+
+__all__ = [
+    "clip_weights_",
+    "gradient_penalty",
+    "gradient_norms",
+    "LipschitzMethod",
+    "WeightClipping",
+    "GradientPenalty",
+    "SpectralNormalization",
+    "NoConstraint",
+    "make_lipschitz_method",
+    "METHODS",
+]
+
+
+def _check_clip_value(clip_value):
+    if isinstance(clip_value, torch.Tensor):
+        if clip_value.numel() == 0 or not bool(torch.all(clip_value > 0)):
+            raise ValueError(f"clip_value == {clip_value.tolist()}, every entry must be > 0 (the paper uses c = 0.01).")
+        return clip_value
+    return check_positive("clip_value", clip_value, hint=" (the paper uses c = 0.01)")
+
+
+def _check_penalty_weight(penalty_weight):
+    if isinstance(penalty_weight, torch.Tensor):
+        if penalty_weight.numel() == 0 or not bool(torch.all(penalty_weight >= 0)):
+            raise ValueError(f"penalty_weight == {penalty_weight.tolist()}, every entry must be >= 0 (WGAN-GP uses lambda = 10).")
+        return penalty_weight
+    value = check_real("penalty_weight", penalty_weight)
+    if value < 0:
+        raise ValueError(f"penalty_weight == {value}, must be >= 0 (WGAN-GP uses lambda = 10).")
+    return value
+
+
+@torch.no_grad()
+def clip_weights_(network: nn.Module, clip_value) -> None:
+    """Clamp every parameter of ``network`` to [-c, c] in place (Algorithm 1, line 7).
+
+    ``clip_value`` is a float c > 0, or for :class:`~wgan_toys.networks.StackedCritics` a
+    tensor of shape (S,) with one c per critic.
+    """
+    clip_value = _check_clip_value(clip_value)
+    for parameter in network.parameters():
+        if isinstance(clip_value, torch.Tensor):
+            bound = clip_value.to(parameter).view(-1, *([1] * (parameter.dim() - 1)))
+            parameter.copy_(torch.maximum(torch.minimum(parameter, bound), -bound))
+        else:
+            parameter.clamp_(-clip_value, clip_value)
+
+
+def gradient_norms(critic: nn.Module, points: torch.Tensor, create_graph: bool = False, batch_dims: int = 1) -> torch.Tensor:
+    r"""Per-sample :math:`\|\nabla_x f(x)\|_2`, shape = the leading ``batch_dims`` dims of ``points``.
+
+    ``batch_dims`` is 1 for one critic (points (n, ...)) and 2 for stacked critics (S, n, ...).
+    """
+    points = points.detach().requires_grad_(True)
+    values = critic(points)
+    (gradient,) = torch.autograd.grad(values.sum(), points, create_graph=create_graph)
+    return gradient.flatten(batch_dims).norm(dim=-1)
+
+
+def gradient_penalty(critic: nn.Module, real: torch.Tensor, fake: torch.Tensor, penalty_weight=10.0,
+                     generator: torch.Generator | None = None, batch_dims: int = 1) -> torch.Tensor:
+    r"""The WGAN-GP penalty :math:`\lambda\, E[(\|\nabla f(\hat x)\|_2 - 1)^2]`, eq. (3) of
+    Gulrajani et al. (2017).
+
+    :math:`\hat x = \epsilon x_r + (1 - \epsilon) x_g` with one :math:`\epsilon \sim U[0, 1]` per
+    sample, and one gradient norm per sample.
+
+    Parameters
+    ----------
+    critic : nn.Module
+    real, fake : Tensor, shape (n, ...) or, for stacked critics, (S, n, ...)
+        Paired batches of real and generated points.
+    penalty_weight : float or Tensor of shape (S,), default=10.0
+        lambda >= 0.
+    generator : torch.Generator, default=None
+        Source of epsilon.
+    batch_dims : int, default=1
+        2 for stacked critics.
+
+    Returns
+    -------
+    Tensor
+        A scalar, or shape (S,) for stacked critics: one penalty per critic.
+    """
+    penalty_weight = _check_penalty_weight(penalty_weight)
+    if real.shape != fake.shape:
+        raise ValueError(f"real has shape {tuple(real.shape)} and fake {tuple(fake.shape)}; the penalty pairs them, so they must match.")
+    epsilon_shape = real.shape[:batch_dims] + (1,) * (real.dim() - batch_dims)
+    epsilon = torch.rand(epsilon_shape, generator=generator, device=real.device, dtype=real.dtype)
+    interpolates = epsilon * real.detach() + (1 - epsilon) * fake.detach()
+    norms = gradient_norms(critic, interpolates, create_graph=True, batch_dims=batch_dims)
+    squared_gap = ((norms - 1.0) ** 2).mean(dim=-1)  # mean over the n samples
+    if isinstance(penalty_weight, torch.Tensor):
+        penalty_weight = penalty_weight.to(squared_gap)
+    return penalty_weight * squared_gap
+
+
+class LipschitzMethod:
+    """The interface: override what the method needs."""
+
+    name = "none"
+
+    def prepare(self, network: nn.Module) -> nn.Module:
+        return network
+
+    def penalty(self, critic, real, fake, generator=None, batch_dims: int = 1):
+        return torch.zeros((), device=real.device)
+
+    def after_step(self, network: nn.Module) -> None:
+        return None
+
+    def make_optimizer(self, parameters, learning_rate: float | None = None) -> torch.optim.Optimizer:
+        return torch.optim.Adam(parameters, lr=learning_rate or 1e-3)
+
+    def describe(self) -> str:
+        return self.name
+
+
+class NoConstraint(LipschitzMethod):
+    """No Lipschitz control: for the GAN discriminator, or to see a critic blow up."""
+
+    name = "none"
+
+
+class WeightClipping(LipschitzMethod):
+    """Clamp parameters to [-c, c] after each step (Algorithm 1, line 7); RMSProp as the paper."""
+
+    name = "clip"
+
+    def __init__(self, clip_value=0.01):
+        self.clip_value = _check_clip_value(clip_value)
+
+    def prepare(self, network):
+        clip_weights_(network, self.clip_value)
+        return network
+
+    def after_step(self, network):
+        clip_weights_(network, self.clip_value)
+
+    def make_optimizer(self, parameters, learning_rate=None):
+        return torch.optim.RMSprop(parameters, lr=learning_rate or 5e-5)  # Algorithm 1: alpha = 5e-5
+
+    def describe(self):
+        c = self.clip_value.tolist() if isinstance(self.clip_value, torch.Tensor) else self.clip_value
+        return f"weight clipping, c = {c}"
+
+
+class GradientPenalty(LipschitzMethod):
+    """WGAN-GP: the two-sided penalty on random interpolates; Adam(1e-4, betas=(0, 0.9))."""
+
+    name = "gp"
+
+    def __init__(self, penalty_weight=10.0):
+        self.penalty_weight = _check_penalty_weight(penalty_weight)
+
+    def penalty(self, critic, real, fake, generator=None, batch_dims: int = 1):
+        return gradient_penalty(critic, real, fake, self.penalty_weight, generator, batch_dims)
+
+    def make_optimizer(self, parameters, learning_rate=None):
+        return torch.optim.Adam(parameters, lr=learning_rate or 1e-4, betas=(0.0, 0.9))  # WGAN-GP, Alg. 1
+
+    def describe(self):
+        weight = self.penalty_weight.tolist() if isinstance(self.penalty_weight, torch.Tensor) else self.penalty_weight
+        return f"gradient penalty, lambda = {weight}"
+
+
+class SpectralNormalization(LipschitzMethod):
+    """Every nn.Linear divided by its spectral norm (torch.nn.utils.parametrizations.spectral_norm)."""
+
+    name = "spectral"
+
+    def prepare(self, network):
+        for module in list(network.modules()):
+            if isinstance(module, nn.Linear) and not hasattr(module, "parametrizations"):
+                nn.utils.parametrizations.spectral_norm(module)
+        return network
+
+    def make_optimizer(self, parameters, learning_rate=None):
+        return torch.optim.Adam(parameters, lr=learning_rate or 1e-3, betas=(0.5, 0.9))
+
+    def describe(self):
+        return "spectral normalisation"
+
+
+METHODS = ("clip", "gp", "spectral", "none")
+
+
+def make_lipschitz_method(method: str = "clip", clip_value=0.01, penalty_weight=10.0) -> LipschitzMethod:
+    """The method named ``method`` ('clip', 'gp', 'spectral' or 'none') with its constant."""
+    check_choice("method", method, METHODS)
+    if method == "clip":
+        return WeightClipping(clip_value)
+    if method == "gp":
+        return GradientPenalty(penalty_weight)
+    if method == "spectral":
+        return SpectralNormalization()
+    return NoConstraint()
