@@ -31,6 +31,13 @@ __all__ = [
     "plot_convergence",
     "figure_convergence",
     "figure_2",
+    "plot_gaussian_pair",
+    "plot_optimal_critic_1d",
+    "plot_k_against_clip_value",
+    "plot_weight_histogram",
+    "plot_layer_gradient_norms",
+    "plot_penalty_bias",
+    "plot_gradient_norm_audit",
 ]
 
 # Okabe-Ito colours, one per quantity, used in every figure of the course.
@@ -339,10 +346,10 @@ def figure_2(real: Gaussian1D = FIGURE_2_REAL, fake: Gaussian1D = FIGURE_2_FAKE,
     density_ax.plot(x, optimal_discriminator(real, fake)(x), color="black", ls="--", lw=1.2, label=r"optimal $D^* = p_r / (p_r + p_g)$")
     density_ax.set_ylim(-0.05, 1.1)
     density_ax.set_title("(a) the GAN discriminator saturates", fontsize=10)
-    density_ax.legend(fontsize=8, loc="center")
+    density_ax.legend(fontsize=8, loc="center right")
     critic_ax.plot(x, critic_rescaled, color=COLORS["em"], lw=2.5, label=rf"WGAN critic $(f_w - b)/K$, {critic.method}, K = {fit['k_fit']:.2e}")
     critic_ax.plot(x, OptimalCritic1D(real, fake)(x), color="black", ls="--", lw=1.2, label=r"exact optimal critic $f^*$ (slope $\pm 1$)")
-    critic_ax.set_title(f"(b) the critic is linear where the mass is: estimate {critic.estimate:.3g} = K x W with W = {abs(real.mean - fake.mean):g}", fontsize=10)
+    critic_ax.set_title(f"(b) the critic keeps a slope everywhere: estimate {critic.estimate:.3g} = K x W with W = {abs(real.mean - fake.mean):g}", fontsize=10)
     critic_ax.legend(fontsize=8)
     gradient_ax.semilogy(x, np.abs(discriminator_gradient) + 1e-300, color=COLORS["js"], lw=2, label=r"$|dD/dx|$, discriminator")
     gradient_ax.semilogy(x, np.abs(critic_gradient), color=COLORS["em"], lw=2, label=r"$|df_w/dx| / K$, critic")
@@ -358,3 +365,132 @@ def figure_2(real: Gaussian1D = FIGURE_2_REAL, fake: Gaussian1D = FIGURE_2_FAKE,
     fig.suptitle("Figure 2: optimal discriminator and critic between two Gaussians", fontsize=11)
     fig.results = {"discriminator": discriminator, "critic": critic, "fit": fit}
     return fig
+
+
+def plot_gaussian_pair(p: Gaussian1D, q: Gaussian1D, ax=None):
+    """The two densities, with TV, KL both ways, JS and EM in the title (lesson 02's slider)."""
+    ax = _new_ax(ax)
+    values = all_distances(p, q)
+    low = min(p.mean - 4 * p.std, q.mean - 4 * q.std)
+    high = max(p.mean + 4 * p.std, q.mean + 4 * q.std)
+    x = np.linspace(low, high, 600)
+    ax.fill_between(x, p.pdf(x), color=COLORS["real"], alpha=0.4, label=rf"$P = N({p.mean:g}, {p.std:g}^2)$")
+    ax.fill_between(x, q.pdf(x), color=COLORS["fake"], alpha=0.4, label=rf"$Q = N({q.mean:g}, {q.std:g}^2)$")
+    ax.set_title("TV {tv:.3f}   KL(P||Q) {kl:.3f}   KL(Q||P) {kl_reverse:.3f}   JS {js:.3f}   EM {em:.3f}".format(**values), fontsize=9)
+    ax.set_xlabel("x")
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3)
+    return ax
+
+
+def plot_optimal_critic_1d(p, q, ax=None):
+    """The exact optimal critic f* between two 1D laws (slope sign(F_Q - F_P)), with the CDF gap
+    F_Q - F_P that sets its slope and the two densities."""
+    from .transport import OptimalCritic1D
+
+    ax = _new_ax(ax)
+    low = min(p.mean - 4 * p.std, q.mean - 4 * q.std)
+    high = max(p.mean + 4 * p.std, q.mean + 4 * q.std)
+    x = np.linspace(low, high, 800)
+    critic = OptimalCritic1D(p, q)
+    ax.plot(x, critic(x), color=COLORS["em"], lw=2.5, label=r"exact optimal critic $f^*$")
+    ax.plot(x, q.cdf(x) - p.cdf(x), color="0.3", lw=1.2, ls="--", label=r"$F_Q - F_P$ (sets the slope's sign)")
+    ax.fill_between(x, p.pdf(x), color=COLORS["real"], alpha=0.3, label=r"$p$ (real)")
+    ax.fill_between(x, q.pdf(x), color=COLORS["fake"], alpha=0.3, label=r"$q$ (fake)")
+    for crossing in critic.crossings:
+        if low < crossing < high:
+            ax.axvline(crossing, color="0.5", lw=0.8, ls=":")
+    ax.set_xlabel("x")
+    ax.set_title(r"$f^{*\prime} = \mathrm{sign}(F_Q - F_P)$: $E_P f^* - E_Q f^* = W$", fontsize=10)
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3)
+    return ax
+
+
+def plot_k_against_clip_value(sweep, wasserstein: float, grid, ax=None):
+    """K = estimate / W and the largest |f'| on ``grid`` against the clipping constant c (log-log),
+    from a :func:`wgan_toys.sweep.train_critic_sweep` over clip values."""
+    from .sweep import lipschitz_constant_on_grid
+
+    ax = _new_ax(ax)
+    clip_values = np.array([setting["clip_value"] for setting in sweep.settings])
+    k_ratio = sweep.estimates / wasserstein
+    largest_slope = [lipschitz_constant_on_grid(sweep.critics.member(i), grid) for i in range(len(clip_values))]
+    ax.loglog(clip_values, k_ratio, "o-", color=COLORS["em"], lw=2, label="K = estimate / W")
+    ax.loglog(clip_values, largest_slope, "s--", color=COLORS["samples"], lw=1.5, label=r"largest $|f_w'|$ on the grid")
+    ax.set_xlabel("clipping constant c")
+    ax.xaxis.set_minor_formatter(plt.NullFormatter())
+    ax.set_ylabel("Lipschitz scale")
+    ax.set_title("how c sets K (KR duality: K <= largest slope)", fontsize=10)
+    ax.grid(alpha=0.3, which="both")
+    ax.legend(fontsize=8)
+    return ax
+
+
+def plot_weight_histogram(critic, ax=None, clip_value: float | None = None, label: str = "", color=None, bins: int = 60):
+    """Histogram of all weights of a critic; with ``clip_value``, the walls at +-c are marked
+    (clipped weights pile up there, WGAN-GP's Figure 1, right)."""
+    ax = _new_ax(ax)
+    weights = np.concatenate([parameter.detach().cpu().numpy().ravel() for name, parameter in critic.named_parameters() if "weight" in name])
+    ax.hist(weights, bins=bins, color=color or COLORS["em"], alpha=0.75, label=label)
+    if clip_value is not None:
+        for wall in (-clip_value, clip_value):
+            ax.axvline(wall, color="black", ls="--", lw=1)
+        share = float(np.mean(np.abs(weights) >= 0.999 * clip_value))
+        ax.set_xticks([-clip_value, 0.0, clip_value])
+        ax.set_title(f"{label}: {100 * share:.0f}% of weights at +-c", fontsize=10)
+    else:
+        ax.set_title(label, fontsize=10)
+    ax.set_xlabel("weight value")
+    ax.set_ylabel("count")
+    return ax
+
+
+def plot_layer_gradient_norms(norms_by_label: dict, ax=None):
+    """Gradient norm of the critic loss per layer (log scale), one line per method
+    (WGAN-GP's Figure 1, left)."""
+    ax = _new_ax(ax)
+    palette = [COLORS["em"], COLORS["tv"], COLORS["samples"], COLORS["kl"], COLORS["js"]]
+    for (label, norms), color in zip(norms_by_label.items(), palette):
+        ax.semilogy(np.arange(1, len(norms) + 1), norms, "o-", color=color, lw=2, label=label)
+    ax.set_xlabel("layer (input first)")
+    ax.set_ylabel(r"$\|\partial\,\mathrm{loss} / \partial h_{l-1}\|$ (mean per sample)")
+    ax.grid(alpha=0.3, which="both")
+    ax.legend(fontsize=8)
+    return ax
+
+
+def plot_penalty_bias(wasserstein: float, penalty_weights, measured=None, ax=None):
+    """The gradient-penalty critic's estimate against lambda: predicted W + W^2 / (2 lambda),
+    the exact W, and ``measured`` estimates if given."""
+    from .optimal import gradient_penalty_prediction
+
+    ax = _new_ax(ax)
+    penalty_weights = np.asarray(penalty_weights, dtype=float)
+    fine = np.geomspace(penalty_weights.min(), penalty_weights.max(), 200)
+    predicted = [gradient_penalty_prediction(wasserstein, weight)["estimate"] for weight in fine]
+    ax.semilogx(fine, predicted, color=COLORS["em"], lw=2, label=r"predicted $W + W^2 / (2\lambda)$")
+    ax.axhline(wasserstein, color="black", ls="--", lw=1.2, label=f"exact W = {wasserstein:g}")
+    if measured is not None:
+        ax.semilogx(penalty_weights, measured, "D", color=COLORS["samples"], mec="black", ms=7, label="trained critic")
+    ax.set_xlabel(r"penalty weight $\lambda$")
+    ax.set_ylabel(r"estimate $E_r f - E_g f$")
+    ax.set_title("a gradient-penalty critic overstates W by W^2/(2 lambda)", fontsize=10)
+    ax.grid(alpha=0.3, which="both")
+    ax.legend(fontsize=8)
+    return ax
+
+
+def plot_gradient_norm_audit(audit: dict, ax=None, title: str = ""):
+    """Box plots of ||grad f|| on real, fake, interpolated and off-support points
+    (from :func:`wgan_toys.optimal.gradient_norm_audit`), with the optimal value 1 marked."""
+    ax = _new_ax(ax)
+    groups = list(audit)
+    ax.boxplot([audit[group] for group in groups], showfliers=False)
+    ax.set_xticks(range(1, len(groups) + 1), [group.replace("_", "-") for group in groups])
+    ax.axhline(1.0, color="black", ls="--", lw=1.2, label=r"optimal critic: $\|\nabla f^*\| = 1$")
+    ax.set_ylabel(r"$\|\nabla_x f(x)\|$")
+    ax.set_title(title, fontsize=10)
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3)
+    return ax

@@ -12,6 +12,7 @@ Arjovsky, Chintala, Bottou (2017), arXiv:1701.07875: Example 1, Theorems 1 and 2
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from typing import Callable
@@ -217,3 +218,104 @@ def theorem_2_sequences() -> list[CheckResult]:
     rows.append(CheckResult("Theorem 2: n-point grid -> U[0,1], W = 1/(4n)", f"max |W - 1/(4n)| = {worst:.1e}", "<= 1e-10", worst <= 1e-10))
     rows.append(CheckResult("Theorem 2: n-point grid, TV and JS stay at max", "TV=1, JS=log 2" if grid_stuck else "moved", "TV=1, JS=log 2", grid_stuck))
     return rows
+
+
+# --------------------------------------------------------------------------------------------
+# Optimal discriminators and critics (Section 3, Figure 2; WGAN-GP). These train small networks
+# (a few seconds each on a CPU); each is trained once and shared by the checks below.
+
+@functools.lru_cache(maxsize=None)
+def _trained(kind: str, real: Gaussian1D, fake: Gaussian1D, **settings):
+    from .train import train_critic, train_discriminator
+
+    if kind == "discriminator":
+        return train_discriminator(real, fake, seed=0)
+    return train_critic(real, fake, method=kind, seed=0, **settings)
+
+
+FIGURE_2_PAIR = (Gaussian1D(0.0, 0.5), Gaussian1D(4.0, 0.5))
+
+
+@claim
+def figure_2_gradients() -> list[CheckResult]:
+    """Figure 2: away from the overlap the discriminator's gradient vanishes, the critic's does not."""
+    from .optimal import compare_to_potential
+    from .train import network_gradients, network_values
+
+    real, fake = FIGURE_2_PAIR
+    points = np.concatenate([real.sample(500, seed=1), fake.sample(500, seed=2)])
+    discriminator = _trained("discriminator", real, fake).network
+    probability = 1.0 / (1.0 + np.exp(-network_values(discriminator, points)))
+    discriminator_slope = np.median(np.abs(probability * (1 - probability) * network_gradients(discriminator, points)))
+    critic = _trained("clip", real, fake).network
+    scale = compare_to_potential(lambda x: network_values(critic, x), real, fake)["k_fit"]
+    critic_slope = np.median(np.abs(network_gradients(critic, points))) / abs(scale)
+    return [
+        CheckResult("Figure 2: median |dD/dx| on the samples", f"{discriminator_slope:.2e}", "< 1e-3 (vanishes)", discriminator_slope < 1e-3),
+        CheckResult("Figure 2: median |df/dx| / K on the samples", f"{critic_slope:.3f}", "> 0.5 (does not)", critic_slope > 0.5),
+    ]
+
+
+@claim
+def kantorovich_rubinstein_bound() -> list[CheckResult]:
+    """Eq. (2): E_r f - E_g f <= Lip(f) W for every trained critic (clip, gp, spectral)."""
+    from .optimal import expectation_gap, integration_grid
+    from .sweep import lipschitz_constant_on_grid
+    from .train import network_values
+
+    real, fake = FIGURE_2_PAIR
+    exact = wasserstein_1(real, fake)
+    grid = integration_grid(real, fake, 8001)
+    rows = []
+    for method in ("clip", "gp", "spectral"):
+        critic = _trained(method, real, fake).network
+        gap = expectation_gap(lambda x: network_values(critic, x), real, fake)
+        bound = lipschitz_constant_on_grid(critic, grid) * exact
+        rows.append(CheckResult(f"KR duality: {method} critic E_r f - E_g f <= max|f'| W", f"{gap:.4g} <= {bound:.4g}", "holds", gap <= bound * (1 + 1e-6)))
+    return rows
+
+
+@claim
+def js_lower_bound_of_the_gan_loss() -> list[CheckResult]:
+    """Section 4.2: 1/2 L(D) + log 2 <= JS, with equality at D* = p_r / (p_r + p_g)."""
+    from .optimal import js_lower_bound, optimal_discriminator_logit
+    from .train import network_values
+
+    real, fake = Gaussian1D(0.0, 1.0), Gaussian1D(1.0, 1.5)
+    exact = js_divergence(real, fake)
+    at_optimum = js_lower_bound(optimal_discriminator_logit(real, fake), real, fake)
+    discriminator = _trained("discriminator", real, fake).network
+    trained = js_lower_bound(lambda x: network_values(discriminator, x), real, fake)
+    return [
+        CheckResult("GAN bound at D*: 1/2 L(D*) + log 2 = JS", f"{at_optimum:.10f}", f"{exact:.10f}", abs(at_optimum - exact) < 1e-9),
+        CheckResult("GAN bound, trained D: JS - 0.01 <= 1/2 L(D) + log 2 <= JS", f"{trained:.5f}", f"in [{exact - 0.01:.5f}, {exact:.5f}]", exact - 0.01 <= trained <= exact + 1e-12),
+    ]
+
+
+@claim
+def gradient_penalty_slope() -> list[CheckResult]:
+    """WGAN-GP between N(0,1) and N(4,1): the critic's slope settles at 1 + W / (2 lambda)."""
+    from .optimal import compare_to_potential, gradient_penalty_prediction
+    from .train import network_values
+
+    real, fake = Gaussian1D(0.0, 1.0), Gaussian1D(4.0, 1.0)
+    rows = []
+    for penalty_weight in (10.0,):
+        critic = _trained("gp", real, fake, penalty_weight=penalty_weight).network
+        slope = compare_to_potential(lambda x: network_values(critic, x), real, fake)["k_fit"]
+        predicted = gradient_penalty_prediction(wasserstein_1(real, fake), penalty_weight)["slope"]
+        rows.append(CheckResult(f"GP slope, lambda = {penalty_weight:g}, W = 4", f"{slope:.4f}", f"{predicted:.4f} +- 0.05", abs(slope - predicted) <= 0.05))
+    return rows
+
+
+@claim
+def clipping_sets_k() -> list[CheckResult]:
+    """The read-through's question: K = estimate / W grows with the clipping constant c."""
+    from .sweep import train_critic_sweep
+
+    real, fake = FIGURE_2_PAIR
+    clip_values = (0.005, 0.01, 0.02)
+    sweep = train_critic_sweep(real, fake, "clip", clip_values=clip_values, seed=0)
+    k_ratio = sweep.estimates / wasserstein_1(real, fake)
+    monotone = bool(np.all(np.diff(k_ratio) > 0))
+    return [CheckResult("K against c (0.005, 0.01, 0.02) is increasing", ", ".join(f"{k:.2e}" for k in k_ratio), "increasing", monotone)]
