@@ -51,3 +51,16 @@ def test_bench_cli_latency_quick():
     assert finished.returncode == 0, finished.stdout + finished.stderr
     columns = ["command", "median time", "/ python -c pass", "/ import numpy", "under 1 s"]
     assert_header(finished.stdout, columns)
+
+
+def test_bench_sweep_quick():
+    finished = run_quick("bench_sweep.py")
+    assert finished.returncode == 0, finished.stderr
+    assert_header(finished.stdout, ["run", "time", "time / one critic", "within 3x target"])
+    assert "stacked is" in finished.stdout
+
+
+def test_bench_critic_quick():
+    finished = run_quick("bench_critic.py")
+    assert finished.returncode == 0, finished.stderr
+    assert_header(finished.stdout, ["network", "steps", "time", "per step", "estimate", "under 3 s"])

@@ -75,3 +75,27 @@ def test_verify_exits_1_when_a_claim_fails(monkeypatch, capsys):
     monkeypatch.setattr(verify, "CHECKS", [*verify.CHECKS, failing])
     assert main(["verify"]) == 1
     assert "a false claim" in capsys.readouterr().out
+
+
+def test_critic_json_report():
+    result = run("critic", "gaussians", "--mu1", "0", "--sigma1", "0.5", "--mu2", "4", "--sigma2", "0.5", "--method", "spectral", "--json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert {"estimate", "exact_em", "k_ratio", "max_grad_norm", "steps", "seconds"} <= set(report)
+    assert report["exact_em"] == 4.0
+    assert report["k_ratio"] == pytest.approx(1.0, abs=0.02)  # spectral normalisation: K = 1
+    assert report["estimate"] <= report["max_grad_norm"] * report["exact_em"] * 1.01
+
+
+def test_discriminator_json_report(capsys):
+    assert main(["discriminator", "gaussians", "--mu1", "0", "--sigma1", "0.5", "--mu2", "4", "--sigma2", "0.5", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert {"js_lower_bound", "exact_js", "max_abs_error_vs_optimal", "steps", "seconds"} <= set(report)
+    assert report["js_lower_bound"] <= report["exact_js"] + 1e-3  # held-out batch estimate of a bound
+    assert report["max_abs_error_vs_optimal"] < 0.02
+
+
+def test_critic_bad_clip_value():
+    result = run("critic", "gaussians", "--mu1", "0", "--sigma1", "1", "--mu2", "4", "--sigma2", "1", "--clip-value", "-0.01")
+    assert result.returncode == 2
+    assert "--clip-value == -0.01, must be > 0 (the paper uses c = 0.01)" in result.stderr

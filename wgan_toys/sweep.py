@@ -100,7 +100,7 @@ def train_critic_sweep(
         values = values * n_critics
     n_members = len(values)
     device = resolve_device(device)
-    lipschitz = WeightClipping(torch.tensor(values)) if method == "clip" else GradientPenalty(torch.tensor(values))
+    lipschitz = WeightClipping(torch.tensor(values, dtype=torch.float64)) if method == "clip" else GradientPenalty(torch.tensor(values, dtype=torch.float64))
     name = "clip_value" if method == "clip" else "penalty_weight"
     settings = [{"index": i, name: v} for i, v in enumerate(values)]
 

@@ -1,0 +1,124 @@
+"""Lipschitz methods: clipping clamps, the gradient penalty uses one epsilon and one norm per
+sample, spectral normalisation gives a 1-Lipschitz MLP, errors name the parameter."""
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from wgan_toys.lipschitz import (
+    GradientPenalty,
+    SpectralNormalization,
+    WeightClipping,
+    clip_weights_,
+    gradient_penalty,
+    layer_gradient_norms,
+    make_lipschitz_method,
+)
+from wgan_toys.networks import MLP, StackedCritics
+
+
+class HalfSquare(nn.Module):
+    """f(x) = |x|^2 / 2, whose gradient at x is x: the penalty is computable by hand."""
+
+    def forward(self, x):
+        return 0.5 * (x**2).flatten(1).sum(dim=1)
+
+
+def test_clip_weights_clamps_every_parameter():
+    critic = MLP(2, 16, 2)
+    with torch.no_grad():
+        for parameter in critic.parameters():
+            parameter.mul_(100)
+    clip_weights_(critic, 0.01)
+    assert all(float(p.detach().abs().max()) <= 0.01 for p in critic.parameters())
+    assert any(float(p.detach().abs().max()) == pytest.approx(0.01) for p in critic.parameters())
+
+
+def test_clip_weights_per_stacked_critic():
+    stack = StackedCritics(3, 1, 8, 2)
+    with torch.no_grad():
+        for parameter in stack.parameters():
+            parameter.fill_(1.0)
+    clip_weights_(stack, torch.tensor([0.01, 0.1, 1.0]))
+    for parameter in stack.parameters():
+        assert parameter[:, ...].amax(dim=tuple(range(1, parameter.dim()))).tolist() == pytest.approx([0.01, 0.1, 1.0])
+
+
+def test_gradient_penalty_one_epsilon_and_one_norm_per_sample():
+    n, penalty_weight = 256, 10.0
+    real, fake = torch.ones(n, 3), torch.zeros(n, 3)
+    penalty = gradient_penalty(HalfSquare(), real, fake, penalty_weight, generator=torch.Generator().manual_seed(5))
+    # by hand: x_hat_i = epsilon_i (1, 1, 1), gradient x_hat_i, per-sample norm sqrt(3) epsilon_i
+    epsilon = torch.rand(n, 1, generator=torch.Generator().manual_seed(5))
+    expected = penalty_weight * ((np.sqrt(3) * epsilon[:, 0] - 1) ** 2).mean()
+    assert float(penalty.detach()) == pytest.approx(float(expected), rel=1e-6)
+    # the common bug, one norm over the whole batch, gives a very different number
+    batch_norm_bug = penalty_weight * (np.sqrt(3) * epsilon.norm() - 1) ** 2
+    assert abs(float(penalty.detach()) - float(batch_norm_bug)) > 1.0
+
+
+def test_linear_critic_penalty_is_lambda_times_slope_gap_squared():
+    critic = nn.Linear(2, 1)
+    with torch.no_grad():
+        critic.weight.copy_(torch.tensor([[3.0, 4.0]]))  # gradient norm 5 everywhere
+    penalty = gradient_penalty(lambda x: critic(x).squeeze(-1), torch.randn(64, 2), torch.randn(64, 2), 2.0)
+    assert float(penalty.detach()) == pytest.approx(2.0 * 16.0, rel=1e-6)
+
+
+def test_stacked_penalty_equals_each_critics_own():
+    stack = StackedCritics(3, 2, 8, 2, generator=torch.Generator().manual_seed(0))
+    real, fake = torch.randn(3, 32, 2), torch.randn(3, 32, 2)
+    weights = torch.tensor([1.0, 10.0, 100.0])
+    stacked = gradient_penalty(stack, real, fake, weights, generator=torch.Generator().manual_seed(1), batch_dims=2)
+    epsilon = torch.rand(3, 32, 1, generator=torch.Generator().manual_seed(1))
+    for i in range(3):
+        member = stack.member(i)
+        interpolates = (epsilon[i] * real[i] + (1 - epsilon[i]) * fake[i]).requires_grad_(True)
+        (gradient,) = torch.autograd.grad(member(interpolates).sum(), interpolates)
+        own = weights[i] * ((gradient.norm(dim=1) - 1) ** 2).mean()
+        assert float(stacked[i].detach()) == pytest.approx(float(own), rel=1e-5)
+
+
+def test_spectral_normalisation_gives_a_1_lipschitz_mlp():
+    critic = SpectralNormalization().prepare(MLP(2, 64, 3))
+    critic.train()
+    for _ in range(30):  # let the power iteration converge
+        critic(torch.randn(8, 2))
+    critic.eval()
+    u, v = torch.randn(2000, 2) * 3, torch.randn(2000, 2) * 3
+    with torch.no_grad():
+        slopes = (critic(u) - critic(v)).abs() / (u - v).norm(dim=1)
+    assert float(slopes.max()) <= 1.0 + 1e-3
+
+
+def test_layer_gradient_norms_vanish_for_small_clip_values():
+    torch.manual_seed(0)
+    critic = MLP(1, 32, 6)
+    clip_weights_(critic, 0.01)
+    norms = layer_gradient_norms(critic, torch.randn(64, 1), torch.randn(64, 1) + 4)
+    assert len(norms) == 7
+    assert norms[0] < norms[-1] * 1e-3  # the signal shrinks towards the input
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, message",
+    [
+        ({"method": "clip", "clip_value": -0.01}, ValueError, r"clip_value == -0.01, must be > 0 \(the paper uses c = 0.01\)"),
+        ({"method": "clip", "clip_value": 0.0}, ValueError, "clip_value == 0.0, must be > 0"),
+        ({"method": "gp", "penalty_weight": -1.0}, ValueError, r"penalty_weight == -1.0, must be >= 0 \(WGAN-GP uses lambda = 10\)"),
+        ({"method": "sn"}, ValueError, "method == 'sn', must be one of 'clip', 'gp', 'spectral', 'none'"),
+    ],
+)
+def test_bad_method_settings(kwargs, error, message):
+    with pytest.raises(error, match=message):
+        make_lipschitz_method(**kwargs)
+
+
+def test_method_defaults_follow_the_papers():
+    parameters = [nn.Parameter(torch.zeros(1))]
+    rmsprop = WeightClipping().make_optimizer(parameters)
+    assert isinstance(rmsprop, torch.optim.RMSprop) and rmsprop.defaults["lr"] == 5e-5  # Algorithm 1
+    adam = GradientPenalty().make_optimizer(parameters)
+    assert adam.defaults["lr"] == 1e-4 and adam.defaults["betas"] == (0.0, 0.9)  # WGAN-GP Algorithm 1
+    assert GradientPenalty().penalty_weight == 10.0

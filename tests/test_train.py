@@ -1,0 +1,106 @@
+"""Training to optimality, checked against the exact answers: W (closed form), the exact
+potential, D* and the gradient-penalty prediction. Tolerances are stated per test; each
+training run takes about a second on a 2-core CPU."""
+
+import numpy as np
+import pytest
+import torch
+
+from wgan_toys import Gaussian1D, js_divergence, wasserstein_1
+from wgan_toys.optimal import (
+    compare_to_potential,
+    expectation_gap,
+    gradient_norm_audit,
+    gradient_penalty_prediction,
+    integration_grid,
+    js_lower_bound,
+    mass_region,
+    optimal_discriminator,
+)
+from wgan_toys.sweep import lipschitz_constant_on_grid
+from wgan_toys.train import TrainingDivergedError, network_values, train_critic, train_discriminator
+
+REAL, FAKE = Gaussian1D(0.0, 0.5), Gaussian1D(4.0, 0.5)  # Figure 2's pair, W = 4
+
+
+def values_of(network):
+    return lambda x: network_values(network, x)
+
+
+def test_spectral_critic_reaches_w_and_the_exact_potential():
+    result = train_critic(REAL, FAKE, method="spectral")
+    assert result.converged
+    assert result.estimate == pytest.approx(4.0, rel=0.02)  # 1-Lipschitz: estimates W itself
+    fit = compare_to_potential(values_of(result.network), REAL, FAKE)
+    assert fit["k_fit"] == pytest.approx(1.0, abs=0.02)
+    assert fit["max_abs_error"] < 0.05  # in units of f*, over the region holding 99% of the mass
+
+
+def test_gradient_penalty_estimate_matches_the_prediction():
+    real, fake = Gaussian1D(0.0, 1.0), Gaussian1D(4.0, 1.0)
+    result = train_critic(real, fake, method="gp", penalty_weight=2.0)
+    predicted = gradient_penalty_prediction(4.0, 2.0)
+    assert result.estimate == pytest.approx(predicted["estimate"], abs=0.25)  # 8.0, measured 8.06
+    audit = gradient_norm_audit(result.network, real.sample(400, seed=1), fake.sample(400, seed=2), np.linspace(12, 20, 50))
+    assert np.median(audit["interpolated"]) == pytest.approx(predicted["slope"], abs=0.1)  # 2.0, not 1
+
+
+def test_clipped_critic_obeys_kantorovich_rubinstein():
+    result = train_critic(REAL, FAKE, method="clip", clip_value=0.01)
+    gap = expectation_gap(values_of(result.network), REAL, FAKE)
+    largest_slope = lipschitz_constant_on_grid(result.network, integration_grid(REAL, FAKE, 4001))
+    assert 0 < gap <= largest_slope * wasserstein_1(REAL, FAKE) * (1 + 1e-6)  # eq. (2)
+    assert result.estimate == pytest.approx(gap, rel=0.05)  # held-out batch vs exact expectation
+    assert all(float(p.detach().abs().max()) <= 0.01 for p in result.network.parameters())
+
+
+def test_discriminator_approaches_d_star_and_the_js_bound():
+    result = train_discriminator(REAL, FAKE)
+    region = mass_region(REAL, FAKE)
+    trained = 1 / (1 + np.exp(-network_values(result.network, region)))
+    assert np.max(np.abs(trained - optimal_discriminator(REAL, FAKE)(region))) < 0.02
+    bound = js_lower_bound(values_of(result.network), REAL, FAKE)
+    assert js_divergence(REAL, FAKE) - 0.005 <= bound <= js_divergence(REAL, FAKE)
+
+
+def test_same_seed_same_result_and_global_rng_untouched():
+    state = torch.get_rng_state()
+    first = train_critic(REAL, FAKE, method="clip", max_steps=100)
+    second = train_critic(REAL, FAKE, method="clip", max_steps=100)
+    assert first.estimate == second.estimate
+    assert torch.equal(torch.get_rng_state(), state)
+
+
+def test_training_from_samples_and_on_each_device(device):
+    real = REAL.sample(2000, seed=0)
+    result = train_critic(real, FAKE, method="spectral", max_steps=200, device=device)
+    assert result.steps <= 200 and result.estimate > 0
+    assert next(result.network.parameters()).device.type == device
+
+
+def test_diverging_training_names_the_step_and_a_remedy():
+    with pytest.raises(TrainingDivergedError, match=r"critic_loss became (nan|inf|-inf) at step \d+; lower learning_rate"):
+        train_critic(REAL, FAKE, method="none", learning_rate=1e30, max_steps=200)
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"batch_size": 0}, "batch_size == 0, must be >= 1"),
+        ({"clip_value": -0.01}, "clip_value == -0.01, must be > 0"),
+        ({"method": "gp", "penalty_weight": -2.0}, "penalty_weight == -2.0, must be >= 0"),
+        ({"tolerance": 0.0}, "tolerance == 0.0, must be > 0"),
+    ],
+)
+def test_bad_settings(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        train_critic(REAL, FAKE, **kwargs)
+
+
+def test_bad_samples():
+    with pytest.raises(ValueError, match="real holds 1 NaN"):
+        train_critic(np.array([0.0, np.nan, 1.0]), FAKE)
+    with pytest.raises(ValueError, match="real is empty"):
+        train_discriminator(np.zeros((0, 1)), FAKE)
+    with pytest.raises(ValueError, match=r"real points have shape \(2,\) and fake \(1,\)"):
+        train_critic(np.zeros((10, 2)), FAKE)
