@@ -7,6 +7,7 @@ Subcommands::
     wgan-toys critic gaussians --mu1 M1 --sigma1 S1 --mu2 M2 --sigma2 S2 --method {clip,gp,spectral} [--json]
     wgan-toys discriminator gaussians --mu1 M1 --sigma1 S1 --mu2 M2 --sigma2 S2 [--json]
     wgan-toys figure {1,2,transport-lines,transport-gaussians,convergence} --out PATH
+    wgan-toys toy --dataset 8gaussians --algorithm wgan-gp --out runs/toy
     wgan-toys figures --out-dir DIR        # every figure, as the main job does
     wgan-toys verify                       # the paper's claims as a PASS/FAIL table
 
@@ -96,6 +97,7 @@ def _print_report(values: dict, as_json: bool, title: str) -> None:
 
 
 def _critic(args) -> int:
+    _set_threads(args)
     import numpy as np
 
     from ._validation import check_positive, check_real
@@ -130,6 +132,7 @@ def _critic(args) -> int:
 
 
 def _discriminator(args) -> int:
+    _set_threads(args)
     import numpy as np
 
     from .distances import js_divergence
@@ -150,6 +153,61 @@ def _discriminator(args) -> int:
     }
     _print_report(values, args.json, f"GAN discriminator between P = N({p.mean:g}, {p.std:g}^2) (real) and Q = N({q.mean:g}, {q.std:g}^2) (fake)")
     return 0
+
+
+def _toy(args) -> int:
+    _set_threads(args)
+    import dataclasses
+    import os
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from . import plots
+    from .toy_gan import ToyConfig, ToyGAN
+    from .train import TrainingDivergedError
+
+    given = {field.name: getattr(args, field.name) for field in dataclasses.fields(ToyConfig) if getattr(args, field.name, None) is not None}
+    trainer = ToyGAN(ToyConfig(**given))
+    config = trainer.config
+    os.makedirs(args.out, exist_ok=True)
+    with open(os.path.join(args.out, "config.json"), "w") as handle:
+        json.dump(dataclasses.asdict(config), handle, indent=2)
+    print(f"wgan-toys toy: {config.algorithm} on {config.dataset}, seed {config.seed}, writing to {args.out}", file=sys.stderr)
+    metrics_path = os.path.join(args.out, "metrics.jsonl")
+    metrics = open(metrics_path, "w")
+
+    def log(row):
+        metrics.write(json.dumps(row) + "\n")
+        metrics.flush()  # a crash or Ctrl-C keeps every row logged so far
+        value = row.get("critic_estimate", row.get("js_estimate"))
+        modes = f"  modes {row['modes_covered']}/{len(trainer.dataset.centers)}" if "modes_covered" in row else ""
+        done = row["generator_step"] / max(config.iterations, 1)
+        bar = "#" * int(20 * done)
+        print(f"\r[{bar:<20}] step {row['generator_step']:>6}/{config.iterations}  estimate {value:9.4f}  exact W1 {row['exact_w1']:.4f}{modes}",
+              end="", file=sys.stderr, flush=True)
+
+    status = 0
+    try:
+        trainer.train(callback=log)
+    except TrainingDivergedError as error:
+        print(f"\nwgan-toys toy: stopped: {error} The {len(trainer.history)} rows logged so far are in {metrics_path}.", file=sys.stderr)
+        status = 1
+    finally:
+        metrics.close()
+    print(file=sys.stderr)
+    fig = plots.figure_toy_run(trainer)
+    _save(fig, os.path.join(args.out, "toy_run.png"))
+    plt.close(fig)
+    if not args.no_gif:
+        plots.save_samples_animation(trainer, os.path.join(args.out, "samples.gif"))
+        print(f"wrote {os.path.join(args.out, 'samples.gif')}")
+    last = trainer.history[-1]
+    share = last["exact_w1_seconds"] / max(last["wall_seconds"], 1e-9)
+    print(f"wall {last['wall_seconds']:.1f} s, of which exact W1 logging {last['exact_w1_seconds']:.1f} s ({100 * share:.0f}%)")
+    return status
 
 
 def _save(fig, path: str) -> None:
@@ -207,7 +265,22 @@ def _add_gaussian_flags(command) -> None:
         command.add_argument(flag, type=_real, required=True, help=help_text)
 
 
+def _add_threads_flag(command) -> None:
+    command.add_argument("--threads", type=int, default=1,
+                         help="torch CPU threads (default: 1; these small MLPs run fastest on one, and more threads "
+                              "than free cores can slow them down many times)")
+
+
+def _set_threads(args) -> None:
+    import torch
+
+    if args.threads < 1:
+        raise ValueError(f"--threads == {args.threads}, must be >= 1.")
+    torch.set_num_threads(args.threads)
+
+
 def _add_training_flags(command) -> None:
+    _add_threads_flag(command)
     command.add_argument("--seed", type=int, default=0, help="seed of the samples and the initial weights (default: 0)")
     command.add_argument("--device", default="cpu", help="auto, cpu, cuda, cuda:N or mps (default: cpu)")
     command.add_argument("--json", action="store_true", help="print one JSON object")
@@ -246,6 +319,26 @@ def build_parser() -> argparse.ArgumentParser:
     _add_gaussian_flags(discriminator_gaussians)
     _add_training_flags(discriminator_gaussians)
     discriminator.set_defaults(run=_discriminator)
+
+    toy = commands.add_parser("toy", help="train GAN / WGAN / WGAN-GP on 2D toy data, with exact W1 logged")
+    toy.add_argument("--dataset", choices=("8gaussians", "25gaussians", "swissroll", "2clusters"), help="default: 8gaussians")
+    toy.add_argument("--algorithm", choices=("gan", "gan-logd", "wgan", "wgan-gp"), help="default: wgan-gp")
+    toy.add_argument("--iterations", type=int, help="generator steps (default: 2000)")
+    toy.add_argument("--n-critic", dest="n_critic", type=int, help="critic steps per generator step (default: 5 for WGAN, 1 for GAN)")
+    toy.add_argument("--batch-size", dest="batch_size", type=int, help="m (default: 256)")
+    toy.add_argument("--learning-rate", dest="learning_rate", type=_real, help="alpha (default: 1e-3; 5e-4 for wgan)")
+    toy.add_argument("--critic-optimizer", dest="critic_optimizer", choices=("adam", "rmsprop"), help="default: rmsprop for wgan, adam otherwise")
+    toy.add_argument("--clip-value", dest="clip_value", type=_real, help="c for wgan (default: 0.01)")
+    toy.add_argument("--penalty-weight", dest="penalty_weight", type=_real, help="lambda for wgan-gp (default: 0.1)")
+    toy.add_argument("--width", type=int, help="hidden units (default: 128)")
+    toy.add_argument("--log-every", dest="log_every", type=int, help="generator steps between evaluations (default: 100)")
+    toy.add_argument("--eval-samples", dest="eval_samples", type=int, help="points for exact W1 and coverage (default: 1000)")
+    toy.add_argument("--seed", type=int, help="default: 0")
+    toy.add_argument("--device", help="auto, cpu, cuda, mps (default: cpu)")
+    toy.add_argument("--out", default="runs/toy", help="run folder (default: runs/toy)")
+    toy.add_argument("--no-gif", action="store_true", help="skip the animated GIF")
+    _add_threads_flag(toy)
+    toy.set_defaults(run=_toy)
 
     figure = commands.add_parser("figure", help="write one figure as PNG")
     figure.add_argument("name", choices=list(FIGURES), help="1 and 2 are the paper's Figures 1 and 2, extended")

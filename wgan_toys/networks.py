@@ -19,13 +19,13 @@ from torch import nn
 
 from ._validation import check_choice, check_int
 
-__all__ = ["ACTIVATIONS", "MLP", "make_critic", "make_discriminator", "StackedCritics"]
+__all__ = ["ACTIVATIONS", "MLP", "make_critic", "make_discriminator", "make_generator", "StackedCritics"]
 
 ACTIVATIONS = {"relu": nn.ReLU, "leaky_relu": lambda: nn.LeakyReLU(0.2), "tanh": nn.Tanh, "elu": nn.ELU, "softplus": nn.Softplus}
 
 
 class MLP(nn.Module):
-    """A multilayer perceptron from R^d to R: ``depth`` hidden layers of ``width`` units.
+    """A multilayer perceptron from R^d to R (or R^k): ``depth`` hidden layers of ``width`` units.
 
     Parameters
     ----------
@@ -35,11 +35,14 @@ class MLP(nn.Module):
     depth : int, default=3
         Number of hidden layers (>= 1).
     activation : {'relu', 'leaky_relu', 'tanh', 'elu', 'softplus'}, default='relu'
+    output_dim : int, default=1
+        1 for a critic or discriminator (output shape (n,)); 2 for a 2D generator (n, 2).
     """
 
-    def __init__(self, input_dim: int = 1, width: int = 64, depth: int = 3, activation: str = "relu"):
+    def __init__(self, input_dim: int = 1, width: int = 64, depth: int = 3, activation: str = "relu", output_dim: int = 1):
         super().__init__()
         self.input_dim = check_int("input_dim", input_dim, minimum=1)
+        self.output_dim = check_int("output_dim", output_dim, minimum=1)
         check_int("width", width, minimum=1)
         check_int("depth", depth, minimum=1)
         check_choice("activation", activation, tuple(ACTIVATIONS))
@@ -47,13 +50,14 @@ class MLP(nn.Module):
         for _ in range(depth):
             layers += [nn.Linear(fan_in, width), ACTIVATIONS[activation]()]
             fan_in = width
-        layers.append(nn.Linear(fan_in, 1))
+        layers.append(nn.Linear(fan_in, output_dim))
         self.layers = nn.Sequential(*layers)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if x.dim() == 1:
             x = x[:, None]
-        return self.layers(x).squeeze(-1)  # (n, d) -> (n,)
+        out = self.layers(x)
+        return out.squeeze(-1) if self.output_dim == 1 else out  # (n, d) -> (n,) or (n, output_dim)
 
 
 def _start_flat(network: MLP) -> MLP:
@@ -81,6 +85,11 @@ def make_discriminator(input_dim: int = 1, width: int = 64, depth: int = 3, acti
     """The GAN discriminator as logits: D(x) = sigmoid(network(x)); ``start_flat`` starts at D = 1/2."""
     discriminator = MLP(input_dim, width, depth, activation)
     return _start_flat(discriminator) if start_flat else discriminator
+
+
+def make_generator(noise_dim: int = 2, output_dim: int = 2, width: int = 128, depth: int = 3, activation: str = "relu") -> MLP:
+    """The generator g_theta: an MLP from noise z in R^noise_dim to points in R^output_dim."""
+    return MLP(noise_dim, width, depth, activation, output_dim=output_dim)
 
 
 class StackedCritics(nn.Module):

@@ -38,6 +38,10 @@ __all__ = [
     "plot_layer_gradient_norms",
     "plot_penalty_bias",
     "plot_gradient_norm_audit",
+    "plot_critic_field",
+    "plot_estimate_against_exact",
+    "figure_toy_run",
+    "save_samples_animation",
 ]
 
 # Okabe-Ito colours, one per quantity, used in every figure of the course.
@@ -494,3 +498,105 @@ def plot_gradient_norm_audit(audit: dict, ax=None, title: str = ""):
     ax.legend(fontsize=8)
     ax.grid(alpha=0.3)
     return ax
+
+
+def _median_filter(values, window: int) -> np.ndarray:
+    values = np.asarray(values, dtype=float)
+    half = window // 2
+    return np.array([np.median(values[max(0, i - half): i + half + 1]) for i in range(len(values))])
+
+
+def plot_critic_field(trainer, ax=None, grid_size: int = 120, arrows: int = 64, plan_points: int = 150):
+    """Real and generated samples over the critic's contours (or the discriminator's D), with the
+    generator's gradient arrows on the fakes and the exact transport plan as faint segments."""
+    import torch
+
+    from .transport import exact_transport
+
+    ax = _new_ax(ax)
+    real = trainer.dataset.sample(plan_points, seed=trainer.config.seed + 3)
+    fake = trainer.generated()[:plan_points]
+    both = np.concatenate([real, fake])
+    low, high = both.min(0) - 0.5, both.max(0) + 0.5
+    xs, ys = np.meshgrid(np.linspace(low[0], high[0], grid_size), np.linspace(low[1], high[1], grid_size))
+    values = trainer.critic_values(np.stack([xs.ravel(), ys.ravel()], 1)).reshape(xs.shape)
+    if not trainer.is_wgan:
+        values = 1 / (1 + np.exp(-values))
+    contours = ax.contourf(xs, ys, values, levels=20, cmap="cividis", alpha=0.55)
+    plt.colorbar(contours, ax=ax, label=r"critic $f_w$" if trainer.is_wgan else r"discriminator $D$", shrink=0.8)
+    plan = exact_transport(fake, real)
+    rows, cols = np.nonzero(plan.plan > 1e-12)
+    for i, j in zip(rows, cols):
+        ax.plot([fake[i, 0], real[j, 0]], [fake[i, 1], real[j, 1]], color=COLORS["plan"], lw=0.6, alpha=0.6, zorder=1)
+    ax.scatter(*real.T, s=8, color=COLORS["real"], label="real", zorder=2)
+    ax.scatter(*fake.T, s=8, color=COLORS["fake"], marker="s", label="generated", zorder=2)
+    points = torch.as_tensor(fake[:arrows], dtype=torch.float32, device=trainer.device).requires_grad_(True)
+    output = trainer.critic(points)
+    ascent = output.sum() if trainer.is_wgan else torch.nn.functional.logsigmoid(output).sum()
+    (gradient,) = torch.autograd.grad(ascent, points)  # the direction the generator moves its samples
+    gradient = gradient.cpu().numpy()
+    norms = np.linalg.norm(gradient, axis=1, keepdims=True)
+    ax.quiver(fake[:arrows, 0], fake[:arrows, 1], *(gradient / np.maximum(norms.max(), 1e-30)).T, color="black",
+              angles="xy", scale_units="xy", scale=2.0, width=0.004, zorder=3)
+    ax.set_title(f"{trainer.config.algorithm}, step {trainer.generator_steps}: exact plan cost {plan.cost:.3f}", fontsize=10)
+    ax.set_aspect("equal")
+    ax.legend(fontsize=8, loc="upper right")
+    return ax
+
+
+def plot_estimate_against_exact(history, ax=None, window: int = 5):
+    """The critic's estimate (or the GAN's JS estimate), median-filtered as in Figure 3, next to the
+    exact W1 between generated and real samples, against generator steps."""
+    ax = _new_ax(ax)
+    steps = [row["generator_step"] for row in history]
+    ax.plot(steps, [row["exact_w1"] for row in history], color="black", lw=2, label="exact $W_1$ (ot.emd2)")
+    ax.set_xlabel("generator steps")
+    ax.set_ylabel("exact $W_1$")
+    twin = ax.twinx()
+    key, label, color = ("critic_estimate", "critic estimate $E_r f - E_g f$", COLORS["em"])
+    if "critic_estimate" not in history[0]:
+        key, label, color = ("js_estimate", r"GAN's JS estimate $L/2 + \log 2$", COLORS["js"])
+    twin.plot(steps, _median_filter([row[key] for row in history], window), color=color, lw=2, label=f"{label}, median of {window}")
+    twin.set_ylabel(label, color=color)
+    handles = ax.get_legend_handles_labels()[0] + twin.get_legend_handles_labels()[0]
+    ax.legend(handles, [h.get_label() for h in handles], fontsize=8, loc="upper right")
+    ax.grid(alpha=0.3)
+    return ax
+
+
+def figure_toy_run(trainer):
+    """A toy run at a glance: the critic field with arrows and the plan, and the curves."""
+    fig, axes = plt.subplots(1, 2, figsize=(13, 5.5), constrained_layout=True)
+    plot_critic_field(trainer, ax=axes[0])
+    plot_estimate_against_exact(trainer.history, ax=axes[1])
+    axes[1].set_title("does the loss track the exact distance? (Figure 3's claim)", fontsize=10)
+    return fig
+
+
+def save_samples_animation(trainer, path: str, fps: int = 4):
+    """An animated GIF of the fixed-noise samples at each evaluation, over the real data."""
+    from matplotlib.animation import FuncAnimation, PillowWriter
+
+    real = trainer.dataset.sample(1000, seed=trainer.config.seed + 4)
+    fig, ax = plt.subplots(figsize=(5, 5))
+    everything = np.concatenate([real] + [points for _, points in trainer.snapshots])
+    low, high = np.quantile(everything, 0.005, axis=0) - 0.3, np.quantile(everything, 0.995, axis=0) + 0.3
+    ax.scatter(*real.T, s=4, color=COLORS["real"], alpha=0.4, label="real")
+    fake = ax.scatter([], [], s=4, color=COLORS["fake"], label="generated")
+    ax.set_xlim(low[0], high[0])
+    ax.set_ylim(low[1], high[1])
+    ax.set_aspect("equal")
+    ax.legend(fontsize=8, loc="upper right")
+    rows = {row["generator_step"]: row for row in trainer.history}
+
+    def draw(index):
+        step, points = trainer.snapshots[index]
+        fake.set_offsets(points)
+        w1 = rows.get(step, {}).get("exact_w1", float("nan"))
+        ax.set_title(f"{trainer.config.algorithm}, generator step {step}, exact W1 {w1:.3f}", fontsize=10)
+        return (fake,)
+
+    animation = FuncAnimation(fig, draw, frames=len(trainer.snapshots), blit=False)
+    animation.save(path, writer=PillowWriter(fps=fps))
+    plt.close(fig)
+    return path

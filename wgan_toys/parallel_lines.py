@@ -1,0 +1,204 @@
+r"""Learning Example 1: gradient descent on theta with each distance, and with trained networks.
+
+The target is P_0; the model is P_theta, the law of g_theta(z) = (theta, z), Z ~ U[0, 1].
+
+- :func:`exact_gradient`: d rho(P_0, P_theta) / d theta for rho in EM, JS, KL, TV, by a central
+  difference of the exact values. EM gives sign(theta); JS, KL and TV are constant for
+  theta != 0, so their gradient is exactly 0 and descent never moves (Section 2, Figure 1).
+- :func:`descend_exact`: that descent, with a decaying step (|theta| has a kink at 0, so a fixed
+  step would bounce around 0 at its own size).
+- :func:`learn_parallel_lines`: the same problem learned with networks: a WGAN critic
+  (Algorithm 1 with the generator g_theta), or a GAN discriminator with the minimax generator
+  loss or the -log D trick. Returns the trajectory of theta.
+- :func:`theorem_3_gradient`: :math:`-E_z[\nabla_\theta f(g_\theta(z))]` for a trained critic, which
+  Theorem 3 says is :math:`\nabla_\theta W(P_r, P_\theta)` (times K) at the optimal critic.
+
+References
+----------
+Arjovsky, Chintala, Bottou (2017), arXiv:1701.07875, Example 1, Figure 1, Theorem 3, Algorithm 1.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+from torch.nn import functional
+
+from ._validation import check_choice, check_int, check_positive, check_real
+from .distances import all_distances
+from .distributions import ParallelLines
+from .lipschitz import make_lipschitz_method
+from .networks import make_critic, make_discriminator
+from .runtime import build_seeded, resolve_device, torch_generator
+from .train import TrainingDivergedError, gan_objective
+
+__all__ = ["DISTANCES", "NETWORK_METHODS", "exact_gradient", "descend_exact", "learn_parallel_lines", "theorem_3_gradient"]
+
+DISTANCES = ("em", "js", "kl", "tv")
+NETWORK_METHODS = ("wgan", "wgan-gp", "gan", "gan-logd")
+
+
+def _distance(name: str, theta: float) -> float:
+    key = {"kl": "kl", "em": "em", "js": "js", "tv": "tv"}[name]
+    return all_distances(ParallelLines(0.0), ParallelLines(theta))[key]
+
+
+def exact_gradient(distance: str, theta: float, step: float = 1e-6) -> float:
+    """d rho(P_0, P_theta) / d theta by a central difference of exact values.
+
+    Returns sign(theta) for 'em' (theta != 0), and 0.0 for 'js', 'kl' and 'tv', whose values do
+    not change away from theta = 0 (for KL both values are +inf; their difference is taken as 0).
+    """
+    check_choice("distance", distance, DISTANCES)
+    theta = check_real("theta", theta)
+    step = check_positive("step", step)
+    upper, lower = _distance(distance, theta + step), _distance(distance, theta - step)
+    if upper == lower:  # includes inf == inf
+        return 0.0
+    return (upper - lower) / (2 * step)
+
+
+def descend_exact(distance: str, theta0: float = 1.0, learning_rate: float = 0.1, steps: int = 300, decay: float = 0.97) -> np.ndarray:
+    """Gradient descent on theta with the exact distance: theta <- theta - alpha_t d rho / d theta.
+
+    alpha_t = learning_rate * decay^t: the steps add up to learning_rate / (1 - decay), enough to
+    cross |theta0| <= that, and shrink, so that EM's descent settles at 0 instead of bouncing.
+
+    Returns
+    -------
+    ndarray, shape (steps + 1,)
+        theta_0, ..., theta_steps.
+    """
+    check_choice("distance", distance, DISTANCES)
+    theta = check_real("theta0", theta0)
+    check_positive("learning_rate", learning_rate)
+    steps = check_int("steps", steps, minimum=0)
+    if not 0 < decay <= 1:
+        raise ValueError(f"decay == {decay}, must be in (0, 1].")
+    trajectory = [theta]
+    for t in range(steps):
+        theta = theta - learning_rate * decay**t * exact_gradient(distance, theta)
+        trajectory.append(theta)
+    return np.array(trajectory)
+
+
+def _generate(theta: torch.Tensor, n: int, generator: torch.Generator) -> torch.Tensor:
+    """g_theta(z) = (theta, z) for n draws of z ~ U[0, 1]; differentiable in theta. Shape (n, 2)."""
+    z = torch.rand(n, generator=generator, device=theta.device)
+    return torch.stack([theta.expand(n), z], dim=1)
+
+
+def learn_parallel_lines(
+    method: str = "wgan-gp",
+    theta0: float = 1.0,
+    iterations: int = 200,
+    n_critic: int = 5,
+    batch_size: int = 256,
+    learning_rate: float = 2e-2,
+    decay: float = 0.99,
+    optimizer: str = "rmsprop",
+    critic_learning_rate: float | None = None,
+    clip_value: float = 0.01,
+    penalty_weight: float = 10.0,
+    width: int = 64,
+    depth: int = 3,
+    seed=0,
+    device="cpu",
+) -> dict:
+    """Learn theta of Example 1 with a trained critic or discriminator (Algorithm 1's loop).
+
+    Each iteration: ``n_critic`` updates of the critic (eq. 3; clipping or gradient penalty) or of
+    the discriminator (L(D) of Section 4.2), then one step on theta with step size
+    ``learning_rate * decay^iteration``, by RMSProp (``optimizer='rmsprop'``, as Algorithm 1; it
+    divides the gradient by its running size, which hides how small a vanishing gradient is) or
+    by plain gradient descent (``optimizer='sgd'``, where a vanishing gradient stalls theta):
+
+    - ``wgan``, ``wgan-gp``: descend :math:`-E_z f_w(g_\\theta(z))` (Algorithm 1, line 10);
+    - ``gan``: descend :math:`E_z \\log(1 - D(g_\\theta(z)))` (minimax);
+    - ``gan-logd``: descend :math:`-E_z \\log D(g_\\theta(z))` (the -log D trick).
+
+    Returns
+    -------
+    dict
+        ``thetas`` (iterations + 1,), ``theta_gradients`` (iterations,), ``method``.
+    """
+    check_choice("method", method, NETWORK_METHODS)
+    theta0 = check_real("theta0", theta0)
+    iterations = check_int("iterations", iterations, minimum=0)
+    n_critic = check_int("n_critic", n_critic, minimum=1)
+    check_int("batch_size", batch_size, minimum=2)
+    check_positive("learning_rate", learning_rate)
+    if not 0 < decay <= 1:
+        raise ValueError(f"decay == {decay}, must be in (0, 1].")
+    check_choice("optimizer", optimizer, ("rmsprop", "sgd"))
+    device = resolve_device(device)
+    random = torch_generator(seed, device=device)
+    wgan = method.startswith("wgan")
+    network = build_seeded(lambda: (make_critic if wgan else make_discriminator)(2, width, depth), random).to(device)
+    if wgan:
+        lipschitz = make_lipschitz_method("clip" if method == "wgan" else "gp", clip_value, penalty_weight)
+        lipschitz.prepare(network)
+        default_rate = 5e-4 if method == "wgan" else 1e-3
+        network_optimizer = lipschitz.make_optimizer(network.parameters(), critic_learning_rate or default_rate)
+    else:
+        network_optimizer = torch.optim.Adam(network.parameters(), lr=critic_learning_rate or 1e-3, betas=(0.5, 0.999))
+    theta = torch.tensor(theta0, device=device, requires_grad=True)
+    # RMSProp (as Algorithm 1) divides out the critic's scale K; the decaying step lets theta
+    # settle instead of bouncing around 0 at the size of one step
+    if optimizer == "rmsprop":
+        theta_optimizer = torch.optim.RMSprop([theta], lr=learning_rate)
+    else:  # plain gradient descent: steps proportional to the gradient, so vanishing ones show
+        theta_optimizer = torch.optim.SGD([theta], lr=learning_rate)
+    schedule = torch.optim.lr_scheduler.ExponentialLR(theta_optimizer, gamma=decay)
+    target = ParallelLines(0.0)
+    thetas, gradients = [theta0], []
+    for iteration in range(iterations):
+        for _ in range(n_critic):  # Algorithm 1, lines 2-8
+            real = target.sample_torch(batch_size, seed=random, device=device)
+            fake = _generate(theta.detach(), batch_size, random)
+            if wgan:
+                network_loss = -(network(real).mean() - network(fake).mean()) + lipschitz.penalty(network, real, fake, random)
+            else:
+                network_loss = -gan_objective(network(real), network(fake))
+            network_optimizer.zero_grad(set_to_none=True)
+            network_loss.backward()
+            network_optimizer.step()
+            if wgan:
+                lipschitz.after_step(network)
+        output = network(_generate(theta, batch_size, random))  # Algorithm 1, lines 9-10
+        if wgan:
+            theta_loss = -output.mean()
+        elif method == "gan":
+            theta_loss = -functional.softplus(output).mean()  # E log(1 - D)
+        else:
+            theta_loss = functional.softplus(-output).mean()  # -E log D
+        if not torch.isfinite(theta_loss):
+            raise TrainingDivergedError(f"the loss on theta became {theta_loss.item()} at iteration {iteration}; lower learning_rate.")
+        theta_optimizer.zero_grad(set_to_none=True)
+        theta_loss.backward()
+        gradients.append(float(theta.grad))
+        theta_optimizer.step()
+        schedule.step()
+        thetas.append(float(theta.detach()))
+    return {"method": method, "thetas": np.array(thetas), "theta_gradients": np.array(gradients)}
+
+
+def theorem_3_gradient(critic, theta: float, n: int = 100_000, seed=0) -> float:
+    """:math:`-E_z[\\nabla_\\theta f(g_\\theta(z))]` for a critic f on R^2, by autograd on theta.
+
+    Theorem 3: at the optimal critic this equals :math:`\\nabla_\\theta W(P_0, P_\\theta)` (times K
+    for a K-Lipschitz family), which for Example 1 is sign(theta).
+    """
+    theta = check_real("theta", theta)
+    device = next(critic.parameters()).device
+    parameter = torch.tensor(theta, device=device, requires_grad=True)
+    points = _generate(parameter, check_int("n", n, minimum=1), torch_generator(seed, device=device))
+    (gradient,) = torch.autograd.grad(-critic(points).mean(), parameter)
+    return float(gradient)
+
+
+def exact_w_gradient_by_differences(theta: float, step: float = 1e-4) -> float:
+    """Finite difference of the exact W(P_0, P_theta) = |theta|: the reference for Theorem 3."""
+    return (abs(theta + step) - abs(theta - step)) / (2 * step) if not math.isclose(theta, 0.0) else 0.0

@@ -1,0 +1,366 @@
+r"""A GAN / WGAN / WGAN-GP trainer for 2D toy data, with exact W1 as the yardstick.
+
+:class:`ToyGAN` holds the whole state (generator g_theta, critic or discriminator, optimisers,
+random stream, history) in one object, with a stepping API that a script, a test or a
+classroom widget drives alike: :meth:`ToyGAN.critic_step`, :meth:`ToyGAN.generator_step`,
+:meth:`ToyGAN.iteration` (n_critic critic steps, then one generator step: Algorithm 1,
+lines 2-10), :meth:`ToyGAN.train` and :meth:`ToyGAN.evaluate`. ``wgan-toys toy`` runs the
+same object.
+
+Algorithms (``ToyConfig.algorithm``):
+
+- ``gan``: the minimax GAN, the generator descends :math:`E_z \log(1 - D(g_\theta(z)))`;
+- ``gan-logd``: the -log D trick, the generator descends :math:`-E_z \log D(g_\theta(z))`
+  (the paper's baseline, Section 4);
+- ``wgan``: Algorithm 1: RMSProp, alpha = 5e-5, c = 0.01, n_critic = 5; the generator descends
+  :math:`-E_z f_w(g_\theta(z))`;
+- ``wgan-gp``: WGAN-GP: Adam (1e-4, betas (0.5, 0.9)) and the penalty lambda on interpolates.
+
+At each evaluation the trainer logs, besides the losses, the critic's estimate
+:math:`E_r f - E_g f` (WGAN) or the GAN's JS estimate :math:`\tfrac12 L(D) + \log 2` (Figure 4),
+the *exact* W1 between a fresh generated sample and a fresh real sample (``ot.emd2`` on n >= 1000
+points each), and the mode coverage of mixtures. For the momentum question of Section 3 it logs
+the cosine between the critic optimiser's step and the ascent direction of the critic's
+objective ("as the loss blew up ... the cosine between the Adam step and the gradient usually
+turned negative").
+
+References
+----------
+Arjovsky, Chintala, Bottou (2017), arXiv:1701.07875, Algorithm 1, Sections 3-4, Figures 3-4.
+Gulrajani et al. (2017), arXiv:1704.00028, Algorithm 1 and the toy experiments.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch.nn import functional
+
+from ._validation import check_choice, check_int, check_positive
+from .lipschitz import clip_weights_, gradient_penalty
+from .networks import make_critic, make_generator
+from .runtime import build_seeded, resolve_device, torch_generator
+from .toys2d import make_dataset, mode_coverage
+from .train import TrainingDivergedError, gan_objective
+
+__all__ = ["ALGORITHMS", "ToyConfig", "ToyGAN", "claims_table"]
+
+ALGORITHMS = ("gan", "gan-logd", "wgan", "wgan-gp")
+LOG_2 = math.log(2.0)
+
+
+@dataclass
+class ToyConfig:
+    """Settings of a toy run; the names map to Algorithm 1 as noted.
+
+    ``None`` means "the algorithm's default" (see :meth:`resolved`).
+    """
+
+    dataset: str = "8gaussians"  # 8gaussians, 25gaussians, swissroll, 2clusters
+    algorithm: str = "wgan-gp"  # gan, gan-logd, wgan, wgan-gp
+    iterations: int = 2000  # generator steps (Algorithm 1's outer loop)
+    n_critic: int | None = None  # critic steps per generator step: 5 for WGAN(-GP), 1 for GAN
+    batch_size: int = 256  # m
+    noise_dim: int = 2  # z ~ N(0, I) in R^noise_dim
+    width: int = 128  # hidden units of generator and critic
+    depth: int = 3  # hidden layers of generator and critic
+    learning_rate: float | None = None  # alpha: 5e-5 (wgan), 1e-4 (wgan-gp), 2e-4 (gan)
+    critic_optimizer: str | None = None  # rmsprop (wgan), adam (others); 'adam' for the momentum test
+    clip_value: float = 0.01  # c (wgan)
+    penalty_weight: float = 0.1  # lambda (wgan-gp); WGAN-GP's toy experiments use 0.1
+    log_every: int = 100  # generator steps between evaluations
+    eval_samples: int = 1000  # n for the exact W1 and mode coverage (>= 1000 for the claims)
+    seed: int = 0
+    device: str = "cpu"
+
+    def resolved(self) -> "ToyConfig":
+        """A copy with the algorithm's defaults filled in and every field checked."""
+        check_choice("dataset", self.dataset, ("8gaussians", "25gaussians", "swissroll", "2clusters"))
+        check_choice("algorithm", self.algorithm, ALGORITHMS)
+        wgan = self.algorithm.startswith("wgan")
+        defaults = {
+            "n_critic": 5 if wgan else 1,
+            "learning_rate": {"wgan": 5e-4}.get(self.algorithm, 1e-3),
+            "critic_optimizer": "rmsprop" if self.algorithm == "wgan" else "adam",
+        }
+        config = dataclasses.replace(self, **{k: v for k, v in defaults.items() if getattr(self, k) is None})
+        for name, minimum in (("iterations", 0), ("n_critic", 1), ("batch_size", 2), ("noise_dim", 1), ("width", 1), ("depth", 1), ("log_every", 1), ("eval_samples", 2), ("seed", 0)):
+            check_int(name, getattr(config, name), minimum=minimum)
+        check_positive("learning_rate", config.learning_rate)
+        check_positive("clip_value", config.clip_value, hint=" (the paper uses c = 0.01)")
+        if config.penalty_weight < 0:
+            raise ValueError(f"penalty_weight == {config.penalty_weight}, must be >= 0 (WGAN-GP uses lambda = 10, 0.1 on toys).")
+        check_choice("critic_optimizer", config.critic_optimizer, ("adam", "rmsprop"))
+        return config
+
+
+def _flat_parameters(module) -> torch.Tensor:
+    return torch.cat([p.detach().reshape(-1) for p in module.parameters()])
+
+
+class ToyGAN:
+    """The state of one toy run and the steps that change it.
+
+    Parameters
+    ----------
+    config : ToyConfig, default=ToyConfig()
+
+    Attributes
+    ----------
+    generator, critic : nn.Module
+        g_theta (noise -> R^2) and f_w (for GANs, the discriminator's logits).
+    history : list of dict
+        One row per evaluation (see :meth:`evaluate`).
+    generator_steps, critic_steps : int
+    """
+
+    def __init__(self, config: ToyConfig | None = None):
+        self.config = (config or ToyConfig()).resolved()
+        self.reset()
+
+    # ------------------------------------------------------------------ state
+    def reset(self) -> None:
+        """Back to the initial state: fresh networks, optimisers, random stream and history."""
+        config = self.config
+        self.device = resolve_device(config.device)
+        self.dataset = make_dataset(config.dataset)
+        self.random = torch_generator(config.seed, device=self.device)
+        self.generator = build_seeded(lambda: make_generator(config.noise_dim, 2, config.width, config.depth), config.seed).to(self.device)
+        self.critic = build_seeded(lambda: make_critic(2, config.width, config.depth), config.seed + 1).to(self.device)
+        if config.algorithm == "wgan":
+            clip_weights_(self.critic, config.clip_value)
+        if config.critic_optimizer == "rmsprop":
+            self.critic_optimizer = torch.optim.RMSprop(self.critic.parameters(), lr=config.learning_rate)
+        else:
+            betas = (0.5, 0.9) if config.algorithm.startswith("wgan") else (0.5, 0.999)
+            self.critic_optimizer = torch.optim.Adam(self.critic.parameters(), lr=config.learning_rate, betas=betas)
+        if config.algorithm == "wgan":
+            self.generator_optimizer = torch.optim.RMSprop(self.generator.parameters(), lr=config.learning_rate)
+        else:
+            betas = (0.5, 0.9) if config.algorithm == "wgan-gp" else (0.5, 0.999)
+            self.generator_optimizer = torch.optim.Adam(self.generator.parameters(), lr=config.learning_rate, betas=betas)
+        evaluation_random = torch_generator(config.seed + 2, device=self.device)
+        self.fixed_noise = torch.randn(config.eval_samples, config.noise_dim, generator=evaluation_random, device=self.device)
+        self.history: list[dict] = []
+        self.snapshots: list[tuple[int, np.ndarray]] = []  # (generator step, fixed-noise samples)
+        self.generator_steps = 0
+        self.critic_steps = 0
+        self.wall_seconds = 0.0
+        self.exact_w1_seconds = 0.0
+        self._recent = {"critic_loss": [], "generator_loss": [], "step_cosine": []}
+
+    @property
+    def is_wgan(self) -> bool:
+        return self.config.algorithm.startswith("wgan")
+
+    def noise(self, n: int) -> torch.Tensor:
+        return torch.randn(n, self.config.noise_dim, generator=self.random, device=self.device)
+
+    def real_batch(self, n: int) -> torch.Tensor:
+        return self.dataset.sample_torch(n, seed=self.random, device=self.device)
+
+    # ------------------------------------------------------------------ steps
+    def critic_step(self) -> float:
+        """One critic (or discriminator) update on fresh batches; returns its loss.
+
+        WGAN: ascend eq. (3), :math:`E_r f_w - E_g f_w` (minus the penalty for WGAN-GP), then clip
+        (Algorithm 1, lines 3-7). GAN: ascend :math:`L(D) = E_r \\log D + E_g \\log(1 - D)`.
+        """
+        config = self.config
+        real = self.real_batch(config.batch_size)
+        with torch.no_grad():
+            fake = self.generator(self.noise(config.batch_size))
+        if self.is_wgan:
+            wasserstein_estimate = self.critic(real).mean() - self.critic(fake).mean()  # eq. (3)
+            critic_loss = -wasserstein_estimate
+            if config.algorithm == "wgan-gp":
+                critic_loss = critic_loss + gradient_penalty(self.critic, real, fake, config.penalty_weight, self.random)
+        else:
+            critic_loss = -gan_objective(self.critic(real), self.critic(fake))
+        self._check(critic_loss, "critic_loss")
+        before = _flat_parameters(self.critic)
+        self.critic_optimizer.zero_grad(set_to_none=True)
+        critic_loss.backward()
+        ascent = -torch.cat([p.grad.reshape(-1) for p in self.critic.parameters()])
+        self.critic_optimizer.step()
+        if config.algorithm == "wgan":
+            clip_weights_(self.critic, config.clip_value)  # Algorithm 1, line 7
+        step = _flat_parameters(self.critic) - before
+        cosine = functional.cosine_similarity(step, ascent, dim=0).item() if step.norm() > 0 and ascent.norm() > 0 else float("nan")
+        self.critic_steps += 1
+        self._recent["critic_loss"].append(critic_loss.item())
+        self._recent["step_cosine"].append(cosine)
+        return critic_loss.item()
+
+    def generator_step(self) -> float:
+        """One generator update (Algorithm 1, lines 9-10); returns the generator's loss.
+
+        WGAN: descend :math:`-E_z f_w(g_\\theta(z))`. GAN minimax: descend
+        :math:`E_z \\log(1 - D(g_\\theta(z)))`. GAN -log D: descend :math:`-E_z \\log D(g_\\theta(z))`.
+        """
+        fake = self.generator(self.noise(self.config.batch_size))
+        output = self.critic(fake)
+        if self.is_wgan:
+            generator_loss = -output.mean()
+        elif self.config.algorithm == "gan":
+            generator_loss = -functional.softplus(output).mean()  # log(1 - D) = -softplus(logit)
+        else:
+            generator_loss = functional.softplus(-output).mean()  # -log D = softplus(-logit)
+        self._check(generator_loss, "generator_loss")
+        self.generator_optimizer.zero_grad(set_to_none=True)
+        generator_loss.backward()
+        self.generator_optimizer.step()
+        self.generator_steps += 1
+        self._recent["generator_loss"].append(generator_loss.item())
+        return generator_loss.item()
+
+    def iteration(self) -> None:
+        """n_critic critic steps, then one generator step: one pass of Algorithm 1's loop."""
+        for _ in range(self.config.n_critic):
+            self.critic_step()
+        self.generator_step()
+
+    def _check(self, loss: torch.Tensor, what: str) -> None:
+        if not torch.isfinite(loss):
+            raise TrainingDivergedError(
+                f"{what} became {loss.item()} at generator step {self.generator_steps} (critic step {self.critic_steps}); "
+                f"lower learning_rate (now {self.config.learning_rate}) or use the algorithm's default optimiser."
+            )
+
+    # ------------------------------------------------------------------ measuring
+    def generated(self, n: int | None = None) -> np.ndarray:
+        """Generator samples as numpy (n, 2); the fixed evaluation noise when n is None."""
+        noise = self.fixed_noise if n is None else self.noise(n)
+        with torch.no_grad():
+            return self.generator(noise).cpu().numpy().astype(float)
+
+    def critic_values(self, points) -> np.ndarray:
+        """f_w (or the discriminator's logit) at numpy points (k, 2)."""
+        with torch.no_grad():
+            return self.critic(torch.as_tensor(np.asarray(points), dtype=torch.float32, device=self.device)).cpu().numpy()
+
+    def evaluate(self) -> dict:
+        """Measure now and append a row to ``history``.
+
+        The row holds ``step`` (= ``generator_step``), ``critic_steps``, ``critic_estimate``
+        (WGAN: E_r f - E_g f on fresh batches of ``eval_samples``) or ``js_estimate`` (GAN:
+        L(D)/2 + log 2), ``exact_w1`` (``ot.emd2`` between ``eval_samples`` fresh generated and
+        real points), the mean losses and step cosine since the last row, mode coverage for
+        mixtures, ``wall_seconds`` and ``exact_w1_seconds``.
+        """
+        from .empirical import wasserstein_1_samples
+
+        import ot  # noqa: F401  (imported before the clock starts: the first import takes ~2 s)
+
+        evaluation_start = time.perf_counter()
+        n = self.config.eval_samples
+        real = self.real_batch(n)
+        with torch.no_grad():
+            fake = self.generator(self.noise(n))
+            real_out, fake_out = self.critic(real), self.critic(fake)
+        row = {"step": self.generator_steps, "generator_step": self.generator_steps, "critic_steps": self.critic_steps}
+        if self.is_wgan:
+            row["critic_estimate"] = (real_out.mean() - fake_out.mean()).item()
+        else:
+            row["js_estimate"] = 0.5 * gan_objective(real_out, fake_out).item() + LOG_2
+        start = time.perf_counter()
+        row["exact_w1"] = wasserstein_1_samples(real.cpu().numpy(), fake.cpu().numpy())
+        self.exact_w1_seconds += time.perf_counter() - start
+        for name, values in self._recent.items():
+            finite = [v for v in values if math.isfinite(v)]
+            row[name] = float(np.mean(finite)) if finite else None
+        cosines = [v for v in self._recent["step_cosine"] if math.isfinite(v)]
+        row["negative_cosine_share"] = float(np.mean(np.array(cosines) < 0)) if cosines else None
+        self._recent = {name: [] for name in self._recent}
+        if self.dataset.is_mixture:
+            coverage = mode_coverage(self.dataset, fake.cpu().numpy())
+            row["modes_covered"] = coverage["modes_covered"]
+            row["high_quality_fraction"] = coverage["high_quality_fraction"]
+        self.snapshots.append((self.generator_steps, self.generated()))
+        self.wall_seconds += time.perf_counter() - evaluation_start
+        row["wall_seconds"] = self.wall_seconds  # training and evaluation, not idle time
+        row["exact_w1_seconds"] = self.exact_w1_seconds
+        self.history.append(row)
+        return row
+
+    def train(self, iterations: int | None = None, callback=None) -> list[dict]:
+        """Run ``iterations`` (default: the config's) passes of Algorithm 1, evaluating at step 0,
+        every ``log_every`` generator steps, and at the end. ``callback(row)`` sees each new row.
+
+        A TrainingDivergedError propagates; what was logged before it stays in ``history``.
+        """
+        iterations = self.config.iterations if iterations is None else check_int("iterations", iterations, minimum=0)
+        if not self.history:
+            row = self.evaluate()
+            if callback:
+                callback(row)
+        for _ in range(iterations):
+            start = time.perf_counter()
+            self.iteration()
+            self.wall_seconds += time.perf_counter() - start
+            if self.generator_steps % self.config.log_every == 0:
+                row = self.evaluate()
+                if callback:
+                    callback(row)
+        if self.history[-1]["generator_step"] != self.generator_steps:
+            row = self.evaluate()
+            if callback:
+                callback(row)
+        return self.history
+
+
+def claims_table(algorithms=("wgan-gp", "wgan", "gan", "gan-logd"), seeds=(0, 1, 2), dataset: str = "8gaussians",
+                 iterations: int = 1000, log_every: int = 50, momentum_test: bool = True, callback=None, **overrides) -> list[dict]:
+    """Section 4's claims as numbers, one row per (algorithm, seed), on one mixture data set.
+
+    Each row holds the Spearman and Pearson correlation between the logged estimate (critic's
+    E_r f - E_g f, or the GAN's JS estimate) and the exact W1 over training (step 0 left out:
+    the critic is untrained there), the final exact W1, modes covered, high-quality fraction,
+    and the share of critic steps whose step direction had a negative cosine with the ascent
+    direction. With ``momentum_test``, WGAN is also run with Adam on the critic (the paper's
+    negative result, Section 3), as algorithm ``wgan (adam critic)``.
+    """
+    from scipy.stats import pearsonr, spearmanr
+
+    runs = [(algorithm, None) for algorithm in algorithms]
+    if momentum_test and "wgan" in algorithms:
+        runs.append(("wgan", "adam"))
+    rows = []
+    for algorithm, critic_optimizer in runs:
+        for seed in seeds:
+            config = ToyConfig(dataset=dataset, algorithm=algorithm, iterations=iterations, log_every=log_every,
+                               seed=seed, critic_optimizer=critic_optimizer, **overrides)
+            trainer = ToyGAN(config)
+            diverged = ""
+            try:
+                trainer.train()
+            except TrainingDivergedError as error:
+                diverged = str(error)
+            history = trainer.history[1:]
+            key = "critic_estimate" if trainer.is_wgan else "js_estimate"
+            estimate = np.array([row[key] for row in history])
+            exact = np.array([row["exact_w1"] for row in history])
+            enough = len(history) >= 3 and np.ptp(estimate) > 0 and np.ptp(exact) > 0
+            shares = [row["negative_cosine_share"] for row in history if row["negative_cosine_share"] is not None]
+            last = trainer.history[-1]
+            row = {
+                "algorithm": algorithm + (f" ({critic_optimizer} critic)" if critic_optimizer else ""),
+                "seed": seed,
+                "spearman": float(spearmanr(estimate, exact)[0]) if enough else float("nan"),
+                "pearson": float(pearsonr(estimate, exact)[0]) if enough else float("nan"),
+                "final_exact_w1": last["exact_w1"],
+                "modes_covered": last.get("modes_covered"),
+                "high_quality_fraction": last.get("high_quality_fraction"),
+                "negative_cosine_share": float(np.mean(shares)) if shares else float("nan"),
+                "diverged": diverged,
+                "seconds": last["wall_seconds"],
+            }
+            rows.append(row)
+            if callback:
+                callback(row)
+    return rows
