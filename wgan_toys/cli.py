@@ -198,7 +198,11 @@ def _toy(args) -> int:
     finally:
         metrics.close()
     print(file=sys.stderr)
-    fig = plots.figure_toy_run(trainer)
+    if status == 0:
+        fig = plots.figure_toy_run(trainer)
+    else:  # the generator's output is no longer finite: draw what was logged
+        fig, ax = plt.subplots(figsize=(7, 5), constrained_layout=True)
+        plots.plot_estimate_against_exact(trainer.history, ax=ax)
     _save(fig, os.path.join(args.out, "toy_run.png"))
     plt.close(fig)
     if not args.no_gif:

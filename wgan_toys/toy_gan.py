@@ -263,6 +263,8 @@ class ToyGAN:
         with torch.no_grad():
             fake = self.generator(self.noise(n))
             real_out, fake_out = self.critic(real), self.critic(fake)
+        if not bool(torch.isfinite(fake).all()):
+            self._check(torch.tensor(float("nan")), "a generated sample")
         row = {"step": self.generator_steps, "generator_step": self.generator_steps, "critic_steps": self.critic_steps}
         if self.is_wgan:
             row["critic_estimate"] = (real_out.mean() - fake_out.mean()).item()
