@@ -64,3 +64,10 @@ def test_bench_critic_quick():
     finished = run_quick("bench_critic.py")
     assert finished.returncode == 0, finished.stderr
     assert_header(finished.stdout, ["network", "steps", "time", "per step", "estimate", "under 3 s"])
+
+
+def test_bench_toy_quick():
+    finished = run_quick("bench_toy.py")
+    assert finished.returncode == 0, finished.stderr
+    assert_header(finished.stdout, ["part", "time", "ratio", "within target"])
+    assert "of which exact W1" in finished.stdout

@@ -8,6 +8,7 @@ Subcommands::
     wgan-toys discriminator gaussians --mu1 M1 --sigma1 S1 --mu2 M2 --sigma2 S2 [--json]
     wgan-toys figure {1,2,transport-lines,transport-gaussians,convergence} --out PATH
     wgan-toys toy --dataset 8gaussians --algorithm wgan-gp --out runs/toy
+    wgan-toys toy-claims --out notebooks/data/toy_claims.json   # ~10 minutes
     wgan-toys figures --out-dir DIR        # every figure, as the main job does
     wgan-toys verify                       # the paper's claims as a PASS/FAIL table
 
@@ -214,6 +215,28 @@ def _toy(args) -> int:
     return status
 
 
+def _toy_claims(args) -> int:
+    import os
+
+    _set_threads(args)
+    from .toy_gan import claims_table
+
+    columns = ("algorithm", "seed", "spearman", "pearson", "final_exact_w1", "modes_covered", "high_quality_fraction", "negative_cosine_share", "seconds")
+    print("  ".join(columns))
+
+    def show(row):
+        print("  ".join(f"{row[c]:.3f}" if isinstance(row[c], float) else str(row[c]) for c in columns), flush=True)
+
+    rows = claims_table(seeds=tuple(args.seeds), dataset=args.dataset, iterations=args.iterations, log_every=args.log_every, callback=show)
+    folder = os.path.dirname(args.out)
+    if folder:
+        os.makedirs(folder, exist_ok=True)
+    with open(args.out, "w") as handle:
+        json.dump([{k: _json_number(v) if isinstance(v, float) else v for k, v in row.items()} for row in rows], handle, indent=1)
+    print(f"wrote {args.out}")
+    return 0
+
+
 def _save(fig, path: str) -> None:
     import os
 
@@ -343,6 +366,15 @@ def build_parser() -> argparse.ArgumentParser:
     toy.add_argument("--no-gif", action="store_true", help="skip the animated GIF")
     _add_threads_flag(toy)
     toy.set_defaults(run=_toy)
+
+    claims = commands.add_parser("toy-claims", help="Section 4's claims as a table: correlations, mode coverage, momentum (minutes)")
+    claims.add_argument("--dataset", choices=("8gaussians", "25gaussians", "2clusters"), default="8gaussians")
+    claims.add_argument("--iterations", type=int, default=1000, help="generator steps per run (default: 1000)")
+    claims.add_argument("--log-every", type=int, default=50, help="generator steps between evaluations (default: 50)")
+    claims.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2], help="default: 0 1 2")
+    claims.add_argument("--out", default="runs/toy_claims.json", help="JSON file for the rows (default: runs/toy_claims.json)")
+    _add_threads_flag(claims)
+    claims.set_defaults(run=_toy_claims)
 
     figure = commands.add_parser("figure", help="write one figure as PNG")
     figure.add_argument("name", choices=list(FIGURES), help="1 and 2 are the paper's Figures 1 and 2, extended")
