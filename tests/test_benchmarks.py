@@ -71,3 +71,9 @@ def test_bench_toy_quick():
     assert finished.returncode == 0, finished.stderr
     assert_header(finished.stdout, ["part", "time", "ratio", "within target"])
     assert "of which exact W1" in finished.stdout
+
+
+def test_bench_classroom_quick():
+    finished = run_quick("bench_classroom.py")
+    assert finished.returncode == 0, finished.stderr
+    assert_header(finished.stdout, ["button", "bare step", "step + measure + redraw", "under 200 ms"])

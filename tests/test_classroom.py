@@ -1,0 +1,101 @@
+"""Classroom mode driven headless: each button's callback changes the state and the views as
+its label says; recording exports a GIF and metrics.jsonl."""
+
+import json
+
+import matplotlib
+
+matplotlib.use("Agg")
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from wgan_toys.classroom import Classroom  # noqa: E402
+
+
+@pytest.fixture
+def classroom():
+    return Classroom(dataset="2clusters", algorithm="wgan-gp", n_samples=64, grid_size=20)
+
+
+def test_critic_step_moves_the_critic_only(classroom):
+    classroom.draw()
+    field, fake = classroom.frames[-1]["field"].copy(), classroom.frames[-1]["fake"].copy()
+    classroom.critic_step()
+    assert classroom.trainer.critic_steps == 1 and classroom.trainer.generator_steps == 0
+    assert not np.allclose(classroom.frames[-1]["field"], field)
+    assert np.allclose(classroom.frames[-1]["fake"], fake)  # same generator, same noise
+    assert np.allclose(classroom.image.get_array(), classroom.frames[-1]["field"])
+    assert "critic step 1" in classroom.field_ax.get_title()
+
+
+def test_generator_step_moves_the_samples_and_the_chart_grows(classroom):
+    classroom.critic_step()
+    before = classroom.frames[-1]["fake"].copy()
+    classroom.generator_step()
+    assert classroom.trainer.generator_steps == 1
+    assert not np.allclose(classroom.frames[-1]["fake"], before)
+    assert np.allclose(classroom.fake_dots.get_offsets(), classroom.frames[-1]["fake"])
+    assert len(classroom.exact_line.get_xdata()) == len(classroom.frames) == 3
+
+
+def test_iteration_runs_n_critic_then_one_generator_step_and_reset_restarts(classroom):
+    classroom.iteration()
+    assert (classroom.trainer.critic_steps, classroom.trainer.generator_steps) == (5, 1)
+    classroom.reset()
+    assert (classroom.trainer.critic_steps, classroom.trainer.generator_steps) == (0, 0)
+    assert len(classroom.frames) == 1
+
+
+def test_exact_w1_of_each_frame_is_the_transport_cost(classroom):
+    from wgan_toys.empirical import wasserstein_1_samples
+
+    frame = classroom.frames[-1]
+    assert frame["exact_w1"] == pytest.approx(wasserstein_1_samples(frame["fake"], classroom.real), rel=1e-9)
+
+
+def test_configure_switches_algorithm_and_rejects_unknown_settings(classroom):
+    classroom.configure(algorithm="gan")
+    assert classroom.trainer.config.algorithm == "gan" and classroom.trainer.config.n_critic == 1
+    assert classroom.colorbar.ax.get_ylabel() == "discriminator $D$"
+    assert 0.0 <= classroom.frames[-1]["field"].min() and classroom.frames[-1]["field"].max() <= 1.0
+    with pytest.raises(ValueError, match="setting == 'momentum', must be one of 'dataset', 'algorithm'"):
+        classroom.configure(momentum=0.9)
+    with pytest.raises(ValueError, match="dataset == 'moons'"):
+        classroom.configure(dataset="moons")
+
+
+def test_widget_buttons_call_the_same_methods():
+    classroom = Classroom(dataset="8gaussians", n_samples=64, grid_size=16)
+    box = classroom.widget()
+    assert box is not None
+    controls = classroom.controls
+    controls["critic_step"].click()
+    assert classroom.trainer.critic_steps == 1
+    controls["generator_step"].click()
+    assert classroom.trainer.generator_steps == 1
+    controls["run"].value += 1  # one tick of the play button: one iteration
+    assert classroom.trainer.generator_steps == 2
+    assert controls["timing"].value.startswith("last step + redraw:")
+    controls["dataset"].value = "25gaussians"
+    assert classroom.trainer.dataset.name == "25gaussians" and classroom.trainer.generator_steps == 0
+    controls["reset"].click()
+    assert len(classroom.frames) == 1
+
+
+def test_projector_mode_uses_large_fonts():
+    classroom = Classroom(n_samples=32, grid_size=12, projector=True)
+    classroom.draw()
+    assert classroom.field_ax.title.get_fontsize() >= 16
+
+
+def test_record_and_replay(tmp_path, classroom):
+    for _ in range(3):
+        classroom.iteration()
+    gif = classroom.save_gif(str(tmp_path / "session.gif"))
+    metrics = classroom.save_metrics(str(tmp_path / "session.jsonl"))
+    from PIL import Image
+
+    assert Image.open(gif).n_frames == len(classroom.frames) == 4
+    rows = [json.loads(line) for line in open(metrics)]
+    assert [row["generator_step"] for row in rows] == [0, 1, 2, 3]
+    assert {"action", "critic_steps", "estimate", "exact_w1"} <= set(rows[0])
