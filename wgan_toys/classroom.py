@@ -192,9 +192,13 @@ class Classroom:
             self.chart_ax.grid(alpha=0.3)
             self.chart_ax.legend(loc="upper right")
             self._layout_done = False
+        # out of pyplot's list of open figures: Jupyter's inline backend would otherwise show it
+        # again at the end of every cell; a cell shows it by returning ``draw()``'s value
+        plt.close(self.figure)
 
     def draw(self, frame: dict | None = None):
-        """Update both views to ``frame`` (default: the latest) and return the figure."""
+        """Update both views to ``frame`` (default: the latest) and return the figure (a notebook
+        cell that ends with ``classroom.draw()`` shows it once)."""
         if self.figure is None:
             self._create_figure()
         frame = frame or self.frames[-1]

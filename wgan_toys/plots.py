@@ -478,6 +478,7 @@ def plot_penalty_bias(wasserstein: float, penalty_weights, measured=None, ax=Non
     if measured is not None:
         ax.semilogx(penalty_weights, measured, "D", color=COLORS["samples"], mec="black", ms=7, label="trained critic")
     ax.set_xlabel(r"penalty weight $\lambda$")
+    ax.xaxis.set_minor_formatter(plt.NullFormatter())
     ax.set_ylabel(r"estimate $E_r f - E_g f$")
     ax.set_title("a gradient-penalty critic overstates W by W^2/(2 lambda)", fontsize=10)
     ax.grid(alpha=0.3, which="both")
