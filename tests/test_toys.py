@@ -117,6 +117,7 @@ def test_toy_cli_writes_config_metrics_and_figures(tmp_path):
     assert [row["step"] for row in rows] == [0, 10, 20]
     assert {"step", "critic_estimate", "exact_w1", "modes_covered", "high_quality_fraction"} <= set(rows[-1])
     assert (out / "toy_run.png").read_bytes()[:4] == b"\x89PNG"
+    assert (out / "samples_over_iterations.png").read_bytes()[:4] == b"\x89PNG"
     assert (out / "samples.gif").read_bytes()[:3] == b"GIF"
     assert "of which exact W1 logging" in result.stdout
 

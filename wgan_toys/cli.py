@@ -206,6 +206,9 @@ def _toy(args) -> int:
         plots.plot_estimate_against_exact(trainer.history, ax=ax)
     _save(fig, os.path.join(args.out, "toy_run.png"))
     plt.close(fig)
+    fig = plots.figure_samples_over_iterations(trainer)
+    _save(fig, os.path.join(args.out, "samples_over_iterations.png"))
+    plt.close(fig)
     if not args.no_gif:
         plots.save_samples_animation(trainer, os.path.join(args.out, "samples.gif"))
         print(f"wrote {os.path.join(args.out, 'samples.gif')}")

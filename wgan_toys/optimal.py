@@ -43,6 +43,7 @@ __all__ = [
     "expectation_gap",
     "mass_region",
     "compare_to_potential",
+    "compare_to_potential_2d",
     "gradient_penalty_prediction",
     "gradient_norm_audit",
 ]
@@ -211,3 +212,26 @@ def gradient_norm_audit(critic, real, fake, off_support, seed=0) -> dict:
         "interpolated": norms(interpolated),
         "off_support": norms(check_samples("off_support", off_support, dim=real.shape[1])),
     }
+
+
+def compare_to_potential_2d(critic_function, real, fake) -> dict:
+    r"""A learned critic on R^d against the exact Kantorovich potential between two samples.
+
+    The exact potential is POT's dual turned into a function by the c-transform
+    (:func:`wgan_toys.transport.kantorovich_critic`); the fit :math:`f \approx K f^* + b` is least
+    squares over the real and generated points. Returns ``k_fit``, ``offset``, ``max_abs_error``
+    (of :math:`(f - b)/K - f^*` over the points) and ``exact_w1`` (the transport cost).
+    """
+    from ._validation import check_samples
+    from .transport import exact_transport, kantorovich_critic
+
+    real = check_samples("real", real)
+    fake = check_samples("fake", fake, dim=real.shape[1])
+    transport = exact_transport(real, fake)
+    points = np.concatenate([real, fake])
+    exact = kantorovich_critic(transport)(points)
+    learned = np.asarray(critic_function(points), dtype=float)
+    design = np.stack([exact, np.ones_like(exact)], axis=1)
+    (k_fit, offset), *_ = np.linalg.lstsq(design, learned, rcond=None)
+    error = np.max(np.abs((learned - offset) / k_fit - exact)) if k_fit != 0 else math.inf
+    return {"k_fit": float(k_fit), "offset": float(offset), "max_abs_error": float(error), "exact_w1": transport.cost}

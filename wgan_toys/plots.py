@@ -42,6 +42,7 @@ __all__ = [
     "plot_estimate_against_exact",
     "figure_toy_run",
     "save_samples_animation",
+    "figure_samples_over_iterations",
 ]
 
 # Okabe-Ito colours, one per quantity, used in every figure of the course.
@@ -602,3 +603,24 @@ def save_samples_animation(trainer, path: str, fps: int = 4):
     animation.save(path, writer=PillowWriter(fps=fps))
     plt.close(fig)
     return path
+
+
+def figure_samples_over_iterations(trainer, panels: int = 6):
+    """Small multiples of the fixed-noise samples at evenly spaced evaluations, over the real data."""
+    snapshots = trainer.snapshots
+    chosen = [snapshots[i] for i in np.unique(np.linspace(0, len(snapshots) - 1, min(panels, len(snapshots))).astype(int))]
+    real = trainer.dataset.sample(1000, seed=trainer.config.seed + 4)
+    fig, axes = plt.subplots(1, len(chosen), figsize=(2.6 * len(chosen), 2.9), constrained_layout=True, squeeze=False)
+    rows = {row["generator_step"]: row for row in trainer.history}
+    low, high = real.min(0) - 0.5, real.max(0) + 0.5
+    for ax, (step, points) in zip(axes[0], chosen):
+        ax.scatter(*real.T, s=2, color=COLORS["real"], alpha=0.4)
+        ax.scatter(*points.T, s=2, color=COLORS["fake"])
+        ax.set_xlim(low[0], high[0])
+        ax.set_ylim(low[1], high[1])
+        ax.set_aspect("equal")
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.set_title(f"step {step}\nexact W1 {rows.get(step, {}).get('exact_w1', float('nan')):.3f}", fontsize=9)
+    fig.suptitle(f"{trainer.config.algorithm} on {trainer.config.dataset}: generated (orange) over real (blue)", fontsize=10)
+    return fig
