@@ -5,6 +5,8 @@
 //   NODE_PATH=/tmp/node_modules node tools/lab_screenshot.js /tmp/lab
 // It restarts the kernel, runs every cell of 08_classroom.ipynb, presses "critic step" three
 // times and "generator step" once, prints the widget's timing label and writes before/after PNGs.
+const { chromium } = require('playwright-core');
+const out = process.argv[2] || '.';
 (async () => {
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium',
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
