@@ -72,9 +72,12 @@ def test_verify_exits_1_when_a_claim_fails(monkeypatch, capsys):
     from wgan_toys import verify
 
     failing = lambda: [verify.CheckResult("a false claim", "1", "2", False)]  # noqa: E731
-    monkeypatch.setattr(verify, "CHECKS", [*verify.CHECKS, failing])
+    # one real check beside the false one (the whole table runs in the test above)
+    monkeypatch.setattr(verify, "CHECKS", [verify.example_1, failing])
     assert main(["verify"]) == 1
-    assert "a false claim" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "a false claim" in out and "FAIL" in out and "Example 1, theta = 0" in out
+    assert out.rstrip().endswith("4 passed, 1 failed")
 
 
 def test_critic_json_report():

@@ -283,6 +283,7 @@ def _figures(args) -> int:
 
 
 def _verify(args) -> int:
+    _set_threads(args)
     from .verify import format_table, run_checks
 
     rows = run_checks()
@@ -389,6 +390,7 @@ def build_parser() -> argparse.ArgumentParser:
     figures.set_defaults(run=_figures)
 
     verify = commands.add_parser("verify", help="check the paper's claims numerically; exit 1 on any FAIL")
+    _add_threads_flag(verify)
     verify.set_defaults(run=_verify)
     return parser
 
