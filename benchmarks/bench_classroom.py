@@ -2,7 +2,8 @@
 
 ``wgan_toys.classroom.Classroom`` on 8 Gaussians with WGAN-GP: each button press runs the step,
 measures the new state (critic heatmap on an 80 x 80 grid, gradient arrows, exact plan and W1 by
-``ot.emd`` on 512 + 512 points) and redraws the figure (Agg canvas). The baseline, measured in
+``ot.emd`` on 512 + 512 points), redraws the figure and encodes the PNG that the widget shows
+(``Classroom.png``). The baseline, measured in
 the same run, is the bare training step (``ToyGAN.critic_step`` / ``iteration``) without
 measuring or drawing. Target: step plus redraw under 200 ms.
 
@@ -48,7 +49,7 @@ def main(argv=None) -> int:
     torch.set_num_threads(args.threads)
     classroom = Classroom(dataset="8gaussians", algorithm="wgan-gp", n_samples=args.samples)
     classroom.draw()
-    classroom.figure.canvas.draw()
+    classroom.png()
     trainer = classroom.trainer
     rows = []
     for label, bare, full in (
@@ -57,7 +58,7 @@ def main(argv=None) -> int:
         ("iteration (n_critic = 5, then generator)", trainer.iteration, classroom.iteration),
     ):
         bare_seconds = median_time(bare, args.repeats)
-        full_seconds = median_time(lambda: (full(), classroom.figure.canvas.draw()), args.repeats)
+        full_seconds = median_time(lambda: (full(), classroom.png()), args.repeats)
         rows.append([label, format_seconds(bare_seconds), format_seconds(full_seconds), f"{full_seconds / bare_seconds:.1f}x",
                      "yes" if full_seconds < 0.2 else "NO"])
     print(f"{args.samples} samples, median of {args.repeats}, {args.threads} thread(s)")

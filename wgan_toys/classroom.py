@@ -29,6 +29,7 @@ import time
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import LineCollection
 
 from ._validation import check_choice, check_int
@@ -193,8 +194,10 @@ class Classroom:
             self.chart_ax.legend(loc="upper right")
             self._layout_done = False
         # out of pyplot's list of open figures: Jupyter's inline backend would otherwise show it
-        # again at the end of every cell; a cell shows it by returning ``draw()``'s value
+        # again at the end of every cell; a cell shows it by returning ``draw()``'s value.
+        # Closing leaves a bare canvas, so give it an Agg canvas of its own to render with.
         plt.close(self.figure)
+        FigureCanvasAgg(self.figure)
 
     def draw(self, frame: dict | None = None):
         """Update both views to ``frame`` (default: the latest) and return the figure (a notebook
@@ -237,6 +240,18 @@ class Classroom:
                 self._layout_done = True
         return self.figure
 
+    def png(self) -> bytes:
+        """The current figure as PNG bytes: one Agg render and a fast PNG encoding (what the
+        widget shows after each press; Jupyter's own figure display renders twice)."""
+        import io
+
+        from PIL import Image as PillowImage
+
+        self.figure.canvas.draw()
+        buffer = io.BytesIO()
+        PillowImage.fromarray(np.asarray(self.figure.canvas.buffer_rgba())).save(buffer, format="png", compress_level=1)
+        return buffer.getvalue()
+
     # ---------------------------------------------------------------- record and replay
     def save_metrics(self, path: str) -> str:
         """One JSON object per recorded frame: action, steps, estimate, exact W1."""
@@ -260,14 +275,14 @@ class Classroom:
     def widget(self):
         """The controls and the views as one ipywidgets box, wired to this object's methods."""
         import ipywidgets as widgets
-        from IPython.display import display
+        from IPython.display import Image, display
 
         output = widgets.Output()
 
         def show(*_):
             with output:
                 output.clear_output(wait=True)
-                display(self.figure)
+                display(Image(data=self.png(), format="png"))
 
         def act(method):
             def handler(button=None):
