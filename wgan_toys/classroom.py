@@ -191,7 +191,7 @@ class Classroom:
             (self.exact_line,) = self.chart_ax.plot([], [], color="black", ls="--", label=r"exact $W_1$ (ot.emd)")
             self.chart_ax.set_xlabel("step (critic and generator updates)")
             self.chart_ax.grid(alpha=0.3)
-            self.chart_ax.legend(loc="upper right")
+            self.chart_legend = self.chart_ax.legend(loc="upper right")  # made once: only its text changes
             self._layout_done = False
         # out of pyplot's list of open figures: Jupyter's inline backend would otherwise show it
         # again at the end of every cell; a cell shows it by returning ``draw()``'s value.
@@ -228,9 +228,8 @@ class Classroom:
             index = np.arange(len(shown))
             label = "critic estimate $E_r f - E_g f$" if trainer.is_wgan else r"GAN's JS estimate $L/2 + \log 2$"
             self.estimate_line.set_data(index, [f["estimate"] for f in shown])
-            self.estimate_line.set_label(label)
+            self.chart_legend.get_texts()[0].set_text(label)
             self.exact_line.set_data(index, [f["exact_w1"] for f in shown])
-            self.chart_ax.legend(loc="upper right")
             self.chart_ax.relim()
             self.chart_ax.autoscale_view()
             self.chart_ax.set_title(f"estimate {frame['estimate']:.3f}   exact W1 {frame['exact_w1']:.3f}")
