@@ -25,7 +25,7 @@ from ._validation import check_choice, check_int
 from .lipschitz import GradientPenalty, WeightClipping
 from .networks import StackedCritics
 from .runtime import build_seeded, resolve_device, torch_generator
-from .train import _check_finite, _check_loop_settings, _Stopper, make_sampler
+from .train import _check_finite, _check_loop_settings, _samplers_and_heldout, _Stopper
 
 __all__ = ["SweepResult", "train_critic_sweep"]
 
@@ -104,9 +104,7 @@ def train_critic_sweep(
     name = "clip_value" if method == "clip" else "penalty_weight"
     settings = [{"index": i, name: v} for i, v in enumerate(values)]
 
-    sample_real, sample_fake = make_sampler(real, "real", device), make_sampler(fake, "fake", device)
-    generator = torch_generator(seed, device=device)
-    heldout_real, heldout_fake = sample_real(heldout_size, generator), sample_fake(heldout_size, generator)
+    sample_real, sample_fake, generator, heldout_real, heldout_fake = _samplers_and_heldout(real, fake, heldout_size, seed, device)
     input_dim = heldout_real.shape[1]
 
     def build():

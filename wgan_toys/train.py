@@ -136,6 +136,20 @@ def _check_loop_settings(batch_size, max_steps, eval_every, patience, heldout_si
     check_positive("tolerance", tolerance)
 
 
+def _samplers_and_heldout(real, fake, heldout_size: int, seed, device):
+    """The two samplers, the run's random stream and the fixed held-out batches.
+
+    The held-out batches come first from the stream; the training batches follow them. Raises
+    if real and fake points have different shapes.
+    """
+    sample_real, sample_fake = make_sampler(real, "real", device), make_sampler(fake, "fake", device)
+    generator = torch_generator(seed, device=device)
+    heldout_real, heldout_fake = sample_real(heldout_size, generator), sample_fake(heldout_size, generator)
+    if heldout_real.shape[1:] != heldout_fake.shape[1:]:
+        raise ValueError(f"real points have shape {tuple(heldout_real.shape[1:])} and fake {tuple(heldout_fake.shape[1:])}; they must match.")
+    return sample_real, sample_fake, generator, heldout_real, heldout_fake
+
+
 def train_critic(
     real,
     fake,
@@ -199,12 +213,7 @@ def train_critic(
     _check_loop_settings(batch_size, max_steps, eval_every, patience, heldout_size, tolerance)
     device = resolve_device(device)
     lipschitz = method if isinstance(method, LipschitzMethod) else make_lipschitz_method(method, clip_value, penalty_weight)
-    sample_real, sample_fake = make_sampler(real, "real", device), make_sampler(fake, "fake", device)
-    generator = torch_generator(seed, device=device)
-    # the held-out batch comes first from the same stream; training batches follow it
-    heldout_real, heldout_fake = sample_real(heldout_size, generator), sample_fake(heldout_size, generator)
-    if heldout_real.shape[1:] != heldout_fake.shape[1:]:
-        raise ValueError(f"real points have shape {tuple(heldout_real.shape[1:])} and fake {tuple(heldout_fake.shape[1:])}; they must match.")
+    sample_real, sample_fake, generator, heldout_real, heldout_fake = _samplers_and_heldout(real, fake, heldout_size, seed, device)
     if critic is None:
         input_dim = heldout_real.shape[1]
         start_flat = lipschitz.name != "spectral"  # a zero layer has spectral norm 0: no flat start
@@ -268,10 +277,7 @@ def train_discriminator(
     _check_loop_settings(batch_size, max_steps, eval_every, patience, heldout_size, tolerance)
     check_positive("learning_rate", learning_rate)
     device = resolve_device(device)
-    sample_real, sample_fake = make_sampler(real, "real", device), make_sampler(fake, "fake", device)
-    generator = torch_generator(seed, device=device)
-    # the held-out batch comes first from the same stream; training batches follow it
-    heldout_real, heldout_fake = sample_real(heldout_size, generator), sample_fake(heldout_size, generator)
+    sample_real, sample_fake, generator, heldout_real, heldout_fake = _samplers_and_heldout(real, fake, heldout_size, seed, device)
     if discriminator is None:
         input_dim = heldout_real.shape[1]
         discriminator = build_seeded(lambda: make_discriminator(input_dim, width, depth, activation), generator)
