@@ -141,21 +141,13 @@ class Classroom:
         field = trainer.critic_values(np.stack([xs.ravel(), ys.ravel()], 1)).reshape(xs.shape)
         if not trainer.is_wgan:
             field = 1.0 / (1.0 + np.exp(-field))
-        points = torch.as_tensor(fake, dtype=torch.float32, device=trainer.device).requires_grad_(True)
-        output = trainer.critic(points)
-        ascent = output.sum() if trainer.is_wgan else torch.nn.functional.logsigmoid(output).sum()
-        (arrows,) = torch.autograd.grad(ascent, points)  # where the generator pushes each fake
+        arrows = trainer.push(fake)  # where the generator pushes each fake
         plan = exact_transport(fake, self.real)
         partner = plan.plan.argmax(axis=1)  # uniform weights: each fake goes to one real point
         with torch.no_grad():
-            real_t = torch.as_tensor(self.real, dtype=torch.float32, device=trainer.device)
-            real_out, fake_out = trainer.critic(real_t), output.detach()
-            if trainer.is_wgan:
-                estimate = (real_out.mean() - fake_out.mean()).item()
-            else:
-                from .train import gan_objective
-
-                estimate = 0.5 * gan_objective(real_out, fake_out).item() + float(np.log(2.0))
+            real_out = trainer.critic(torch.as_tensor(self.real, dtype=torch.float32, device=trainer.device))
+            fake_out = trainer.critic(torch.as_tensor(fake, dtype=torch.float32, device=trainer.device))
+        estimate = trainer.loss_estimate(real_out, fake_out)
         self.frames.append({
             "action": action,
             "generator_step": trainer.generator_steps,
@@ -164,7 +156,7 @@ class Classroom:
             "exact_w1": plan.cost,
             "fake": fake,
             "field": field,
-            "arrows": arrows.cpu().numpy(),
+            "arrows": arrows,
             "partner": partner,
         })
 

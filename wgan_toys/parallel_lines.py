@@ -41,8 +41,7 @@ NETWORK_METHODS = ("wgan", "wgan-gp", "gan", "gan-logd")
 
 
 def _distance(name: str, theta: float) -> float:
-    key = {"kl": "kl", "em": "em", "js": "js", "tv": "tv"}[name]
-    return all_distances(ParallelLines(0.0), ParallelLines(theta))[key]
+    return all_distances(ParallelLines(0.0), ParallelLines(theta))[name]
 
 
 def exact_gradient(distance: str, theta: float, step: float = 1e-6) -> float:

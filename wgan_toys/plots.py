@@ -329,16 +329,14 @@ def figure_2(real: Gaussian1D = FIGURE_2_REAL, fake: Gaussian1D = FIGURE_2_FAKE,
         and the fitted scale, for the lesson to quote.
     """
     from .optimal import compare_to_potential, optimal_discriminator
-    from .train import network_gradients, network_values, train_critic, train_discriminator
+    from .train import discriminator_gradients, network_gradients, network_values, train_critic, train_discriminator
     from .transport import OptimalCritic1D
 
     discriminator = train_discriminator(real, fake, seed=seed, device=device)
     critic = train_critic(real, fake, method=method, seed=seed, device=device)
     x = np.linspace(min(real.mean, fake.mean) - 3.0, max(real.mean, fake.mean) + 3.0, 801)
-    logits = network_values(discriminator.network, x)
-    probability = 1.0 / (1.0 + np.exp(-logits))
-    # dD/dx = D (1 - D) d logit/dx
-    discriminator_gradient = probability * (1 - probability) * network_gradients(discriminator.network, x)
+    probability = 1.0 / (1.0 + np.exp(-network_values(discriminator.network, x)))
+    discriminator_gradient = discriminator_gradients(discriminator.network, x)
     fit = compare_to_potential(lambda points: network_values(critic.network, points), real, fake)
     critic_rescaled = (network_values(critic.network, x) - fit["offset"]) / fit["k_fit"]
     critic_gradient = network_gradients(critic.network, x) / fit["k_fit"]
@@ -511,8 +509,6 @@ def _median_filter(values, window: int) -> np.ndarray:
 def plot_critic_field(trainer, ax=None, grid_size: int = 120, arrows: int = 64, plan_points: int = 150):
     """Real and generated samples over the critic's contours (or the discriminator's D), with the
     generator's gradient arrows on the fakes and the exact transport plan as faint segments."""
-    import torch
-
     from .transport import exact_transport
 
     ax = _new_ax(ax)
@@ -532,11 +528,7 @@ def plot_critic_field(trainer, ax=None, grid_size: int = 120, arrows: int = 64, 
         ax.plot([fake[i, 0], real[j, 0]], [fake[i, 1], real[j, 1]], color=COLORS["plan"], lw=0.6, alpha=0.6, zorder=1)
     ax.scatter(*real.T, s=8, color=COLORS["real"], label="real", zorder=2)
     ax.scatter(*fake.T, s=8, color=COLORS["fake"], marker="s", label="generated", zorder=2)
-    points = torch.as_tensor(fake[:arrows], dtype=torch.float32, device=trainer.device).requires_grad_(True)
-    output = trainer.critic(points)
-    ascent = output.sum() if trainer.is_wgan else torch.nn.functional.logsigmoid(output).sum()
-    (gradient,) = torch.autograd.grad(ascent, points)  # the direction the generator moves its samples
-    gradient = gradient.cpu().numpy()
+    gradient = trainer.push(fake[:arrows])  # the direction the generator moves its samples
     norms = np.linalg.norm(gradient, axis=1, keepdims=True)
     ax.quiver(fake[:arrows, 0], fake[:arrows, 1], *(gradient / np.maximum(norms.max(), 1e-30)).T, color="black",
               angles="xy", scale_units="xy", scale=2.0, width=0.004, zorder=3)

@@ -239,6 +239,22 @@ class ToyGAN:
         with torch.no_grad():
             return self.generator(noise).cpu().numpy().astype(float)
 
+    def loss_estimate(self, real_out: torch.Tensor, fake_out: torch.Tensor) -> float:
+        """From the critic's outputs on real and generated points: E_r f - E_g f (eq. 3) for WGAN,
+        the JS estimate L(D)/2 + log 2 (Figure 4) for GAN."""
+        if self.is_wgan:
+            return (real_out.mean() - fake_out.mean()).item()
+        return 0.5 * gan_objective(real_out, fake_out).item() + LOG_2
+
+    def push(self, points) -> np.ndarray:
+        """Where the generator's loss pushes generated points (k, 2): the gradient in x of f_w(x)
+        for WGAN, of log D(x) for GAN (the -log D direction), as numpy (k, 2)."""
+        x = torch.as_tensor(np.asarray(points), dtype=torch.float32, device=self.device).requires_grad_(True)
+        output = self.critic(x)
+        ascent = output.sum() if self.is_wgan else functional.logsigmoid(output).sum()
+        (gradient,) = torch.autograd.grad(ascent, x)
+        return gradient.cpu().numpy()
+
     def critic_values(self, points) -> np.ndarray:
         """f_w (or the discriminator's logit) at numpy points (k, 2)."""
         with torch.no_grad():
@@ -266,10 +282,7 @@ class ToyGAN:
         if not bool(torch.isfinite(fake).all()):
             self._check(torch.tensor(float("nan")), "a generated sample")
         row = {"step": self.generator_steps, "generator_step": self.generator_steps, "critic_steps": self.critic_steps}
-        if self.is_wgan:
-            row["critic_estimate"] = (real_out.mean() - fake_out.mean()).item()
-        else:
-            row["js_estimate"] = 0.5 * gan_objective(real_out, fake_out).item() + LOG_2
+        row["critic_estimate" if self.is_wgan else "js_estimate"] = self.loss_estimate(real_out, fake_out)
         start = time.perf_counter()
         row["exact_w1"] = wasserstein_1_samples(real.cpu().numpy(), fake.cpu().numpy())
         self.exact_w1_seconds += time.perf_counter() - start

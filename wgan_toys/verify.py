@@ -240,13 +240,12 @@ FIGURE_2_PAIR = (Gaussian1D(0.0, 0.5), Gaussian1D(4.0, 0.5))
 def figure_2_gradients() -> list[CheckResult]:
     """Figure 2: away from the overlap the discriminator's gradient vanishes, the critic's does not."""
     from .optimal import compare_to_potential
-    from .train import network_gradients, network_values
+    from .train import discriminator_gradients, network_gradients, network_values
 
     real, fake = FIGURE_2_PAIR
     points = np.concatenate([real.sample(500, seed=1), fake.sample(500, seed=2)])
     discriminator = _trained("discriminator", real, fake).network
-    probability = 1.0 / (1.0 + np.exp(-network_values(discriminator, points)))
-    discriminator_slope = np.median(np.abs(probability * (1 - probability) * network_gradients(discriminator, points)))
+    discriminator_slope = np.median(np.abs(discriminator_gradients(discriminator, points)))
     critic = _trained("clip", real, fake).network
     scale = compare_to_potential(lambda x: network_values(critic, x), real, fake)["k_fit"]
     critic_slope = np.median(np.abs(network_gradients(critic, points))) / abs(scale)
