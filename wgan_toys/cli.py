@@ -9,6 +9,9 @@ Subcommands::
     wgan-toys figure {1,2,transport-lines,transport-gaussians,convergence} --out PATH
     wgan-toys toy --dataset 8gaussians --algorithm wgan-gp --out runs/toy
     wgan-toys toy-claims --out notebooks/data/toy_claims.json   # ~10 minutes
+    wgan-toys train-images --dataset digits --arch dcgan --algorithm wgan --out runs/images
+    torchrun --nproc_per_node=2 -m wgan_toys train-images ...   # DistributedDataParallel
+    wgan-toys section4 --out runs/section4  # 3 generators x {WGAN, GAN} on digits (Figures 5-7)
     wgan-toys figures --out-dir DIR        # every figure, as the main job does
     wgan-toys verify                       # the paper's claims as a PASS/FAIL table
 
@@ -296,6 +299,113 @@ def _add_gaussian_flags(command) -> None:
         command.add_argument(flag, type=_real, required=True, help=help_text)
 
 
+SMOKE = dict(image_size=16, filters=8, noise_dim=16, mlp_width=64, generator_steps=3, log_every=1, sample_every=3,
+             eval_every=3, eval_samples=64, checkpoint_every=3, held_out=100)
+
+
+def _image_config_values(args) -> dict:
+    from .images.trainer import ImageConfig
+
+    import dataclasses
+
+    values = {field.name: getattr(args, field.name) for field in dataclasses.fields(ImageConfig)
+              if getattr(args, field.name, None) is not None}
+    if args.smoke:
+        values.update({key: value for key, value in SMOKE.items() if key not in ("image_size",) or "image_size" not in values})
+    return values
+
+
+def _train_images(args) -> int:
+    import pathlib
+
+    from .images.trainer import CHECKPOINT, ImageConfig, ImageTrainer, TrainingStopped
+
+    out = pathlib.Path(args.out)
+    if args.resume:
+        trainer = ImageTrainer.resume(out, generator_steps=args.generator_steps)
+    else:
+        if (out / CHECKPOINT).exists():
+            raise ValueError(f"{out} already holds a run (checkpoint.pt); pass --resume to continue it, "
+                             "or choose another --out. Nothing was overwritten.")
+        trainer = ImageTrainer(ImageConfig(**_image_config_values(args)), out)
+    config = trainer.config
+    if trainer.is_main:
+        where = f"{trainer.world_size} processes" if trainer.world_size > 1 else str(trainer.device)
+        print(f"wgan-toys train-images: {config.algorithm}, generator {config.generator}, critic {config.critic}, "
+              f"{config.dataset} {config.channels}x{config.image_size}x{config.image_size}, {where}, "
+              f"from generator step {trainer.generator_step} to {config.generator_steps}, writing to {out}", file=sys.stderr)
+    try:
+        trainer.train()
+    except TrainingStopped as error:
+        print(f"\nwgan-toys train-images: stopped: {error}", file=sys.stderr)
+        return 1
+    finally:
+        trainer.close()
+    if trainer.is_main:
+        print(f"wgan-toys train-images: generator step {trainer.generator_step}, {trainer.critic_steps} critic steps, "
+              f"{trainer.wall_seconds:.1f} s; see {out}/curve.png and {out}/samples/", file=sys.stderr)
+    return 0
+
+
+def _section4(args) -> int:
+    from .images.section4 import format_table, run_section4
+
+    rows = run_section4(args.out, generator_steps=args.generator_steps, image_size=args.image_size, seed=args.seed,
+                        threads=args.threads, smoke=args.smoke)
+    print(format_table(rows))
+    return 0
+
+
+def _add_image_arguments(command) -> None:
+    from .images import (ALGORITHMS, CRITIC_ARCHITECTURES, CRITIC_SCHEDULES, DATASETS, GENERATOR_ARCHITECTURES,
+                         NORMALIZATIONS, PRECISIONS)
+
+    add = command.add_argument
+    add("--algorithm", choices=ALGORITHMS, help="wgan (Algorithm 1, default), gan (-log D, the DCGAN baseline), wgan-gp")
+    add("--dataset", choices=DATASETS, help="digits (bundled with scikit-learn, default), folder, npz, or a torchvision set")
+    add("--data-root", dest="data_root", help="the image folder, the .npz file, or the torchvision root")
+    add("--arch", "--generator", dest="generator", choices=GENERATOR_ARCHITECTURES,
+        help="generator: dcgan (Figure 5, default), dcgan-nobn (Figure 6), mlp (Figure 7)")
+    add("--critic-arch", dest="critic", choices=CRITIC_ARCHITECTURES, help="critic / discriminator (default: dcgan)")
+    add("--critic-normalization", dest="critic_normalization", choices=NORMALIZATIONS,
+        help="default: batch (wgan, gan), layer (wgan-gp)")
+    add("--image-size", dest="image_size", type=int, help="16, 32, 64 or 128 (default: 32)")
+    add("--channels", type=int, help="1 or 3 (default: 1)")
+    add("--noise-dim", dest="noise_dim", type=int, help="default: 100")
+    add("--filters", type=int, help="ngf = ndf (default: 64)")
+    add("--extra-layers", dest="extra_layers", type=int, help="extra 3x3 layers, as the paper's code (default: 0)")
+    add("--batch-size", dest="batch_size", type=int, help="m, the global batch (default: 64)")
+    add("--generator-steps", "--steps", dest="generator_steps", type=int, help="generator iterations (default: 1000)")
+    add("--n-critic", dest="n_critic", type=int, help="critic steps per generator step (default: 5; 1 for gan)")
+    add("--critic-schedule", dest="critic_schedule", choices=CRITIC_SCHEDULES,
+        help="paper-code: 100 critic steps for the first 25 generator steps and every 500th (default: algorithm-1)")
+    add("--learning-rate", dest="learning_rate", type=_real, help="alpha (default: 5e-5 wgan, 2e-4 gan, 1e-4 wgan-gp)")
+    add("--adam-beta1", dest="adam_beta1", type=_real, help="default: 0.5 gan, 0.0 wgan-gp")
+    add("--adam-beta2", dest="adam_beta2", type=_real, help="default: 0.999 gan, 0.9 wgan-gp")
+    add("--clip-value", dest="clip_value", type=_real, help="c (default: 0.01)")
+    add("--clip-batchnorm", dest="clip_batchnorm", action="store_true", default=None,
+        help="also clip batch-norm scales and shifts, as the paper's code does (not Algorithm 1)")
+    add("--penalty-weight", dest="penalty_weight", type=_real, help="lambda for wgan-gp (default: 10)")
+    add("--seed", type=int, help="default: 0")
+    add("--device", help="auto (default), cpu, cuda, cuda:N, mps")
+    add("--precision", choices=PRECISIONS, help="auto (default: bf16 autocast on CUDA, fp32 on CPU), fp32, bf16")
+    add("--channels-last", dest="channels_last", action=argparse.BooleanOptionalAction, default=None,
+        help="channels-last memory format (default: on for CUDA)")
+    add("--threads", type=int, help="torch CPU threads (default: the cores, divided among processes)")
+    add("--log-every", dest="log_every", type=int, help="generator steps between metrics lines (default: 10)")
+    add("--sample-every", dest="sample_every", type=int, help="generator steps between sample grids (default: 100)")
+    add("--eval-every", dest="eval_every", type=int, help="generator steps between sliced W evaluations (default: 100)")
+    add("--eval-samples", dest="eval_samples", type=int, help="generated images per evaluation (default: 300)")
+    add("--checkpoint-every", dest="checkpoint_every", type=int, help="generator steps between checkpoints (default: 100)")
+    add("--held-out", dest="held_out", type=int, help="real images kept out of training (default: 300)")
+    add("--preload", choices=("auto", "yes", "no"), help="hold the data on the device (default: auto, if it fits 4 GiB)")
+    add("--skip-unreadable", dest="skip_unreadable", action="store_true", default=None,
+        help="skip (and count) image files Pillow cannot read, instead of stopping")
+    add("--out", default="runs/images", help="run folder (default: runs/images)")
+    add("--resume", action="store_true", help="continue the run in --out from its checkpoint")
+    add("--smoke", action="store_true", help="a few tiny steps to check the set-up (what the tests run)")
+
+
 def _add_threads_flag(command) -> None:
     command.add_argument("--threads", type=int, default=1,
                          help="torch CPU threads (default: 1; these small MLPs run fastest on one, and more threads "
@@ -379,6 +489,19 @@ def build_parser() -> argparse.ArgumentParser:
     claims.add_argument("--out", default="runs/toy_claims.json", help="JSON file for the rows (default: runs/toy_claims.json)")
     _add_threads_flag(claims)
     claims.set_defaults(run=_toy_claims)
+
+    images = commands.add_parser("train-images", help="the final chapter: WGAN / GAN / WGAN-GP on images (Section 4)")
+    _add_image_arguments(images)
+    images.set_defaults(run=_train_images)
+
+    section4 = commands.add_parser("section4", help="Figures 5-7 on digits: 3 generators x {WGAN, GAN}, with a table (minutes)")
+    section4.add_argument("--out", default="runs/section4", help="folder for the six runs and table.json (default: runs/section4)")
+    section4.add_argument("--generator-steps", dest="generator_steps", type=int, default=1000, help="per run (default: 1000)")
+    section4.add_argument("--image-size", dest="image_size", type=int, default=16, help="default: 16")
+    section4.add_argument("--seed", type=int, default=0)
+    section4.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: the cores)")
+    section4.add_argument("--smoke", action="store_true", help="three tiny steps per run")
+    section4.set_defaults(run=_section4)
 
     figure = commands.add_parser("figure", help="write one figure as PNG")
     figure.add_argument("name", choices=list(FIGURES), help="1 and 2 are the paper's Figures 1 and 2, extended")

@@ -76,12 +76,21 @@ def clip_weights_(network: nn.Module, clip_value) -> None:
     tensor of shape (S,) with one c per critic.
     """
     clip_value = _check_clip_value(clip_value)
+    if not isinstance(clip_value, torch.Tensor):
+        clip_parameters_(list(network.parameters()), clip_value)
+        return
     for parameter in network.parameters():
-        if isinstance(clip_value, torch.Tensor):
-            bound = clip_value.to(parameter).view(-1, *([1] * (parameter.dim() - 1)))
-            parameter.copy_(torch.maximum(torch.minimum(parameter, bound), -bound))
-        else:
-            parameter.clamp_(-clip_value, clip_value)
+        bound = clip_value.to(parameter).view(-1, *([1] * (parameter.dim() - 1)))
+        parameter.copy_(torch.maximum(torch.minimum(parameter, bound), -bound))
+
+
+@torch.no_grad()
+def clip_parameters_(parameters: list[torch.Tensor], clip_value: float) -> None:
+    """Clamp a list of tensors to [-c, c] in place with two fused multi-tensor kernels
+    (``torch._foreach_clamp_min_`` / ``_max_``) instead of one kernel per tensor."""
+    if parameters:
+        torch._foreach_clamp_min_(parameters, -clip_value)
+        torch._foreach_clamp_max_(parameters, clip_value)
 
 
 def gradient_norms(critic: nn.Module, points: torch.Tensor, create_graph: bool = False, batch_dims: int = 1) -> torch.Tensor:
@@ -96,7 +105,8 @@ def gradient_norms(critic: nn.Module, points: torch.Tensor, create_graph: bool =
 
 
 def gradient_penalty(critic: nn.Module, real: torch.Tensor, fake: torch.Tensor, penalty_weight=10.0,
-                     generator: torch.Generator | None = None, batch_dims: int = 1) -> torch.Tensor:
+                     generator: torch.Generator | None = None, batch_dims: int = 1,
+                     epsilon: torch.Tensor | None = None) -> torch.Tensor:
     r"""The WGAN-GP penalty :math:`\lambda\, E[(\|\nabla f(\hat x)\|_2 - 1)^2]`, eq. (3) of
     Gulrajani et al. (2017).
 
@@ -114,6 +124,9 @@ def gradient_penalty(critic: nn.Module, real: torch.Tensor, fake: torch.Tensor, 
         Source of epsilon.
     batch_dims : int, default=1
         2 for stacked critics.
+    epsilon : Tensor, optional
+        The mixing weights, shape ``real.shape[:batch_dims] + (1, ...)``, when the caller draws
+        them (the image trainer draws one global batch and gives each process its slice).
 
     Returns
     -------
@@ -124,7 +137,10 @@ def gradient_penalty(critic: nn.Module, real: torch.Tensor, fake: torch.Tensor, 
     if real.shape != fake.shape:
         raise ValueError(f"real has shape {tuple(real.shape)} and fake {tuple(fake.shape)}; the penalty pairs them, so they must match.")
     epsilon_shape = real.shape[:batch_dims] + (1,) * (real.dim() - batch_dims)
-    epsilon = torch.rand(epsilon_shape, generator=generator, device=real.device, dtype=real.dtype)
+    if epsilon is None:
+        epsilon = torch.rand(epsilon_shape, generator=generator, device=real.device, dtype=real.dtype)
+    elif tuple(epsilon.shape) != tuple(epsilon_shape):
+        raise ValueError(f"epsilon has shape {tuple(epsilon.shape)}, must be {tuple(epsilon_shape)}: one weight per sample.")
     interpolates = epsilon * real.detach() + (1 - epsilon) * fake.detach()
     norms = gradient_norms(critic, interpolates, create_graph=True, batch_dims=batch_dims)
     squared_gap = ((norms - 1.0) ** 2).mean(dim=-1)  # mean over the n samples

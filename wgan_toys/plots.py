@@ -43,6 +43,7 @@ __all__ = [
     "figure_toy_run",
     "save_samples_animation",
     "figure_samples_over_iterations",
+    "plot_image_run",
 ]
 
 # Okabe-Ito colours, one per quantity, used in every figure of the course.
@@ -615,4 +616,58 @@ def figure_samples_over_iterations(trainer, panels: int = 6):
         ax.set_yticks([])
         ax.set_title(f"step {step}\nexact W1 {rows.get(step, {}).get('exact_w1', float('nan')):.3f}", fontsize=9)
     fig.suptitle(f"{trainer.config.algorithm} on {trainer.config.dataset}: generated (orange) over real (blue)", fontsize=10)
+    return fig
+
+
+def plot_image_run(run, save=None, window: int = 11):
+    """An image run at a glance, from its folder (or a list of metrics records).
+
+    Left: the critic's estimate of W (or the GAN's JS estimate), raw and median-filtered over
+    ``window`` logged points, as Figures 3 and 4 are; right: the sliced Wasserstein distance to
+    held-out real images and, on digits, the classes covered. With ``save`` the figure is written
+    there and closed; returns the figure.
+    """
+    import pathlib
+
+    from .images.trainer import read_metrics
+
+    records = read_metrics(run) if isinstance(run, (str, pathlib.Path)) else list(run)
+    if not records:
+        raise ValueError("the run has no metrics yet; train at least log_every generator steps.")
+    fig, axes = plt.subplots(1, 2, figsize=(11, 3.8), constrained_layout=True)
+    steps = np.array([r["generator_step"] for r in records])
+    key, label, color = ("wasserstein_estimate", r"critic's estimate $E_r f_w - E_g f_w$", COLORS["em"])
+    if key not in records[0]:
+        key, label, color = ("js_estimate", r"JS estimate $\log 2 + L(D)/2$", COLORS["js"])
+    values = np.array([r[key] for r in records])
+    axes[0].plot(steps, values, color=color, alpha=0.3, lw=1, label="logged")
+    axes[0].plot(steps, _median_filter(values, window), color=color, lw=2, label=f"median of {window}")
+    if key == "js_estimate":
+        axes[0].axhline(LOG_2, color="black", ls=":", lw=1, label=r"$\log 2$ (JS's maximum)")
+    axes[0].set_xlabel("generator steps")
+    axes[0].set_ylabel(label)
+    axes[0].set_title("the loss (Figure 3: it should fall as samples improve)", fontsize=10)
+    axes[0].legend(fontsize=8)
+    axes[0].grid(alpha=0.3)
+    evaluated = [r for r in records if "sliced_w" in r]
+    if evaluated:
+        axes[1].plot([r["generator_step"] for r in evaluated], [r["sliced_w"] for r in evaluated], "o-",
+                     color="black", lw=2, label="sliced $W_1$ to held-out real images")
+        axes[1].set_ylabel("sliced $W_1$ (lower is better)")
+        if "classes_covered" in evaluated[0]:
+            twin = axes[1].twinx()
+            twin.plot([r["generator_step"] for r in evaluated], [r["classes_covered"] for r in evaluated], "s--",
+                      color=COLORS["samples"], label="digit classes produced")
+            twin.set_ylim(0, 10.5)
+            twin.set_ylabel("classes produced (of 10)", color=COLORS["samples"])
+            handles = axes[1].get_legend_handles_labels()[0] + twin.get_legend_handles_labels()[0]
+            axes[1].legend(handles, [h.get_label() for h in handles], fontsize=8, loc="upper right")
+        else:
+            axes[1].legend(fontsize=8)
+    axes[1].set_xlabel("generator steps")
+    axes[1].set_title("sample quality, measured offline", fontsize=10)
+    axes[1].grid(alpha=0.3)
+    if save is not None:
+        fig.savefig(save, dpi=110)
+        plt.close(fig)
     return fig

@@ -1,0 +1,20 @@
+"""The final chapter: the paper's Section 4 on images (WGAN, the GAN baseline, WGAN-GP).
+
+- :mod:`~wgan_toys.images.models`: DCGAN, DCGAN without batch norm, MLP generators; DCGAN and
+  MLP critics (Section 4.3, Figures 5-7).
+- :mod:`~wgan_toys.images.data`: bundled digits, image folders, .npz, torchvision sets.
+- :mod:`~wgan_toys.images.trainer`: Algorithm 1 and its baselines, run folders, checkpoints,
+  resume, DistributedDataParallel under ``torchrun``.
+- :mod:`~wgan_toys.images.quality`: sliced Wasserstein distance, digits mode coverage.
+- :mod:`~wgan_toys.images.grids`: sample grids with Pillow.
+- :mod:`~wgan_toys.images.section4`: the three generators x {WGAN, GAN} on digits.
+"""
+
+# The valid names, here without torch so that the command line can list them without loading it.
+ALGORITHMS = ("wgan", "gan", "wgan-gp")
+GENERATOR_ARCHITECTURES = ("dcgan", "dcgan-nobn", "mlp")
+CRITIC_ARCHITECTURES = ("dcgan", "mlp")
+NORMALIZATIONS = ("batch", "layer", "none")
+DATASETS = ("digits", "folder", "npz", "mnist", "cifar10", "lsun", "celeba")
+CRITIC_SCHEDULES = ("algorithm-1", "paper-code")
+PRECISIONS = ("auto", "fp32", "bf16")

@@ -1,0 +1,645 @@
+r"""The Section 4 image trainer: WGAN (Algorithm 1), the GAN baseline (-log D) and WGAN-GP, on one
+process or several (``torchrun``, DistributedDataParallel).
+
+Algorithm 1 on images, with the paper's defaults (``algorithm="wgan"``): RMSProp with
+alpha = 5e-5, clipping c = 0.01, batch m = 64, n_critic = 5. The critic ascends eq. (3),
+:math:`E_{x \sim P_r} f_w(x) - E_{z} f_w(g_\theta(z))` (lines 2-8), its weights are clipped *after*
+each update (line 7), and the generator descends :math:`-E_z f_w(g_\theta(z))` (lines 9-10).
+``critic_schedule="paper-code"`` adds what the paper's public code does beyond Algorithm 1:
+100 critic iterations for each of the first 25 generator steps and every 500th one.
+
+Two habits of that public code are *not* copied, because the paper does not do them (users asked
+about both in the discussion thread): it clamps before the RMSProp update instead of after it,
+and it clamps batch-norm scales and shifts too. Here only convolution and linear weights are
+clipped (``clip_batchnorm=True`` restores the code's behaviour).
+
+- ``algorithm="gan"``: the DCGAN baseline with the -log D trick (Section 4.1), Adam 2e-4,
+  betas (0.5, 0.999), one discriminator step per generator step.
+- ``algorithm="wgan-gp"``: Gulrajani et al. (2017), Adam 1e-4, betas (0, 0.9) by default,
+  lambda = 10, n_critic = 5, and a critic with layer norm instead of batch norm.
+
+What a run writes in its folder (``out``; on several processes, rank 0 alone writes):
+``config.json``; ``metrics.jsonl`` (one JSON object per logged generator step: ``generator_step``,
+``critic_steps``, ``wasserstein_estimate`` (WGAN, WGAN-GP: the critic's
+:math:`E_r f - E_g f`, positive) or ``js_estimate`` (GAN: :math:`\log 2 + \tfrac12 L(D)`, the
+quantity of Figure 4), ``critic_loss``, ``generator_loss``, ``images_per_second``,
+``wall_seconds``, and at evaluation steps ``sliced_w`` and, on digits, ``classes_covered`` and
+``class_kl``); ``samples/step_NNNNNN.png`` (a fixed noise batch); ``curve.png`` (the estimate,
+median-filtered as in Figure 3); ``checkpoint.pt``, written atomically (temporary file, then
+rename) every ``checkpoint_every`` steps, on Ctrl-C or SIGTERM, and at the end.
+``ImageTrainer.resume(out)`` continues exactly where the checkpoint stopped: on the CPU, the
+parameters are bitwise equal to those of an uninterrupted run.
+
+Every random draw (data order, noise, WGAN-GP's epsilon) comes from one ``torch.Generator`` that
+all processes share. Each draws the *global* batch of ``batch_size`` and keeps its own slice, so
+N processes compute the same gradient as one process with the same global batch (DDP averages
+the slices' gradients) up to the order of floating-point sums. Batch norm is the exception on the
+CPU: each process normalises its own slice (measured: the parameters then differ from a
+single-process run by about 0.07 after three steps, while without batch norm they agree to 1e-8).
+On GPUs the batch-norm layers become ``SyncBatchNorm``, whose statistics span the global batch.
+
+References
+----------
+Arjovsky, Chintala, Bottou (2017), arXiv:1701.07875, Algorithm 1, Section 4, Figures 3-7.
+Gulrajani et al. (2017), arXiv:1704.00028, Algorithm 1.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import os
+import pathlib
+import signal
+import sys
+import time
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+from torch.nn import functional
+
+from .._validation import check_choice, check_int, check_positive
+from ..lipschitz import clip_parameters_, gradient_penalty
+from ..runtime import resolve_device
+from . import (ALGORITHMS, CRITIC_ARCHITECTURES, CRITIC_SCHEDULES, DATASETS, GENERATOR_ARCHITECTURES,
+               NORMALIZATIONS, PRECISIONS)
+from .data import load_images
+from .models import check_image_size, count_parameters, make_image_critic, make_image_generator
+
+__all__ = ["ALGORITHMS", "ImageConfig", "ImageTrainer", "TrainingStopped", "read_metrics"]
+
+LOG_2 = math.log(2.0)
+CHECKPOINT = "checkpoint.pt"
+
+
+class TrainingStopped(RuntimeError):
+    """The run stopped early (a NaN or infinite loss); the last checkpoint is kept."""
+
+
+@dataclass
+class ImageConfig:
+    """Settings of an image run. ``None`` means "the algorithm's default" (see the module doc).
+
+    The names follow Algorithm 1: ``learning_rate`` is alpha, ``clip_value`` is c,
+    ``batch_size`` is m (the *global* batch, split over processes), ``n_critic`` is n_critic.
+    """
+
+    algorithm: str = "wgan"
+    dataset: str = "digits"
+    data_root: str | None = None
+    image_size: int = 32
+    channels: int = 1
+    generator: str = "dcgan"
+    critic: str = "dcgan"
+    critic_normalization: str | None = None  # batch (wgan, gan) / layer (wgan-gp)
+    noise_dim: int = 100
+    filters: int = 64
+    extra_layers: int = 0
+    mlp_width: int = 512
+    batch_size: int = 64
+    generator_steps: int = 1000
+    n_critic: int | None = None  # 5 (wgan, wgan-gp) / 1 (gan)
+    critic_schedule: str = "algorithm-1"
+    learning_rate: float | None = None  # 5e-5 / 2e-4 / 1e-4
+    adam_beta1: float | None = None  # gan 0.5, wgan-gp 0.0
+    adam_beta2: float | None = None  # gan 0.999, wgan-gp 0.9
+    clip_value: float = 0.01
+    clip_batchnorm: bool = False
+    penalty_weight: float = 10.0
+    seed: int = 0
+    device: str = "auto"
+    precision: str = "auto"  # fp32 on the CPU, bf16 autocast on CUDA
+    channels_last: bool | None = None  # default: on for CUDA
+    threads: int | None = None
+    log_every: int = 10
+    sample_every: int = 100
+    eval_every: int = 100
+    eval_samples: int = 300
+    checkpoint_every: int = 100
+    held_out: int = 300
+    preload: str = "auto"
+    skip_unreadable: bool = False
+
+    def __post_init__(self):
+        check_choice("algorithm", self.algorithm, ALGORITHMS)
+        check_choice("dataset", self.dataset, DATASETS)
+        check_image_size(self.image_size)
+        if self.channels not in (1, 3):
+            raise ValueError(f"channels == {self.channels!r}, must be 1 (grey) or 3 (RGB).")
+        check_choice("generator", self.generator, GENERATOR_ARCHITECTURES)
+        check_choice("critic", self.critic, CRITIC_ARCHITECTURES)
+        if self.critic_normalization is not None:
+            check_choice("critic_normalization", self.critic_normalization, NORMALIZATIONS)
+        check_choice("critic_schedule", self.critic_schedule, CRITIC_SCHEDULES)
+        check_choice("precision", self.precision, PRECISIONS)
+        for name in ("noise_dim", "filters", "mlp_width", "batch_size", "generator_steps", "log_every",
+                     "sample_every", "eval_every", "eval_samples", "checkpoint_every"):
+            check_int(name, getattr(self, name), minimum=1)
+        check_int("extra_layers", self.extra_layers, minimum=0)
+        check_int("held_out", self.held_out, minimum=0)
+        if self.n_critic is not None:
+            check_int("n_critic", self.n_critic, minimum=1)
+        if self.threads is not None:
+            check_int("threads", self.threads, minimum=1)
+        if self.learning_rate is not None:
+            check_positive("learning_rate", self.learning_rate)
+        for name in ("adam_beta1", "adam_beta2"):
+            value = getattr(self, name)
+            if value is not None and not 0.0 <= value < 1.0:
+                raise ValueError(f"{name} == {value!r}, must be in [0, 1).")
+        check_positive("clip_value", self.clip_value, hint="Algorithm 1 uses c = 0.01")
+        if self.penalty_weight < 0:
+            raise ValueError(f"penalty_weight == {self.penalty_weight}, must be >= 0 (WGAN-GP uses lambda = 10).")
+        if self.eval_samples > 0 and self.dataset != "digits" and self.held_out == 0:
+            raise ValueError("held_out == 0 leaves no real images for the sliced Wasserstein distance; pass held_out >= 1.")
+
+    # the algorithm's defaults, resolved
+    @property
+    def resolved_n_critic(self) -> int:
+        return self.n_critic if self.n_critic is not None else (1 if self.algorithm == "gan" else 5)
+
+    @property
+    def resolved_learning_rate(self) -> float:
+        return self.learning_rate if self.learning_rate is not None else {"wgan": 5e-5, "gan": 2e-4, "wgan-gp": 1e-4}[self.algorithm]
+
+    @property
+    def resolved_betas(self) -> tuple[float, float]:
+        default = (0.5, 0.999) if self.algorithm == "gan" else (0.0, 0.9)
+        return (default[0] if self.adam_beta1 is None else self.adam_beta1,
+                default[1] if self.adam_beta2 is None else self.adam_beta2)
+
+    @property
+    def resolved_normalization(self) -> str:
+        if self.critic_normalization is not None:
+            return self.critic_normalization
+        return "layer" if self.algorithm == "wgan-gp" else "batch"
+
+    def critic_iterations(self, generator_step: int) -> int:
+        """Critic steps before generator step ``generator_step`` (counted from 0)."""
+        if self.critic_schedule == "paper-code" and (generator_step < 25 or generator_step % 500 == 0):
+            return 100
+        return self.resolved_n_critic
+
+
+def _distributed_context():
+    """(rank, world_size, local_rank) from torchrun's environment; (0, 1, 0) without it."""
+    world_size = int(os.environ.get("WORLD_SIZE", "1"))
+    return int(os.environ.get("RANK", "0")), world_size, int(os.environ.get("LOCAL_RANK", "0"))
+
+
+class _CriticObjective(nn.Module):
+    """The critic's (or discriminator's) loss as one module, so that DistributedDataParallel sees
+    one forward per backward. Returns ``(loss, estimate)``."""
+
+    def __init__(self, critic: nn.Module, algorithm: str, penalty_weight: float, separate_batches: bool):
+        super().__init__()
+        self.critic, self.algorithm, self.penalty_weight = critic, algorithm, penalty_weight
+        self.separate_batches = separate_batches  # batch norm: real and fake get their own statistics
+
+    def forward(self, real, fake, epsilon):
+        if self.separate_batches:
+            real_out, fake_out = self.critic(real), self.critic(fake)
+        else:
+            real_out, fake_out = self.critic(torch.cat([real, fake])).float().split(len(real))
+        real_out, fake_out = real_out.float(), fake_out.float()
+        if self.algorithm == "gan":
+            # -L(D) = BCE(real, 1) + BCE(fake, 0); JS estimate = log 2 + L(D) / 2 (Figure 4)
+            loss = functional.softplus(-real_out).mean() + functional.softplus(fake_out).mean()
+            return loss, LOG_2 - loss.detach() / 2
+        estimate = real_out.mean() - fake_out.mean()  # eq. (3)
+        loss = -estimate
+        if self.algorithm == "wgan-gp":
+            loss = loss + gradient_penalty(self.critic, real, fake, self.penalty_weight, epsilon=epsilon)
+        return loss, estimate.detach()
+
+
+class ImageTrainer:
+    """Holds a whole image run: data, networks, optimisers, random stream, counters and folder.
+
+    >>> trainer = ImageTrainer(ImageConfig(generator_steps=2, image_size=16, filters=8, noise_dim=8,
+    ...                                    eval_every=2, sample_every=2, checkpoint_every=2, device="cpu"),
+    ...                        verbose=False)
+    >>> trainer.train().generator_step, trainer.critic_steps
+    (2, 10)
+    """
+
+    def __init__(self, config: ImageConfig, out=None, *, verbose: bool = True, _state: dict | None = None):
+        self.config = config
+        self.rank, self.world_size, local_rank = _distributed_context()
+        self.is_main = self.rank == 0
+        self.verbose = verbose and self.is_main
+        self.out = pathlib.Path(out) if out is not None else None
+        device = config.device
+        if self.world_size > 1 and device in ("auto", "cuda") and torch.cuda.is_available():
+            device = f"cuda:{local_rank}"
+        self.device = resolve_device(device)
+        if config.batch_size % self.world_size:
+            raise ValueError(f"batch_size == {config.batch_size} (the global batch m) must be divisible by "
+                             f"the number of processes, {self.world_size}.")
+        self.local_batch = config.batch_size // self.world_size
+        threads = config.threads
+        if threads is None and self.device.type == "cpu":
+            threads = max(1, len(os.sched_getaffinity(0)) // self.world_size)
+        if threads is not None:
+            torch.set_num_threads(threads)
+        self.threads = torch.get_num_threads()
+        self.autocast_dtype = torch.bfloat16 if (config.precision == "bf16" or (config.precision == "auto" and self.device.type == "cuda")) else None
+        self.channels_last = config.channels_last if config.channels_last is not None else self.device.type == "cuda"
+        self._init_process_group()
+
+        self.data = load_images(config.dataset, root=config.data_root, image_size=config.image_size,
+                                channels=config.channels, device=self.device, held_out=config.held_out,
+                                preload=config.preload, skip_unreadable=config.skip_unreadable, verbose=self.verbose)
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(config.seed)
+            self.generator = make_image_generator(config.generator, config.image_size, config.channels, config.noise_dim,
+                                                  config.filters, config.extra_layers, config.mlp_width)
+            self.critic = make_image_critic(config.critic, config.image_size, config.channels, config.filters,
+                                            config.extra_layers, config.resolved_normalization, config.mlp_width)
+        if self.world_size > 1 and self.device.type == "cuda":
+            # batch statistics over the global batch, so N GPUs train what one GPU would
+            self.generator = nn.SyncBatchNorm.convert_sync_batchnorm(self.generator)
+            self.critic = nn.SyncBatchNorm.convert_sync_batchnorm(self.critic)
+        memory_format = torch.channels_last if self.channels_last else torch.contiguous_format
+        self.generator.to(self.device, memory_format=memory_format)
+        self.critic.to(self.device, memory_format=memory_format)
+        self.clip_targets = [p for module in self.critic.modules() if config.clip_batchnorm or not isinstance(module, (nn.modules.batchnorm._BatchNorm, nn.GroupNorm))
+                             for p in module.parameters(recurse=False)]
+        lr = config.resolved_learning_rate
+        if config.algorithm == "wgan":
+            self.critic_optimizer = torch.optim.RMSprop(self.critic.parameters(), lr=lr)
+            self.generator_optimizer = torch.optim.RMSprop(self.generator.parameters(), lr=lr)
+        else:
+            self.critic_optimizer = torch.optim.Adam(self.critic.parameters(), lr=lr, betas=config.resolved_betas)
+            self.generator_optimizer = torch.optim.Adam(self.generator.parameters(), lr=lr, betas=config.resolved_betas)
+        uses_batch_norm = any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in self.critic.modules())
+        objective = _CriticObjective(self.critic, config.algorithm, config.penalty_weight, separate_batches=uses_batch_norm)
+        self.critic_objective, self.generator_forward = objective, self.generator
+        if self.world_size > 1:
+            from torch.nn.parallel import DistributedDataParallel
+
+            ids = [self.device.index] if self.device.type == "cuda" else None
+            self.critic_objective = DistributedDataParallel(objective, device_ids=ids)
+            self.generator_forward = DistributedDataParallel(self.generator, device_ids=ids)
+
+        self.random = torch.Generator().manual_seed(config.seed)
+        self.fixed_noise = torch.randn(64, config.noise_dim, generator=torch.Generator().manual_seed(config.seed + 1))
+        self.order = torch.randperm(self.data.count, generator=self.random)
+        self.position = 0
+        self.generator_step = 0
+        self.critic_steps = 0
+        self.wall_seconds = 0.0
+        self.last: dict = {}
+        self._nonfinite = torch.zeros((), dtype=torch.bool, device=self.device)
+        self._stop_requested = False
+        self._classifier = None
+        if _state is not None:
+            self._load_state(_state)
+
+    # ----- set-up --------------------------------------------------------------------------
+    def _init_process_group(self):
+        if self.world_size == 1:
+            return
+        import torch.distributed as dist
+
+        if not dist.is_initialized():
+            backend = "nccl" if self.device.type == "cuda" else "gloo"
+            if self.device.type == "cuda":
+                torch.cuda.set_device(self.device)
+            dist.init_process_group(backend)
+
+    @classmethod
+    def resume(cls, out, *, generator_steps: int | None = None, verbose: bool = True) -> "ImageTrainer":
+        """Rebuild a run from ``out/config.json`` and ``out/checkpoint.pt`` (loaded with
+        ``weights_only=True``). ``generator_steps`` may extend the run."""
+        out = pathlib.Path(out)
+        path = out / CHECKPOINT
+        if not path.exists():
+            raise ValueError(f"no checkpoint at {path}; start the run without --resume, or point --out at a run folder.")
+        state = torch.load(path, map_location="cpu", weights_only=True)
+        values = dict(state["config"])
+        if generator_steps is not None:
+            values["generator_steps"] = generator_steps
+        return cls(ImageConfig(**values), out, verbose=verbose, _state=state)
+
+    def state_dict(self) -> dict:
+        return {
+            "config": dataclasses.asdict(self.config),
+            "generator": self.generator.state_dict(),
+            "critic": self.critic.state_dict(),
+            "generator_optimizer": self.generator_optimizer.state_dict(),
+            "critic_optimizer": self.critic_optimizer.state_dict(),
+            "random": self.random.get_state(),
+            "order": self.order,
+            "position": self.position,
+            "generator_step": self.generator_step,
+            "critic_steps": self.critic_steps,
+            "wall_seconds": self.wall_seconds,
+        }
+
+    def _load_state(self, state: dict) -> None:
+        self.generator.load_state_dict(state["generator"])
+        self.critic.load_state_dict(state["critic"])
+        self.generator_optimizer.load_state_dict(state["generator_optimizer"])
+        self.critic_optimizer.load_state_dict(state["critic_optimizer"])
+        self.random.set_state(state["random"])
+        self.order, self.position = state["order"], int(state["position"])
+        self.generator_step, self.critic_steps = int(state["generator_step"]), int(state["critic_steps"])
+        self.wall_seconds = float(state["wall_seconds"])
+
+    def save_checkpoint(self) -> pathlib.Path | None:
+        """Write ``checkpoint.pt`` atomically (temporary file, then ``os.replace``); rank 0 only."""
+        if self.out is None or not self.is_main:
+            return None
+        self.out.mkdir(parents=True, exist_ok=True)
+        path = self.out / CHECKPOINT
+        temporary = self.out / f".{CHECKPOINT}.tmp"
+        torch.save(self.state_dict(), temporary)
+        os.replace(temporary, path)
+        return path
+
+    # ----- random draws (global batch, then this process's slice) --------------------------
+    def _indices(self) -> torch.Tensor:
+        size = self.config.batch_size
+        if self.position + size > len(self.order):
+            self.order = torch.randperm(self.data.count, generator=self.random)
+            self.position = 0
+        chosen = self.order[self.position:self.position + size]
+        self.position += size
+        return self._local(chosen)
+
+    def _local(self, tensor: torch.Tensor) -> torch.Tensor:
+        start = self.rank * self.local_batch
+        return tensor[start:start + self.local_batch]
+
+    def _noise(self) -> torch.Tensor:
+        noise = torch.randn(self.config.batch_size, self.config.noise_dim, generator=self.random)
+        return self._local(noise).to(self.device, non_blocking=True)
+
+    def _real(self) -> torch.Tensor:
+        real = self.data.batch(self._indices())
+        return real.contiguous(memory_format=torch.channels_last) if self.channels_last else real
+
+    def _autocast(self):
+        if self.autocast_dtype is None:
+            return torch.autocast(self.device.type, enabled=False)
+        return torch.autocast(self.device.type, dtype=self.autocast_dtype)
+
+    # ----- Algorithm 1 ----------------------------------------------------------------------
+    def critic_step(self) -> None:
+        """One critic (discriminator) update on a fresh real batch and a fresh generated batch:
+        Algorithm 1, lines 3-7 (clipping after the update, line 7, for WGAN)."""
+        real = self._real()
+        noise = self._noise()
+        epsilon = None
+        if self.config.algorithm == "wgan-gp":
+            epsilon = self._local(torch.rand(self.config.batch_size, 1, 1, 1, generator=self.random)).to(self.device)
+        with torch.no_grad(), self._autocast():  # no autograd graph for the generator here
+            fake = self.generator(noise)
+        with self._autocast():
+            loss, estimate = self.critic_objective(real, fake.to(real.dtype), epsilon)
+        self.critic_optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        self.critic_optimizer.step()
+        if self.config.algorithm == "wgan":
+            clip_parameters_(self.clip_targets, self.config.clip_value)
+        self.critic_steps += 1
+        self._nonfinite |= ~torch.isfinite(loss.detach())
+        self.last["critic_loss"], self.last["estimate"] = loss.detach(), estimate
+
+    def generator_step_update(self) -> None:
+        """One generator update: Algorithm 1, lines 9-10 (WGAN, WGAN-GP: descend -E f(g(z));
+        GAN: descend -E log D(g(z)), the -log D trick)."""
+        noise = self._noise()
+        self.critic.requires_grad_(False)  # no parameter gradients for the critic here
+        try:
+            with self._autocast():
+                output = self.critic(self.generator_forward(noise)).float()
+            loss = functional.softplus(-output).mean() if self.config.algorithm == "gan" else -output.mean()
+            self.generator_optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            self.generator_optimizer.step()
+        finally:
+            self.critic.requires_grad_(True)
+        self.generator_step += 1
+        self._nonfinite |= ~torch.isfinite(loss.detach())
+        self.last["generator_loss"] = loss.detach()
+
+    def iteration(self) -> None:
+        """``critic_iterations`` critic steps, then one generator step."""
+        for _ in range(self.config.critic_iterations(self.generator_step)):
+            self.critic_step()
+        self.generator_step_update()
+
+    # ----- evaluation ------------------------------------------------------------------------
+    @torch.no_grad()
+    def generate(self, noise: torch.Tensor) -> torch.Tensor:
+        """Images for ``noise`` (float32 on the CPU), in batches of the training batch size.
+
+        The generator stays in training mode (batch statistics, as the paper's code samples), and
+        its batch-norm buffers are restored afterwards, so looking at samples never changes a run.
+        """
+        buffers = [buffer.clone() for buffer in self.generator.buffers()]
+        pieces = []
+        for start in range(0, len(noise), self.config.batch_size):
+            with self._autocast():
+                pieces.append(self.generator(noise[start:start + self.config.batch_size].to(self.device)).float().cpu())
+        for buffer, saved in zip(self.generator.buffers(), buffers):
+            buffer.copy_(saved)
+        return torch.cat(pieces)
+
+    def evaluate(self) -> dict:
+        """Sliced W1 between ``eval_samples`` generated and the held-out real images; on digits,
+        also the classes covered and KL(class histogram || uniform)."""
+        from .quality import digits_classifier, mode_coverage, sliced_wasserstein
+
+        generator = torch.Generator().manual_seed(self.config.seed + 2)  # the same noise at every evaluation
+        noise = torch.randn(self.config.eval_samples, self.config.noise_dim, generator=generator)
+        images = self.generate(noise)
+        result = {}
+        if self.data.held_out is not None and len(self.data.held_out):
+            result["sliced_w"] = sliced_wasserstein(images, self.data.held_out)
+        if self.config.dataset == "digits":
+            if self._classifier is None:
+                self._classifier, self.classifier_accuracy = digits_classifier(self.config.image_size, self.config.channels)
+            result.update(mode_coverage(self._classifier.predict(images)))
+        return result
+
+    # ----- the loop ---------------------------------------------------------------------------
+    def _check_finite(self) -> None:
+        bad = self._nonfinite.clone()
+        if self.world_size > 1:
+            import torch.distributed as dist
+
+            flag = bad.to(torch.int32)
+            dist.all_reduce(flag)
+            bad = flag > 0
+        if bool(bad):
+            where = f" The last checkpoint ({self.out / CHECKPOINT}) is kept." if self.out is not None and (self.out / CHECKPOINT).exists() else ""
+            raise TrainingStopped(
+                f"a loss became NaN or infinite by generator step {self.generator_step} "
+                f"(last values: {self._last_values()}).{where} Lower the learning rate, or for WGAN check the clip value.")
+
+    def _last_values(self) -> dict:
+        return {key: round(float(value), 6) for key, value in self.last.items()}
+
+    def _agree_to_stop(self) -> bool:
+        if self.world_size == 1:
+            return self._stop_requested
+        import torch.distributed as dist
+
+        flag = torch.tensor([int(self._stop_requested)], device=self.device if self.device.type == "cuda" else "cpu")
+        dist.all_reduce(flag)
+        return bool(flag.item())
+
+    def _write_json_line(self, path: pathlib.Path, record: dict) -> None:
+        with open(path, "a") as handle:
+            handle.write(json.dumps(record) + "\n")
+
+    def _prepare_folder(self) -> None:
+        if self.out is None or not self.is_main:
+            return
+        self.out.mkdir(parents=True, exist_ok=True)
+        (self.out / "samples").mkdir(exist_ok=True)
+        config = dataclasses.asdict(self.config)
+        config.update(world_size=self.world_size, device=str(self.device), threads=self.threads,
+                      torch_version=torch.__version__, generator_parameters=count_parameters(self.generator),
+                      critic_parameters=count_parameters(self.critic))
+        (self.out / "config.json").write_text(json.dumps(config, indent=2) + "\n")
+        metrics = self.out / "metrics.jsonl"
+        if metrics.exists():  # on resume, drop what was logged after the checkpoint
+            kept = [line for line in metrics.read_text().splitlines()
+                    if line.strip() and json.loads(line)["generator_step"] <= self.generator_step]
+            metrics.write_text("".join(line + "\n" for line in kept))
+
+    def _save_samples(self) -> None:
+        if self.out is None or not self.is_main:
+            return
+        from .grids import save_image_grid
+
+        save_image_grid(self.generate(self.fixed_noise), self.out / "samples" / f"step_{self.generator_step:06d}.png")
+
+    def _save_curve(self) -> None:
+        if self.out is None or not self.is_main:
+            return
+        from ..plots import plot_image_run
+
+        plot_image_run(self.out, save=self.out / "curve.png")
+
+    def train(self, until: int | None = None) -> "ImageTrainer":
+        """Run generator steps up to ``until`` (default ``config.generator_steps``); log, sample,
+        evaluate and checkpoint on the way. Ctrl-C or SIGTERM finishes the current generator
+        step, writes the checkpoint and returns; a non-finite loss raises :class:`TrainingStopped`."""
+        config = self.config
+        until = config.generator_steps if until is None else check_int("until", until, minimum=0)
+        self._prepare_folder()
+        previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+
+        def request_stop(signum, frame):
+            if self._stop_requested:  # a second Ctrl-C stops at once
+                raise KeyboardInterrupt
+            self._stop_requested = True
+            if self.is_main:
+                print(f"\nwgan_toys: stopping after generator step {self.generator_step + 1}, writing the checkpoint "
+                      "(press Ctrl-C again to stop at once)", file=sys.stderr)
+
+        in_main_thread = __import__("threading").current_thread() is __import__("threading").main_thread()
+        if in_main_thread:
+            for sig in previous:
+                signal.signal(sig, request_stop)
+        progress = _Progress(until, enabled=self.verbose)
+        interval_start, interval_critic = time.perf_counter(), self.critic_steps
+        wall_start = time.perf_counter() - self.wall_seconds
+        try:
+            if self.generator_step == 0 and self.generator_step < until:
+                self._save_samples()
+            while self.generator_step < until:
+                self.iteration()
+                step = self.generator_step
+                stop = self._agree_to_stop()
+                log_now = step % config.log_every == 0 or step == until or stop
+                if log_now or step % config.checkpoint_every == 0:
+                    self._check_finite()
+                if log_now:
+                    now = time.perf_counter()
+                    images = (self.critic_steps - interval_critic) * config.batch_size
+                    record = {"generator_step": step, "critic_steps": self.critic_steps,
+                              **{k: float(v) for k, v in self.last.items() if k != "estimate"},
+                              "images_per_second": round(images / max(now - interval_start, 1e-9), 2),
+                              "wall_seconds": round(now - wall_start, 3)}
+                    estimate = float(self.last["estimate"])
+                    record["js_estimate" if config.algorithm == "gan" else "wasserstein_estimate"] = estimate
+                    if step % config.eval_every == 0 or step == until:
+                        record.update(self.evaluate())
+                    if self.out is not None and self.is_main:
+                        self._write_json_line(self.out / "metrics.jsonl", record)
+                    progress.update(step, record)
+                    interval_start, interval_critic = time.perf_counter(), self.critic_steps
+                if step % config.sample_every == 0 or step == until:
+                    self._save_samples()
+                self.wall_seconds = time.perf_counter() - wall_start
+                if step % config.checkpoint_every == 0 or step == until or stop:
+                    self.save_checkpoint()
+                if stop:
+                    break
+            self.wall_seconds = time.perf_counter() - wall_start
+            self._save_curve()
+        finally:
+            progress.close()
+            if in_main_thread:
+                for sig, handler in previous.items():
+                    signal.signal(sig, handler)
+        return self
+
+    def close(self) -> None:
+        """Leave the process group (torchrun runs)."""
+        if self.world_size > 1:
+            import torch.distributed as dist
+
+            if dist.is_initialized():
+                dist.destroy_process_group()
+
+
+class _Progress:
+    """A one-line progress bar on a terminal (step, estimate, images/s, ETA); silent otherwise,
+    apart from a line at each evaluation."""
+
+    def __init__(self, total: int, enabled: bool):
+        self.total, self.enabled = total, enabled
+        self.tty = enabled and sys.stderr.isatty()
+        self.start = time.perf_counter()
+        self.first_step = None
+
+    def update(self, step: int, record: dict) -> None:
+        if not self.enabled:
+            return
+        if self.first_step is None:
+            self.first_step, self.start = step, time.perf_counter()
+        name, value = ("W", record.get("wasserstein_estimate")) if "wasserstein_estimate" in record else ("JS", record.get("js_estimate"))
+        done = step / max(self.total, 1)
+        elapsed = time.perf_counter() - self.start
+        rate = (step - self.first_step) / elapsed if elapsed > 0 else 0.0
+        eta = (self.total - step) / rate if rate > 0 else float("nan")
+        bar = "#" * int(24 * done) + "-" * (24 - int(24 * done))
+        line = (f"[{bar}] {step}/{self.total} {name} estimate {value:.4f} "
+                f"{record['images_per_second']:.0f} img/s ETA {eta:.0f} s")
+        if "sliced_w" in record:
+            line += f" sliced W {record['sliced_w']:.4f}"
+        if self.tty:
+            print("\r" + line, end="", file=sys.stderr, flush=True)
+        elif "sliced_w" in record or step == self.total:
+            print(line, file=sys.stderr, flush=True)
+
+    def close(self) -> None:
+        if self.tty:
+            print(file=sys.stderr)
+
+
+def read_metrics(out) -> list[dict]:
+    """The records of ``out/metrics.jsonl``, in order."""
+    path = pathlib.Path(out) / "metrics.jsonl"
+    if not path.exists():
+        raise ValueError(f"no metrics.jsonl in {out}; is it a run folder?")
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
