@@ -368,3 +368,34 @@ def test_ctrl_c_writes_a_checkpoint_that_resumes(tmp_path):
     state = torch.load(out / CHECKPOINT, weights_only=True)
     assert state["generator_step"] >= 3
     assert read_metrics(out)[-1]["generator_step"] == state["generator_step"]
+
+
+# ----- Section 4 on digits --------------------------------------------------------------------
+def test_summarize_run_correlates_the_filtered_loss_with_sliced_w():
+    from wgan_toys.images.section4 import format_table, summarize_run
+
+    records = [{"generator_step": step, "wasserstein_estimate": 5.0 - 0.01 * step, "wall_seconds": step * 0.1}
+               for step in range(1, 101)]
+    for record in records[9::10]:
+        record.update(sliced_w=0.5 - 0.004 * record["generator_step"], classes_covered=10, class_kl=0.1)
+    row = summarize_run(records, window=5)
+    assert row["spearman_loss_vs_sliced_w"] == 1.0  # both fall together: Figure 3's claim
+    assert row["final_loss"] == pytest.approx(5.0 - 0.01 * 99, abs=1e-9)  # median of the last 3 of a line
+    assert row["sliced_w"] == pytest.approx(0.1) and row["classes_covered"] == 10
+    for record in records:
+        record["wasserstein_estimate"] = -record["wasserstein_estimate"]
+    assert summarize_run(records)["spearman_loss_vs_sliced_w"] == -1.0
+    table = format_table([{"generator": "mlp", "figure": "Figure 7", "algorithm": "gan", **row}])
+    assert "| mlp (Figure 7) | gan | 0.1000 | 10 |" in table
+
+
+def test_section4_smoke_writes_table_and_figure(tmp_path, monkeypatch):
+    from wgan_toys.images.section4 import run_section4
+
+    monkeypatch.setenv("WGAN_TOYS_CACHE", str(tmp_path / "cache"))
+    rows = run_section4(tmp_path / "s4", smoke=True, threads=1, runs=(("dcgan", "wgan"), ("mlp", "gan")))
+    assert [(r["generator"], r["algorithm"]) for r in rows] == [("dcgan", "wgan"), ("mlp", "gan")]
+    table = json.loads((tmp_path / "s4" / "table.json").read_text())
+    assert 0 < table["real_reference_sliced_w"] < rows[0]["sliced_w"]  # real digits beat an untrained generator
+    assert (tmp_path / "s4" / "section4.png").stat().st_size > 20_000
+    assert all((tmp_path / "s4" / r["samples"]).exists() for r in rows)

@@ -44,6 +44,7 @@ __all__ = [
     "save_samples_animation",
     "figure_samples_over_iterations",
     "plot_image_run",
+    "figure_section4",
 ]
 
 # Okabe-Ito colours, one per quantity, used in every figure of the course.
@@ -661,12 +662,51 @@ def plot_image_run(run, save=None, window: int = 11):
             twin.set_ylim(0, 10.5)
             twin.set_ylabel("classes produced (of 10)", color=COLORS["samples"])
             handles = axes[1].get_legend_handles_labels()[0] + twin.get_legend_handles_labels()[0]
-            axes[1].legend(handles, [h.get_label() for h in handles], fontsize=8, loc="upper right")
+            axes[1].legend(handles, [h.get_label() for h in handles], fontsize=8, loc="center right")
         else:
             axes[1].legend(fontsize=8)
     axes[1].set_xlabel("generator steps")
     axes[1].set_title("sample quality, measured offline", fontsize=10)
     axes[1].grid(alpha=0.3)
+    if save is not None:
+        fig.savefig(save, dpi=110)
+        plt.close(fig)
+    return fig
+
+
+def figure_section4(table: dict, folder, save=None):
+    """Figures 5-7 on digits: for each generator (rows), the final samples of WGAN and of the GAN,
+    and the sliced W1 of both over training, with the real-vs-real floor."""
+    import pathlib
+
+    from .images.trainer import read_metrics
+
+    folder = pathlib.Path(folder)
+    rows = table["rows"]
+    generators = list(dict.fromkeys(row["generator"] for row in rows))
+    fig, axes = plt.subplots(len(generators), 3, figsize=(11, 3.3 * len(generators)), constrained_layout=True,
+                             squeeze=False, gridspec_kw={"width_ratios": [1, 1, 1.4]})
+    for line, generator in enumerate(generators):
+        curve_ax = axes[line, 2]
+        for column, algorithm in enumerate(("wgan", "gan")):
+            ax = axes[line, column]
+            ax.axis("off")
+            row = next((r for r in rows if r["generator"] == generator and r["algorithm"] == algorithm), None)
+            if row is None:
+                continue
+            ax.imshow(plt.imread(folder / row["samples"]), cmap="gray", vmin=0.0, vmax=1.0)
+            classes = f", {row['classes_covered']} classes" if "classes_covered" in row else ""
+            ax.set_title(f"{algorithm.upper()}, {generator} generator ({row['figure']})\n"
+                         f"sliced $W_1$ {row['sliced_w']:.3f}{classes}", fontsize=9)
+            evaluated = [r for r in read_metrics(folder / f"{generator}-{algorithm}") if "sliced_w" in r]
+            curve_ax.plot([r["generator_step"] for r in evaluated], [r["sliced_w"] for r in evaluated], "o-", ms=3,
+                          color=COLORS["em"] if algorithm == "wgan" else COLORS["js"], label=algorithm.upper())
+        curve_ax.axhline(table["real_reference_sliced_w"], color="black", ls=":", lw=1, label="real vs held-out real")
+        curve_ax.set_xlabel("generator steps")
+        curve_ax.set_ylabel("sliced $W_1$ to held-out digits")
+        curve_ax.set_title(f"{generator} generator: sample quality over training", fontsize=9)
+        curve_ax.legend(fontsize=8)
+        curve_ax.grid(alpha=0.3)
     if save is not None:
         fig.savefig(save, dpi=110)
         plt.close(fig)

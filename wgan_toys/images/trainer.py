@@ -576,12 +576,13 @@ class ImageTrainer:
                     if self.out is not None and self.is_main:
                         self._write_json_line(self.out / "metrics.jsonl", record)
                     progress.update(step, record)
-                    interval_start, interval_critic = time.perf_counter(), self.critic_steps
                 if step % config.sample_every == 0 or step == until:
                     self._save_samples()
                 self.wall_seconds = time.perf_counter() - wall_start
                 if step % config.checkpoint_every == 0 or step == until or stop:
                     self.save_checkpoint()
+                if log_now:  # the next interval starts here: evaluation, samples and checkpoints are not timed
+                    interval_start, interval_critic = time.perf_counter(), self.critic_steps
                 if stop:
                     break
             self.wall_seconds = time.perf_counter() - wall_start
