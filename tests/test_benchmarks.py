@@ -77,3 +77,12 @@ def test_bench_classroom_quick():
     finished = run_quick("bench_classroom.py")
     assert finished.returncode == 0, finished.stderr
     assert_header(finished.stdout, ["button", "bare step", "step + measure + redraw", "under 200 ms"])
+
+
+def test_bench_images_quick():
+    finished = run_quick("bench_images.py")
+    assert finished.returncode == 0, finished.stdout + finished.stderr
+    assert_header(finished.stdout, ["implementation", "per generator step", "steps/s", "critic images/s", "speed / baseline"])
+    assert "paper code (baseline)" in finished.stdout
+    assert "ours (ImageTrainer defaults)" in finished.stdout
+    assert "peak RSS" in finished.stdout

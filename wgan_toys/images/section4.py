@@ -53,8 +53,11 @@ def summarize_run(records: list[dict], window: int = 11) -> dict:
             row[name] = final[name]
     if len(evaluated) >= 3:
         losses = [smoothed[r["generator_step"]] for r in evaluated]
-        correlation = float(spearmanr(losses, [r["sliced_w"] for r in evaluated]).statistic)
-        row["spearman_loss_vs_sliced_w"] = None if np.isnan(correlation) else round(correlation, 3)  # nan: a constant
+        qualities = [r["sliced_w"] for r in evaluated]
+        if len(set(losses)) < 2 or len(set(qualities)) < 2:
+            row["spearman_loss_vs_sliced_w"] = None  # a constant series has no rank correlation
+        else:
+            row["spearman_loss_vs_sliced_w"] = round(float(spearmanr(losses, qualities).statistic), 3)
     return row
 
 
