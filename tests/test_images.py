@@ -173,10 +173,20 @@ def test_sliced_wasserstein_of_a_shift_matches_its_closed_form():
     assert sliced_wasserstein(images, images) == pytest.approx(0.0, abs=1e-12)
 
 
-def test_mode_coverage_counts_classes_and_kl_from_uniform():
-    assert mode_coverage(np.repeat(np.arange(10), 5)) == {"classes_covered": 10, "class_kl": 0.0}
+def test_mode_coverage_counts_confident_classes_and_kl_from_uniform():
+    assert mode_coverage(np.repeat(np.arange(10), 5)) == {"classes_covered": 10, "class_kl": 0.0, "confident_fraction": 1.0}
     two = mode_coverage(np.array([3, 7] * 20))
     assert two["classes_covered"] == 2 and two["class_kl"] == pytest.approx(math.log(5), abs=1e-6)
+    mostly_noise = mode_coverage(np.array([-1] * 95 + [1, 2, 3, 4, 5]), minimum_share=0.02)
+    assert mostly_noise == {"classes_covered": 0, "class_kl": pytest.approx(math.log(2), abs=1e-6), "confident_fraction": 0.05}
+
+
+def test_the_classifier_reads_no_digits_in_an_untrained_generators_noise(tmp_path, monkeypatch):
+    monkeypatch.setenv("WGAN_TOYS_CACHE", str(tmp_path))
+    trainer = ImageTrainer(ImageConfig(**dict(TINY, filters=32, noise_dim=100)), verbose=False)
+    untrained = trainer.evaluate()
+    assert untrained["confident_fraction"] < 0.2 and untrained["classes_covered"] <= 3
+    assert trainer.classifier_accuracy >= 0.93
 
 
 def test_digits_classifier_is_accurate_and_cached(tmp_path, monkeypatch):
@@ -235,7 +245,7 @@ def test_a_run_folder_holds_everything(tmp_path, algorithm, generator, monkeypat
         assert all(r["wasserstein_estimate"] >= -r["critic_loss"] - 1e-6 for r in records)
     evaluated = [r for r in records if "sliced_w" in r]
     assert [r["generator_step"] for r in evaluated] == [2, 4]
-    assert all(r["sliced_w"] > 0 and 1 <= r["classes_covered"] <= 10 for r in evaluated)
+    assert all(r["sliced_w"] > 0 and 0 <= r["classes_covered"] <= 10 and 0 <= r["confident_fraction"] <= 1 for r in evaluated)
     assert sorted(p.name for p in (out / "samples").iterdir()) == ["step_000000.png", "step_000002.png", "step_000004.png"]
     assert (out / "curve.png").stat().st_size > 10_000
     state = torch.load(out / CHECKPOINT, weights_only=True)
@@ -344,7 +354,7 @@ def test_cli_smoke_run_then_refuses_to_overwrite_then_resumes(tmp_path):
     assert first.returncode == 0, first.stderr
     assert (out / "curve.png").exists() and (out / CHECKPOINT).exists()
     again = _cli("train-images", "--smoke", "--out", str(out), env=env)
-    assert again.returncode == 2 and "pass --resume" in again.stderr
+    assert again.returncode == 2 and "pass --resume" in again.stderr and "Nothing was overwritten" in again.stderr
     more = _cli("train-images", "--resume", "--generator-steps", "5", "--out", str(out), env=env)
     assert more.returncode == 0, more.stderr
     assert read_metrics(out)[-1]["generator_step"] == 5

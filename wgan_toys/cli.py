@@ -318,15 +318,12 @@ def _image_config_values(args) -> dict:
 def _train_images(args) -> int:
     import pathlib
 
-    from .images.trainer import CHECKPOINT, ImageConfig, ImageTrainer, TrainingStopped
+    from .images.trainer import ImageConfig, ImageTrainer, TrainingStopped
 
     out = pathlib.Path(args.out)
     if args.resume:
         trainer = ImageTrainer.resume(out, generator_steps=args.generator_steps)
     else:
-        if (out / CHECKPOINT).exists():
-            raise ValueError(f"{out} already holds a run (checkpoint.pt); pass --resume to continue it, "
-                             "or choose another --out. Nothing was overwritten.")
         trainer = ImageTrainer(ImageConfig(**_image_config_values(args)), out)
     config = trainer.config
     if trainer.is_main:

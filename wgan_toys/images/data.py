@@ -110,8 +110,9 @@ class ImageData:
     def batch(self, indices: torch.Tensor) -> torch.Tensor:
         if self.tensor is not None:
             return images_to_float(self.tensor.index_select(0, indices.to(self.tensor.device)))
-        with concurrent.futures.ThreadPoolExecutor(self.workers) as pool:
-            arrays = list(pool.map(self.reader, indices.tolist()))
+        if getattr(self, "_pool", None) is None:
+            self._pool = concurrent.futures.ThreadPoolExecutor(self.workers)  # Pillow decodes without the GIL
+        arrays = list(self._pool.map(self.reader, indices.tolist()))
         return images_to_float(torch.from_numpy(np.stack(arrays)).to(self.device))
 
 
@@ -225,17 +226,25 @@ def _folder_paths(root, image_size, channels, skip_unreadable):
         raise ValueError(f"no image files ({', '.join(IMAGE_EXTENSIONS)}) under {root}; the folder is empty of images.")
     from PIL import Image, UnidentifiedImageError
 
-    good, skipped = [], 0
-    for path in paths:  # check every file once: an error names it now, not hours into a run
+    def problem(path):
         try:
             with Image.open(path) as image:
                 image.verify()
-            good.append(path)
         except (OSError, UnidentifiedImageError, ValueError) as error:
-            if not skip_unreadable:
+            return error
+        return None
+
+    good, skipped = [], 0
+    # check every header once, in parallel: an error names the file now, not hours into a run
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        for path, error in zip(paths, pool.map(problem, paths, chunksize=256)):
+            if error is None:
+                good.append(path)
+            elif not skip_unreadable:
                 raise ValueError(f"cannot read image file {path}: {error}; fix or remove it, "
                                  "or pass --skip-unreadable to skip such files and count them.") from error
-            skipped += 1
+            else:
+                skipped += 1
     if not good:
         raise ValueError(f"none of the {len(paths)} image files under {root} could be read.")
     return good, skipped

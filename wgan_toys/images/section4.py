@@ -48,7 +48,7 @@ def summarize_run(records: list[dict], window: int = 11) -> dict:
     row = {"loss": key, "final_loss": round(float(smoothed[final["generator_step"]]), 5),
            "sliced_w": round(final["sliced_w"], 5), "generator_step": final["generator_step"],
            "wall_seconds": round(records[-1]["wall_seconds"], 1)}
-    for name in ("classes_covered", "class_kl"):
+    for name in ("classes_covered", "class_kl", "confident_fraction"):
         if name in final:
             row[name] = final[name]
     if len(evaluated) >= 3:
@@ -101,7 +101,7 @@ def run_section4(out="runs/section4", generator_steps: int = 1000, image_size: i
                **summarize_run(read_metrics(folder))}
         row["samples"] = str(sorted((folder / "samples").glob("step_*.png"))[-1].relative_to(out))
         rows.append(row)
-    table = {"image_size": image_size, "generator_steps": generator_steps, "seed": seed,
+    table = {"image_size": image_size, "generator_steps": 3 if smoke else generator_steps, "seed": seed,
              "real_reference_sliced_w": real_reference(image_size, 100 if smoke else 300), "rows": rows}
     out.mkdir(parents=True, exist_ok=True)
     (out / "table.json").write_text(json.dumps(table, indent=2) + "\n")
@@ -113,10 +113,13 @@ def run_section4(out="runs/section4", generator_steps: int = 1000, image_size: i
 
 def format_table(rows: list[dict]) -> str:
     """The rows as a Markdown table."""
-    lines = ["| generator | algorithm | sliced W1 | classes | KL from uniform | loss at end | Spearman(loss, sliced W) |",
-             "|---|---|---|---|---|---|---|"]
+    lines = ["| generator | algorithm | sliced W1 | classes | KL from uniform | read as digits | loss at end | Spearman(loss, sliced W) |",
+             "|---|---|---|---|---|---|---|---|"]
+    names = {"wasserstein_estimate": "W estimate", "js_estimate": "JS estimate"}
     for row in rows:
+        kl = f"{row['class_kl']:.3f}" if "class_kl" in row else "-"
+        confident = f"{row['confident_fraction']:.2f}" if "confident_fraction" in row else "-"
         lines.append(f"| {row['generator']} ({row['figure']}) | {row['algorithm']} | {row['sliced_w']:.4f} | "
-                     f"{row.get('classes_covered', '-')} | {row.get('class_kl', '-')} | {row['loss']} {row['final_loss']:.4f} | "
+                     f"{row.get('classes_covered', '-')} | {kl} | {confident} | {names[row['loss']]} {row['final_loss']:.4f} | "
                      f"{row.get('spearman_loss_vs_sliced_w') if row.get('spearman_loss_vs_sliced_w') is not None else '-'} |")
     return "\n".join(lines)

@@ -84,6 +84,7 @@ class ImageConfig:
 
     The names follow Algorithm 1: ``learning_rate`` is alpha, ``clip_value`` is c,
     ``batch_size`` is m (the *global* batch, split over processes), ``n_critic`` is n_critic.
+    ``threads`` sets torch's CPU threads for the whole process (``torch.set_num_threads``).
     """
 
     algorithm: str = "wgan"
@@ -165,7 +166,10 @@ class ImageConfig:
         return self.learning_rate if self.learning_rate is not None else {"wgan": 5e-5, "gan": 2e-4, "wgan-gp": 1e-4}[self.algorithm]
 
     @property
-    def resolved_betas(self) -> tuple[float, float]:
+    def resolved_betas(self) -> tuple[float, float] | None:
+        """Adam's betas (None for WGAN, which uses RMSProp)."""
+        if self.algorithm == "wgan":
+            return None
         default = (0.5, 0.999) if self.algorithm == "gan" else (0.0, 0.9)
         return (default[0] if self.adam_beta1 is None else self.adam_beta1,
                 default[1] if self.adam_beta2 is None else self.adam_beta2)
@@ -295,6 +299,8 @@ class ImageTrainer:
         self._nonfinite = torch.zeros((), dtype=torch.bool, device=self.device)
         self._stop_requested = False
         self._classifier = None
+        self.classifier_accuracy = None  # held-out accuracy of the digits classifier, after the first evaluation
+        self._resumed = _state is not None
         if _state is not None:
             self._load_state(_state)
 
@@ -453,7 +459,7 @@ class ImageTrainer:
     def evaluate(self) -> dict:
         """Sliced W1 between ``eval_samples`` generated and the held-out real images; on digits,
         also the classes covered and KL(class histogram || uniform)."""
-        from .quality import digits_classifier, mode_coverage, sliced_wasserstein
+        from .quality import CONFIDENCE, digits_classifier, mode_coverage, sliced_wasserstein
 
         generator = torch.Generator().manual_seed(self.config.seed + 2)  # the same noise at every evaluation
         noise = torch.randn(self.config.eval_samples, self.config.noise_dim, generator=generator)
@@ -464,7 +470,7 @@ class ImageTrainer:
         if self.config.dataset == "digits":
             if self._classifier is None:
                 self._classifier, self.classifier_accuracy = digits_classifier(self.config.image_size, self.config.channels)
-            result.update(mode_coverage(self._classifier.predict(images)))
+            result.update(mode_coverage(self._classifier.predict(images, confidence=CONFIDENCE)))
         return result
 
     # ----- the loop ---------------------------------------------------------------------------
@@ -501,6 +507,10 @@ class ImageTrainer:
     def _prepare_folder(self) -> None:
         if self.out is None or not self.is_main:
             return
+        if not self._resumed and self.generator_step == 0 and (self.out / CHECKPOINT).exists():
+            raise ValueError(f"{self.out} already holds a run (checkpoint.pt); pass --resume (ImageTrainer.resume) to "
+                             "continue it, or choose another --out. Nothing was overwritten.")
+        self._resumed = True  # later calls of train() continue this run
         self.out.mkdir(parents=True, exist_ok=True)
         (self.out / "samples").mkdir(exist_ok=True)
         config = dataclasses.asdict(self.config)
