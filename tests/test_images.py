@@ -210,6 +210,16 @@ def test_config_defaults_follow_the_papers():
     assert [paper.critic_iterations(step) for step in (0, 24, 25, 499, 500, 1000)] == [100, 100, 5, 5, 100, 100]
 
 
+def test_precision_fp32_is_exact_and_bf16_keeps_float32_parameters(tmp_path):
+    exact = ImageTrainer(ImageConfig(**dict(TINY, precision="fp32")), tmp_path / "fp32", verbose=False).train(until=1)
+    assert exact.autocast_dtype is None and not exact.channels_last
+    assert json.loads((tmp_path / "fp32" / "config.json").read_text())["autocast"] == "fp32"
+    fast = ImageTrainer(ImageConfig(**dict(TINY, precision="bf16", channels_last=True)), verbose=False).train(until=1)
+    assert fast.autocast_dtype == torch.bfloat16 and fast.channels_last
+    assert all(p.dtype == torch.float32 for p in [*fast.generator.parameters(), *fast.critic.parameters()])
+    assert float(fast.last["estimate"]) == pytest.approx(float(exact.last["estimate"]), rel=0.05)
+
+
 def test_critic_weights_are_clipped_after_the_update_and_batch_norm_is_not(tmp_path):
     trainer = ImageTrainer(ImageConfig(**TINY), verbose=False)
     trainer.critic_step()
@@ -256,17 +266,19 @@ def test_a_run_folder_holds_everything(tmp_path, algorithm, generator, monkeypat
 def test_resume_continues_bitwise_on_cpu(tmp_path):
     """An interrupted run resumed from its checkpoint ends with the parameters of an
     uninterrupted one, bit for bit (data order, noise and optimiser state are all restored)."""
-    for algorithm in ("wgan", "wgan-gp"):
-        config = ImageConfig(**dict(TINY, algorithm=algorithm, generator_steps=6, checkpoint_every=3, eval_every=100))
-        straight = ImageTrainer(config, tmp_path / f"{algorithm}-straight", verbose=False).train()
-        first = ImageTrainer(config, tmp_path / f"{algorithm}-split", verbose=False).train(until=3)
+    for algorithm, precision in (("wgan", "fp32"), ("wgan-gp", "fp32"), ("wgan", "bf16")):
+        config = ImageConfig(**dict(TINY, algorithm=algorithm, generator_steps=6, checkpoint_every=3, eval_every=100,
+                                    precision=precision))
+        name = f"{algorithm}-{precision}"
+        straight = ImageTrainer(config, tmp_path / f"{name}-straight", verbose=False).train()
+        first = ImageTrainer(config, tmp_path / f"{name}-split", verbose=False).train(until=3)
         del first
-        resumed = ImageTrainer.resume(tmp_path / f"{algorithm}-split", verbose=False)
+        resumed = ImageTrainer.resume(tmp_path / f"{name}-split", verbose=False)
         assert resumed.generator_step == 3
         resumed.train()
         a, b = _parameters(straight), _parameters(resumed)
-        assert all(torch.equal(a[key], b[key]) for key in a), algorithm
-        steps = [r["generator_step"] for r in read_metrics(tmp_path / f"{algorithm}-split")]
+        assert all(torch.equal(a[key], b[key]) for key in a), name
+        steps = [r["generator_step"] for r in read_metrics(tmp_path / f"{name}-split")]
         assert steps == [1, 2, 3, 4, 5, 6]
 
 
@@ -311,9 +323,9 @@ def test_bad_settings_are_clear_errors():
 def test_two_gloo_processes_match_each_other_and_one_process(tmp_path):
     """torchrun --nproc_per_node=2: after 3 generator steps the two ranks hold identical
     parameters (weight clipping included), and without batch norm they match one process with the
-    same global batch to 1e-6 (measured: 3e-8; only the order of float sums differs). Only rank 0
-    writes the run folder."""
-    tiny = dict(TINY, generator_steps=3, eval_every=3, sample_every=3, checkpoint_every=3)
+    same global batch to 1e-6 (measured: 3e-8; only the order of float sums differs) in float32.
+    Only rank 0 writes the run folder."""
+    tiny = dict(TINY, generator_steps=3, eval_every=3, sample_every=3, checkpoint_every=3, precision="fp32")
     configs = {
         "wgan_batchnorm": dict(tiny, algorithm="wgan"),
         "wgan": dict(tiny, algorithm="wgan", generator="dcgan-nobn", critic_normalization="none"),

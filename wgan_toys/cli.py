@@ -385,9 +385,10 @@ def _add_image_arguments(command) -> None:
     add("--penalty-weight", dest="penalty_weight", type=_real, help="lambda for wgan-gp (default: 10)")
     add("--seed", type=int, help="default: 0")
     add("--device", help="auto (default), cpu, cuda, cuda:N, mps")
-    add("--precision", choices=PRECISIONS, help="auto (default: bf16 autocast on CUDA, fp32 on CPU), fp32, bf16")
+    add("--precision", choices=PRECISIONS, help="auto (default): bf16 autocast where the device has native bf16 (CUDA, AVX512-BF16 or AMX CPUs), else fp32; "
+                                          "fp32 is exact (compare runs, processes); bf16")
     add("--channels-last", dest="channels_last", action=argparse.BooleanOptionalAction, default=None,
-        help="channels-last memory format (default: on for CUDA)")
+        help="channels-last memory format (default: on with bf16)")
     add("--threads", type=int, help="torch CPU threads (default: the cores, divided among processes)")
     add("--log-every", dest="log_every", type=int, help="generator steps between metrics lines (default: 10)")
     add("--sample-every", dest="sample_every", type=int, help="generator steps between sample grids (default: 100)")
