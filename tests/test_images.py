@@ -173,6 +173,16 @@ def test_sliced_wasserstein_of_a_shift_matches_its_closed_form():
     assert sliced_wasserstein(images, images) == pytest.approx(0.0, abs=1e-12)
 
 
+def test_diversity_is_one_for_real_images_and_zero_for_a_collapsed_generator():
+    from wgan_toys.images.quality import diversity
+
+    data = load_images("digits", image_size=16, held_out=300, verbose=False)
+    other_real = data.batch(torch.arange(300))
+    assert diversity(other_real, data.held_out) == pytest.approx(1.0, abs=0.05)  # real digits differ like real digits
+    collapsed = data.held_out[:1].repeat(300, 1, 1, 1) + 0.01 * torch.randn(300, 1, 16, 16, generator=torch.Generator().manual_seed(0))
+    assert diversity(collapsed, data.held_out) < 0.05
+
+
 def test_mode_coverage_counts_confident_classes_and_kl_from_uniform():
     assert mode_coverage(np.repeat(np.arange(10), 5)) == {"classes_covered": 10, "class_kl": 0.0, "confident_fraction": 1.0}
     two = mode_coverage(np.array([3, 7] * 20))
@@ -256,6 +266,7 @@ def test_a_run_folder_holds_everything(tmp_path, algorithm, generator, monkeypat
     evaluated = [r for r in records if "sliced_w" in r]
     assert [r["generator_step"] for r in evaluated] == [2, 4]
     assert all(r["sliced_w"] > 0 and 0 <= r["classes_covered"] <= 10 and 0 <= r["confident_fraction"] <= 1 for r in evaluated)
+    assert all(0 <= r["diversity"] < 5 for r in evaluated)
     assert sorted(p.name for p in (out / "samples").iterdir()) == ["step_000000.png", "step_000002.png", "step_000004.png"]
     assert (out / "curve.png").stat().st_size > 10_000
     state = torch.load(out / CHECKPOINT, weights_only=True)
@@ -408,7 +419,7 @@ def test_summarize_run_correlates_the_filtered_loss_with_sliced_w():
         record["wasserstein_estimate"] = -record["wasserstein_estimate"]
     assert summarize_run(records)["spearman_loss_vs_sliced_w"] == -1.0
     table = format_table([{"generator": "mlp", "figure": "Figure 7", "algorithm": "gan", **row}])
-    assert "| mlp (Figure 7) | gan | 0.1000 | 10 |" in table
+    assert "| mlp (Figure 7) | gan | 0.460 -> 0.1000 | - | 10 |" in table
 
 
 def test_section4_smoke_writes_table_and_figure(tmp_path, monkeypatch):

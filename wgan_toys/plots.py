@@ -696,6 +696,7 @@ def figure_section4(table: dict, folder, save=None):
                 continue
             ax.imshow(plt.imread(folder / row["samples"]), cmap="gray", vmin=0.0, vmax=1.0)
             classes = f", digit classes: {row['classes_covered']}/10" if "classes_covered" in row else ""
+            classes += f"\ndiversity {row['diversity']:.2f} (real digits: 1)" if "diversity" in row else ""
             ax.set_title(f"{algorithm.upper()}, {generator} generator ({row['figure']})\n"
                          f"sliced $W_1$ {row['sliced_w']:.3f}{classes}", fontsize=9)
             evaluated = [r for r in read_metrics(folder / f"{generator}-{algorithm}") if "sliced_w" in r]

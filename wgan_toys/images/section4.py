@@ -8,8 +8,9 @@ the MLP (Section 4.3), and the WGAN loss tracks sample quality while the GAN's d
 (Section 4.2, Figures 3 and 4).
 
 :func:`run_section4` runs the six combinations on scikit-learn's digits and returns one row per
-run: the final sliced W1 to held-out digits, the digit classes produced and the KL divergence of
-the class histogram from uniform (mode collapse as a number), and the Spearman correlation over
+run: the sliced W1 to held-out digits at the first and last evaluations, the diversity of the
+samples (mean pairwise distance over that of real digits: near 0 is mode collapse), the digit
+classes produced and the KL divergence of the class histogram from uniform, and the Spearman correlation over
 training between the loss (median-filtered as in Figure 3) and the sliced W1. A positive
 correlation means "the loss falls when the samples get better". ``wgan-toys section4`` prints the
 table; lesson 07 shows it with the samples.
@@ -48,7 +49,8 @@ def summarize_run(records: list[dict], window: int = 11) -> dict:
     row = {"loss": key, "final_loss": round(float(smoothed[final["generator_step"]]), 5),
            "sliced_w": round(final["sliced_w"], 5), "generator_step": final["generator_step"],
            "wall_seconds": round(records[-1]["wall_seconds"], 1)}
-    for name in ("classes_covered", "class_kl", "confident_fraction"):
+    row["first_sliced_w"] = round(evaluated[0]["sliced_w"], 5)
+    for name in ("diversity", "classes_covered", "class_kl", "confident_fraction"):
         if name in final:
             row[name] = final[name]
     if len(evaluated) >= 3:
@@ -113,13 +115,15 @@ def run_section4(out="runs/section4", generator_steps: int = 1000, image_size: i
 
 def format_table(rows: list[dict]) -> str:
     """The rows as a Markdown table."""
-    lines = ["| generator | algorithm | sliced W1 | classes | KL from uniform | read as digits | loss at end | Spearman(loss, sliced W) |",
-             "|---|---|---|---|---|---|---|---|"]
+    lines = ["| generator | algorithm | sliced W1 (first evaluation -> end) | diversity | classes | KL from uniform | read as digits | loss at end | Spearman(loss, sliced W) |",
+             "|---|---|---|---|---|---|---|---|---|"]
     names = {"wasserstein_estimate": "W estimate", "js_estimate": "JS estimate"}
     for row in rows:
         kl = f"{row['class_kl']:.3f}" if "class_kl" in row else "-"
         confident = f"{row['confident_fraction']:.2f}" if "confident_fraction" in row else "-"
-        lines.append(f"| {row['generator']} ({row['figure']}) | {row['algorithm']} | {row['sliced_w']:.4f} | "
+        start = f"{row['first_sliced_w']:.3f} -> " if "first_sliced_w" in row else ""
+        spread = f"{row['diversity']:.2f}" if "diversity" in row else "-"
+        lines.append(f"| {row['generator']} ({row['figure']}) | {row['algorithm']} | {start}{row['sliced_w']:.4f} | {spread} | "
                      f"{row.get('classes_covered', '-')} | {kl} | {confident} | {names[row['loss']]} {row['final_loss']:.4f} | "
                      f"{row.get('spearman_loss_vs_sliced_w') if row.get('spearman_loss_vs_sliced_w') is not None else '-'} |")
     return "\n".join(lines)

@@ -23,8 +23,8 @@ What a run writes in its folder (``out``; on several processes, rank 0 alone wri
 ``critic_steps``, ``wasserstein_estimate`` (WGAN, WGAN-GP: the critic's
 :math:`E_r f - E_g f`, positive) or ``js_estimate`` (GAN: :math:`\log 2 + \tfrac12 L(D)`, the
 quantity of Figure 4), ``critic_loss``, ``generator_loss``, ``images_per_second``,
-``wall_seconds``, and at evaluation steps ``sliced_w`` and, on digits, ``classes_covered`` and
-``class_kl``); ``samples/step_NNNNNN.png`` (a fixed noise batch); ``curve.png`` (the estimate,
+``wall_seconds``, and at evaluation steps ``sliced_w``, ``diversity`` and, on digits,
+``classes_covered``, ``class_kl`` and ``confident_fraction``); ``samples/step_NNNNNN.png`` (a fixed noise batch); ``curve.png`` (the estimate,
 median-filtered as in Figure 3); ``checkpoint.pt``, written atomically (temporary file, then
 rename) every ``checkpoint_every`` steps, on Ctrl-C or SIGTERM, and at the end.
 ``ImageTrainer.resume(out)`` continues exactly where the checkpoint stopped: on the CPU, the
@@ -480,14 +480,15 @@ class ImageTrainer:
     def evaluate(self) -> dict:
         """Sliced W1 between ``eval_samples`` generated and the held-out real images; on digits,
         also the classes covered and KL(class histogram || uniform)."""
-        from .quality import CONFIDENCE, digits_classifier, mode_coverage, sliced_wasserstein
+        from .quality import CONFIDENCE, digits_classifier, diversity, mode_coverage, sliced_wasserstein
 
         generator = torch.Generator().manual_seed(self.config.seed + 2)  # the same noise at every evaluation
         noise = torch.randn(self.config.eval_samples, self.config.noise_dim, generator=generator)
         images = self.generate(noise)
         result = {}
-        if self.data.held_out is not None and len(self.data.held_out):
+        if self.data.held_out is not None and len(self.data.held_out) > 1:
             result["sliced_w"] = sliced_wasserstein(images, self.data.held_out)
+            result["diversity"] = diversity(images, self.data.held_out)
         if self.config.dataset == "digits":
             if self._classifier is None:
                 self._classifier, self.classifier_accuracy = digits_classifier(self.config.image_size, self.config.channels)
