@@ -25,6 +25,11 @@ never runs here). What differs is the training loop:
   single options (float32, float32 + channels-last, bf16 without channels-last) are timed as
   separate rows, each against the same baseline.
 
+The achieved GFLOP/s column is the FLOP count of one generator step with its critic steps
+(``torch.utils.flop_counter``, convolutions and matrix products, forward and backward) times the
+measured steps per second; compare it with the CPU's peak (for 2 Zen 4 cores at ~2.5 GHz, about
+160 GFLOP/s in float32 and twice that in bf16).
+
 One timed block is ``--steps`` generator steps (each with its 5 critic steps) after 2 warm-up
 steps. The implementations run in rounds, the baseline first and then each of ours (A B C ...
 A B C ...), ``--pairs`` rounds, so that load that drifts during the run hits them alike; the ratio
@@ -208,8 +213,20 @@ def bf16_supported() -> bool:
         return False
 
 
+def flops_per_generator_step(image_size: int) -> int:
+    """Floating-point operations of one generator step with its 5 critic steps (forward and
+    backward passes, counted by torch.utils.flop_counter; the same work for every row)."""
+    from torch.utils.flop_counter import FlopCounterMode
+
+    trainer = make_our_trainer(image_size, precision="fp32", channels_last=False)
+    with FlopCounterMode(display=False) as counter:
+        trainer.iteration()
+    return counter.get_total_flops()
+
+
 def benchmark_size(image_size: int, variants: dict, steps: int, rounds: int) -> list[list[str]]:
     """Table rows for one image size: the baseline, then each variant of ours."""
+    flops = flops_per_generator_step(image_size)
     baseline = PaperCodeTrainer(image_size)
     ours = {label: make_our_trainer(image_size, **options) for label, options in variants.items()}
     for trainer in [baseline, *ours.values()]:
@@ -224,7 +241,7 @@ def benchmark_size(image_size: int, variants: dict, steps: int, rounds: int) -> 
     def row(label: str, seconds: list[float], ratio: str, spread: str) -> list[str]:
         steps_per_second = steps / statistics.median(seconds)
         return [f"{image_size}x{image_size}  {label}", format_seconds(1.0 / steps_per_second), f"{steps_per_second:.3f}",
-                f"{steps_per_second * CRITIC_ITERATIONS * BATCH_SIZE:.0f}", ratio, spread]
+                f"{steps_per_second * CRITIC_ITERATIONS * BATCH_SIZE:.0f}", f"{flops * steps_per_second / 1e9:.0f}", ratio, spread]
 
     rows = [row("paper code (baseline)", baseline_seconds, "1.00x", "-")]
     for label, seconds in our_seconds.items():
@@ -267,7 +284,7 @@ def main(argv=None) -> int:
     rows = []
     for size in args.sizes:
         rows += benchmark_size(size, variants, args.steps, args.pairs)
-    print_table(["size  implementation", "per generator step", "steps/s", "critic images/s",
+    print_table(["size  implementation", "per generator step", "steps/s", "critic images/s", "achieved GFLOP/s",
                  f"speed / baseline (>= {TARGET_RATIO}x)", "range over rounds"], rows)
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
     print(f"peak RSS {peak_kib / 1024:.0f} MiB; wall time {format_seconds(time.perf_counter() - start)}; "
