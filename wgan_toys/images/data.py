@@ -31,7 +31,7 @@ import torch
 
 from .._validation import check_choice, check_int
 from . import DATASETS
-from .models import check_image_size
+from .models import check_channels, check_image_size
 
 __all__ = ["DATASETS", "IMAGE_EXTENSIONS", "ImageData", "load_images", "images_to_float", "digits_arrays"]
 
@@ -155,8 +155,7 @@ def load_images(dataset: str = "digits", *, root=None, image_size: int = 32, cha
     """
     check_choice("dataset", dataset, DATASETS)
     check_image_size(image_size)
-    if channels not in (1, 3):
-        raise ValueError(f"channels == {channels!r}, must be 1 (grey) or 3 (RGB).")
+    check_channels(channels)
     check_int("held_out", held_out, minimum=0)
     check_choice("preload", preload, ("auto", "yes", "no"))
     from ..runtime import resolve_device

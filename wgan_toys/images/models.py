@@ -43,6 +43,7 @@ __all__ = [
     "CRITIC_ARCHITECTURES",
     "NORMALIZATIONS",
     "check_image_size",
+    "check_channels",
     "make_image_generator",
     "make_image_critic",
     "count_parameters",
@@ -60,7 +61,8 @@ def check_image_size(image_size) -> int:
     return image_size
 
 
-def _check_channels(channels) -> int:
+def check_channels(channels) -> int:
+    """Return ``channels`` if it is 1 or 3, else raise a ValueError."""
     if channels not in (1, 3):
         raise ValueError(f"channels == {channels!r}, must be 1 (grey) or 3 (RGB).")
     return channels
@@ -93,7 +95,7 @@ class DCGANGenerator(nn.Module):
                  extra_layers: int = 0, normalization: str = "batch", constant_filters: bool = False):
         super().__init__()
         image_size = check_image_size(image_size)
-        channels = _check_channels(channels)
+        channels = check_channels(channels)
         check_int("noise_dim", noise_dim, minimum=1)
         check_int("filters", filters, minimum=1)
         check_int("extra_layers", extra_layers, minimum=0)
@@ -124,7 +126,7 @@ class DCGANCritic(nn.Module):
                  normalization: str = "batch"):
         super().__init__()
         image_size = check_image_size(image_size)
-        channels = _check_channels(channels)
+        channels = check_channels(channels)
         check_int("filters", filters, minimum=1)
         check_int("extra_layers", extra_layers, minimum=0)
         check_choice("normalization", normalization, NORMALIZATIONS)
@@ -156,7 +158,7 @@ class MLPGenerator(nn.Module):
     def __init__(self, image_size: int = 64, channels: int = 3, noise_dim: int = 100, width: int = 512,
                  hidden_layers: int = 3):
         super().__init__()
-        self.image_size, self.channels = check_image_size(image_size), _check_channels(channels)
+        self.image_size, self.channels = check_image_size(image_size), check_channels(channels)
         self.noise_dim = check_int("noise_dim", noise_dim, minimum=1)
         check_int("width", width, minimum=1)
         check_int("hidden_layers", hidden_layers, minimum=1)
@@ -178,7 +180,7 @@ class MLPCritic(nn.Module):
 
     def __init__(self, image_size: int = 64, channels: int = 3, width: int = 512, hidden_layers: int = 3):
         super().__init__()
-        self.image_size, self.channels = check_image_size(image_size), _check_channels(channels)
+        self.image_size, self.channels = check_image_size(image_size), check_channels(channels)
         check_int("width", width, minimum=1)
         check_int("hidden_layers", hidden_layers, minimum=1)
         layers: list[nn.Module] = [nn.Flatten()]

@@ -60,6 +60,7 @@ import os
 import pathlib
 import signal
 import sys
+import threading
 import time
 from dataclasses import dataclass
 
@@ -73,7 +74,7 @@ from ..runtime import resolve_device
 from . import (ALGORITHMS, CRITIC_ARCHITECTURES, CRITIC_SCHEDULES, DATASETS, GENERATOR_ARCHITECTURES,
                NORMALIZATIONS, PRECISIONS)
 from .data import load_images
-from .models import check_image_size, count_parameters, make_image_critic, make_image_generator
+from .models import check_channels, check_image_size, count_parameters, make_image_critic, make_image_generator
 
 __all__ = ["ALGORITHMS", "ImageConfig", "ImageTrainer", "TrainingStopped", "read_metrics"]
 
@@ -134,8 +135,7 @@ class ImageConfig:
         check_choice("algorithm", self.algorithm, ALGORITHMS)
         check_choice("dataset", self.dataset, DATASETS)
         check_image_size(self.image_size)
-        if self.channels not in (1, 3):
-            raise ValueError(f"channels == {self.channels!r}, must be 1 (grey) or 3 (RGB).")
+        check_channels(self.channels)
         check_choice("generator", self.generator, GENERATOR_ARCHITECTURES)
         check_choice("critic", self.critic, CRITIC_ARCHITECTURES)
         if self.critic_normalization is not None:
@@ -578,7 +578,7 @@ class ImageTrainer:
                 print(f"\nwgan_toys: stopping after generator step {self.generator_step + 1}, writing the checkpoint "
                       "(press Ctrl-C again to stop at once)", file=sys.stderr)
 
-        in_main_thread = __import__("threading").current_thread() is __import__("threading").main_thread()
+        in_main_thread = threading.current_thread() is threading.main_thread()  # signals go to the main thread only
         if in_main_thread:
             for sig in previous:
                 signal.signal(sig, request_stop)
