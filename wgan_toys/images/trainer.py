@@ -31,7 +31,7 @@ rename) every ``checkpoint_every`` steps, on Ctrl-C or SIGTERM, and at the end.
 parameters are bitwise equal to those of an uninterrupted run.
 
 Speed: ``precision="auto"`` autocasts the networks to bfloat16 where the device computes it
-natively (CUDA GPUs; CPUs with AVX512-BF16 or AMX), with channels-last memory; parameters,
+natively (CUDA GPUs from Ampere on; CPUs with AVX512-BF16 or AMX), with channels-last memory; parameters,
 optimiser states, clipping and losses stay float32. On this course's 2-core CPU that is 1.5-1.9x
 the paper's code at 32x32 and 64x64 (``benchmarks/bench_images.py``), and a 500-step digits run
 ends at the same sliced W1 as float32 (0.1061 both). ``precision="fp32"`` is the exact setting:
@@ -195,10 +195,10 @@ class ImageConfig:
 
 
 def _native_bf16(device: torch.device) -> bool:
-    """Whether ``device`` computes in bfloat16 natively: CUDA GPUs, and CPUs with AVX512-BF16 or
-    AMX (oneDNN's check); elsewhere bf16 autocast would be slower than float32."""
+    """Whether ``device`` computes in bfloat16 natively: CUDA GPUs from Ampere on, and CPUs with
+    AVX512-BF16 or AMX (oneDNN's check); elsewhere bf16 autocast would be slower than float32."""
     if device.type == "cuda":
-        return True
+        return torch.cuda.is_bf16_supported(including_emulation=False)
     if device.type == "cpu":
         try:
             return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
@@ -226,7 +226,7 @@ class _CriticObjective(nn.Module):
         if self.separate_batches:
             real_out, fake_out = self.critic(real), self.critic(fake)
         else:
-            real_out, fake_out = self.critic(torch.cat([real, fake])).float().split(len(real))
+            real_out, fake_out = self.critic(torch.cat([real, fake])).split(len(real))
         real_out, fake_out = real_out.float(), fake_out.float()
         if self.algorithm == "gan":
             # -L(D) = BCE(real, 1) + BCE(fake, 0); JS estimate = log 2 + L(D) / 2 (Figure 4)
