@@ -27,8 +27,8 @@ never runs here). What differs is the training loop:
 
 The achieved GFLOP/s column is the FLOP count of one generator step with its critic steps
 (``torch.utils.flop_counter``, convolutions and matrix products, forward and backward) times the
-measured steps per second; compare it with the CPU's peak (for 2 Zen 4 cores at ~2.5 GHz, about
-160 GFLOP/s in float32 and twice that in bf16).
+measured steps per second; ``--peak-tflops`` (the device's data-sheet peak) adds the achieved
+fraction. ``--device cuda`` runs both loops on a GPU and adds its peak memory.
 
 One timed block is ``--steps`` generator steps (each with its 5 critic steps) after 2 warm-up
 steps. The implementations run in rounds, the baseline first and then each of ours (A B C ...
@@ -138,12 +138,11 @@ class PaperCodeTrainer:
     batch into a preallocated ``input`` tensor (a CUDA staging buffer) is left out.
     """
 
-    def __init__(self, image_size: int, seed: int = 0):
+    def __init__(self, image_size: int, seed: int = 0, device: str = "cpu"):
         torch.manual_seed(seed)
-        self.generator = make_image_generator("dcgan", image_size, CHANNELS, NOISE_DIM, FILTERS)
-        self.critic = make_image_critic("dcgan", image_size, CHANNELS, FILTERS, 0, "batch")
-        self.generator.to(memory_format=torch.contiguous_format)
-        self.critic.to(memory_format=torch.contiguous_format)
+        self.device = torch.device(device)
+        self.generator = make_image_generator("dcgan", image_size, CHANNELS, NOISE_DIM, FILTERS).to(self.device)
+        self.critic = make_image_critic("dcgan", image_size, CHANNELS, FILTERS, 0, "batch").to(self.device)
         self.critic_optimizer = torch.optim.RMSprop(self.critic.parameters(), lr=LEARNING_RATE)
         self.generator_optimizer = torch.optim.RMSprop(self.generator.parameters(), lr=LEARNING_RATE)
         self.dataloader = torch.utils.data.DataLoader(PaperCodeDigits(image_size), batch_size=BATCH_SIZE,
@@ -156,7 +155,7 @@ class PaperCodeTrainer:
         except StopIteration:  # end of the epoch: the code starts a new pass over the data
             self.data_iterator = iter(self.dataloader)
             real, _labels = next(self.data_iterator)
-        return real
+        return real.to(self.device)  # the code copies each batch into a device buffer
 
     def iteration(self) -> None:
         for parameter in self.critic.parameters():  # reset requires_grad (set to False below)
@@ -168,7 +167,7 @@ class PaperCodeTrainer:
             self.critic.zero_grad()
             loss_real = -self.critic(real).mean()
             loss_real.backward()
-            noise = torch.randn(BATCH_SIZE, NOISE_DIM)
+            noise = torch.randn(BATCH_SIZE, NOISE_DIM, device=self.device)
             with torch.no_grad():  # volatile=True: no graph through the generator
                 fake = self.generator(noise)
             loss_fake = self.critic(fake).mean()
@@ -177,7 +176,7 @@ class PaperCodeTrainer:
         for parameter in self.critic.parameters():  # no parameter gradients for the critic
             parameter.requires_grad = False
         self.generator.zero_grad()
-        noise = torch.randn(BATCH_SIZE, NOISE_DIM)
+        noise = torch.randn(BATCH_SIZE, NOISE_DIM, device=self.device)
         loss_generator = -self.critic(self.generator(noise)).mean()
         loss_generator.backward()
         self.generator_optimizer.step()
@@ -186,12 +185,12 @@ class PaperCodeTrainer:
 
 
 # ----- ours ------------------------------------------------------------------------------------
-def make_our_trainer(image_size: int, **options) -> ImageTrainer:
+def make_our_trainer(image_size: int, device: str = "cpu", **options) -> ImageTrainer:
     """ImageTrainer with Algorithm 1's defaults and nothing but training: no logging, samples,
     evaluation or checkpoints, no run folder."""
     never = 10**9
     config = ImageConfig(algorithm="wgan", dataset="digits", image_size=image_size, channels=CHANNELS,
-                         noise_dim=NOISE_DIM, filters=FILTERS, batch_size=BATCH_SIZE, device="cpu", threads=THREADS,
+                         noise_dim=NOISE_DIM, filters=FILTERS, batch_size=BATCH_SIZE, device=device, threads=THREADS,
                          eval_every=never, sample_every=never, checkpoint_every=never, log_every=never,
                          generator_steps=never, **options)
     return ImageTrainer(config, out=None, verbose=False)
@@ -199,36 +198,48 @@ def make_our_trainer(image_size: int, **options) -> ImageTrainer:
 
 def time_block(trainer, steps: int) -> float:
     """Wall time of ``steps`` calls of ``trainer.iteration()`` (one generator step each)."""
+    synchronize(trainer)
     start = time.perf_counter()
     for _ in range(steps):
         trainer.iteration()
+    synchronize(trainer)
     return time.perf_counter() - start
 
 
-def bf16_supported() -> bool:
-    """Whether this CPU runs bfloat16 matrix kernels natively (oneDNN: AVX512-BF16 or AMX)."""
+def synchronize(trainer) -> None:
+    """Wait for a GPU's queued work, so that a timed block measures it."""
+    if trainer.device.type == "cuda":
+        torch.cuda.synchronize(trainer.device)
+
+
+def bf16_supported(device=torch.device("cpu")) -> bool:
+    """Whether the device runs bfloat16 matrix kernels natively (a GPU from Ampere on; a CPU
+    with AVX512-BF16 or AMX, by oneDNN's check)."""
+    if device.type == "cuda":
+        return torch.cuda.is_bf16_supported(including_emulation=False)
     try:
         return bool(torch.backends.mkldnn.is_available() and torch.ops.mkldnn._is_mkldnn_bf16_supported())
     except (AttributeError, RuntimeError):
         return False
 
 
-def flops_per_generator_step(image_size: int) -> int:
+def flops_per_generator_step(image_size: int, device: str = "cpu") -> int:
     """Floating-point operations of one generator step with its 5 critic steps (forward and
     backward passes, counted by torch.utils.flop_counter; the same work for every row)."""
     from torch.utils.flop_counter import FlopCounterMode
 
-    trainer = make_our_trainer(image_size, precision="fp32", channels_last=False)
+    trainer = make_our_trainer(image_size, device, precision="fp32", channels_last=False)
     with FlopCounterMode(display=False) as counter:
         trainer.iteration()
     return counter.get_total_flops()
 
 
-def benchmark_size(image_size: int, variants: dict, steps: int, rounds: int) -> list[list[str]]:
+def benchmark_size(image_size: int, variants: dict, steps: int, rounds: int, device: str = "cpu",
+                   peak_gflops: float | None = None) -> list[list[str]]:
     """Table rows for one image size: the baseline, then each variant of ours."""
-    flops = flops_per_generator_step(image_size)
-    baseline = PaperCodeTrainer(image_size)
-    ours = {label: make_our_trainer(image_size, **options) for label, options in variants.items()}
+    flops = flops_per_generator_step(image_size, device)
+    baseline = PaperCodeTrainer(image_size, device=device)
+    ours = {label: make_our_trainer(image_size, device, **options) for label, options in variants.items()}
     for trainer in [baseline, *ours.values()]:
         time_block(trainer, WARM_UP_STEPS)
     baseline_seconds: list[float] = []
@@ -241,7 +252,8 @@ def benchmark_size(image_size: int, variants: dict, steps: int, rounds: int) -> 
     def row(label: str, seconds: list[float], ratio: str, spread: str) -> list[str]:
         steps_per_second = steps / statistics.median(seconds)
         return [f"{image_size}x{image_size}  {label}", format_seconds(1.0 / steps_per_second), f"{steps_per_second:.3f}",
-                f"{steps_per_second * CRITIC_ITERATIONS * BATCH_SIZE:.0f}", f"{flops * steps_per_second / 1e9:.0f}", ratio, spread]
+                f"{steps_per_second * CRITIC_ITERATIONS * BATCH_SIZE:.0f}", f"{flops * steps_per_second / 1e9:.0f}",
+                f"{flops * steps_per_second / 1e9 / peak_gflops:.1%}" if peak_gflops else "-", ratio, spread]
 
     rows = [row("paper code (baseline)", baseline_seconds, "1.00x", "-")]
     for label, seconds in our_seconds.items():
@@ -258,6 +270,9 @@ def main(argv=None) -> int:
     parser.add_argument("--sizes", type=int, nargs="+", default=[32, 64], help="image sizes (default: 32 64)")
     parser.add_argument("--steps", type=int, default=5, help="generator steps per timed block (default: 5)")
     parser.add_argument("--pairs", type=int, default=5, help="rounds of baseline and ours (default: 5)")
+    parser.add_argument("--device", default="cpu", help="cpu (default) or cuda / cuda:N: both loops on that GPU")
+    parser.add_argument("--peak-tflops", type=float, help="the device's peak TFLOP/s (from its data sheet) for the "
+                                                          "'of peak' column")
     args = parser.parse_args(argv)
     if args.quick:
         args.sizes, args.steps, args.pairs = [32], 2, 1
@@ -269,23 +284,33 @@ def main(argv=None) -> int:
             parser.error(f"--sizes: {size} is not one of 16, 32, 64, 128")
     default_threads = torch.get_num_threads()
     torch.set_num_threads(THREADS)
+    from wgan_toys.runtime import resolve_device
+
+    try:
+        device = resolve_device(args.device)
+    except ValueError as error:  # no such GPU: say how to get one
+        parser.error(f"--device: {error}")
     variants = dict(OUR_VARIANTS)
-    if not bf16_supported():
+    if not bf16_supported(device):
         variants = {label: options for label, options in variants.items() if options.get("precision") != "bf16"}
 
     start = time.perf_counter()
     print(f"WGAN (Algorithm 1: RMSProp 5e-5, clip 0.01, n_critic 5, batch 64), DCGAN generator and critic "
-          f"with batch norm, {CHANNELS} channels, noise {NOISE_DIM}, {FILTERS} filters, on the CPU")
+          f"with batch norm, {CHANNELS} channels, noise {NOISE_DIM}, {FILTERS} filters, on {device}")
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads (torch's default here: {default_threads}, "
-          f"{os.cpu_count()} CPUs), {platform.machine()}, bf16 kernels: {'yes' if bf16_supported() else 'no (bf16 rows skipped)'}; "
+          f"{os.cpu_count()} CPUs), {platform.machine()}, device {device}, bf16 kernels: {'yes' if bf16_supported(device) else 'no (bf16 rows skipped)'}; "
           f"load average {os.getloadavg()[0]:.2f} at the start")
     print(f"{args.pairs} round(s) of {args.steps} generator steps per implementation after {WARM_UP_STEPS} warm-up steps; "
           f"ratio = median over rounds of baseline time / ours time. Target: >= {TARGET_RATIO}x at 32x32 and 64x64 on the CPU.")
     rows = []
     for size in args.sizes:
-        rows += benchmark_size(size, variants, args.steps, args.pairs)
-    print_table(["size  implementation", "per generator step", "steps/s", "critic images/s", "achieved GFLOP/s",
+        rows += benchmark_size(size, variants, args.steps, args.pairs, str(device),
+                               args.peak_tflops * 1000 if args.peak_tflops else None)
+    print_table(["size  implementation", "per generator step", "steps/s", "critic images/s", "achieved GFLOP/s", "of peak",
                  f"speed / baseline (>= {TARGET_RATIO}x)", "range over rounds"], rows)
+    if device.type == "cuda":
+        print(f"GPU {torch.cuda.get_device_name(device)}: peak memory allocated "
+              f"{torch.cuda.max_memory_allocated(device) / 2**20:.0f} MiB")
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
     print(f"peak RSS {peak_kib / 1024:.0f} MiB; wall time {format_seconds(time.perf_counter() - start)}; "
           f"load average {os.getloadavg()[0]:.2f} at the end (this benchmark alone adds about {THREADS}; "
