@@ -23,7 +23,7 @@ from ._validation import check_int, check_samples, check_weights
 from .distances import LOG_2, all_distances
 from .runtime import numpy_generator
 
-__all__ = ["wasserstein_1_samples", "histogram_distances", "convergence_study"]
+__all__ = ["wasserstein_1_samples", "histogram_distances", "convergence_study", "median_filter"]
 
 
 def wasserstein_1_samples(x, y, x_weights=None, y_weights=None) -> float:
@@ -156,3 +156,15 @@ def convergence_study(p, q, sizes=(100, 300, 1000, 3000), repeats=5, bins=30, se
             row[f"{name}_abs_error"] = float(np.mean(np.abs(np.array(values) - exact[name])))
         rows.append(row)
     return rows
+
+
+def median_filter(values, window: int) -> np.ndarray:
+    """Running median over ``window`` points (centred, shorter at the ends): the smoothing of the
+    training curves in Figures 3 and 4 ("passed through a median filter").
+
+    >>> median_filter([1.0, 9.0, 2.0, 3.0, 8.0], 3).tolist()
+    [5.0, 2.0, 3.0, 3.0, 5.5]
+    """
+    values = np.asarray(values, dtype=float)
+    half = window // 2
+    return np.array([np.median(values[max(0, i - half): i + half + 1]) for i in range(len(values))])

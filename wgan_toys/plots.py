@@ -19,6 +19,7 @@ import numpy as np
 
 from .distances import LOG_2, all_distances
 from .distributions import Gaussian1D, ParallelLines
+from .empirical import median_filter
 from .runtime import numpy_generator
 
 __all__ = [
@@ -502,11 +503,6 @@ def plot_gradient_norm_audit(audit: dict, ax=None, title: str = ""):
     return ax
 
 
-def _median_filter(values, window: int) -> np.ndarray:
-    values = np.asarray(values, dtype=float)
-    half = window // 2
-    return np.array([np.median(values[max(0, i - half): i + half + 1]) for i in range(len(values))])
-
 
 def plot_critic_field(trainer, ax=None, grid_size: int = 120, arrows: int = 64, plan_points: int = 150):
     """Real and generated samples over the critic's contours (or the discriminator's D), with the
@@ -552,7 +548,7 @@ def plot_estimate_against_exact(history, ax=None, window: int = 5):
     key, label, color = ("critic_estimate", "critic estimate $E_r f - E_g f$", COLORS["em"])
     if "critic_estimate" not in history[0]:
         key, label, color = ("js_estimate", r"GAN's JS estimate $L/2 + \log 2$", COLORS["js"])
-    twin.plot(steps, _median_filter([row[key] for row in history], window), color=color, lw=2, label=f"{label}, median of {window}")
+    twin.plot(steps, median_filter([row[key] for row in history], window), color=color, lw=2, label=f"{label}, median of {window}")
     twin.set_ylabel(label, color=color)
     handles = ax.get_legend_handles_labels()[0] + twin.get_legend_handles_labels()[0]
     ax.legend(handles, [h.get_label() for h in handles], fontsize=8, loc="upper right")
@@ -642,7 +638,7 @@ def plot_image_run(run, save=None, window: int = 11):
         key, label, color = ("js_estimate", r"JS estimate $\log 2 + L(D)/2$", COLORS["js"])
     values = np.array([r[key] for r in records])
     axes[0].plot(steps, values, color=color, alpha=0.3, lw=1, label="logged")
-    axes[0].plot(steps, _median_filter(values, window), color=color, lw=2, label=f"median of {window}")
+    axes[0].plot(steps, median_filter(values, window), color=color, lw=2, label=f"median of {window}")
     if key == "js_estimate":
         axes[0].axhline(LOG_2, color="black", ls=":", lw=1, label=r"$\log 2$ (JS's maximum)")
     axes[0].set_xlabel("generator steps")

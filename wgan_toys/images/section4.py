@@ -23,6 +23,7 @@ import pathlib
 
 import numpy as np
 
+from ..empirical import median_filter
 from . import GENERATOR_ARCHITECTURES
 
 __all__ = ["SECTION4_RUNS", "run_section4", "summarize_run", "format_table", "real_reference"]
@@ -31,11 +32,6 @@ SECTION4_RUNS = tuple((generator, algorithm) for generator in GENERATOR_ARCHITEC
 FIGURES = {"dcgan": "Figure 5", "dcgan-nobn": "Figure 6", "mlp": "Figure 7"}
 
 
-def _median_filter(values, window: int) -> np.ndarray:
-    values = np.asarray(values, dtype=float)
-    half = window // 2
-    return np.array([np.median(values[max(0, i - half): i + half + 1]) for i in range(len(values))])
-
 
 def summarize_run(records: list[dict], window: int = 11) -> dict:
     """Final quality numbers and the loss / quality rank correlation of one run's metrics."""
@@ -43,7 +39,7 @@ def summarize_run(records: list[dict], window: int = 11) -> dict:
 
     key = "wasserstein_estimate" if "wasserstein_estimate" in records[0] else "js_estimate"
     steps = np.array([r["generator_step"] for r in records])
-    smoothed = dict(zip(steps.tolist(), _median_filter([r[key] for r in records], window)))
+    smoothed = dict(zip(steps.tolist(), median_filter([r[key] for r in records], window)))
     evaluated = [r for r in records if "sliced_w" in r]
     final = evaluated[-1]
     row = {"loss": key, "final_loss": round(float(smoothed[final["generator_step"]]), 5),
