@@ -304,14 +304,14 @@ SMOKE = dict(image_size=16, filters=8, noise_dim=16, mlp_width=64, generator_ste
 
 
 def _image_config_values(args) -> dict:
-    from .images.trainer import ImageConfig
-
     import dataclasses
+
+    from .images.trainer import ImageConfig
 
     values = {field.name: getattr(args, field.name) for field in dataclasses.fields(ImageConfig)
               if getattr(args, field.name, None) is not None}
-    if args.smoke:
-        values.update({key: value for key, value in SMOKE.items() if key not in ("image_size",) or "image_size" not in values})
+    if args.smoke:  # tiny everything, but an --image-size the user gave is kept
+        values.update({key: value for key, value in SMOKE.items() if key != "image_size" or "image_size" not in values})
     return values
 
 
