@@ -5,6 +5,10 @@ The library never seeds globally. Every random function takes ``seed`` (an ``int
 an existing generator) and builds a local generator from it with :func:`numpy_generator` or
 :func:`torch_generator`. Scripts print the seed they drew with :func:`draw_seed`.
 
+Threads: every torch workload the project starts sets its CPU thread count through
+:func:`set_threads`, so that nothing oversubscribes a busy laptop (small MLPs slow down tens of
+times when torch runs more threads than there are free cores).
+
 torch is imported only inside the functions that need it, so that the closed-form distances
 and the ``wgan-toys distances`` command start fast.
 """
@@ -12,6 +16,7 @@ and the ``wgan-toys distances`` command start fast.
 from __future__ import annotations
 
 import numbers
+import os
 import secrets
 import sys
 
@@ -125,3 +130,59 @@ def build_seeded(factory, seed):
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(draw_seed() if seed is None else seed)
         return factory()
+
+
+THREAD_WORKLOADS = ("mlp", "conv")
+
+
+def available_cores() -> int:
+    """The number of CPU cores this process may run on (its affinity mask, not the machine's count)."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return max(1, os.cpu_count() or 1)
+
+
+def default_threads(workload: str = "mlp") -> int:
+    """The thread count that does not oversubscribe the machine for ``workload``.
+
+    ``"mlp"`` (the toys' small networks): 1, which is the fastest setting for them and safe beside
+    other jobs. ``"conv"`` (the image chapter's convolutions): the cores that are free now, that
+    is the available cores minus the one-minute load average (at least 1).
+    """
+    if workload not in THREAD_WORKLOADS:
+        raise ValueError(f"workload == {workload!r}, must be one of {THREAD_WORKLOADS}.")
+    if workload == "mlp":
+        return 1
+    cores = available_cores()
+    try:
+        busy = int(round(os.getloadavg()[0]))
+    except (AttributeError, OSError):
+        busy = 0
+    return max(1, cores - busy)
+
+
+def set_threads(threads: int | None = None, workload: str = "mlp") -> int:
+    """Set torch's CPU thread count for this process and return it.
+
+    Parameters
+    ----------
+    threads : int or None, default=None
+        The number of threads, >= 1. None takes :func:`default_threads` for ``workload``.
+    workload : {"mlp", "conv"}, default="mlp"
+        What the threads will run; used only when ``threads`` is None.
+
+    Raises
+    ------
+    ValueError
+        If ``threads`` is < 1, or ``workload`` is not one of ``THREAD_WORKLOADS``.
+    """
+    if threads is None:
+        threads = default_threads(workload)
+    if isinstance(threads, bool) or not isinstance(threads, numbers.Integral):
+        raise TypeError(f"threads must be an int >= 1 or None, got {threads!r}.")
+    if threads < 1:
+        raise ValueError(f"threads == {threads}, must be >= 1 (1 is fastest for the toys' small MLPs).")
+    import torch
+
+    torch.set_num_threads(int(threads))
+    return int(threads)
