@@ -10,6 +10,9 @@ from pathlib import Path
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+# A hang guard, not a speed limit: the quick runs take seconds on a quiet 2-core machine and may
+# take many times longer beside other jobs; only a process that never ends is stopped.
+HANG_GUARD_S = 1800
 
 
 def run_quick(script: str) -> subprocess.CompletedProcess:
@@ -18,7 +21,7 @@ def run_quick(script: str) -> subprocess.CompletedProcess:
         cwd=REPO_ROOT,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=HANG_GUARD_S,
     )
 
 
