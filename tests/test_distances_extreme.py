@@ -1,0 +1,119 @@
+"""Gaussian distances at extreme but valid parameters (issue 11, items 1-2), against mpmath.
+
+The reference computes in the x coordinate at high precision (enough digits that the
+cancellations which broke the float64 closed forms cannot occur): TV from the crossings of the
+log-densities solved as a quadratic in mpmath and the normal CDFs there; JS by mpmath quadrature
+of its definition, split at the crossings and at each law's mean +- k std. It shares no code with
+wgan_toys.distances. Tolerances: 1e-7 absolute for TV and JS, 1e-7 relative for KL and W1.
+"""
+
+import math
+import warnings
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+mpmath = pytest.importorskip("mpmath")
+
+from wgan_toys import LOG_2, Gaussian1D, js_divergence, kl_divergence, total_variation, wasserstein_1  # noqa: E402
+
+
+def _digits_needed(p, q) -> int:
+    spread = max(abs(p.mean), abs(q.mean), p.std, q.std) / min(p.std, q.std)
+    return 40 + int(math.log10(max(spread, 1.0)))
+
+
+def _reference(p, q):
+    mp = mpmath.mp
+    with mpmath.workdps(_digits_needed(p, q)):
+        m1, s1, m2, s2 = (mp.mpf(v) for v in (p.mean, p.std, q.mean, q.std))
+        # log p = log q: a x^2 + b x + c = 0
+        a = 1 / (2 * s2**2) - 1 / (2 * s1**2)
+        b = m1 / s1**2 - m2 / s2**2
+        c = m2**2 / (2 * s2**2) - m1**2 / (2 * s1**2) + mp.log(s2 / s1)
+        if a == 0:
+            crossings = [] if b == 0 else [-c / b]
+        else:
+            root = mp.sqrt(b * b - 4 * a * c)
+            crossings = sorted([(-b - root) / (2 * a), (-b + root) / (2 * a)])
+        cdf_p = lambda x: mp.ncdf(x, mu=m1, sigma=s1)  # noqa: E731
+        cdf_q = lambda x: mp.ncdf(x, mu=m2, sigma=s2)  # noqa: E731
+        edges = [-mp.inf, *crossings, mp.inf]
+        tv = sum(abs((cdf_p(hi) - cdf_p(lo)) - (cdf_q(hi) - cdf_q(lo))) for lo, hi in zip(edges[:-1], edges[1:])) / 2
+
+        def log_density(x, m, s):
+            return -((x - m) / s) ** 2 / 2 - mp.log(s) - mp.log(2 * mp.pi) / 2
+
+        def integrand(x):
+            lp, lq = log_density(x, m1, s1), log_density(x, m2, s2)
+            lm = mp.log((mp.exp(lp) + mp.exp(lq)) / 2)
+            return (mp.exp(lp) * (lp - lm) + mp.exp(lq) * (lq - lm)) / 2
+
+        points = set(crossings)
+        for m, s in ((m1, s1), (m2, s2)):
+            points.update(m + k * s for k in (-40, -12, -6, -3, -1, 0, 1, 3, 6, 12, 40))
+        points = sorted(points)
+        js = mp.quad(integrand, [-mp.inf, *points, mp.inf])
+        return float(tv), float(js)
+
+
+HARD_PAIRS = [
+    ((3e6, 1e-6), (0.0, 400.0)),  # gave TV 0 (exact 1)
+    ((0.0, 1.0), (1.0, 1.0)),
+    ((-1.0, 0.5), (2.0, 2.0)),
+    ((0.0, 1e-6), (1e-6, 1.0)),  # a spike inside a wide law
+    ((5.0, 1e-3), (5.0, 1e3)),
+    ((0.0, 1.0), (1e-8, 1.0 + 1e-9)),  # nearly equal
+    ((1e5, 3.0), (1e5 + 2.0, 3.0000001)),  # far from the origin
+    ((0.0, 1e-8), (30.0, 1e2)),
+    ((-7.0, 2.0), (7.0, 1e-4)),
+]
+
+
+@pytest.mark.parametrize("first, second", HARD_PAIRS)
+def test_tv_and_js_match_high_precision_references(first, second):
+    p, q = Gaussian1D(*first), Gaussian1D(*second)
+    tv_reference, js_reference = _reference(p, q)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no IntegrationWarning either
+        assert total_variation(p, q) == pytest.approx(tv_reference, abs=1e-7)
+        assert total_variation(q, p) == pytest.approx(tv_reference, abs=1e-7)
+        assert js_divergence(p, q) == pytest.approx(js_reference, abs=1e-7)
+
+
+log_stds = st.floats(min_value=-12, max_value=12)
+offsets = st.floats(min_value=-1e3, max_value=1e3)
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.floats(min_value=-1e6, max_value=1e6), log_stds, offsets, log_stds)
+def test_tv_js_over_twelve_decades_of_scale(mean, log_std_p, offset, log_std_q):
+    """Means up to 1e6, stds from 1e-12 to 1e12 and gaps up to 1e3 of the wider std."""
+    std_p, std_q = 10.0**log_std_p, 10.0**log_std_q
+    p = Gaussian1D(mean, std_p)
+    q = Gaussian1D(mean + offset * max(std_p, std_q), std_q)
+    tv_reference, js_reference = _reference(p, q)
+    tv, js = total_variation(p, q), js_divergence(p, q)
+    assert 0.0 <= tv <= 1.0 and 0.0 <= js <= LOG_2
+    assert tv == pytest.approx(tv_reference, abs=1e-7)
+    assert js == pytest.approx(js_reference, abs=1e-7)
+
+
+@pytest.mark.parametrize("tiny", [1e-200, 1e-300, 1e-320, 5e-324])
+def test_kl_at_extreme_widths_is_a_number_or_inf_never_an_error(tiny):
+    wide, narrow = Gaussian1D(0.0, 1.0), Gaussian1D(0.0, tiny)
+    # KL(N(0,1) || N(0,s^2)) = (1/s^2 - 1)/2 + log s: beyond float64 for these s
+    assert kl_divergence(wide, narrow) == math.inf
+    # KL(N(0,s^2) || N(0,1)) = (s^2 - 1)/2 - log s: finite, -log s dominates
+    expected = float(mpmath.mpf(tiny) ** 2 / 2 - mpmath.mpf(1) / 2 - mpmath.log(mpmath.mpf(tiny)))
+    assert kl_divergence(narrow, wide) == pytest.approx(expected, rel=1e-7)
+
+
+def test_kl_far_apart_relative_accuracy():
+    p, q = Gaussian1D(3e6, 1e-6), Gaussian1D(0.0, 400.0)
+    with mpmath.workdps(60):
+        m1, s1, m2, s2 = (mpmath.mpf(v) for v in (3e6, 1e-6, 0.0, 400.0))
+        expected = float(mpmath.log(s2 / s1) + (s1**2 + (m1 - m2) ** 2) / (2 * s2**2) - mpmath.mpf(1) / 2)
+    assert kl_divergence(p, q) == pytest.approx(expected, rel=1e-7)
+    assert wasserstein_1(p, q) == pytest.approx(3e6, rel=1e-7)
