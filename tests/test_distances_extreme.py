@@ -117,3 +117,47 @@ def test_kl_far_apart_relative_accuracy():
         expected = float(mpmath.log(s2 / s1) + (s1**2 + (m1 - m2) ** 2) / (2 * s2**2) - mpmath.mpf(1) / 2)
     assert kl_divergence(p, q) == pytest.approx(expected, rel=1e-7)
     assert wasserstein_1(p, q) == pytest.approx(3e6, rel=1e-7)
+
+
+def test_atoms_spanning_float64_give_the_exact_w1_not_nan():
+    """Issue 11, item 4: Discrete1D at +-1e308 gave W1 NaN (its knots' distance overflows)."""
+    from wgan_toys import Discrete1D
+
+    wide = Discrete1D([-1e308, 1e308])
+    assert wasserstein_1(wide, wide) == 0.0
+    assert wasserstein_1(wide, Discrete1D([0.0])) == pytest.approx(1e308, rel=1e-12)  # each atom moves 1e308 with mass 1/2
+    assert wasserstein_1(Discrete1D([-1e308]), Discrete1D([1e308])) == math.inf  # 2e308: beyond float64
+
+
+def test_a_uniform_wider_than_float64_is_refused_by_name():
+    from wgan_toys import Uniform1D
+
+    with pytest.raises(ValueError, match="high - low == .* overflows float64"):
+        Uniform1D(-1e308, 1e308)
+
+
+def test_torch_samples_never_overflow_silently():
+    torch = pytest.importorskip("torch")
+    from wgan_toys import Discrete1D
+
+    with pytest.raises(ValueError, match="pass dtype=torch.float64"):
+        Gaussian1D(1e300, 1.0).sample_torch(4, seed=0)
+    with pytest.raises(ValueError, match="pass dtype=torch.float64"):
+        Discrete1D([1e300]).sample_torch(2, seed=0)
+    assert torch.isfinite(Gaussian1D(1e300, 1.0).sample_torch(4, seed=0, dtype=torch.float64)).all()
+
+
+def test_float32_weights_that_sum_to_one_in_float32_are_accepted():
+    """Issue 11, item 4: a 1e-9 tolerance refused float32 weights, even after the message's own fix."""
+    import numpy as np
+
+    from wgan_toys.empirical import wasserstein_1_samples
+
+    weights = np.random.default_rng(0).random(1000).astype(np.float32)
+    weights = weights / weights.sum()
+    points = np.arange(1000.0)
+    assert wasserstein_1_samples(points, points + 1.0, weights, None) == pytest.approx(
+        wasserstein_1_samples(points, points + 1.0, weights.astype(np.float64) / weights.astype(np.float64).sum(), None), rel=1e-5
+    )
+    with pytest.raises(ValueError, match="x_weights sums to"):
+        wasserstein_1_samples(points, points, (weights * 1.01).astype(np.float32), None)

@@ -64,12 +64,20 @@ def check_samples(name: str, samples, *, dim: int | None = None) -> np.ndarray:
 def check_weights(name: str, weights, n: int, *, atol: float = 1e-9) -> np.ndarray:
     """Return a probability vector of length ``n``; ``None`` gives uniform weights.
 
-    Weights must be finite, >= 0 and sum to 1 within ``atol``: unnormalised weights are an
-    error, not something to rescale silently (divide by their sum yourself if that is meant).
+    Weights must be finite, >= 0 and sum to 1 within ``atol`` (widened to n machine epsilons of
+    the input's own float dtype, so float32 weights that sum to 1 in float32 are accepted):
+    unnormalised weights are an error, not something to rescale silently (divide by their sum
+    yourself if that is meant).
     """
     if weights is None:
         return np.full(n, 1.0 / n)
-    array = np.asarray(weights, dtype=float)
+    if hasattr(weights, "detach"):  # a torch tensor
+        weights = weights.detach().cpu().numpy()
+    source = np.asarray(weights)
+    if source.dtype.kind == "f":
+        # a float32 vector that sums to 1 in float32 is off by up to ~n * 6e-8 in float64
+        atol = max(atol, source.shape[0] * float(np.finfo(source.dtype).eps))
+    array = np.asarray(source, dtype=float)
     if array.shape != (n,):
         raise ValueError(f"{name} has shape {array.shape}, must be ({n},) to match the points.")
     if not np.all(np.isfinite(array)):

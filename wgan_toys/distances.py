@@ -598,18 +598,21 @@ def _wasserstein_1_piecewise_linear(p, q) -> float:
     if knots.size < 2:
         return 0.0
     left, right = knots[:-1], knots[1:]
+    # half-lengths cannot overflow (the knots are finite floats); a length can (1e308 - -1e308)
+    half_length = 0.5 * right - 0.5 * left
     # just inside each piece, so that the jumps of atomic CDFs at the knots are excluded
-    inside_left = left + 1e-12 * (right - left)
-    inside_right = right - 1e-12 * (right - left)
+    inside_left = left + 2e-12 * half_length
+    inside_right = right - 2e-12 * half_length
     h0 = p.cdf(inside_left) - q.cdf(inside_left)
     h1 = p.cdf(inside_right) - q.cdf(inside_right)
-    slope = (h1 - h0) / (inside_right - inside_left)
-    h0, h1 = h0 - slope * (inside_left - left), h1 + slope * (right - inside_right)
-    length = right - left
+    # h is linear on the piece: extend its end values from the inside points to the knots
+    slope_per_half = (h1 - h0) / (2.0 * (1.0 - 2e-12))
+    h0, h1 = h0 - slope_per_half * 2e-12, h1 + slope_per_half * 2e-12
     same_sign = h0 * h1 >= 0
     denominator = np.where(same_sign, 1.0, np.abs(h0) + np.abs(h1))
     pieces = np.where(same_sign, 0.5 * np.abs(h0 + h1), 0.5 * (h0**2 + h1**2) / denominator)
-    return float(np.sum(pieces * length))
+    with np.errstate(over="ignore"):  # a sum beyond float64 is inf, as the docstring says
+        return float(np.sum(2.0 * (pieces * half_length)))
 
 
 def wasserstein_2(p: Gaussian1D, q: Gaussian1D) -> float:

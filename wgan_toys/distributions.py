@@ -23,10 +23,25 @@ from .runtime import numpy_generator, torch_generator
 _LOG_SQRT_2PI = 0.5 * math.log(2.0 * math.pi)
 
 
+def _check_torch_range(largest: float, dtype, name: str) -> None:
+    """Raise if values of magnitude ``largest`` overflow torch ``dtype`` (they would become inf)."""
+    import torch
+
+    limit = float(torch.finfo(dtype).max)
+    if largest > limit:
+        raise ValueError(
+            f"{name}: samples reach |x| ~ {largest:.3g}, beyond {dtype}'s largest value {limit:.3g}; "
+            "pass dtype=torch.float64."
+        )
+
+
 def _to_torch(array: np.ndarray, device, dtype):
     import torch
 
-    return torch.as_tensor(array, dtype=dtype or torch.float32, device=device)
+    dtype = dtype or torch.float32
+    if array.size:
+        _check_torch_range(float(np.abs(array).max()), dtype, "Discrete1D")
+    return torch.as_tensor(array, dtype=dtype, device=device)
 
 
 @dataclass(frozen=True)
@@ -89,8 +104,10 @@ class Gaussian1D:
         import torch
 
         n = check_int("n", n, minimum=1)
+        dtype = dtype or torch.float32
+        _check_torch_range(abs(self.mean) + 40.0 * self.std, dtype, f"Gaussian1D({self.mean}, {self.std})")
         generator = torch_generator(seed, device=device)
-        noise = torch.randn(n, 1, generator=generator, device=device, dtype=dtype or torch.float32)
+        noise = torch.randn(n, 1, generator=generator, device=device, dtype=dtype)
         return self.mean + self.std * noise
 
 
@@ -107,6 +124,11 @@ class Uniform1D:
         high = check_real("high", self.high)
         if high <= low:
             raise ValueError(f"high == {high}, must be > low == {low}.")
+        if not math.isfinite(high - low):
+            raise ValueError(
+                f"high - low == {high} - ({low}) overflows float64 (> 1.8e308); "
+                "shift or rescale the law so that its width is representable."
+            )
         object.__setattr__(self, "low", low)
         object.__setattr__(self, "high", high)
 
@@ -134,8 +156,10 @@ class Uniform1D:
         import torch
 
         n = check_int("n", n, minimum=1)
+        dtype = dtype or torch.float32
+        _check_torch_range(max(abs(self.low), abs(self.high)), dtype, f"Uniform1D({self.low}, {self.high})")
         generator = torch_generator(seed, device=device)
-        unit = torch.rand(n, 1, generator=generator, device=device, dtype=dtype or torch.float32)
+        unit = torch.rand(n, 1, generator=generator, device=device, dtype=dtype)
         return self.low + (self.high - self.low) * unit
 
 
