@@ -90,3 +90,10 @@ def test_bench_images_quick():
     assert "paper code (baseline)" in finished.stdout
     assert "ours, defaults (auto)" in finished.stdout and 'ours, precision="fp32"' in finished.stdout
     assert "peak RSS" in finished.stdout
+
+
+def test_bench_course_quick():
+    finished = run_quick("bench_course.py")
+    assert finished.returncode == 0, finished.stdout + finished.stderr
+    assert_header(finished.stdout, ["part", "time", "units", "target", "within target"])
+    assert "lesson 01_parallel_lines" in finished.stdout and "reference workload" in finished.stdout
