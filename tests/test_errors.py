@@ -76,3 +76,28 @@ def test_missing_cuda_says_how_to_install():
     with pytest.raises(ValueError, match="device == 'tpu', must be 'auto', 'cpu'"):
         resolve_device("tpu")
     assert resolve_device("auto").type in {"cpu", "mps"}
+
+
+def test_cli_accepts_negative_numbers_in_scientific_notation(capsys):
+    """Issue 11, item 18: '--theta -1e-3' was refused with 'expected one argument'."""
+    import json
+
+    from wgan_toys.cli import main
+
+    assert main(["distances", "parallel-lines", "--theta", "-1e-3", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["em"] == pytest.approx(1e-3, rel=1e-12)
+    assert main(["distances", "gaussians", "--mu1", "-2.5e2", "--sigma1", "1", "--mu2", "0", "--sigma2", "1", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["em"] == pytest.approx(250.0, rel=1e-12)
+
+
+def test_cli_unwritable_output_is_one_line_and_exit_1(tmp_path, capsys):
+    """Issue 11, item 17: an OSError (here: --out inside a regular file) ends in one line, exit status 1."""
+    from wgan_toys.cli import main
+
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    with pytest.raises(SystemExit) as stop:
+        main(["figure", "1", "--out", str(blocker / "figure.png")])
+    assert stop.value.code == 1
+    message = capsys.readouterr().err.strip()
+    assert message.startswith("wgan-toys figure: error:") and "check the path" in message and "\n" not in message

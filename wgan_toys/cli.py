@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import re
 import sys
 
 FIGURES = {
@@ -516,13 +517,39 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+_SCIENTIFIC_NEGATIVE = re.compile(r"^-(\d+\.?\d*|\.\d+)[eE][-+]?\d+$")
+
+
+def _join_negative_values(argv: list[str]) -> list[str]:
+    """``--theta -1e-3`` -> ``--theta=-1e-3``.
+
+    argparse takes a token that starts with '-' for an option unless it looks like a plain
+    negative number; '-1e-3' does not look like one to it, so the value would be refused with
+    "expected one argument". Joining it to its option keeps its meaning.
+    """
+    joined: list[str] = []
+    for token in argv:
+        previous = joined[-1] if joined else ""
+        if _SCIENTIFIC_NEGATIVE.match(token) and previous.startswith("--") and "=" not in previous:
+            joined[-1] = f"{previous}={token}"
+        else:
+            joined.append(token)
+    return joined
+
+
 def main(argv=None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = parser.parse_args(_join_negative_values(argv))
     try:
         return args.run(args)
     except (ValueError, TypeError) as error:
         parser.exit(2, f"wgan-toys {args.command}: error: {error}\n")
+    except OSError as error:  # a folder that cannot be written, a file that cannot be read
+        where = f" ({error.filename})" if getattr(error, "filename", None) else ""
+        parser.exit(1, f"wgan-toys {args.command}: error: {error.strerror or error}{where}; check the path and its permissions.\n")
+    except KeyboardInterrupt:
+        parser.exit(130, f"wgan-toys {args.command}: interrupted.\n")
 
 
 if __name__ == "__main__":
