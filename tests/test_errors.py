@@ -101,3 +101,16 @@ def test_cli_unwritable_output_is_one_line_and_exit_1(tmp_path, capsys):
     assert stop.value.code == 1
     message = capsys.readouterr().err.strip()
     assert message.startswith("wgan-toys figure: error:") and "check the path" in message and "\n" not in message
+
+
+def test_figure_out_must_name_an_image_file_before_any_computing(tmp_path, capsys):
+    """Issue 11, item 21: '--out DIR' said 'wrote DIR' but wrote DIR.png."""
+    from wgan_toys.cli import main
+
+    for bad in (str(tmp_path), str(tmp_path / "figure")):
+        with pytest.raises(SystemExit) as stop:
+            main(["figure", "1", "--out", bad])
+        assert stop.value.code == 2
+        error = capsys.readouterr().err
+        assert "--out ==" in error and ".png, .pdf, .svg" in error
+    assert not (tmp_path / "figure.png").exists()

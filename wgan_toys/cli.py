@@ -244,13 +244,28 @@ def _toy_claims(args) -> int:
     return 0
 
 
-def _save(fig, path: str) -> None:
+FIGURE_SUFFIXES = (".png", ".pdf", ".svg")
+
+
+def _check_figure_path(path: str, flag: str = "--out") -> str:
+    """Refuse a figure path that matplotlib would silently change or that cannot be written,
+    before any computing: no suffix (matplotlib appends .png), an existing folder, or a folder
+    that cannot be created. Creates the folder."""
     import os
 
-    folder = os.path.dirname(path)
-    if folder:
-        os.makedirs(folder, exist_ok=True)
-    fig.savefig(path, dpi=130)
+    if os.path.isdir(path):
+        raise ValueError(f"{flag} == {path!r} is a folder, must be a file name ending in {', '.join(FIGURE_SUFFIXES)}.")
+    if os.path.splitext(path)[1].lower() not in FIGURE_SUFFIXES:
+        raise ValueError(f"{flag} == {path!r}, must end in {', '.join(FIGURE_SUFFIXES)}.")
+    folder = os.path.dirname(path) or "."
+    os.makedirs(folder, exist_ok=True)
+    if not os.access(folder, os.W_OK):
+        raise OSError(13, "folder is not writable", folder)
+    return path
+
+
+def _save(fig, path: str) -> None:
+    fig.savefig(_check_figure_path(path), dpi=130)
     print(f"wrote {path}")
 
 
@@ -262,6 +277,7 @@ def _figure(args) -> int:
 
     from . import plots
 
+    _check_figure_path(args.out)
     function_name, _ = FIGURES[args.name]
     fig = getattr(plots, function_name)()
     _save(fig, args.out)
@@ -279,6 +295,8 @@ def _figures(args) -> int:
 
     from . import plots
 
+    for _, file_name in FIGURES.values():
+        _check_figure_path(os.path.join(args.out_dir, file_name), flag="--out-dir")
     for function_name, file_name in FIGURES.values():
         fig = getattr(plots, function_name)()
         _save(fig, os.path.join(args.out_dir, file_name))
