@@ -107,7 +107,7 @@ def _critic(args) -> int:
 
     from ._validation import check_positive, check_real
     from .distances import wasserstein_1
-    from .optimal import expectation_gap, integration_grid
+    from .optimal import expectation_gap, gradient_penalty_optimum, integration_grid
     from .sweep import lipschitz_constant_on_grid
     from .train import network_values, train_critic
 
@@ -132,6 +132,11 @@ def _critic(args) -> int:
     }
     if not np.isfinite(values["k_ratio"]):
         values["k_ratio"] = None
+    if args.method == "gp" and args.penalty_weight > 0:
+        # the exact maximiser's E_r f - E_g f over all critics (not W + W^2/(2 lambda), a lower bound)
+        optimum = gradient_penalty_optimum(p, q, args.penalty_weight)
+        values["exact_penalized_estimate"] = optimum.estimate
+        values["linear_lower_bound"] = optimum.linear_lower_bound
     _print_report(values, args.json, f"WGAN critic between P = N({p.mean:g}, {p.std:g}^2) (real) and Q = N({q.mean:g}, {q.std:g}^2) (fake)")
     return 0
 
