@@ -58,6 +58,24 @@ def test_gradient_penalty_one_epsilon_and_one_norm_per_sample():
     assert abs(float(penalty.detach()) - float(batch_norm_bug)) > 1.0
 
 
+def test_one_sided_penalty_charges_only_norms_above_one():
+    n, penalty_weight = 256, 10.0
+    real, fake = torch.ones(n, 3), torch.zeros(n, 3)
+    one_sided = gradient_penalty(HalfSquare(), real, fake, penalty_weight, generator=torch.Generator().manual_seed(5), one_sided=True)
+    # by hand: norm sqrt(3) epsilon_i, charged only where it exceeds 1 (epsilon > 0.577)
+    epsilon = torch.rand(n, 1, generator=torch.Generator().manual_seed(5))[:, 0]
+    expected = penalty_weight * (torch.clamp(np.sqrt(3) * epsilon - 1, min=0) ** 2).mean()
+    assert float(one_sided.detach()) == pytest.approx(float(expected), rel=1e-6)
+    two_sided = gradient_penalty(HalfSquare(), real, fake, penalty_weight, generator=torch.Generator().manual_seed(5))
+    assert float(two_sided.detach()) > 2 * float(one_sided.detach())  # the two-sided form also charges the norms below 1
+    flat = gradient_penalty(lambda x: 0.0 * x.sum(dim=1), real, fake, penalty_weight, one_sided=True)  # norm 0: free
+    assert float(flat.detach()) == 0.0
+    method = GradientPenalty(2.0, one_sided=True)
+    assert method.describe() == "one-sided gradient penalty, lambda = 2.0"
+    with pytest.raises(TypeError, match="one_sided must be True or False, got 'yes'"):
+        GradientPenalty(2.0, one_sided="yes")
+
+
 def test_linear_critic_penalty_is_lambda_times_slope_gap_squared():
     critic = nn.Linear(2, 1)
     with torch.no_grad():

@@ -106,12 +106,19 @@ def gradient_norms(critic: nn.Module, points: torch.Tensor, create_graph: bool =
 
 def gradient_penalty(critic: nn.Module, real: torch.Tensor, fake: torch.Tensor, penalty_weight=10.0,
                      generator: torch.Generator | None = None, batch_dims: int = 1,
-                     epsilon: torch.Tensor | None = None) -> torch.Tensor:
+                     epsilon: torch.Tensor | None = None, one_sided: bool = False) -> torch.Tensor:
     r"""The WGAN-GP penalty :math:`\lambda\, E[(\|\nabla f(\hat x)\|_2 - 1)^2]`, eq. (3) of
-    Gulrajani et al. (2017).
+    Gulrajani et al. (2017), or its one-sided form :math:`\lambda\, E[\max(0, \|\nabla f(\hat x)\|_2 - 1)^2]`.
 
     :math:`\hat x = \epsilon x_r + (1 - \epsilon) x_g` with one :math:`\epsilon \sim U[0, 1]` per
     sample, and one gradient norm per sample.
+
+    The two forms have the same optimum between two 1D Gaussians (its slope exceeds 1 in norm
+    everywhere, :func:`wgan_toys.optimal.gradient_penalty_optimum`), so the same bias above W. They
+    differ on the way there: the two-sided penalty charges slopes *below* 1 in norm, so turning a
+    slope of the wrong sign around (through 0) costs lambda, and a critic that starts with the
+    wrong sign sits at a local optimum of the wrong sign; the one-sided penalty charges nothing
+    for :math:`\|\nabla f\| \le 1` and has no such local optimum.
 
     Parameters
     ----------
@@ -127,6 +134,8 @@ def gradient_penalty(critic: nn.Module, real: torch.Tensor, fake: torch.Tensor, 
     epsilon : Tensor, optional
         The mixing weights, shape ``real.shape[:batch_dims] + (1, ...)``, when the caller draws
         them (the image trainer draws one global batch and gives each process its slice).
+    one_sided : bool, default=False
+        Penalise only norms above 1: :math:`\max(0, \|\nabla f\| - 1)^2`.
 
     Returns
     -------
@@ -143,7 +152,8 @@ def gradient_penalty(critic: nn.Module, real: torch.Tensor, fake: torch.Tensor, 
         raise ValueError(f"epsilon has shape {tuple(epsilon.shape)}, must be {tuple(epsilon_shape)}: one weight per sample.")
     interpolates = epsilon * real.detach() + (1 - epsilon) * fake.detach()
     norms = gradient_norms(critic, interpolates, create_graph=True, batch_dims=batch_dims)
-    squared_gap = ((norms - 1.0) ** 2).mean(dim=-1)  # mean over the n samples
+    excess = (norms - 1.0).clamp(min=0.0) if one_sided else norms - 1.0
+    squared_gap = (excess**2).mean(dim=-1)  # mean over the n samples
     if isinstance(penalty_weight, torch.Tensor):
         penalty_weight = penalty_weight.to(squared_gap)
     return penalty_weight * squared_gap
@@ -200,22 +210,26 @@ class WeightClipping(LipschitzMethod):
 
 
 class GradientPenalty(LipschitzMethod):
-    """WGAN-GP: the two-sided penalty on random interpolates; Adam(1e-4, betas=(0, 0.9))."""
+    """WGAN-GP: the penalty on random interpolates, two-sided (default, WGAN-GP's eq. (3)) or
+    ``one_sided``; Adam(1e-4, betas=(0, 0.9))."""
 
     name = "gp"
 
-    def __init__(self, penalty_weight=10.0):
+    def __init__(self, penalty_weight=10.0, one_sided: bool = False):
         self.penalty_weight = _check_penalty_weight(penalty_weight)
+        if not isinstance(one_sided, bool):
+            raise TypeError(f"one_sided must be True or False, got {one_sided!r}.")
+        self.one_sided = one_sided
 
     def penalty(self, critic, real, fake, generator=None, batch_dims: int = 1):
-        return gradient_penalty(critic, real, fake, self.penalty_weight, generator, batch_dims)
+        return gradient_penalty(critic, real, fake, self.penalty_weight, generator, batch_dims, one_sided=self.one_sided)
 
     def make_optimizer(self, parameters, learning_rate=None):
         return torch.optim.Adam(parameters, lr=learning_rate or 1e-4, betas=(0.0, 0.9))  # WGAN-GP, Alg. 1
 
     def describe(self):
         weight = self.penalty_weight.tolist() if isinstance(self.penalty_weight, torch.Tensor) else self.penalty_weight
-        return f"gradient penalty, lambda = {weight}"
+        return f"{'one-sided ' if self.one_sided else ''}gradient penalty, lambda = {weight}"
 
 
 class SpectralNormalization(LipschitzMethod):
