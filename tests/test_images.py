@@ -230,17 +230,58 @@ def test_precision_fp32_is_exact_and_bf16_keeps_float32_parameters(tmp_path):
     assert float(fast.last["estimate"]) == pytest.approx(float(exact.last["estimate"]), rel=0.05)
 
 
-def test_critic_weights_are_clipped_after_the_update_and_batch_norm_is_not(tmp_path):
+def test_every_critic_parameter_is_clipped_after_the_update_by_default():
+    """Algorithm 1, line 7 clips w, all the critic's parameters: batch-norm scales (initialised
+    near 1) and shifts end in [-c, c] too, and the box is active after the first step."""
+    trainer = ImageTrainer(ImageConfig(**TINY), verbose=False)
+    assert trainer.config.clip_parameters == "all"
+    scales = [m.weight for m in trainer.critic.modules() if isinstance(m, torch.nn.BatchNorm2d)]
+    assert scales and min(s.min().item() for s in scales) > 0.5  # outside the box before the step
+    trainer.critic_step()
+    c = trainer.config.clip_value
+    for name, parameter in trainer.critic.named_parameters():
+        assert parameter.abs().max().item() <= c, name
+    assert all(s.max().item() == pytest.approx(c) for s in scales)  # N(1, 0.02) scales pushed onto the face
+
+
+def test_clipping_follows_the_update():
+    """Clip after the RMSProp step (Algorithm 1, lines 6-7): a clip *before* the step, as the
+    paper's public code does, leaves the last update outside the box."""
     trainer = ImageTrainer(ImageConfig(**TINY), verbose=False)
     trainer.critic_step()
-    weights = [p for m in trainer.critic.modules() if isinstance(m, torch.nn.Conv2d) for p in m.parameters()]
+    trainer.critic_step()  # weights already on the faces move off them with the update, then return
+    assert max(p.abs().max().item() for p in trainer.critic.parameters()) <= trainer.config.clip_value
+
+
+def test_weights_only_clipping_leaves_batch_norm_outside_the_box():
+    trainer = ImageTrainer(ImageConfig(**TINY, clip_parameters="weights"), verbose=False)
+    trainer.critic_step()
+    weights = [p for m in trainer.critic.modules() if isinstance(m, (torch.nn.Conv2d, torch.nn.Linear)) for p in m.parameters()]
     assert max(p.abs().max().item() for p in weights) <= 0.01
     assert any(p.abs().max().item() == pytest.approx(0.01) for p in weights)  # the box is active
     scales = [m.weight for m in trainer.critic.modules() if isinstance(m, torch.nn.BatchNorm2d)]
-    assert min(s.min().item() for s in scales) > 0.9  # N(1, 0.02) scales, left alone (Algorithm 1 clips w)
-    code_like = ImageTrainer(ImageConfig(**TINY, clip_batchnorm=True), verbose=False)
-    code_like.critic_step()
-    assert max(p.abs().max().item() for p in code_like.critic.parameters()) <= 0.01
+    assert min(s.min().item() for s in scales) > 0.9  # N(1, 0.02) scales, left near 1, outside [-c, c]
+    with pytest.raises(ValueError, match="clip_parameters == 'bn', must be one of 'all', 'weights'"):
+        ImageConfig(clip_parameters="bn")
+
+
+def test_a_run_from_before_clip_parameters_resumes_with_its_recorded_setting(tmp_path):
+    """Older checkpoints recorded clip_batchnorm (False meant weights only, the default then):
+    resuming keeps that meaning instead of switching to today's default silently."""
+    out = tmp_path / "old"
+    ImageTrainer(ImageConfig(**dict(TINY, generator_steps=2, eval_every=100)), out, verbose=False).train()
+    state = torch.load(out / CHECKPOINT, weights_only=True)
+    for recorded, expected in ((False, "weights"), (True, "all")):
+        del state["config"]["clip_parameters"]
+        state["config"]["clip_batchnorm"] = recorded
+        torch.save(state, out / CHECKPOINT)
+        assert ImageTrainer.resume(out, verbose=False).config.clip_parameters == expected
+        state["config"].pop("clip_batchnorm")
+        state["config"]["clip_parameters"] = expected
+    del state["config"]["clip_parameters"]
+    torch.save(state, out / CHECKPOINT)
+    with pytest.raises(ValueError, match="records neither clip_parameters nor clip_batchnorm"):
+        ImageTrainer.resume(out, verbose=False)
 
 
 @pytest.mark.parametrize("algorithm,generator", [("wgan", "dcgan"), ("gan", "mlp"), ("wgan-gp", "dcgan-nobn")])

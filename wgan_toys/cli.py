@@ -378,8 +378,8 @@ def _section4(args) -> int:
 
 
 def _add_image_arguments(command) -> None:
-    from .images import (ALGORITHMS, CRITIC_ARCHITECTURES, CRITIC_SCHEDULES, DATASETS, GENERATOR_ARCHITECTURES,
-                         NORMALIZATIONS, PRECISIONS)
+    from .images import (ALGORITHMS, CLIP_PARAMETERS, CRITIC_ARCHITECTURES, CRITIC_SCHEDULES, DATASETS,
+                         GENERATOR_ARCHITECTURES, NORMALIZATIONS, PRECISIONS)
 
     add = command.add_argument
     add("--algorithm", choices=ALGORITHMS, help="wgan (Algorithm 1, default), gan (-log D, the DCGAN baseline), wgan-gp")
@@ -404,8 +404,9 @@ def _add_image_arguments(command) -> None:
     add("--adam-beta1", dest="adam_beta1", type=_real, help="default: 0.5 gan, 0.0 wgan-gp")
     add("--adam-beta2", dest="adam_beta2", type=_real, help="default: 0.999 gan, 0.9 wgan-gp")
     add("--clip-value", dest="clip_value", type=_real, help="c (default: 0.01)")
-    add("--clip-batchnorm", dest="clip_batchnorm", action="store_true", default=None,
-        help="also clip batch-norm scales and shifts, as the paper's code does (not Algorithm 1)")
+    add("--clip-parameters", dest="clip_parameters", choices=CLIP_PARAMETERS,
+        help="wgan: all (default): clip w, every critic parameter, batch-norm scales and shifts included "
+             "(Algorithm 1); weights: convolution and linear weights only")
     add("--penalty-weight", dest="penalty_weight", type=_real, help="lambda for wgan-gp (default: 10)")
     add("--seed", type=int, help="default: 0")
     add("--device", help="auto (default), cpu, cuda, cuda:N, mps")

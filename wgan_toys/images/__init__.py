@@ -18,3 +18,4 @@ NORMALIZATIONS = ("batch", "layer", "none")
 DATASETS = ("digits", "folder", "npz", "mnist", "cifar10", "lsun", "celeba")
 CRITIC_SCHEDULES = ("algorithm-1", "paper-code")
 PRECISIONS = ("auto", "fp32", "bf16")
+CLIP_PARAMETERS = ("all", "weights")  # WGAN clipping: w, every critic parameter (Algorithm 1), or weights only
