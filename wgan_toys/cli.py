@@ -369,11 +369,14 @@ def _train_images(args) -> int:
 
 
 def _section4(args) -> int:
-    from .images.section4 import format_table, run_section4
+    from .images.section4 import across_runs, format_table, run_section4
 
-    rows = run_section4(args.out, generator_steps=args.generator_steps, image_size=args.image_size, seed=args.seed,
-                        threads=args.threads, smoke=args.smoke)
+    rows = run_section4(args.out, generator_steps=args.generator_steps, image_size=args.image_size,
+                        threads=args.threads, smoke=args.smoke, seeds=args.seeds)
     print(format_table(rows))
+    for algorithm, agreement in across_runs(rows).items():
+        value = "undefined" if agreement["spearman"] is None else f"{agreement['spearman']:+.2f}"
+        print(f"{algorithm}: Spearman(final loss, final sliced W1) across {agreement['runs']} runs: {value}")
     return 0
 
 
@@ -521,7 +524,8 @@ def build_parser() -> argparse.ArgumentParser:
     section4.add_argument("--out", default="runs/section4", help="folder for the six runs and table.json (default: runs/section4)")
     section4.add_argument("--generator-steps", dest="generator_steps", type=int, default=1000, help="per run (default: 1000)")
     section4.add_argument("--image-size", dest="image_size", type=int, default=16, help="default: 16")
-    section4.add_argument("--seed", type=int, default=0)
+    section4.add_argument("--seeds", "--seed", type=int, nargs="+", default=[0],
+                          help="one set of six runs per seed (default: 0); the table compares runs across them")
     section4.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: the cores)")
     section4.add_argument("--smoke", action="store_true", help="three tiny steps per run")
     section4.set_defaults(run=_section4)

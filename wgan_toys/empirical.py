@@ -9,6 +9,9 @@ r"""Distances estimated from samples or weighted points, and how they approach t
   grid. These are the sample-based views of Figure 1: once the two samples land in disjoint
   bins they give TV = 1, JS = log 2, KL = inf, whatever the gap.
 - :func:`convergence_study`: each estimate against the exact value as n grows.
+- :func:`median_filter`: Figures 3-4's smoothing, only where the window is full.
+- :func:`rank_correlations`: Spearman's correlation of two training series, raw and of their
+  first differences (a shared trend removed).
 
 References
 ----------
@@ -23,7 +26,7 @@ from ._validation import check_int, check_samples, check_weights
 from .distances import LOG_2, all_distances
 from .runtime import numpy_generator
 
-__all__ = ["wasserstein_1_samples", "histogram_distances", "convergence_study", "median_filter"]
+__all__ = ["wasserstein_1_samples", "histogram_distances", "convergence_study", "median_filter", "rank_correlations"]
 
 
 def wasserstein_1_samples(x, y, x_weights=None, y_weights=None) -> float:
@@ -158,13 +161,110 @@ def convergence_study(p, q, sizes=(100, 300, 1000, 3000), repeats=5, bins=30, se
     return rows
 
 
-def median_filter(values, window: int) -> np.ndarray:
-    """Running median over ``window`` points (centred, shorter at the ends): the smoothing of the
-    training curves in Figures 3 and 4 ("passed through a median filter").
+def median_filter(values, window: int, align: str = "centre") -> np.ndarray:
+    """Running median over ``window`` consecutive points, only where the window is full: the
+    smoothing of the training curves in Figures 3 and 4 ("passed through a median filter").
 
-    >>> median_filter([1.0, 9.0, 2.0, 3.0, 8.0], 3).tolist()
-    [5.0, 2.0, 3.0, 3.0, 5.5]
+    A window that runs past either end of the series is *not* shrunk: there the result is NaN
+    (matplotlib leaves a gap). A shrunk window would report, at the first point, the median of
+    points that lie after it: a curve whose first logged value is 0.000 would start at the
+    level the run reaches later.
+
+    Parameters
+    ----------
+    values : array_like, shape (n,)
+        The series, in order (one entry per logged step).
+    window : int
+        Points per median, >= 1; odd for ``align="centre"``.
+    align : {"centre", "trailing"}, default="centre"
+        ``"centre"``: point i gets the median of points i - window//2 .. i + window//2 (a plot's
+        smoothing). ``"trailing"``: point i gets the median of points i - window + 1 .. i, the
+        values logged up to and including it (what was known at that step).
+
+    Returns
+    -------
+    numpy.ndarray, shape (n,)
+        NaN where the window is not full: the first and last ``window // 2`` points (centre) or
+        the first ``window - 1`` points (trailing).
+
+    Raises
+    ------
+    ValueError
+        If ``window`` < 1, ``window`` is even with ``align="centre"``, or ``align`` is unknown.
+
+    Examples
+    --------
+    >>> median_filter([0.0, 9.0, 2.0, 3.0, 8.0], 3).tolist()
+    [nan, 2.0, 3.0, 3.0, nan]
+    >>> median_filter([0.0, 9.0, 2.0, 3.0, 8.0], 3, align="trailing").tolist()
+    [nan, nan, 2.0, 3.0, 3.0]
     """
+    window = check_int("window", window, minimum=1)
+    if align not in ("centre", "trailing"):
+        raise ValueError(f"align == {align!r}, must be one of 'centre', 'trailing'.")
+    if align == "centre" and window % 2 == 0:
+        raise ValueError(f"window == {window}, must be odd with align='centre' (a centred window has a middle point).")
     values = np.asarray(values, dtype=float)
-    half = window // 2
-    return np.array([np.median(values[max(0, i - half): i + half + 1]) for i in range(len(values))])
+    if values.ndim != 1:
+        raise ValueError(f"values has shape {values.shape}, must be one-dimensional.")
+    filtered = np.full(len(values), np.nan)
+    if len(values) < window:
+        return filtered
+    medians = np.median(np.lib.stride_tricks.sliding_window_view(values, window), axis=1)
+    first = window // 2 if align == "centre" else window - 1
+    filtered[first:first + len(medians)] = medians
+    return filtered
+
+
+def rank_correlations(x, y) -> dict:
+    """Spearman's rank correlation of two series measured at the same steps, raw and of their
+    first differences: Figure 3's "correlation between lower error and better sample quality"
+    with and without the shared trend.
+
+    Within one training run almost any two quantities that both fall correlate: the raw
+    correlation of the levels then says "both fell", not "one tracks the other". The correlation
+    of the first differences, :math:`\\Delta x_k = x_{k+1} - x_k` against :math:`\\Delta y_k`,
+    removes a common monotone drift and asks whether the two move *together from one step to the
+    next*: two independent random walks with the same drift give a raw correlation near 1 and a
+    differenced one near 0.
+
+    Parameters
+    ----------
+    x, y : array_like, shape (n,)
+        The two series, in step order, without NaN.
+
+    Returns
+    -------
+    dict
+        ``spearman`` (levels, n points), ``spearman_of_differences`` (n - 1 differences), and
+        ``points`` (n). A correlation is None where it is undefined: fewer than 3 values, or a
+        constant series.
+
+    References
+    ----------
+    Arjovsky, Chintala, Bottou (2017), arXiv:1701.07875, Section 4.2, Figures 3 and 4.
+
+    Examples
+    --------
+    >>> rank_correlations([5.0, 4.0, 4.5, 3.0], [0.9, 0.7, 0.8, 0.5])
+    {'spearman': 1.0, 'spearman_of_differences': 1.0, 'points': 4}
+    """
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    if x.ndim != 1 or x.shape != y.shape:
+        raise ValueError(f"x and y have shapes {x.shape} and {y.shape}, must be one-dimensional and equal.")
+    if not (np.all(np.isfinite(x)) and np.all(np.isfinite(y))):
+        raise ValueError("x and y must be finite (drop the steps where a filtered series is NaN first).")
+    scale_x, scale_y = (float(np.max(np.abs(v), initial=0.0)) for v in (x, y))
+    return {"spearman": _spearman(x, y, scale_x, scale_y),
+            "spearman_of_differences": _spearman(np.diff(x), np.diff(y), scale_x, scale_y),
+            "points": int(len(x))}
+
+
+def _spearman(x: np.ndarray, y: np.ndarray, scale_x: float, scale_y: float):
+    """Spearman's rho, None for fewer than 3 points or a series constant up to rounding (its
+    spread below 1e-9 of the levels' size: equal steps of a float line differ by ~1e-16)."""
+    if len(x) < 3 or np.ptp(x) <= 1e-9 * scale_x or np.ptp(y) <= 1e-9 * scale_y:
+        return None
+    from scipy.stats import spearmanr
+
+    return round(float(spearmanr(x, y).statistic), 4)

@@ -10,10 +10,15 @@ the MLP (Section 4.3), and the WGAN loss tracks sample quality while the GAN's d
 :func:`run_section4` runs the six combinations on scikit-learn's digits and returns one row per
 run: the sliced W1 to held-out digits at the first and last evaluations, the diversity of the
 samples (mean pairwise distance over that of real digits: near 0 is mode collapse), the digit
-classes produced and the KL divergence of the class histogram from uniform, and the Spearman correlation over
-training between the loss (median-filtered as in Figure 3) and the sliced W1. A positive
-correlation means "the loss falls when the samples get better". ``wgan-toys section4`` prints the
-table; lesson 07 shows it with the samples.
+classes produced and the KL divergence of the class histogram from uniform, and two Spearman
+correlations over training between the loss (median-filtered) and the sliced W1: of the levels,
+and of their first differences (:func:`~wgan_toys.empirical.rank_correlations`). Within one run
+any two series that both fall have a high level correlation, so that number alone shows "both
+fell"; the differenced one asks whether they move together from one evaluation to the next.
+:func:`across_runs` asks the paper's other question, "losses can be subjected to comparison"
+(Figure 3's caption: the same DCGAN critic for every generator): does the final estimate rank
+*separate runs* as their final sliced W1 does? With ``seeds`` the six runs repeat for each seed.
+``wgan-toys section4`` prints the table; lesson 07 shows it with the samples.
 """
 
 from __future__ import annotations
@@ -23,40 +28,83 @@ import pathlib
 
 import numpy as np
 
-from ..empirical import median_filter
+from ..empirical import median_filter, rank_correlations
 from . import GENERATOR_ARCHITECTURES
 
-__all__ = ["SECTION4_RUNS", "run_section4", "summarize_run", "format_table", "real_reference"]
+__all__ = ["SECTION4_RUNS", "run_section4", "summarize_run", "loss_at_evaluations", "across_runs", "format_table",
+           "real_reference"]
 
 SECTION4_RUNS = tuple((generator, algorithm) for generator in GENERATOR_ARCHITECTURES for algorithm in ("wgan", "gan"))
 FIGURES = {"dcgan": "Figure 5", "dcgan-nobn": "Figure 6", "mlp": "Figure 7"}
 
 
 
-def summarize_run(records: list[dict], window: int = 11) -> dict:
-    """Final quality numbers and the loss / quality rank correlation of one run's metrics."""
-    from scipy.stats import spearmanr
+def loss_at_evaluations(records: list[dict], window: int = 5) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The logged loss at each evaluation step, as the trailing median of the ``window`` values
+    logged up to and including that step, beside the sliced W1 measured there.
 
+    Trailing, so that each value uses only what was logged by its step; with ``window`` equal to
+    ``eval_every / log_every`` (5 in the lesson and in :func:`run_section4`), two evaluations share
+    no logged value, so the filter itself does not correlate their differences. Evaluations with
+    fewer than ``window`` values logged before them are dropped.
+
+    Returns
+    -------
+    steps, losses, sliced_w : numpy.ndarray, each shape (k,)
+    """
     key = "wasserstein_estimate" if "wasserstein_estimate" in records[0] else "js_estimate"
-    steps = np.array([r["generator_step"] for r in records])
-    smoothed = dict(zip(steps.tolist(), median_filter([r[key] for r in records], window)))
+    filtered = median_filter([r[key] for r in records], window, align="trailing")
+    kept = [(r["generator_step"], value, r["sliced_w"]) for r, value in zip(records, filtered)
+            if "sliced_w" in r and np.isfinite(value)]
+    steps, losses, sliced = (np.array(column, dtype=float) for column in zip(*kept)) if kept else (np.array([]),) * 3
+    return steps, losses, sliced
+
+
+def summarize_run(records: list[dict], window: int = 5) -> dict:
+    """Final quality numbers and the loss / quality rank correlations of one run's metrics.
+
+    ``final_loss`` is the median of the last ``window`` logged values of the loss (the critic's
+    estimate for WGAN, the JS estimate for the GAN); ``spearman_loss_vs_sliced_w`` and
+    ``spearman_differences`` are :func:`~wgan_toys.empirical.rank_correlations` of the loss at
+    each evaluation (:func:`loss_at_evaluations`) against the sliced W1 there, over
+    ``evaluations`` points (None where undefined).
+    """
+    key = "wasserstein_estimate" if "wasserstein_estimate" in records[0] else "js_estimate"
     evaluated = [r for r in records if "sliced_w" in r]
     final = evaluated[-1]
-    row = {"loss": key, "final_loss": round(float(smoothed[final["generator_step"]]), 5),
+    logged = [r[key] for r in records if r["generator_step"] <= final["generator_step"]]
+    row = {"loss": key, "final_loss": round(float(np.median(logged[-window:])), 5),
            "sliced_w": round(final["sliced_w"], 5), "generator_step": final["generator_step"],
            "wall_seconds": round(records[-1]["wall_seconds"], 1)}
     row["first_sliced_w"] = round(evaluated[0]["sliced_w"], 5)
     for name in ("diversity", "classes_covered", "class_kl", "confident_fraction"):
         if name in final:
             row[name] = final[name]
-    if len(evaluated) >= 3:
-        losses = [smoothed[r["generator_step"]] for r in evaluated]
-        qualities = [r["sliced_w"] for r in evaluated]
-        if len(set(losses)) < 2 or len(set(qualities)) < 2:
-            row["spearman_loss_vs_sliced_w"] = None  # a constant series has no rank correlation
-        else:
-            row["spearman_loss_vs_sliced_w"] = round(float(spearmanr(losses, qualities).statistic), 3)
+    _, losses, sliced = loss_at_evaluations(records, window)
+    correlations = rank_correlations(losses, sliced)
+    row["spearman_loss_vs_sliced_w"] = correlations["spearman"]
+    row["spearman_differences"] = correlations["spearman_of_differences"]
+    row["evaluations"] = correlations["points"]
     return row
+
+
+def across_runs(rows: list[dict]) -> dict:
+    """Does the final loss rank separate runs as their final sliced W1 does? For each algorithm,
+    Spearman's correlation between ``final_loss`` and ``sliced_w`` over its finished runs.
+
+    For WGAN every run has the same DCGAN critic and clip value, so the estimates share one scale
+    ("losses can be subjected to comparison", Figure 3's caption); the GAN's JS estimates are
+    compared the same way, for Figure 4's contrast. Returns
+    ``{algorithm: {"spearman": r or None, "runs": n}}``.
+    """
+    result = {}
+    for algorithm in dict.fromkeys(row["algorithm"] for row in rows):
+        chosen = [row for row in rows if row["algorithm"] == algorithm and row.get("status", "trained") == "trained"]
+        losses = np.array([row["final_loss"] for row in chosen], dtype=float)
+        sliced = np.array([row["sliced_w"] for row in chosen], dtype=float)
+        spearman = rank_correlations(losses, sliced)["spearman"] if len(chosen) else None  # levels only: runs have no order
+        result[algorithm] = {"spearman": spearman, "runs": len(chosen)}
+    return result
 
 
 def real_reference(image_size: int = 16, samples: int = 300) -> float:
@@ -72,35 +120,45 @@ def real_reference(image_size: int = 16, samples: int = 300) -> float:
 
 
 def run_section4(out="runs/section4", generator_steps: int = 1000, image_size: int = 16, seed: int = 0,
-                 threads: int | None = None, smoke: bool = False, runs=SECTION4_RUNS) -> list[dict]:
-    """Train the six runs (or ``runs``) into ``out/<generator>-<algorithm>`` and write
-    ``out/table.json`` and ``out/section4.png``; returns the rows."""
+                 threads: int | None = None, smoke: bool = False, runs=SECTION4_RUNS, seeds=None) -> list[dict]:
+    """Train the six runs (or ``runs``) for each of ``seeds`` (default ``(seed,)``) into
+    ``out/<generator>-<algorithm>-seed<seed>`` and write ``out/table.json`` and
+    ``out/section4.png``; returns the rows. A folder that already holds a run is resumed (a
+    finished one is only read), so an interrupted call continues where it stopped."""
     from .trainer import ImageConfig, ImageTrainer, TrainingStopped, read_metrics
 
     out = pathlib.Path(out)
+    seeds = (seed,) if seeds is None else tuple(seeds)
+    if not seeds:
+        raise ValueError("seeds == (), give at least one seed.")
     rows = []
     every = max(1, generator_steps // 20)
-    for generator, algorithm in runs:
-        values = dict(algorithm=algorithm, generator=generator, critic="dcgan", dataset="digits", image_size=image_size,
-                      channels=1, generator_steps=generator_steps, seed=seed, threads=threads, device="cpu",
-                      log_every=max(1, every // 5), eval_every=every, sample_every=every, checkpoint_every=every)
-        if smoke:
-            values.update(filters=8, noise_dim=16, mlp_width=32, generator_steps=3, log_every=1, eval_every=1,
-                          sample_every=3, checkpoint_every=3, eval_samples=64, held_out=100)
-        folder = out / f"{generator}-{algorithm}"
-        print(f"wgan-toys section4: {algorithm} with the {generator} generator ({FIGURES[generator]}) -> {folder}", flush=True)
-        status = "trained"
-        try:
-            trainer = ImageTrainer.resume(folder, verbose=True) if (folder / "checkpoint.pt").exists() else ImageTrainer(ImageConfig(**values), folder)
-            trainer.train()
-        except TrainingStopped as error:
-            status = f"stopped: {error}"
-        row = {"generator": generator, "algorithm": algorithm, "figure": FIGURES[generator], "status": status,
-               **summarize_run(read_metrics(folder))}
-        row["samples"] = str(sorted((folder / "samples").glob("step_*.png"))[-1].relative_to(out))
-        rows.append(row)
-    table = {"image_size": image_size, "generator_steps": 3 if smoke else generator_steps, "seed": seed,
-             "real_reference_sliced_w": real_reference(image_size, 100 if smoke else 300), "rows": rows}
+    for run_seed in seeds:
+        for generator, algorithm in runs:
+            values = dict(algorithm=algorithm, generator=generator, critic="dcgan", dataset="digits", image_size=image_size,
+                          channels=1, generator_steps=generator_steps, seed=run_seed, threads=threads, device="cpu",
+                          log_every=max(1, every // 5), eval_every=every, sample_every=every, checkpoint_every=every)
+            if smoke:
+                values.update(filters=8, noise_dim=16, mlp_width=32, generator_steps=3, log_every=1, eval_every=1,
+                              sample_every=3, checkpoint_every=3, eval_samples=64, held_out=100)
+            folder = out / f"{generator}-{algorithm}-seed{run_seed}"
+            print(f"wgan-toys section4: {algorithm} with the {generator} generator ({FIGURES[generator]}), seed {run_seed} -> {folder}",
+                  flush=True)
+            status = "trained"
+            try:
+                trainer = ImageTrainer.resume(folder, verbose=True) if (folder / "checkpoint.pt").exists() else ImageTrainer(ImageConfig(**values), folder)
+                trainer.train()
+            except TrainingStopped as error:
+                status = f"stopped: {error}"
+            row = {"generator": generator, "algorithm": algorithm, "figure": FIGURES[generator], "seed": run_seed,
+                   "status": status, **summarize_run(read_metrics(folder), window=1 if smoke else 5)}
+            row["folder"] = folder.name
+            row["samples"] = str(sorted((folder / "samples").glob("step_*.png"))[-1].relative_to(out))
+            rows.append(row)
+    table = {"image_size": image_size, "generator_steps": 3 if smoke else generator_steps, "seeds": list(seeds),
+             "clip_parameters": ImageConfig().clip_parameters,
+             "real_reference_sliced_w": real_reference(image_size, 100 if smoke else 300), "rows": rows,
+             "across_runs": across_runs(rows)}
     out.mkdir(parents=True, exist_ok=True)
     (out / "table.json").write_text(json.dumps(table, indent=2) + "\n")
     from ..plots import figure_section4
@@ -111,15 +169,20 @@ def run_section4(out="runs/section4", generator_steps: int = 1000, image_size: i
 
 def format_table(rows: list[dict]) -> str:
     """The rows as a Markdown table."""
-    lines = ["| generator | algorithm | sliced W1 (first evaluation -> end) | diversity | classes | KL from uniform | read as digits | loss at end | Spearman(loss, sliced W) |",
-             "|---|---|---|---|---|---|---|---|---|"]
+    lines = ["| generator | algorithm | seed | sliced W1 (first evaluation -> end) | diversity | classes | KL from uniform | "
+             "read as digits | loss at end | Spearman(loss, sliced W): levels | first differences |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
     names = {"wasserstein_estimate": "W estimate", "js_estimate": "JS estimate"}
+
+    def number(value):
+        return "-" if value is None else f"{value:+.2f}"
+
     for row in rows:
         kl = f"{row['class_kl']:.3f}" if "class_kl" in row else "-"
         confident = f"{row['confident_fraction']:.2f}" if "confident_fraction" in row else "-"
         start = f"{row['first_sliced_w']:.3f} -> " if "first_sliced_w" in row else ""
         spread = f"{row['diversity']:.2f}" if "diversity" in row else "-"
-        lines.append(f"| {row['generator']} ({row['figure']}) | {row['algorithm']} | {start}{row['sliced_w']:.4f} | {spread} | "
-                     f"{row.get('classes_covered', '-')} | {kl} | {confident} | {names[row['loss']]} {row['final_loss']:.4f} | "
-                     f"{row.get('spearman_loss_vs_sliced_w') if row.get('spearman_loss_vs_sliced_w') is not None else '-'} |")
+        lines.append(f"| {row['generator']} ({row['figure']}) | {row['algorithm']} | {row.get('seed', '-')} | {start}{row['sliced_w']:.4f} | "
+                     f"{spread} | {row.get('classes_covered', '-')} | {kl} | {confident} | {names[row['loss']]} {row['final_loss']:.4f} | "
+                     f"{number(row.get('spearman_loss_vs_sliced_w'))} | {number(row.get('spearman_differences'))} |")
     return "\n".join(lines)

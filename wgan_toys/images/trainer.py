@@ -27,7 +27,7 @@ What a run writes in its folder (``out``; on several processes, rank 0 alone wri
 ``critic_steps``, ``wasserstein_estimate`` (WGAN, WGAN-GP: the critic's
 :math:`E_r f - E_g f`, positive) or ``js_estimate`` (GAN: :math:`\log 2 + \tfrac12 L(D)`, the
 quantity of Figure 4), ``critic_loss``, ``generator_loss``, ``images_per_second``,
-``wall_seconds``, and at evaluation steps ``sliced_w``, ``diversity`` and, on digits,
+``wall_seconds``, and at evaluation steps ``sliced_w``, ``sliced_w_real`` (the real-vs-real floor), ``diversity`` and, on digits,
 ``classes_covered``, ``class_kl`` and ``confident_fraction``); ``samples/step_NNNNNN.png`` (a fixed noise batch); ``curve.png`` (the estimate,
 median-filtered as in Figure 3); ``checkpoint.pt``, written atomically (temporary file, then
 rename) every ``checkpoint_every`` steps, on Ctrl-C or SIGTERM, and at the end.
@@ -345,6 +345,7 @@ class ImageTrainer:
         self._nonfinite = torch.zeros((), dtype=torch.bool, device=self.device)
         self._stop_requested = False
         self._classifier = None
+        self._sliced_w_real = None  # sliced W1 between training and held-out real images, the floor
         self.classifier_accuracy = None  # held-out accuracy of the digits classifier, after the first evaluation
         self._resumed = _state is not None
         if _state is not None:
@@ -503,8 +504,10 @@ class ImageTrainer:
         return torch.cat(pieces)
 
     def evaluate(self) -> dict:
-        """Sliced W1 between ``eval_samples`` generated and the held-out real images; on digits,
-        also the classes covered and KL(class histogram || uniform)."""
+        """Sliced W1 between ``eval_samples`` generated and the held-out real images
+        (``sliced_w``), beside the same between the first ``eval_samples`` *training* images and
+        the held-out ones (``sliced_w_real``: the floor a perfect generator would reach with
+        these sample sizes); on digits, also the classes covered and KL(class histogram || uniform)."""
         from .quality import CONFIDENCE, digits_classifier, diversity, mode_coverage, sliced_wasserstein
 
         generator = torch.Generator().manual_seed(self.config.seed + 2)  # the same noise at every evaluation
@@ -513,6 +516,10 @@ class ImageTrainer:
         result = {}
         if self.data.held_out is not None and len(self.data.held_out) > 1:
             result["sliced_w"] = sliced_wasserstein(images, self.data.held_out)
+            if self._sliced_w_real is None:  # the floor: as many training images as generated ones, same yardstick
+                real = self.data.batch(torch.arange(min(self.config.eval_samples, self.data.count)))
+                self._sliced_w_real = sliced_wasserstein(real, self.data.held_out)
+            result["sliced_w_real"] = self._sliced_w_real
             result["diversity"] = diversity(images, self.data.held_out)
         if self.config.dataset == "digits":
             if self._classifier is None:
