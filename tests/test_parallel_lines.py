@@ -1,5 +1,8 @@
-"""Learning Example 1: exact gradients (EM: sign(theta); JS, KL, TV: exactly 0), descent, the
-network-based learners, and Theorem 3 against finite differences of W = |theta|."""
+"""Learning Example 1: exact gradients (EM: sign(theta); JS, TV: exactly 0; KL: undefined, since
+KL = +inf on both sides), descent, the network-based learners, and Theorem 3 against finite
+differences of W = |theta|."""
+
+import math
 
 import numpy as np
 import pytest
@@ -12,8 +15,14 @@ from wgan_toys.parallel_lines import descend_exact, exact_gradient, exact_w_grad
 @pytest.mark.parametrize("theta", [-1.0, -0.2, 0.3, 2.0])
 def test_exact_gradients(theta):
     assert exact_gradient("em", theta) == pytest.approx(np.sign(theta), rel=1e-6)
-    for name in ("js", "kl", "tv"):
+    for name in ("js", "tv"):
         assert exact_gradient(name, theta) == 0.0
+    assert math.isnan(exact_gradient("kl", theta))  # inf - inf: undefined, not 0
+
+
+def test_no_descent_on_kl():
+    with pytest.raises(ValueError, match=r"the gradient of 'kl' at theta == 0.5 is undefined: kl\(P_0, P_theta\) is \+inf"):
+        descend_exact("kl", theta0=0.5)
 
 
 def test_descent_on_em_reaches_zero_and_on_js_never_moves():

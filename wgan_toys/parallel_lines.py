@@ -3,8 +3,10 @@ r"""Learning Example 1: gradient descent on theta with each distance, and with t
 The target is P_0; the model is P_theta, the law of g_theta(z) = (theta, z), Z ~ U[0, 1].
 
 - :func:`exact_gradient`: d rho(P_0, P_theta) / d theta for rho in EM, JS, KL, TV, by a central
-  difference of the exact values. EM gives sign(theta); JS, KL and TV are constant for
-  theta != 0, so their gradient is exactly 0 and descent never moves (Section 2, Figure 1).
+  difference of the exact values. EM gives sign(theta); JS and TV are constant for theta != 0,
+  so their gradient is exactly 0 and descent never moves (Section 2, Figure 1). KL is +inf for
+  every theta != 0: its difference quotient is inf - inf, so its gradient is undefined (nan),
+  not 0, and there is no descent on it.
 - :func:`descend_exact`: that descent, with a decaying step (|theta| has a kink at 0, so a fixed
   step would bounce around 0 at its own size).
 - :func:`learn_parallel_lines`: the same problem learned with networks: a WGAN critic
@@ -45,17 +47,27 @@ def _distance(name: str, theta: float) -> float:
 
 
 def exact_gradient(distance: str, theta: float, step: float = 1e-6) -> float:
-    """d rho(P_0, P_theta) / d theta by a central difference of exact values.
+    r"""d rho(P_0, P_theta) / d theta by a central difference of exact values (Example 1).
 
-    Returns sign(theta) for 'em' (theta != 0), and 0.0 for 'js', 'kl' and 'tv', whose values do
-    not change away from theta = 0 (for KL both values are +inf; their difference is taken as 0).
+    .. math::
+
+        \frac{\rho(P_0, P_{\theta + h}) - \rho(P_0, P_{\theta - h})}{2h}
+
+    Returns
+    -------
+    float
+        sign(theta) for 'em' (|theta| > step); 0.0 for 'js' and 'tv', whose values do not change
+        away from theta = 0; ``nan`` for 'kl' (and any distance that is +inf at theta +- step):
+        KL(P_0 || P_theta) = +inf for every theta != 0, and inf - inf is undefined, so KL has no
+        gradient, not a zero one. Within ``step`` of 0 the quotient straddles the jump of JS and
+        TV (and the kink of EM); there the true derivative does not exist.
     """
     check_choice("distance", distance, DISTANCES)
     theta = check_real("theta", theta)
     step = check_positive("step", step)
     upper, lower = _distance(distance, theta + step), _distance(distance, theta - step)
-    if upper == lower:  # includes inf == inf
-        return 0.0
+    if math.isinf(upper) or math.isinf(lower):  # KL: inf - inf is undefined
+        return math.nan
     return (upper - lower) / (2 * step)
 
 
@@ -69,6 +81,12 @@ def descend_exact(distance: str, theta0: float = 1.0, learning_rate: float = 0.1
     -------
     ndarray, shape (steps + 1,)
         theta_0, ..., theta_steps.
+
+    Raises
+    ------
+    ValueError
+        If the gradient is undefined at some theta_t: for 'kl' at every theta != 0 (KL is +inf
+        on both sides), so there is nothing to descend.
     """
     check_choice("distance", distance, DISTANCES)
     theta = check_real("theta0", theta0)
@@ -78,7 +96,11 @@ def descend_exact(distance: str, theta0: float = 1.0, learning_rate: float = 0.1
         raise ValueError(f"decay == {decay}, must be in (0, 1].")
     trajectory = [theta]
     for t in range(steps):
-        theta = theta - learning_rate * decay**t * exact_gradient(distance, theta)
+        gradient = exact_gradient(distance, theta)
+        if math.isnan(gradient):
+            raise ValueError(f"the gradient of {distance!r} at theta == {theta:g} is undefined: {distance}(P_0, P_theta) is +inf "
+                             "on both sides (inf - inf); there is no descent on it. Use 'em', 'js' or 'tv'.")
+        theta = theta - learning_rate * decay**t * gradient
         trajectory.append(theta)
     return np.array(trajectory)
 
