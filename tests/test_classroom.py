@@ -12,6 +12,20 @@ import pytest  # noqa: E402
 from wgan_toys.classroom import Classroom  # noqa: E402
 
 
+@pytest.fixture(autouse=True, scope="module")
+def one_thread():
+    """The toys' small MLPs on one torch thread (runtime.set_threads' policy), restored afterwards:
+    more threads than free cores slow them down tens of times on a busy machine."""
+    import torch
+
+    from wgan_toys.runtime import set_threads
+
+    before = torch.get_num_threads()
+    set_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 @pytest.fixture
 def classroom():
     return Classroom(dataset="2clusters", algorithm="wgan-gp", n_samples=64, grid_size=20)
@@ -99,3 +113,48 @@ def test_record_and_replay(tmp_path, classroom):
     rows = [json.loads(line) for line in open(metrics)]
     assert [row["generator_step"] for row in rows] == [0, 1, 2, 3]
     assert {"action", "critic_steps", "estimate", "exact_w1"} <= set(rows[0])
+
+
+def _drawn_arrow_lengths(classroom):
+    return np.hypot(classroom.quiver.U, classroom.quiver.V)  # in units of the session's scale
+
+
+def test_a_saturated_discriminator_draws_arrows_orders_of_magnitude_shorter():
+    classroom = Classroom(dataset="2clusters", algorithm="gan", n_samples=64, grid_size=12)
+    classroom.train_critic(30)  # a discriminator that has just learned: the generator gets a gradient
+    fresh = _drawn_arrow_lengths(classroom).max()
+    classroom.train_critic(600)  # trained to saturation with the generator held: D(fake) -> 0
+    saturated = _drawn_arrow_lengths(classroom).max()
+    frame = classroom.frames[-1]
+    assert frame["arrow_scale"] == max(f["arrow_norm_max"] for f in classroom.frames)
+    assert saturated < 1e-2 * fresh, (fresh, saturated)
+    assert f"largest here {frame['arrow_norm_max']:.1e}" in classroom.arrow_text.get_text()
+    # the arrows are log(1 - D)'s gradient, computed here from the logits by finite differences
+    import torch
+
+    fake = frame["fake"][:5].astype(float)
+    critic = classroom.trainer.critic.double()
+
+    def loss(x):
+        with torch.no_grad():
+            logit = critic(torch.as_tensor(x)).numpy().reshape(-1)
+        return np.log1p(-1.0 / (1.0 + np.exp(-logit)))
+
+    step = 1e-6
+    expected = np.stack([-(loss(fake + step * e) - loss(fake - step * e)) / (2 * step) for e in np.eye(2)], axis=1)
+    assert np.allclose(frame["arrows"][:5], expected, rtol=1e-3, atol=1e-3 * np.abs(expected).max() + 1e-12)
+
+
+def test_the_w1_chart_shows_the_sample_floor_of_the_real_sample():
+    from wgan_toys.empirical import wasserstein_1_samples
+
+    classroom = Classroom(dataset="2clusters", algorithm="wgan-gp", n_samples=64, grid_size=12)
+    classroom.draw()
+    floor = classroom.floor
+    assert floor["n"] == 64 and floor["low"] <= floor["mean"] <= floor["high"]
+    # each value is W1 between the classroom's real sample and a fresh sample of the same law
+    other = classroom.trainer.dataset.sample(64, seed=123)
+    assert floor["low"] * 0.3 < wasserstein_1_samples(classroom.real, other) < floor["high"] * 3
+    assert any("sample floor" in text.get_text() for text in classroom.chart_ax.texts)
+    low, high = classroom.chart_ax.get_ylim()
+    assert low <= floor["low"] and floor["high"] <= high

@@ -15,6 +15,20 @@ from wgan_toys.toys2d import DATASETS, make_dataset, mode_coverage
 from wgan_toys.train import TrainingDivergedError
 
 
+@pytest.fixture(autouse=True, scope="module")
+def one_thread():
+    """The toys' small MLPs on one torch thread (runtime.set_threads' policy), restored afterwards:
+    more threads than free cores slow them down tens of times on a busy machine."""
+    import torch
+
+    from wgan_toys.runtime import set_threads
+
+    before = torch.get_num_threads()
+    set_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 @pytest.mark.parametrize("name", sorted(DATASETS))
 def test_datasets_sample_reproducibly_in_numpy_and_torch(name):
     dataset = make_dataset(name)
@@ -136,3 +150,118 @@ def test_toy_cli_unknown_algorithm_lists_choices():
     assert result.returncode == 2
     assert "invalid choice: 'lsgan'" in result.stderr
     assert all(name in result.stderr for name in ("gan", "gan-logd", "wgan", "wgan-gp"))
+
+
+# ---------------------------------------------------------------- the generator's arrows (issue 10, item 6)
+def _minus_loss_gradient_by_finite_differences(trainer, points, loss_of_logit, step=1e-6):
+    """-d/dx loss(critic(x)) by central differences on a float64 copy of the critic (a small step:
+    the ReLU network has kinks, and a wider step straddles them at a few points)."""
+    import copy
+
+    critic = copy.deepcopy(trainer.critic).double()
+
+    def loss(x):
+        with torch.no_grad():
+            return loss_of_logit(critic(torch.as_tensor(x, dtype=torch.float64)).numpy().reshape(-1))
+
+    gradient = np.zeros_like(points)
+    for k in range(points.shape[1]):
+        shift = np.zeros(points.shape[1])
+        shift[k] = step
+        gradient[:, k] = -(loss(points + shift) - loss(points - shift)) / (2 * step)
+    return gradient
+
+
+@pytest.mark.parametrize("algorithm, loss_of_logit", [
+    ("gan", lambda logit: np.log1p(-1.0 / (1.0 + np.exp(-logit)))),  # log(1 - D), the minimax generator's loss
+    ("gan-logd", lambda logit: -np.log(1.0 / (1.0 + np.exp(-logit)))),  # -log D
+    ("wgan-gp", lambda value: -value),  # -f_w
+])
+def test_push_is_minus_the_gradient_of_the_loss_the_generator_descends(algorithm, loss_of_logit):
+    trainer = ToyGAN(small_config(algorithm=algorithm))
+    for _ in range(100):  # a discriminator sure of itself: D(fake) ~ 0.15, so log D and log(1 - D) differ
+        trainer.critic_step()
+    points = trainer.generated()[:50].astype(float)
+    expected = _minus_loss_gradient_by_finite_differences(trainer, points, loss_of_logit)
+    pushed = trainer.push(points)
+    scale = np.abs(expected).max()
+    assert scale > 0
+    assert np.allclose(pushed, expected, rtol=1e-3, atol=1e-3 * scale)
+    if algorithm == "gan":  # the check can tell the two GAN losses apart at these points
+        other = _minus_loss_gradient_by_finite_differences(trainer, points, lambda logit: -np.log(1.0 / (1.0 + np.exp(-logit))))
+        assert not np.allclose(other, expected, rtol=0.1, atol=0.1 * scale)
+
+
+def test_evaluate_logs_the_push_norms_and_the_run_scale_is_their_maximum():
+    trainer = ToyGAN(small_config(algorithm="gan"))
+    rows = trainer.train()
+    norms = np.linalg.norm(trainer.push(trainer.generated()), axis=1)
+    assert rows[-1]["push_norm_median"] <= rows[-1]["push_norm_max"]
+    assert trainer.arrow_scale() == max(row["push_norm_max"] for row in rows)
+    assert norms.max() > 0
+
+
+def test_field_plot_draws_every_frame_on_the_runs_scale():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.quiver import Quiver
+
+    from wgan_toys import plots
+
+    trainer = ToyGAN(small_config(algorithm="gan"))
+    trainer.train()
+    ax = plots.plot_critic_field(trainer, grid_size=12, arrows=20, plan_points=30, arrow_scale=10 * trainer.arrow_scale())
+    quiver = next(c for c in ax.collections if isinstance(c, Quiver))
+    drawn = np.hypot(quiver.U, quiver.V)
+    pushed = np.linalg.norm(trainer.push(trainer.generated()[:20]), axis=1)
+    assert np.allclose(drawn, pushed / (10 * trainer.arrow_scale()), rtol=1e-5)  # not divided by this frame's own maximum
+    assert drawn.max() < 0.11
+    with pytest.raises(ValueError, match="arrow_scale == 0.0, must be > 0"):
+        plots.plot_critic_field(trainer, grid_size=12, arrow_scale=0.0)
+    plt.close("all")
+
+
+# ---------------------------------------------------------------- the sample floor and the W1 charts (issue 10, item 7)
+def test_sample_floor_is_exact_w1_between_samples_of_one_law_and_falls_with_n():
+    import ot
+    from scipy.spatial.distance import cdist
+
+    from wgan_toys.runtime import numpy_generator
+    from wgan_toys.toys2d import sample_floor
+
+    dataset = make_dataset("8gaussians")
+    floor = sample_floor(dataset, 300, repeats=4, seed=1)
+    rng = numpy_generator(1)
+    for value in floor["values"]:  # the same draws, solved here by ot.emd2 on a scipy cost matrix
+        x, y = dataset.sample(300, seed=rng), dataset.sample(300, seed=rng)
+        assert value == pytest.approx(ot.emd2(np.full(300, 1 / 300), np.full(300, 1 / 300), cdist(x, y)), rel=1e-9)
+    assert floor["low"] <= floor["mean"] <= floor["high"] and floor["low"] > 0.05
+    large = sample_floor(dataset, 1200, repeats=3, seed=2)
+    assert large["high"] < floor["low"]  # sampling noise shrinks with n; a floor between two different laws would not
+    with pytest.raises(ValueError, match="reference has 5 points, must have n == 300"):
+        sample_floor(dataset, 300, reference=np.zeros((5, 2)))
+
+
+def test_estimate_chart_is_one_axis_with_raw_points_and_filters_only_full_windows():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from wgan_toys import plots
+
+    history = [{"generator_step": 10 * i, "critic_estimate": 0.0 if i == 0 else 2.0 - 0.1 * i, "exact_w1": 1.5 - 0.1 * i} for i in range(9)]
+    floor = {"n": 100, "repeats": 3, "values": [0.1, 0.2, 0.3], "mean": 0.2, "low": 0.1, "high": 0.3}
+    fig, ax = plt.subplots()
+    plots.plot_estimate_against_exact(history, ax=ax, window=5, floor=floor)
+    assert len(fig.axes) == 1  # no second, separately scaled axis
+    lines = {line.get_label(): line for line in ax.get_lines()}
+    raw = next(line for label, line in lines.items() if label.startswith("critic estimate") and label.endswith("logged"))
+    assert raw.get_ydata()[0] == 0.0  # step 0 drawn as logged
+    filtered = next(line for label, line in lines.items() if label.startswith("median of 5")).get_ydata()
+    assert np.isnan(filtered[[0, 1, 7, 8]]).all() and np.isfinite(filtered[2:7]).all()
+    assert filtered[2] == pytest.approx(np.median([0.0, 1.9, 1.8, 1.7, 1.6]))
+    assert any(label.startswith("sample floor") for label in ax.get_legend_handles_labels()[1])
+    plt.close(fig)

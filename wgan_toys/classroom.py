@@ -4,9 +4,16 @@
 two views: the field (the critic's values, or the discriminator's D, as a heatmap; real and
 generated samples; the generator's gradient arrows on the fakes; the exact transport plan as
 faint segments from each fake to its real partner) and a chart of the critic's estimate (or the
-GAN's JS estimate) next to the exact W1 over steps. Its methods are the buttons:
-:meth:`Classroom.critic_step`, :meth:`Classroom.generator_step`, :meth:`Classroom.iteration`,
-:meth:`Classroom.reset`, :meth:`Classroom.configure`. :meth:`Classroom.widget` lays out
+GAN's JS estimate) next to the exact W1 over steps, on one axis, over the sample floor (the
+exact W1 between the real sample and other samples of the same law, :func:`~wgan_toys.toys2d.sample_floor`).
+Its methods are the buttons: :meth:`Classroom.critic_step`, :meth:`Classroom.train_critic`,
+:meth:`Classroom.generator_step`, :meth:`Classroom.iteration`, :meth:`Classroom.reset`,
+:meth:`Classroom.configure`.
+
+The arrows are :meth:`~wgan_toys.toy_gan.ToyGAN.push`: minus the gradient, at each generated
+point, of the loss the generator descends (for the minimax GAN, of log(1 - D)). They are drawn
+on one scale per session, the largest norm seen since the last reset (it never shrinks), and the
+frame prints its own largest norm: when a discriminator saturates, its arrows visibly vanish. :meth:`Classroom.widget` lays out
 ipywidgets controls that call exactly these methods, so a test that calls them exercises what
 a lecturer's click does. Without a frontend (CI, nbconvert) the same object draws static
 frames.
@@ -80,9 +87,13 @@ class Classroom:
 
     # ---------------------------------------------------------------- state
     def _build(self) -> None:
+        from .toys2d import sample_floor
+
         self.trainer = ToyGAN(self.config)
         self.frames: list[dict] = []
         self.real = self.trainer.dataset.sample(self.n_samples, seed=self.config.seed + 5)
+        # what a perfect generator would read against this real sample: W1 to fresh samples of the same law
+        self.floor = sample_floor(self.trainer.dataset, self.n_samples, repeats=20, seed=self.config.seed + 6, reference=self.real)
         self._capture("start")
 
     def reset(self, _button=None) -> None:
@@ -113,6 +124,16 @@ class Classroom:
         self._capture("critic step")
         self.draw()
 
+    def train_critic(self, steps: int = 20, _button=None) -> None:
+        """``steps`` critic (or discriminator) updates with the generator held, then one frame and a
+        redraw (the 'critic x20' button): Section 3's "train the critic till optimality", or a GAN
+        discriminator trained until it saturates."""
+        steps = check_int("steps", steps, minimum=1)
+        for _ in range(steps):
+            self.trainer.critic_step()
+        self._capture(f"{steps} critic steps")
+        self.draw()
+
     def generator_step(self, _button=None) -> None:
         """One generator update, then redraw (the 'generator step' button)."""
         self.trainer.generator_step()
@@ -141,7 +162,9 @@ class Classroom:
         field = trainer.critic_values(np.stack([xs.ravel(), ys.ravel()], 1)).reshape(xs.shape)
         if not trainer.is_wgan:
             field = 1.0 / (1.0 + np.exp(-field))
-        arrows = trainer.push(fake)  # where the generator pushes each fake
+        arrows = trainer.push(fake)  # minus the gradient of the generator's loss at each fake
+        arrow_norm_max = float(np.linalg.norm(arrows, axis=1).max())
+        arrow_scale = max([arrow_norm_max] + [f["arrow_scale"] for f in self.frames])  # the session's largest so far
         plan = exact_transport(fake, self.real)
         partner = plan.plan.argmax(axis=1)  # uniform weights: each fake goes to one real point
         with torch.no_grad():
@@ -157,6 +180,8 @@ class Classroom:
             "fake": fake,
             "field": field,
             "arrows": arrows,
+            "arrow_norm_max": arrow_norm_max,
+            "arrow_scale": arrow_scale,
             "partner": partner,
         })
 
@@ -175,15 +200,20 @@ class Classroom:
             self.real_dots = self.field_ax.scatter(*self.real.T, s=marker, color=COLORS["real"], label="real", zorder=3)
             self.fake_dots = self.field_ax.scatter([], [], s=marker, color=COLORS["fake"], marker="s", label="generated", zorder=3)
             self.quiver = None
+            self.arrow_text = self.field_ax.text(0.02, 0.02, "", transform=self.field_ax.transAxes, va="bottom", ha="left", zorder=5,
+                                                 fontsize="small", bbox={"facecolor": "white", "alpha": 0.8, "edgecolor": "none"})
+            self._floor_artists = []
+            self._floor_drawn = None
             self.field_ax.set_xlim(*self._field_extent()[:2])
             self.field_ax.set_ylim(*self._field_extent()[2:])
             self.field_ax.legend(loc="upper right")
             self.colorbar = self.figure.colorbar(self.image, ax=self.field_ax, shrink=0.85)
             (self.estimate_line,) = self.chart_ax.plot([], [], color=COLORS["em"], label="critic estimate")
             (self.exact_line,) = self.chart_ax.plot([], [], color="black", ls="--", label=r"exact $W_1$ (ot.emd)")
-            self.chart_ax.set_xlabel("step (critic and generator updates)")
+            self.chart_ax.set_xlabel("frame (one per button press; the title of the field gives the steps)")
             self.chart_ax.grid(alpha=0.3)
-            self.chart_legend = self.chart_ax.legend(loc="upper right")  # made once: only its text changes
+            # made once, below the axes so that it covers no curve: only its text changes
+            self.chart_legend = self.chart_ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2)
             self._layout_done = False
         # out of pyplot's list of open figures: Jupyter's inline backend would otherwise show it
         # again at the end of every cell; a cell shows it by returning ``draw()``'s value.
@@ -206,13 +236,16 @@ class Classroom:
             self.fake_dots.set_offsets(fake)
             self.plan_lines.set_segments(np.stack([fake, self.real[frame["partner"]]], axis=1))
             arrows = frame["arrows"]
-            scale = np.abs(arrows).max() + 1e-30
+            scale = frame["arrow_scale"] or 1.0  # one scale per session (all arrows are 0 while it is 0): a saturated discriminator's arrows vanish
             every = max(1, len(fake) // 96)  # at most ~96 arrows stay readable
             if self.quiver is not None:
                 self.quiver.remove()
             self.quiver = self.field_ax.quiver(fake[::every, 0], fake[::every, 1], arrows[::every, 0] / scale, arrows[::every, 1] / scale,
                                                color="black", angles="xy", scale_units="xy", scale=2.5,
-                                               width=0.006 if self.projector else 0.004, zorder=4)
+                                               width=0.006 if self.projector else 0.004, minlength=0, zorder=4)
+            loss = r"$f_w$" if trainer.is_wgan else (r"$-\log(1 - D)$" if trainer.config.algorithm == "gan" else r"$\log D$")
+            self.arrow_text.set_text(f"arrows: gradient of {loss}; largest here {frame['arrow_norm_max']:.1e},\n"
+                                     f"full length (0.4) = {frame['arrow_scale']:.1e}, the session's largest")
             self.field_ax.set_title(f"{self.config.algorithm} on {self.config.dataset}: generator step {frame['generator_step']}, "
                                     f"critic step {frame['critic_steps']}")
             position = next((i for i, recorded in enumerate(self.frames) if recorded is frame), len(self.frames) - 1)
@@ -222,9 +255,22 @@ class Classroom:
             self.estimate_line.set_data(index, [f["estimate"] for f in shown])
             self.chart_legend.get_texts()[0].set_text(label)
             self.exact_line.set_data(index, [f["exact_w1"] for f in shown])
-            self.chart_ax.relim()
-            self.chart_ax.autoscale_view()
-            self.chart_ax.set_title(f"estimate {frame['estimate']:.3f}   exact W1 {frame['exact_w1']:.3f}")
+            if self._floor_drawn is not self.floor:  # the floor changes with the data set and n
+                for artist in self._floor_artists:
+                    artist.remove()
+                self._floor_artists = [
+                    self.chart_ax.axhspan(self.floor["low"], self.floor["high"], color="0.6", alpha=0.3, lw=0, zorder=0),
+                    self.chart_ax.axhline(self.floor["mean"], color="0.4", lw=1, ls=":", zorder=0),
+                    self.chart_ax.text(0.01, self.floor["high"], f" sample floor (n = {self.n_samples})", transform=self.chart_ax.get_yaxis_transform(),
+                                       va="bottom", ha="left", color="0.3", fontsize="small"),
+                ]
+                self._floor_drawn = self.floor
+            values = [f["estimate"] for f in shown] + [f["exact_w1"] for f in shown] + [self.floor["high"], 0.0]
+            low, high = min(values), max(values)
+            self.chart_ax.set_xlim(-0.5, max(len(shown) - 0.5, 1.0))
+            self.chart_ax.set_ylim(low - 0.05 * (high - low + 1e-9), high + 0.12 * (high - low + 1e-9))
+            self.chart_ax.set_title(f"estimate {frame['estimate']:.3f}   exact W1 {frame['exact_w1']:.3f}   "
+                                    f"floor {self.floor['low']:.2f}-{self.floor['high']:.2f}")
             if not self._layout_done:  # lay out once, then keep the layout: redraws get ~2x faster
                 self.figure.canvas.draw()
                 self.figure.set_layout_engine("none")
@@ -292,12 +338,14 @@ class Classroom:
                                           base=10, min=-3, max=2, description="c or lambda")
         projector = widgets.Checkbox(value=self.projector, description="projector")
         critic_button = widgets.Button(description="critic step")
+        critic_many_button = widgets.Button(description="critic x20")
         generator_button = widgets.Button(description="generator step")
         reset_button = widgets.Button(description="reset")
         play = widgets.Play(value=0, min=0, max=10**6, step=1, interval=300, description="run")
         speed = widgets.IntSlider(value=300, min=50, max=2000, step=50, description="ms per step")
         timing = widgets.Label("")
         critic_button.on_click(act(self.critic_step))
+        critic_many_button.on_click(act(self.train_critic))
         generator_button.on_click(act(self.generator_step))
         reset_button.on_click(act(self.reset))
         play.observe(lambda change: act(self.iteration)(), names="value")
@@ -320,11 +368,11 @@ class Classroom:
         controls = widgets.VBox([
             widgets.HBox([dataset, algorithm, projector]),
             widgets.HBox([learning_rate, n_critic, constant]),
-            widgets.HBox([critic_button, generator_button, play, speed, reset_button]),
+            widgets.HBox([critic_button, critic_many_button, generator_button, play, speed, reset_button]),
             timing,
         ])
         self.controls = {"dataset": dataset, "algorithm": algorithm, "learning_rate": learning_rate, "n_critic": n_critic, "constant": constant,
-                         "projector": projector, "critic_step": critic_button, "generator_step": generator_button, "reset": reset_button,
+                         "projector": projector, "critic_step": critic_button, "critic_x20": critic_many_button, "generator_step": generator_button, "reset": reset_button,
                          "run": play, "speed": speed, "timing": timing}
         return widgets.VBox([controls, output])
 

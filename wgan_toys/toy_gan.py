@@ -12,14 +12,20 @@ Algorithms (``ToyConfig.algorithm``):
 - ``gan``: the minimax GAN, the generator descends :math:`E_z \log(1 - D(g_\theta(z)))`;
 - ``gan-logd``: the -log D trick, the generator descends :math:`-E_z \log D(g_\theta(z))`
   (the paper's baseline, Section 4);
-- ``wgan``: Algorithm 1: RMSProp, alpha = 5e-5, c = 0.01, n_critic = 5; the generator descends
+- ``wgan``: Algorithm 1: RMSProp, c = 0.01, n_critic = 5, with alpha = 5e-4 (ten times the
+  paper's 5e-5, so that a toy moves within a few thousand steps); the generator descends
   :math:`-E_z f_w(g_\theta(z))`;
-- ``wgan-gp``: WGAN-GP: Adam (1e-4, betas (0.5, 0.9)) and the penalty lambda on interpolates.
+- ``wgan-gp``: WGAN-GP: Adam with alpha = 1e-3 and betas (0.5, 0.9) (WGAN-GP's toy script uses
+  1e-4), n_critic = 5 and the penalty lambda on interpolates.
+
+The GANs use Adam with alpha = 1e-3 and betas (0.5, 0.999), one discriminator step per generator
+step. Every default is filled in by :meth:`ToyConfig.resolved`; the values above are its values.
 
 At each evaluation the trainer logs, besides the losses, the critic's estimate
 :math:`E_r f - E_g f` (WGAN) or the GAN's JS estimate :math:`\tfrac12 L(D) + \log 2` (Figure 4),
 the *exact* W1 between a fresh generated sample and a fresh real sample (``ot.emd2`` on n >= 1000
-points each), and the mode coverage of mixtures. For the momentum question of Section 3 it logs
+points each), the size of the generator's gradient at the generated points (:meth:`ToyGAN.push`),
+and the mode coverage of mixtures. For the momentum remark of Section 4.2 it logs
 the cosine between the critic optimiser's step and the ascent direction of the critic's
 objective ("as the loss blew up ... the cosine between the Adam step and the gradient usually
 turned negative").
@@ -69,7 +75,7 @@ class ToyConfig:
     noise_dim: int = 2  # z ~ N(0, I) in R^noise_dim
     width: int = 128  # hidden units of generator and critic
     depth: int = 3  # hidden layers of generator and critic
-    learning_rate: float | None = None  # alpha: 5e-5 (wgan), 1e-4 (wgan-gp), 2e-4 (gan)
+    learning_rate: float | None = None  # alpha: 5e-4 (wgan), 1e-3 (wgan-gp, gan, gan-logd)
     critic_optimizer: str | None = None  # rmsprop (wgan), adam (others); 'adam' for the momentum test
     clip_value: float = 0.01  # c (wgan)
     penalty_weight: float = 0.1  # lambda (wgan-gp); WGAN-GP's toy experiments use 0.1
@@ -204,13 +210,7 @@ class ToyGAN:
         :math:`E_z \\log(1 - D(g_\\theta(z)))`. GAN -log D: descend :math:`-E_z \\log D(g_\\theta(z))`.
         """
         fake = self.generator(self.noise(self.config.batch_size))
-        output = self.critic(fake)
-        if self.is_wgan:
-            generator_loss = -output.mean()
-        elif self.config.algorithm == "gan":
-            generator_loss = -functional.softplus(output).mean()  # log(1 - D) = -softplus(logit)
-        else:
-            generator_loss = functional.softplus(-output).mean()  # -log D = softplus(-logit)
+        generator_loss = self.generator_losses(self.critic(fake)).mean()
         self._check(generator_loss, "generator_loss")
         self.generator_optimizer.zero_grad(set_to_none=True)
         generator_loss.backward()
@@ -218,6 +218,20 @@ class ToyGAN:
         self.generator_steps += 1
         self._recent["generator_loss"].append(generator_loss.item())
         return generator_loss.item()
+
+    def generator_losses(self, output: torch.Tensor) -> torch.Tensor:
+        r"""The generator's loss for each generated point, from the critic's output there (n, 1).
+
+        WGAN: :math:`-f_w(x)`. GAN minimax: :math:`\log(1 - D(x)) = -\mathrm{softplus}(\ell(x))`
+        with :math:`\ell` the discriminator's logit. GAN -log D: :math:`-\log D(x) =
+        \mathrm{softplus}(-\ell(x))`. :meth:`generator_step` descends their mean and
+        :meth:`push` differentiates their sum, so the arrows show the loss that is trained.
+        """
+        if self.is_wgan:
+            return -output
+        if self.config.algorithm == "gan":
+            return -functional.softplus(output)  # log(1 - D) = -softplus(logit)
+        return functional.softplus(-output)  # -log D = softplus(-logit)
 
     def iteration(self) -> None:
         """n_critic critic steps, then one generator step: one pass of Algorithm 1's loop."""
@@ -247,13 +261,25 @@ class ToyGAN:
         return 0.5 * gan_objective(real_out, fake_out).item() + LOG_2
 
     def push(self, points) -> np.ndarray:
-        """Where the generator's loss pushes generated points (k, 2): the gradient in x of f_w(x)
-        for WGAN, of log D(x) for GAN (the -log D direction), as numpy (k, 2)."""
+        r"""Where the generator's loss pushes each generated point: :math:`-\nabla_x` of the
+        per-point loss of :meth:`generator_losses`, as numpy (k, 2).
+
+        WGAN: :math:`\nabla_x f_w(x)` (Theorem 3: the generator follows the critic's slope).
+        GAN minimax: :math:`-\nabla_x \log(1 - D(x)) = D(x)\, \nabla_x \ell(x)`, which vanishes
+        where the discriminator is sure the point is fake (D near 0: Figure 2's saturation).
+        GAN -log D: :math:`\nabla_x \log D(x) = (1 - D(x))\, \nabla_x \ell(x)`.
+        Its size is meaningful: plots draw it on one scale per run, never divided by its own maximum.
+        """
         x = torch.as_tensor(np.asarray(points), dtype=torch.float32, device=self.device).requires_grad_(True)
-        output = self.critic(x)
-        ascent = output.sum() if self.is_wgan else functional.logsigmoid(output).sum()
-        (gradient,) = torch.autograd.grad(ascent, x)
-        return gradient.cpu().numpy()
+        descent = -self.generator_losses(self.critic(x)).sum()
+        (gradient,) = torch.autograd.grad(descent, x)
+        return gradient.detach().cpu().numpy()
+
+    def arrow_scale(self) -> float | None:
+        """The largest generator-gradient norm logged in this run (``push_norm_max`` over the
+        history), the one length scale on which the field plot draws every frame's arrows."""
+        logged = [row["push_norm_max"] for row in self.history if row.get("push_norm_max") is not None]
+        return max(logged) if logged else None
 
     def critic_values(self, points) -> np.ndarray:
         """f_w (or the discriminator's logit) at numpy points (k, 2)."""
@@ -267,7 +293,9 @@ class ToyGAN:
         (WGAN: E_r f - E_g f on fresh batches of ``eval_samples``) or ``js_estimate`` (GAN:
         L(D)/2 + log 2), ``exact_w1`` (``ot.emd2`` between ``eval_samples`` fresh generated and
         real points), the mean losses and step cosine since the last row, mode coverage for
-        mixtures, ``wall_seconds`` and ``exact_w1_seconds``.
+        mixtures, ``push_norm_max`` and ``push_norm_median`` (the norm of :meth:`push` over the
+        generated points: how hard the generator's loss pulls them), ``wall_seconds`` and
+        ``exact_w1_seconds``.
         """
         from .empirical import wasserstein_1_samples
 
@@ -286,6 +314,9 @@ class ToyGAN:
         start = time.perf_counter()
         row["exact_w1"] = wasserstein_1_samples(real.cpu().numpy(), fake.cpu().numpy())
         self.exact_w1_seconds += time.perf_counter() - start
+        push_norms = np.linalg.norm(self.push(fake.cpu().numpy()), axis=1)
+        row["push_norm_max"] = float(push_norms.max())
+        row["push_norm_median"] = float(np.median(push_norms))
         for name, values in self._recent.items():
             finite = [v for v in values if math.isfinite(v)]
             row[name] = float(np.mean(finite)) if finite else None
@@ -338,7 +369,7 @@ def claims_table(algorithms=("wgan-gp", "wgan", "gan", "gan-logd"), seeds=(0, 1,
     the critic is untrained there), the final exact W1, modes covered, high-quality fraction,
     and the share of critic steps whose step direction had a negative cosine with the ascent
     direction. With ``momentum_test``, WGAN is also run with Adam on the critic (the paper's
-    negative result, Section 3), as algorithm ``wgan (adam critic)``.
+    negative result, Section 4.2), as algorithm ``wgan (adam critic)``.
     """
     from scipy.stats import pearsonr, spearmanr
 

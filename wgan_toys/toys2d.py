@@ -11,6 +11,10 @@ sample can be scored:
 
 These are the usual mode-collapse numbers (Srivastava et al. 2017), used here to test the
 paper's claim that "in no experiment did we see evidence of mode collapse" (Section 4).
+
+:func:`sample_floor` is the yardstick's own noise: the exact W1 between two samples of the *same*
+law at the size the trainer measures with. A generator whose exact W1 sits at the floor cannot be
+told from the real law with that many points; a curve there has converged to sampling noise.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ import numpy as np
 from ._validation import check_choice, check_int, check_samples
 from .runtime import numpy_generator, torch_generator
 
-__all__ = ["DATASETS", "ToyDataset", "make_dataset", "mode_coverage"]
+__all__ = ["DATASETS", "ToyDataset", "make_dataset", "mode_coverage", "sample_floor"]
 
 
 @dataclass(frozen=True)
@@ -112,3 +116,45 @@ def mode_coverage(dataset: ToyDataset, samples, min_share: float = 0.01) -> dict
         "high_quality_fraction": float(close.mean()),
         "mode_shares": shares.tolist(),
     }
+
+
+def sample_floor(dataset: ToyDataset, n: int, repeats: int = 10, seed=0, reference=None) -> dict:
+    """The exact W1 between two samples of the same law at size n: what a perfect generator reads.
+
+    Draws ``repeats`` pairs of independent n-samples of ``dataset`` (or, with ``reference``, one
+    fresh n-sample against the fixed ``reference`` sample each time) and computes the exact W1 of
+    each pair with ``ot.emd`` (:func:`~wgan_toys.empirical.wasserstein_1_samples`). Draw it on
+    every chart of exact W1 against training steps: above it the generator is measurably wrong,
+    at it the measurement cannot see further.
+
+    Parameters
+    ----------
+    dataset : ToyDataset
+    n : int
+        Sample size of each side, as in the measurement it accompanies (``eval_samples``).
+    repeats : int, default=10
+    seed : int, None or numpy.random.Generator, default=0
+    reference : array_like, shape (n, 2), default=None
+        A fixed real sample that the measurement compares with (the classroom's); None draws
+        both sides afresh (the trainer's ``evaluate``).
+
+    Returns
+    -------
+    dict
+        ``n``, ``repeats``, ``values`` (list), ``mean``, ``low`` and ``high`` (their minimum and
+        maximum).
+    """
+    from .empirical import wasserstein_1_samples
+
+    n = check_int("n", n, minimum=2)
+    repeats = check_int("repeats", repeats, minimum=1)
+    if reference is not None:
+        reference = check_samples("reference", reference, dim=2)
+        if reference.shape[0] != n:
+            raise ValueError(f"reference has {reference.shape[0]} points, must have n == {n}.")
+    rng = numpy_generator(seed)
+    values = []
+    for _ in range(repeats):
+        first = dataset.sample(n, seed=rng) if reference is None else reference
+        values.append(wasserstein_1_samples(first, dataset.sample(n, seed=rng)))
+    return {"n": n, "repeats": repeats, "values": values, "mean": float(np.mean(values)), "low": float(np.min(values)), "high": float(np.max(values))}
