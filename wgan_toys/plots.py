@@ -68,7 +68,6 @@ LABELS = {
     "tv": r"total variation $\delta(\mathbb{P}_0, \mathbb{P}_\theta)$",
     "kl": r"$KL(\mathbb{P}_0 \| \mathbb{P}_\theta) = KL(\mathbb{P}_\theta \| \mathbb{P}_0)$",
 }
-_INFINITY_LEVEL = 1.0  # where +inf is drawn on the KL panel, above a break in the axis
 
 
 def _new_ax(ax):
@@ -103,13 +102,16 @@ def plot_distance_vs_theta(
     Parameters
     ----------
     name : {'em', 'js', 'tv', 'kl'}
-        Which distance; 'kl' draws +inf honestly, as a level above a break in the axis.
+        Which distance. Only finite values are drawn: for 'kl', +inf at every theta != 0 is
+        stated in a note on the panel, not drawn as a level (there is no finite value there,
+        and no gradient), and only the finite value at theta = 0 is a point.
     thetas : array_like, default=None
         Where to draw the exact curve; None gives 801 points on [-1, 1], theta = 0 included.
     ax : matplotlib Axes, default=None
     n_samples : int, default=0
         If > 0, overlay estimates from ``n_samples`` samples of each law at ``sample_thetas``:
         POT's exact W1 for 'em', histograms on a shared grid with ``bins`` columns otherwise.
+        Infinite estimates (KL between disjoint histograms) are counted in the legend, not drawn.
     sample_thetas : array_like, default=None
         Where to put the sample estimates; None gives 21 points on [-1, 1].
     seed : int, None or numpy.random.Generator, default=0
@@ -126,25 +128,22 @@ def plot_distance_vs_theta(
     target = ParallelLines(0.0)
     exact = np.array([all_distances(target, ParallelLines(t))[name] for t in thetas])
     color = COLORS[name]
+    finite = np.isfinite(exact)
     if name == "em":
         ax.plot(thetas, exact, color=color, lw=2.5, label="exact")
     else:
-        # the curve is constant except at theta = 0: draw both pieces and mark the jump
-        apart_value = exact[thetas != 0][0] if np.any(thetas != 0) else 0.0
-        level = _INFINITY_LEVEL if math.isinf(apart_value) else apart_value
+        # constant except at theta = 0: draw the finite pieces and mark the jump
         for side in (thetas < 0, thetas > 0):
-            ax.plot(thetas[side], np.full(side.sum(), level), color=color, lw=2.5, label="exact" if side[0] else None)
-        ax.plot([0], [level], "o", mfc="white", mec=color, ms=8, mew=2, zorder=3)
-        ax.plot([0], [0], "o", color=color, ms=8, zorder=3)
+            keep = side & finite
+            if keep.any():
+                ax.plot(thetas[keep], exact[keep], color=color, lw=2.5, label="exact" if side[0] else None)
+                ax.plot([0], [exact[keep][0]], "o", mfc="white", mec=color, ms=8, mew=2, zorder=3)
+        ax.plot([0], [0], "o", color=color, ms=8, zorder=3, label=r"exact value at $\theta = 0$" if name == "kl" else None)
         if name == "kl":
             ax.set_ylim(-0.05, 1.15)
-            ax.set_yticks([0, 0.25, 0.5, _INFINITY_LEVEL])
-            ax.set_yticklabels(["0", "0.25", "0.5", r"$+\infty$"])
-            # an axis break between the finite values and +inf: a white band and two slashes
-            ax.axhspan(0.76, 0.84, color="white", zorder=2)
-            for y in (0.76, 0.84):
-                ax.plot([-0.015, 0.015], [y - 0.015, y + 0.015], transform=ax.get_yaxis_transform(),
-                        color="black", lw=1, clip_on=False, zorder=5)
+            ax.text(0.5, 0.45, "$+\\infty$ for every $\\theta \\neq 0$:\nno finite value, no gradient\n(not drawn)",
+                    transform=ax.transAxes, ha="center", va="center", fontsize=10, color=color,
+                    bbox={"boxstyle": "round", "facecolor": "white", "edgecolor": color})
         elif name == "js":
             ax.axhline(LOG_2, color="0.6", lw=0.8, ls=":")
             ax.set_ylim(-0.05, 0.8)
@@ -154,15 +153,17 @@ def plot_distance_vs_theta(
     if n_samples > 0:
         sample_thetas = np.linspace(-1.0, 1.0, 21) if sample_thetas is None else np.asarray(sample_thetas, dtype=float)
         estimates = _sample_estimates(name, sample_thetas, n_samples, bins, seed)
-        if name == "kl":
-            estimates = np.where(np.isinf(estimates), _INFINITY_LEVEL, estimates)
+        shown = np.isfinite(estimates)
         method = "POT, exact on samples" if name == "em" else f"histograms, {bins} columns"
-        ax.plot(sample_thetas, estimates, "D", color=COLORS["samples"], ms=5, mec="black", mew=0.5,
-                label=f"{n_samples} samples ({method})", zorder=4)
+        hidden = "" if shown.all() else f"; {int((~shown).sum())} of {shown.size} are +inf, not drawn"
+        ax.plot(sample_thetas[shown], estimates[shown], "D", color=COLORS["samples"], ms=5, mec="black", mew=0.5,
+                label=f"{n_samples} samples ({method}{hidden})", zorder=4)
+    margin = 0.05 * (thetas.max() - thetas.min())
+    ax.set_xlim(thetas.min() - margin, thetas.max() + margin)
     ax.set_xlabel(r"$\theta$")
     ax.set_title(LABELS[name], fontsize=10)
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=8, loc="center right" if name != "em" else "upper center")
+    ax.legend(fontsize=8, loc="upper center" if name in ("kl", "em") else "center right")
     return ax
 
 
