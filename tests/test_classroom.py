@@ -158,3 +158,25 @@ def test_the_w1_chart_shows_the_sample_floor_of_the_real_sample():
     assert any("sample floor" in text.get_text() for text in classroom.chart_ax.texts)
     low, high = classroom.chart_ax.get_ylim()
     assert low <= floor["low"] and floor["high"] <= high
+
+
+def test_widget_views_are_an_image_widget_not_an_output_capture():
+    """An Output widget makes nbclient send comm messages on the shell channel mid-cell, a race that
+    stalled lesson 08 for ~10 minutes (jupyter/nbclient#312); the view is an Image widget instead."""
+    import ipywidgets as widgets
+
+    classroom = Classroom(dataset="2clusters", n_samples=32, grid_size=12)
+    box = classroom.widget()
+
+    def walk(widget):
+        yield widget
+        for child in getattr(widget, "children", ()):
+            yield from walk(child)
+
+    everything = list(walk(box))
+    assert not any(isinstance(w, widgets.Output) for w in everything)
+    view = next(w for w in everything if isinstance(w, widgets.Image))
+    before = bytes(view.value)
+    assert before[:4] == b"\x89PNG"
+    classroom.controls["critic_x20"].click()
+    assert classroom.trainer.critic_steps == 20 and bytes(view.value) != before

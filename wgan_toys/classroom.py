@@ -310,16 +310,21 @@ class Classroom:
 
     # ---------------------------------------------------------------- the widget
     def widget(self):
-        """The controls and the views as one ipywidgets box, wired to this object's methods."""
-        import ipywidgets as widgets
-        from IPython.display import Image, display
+        """The controls and the views as one ipywidgets box, wired to this object's methods.
 
-        output = widgets.Output()
+        The views are an ``ipywidgets.Image`` whose value is replaced after each press, not an
+        ``Output`` widget: under nbclient (``make lessons``, the notebook tests) every capture into
+        an Output widget makes the client send a comm message on the shell channel while it waits
+        on that channel for the cell's reply, a race that can leave both sides idle until the cell
+        timeout (jupyter/nbclient#312; lesson 08 once sat ~10 minutes on a busy machine). An Image
+        widget's updates travel from the kernel only.
+        """
+        import ipywidgets as widgets
+
+        view = widgets.Image(format="png")
 
         def show(*_):
-            with output:
-                output.clear_output(wait=True)
-                display(Image(data=self.png(), format="png"))
+            view.value = self.png()
 
         def act(method):
             def handler(button=None):
@@ -374,5 +379,5 @@ class Classroom:
         self.controls = {"dataset": dataset, "algorithm": algorithm, "learning_rate": learning_rate, "n_critic": n_critic, "constant": constant,
                          "projector": projector, "critic_step": critic_button, "critic_x20": critic_many_button, "generator_step": generator_button, "reset": reset_button,
                          "run": play, "speed": speed, "timing": timing}
-        return widgets.VBox([controls, output])
+        return widgets.VBox([controls, view])
 
