@@ -265,6 +265,26 @@ def test_weights_only_clipping_leaves_batch_norm_outside_the_box():
         ImageConfig(clip_parameters="bn")
 
 
+def test_a_batch_norm_critic_scores_the_same_image_differently_in_different_batches():
+    """f_w(x; B): with batch norm in training mode the output for x depends on its companions;
+    without normalisation it does not. The running statistics and the mode are left unchanged."""
+    from wgan_toys.images.models import outputs_in_batches
+
+    generator = torch.Generator().manual_seed(0)
+    images = torch.rand(4, 1, 16, 16, generator=generator) * 2 - 1
+    near, far = torch.rand(12, 1, 16, 16, generator=generator) * 2 - 1, torch.rand(12, 1, 16, 16, generator=generator)
+    torch.manual_seed(0)
+    critic = make_image_critic("dcgan", 16, 1, filters=8, normalization="batch").eval()
+    before = [b.clone() for b in critic.buffers()]
+    rows = outputs_in_batches(critic, images, [near, far])
+    assert rows.shape == (2, 4)
+    assert (rows[0] - rows[1]).abs().max() > 1e-3 * rows.abs().max()
+    assert not critic.training and all(torch.equal(a, b) for a, b in zip(before, critic.buffers()))
+    plain = make_image_critic("dcgan", 16, 1, filters=8, normalization="none")
+    rows = outputs_in_batches(plain, images, [near, far])
+    assert torch.allclose(rows[0], rows[1], atol=1e-6) and torch.allclose(rows[0], plain(images), atol=1e-6)
+
+
 def test_a_run_from_before_clip_parameters_resumes_with_its_recorded_setting(tmp_path):
     """Older checkpoints recorded clip_batchnorm (False meant weights only, the default then):
     resuming keeps that meaning instead of switching to today's default silently."""

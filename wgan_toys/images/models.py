@@ -47,6 +47,7 @@ __all__ = [
     "make_image_generator",
     "make_image_critic",
     "count_parameters",
+    "outputs_in_batches",
 ]
 
 IMAGE_SIZES = (16, 32, 64, 128)
@@ -228,3 +229,45 @@ def make_image_critic(architecture: str = "dcgan", image_size: int = 64, channel
 def count_parameters(module: nn.Module) -> int:
     """Number of trainable scalars in ``module``."""
     return sum(parameter.numel() for parameter in module.parameters() if parameter.requires_grad)
+
+
+@torch.no_grad()
+def outputs_in_batches(critic: nn.Module, images: torch.Tensor, companions) -> torch.Tensor:
+    r"""The critic's outputs on the same ``images``, each time normalised together with another batch.
+
+    A critic with batch norm in training mode (as Algorithm 1 trains it, and as the trainer feeds
+    it: the real batch and the generated batch each normalised on its own) computes
+    :math:`f_w(x; B)`, a function of the image *and of the batch* :math:`B` it arrives in. Row k of
+    the result is :math:`f_w(x_i; \{x_1, \dots, x_n\} \cup B_k)` for the n ``images``; rows that
+    differ show that :math:`f_w` is not a function of :math:`x` alone, so eq. (3)'s estimate
+    :math:`\frac1m \sum f_w(x^{(i)}; B_r) - \frac1m \sum f_w(g_\theta(z^{(i)}); B_g)` estimates a
+    difference of expectations of batch-dependent functions, not the dual objective of eq. (2)
+    for one f. The critic's mode and its batch-norm running statistics are left as they were.
+
+    Parameters
+    ----------
+    critic : nn.Module
+        An image critic, (n, C, S, S) -> (n,).
+    images : torch.Tensor, shape (n, C, S, S)
+    companions : sequence of torch.Tensor, each shape (k_j, C, S, S)
+        The batches that ``images`` join, one forward pass each.
+
+    Returns
+    -------
+    torch.Tensor, shape (len(companions), n)
+
+    References
+    ----------
+    Arjovsky, Chintala, Bottou (2017), arXiv:1701.07875, eq. (3), Algorithm 1; the discussion
+    thread on batch norm in the critic ("f is not a function X -> R", answered by the authors).
+    """
+    buffers = [buffer.clone() for buffer in critic.buffers()]
+    mode = critic.training
+    critic.train()
+    try:
+        rows = [critic(torch.cat([images, batch.to(images)]))[:len(images)].float() for batch in companions]
+    finally:
+        critic.train(mode)
+        for buffer, saved in zip(critic.buffers(), buffers):
+            buffer.copy_(saved)
+    return torch.stack(rows)
