@@ -300,7 +300,10 @@ def plot_convergence(rows, name: str = "em", ax=None):
 
 
 def figure_convergence(p: Gaussian1D = None, q: Gaussian1D = None, sizes=(100, 300, 1000, 3000, 10000), repeats: int = 10, seed=0):
-    """Sample estimates of W1, TV and JS between two Gaussians approaching the exact values."""
+    """Sample estimates of W1, TV and JS between two Gaussians approaching the exact values.
+
+    Returns the figure, with ``fig.rows`` the :func:`wgan_toys.empirical.convergence_study` rows it
+    drew (so that a lesson can check what it quotes without computing them twice)."""
     from .empirical import convergence_study
 
     p = Gaussian1D(0.0, 1.0) if p is None else p
@@ -312,6 +315,7 @@ def figure_convergence(p: Gaussian1D = None, q: Gaussian1D = None, sizes=(100, 3
         method = "exact W1 of the samples" if name == "em" else "histograms, 30 bins"
         ax.set_title(f"{name.upper()} (exact {rows[0][f'{name}_exact']:.4f}), {method}", fontsize=10)
     fig.suptitle(f"Sample estimates approach the exact values: P = N({p.mean:g}, {p.std:g}²), Q = N({q.mean:g}, {q.std:g}²)", fontsize=11)
+    fig.rows = rows
     return fig
 
 
@@ -444,7 +448,7 @@ def plot_k_against_clip_value(experiment: dict, ax=None):
     largest = [np.median(np.asarray(experiment["largest_slope"])[clip_values == c]) for c in levels]
     ax.plot(levels, largest, "s--", color=COLORS["samples"], lw=1.2, ms=5, label=r"largest $|f_w'|$ on the mass (median)")
     bound = [np.asarray(experiment["family_bound"])[clip_values == c][0] for c in levels]
-    ax.plot(levels, bound, "^-", color=COLORS["js"], lw=1.2, ms=5, label=r"family bound $\prod_l c\sqrt{n_{l-1} n_l}$")
+    ax.plot(levels, bound, "^-", color=COLORS["js"], lw=1.2, ms=5, label=r"family bound $\Pi_l\, c\sqrt{n_{l-1} n_l}$")
     ax.set_xscale("log")
     ax.set_yscale("log")
     _label_log_ticks(ax.xaxis, levels)
@@ -462,7 +466,7 @@ def plot_effective_slope_against_w(experiment: dict, ax=None):
     pairs joined by a line."""
     ax = _new_ax(ax)
     kinds = np.asarray(experiment["kind"])
-    wasserstein = np.asarray(experiment["wasserstein"])
+    wasserstein = np.asarray(experiment["nominal_wasserstein"])
     slopes = np.asarray(experiment["effective_slope"])
     styles = {"shift": ("o", COLORS["em"], r"shift: $N(W, 1)$"), "scale": ("s", COLORS["js"], r"scale: $N(0, s^2)$, same $W$")}
     for kind, (marker, color, label) in styles.items():
@@ -495,7 +499,7 @@ def plot_weight_histogram(critic, ax=None, clip_value: float | None = None, labe
             ax.axvline(wall, color="black", ls="--", lw=1)
         share = float(np.mean(np.abs(weights) >= 0.999 * clip_value))
         ax.set_xticks([-clip_value, 0.0, clip_value])
-        ax.set_title(f"{label}: {100 * share:.0f}% of weights at +-c", fontsize=10)
+        ax.set_title(f"{label}: {100 * share:.0f}% of weights at $\\pm c$", fontsize=10)
     else:
         ax.set_title(label, fontsize=10)
     ax.set_xlabel("weight value")
@@ -534,7 +538,8 @@ def plot_penalty_bias(pairs: dict, penalty_weights, trained: dict | None = None,
     """
     from .optimal import gradient_penalty_optimum
 
-    ax = _new_ax(ax)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7.5, 3.8), constrained_layout=True)
     penalty_weights = np.asarray(penalty_weights, dtype=float)
     fine = np.geomspace(penalty_weights.min() / 1.5, penalty_weights.max() * 1.5, 25)
     palette = [COLORS["em"], COLORS["js"], COLORS["tv"], COLORS["kl"]]
@@ -553,7 +558,7 @@ def plot_penalty_bias(pairs: dict, penalty_weights, trained: dict | None = None,
     ax.set_ylabel(r"bias $E_r f - E_g f - W$")
     ax.set_title("the gradient penalty's bias: exact optimum and linear bound", fontsize=10)
     ax.grid(alpha=0.3, which="major")
-    ax.legend(fontsize=7.5, loc="lower left")
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0)  # beside the axes: no data covered
     return ax
 
 
