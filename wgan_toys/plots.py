@@ -360,9 +360,10 @@ def figure_2(real: Gaussian1D = FIGURE_2_REAL, fake: Gaussian1D = FIGURE_2_FAKE,
     density_ax.set_ylim(-0.05, 1.1)
     density_ax.set_title("(a) the GAN discriminator saturates", fontsize=10)
     density_ax.legend(fontsize=8, loc="center right")
-    critic_ax.plot(x, critic_rescaled, color=COLORS["em"], lw=2.5, label=rf"WGAN critic $(f_w - b)/K$, {critic.method}, K = {fit['k_fit']:.2e}")
+    critic_ax.plot(x, critic_rescaled, color=COLORS["em"], lw=2.5, label=rf"WGAN critic $(f_w - b)/K$, {critic.method}; fitted effective slope K = {fit['k_fit']:.2e}")
     critic_ax.plot(x, OptimalCritic1D(real, fake)(x), color="black", ls="--", lw=1.2, label=r"exact optimal critic $f^*$ (slope $\pm 1$)")
-    critic_ax.set_title(f"(b) the critic keeps a slope everywhere: estimate {critic.estimate:.3g} = K x W with W = {abs(real.mean - fake.mean):g}", fontsize=10)
+    critic_ax.set_title(f"(b) the critic keeps a slope everywhere (estimate {critic.estimate:.3g}, W = {abs(real.mean - fake.mean):g}; "
+                        "K fitted to this critic)", fontsize=10)
     critic_ax.legend(fontsize=8)
     gradient_ax.semilogy(x, np.abs(discriminator_gradient) + 1e-300, color=COLORS["js"], lw=2, label=r"$|dD/dx|$, discriminator")
     gradient_ax.semilogy(x, np.abs(critic_gradient), color=COLORS["em"], lw=2, label=r"$|df_w/dx| / K$, critic")
