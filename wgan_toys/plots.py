@@ -357,9 +357,9 @@ def figure_2(real: Gaussian1D = FIGURE_2_REAL, fake: Gaussian1D = FIGURE_2_FAKE,
     density_ax.fill_between(x, fake.pdf(x), color=COLORS["fake"], alpha=0.35, label=r"density of $\mathbb{P}_g$ (fake)")
     density_ax.plot(x, probability, color=COLORS["js"], lw=2.5, label="trained GAN discriminator $D(x)$")
     density_ax.plot(x, optimal_discriminator(real, fake)(x), color="black", ls="--", lw=1.2, label=r"optimal $D^* = p_r / (p_r + p_g)$")
-    density_ax.set_ylim(-0.05, 1.1)
+    density_ax.set_ylim(-0.05, 1.5)
     density_ax.set_title("(a) the GAN discriminator saturates", fontsize=10)
-    density_ax.legend(fontsize=8, loc="center left")  # the empty left flank: covers neither density nor D
+    density_ax.legend(fontsize=8, loc="upper center", ncol=2)  # above D's ceiling of 1: covers no curve
     critic_ax.plot(x, critic_rescaled, color=COLORS["em"], lw=2.5, label=rf"WGAN critic $(f_w - b)/K$, {critic.method}; fitted effective slope K = {fit['k_fit']:.2e}")
     critic_ax.plot(x, OptimalCritic1D(real, fake)(x), color="black", ls="--", lw=1.2, label=r"exact optimal critic $f^*$ (slope $\pm 1$)")
     critic_ax.set_title(f"(b) the critic keeps a slope everywhere (estimate {critic.estimate:.3g}, W = {abs(real.mean - fake.mean):g}; "
