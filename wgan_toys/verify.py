@@ -24,7 +24,7 @@ Checks registered with ``slow=True`` (minutes) are listed by :func:`list_checks`
 when selected by name (``wgan-toys verify --only PATTERN``).
 
 The trained networks are small MLPs, each trained once (one thread) and shared by the rows that
-use it; the default table runs in well under 20 s on a 2-core laptop.
+use it; the default table takes about 15 s of CPU on one thread.
 
 References
 ----------
