@@ -140,3 +140,49 @@ def test_method_defaults_follow_the_papers():
     adam = GradientPenalty().make_optimizer(parameters)
     assert adam.defaults["lr"] == 1e-4 and adam.defaults["betas"] == (0.0, 0.9)  # WGAN-GP Algorithm 1
     assert GradientPenalty().penalty_weight == 10.0
+
+
+def test_pytorch_init_clipped_at_001_puts_91_percent_at_the_walls():
+    from wgan_toys.lipschitz import fraction_at_clip_value
+    from wgan_toys.networks import make_critic
+
+    torch.manual_seed(0)
+    critic = make_critic()
+    clip_weights_(critic, 0.01)
+    share = fraction_at_clip_value(critic, 0.01)
+    # by hand: the input layer's 64 weights ~ U[-1, 1], the two 64x64 layers' ~ U[-1/8, 1/8], the
+    # output layer (flat start) 0; P(|w| >= 0.999 c) = 1 - 0.999 c / bound
+    wall = 0.999 * 0.01
+    expected = (64 * (1 - wall) + 2 * 4096 * (1 - 8 * wall)) / (64 + 2 * 4096 + 64)
+    assert share["all"] == pytest.approx(expected, abs=0.01)
+    assert share["per_layer"][-1] == 0.0 and share["per_layer"][1] == pytest.approx(1 - 8 * wall, abs=0.015)
+
+
+def test_uniform_in_box_starts_inside_the_walls():
+    from wgan_toys.lipschitz import fraction_at_clip_value, uniform_in_box_
+
+    critic = uniform_in_box_(MLP(1, 64, 3), 0.01, seed=0)
+    values = torch.cat([p.detach().flatten() for p in critic.parameters()])
+    assert float(values.abs().max()) <= 0.01
+    assert float(values.abs().mean()) == pytest.approx(0.005, rel=0.05)  # uniform on [-c, c]: E|w| = c / 2
+    assert fraction_at_clip_value(critic, 0.01)["all"] < 0.005
+
+
+def test_family_bound_is_reached_by_the_all_c_network_and_bounds_every_slope():
+    from wgan_toys.lipschitz import clipped_family_bound, spectral_norm_product
+
+    critic = MLP(1, 16, 2)
+    bound = clipped_family_bound(critic, 0.1)
+    assert bound == pytest.approx(0.1**3 * np.sqrt(16) * np.sqrt(16 * 16) * np.sqrt(16), rel=1e-12)
+    with torch.no_grad():  # every weight at +c: the rank-one matrices that reach the bound
+        for module in critic.modules():
+            if isinstance(module, nn.Linear):
+                module.weight.fill_(0.1)
+    assert spectral_norm_product(critic) == pytest.approx(bound, rel=1e-6)
+    torch.manual_seed(1)
+    random = MLP(1, 16, 2)
+    clip_weights_(random, 0.1)
+    x = torch.linspace(-5, 5, 2001)[:, None]
+    with torch.no_grad():
+        finite_slopes = (random(x[1:]) - random(x[:-1])).abs() / (x[1, 0] - x[0, 0])
+    assert float(finite_slopes.max()) <= spectral_norm_product(random) * (1 + 1e-5) <= bound * (1 + 1e-5)

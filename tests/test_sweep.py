@@ -69,3 +69,44 @@ def test_sweep_errors():
         train_critic_sweep(Gaussian1D(0, 1), Gaussian1D(1, 1), "clip", clip_values=(0.01, -0.1))
     with pytest.raises(ValueError, match="n_critics == 2 repeats one setting"):
         train_critic_sweep(Gaussian1D(0, 1), Gaussian1D(1, 1), "clip", clip_values=(0.01, 0.02), n_critics=2)
+
+
+def test_one_pair_per_critic_trains_each_critic_on_its_own_pair():
+    # critic 0 sees N(0, 1) against N(2, 1) (f falls), critic 1 N(0, 1) against N(-2, 1) (f rises):
+    # a sweep that drew every critic's batches from the first pair would give both the same sign
+    from wgan_toys.optimal import expectation_gap
+    from wgan_toys.sweep import expectation_gaps
+    from wgan_toys.train import network_gradients, network_values
+
+    real = [Gaussian1D(0, 1), Gaussian1D(0, 1)]
+    fake = [Gaussian1D(2, 1), Gaussian1D(-2, 1)]
+    sweep = train_critic_sweep(real, fake, "gp", penalty_weights=(10.0,), max_steps=300, heldout_size=512, seed=0)
+    assert len(sweep.settings) == 2 and sweep.settings[1] == {"index": 1, "penalty_weight": 10.0}
+    slopes = [float(np.median(network_gradients(sweep.critics.member(i), np.linspace(-1, 1, 21)))) for i in range(2)]
+    assert slopes[0] < -0.5 and slopes[1] > 0.5
+    gaps = expectation_gaps(sweep, real, fake)
+    for i in range(2):
+        member = sweep.critics.member(i)
+        assert gaps[i] == pytest.approx(expectation_gap(lambda x: network_values(member, x), real[i], fake[i]), rel=1e-12)
+        assert gaps[i] == pytest.approx(2.0, rel=0.25)  # W = 2, GP bias 2^2 / 20 = 0.2
+        assert sweep.estimates[i] == pytest.approx(gaps[i], rel=0.1)  # held-out batch of 512 against the densities
+
+
+def test_one_pair_per_critic_errors():
+    with pytest.raises(ValueError, match="real and fake must both be lists of laws of the same length"):
+        train_critic_sweep([Gaussian1D(0, 1)] * 2, Gaussian1D(1, 1), "clip")
+    with pytest.raises(ValueError, match="clip_values has 3 values and real/fake 2 pairs"):
+        train_critic_sweep([Gaussian1D(0, 1)] * 2, [Gaussian1D(1, 1)] * 2, "clip", clip_values=(0.01, 0.02, 0.03))
+
+
+def test_effective_slope_experiment_pairs_and_bounds():
+    from wgan_toys.lipschitz import clipped_family_bound
+    from wgan_toys.sweep import effective_slope_experiment
+
+    result = effective_slope_experiment(shifts=(1.0,), scale_matches=(1.0,), n_seeds=2, max_steps=100, seed=0)
+    assert result["kind"].tolist() == ["shift", "scale", "shift", "scale"]
+    # the scale pair N(0, s^2) with s = 1 + sqrt(pi/2) has W = 1, by the closed form of wasserstein_1
+    assert result["wasserstein"] == pytest.approx([1.0, 1.0, 1.0, 1.0], rel=1e-12)
+    assert result["fake"][1].std == pytest.approx(1 + np.sqrt(np.pi / 2))
+    bound = clipped_family_bound(result["sweep"].critics.member(0), 0.01)
+    assert np.all(result["effective_slope"] > 0) and np.all(result["effective_slope"] < bound)

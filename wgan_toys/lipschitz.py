@@ -1,12 +1,14 @@
 r"""Ways to keep the critic Lipschitz, behind one interface.
 
 Eq. (2) takes the supremum over 1-Lipschitz f; eq. (3) takes it over a family
-:math:`\{f_w\}_{w \in \mathcal{W}}` of K-Lipschitz functions, which estimates :math:`K \cdot W`.
+:math:`\{f_w\}_{w \in \mathcal{W}}` of K-Lipschitz functions, so its value is *at most*
+:math:`K \cdot W` (Section 3); a trained critic realises some effective slope
+estimate / W below K, which depends on the pair of laws and on the run.
 
 - :class:`WeightClipping` (the paper, Algorithm 1, line 7): clamp every parameter to
-  [-c, c] after each critic step; K then depends on c and the architecture. RMSProp,
-  alpha = 5e-5, as in Algorithm 1 (the paper reports that momentum-based optimisers such as
-  Adam made training unstable with clipping, Section 3).
+  [-c, c] after each critic step; the family's K then depends on c and the architecture
+  (:func:`clipped_family_bound`). RMSProp, alpha = 5e-5, as in Algorithm 1 (the paper reports
+  that momentum-based optimisers such as Adam made training unstable, Section 4.2).
 - :class:`GradientPenalty` (WGAN-GP, Gulrajani et al. 2017): add
   :math:`\lambda\, E_{\hat x}[(\|\nabla f(\hat x)\|_2 - 1)^2]` at
   :math:`\hat x = \epsilon x_r + (1 - \epsilon) x_g` with a fresh :math:`\epsilon \sim U[0, 1]`
@@ -29,6 +31,8 @@ Miyato, Kataoka, Koyama, Yoshida (2018), arXiv:1802.05957.
 
 from __future__ import annotations
 
+import math
+
 import torch
 from torch import nn
 
@@ -46,6 +50,10 @@ __all__ = [
     "make_lipschitz_method",
     "METHODS",
     "layer_gradient_norms",
+    "fraction_at_clip_value",
+    "uniform_in_box_",
+    "spectral_norm_product",
+    "clipped_family_bound",
 ]
 
 
@@ -290,3 +298,71 @@ def layer_gradient_norms(critic: nn.Module, real: torch.Tensor, fake: torch.Tens
     count = len(linears)
     # each layer ran twice (real, then fake): add the two signals of the same layer
     return [float((gradients[i].flatten(1).norm(dim=1).mean() + gradients[i + count].flatten(1).norm(dim=1).mean()) / 2) for i in range(count)]
+
+
+def _weight_matrices(network: nn.Module) -> list[torch.Tensor]:
+    """The weight matrices of the network's linear layers, input layer first."""
+    return [module.weight for module in network.modules() if isinstance(module, nn.Linear)]
+
+
+def fraction_at_clip_value(network: nn.Module, clip_value: float, relative_tolerance: float = 1e-3) -> dict:
+    r"""The share of weights at the walls of the clipping box, :math:`|w| \ge (1 - \text{tol})\,c`.
+
+    Weights only (the matrices of the linear layers, as WGAN-GP's Figure 1 histograms), not biases.
+
+    Returns
+    -------
+    dict
+        ``all``: the share over every weight; ``per_layer``: one share per linear layer, input
+        layer first.
+    """
+    clip_value = check_positive("clip_value", clip_value, hint=" (the paper uses c = 0.01)")
+    relative_tolerance = check_positive("relative_tolerance", relative_tolerance)
+    matrices = [weight.detach().abs().flatten() for weight in _weight_matrices(network)]
+    if not matrices:
+        raise ValueError("network has no nn.Linear layer: nothing to measure.")
+    wall = (1.0 - relative_tolerance) * clip_value
+    per_layer = [float((weights >= wall).double().mean()) for weights in matrices]
+    return {"all": float((torch.cat(matrices) >= wall).double().mean()), "per_layer": per_layer}
+
+
+@torch.no_grad()
+def uniform_in_box_(network: nn.Module, clip_value: float, seed=None) -> nn.Module:
+    """Redraw every parameter uniformly in [-c, c], in place: a start inside the clipping box.
+
+    PyTorch's default initialisation draws a 64-to-64 layer's weights from U[-1/8, 1/8]; clipped
+    at c = 0.01 that puts about 92% of them at +-c before any training step. This start puts
+    none there, so that what training does to the weights can be seen on its own.
+    """
+    from .runtime import torch_generator
+
+    clip_value = check_positive("clip_value", clip_value, hint=" (the paper uses c = 0.01)")
+    generator = torch_generator(seed)
+    for parameter in network.parameters():
+        draw = torch.rand(parameter.shape, generator=generator, dtype=torch.float64) * 2.0 - 1.0
+        parameter.copy_((clip_value * draw).to(parameter))
+    return network
+
+
+def spectral_norm_product(network: nn.Module) -> float:
+    r""":math:`\prod_l \|W_l\|_2` over the linear layers: an upper bound on the Lipschitz constant of
+    an MLP whose activations are 1-Lipschitz (ReLU, leaky ReLU, tanh)."""
+    matrices = _weight_matrices(network)
+    if not matrices:
+        raise ValueError("network has no nn.Linear layer: nothing to measure.")
+    return float(math.prod(float(torch.linalg.matrix_norm(weight.detach().double(), ord=2)) for weight in matrices))
+
+
+def clipped_family_bound(network: nn.Module, clip_value: float) -> float:
+    r"""The Lipschitz bound of the whole clipped family :math:`\{f_w : |w_i| \le c\}` of this
+    architecture: :math:`\prod_l \max_{|W_{ij}| \le c} \|W_l\|_2 = \prod_l c \sqrt{n_{l-1} n_l}`.
+
+    The maximum of each factor is reached by the matrix with every entry c (rank one). This is the
+    K of Section 3 that clipping guarantees, so eq. (3) gives at most K W; the slope a trained
+    critic realises (estimate / W) is far smaller.
+    """
+    clip_value = check_positive("clip_value", clip_value, hint=" (the paper uses c = 0.01)")
+    matrices = _weight_matrices(network)
+    if not matrices:
+        raise ValueError("network has no nn.Linear layer: nothing to measure.")
+    return float(math.prod(clip_value * math.sqrt(weight.shape[0] * weight.shape[1]) for weight in matrices))
