@@ -103,9 +103,9 @@ def test_critic_json_report():
     result = run("critic", "gaussians", "--mu1", "0", "--sigma1", "0.5", "--mu2", "4", "--sigma2", "0.5", "--method", "spectral", "--json")
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
-    assert {"estimate", "exact_em", "k_ratio", "max_grad_norm", "steps", "seconds"} <= set(report)
+    assert {"estimate", "exact_em", "effective_slope", "max_grad_norm", "steps", "seconds"} <= set(report)
     assert report["exact_em"] == 4.0
-    assert report["k_ratio"] == pytest.approx(1.0, abs=0.02)  # spectral normalisation: K = 1
+    assert report["effective_slope"] == pytest.approx(1.0, abs=0.02)  # spectral normalisation: slope 1
     assert report["estimate"] <= report["max_grad_norm"] * report["exact_em"] * 1.01
 
 

@@ -122,7 +122,7 @@ def _critic(args) -> int:
     values = {
         "estimate": result.estimate,
         "exact_em": exact,
-        "k_ratio": result.estimate / exact if exact > 0 else float("nan"),
+        "effective_slope": result.estimate / exact if exact > 0 else float("nan"),  # what this critic realises, not the family's K
         "max_grad_norm": lipschitz_constant_on_grid(result.network, grid),
         "estimate_exact_expectation": expectation_gap(lambda x: network_values(result.network, x), p, q),
         "method": result.method,
@@ -130,8 +130,8 @@ def _critic(args) -> int:
         "converged": result.converged,
         "seconds": result.seconds,
     }
-    if not np.isfinite(values["k_ratio"]):
-        values["k_ratio"] = None
+    if not np.isfinite(values["effective_slope"]):
+        values["effective_slope"] = None
     if args.method == "gp" and args.penalty_weight > 0:
         # the exact maximiser's E_r f - E_g f over all critics (not W + W^2/(2 lambda), a lower bound)
         optimum = gradient_penalty_optimum(p, q, args.penalty_weight)

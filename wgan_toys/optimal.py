@@ -10,7 +10,8 @@ and the measurements that put a trained discriminator or critic next to them.
   by Kantorovich-Rubinstein (eq. 2) it is at most :math:`\mathrm{Lip}(f) \cdot W`.
 - :func:`compare_to_potential`: a learned critic against the exact optimal critic
   (:class:`~wgan_toys.transport.OptimalCritic1D`) after removing the constant offset and dividing
-  by the fitted scale K (eq. 3 estimates K W, Section 3).
+  by a scale fitted to this critic (eq. 3 is at most K W for a K-Lipschitz family, Section 3;
+  the fitted scale is what this critic realises, not the family's K).
 - :func:`gradient_penalty_optimum`: the exact maximiser of the WGAN-GP objective over *all*
   critics between two 1D Gaussians (a calculus-of-variations problem solved point by point),
   its estimate :math:`W + \tfrac{1}{2\lambda}\int D^2/\rho`, and the lower bound
@@ -141,9 +142,13 @@ def mass_region(p: Gaussian1D, q: Gaussian1D, mass: float = 0.99, points: int = 
 
 
 def compare_to_potential(critic_function, p, q, mass: float = 0.99) -> dict:
-    r"""Fit a learned critic f to the exact optimal critic f*: :math:`f \approx K f^* + b`.
+    r"""Fit a learned critic f to the exact optimal critic f*: :math:`f \approx a f^* + b`.
 
-    Least squares over :func:`mass_region`. Returns ``k_fit`` (K), ``offset`` (b) and
+    The fitted scale a is measured from this critic, so it says nothing about the Lipschitz
+    bound K of the critic's family beyond a <= Lip(f) <= K where f follows f*; comparing an
+    estimate with a W "times a" is circular.
+
+    Least squares over :func:`mass_region`. Returns ``k_fit`` (a), ``offset`` (b) and
     ``max_abs_error``: :math:`\max |(f - b)/K - f^*|` over the region, the error after removing
     the constant and the scale, in units of f* (whose slope is 1).
     """

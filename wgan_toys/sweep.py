@@ -1,7 +1,7 @@
 r"""Train S critics at once, in stacked parameters, for classroom sweeps over c, lambda or seeds.
 
-"How does the clipping constant c change K?" (the read-through's question) needs one critic per
-value of c. :func:`train_critic_sweep` trains them together: a
+"How important is c?" (the read-through's question) needs one critic per value of c, and
+"is there a way to estimate K?" several pairs of laws (:func:`effective_slope_experiment`). :func:`train_critic_sweep` trains them together: a
 :class:`~wgan_toys.networks.StackedCritics` evaluates all S critics with one batched matmul
 per layer, each critic sees its own batch, and the loss is the sum of the S critic losses of
 eq. (3), whose gradient is block-separate, so each critic follows its own trajectory. On this

@@ -12,8 +12,9 @@ Critic, eq. (3), with the sign convention of the whole package:
     \text{wasserstein\_estimate} = E_{x \sim P_r} f_w(x) - E_{x \sim P_g} f_w(x) \;(\ge 0),
     \qquad \text{critic\_loss} = -\text{wasserstein\_estimate} + \text{penalty}.
 
-The estimate approximates :math:`K \cdot W(P_r, P_g)`, K the Lipschitz constant that the
-method allows (Section 3). Discriminator, the GAN objective (Section 4.2, Goodfellow et al.):
+For a family of K-Lipschitz critics the estimate is at most :math:`K \cdot W(P_r, P_g)`
+(Section 3); what a trained critic realises, estimate / W, is its *effective slope*, which
+depends on the pair of laws and on the run (lesson 4). Discriminator, the GAN objective (Section 4.2, Goodfellow et al.):
 
 .. math::
 
