@@ -274,9 +274,10 @@ def _paper_example_1(theta: float) -> dict:
 
 
 def _same(a: float, b: float, tolerance: float = 1e-9) -> bool:
+    """a equals b to ``tolerance`` relative (1e-12 absolute at b = 0); infinities must match exactly."""
     if math.isinf(a) or math.isinf(b):
         return a == b
-    return abs(a - b) <= tolerance * max(1.0, abs(b))
+    return abs(a - b) <= max(tolerance * abs(b), 1e-12)
 
 
 @claim
