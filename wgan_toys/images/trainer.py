@@ -38,7 +38,7 @@ Speed: ``precision="auto"`` autocasts the networks to bfloat16 where the device 
 natively (CUDA GPUs from Ampere on; CPUs with AVX512-BF16 or AMX), with channels-last memory; parameters,
 optimiser states, clipping and losses stay float32. On this course's 2-core CPU that is 1.5-1.9x
 the paper's code at 32x32 and 64x64 (``benchmarks/bench_images.py``), and a 500-step digits run
-ends at the same sliced W1 as float32 (0.1061 both). ``precision="fp32"`` is the exact setting:
+ends at the same sliced W1 as float32 (0.0781 and 0.0780). ``precision="fp32"`` is the exact setting:
 use it to compare with other code or across numbers of processes.
 
 Every random draw (data order, noise, WGAN-GP's epsilon) comes from one ``torch.Generator`` that
