@@ -319,9 +319,10 @@ def test_a_run_folder_holds_everything(tmp_path, algorithm, generator, monkeypat
         assert {"critic_steps", estimate, "critic_loss", "generator_loss", "images_per_second", "wall_seconds"} <= set(record)
     if algorithm == "gan":
         assert all(0 <= r["js_estimate"] <= math.log(2) + 1e-6 or r["js_estimate"] < 0 for r in records)
-    elif algorithm == "wgan":  # positive: the clipped critic separates real from fake at once
+    elif algorithm == "wgan":  # eq. (3), positive once the critic has separated real from fake
         assert all(r["wasserstein_estimate"] == pytest.approx(-r["critic_loss"]) for r in records)
-        assert all(r["wasserstein_estimate"] > 0 for r in records)
+        # every parameter clipped (batch-norm scales from ~1 to c) starts the critic near 0: positive by step 4
+        assert records[-1]["wasserstein_estimate"] > 0 and records[-1]["wasserstein_estimate"] > records[0]["wasserstein_estimate"]
     else:  # WGAN-GP's loss adds the penalty (>= 0) to -estimate; a fresh critic can start below 0
         assert all(r["wasserstein_estimate"] >= -r["critic_loss"] - 1e-6 for r in records)
     evaluated = [r for r in records if "sliced_w" in r]

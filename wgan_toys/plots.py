@@ -908,8 +908,9 @@ def figure_section4(table: dict, folder, save=None):
     (the first seed's), and the sliced W1 of both over training (every seed; the first drawn
     bold) with the real-vs-real floor. A last row compares *runs*: each run's final loss against
     its final sliced W1, WGAN's critic estimate (one DCGAN critic and one c for every run, so one
-    scale) on the left, the GAN's JS estimate on the right, titled with Spearman's correlation
-    across runs (:func:`~wgan_toys.images.section4.across_runs`)."""
+    scale) on the left, the GAN's JS estimate in the middle, titled with Spearman's correlation
+    across runs (:func:`~wgan_toys.images.section4.across_runs`); on the right, each run's own
+    correlation of the levels against that of the first differences."""
     import pathlib
 
     from .images.section4 import across_runs
@@ -941,20 +942,34 @@ def figure_section4(table: dict, folder, save=None):
                 evaluated = [r for r in read_metrics(folder / run.get("folder", f"{generator}-{algorithm}")) if "sliced_w" in r]
                 curve_ax.plot([r["generator_step"] for r in evaluated], [r["sliced_w"] for r in evaluated],
                               "o-" if index == 0 else "-", ms=3, lw=1.8 if index == 0 else 0.9, alpha=1.0 if index == 0 else 0.6,
-                              color=COLORS["em"] if algorithm == "wgan" else COLORS["js"],
-                              label=algorithm.upper() + (f" (seeds {', '.join(map(str, seeds))})" if len(seeds) > 1 else ""))
-        curve_ax.axhline(floor, color="black", ls=":", lw=1.2, label=f"real vs held-out real {floor:.3f}")
+                              color=COLORS["em"] if algorithm == "wgan" else COLORS["js"])
+        curve_ax.axhline(floor, color="black", ls=":", lw=1.2)
         curve_ax.set_ylim(bottom=0)
         curve_ax.set_xlabel("generator steps")
         curve_ax.set_ylabel("sliced $W_1$ to held-out digits")
-        curve_ax.set_title(f"{generator} generator: sample quality over training", fontsize=9)
-        handles, labels = curve_ax.get_legend_handles_labels()
-        unique = dict(zip(labels, handles))
-        curve_ax.legend(unique.values(), unique.keys(), fontsize=8, loc="upper right")
+        which = f"seed {seeds[0]} bold, seeds {', '.join(map(str, seeds[1:]))} thin" if len(seeds) > 1 else f"seed {seeds[0]}"
+        curve_ax.set_title(f"{generator} generator: sliced $W_1$ over training ({which})\n"  # the key in the title covers no data
+                           f"WGAN blue, GAN vermillion; dotted: real vs held-out real, {floor:.3f}", fontsize=9)
         curve_ax.grid(alpha=0.3)
     agreement = across_runs(rows)
     bottom = axes[len(generators)]
-    bottom[2].axis("off")
+    within = bottom[2]  # within each run: the level correlation against the differenced one
+    for algorithm in ("wgan", "gan"):
+        for generator in generators:
+            runs = [r for r in rows if r["algorithm"] == algorithm and r["generator"] == generator
+                    and r.get("spearman_loss_vs_sliced_w") is not None and r.get("spearman_differences") is not None]
+            within.scatter([r["spearman_loss_vs_sliced_w"] for r in runs], [r["spearman_differences"] for r in runs],
+                           marker=markers[generator], s=40, color=COLORS["em"] if algorithm == "wgan" else COLORS["js"],
+                           label=f"{algorithm.upper()}, {generator}")
+    within.axhline(0, color="black", lw=0.8)
+    within.axvline(0, color="black", lw=0.8)
+    within.set_xlim(-1.05, 1.05)
+    within.set_ylim(-1.05, 1.05)
+    within.set_xlabel("within a run: Spearman(loss, sliced $W_1$), levels")
+    within.set_ylabel("first differences")
+    within.set_title("each run's correlation, with and without the shared trend", fontsize=9)
+    within.legend(fontsize=7, loc="upper left", ncol=2)
+    within.grid(alpha=0.3)
     for ax, algorithm, label in ((bottom[0], "wgan", r"final critic estimate $E_r f_w - E_g f_w$"),
                                  (bottom[1], "gan", r"final JS estimate $\log 2 + L(D)/2$")):
         chosen = [r for r in rows if r["algorithm"] == algorithm and r.get("status", "trained") == "trained"]
