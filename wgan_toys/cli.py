@@ -213,9 +213,11 @@ def _toy(args) -> int:
     print(file=sys.stderr)
     if status == 0:
         fig = plots.figure_toy_run(trainer)
-    else:  # the generator's output is no longer finite: draw what was logged
+    else:  # the generator's output is no longer finite: draw what was logged, over the sample floor
+        from .toys2d import sample_floor
+
         fig, ax = plt.subplots(figsize=(7, 5), constrained_layout=True)
-        plots.plot_estimate_against_exact(trainer.history, ax=ax)
+        plots.plot_estimate_against_exact(trainer.history, ax=ax, floor=sample_floor(trainer.dataset, config.eval_samples, repeats=4))
     _save(fig, os.path.join(args.out, "toy_run.png"))
     plt.close(fig)
     fig = plots.figure_samples_over_iterations(trainer)
