@@ -762,6 +762,7 @@ def save_samples_animation(trainer, path: str, fps: int = 4):
     from matplotlib.animation import FuncAnimation, PillowWriter
 
     real = trainer.dataset.sample(1000, seed=trainer.config.seed + 4)
+    floor = _cached_floor(trainer.dataset, trainer.config.eval_samples)
     fig, ax = plt.subplots(figsize=(5, 5))
     everything = np.concatenate([real] + [points for _, points in trainer.snapshots])
     low, high = np.quantile(everything, 0.005, axis=0) - 0.3, np.quantile(everything, 0.995, axis=0) + 0.3
@@ -777,7 +778,7 @@ def save_samples_animation(trainer, path: str, fps: int = 4):
         step, points = trainer.snapshots[index]
         fake.set_offsets(points)
         w1 = rows.get(step, {}).get("exact_w1", float("nan"))
-        ax.set_title(f"{trainer.config.algorithm}, generator step {step}, exact W1 {w1:.3f}", fontsize=10)
+        ax.set_title(f"{trainer.config.algorithm}, generator step {step}, exact W1 {w1:.3f}\n(sample floor {floor['low']:.2f} to {floor['high']:.2f})", fontsize=10)
         return (fake,)
 
     animation = FuncAnimation(fig, draw, frames=len(trainer.snapshots), blit=False)
@@ -803,7 +804,9 @@ def figure_samples_over_iterations(trainer, panels: int = 6):
         ax.set_xticks([])
         ax.set_yticks([])
         ax.set_title(f"step {step}\nexact W1 {rows.get(step, {}).get('exact_w1', float('nan')):.3f}", fontsize=9)
-    fig.suptitle(f"{trainer.config.algorithm} on {trainer.config.dataset}: generated (orange) over real (blue)", fontsize=10)
+    floor = _cached_floor(trainer.dataset, trainer.config.eval_samples)
+    fig.suptitle(f"{trainer.config.algorithm} on {trainer.config.dataset}: generated (orange) over real (blue); exact W1 between two real "
+                 f"samples of n = {floor['n']}, the sample floor: {floor['low']:.2f} to {floor['high']:.2f}", fontsize=10)
     return fig
 
 
