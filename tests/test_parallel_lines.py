@@ -9,7 +9,8 @@ import pytest
 import torch
 from torch import nn
 
-from wgan_toys.parallel_lines import descend_exact, exact_gradient, exact_w_gradient_by_differences, learn_parallel_lines, theorem_3_gradient
+from wgan_toys.parallel_lines import (critic_objective, descend_exact, exact_gradient, exact_w_gradient_by_differences,
+                                      learn_parallel_lines, theorem_3_gradient)
 
 
 @pytest.mark.parametrize("theta", [-1.0, -0.2, 0.3, 2.0])
@@ -46,6 +47,14 @@ class ExactCritic(nn.Module):
 
 def test_theorem_3_with_the_exact_critic():
     assert theorem_3_gradient(ExactCritic(), 0.5) == pytest.approx(exact_w_gradient_by_differences(0.5), abs=1e-6)
+
+
+def test_critic_objective_of_the_exact_critic():
+    # f(x) = -x_1: V(f, theta') = E_0 f - E f(theta', z) = theta', which touches W = |theta'| for theta' >= 0
+    thetas = [-1.0, 0.0, 0.5, 2.0]
+    assert critic_objective(ExactCritic(), thetas, n=1000) == pytest.approx(thetas, abs=1e-6)
+    with pytest.raises(ValueError, match="thetas must be finite"):
+        critic_objective(ExactCritic(), [0.0, float("nan")])
 
 
 def test_wgan_gp_learns_theta_and_minimax_gan_stalls_under_plain_descent():

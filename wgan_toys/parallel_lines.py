@@ -14,6 +14,9 @@ The target is P_0; the model is P_theta, the law of g_theta(z) = (theta, z), Z ~
   loss or the -log D trick. Returns the trajectory of theta.
 - :func:`theorem_3_gradient`: :math:`-E_z[\nabla_\theta f(g_\theta(z))]` for a trained critic, which
   Theorem 3 says is :math:`\nabla_\theta W(P_r, P_\theta)` (times K) at the optimal critic.
+- :func:`critic_objective`: :math:`V(f, \theta') = E_{P_0} f - E_z f(g_{\theta'}(z))` for one fixed critic
+  over many :math:`\theta'`: the curve that touches :math:`W(\theta') = |\theta'|` from below where f is
+  optimal (the envelope argument behind Theorem 3).
 
 References
 ----------
@@ -36,7 +39,8 @@ from .networks import make_critic, make_discriminator
 from .runtime import build_seeded, resolve_device, torch_generator
 from .train import TrainingDivergedError, gan_objective
 
-__all__ = ["DISTANCES", "NETWORK_METHODS", "exact_gradient", "descend_exact", "learn_parallel_lines", "theorem_3_gradient"]
+__all__ = ["DISTANCES", "NETWORK_METHODS", "exact_gradient", "descend_exact", "learn_parallel_lines", "theorem_3_gradient",
+           "critic_objective"]
 
 DISTANCES = ("em", "js", "kl", "tv")
 NETWORK_METHODS = ("wgan", "wgan-gp", "gan", "gan-logd")
@@ -223,3 +227,45 @@ def theorem_3_gradient(critic, theta: float, n: int = 100_000, seed=0) -> float:
 def exact_w_gradient_by_differences(theta: float, step: float = 1e-4) -> float:
     """Finite difference of the exact W(P_0, P_theta) = |theta|: the reference for Theorem 3."""
     return (abs(theta + step) - abs(theta - step)) / (2 * step) if not math.isclose(theta, 0.0) else 0.0
+
+
+def critic_objective(critic, thetas, n: int = 20_000, seed=0) -> np.ndarray:
+    r"""The critic objective of eq. (3) for one fixed critic f at several generator parameters.
+
+    .. math::
+
+        V(f, \theta') = E_{x \sim P_0} f(x) - E_{z} f(g_{\theta'}(z)), \qquad g_{\theta'}(z) = (\theta', z),
+
+    by Monte Carlo with the same n draws of the real points and of z at every :math:`\theta'`
+    (common random numbers: the curve is smooth in :math:`\theta'`). For a 1-Lipschitz f,
+    Kantorovich-Rubinstein duality (eq. (2)) gives :math:`V(f, \theta') \le W(P_0, P_{\theta'}) = |\theta'|`
+    for every :math:`\theta'`, with equality where f is optimal; two curves that touch with one above
+    the other share their slope there, which is Theorem 3 (the envelope theorem).
+
+    Parameters
+    ----------
+    critic : nn.Module
+        A critic on R^2.
+    thetas : array_like, shape (k,)
+    n : int, default=20000
+    seed : int, None or torch.Generator, default=0
+
+    Returns
+    -------
+    ndarray, shape (k,)
+    """
+    n = check_int("n", n, minimum=1)
+    thetas = np.asarray(thetas, dtype=float).reshape(-1)
+    if not np.all(np.isfinite(thetas)):
+        raise ValueError(f"thetas must be finite, got {thetas.tolist()}.")
+    device = next(critic.parameters()).device
+    random = torch_generator(seed, device=device)
+    real = ParallelLines(0.0).sample_torch(n, seed=random, device=device)
+    z = torch.rand(n, generator=random, device=device)
+    values = []
+    with torch.no_grad():
+        real_mean = critic(real).mean()
+        for theta in thetas:
+            fake = torch.stack([torch.full_like(z, float(theta)), z], dim=1)  # g_theta'(z) = (theta', z)
+            values.append(float(real_mean - critic(fake).mean()))
+    return np.array(values)
