@@ -941,9 +941,9 @@ def figure_section4(table: dict, folder, save=None):
         curve_ax.set_ylim(bottom=0)
         curve_ax.set_xlabel("generator steps")
         curve_ax.set_ylabel("sliced $W_1$ to held-out digits")
-        which = f"seed {seeds[0]} bold, seeds {', '.join(map(str, seeds[1:]))} thin" if len(seeds) > 1 else f"seed {seeds[0]}"
-        curve_ax.set_title(f"{generator} generator: sliced $W_1$ over training ({which})\n"  # the key in the title covers no data
-                           f"WGAN blue, GAN vermillion; dotted: real vs held-out real, {floor:.3f}", fontsize=9)
+        which = f", seed {seeds[0]} bold" if len(seeds) > 1 else ""
+        curve_ax.set_title(f"{generator}: sliced $W_1$ over training{which}\n"  # the key in the title covers no data
+                           f"WGAN blue, GAN vermillion; dotted: real vs real {floor:.3f}", fontsize=9)
         curve_ax.grid(alpha=0.3)
     agreement = across_runs(rows)
     bottom = axes[len(generators)]
