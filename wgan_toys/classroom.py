@@ -93,7 +93,7 @@ class Classroom:
         self.frames: list[dict] = []
         self.real = self.trainer.dataset.sample(self.n_samples, seed=self.config.seed + 5)
         # what a perfect generator would read against this real sample: W1 to fresh samples of the same law
-        self.floor = sample_floor(self.trainer.dataset, self.n_samples, repeats=20, seed=self.config.seed + 6, reference=self.real)
+        self.floor = sample_floor(self.trainer.dataset, self.n_samples, repeats=10, seed=self.config.seed + 6, reference=self.real)
         self._capture("start")
 
     def reset(self, _button=None) -> None:
