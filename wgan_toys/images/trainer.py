@@ -28,8 +28,8 @@ What a run writes in its folder (``out``; on several processes, rank 0 alone wri
 :math:`E_r f - E_g f`, positive) or ``js_estimate`` (GAN: :math:`\log 2 + \tfrac12 L(D)`, the
 quantity of Figure 4), ``critic_loss``, ``generator_loss``, ``images_per_second``,
 ``wall_seconds``, and at evaluation steps ``sliced_w``, ``sliced_w_real`` (the real-vs-real floor), ``diversity`` and, on digits,
-``classes_covered``, ``class_kl`` and ``confident_fraction``); ``samples/step_NNNNNN.png`` (a fixed noise batch); ``curve.png`` (the estimate,
-median-filtered as in Figure 3); ``checkpoint.pt``, written atomically (temporary file, then
+``classes_covered``, ``class_kl`` and ``confident_fraction``); ``samples/step_NNNNNN.png`` (a fixed noise batch); ``curve.png`` (:func:`~wgan_toys.plots.plot_image_run`: the estimate raw and median-filtered where the
+filter's window is full, the sliced W1 beside its floor, and the one against the other); ``checkpoint.pt``, written atomically (temporary file, then
 rename) every ``checkpoint_every`` steps, on Ctrl-C or SIGTERM, and at the end.
 ``ImageTrainer.resume(out)`` continues exactly where the checkpoint stopped: on the CPU, the
 parameters are bitwise equal to those of an uninterrupted run.
