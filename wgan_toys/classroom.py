@@ -23,8 +23,8 @@ and the numbers). :meth:`Classroom.save_gif` and :meth:`Classroom.save_metrics` 
 a demo prepared at home replays in class without computing.
 
 The redraw reuses its artists (an image, two scatters, a quiver, a line collection), which
-keeps one step plus redraw near 100 ms at 512 samples on a laptop CPU; see
-``benchmarks/bench_classroom.py``. On a slower machine lower ``n_samples`` and ``grid_size``.
+keeps one step plus redraw at 140-200 ms at 512 samples on a 2-core laptop CPU (measured with
+``benchmarks/bench_classroom.py``). On a slower machine lower ``n_samples`` and ``grid_size``.
 """
 
 from __future__ import annotations
