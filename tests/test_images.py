@@ -285,6 +285,19 @@ def test_a_batch_norm_critic_scores_the_same_image_differently_in_different_batc
     assert torch.allclose(rows[0], rows[1], atol=1e-6) and torch.allclose(rows[0], plain(images), atol=1e-6)
 
 
+def test_cli_clip_parameters_flag_maps_to_the_config():
+    from wgan_toys.cli import _image_config_values, build_parser
+
+    parser = build_parser()
+    default = ImageConfig(**_image_config_values(parser.parse_args(["train-images"])))
+    weights = ImageConfig(**_image_config_values(parser.parse_args(["train-images", "--clip-parameters", "weights"])))
+    assert (default.clip_parameters, weights.clip_parameters) == ("all", "weights")
+    with pytest.raises(SystemExit):  # the old flag is gone, not silently ignored
+        parser.parse_args(["train-images", "--clip-batchnorm"])
+    section4 = parser.parse_args(["section4", "--seeds", "0", "1"])
+    assert section4.seeds == [0, 1] and parser.parse_args(["section4", "--seed", "3"]).seeds == [3]
+
+
 def test_a_run_from_before_clip_parameters_resumes_with_its_recorded_setting(tmp_path):
     """Older checkpoints recorded clip_batchnorm (False meant weights only, the default then):
     resuming keeps that meaning instead of switching to today's default silently."""
