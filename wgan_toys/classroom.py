@@ -40,14 +40,12 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import LineCollection
 
 from ._validation import check_choice, check_int
-from .plots import COLORS
+from .plots import COLORS, PROJECTOR_STYLE, STYLE
 from .toy_gan import ALGORITHMS, ToyConfig, ToyGAN
 
 __all__ = ["Classroom", "PROJECTOR_STYLE", "CLASSROOM_DATASETS"]
 
 CLASSROOM_DATASETS = ("8gaussians", "25gaussians", "swissroll", "2clusters")
-PROJECTOR_STYLE = {"font.size": 16, "axes.titlesize": 16, "axes.labelsize": 16, "legend.fontsize": 14, "lines.linewidth": 3.5}
-_SCREEN_STYLE = {"font.size": 10, "axes.titlesize": 10, "axes.labelsize": 10, "legend.fontsize": 8, "lines.linewidth": 2.0}
 
 
 class Classroom:
@@ -187,7 +185,7 @@ class Classroom:
 
     # ---------------------------------------------------------------- drawing
     def _style(self) -> dict:
-        return PROJECTOR_STYLE if self.projector else _SCREEN_STYLE
+        return PROJECTOR_STYLE if self.projector else STYLE
 
     def _create_figure(self) -> None:
         with plt.rc_context(self._style()):

@@ -12,10 +12,12 @@ Arjovsky, Chintala, Bottou (2017), arXiv:1701.07875, Figure 1 and Example 1.
 
 from __future__ import annotations
 
+import functools
 import math
 
 import matplotlib.pyplot as plt
 import numpy as np
+from cycler import cycler
 
 from .distances import LOG_2, all_distances
 from .distributions import Gaussian1D, ParallelLines
@@ -24,6 +26,9 @@ from .runtime import numpy_generator
 
 __all__ = [
     "COLORS",
+    "STYLE",
+    "PROJECTOR_STYLE",
+    "course_style",
     "plot_distance_vs_theta",
     "figure_1",
     "plot_transport_plan_2d",
@@ -63,6 +68,45 @@ COLORS = {
     "fake": "#D55E00",
     "plan": "#555555",
 }
+# One style for every figure of the course (the rcParams that matter on a screen and a projector):
+# readable ticks, the Okabe-Ito cycle, mathtext in the paper's symbols, legends that stay legible
+# over a grid. Every public plot_* / figure_* function below draws inside it (see _styled, at the
+# end of the module); PROJECTOR_STYLE is the same with everything larger, for a lecture hall.
+STYLE = {
+    "font.size": 10,
+    "axes.titlesize": 10,
+    "axes.labelsize": 10,
+    "xtick.labelsize": 9,
+    "ytick.labelsize": 9,
+    "legend.fontsize": 8.5,
+    "legend.framealpha": 0.9,
+    "lines.linewidth": 2.0,
+    "grid.alpha": 0.3,
+    "mathtext.fontset": "dejavusans",
+    "image.cmap": "cividis",
+    "axes.prop_cycle": cycler(color=["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"]),
+}
+PROJECTOR_STYLE = {
+    **STYLE,
+    "font.size": 16,
+    "axes.titlesize": 16,
+    "axes.labelsize": 16,
+    "xtick.labelsize": 14,
+    "ytick.labelsize": 14,
+    "legend.fontsize": 14,
+    "lines.linewidth": 3.5,
+}
+
+
+def course_style(projector: bool = False):
+    """The course's figure style as a context manager: ``with course_style(): ...``.
+
+    Every ``plot_*`` and ``figure_*`` function of this module already draws inside it; use it
+    for figures a lesson draws by hand, so that they look like the package's.
+    """
+    return plt.rc_context(PROJECTOR_STYLE if projector else STYLE)
+
+
 LABELS = {
     "em": r"EM distance $W(\mathbb{P}_0, \mathbb{P}_\theta)$",
     "js": r"JS divergence $JS(\mathbb{P}_0, \mathbb{P}_\theta)$",
@@ -277,7 +321,7 @@ def figure_transport_gaussians(p: Gaussian1D = None, q: Gaussian1D = None, n_gri
         main.set_xlabel(rf"$y \sim \mathbb{{Q}} = N({q.mean:g}, {q.std:g}^2)$")
         main.legend(fontsize=8, loc="lower right")
     fig.suptitle(
-        f"Exact W1 plans between two Gaussians: not unique on the line, same cost; closed form W = {wasserstein_1(p, q):.4f}",
+        f"Exact $W_1$ plans between two Gaussians: not unique on the line, same cost; closed form W = {wasserstein_1(p, q):.4f}",
         fontsize=11,
     )
     return fig
@@ -313,7 +357,7 @@ def figure_convergence(p: Gaussian1D = None, q: Gaussian1D = None, sizes=(100, 3
     fig, axes = plt.subplots(1, 3, figsize=(12, 3.8), constrained_layout=True)
     for ax, name in zip(axes, ("em", "tv", "js")):
         plot_convergence(rows, name, ax=ax)
-        method = "exact W1 of the samples" if name == "em" else "histograms, 30 bins"
+        method = "exact $W_1$ of the samples" if name == "em" else "histograms, 30 bins"
         ax.set_title(f"{name.upper()} (exact {rows[0][f'{name}_exact']:.4f}), {method}", fontsize=10)
     fig.suptitle(f"Sample estimates approach the exact values: P = N({p.mean:g}, {p.std:g}²), Q = N({q.mean:g}, {q.std:g}²)", fontsize=11)
     fig.rows = rows
@@ -370,7 +414,7 @@ def figure_2(real: Gaussian1D = FIGURE_2_REAL, fake: Gaussian1D = FIGURE_2_FAKE,
     gradient_ax.semilogy(x, np.abs(critic_gradient), color=COLORS["em"], lw=2, label=r"$|df_w/dx| / K$, critic")
     gradient_ax.axhline(1.0, color="black", ls="--", lw=1.2, label=r"$|f^{*\prime}| = 1$")
     gradient_ax.set_ylim(1e-12, 1e2)
-    gradient_ax.set_xlabel("x")
+    gradient_ax.set_xlabel("$x$")
     gradient_ax.set_title("(c) gradients: the discriminator's vanish, the critic's stay clean", fontsize=10)
     gradient_ax.legend(fontsize=8, loc="lower left")
     for ax in axes:
@@ -392,7 +436,7 @@ def plot_gaussian_pair(p: Gaussian1D, q: Gaussian1D, ax=None):
     ax.fill_between(x, p.pdf(x), color=COLORS["real"], alpha=0.4, label=rf"$P = N({p.mean:g}, {p.std:g}^2)$")
     ax.fill_between(x, q.pdf(x), color=COLORS["fake"], alpha=0.4, label=rf"$Q = N({q.mean:g}, {q.std:g}^2)$")
     ax.set_title("TV {tv:.3f}   KL(P||Q) {kl:.3f}   KL(Q||P) {kl_reverse:.3f}   JS {js:.3f}   EM {em:.3f}".format(**values), fontsize=9)
-    ax.set_xlabel("x")
+    ax.set_xlabel("$x$")
     ax.legend(fontsize=8)
     ax.grid(alpha=0.3)
     return ax
@@ -415,7 +459,7 @@ def plot_optimal_critic_1d(p, q, ax=None):
     for crossing in critic.crossings:
         if low < crossing < high:
             ax.axvline(crossing, color="0.5", lw=0.8, ls=":")
-    ax.set_xlabel("x")
+    ax.set_xlabel("$x$")
     ax.set_title(r"$f^{*\prime} = \mathrm{sign}(F_Q - F_P)$: $E_P f^* - E_Q f^* = W$", fontsize=10)
     ax.legend(fontsize=8)
     ax.grid(alpha=0.3)
@@ -778,7 +822,7 @@ def save_samples_animation(trainer, path: str, fps: int = 4):
         step, points = trainer.snapshots[index]
         fake.set_offsets(points)
         w1 = rows.get(step, {}).get("exact_w1", float("nan"))
-        ax.set_title(f"{trainer.config.algorithm}, generator step {step}, exact W1 {w1:.3f}\n(sample floor {floor['low']:.2f} to {floor['high']:.2f})", fontsize=10)
+        ax.set_title(f"{trainer.config.algorithm}, generator step {step}, exact $W_1$ {w1:.3f}\n(sample floor {floor['low']:.2f} to {floor['high']:.2f})", fontsize=10)
         return (fake,)
 
     animation = FuncAnimation(fig, draw, frames=len(trainer.snapshots), blit=False)
@@ -803,9 +847,9 @@ def figure_samples_over_iterations(trainer, panels: int = 6):
         ax.set_aspect("equal")
         ax.set_xticks([])
         ax.set_yticks([])
-        ax.set_title(f"step {step}\nexact W1 {rows.get(step, {}).get('exact_w1', float('nan')):.3f}", fontsize=9)
+        ax.set_title(f"step {step}\nexact $W_1$ {rows.get(step, {}).get('exact_w1', float('nan')):.3f}", fontsize=9)
     floor = _cached_floor(trainer.dataset, trainer.config.eval_samples)
-    fig.suptitle(f"{trainer.config.algorithm} on {trainer.config.dataset}: generated (orange) over real (blue); exact W1 between two real "
+    fig.suptitle(f"{trainer.config.algorithm} on {trainer.config.dataset}: generated (orange) over real (blue); exact $W_1$ between two real "
                  f"samples of n = {floor['n']}, the sample floor: {floor['low']:.2f} to {floor['high']:.2f}", fontsize=10)
     return fig
 
@@ -984,3 +1028,26 @@ def figure_section4(table: dict, folder, save=None):
         fig.savefig(save, dpi=100)
         plt.close(fig)
     return fig
+
+
+def _styled(function):
+    """Draw ``function``'s figure inside :data:`STYLE` (one style for every figure of the course)."""
+
+    @functools.wraps(function)
+    def drawn_in_course_style(*args, **kwargs):
+        with plt.rc_context(STYLE):
+            result = function(*args, **kwargs)
+            figure = getattr(result, "figure", result)
+            if isinstance(figure, plt.Figure):
+                # matplotlib makes tick labels lazily, at the first draw: draw once here so
+                # that they take this style, not whatever rcParams hold when the figure is shown
+                figure.draw_without_rendering()
+            return result
+
+    return drawn_in_course_style
+
+
+for _name in __all__:
+    if _name.startswith(("plot_", "figure_", "save_")):
+        globals()[_name] = _styled(globals()[_name])
+del _name

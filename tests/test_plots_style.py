@@ -1,0 +1,39 @@
+"""One style for every figure of the course (issue 10, item 14)."""
+
+import io
+
+import matplotlib
+import pytest
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+from wgan_toys import Gaussian1D, plots  # noqa: E402
+
+
+def test_every_public_drawing_function_draws_in_the_course_style():
+    drawing = [name for name in plots.__all__ if name.startswith(("plot_", "figure_", "save_"))]
+    assert len(drawing) > 15
+    unstyled = [name for name in drawing if not hasattr(getattr(plots, name), "__wrapped__")]
+    assert not unstyled, f"drawn outside plots.STYLE: {unstyled}"
+
+
+def test_the_style_holds_whatever_the_callers_rcparams():
+    """A caller's odd rcParams (font size 3) must not reach the figure: ticks, title and lines
+    come out in STYLE's sizes, also after the figure is saved outside the style."""
+    with plt.rc_context({"font.size": 3, "xtick.labelsize": 3, "axes.titlesize": 3, "lines.linewidth": 0.3}):
+        ax = plots.plot_gaussian_pair(Gaussian1D(0, 1), Gaussian1D(2, 1.5))
+        ax.figure.savefig(io.BytesIO(), format="png")
+        tick_sizes = {label.get_fontsize() for label in ax.get_xticklabels()}
+        assert tick_sizes == {plots.STYLE["xtick.labelsize"]}
+        assert ax.title.get_fontsize() >= plots.STYLE["font.size"] - 1
+        assert all(line.get_linewidth() >= 1.0 for line in ax.get_lines())
+    plt.close(ax.figure)
+
+
+def test_projector_style_is_larger_everywhere_it_differs():
+    for key, value in plots.PROJECTOR_STYLE.items():
+        if isinstance(value, (int, float)) and key in plots.STYLE and value != plots.STYLE[key]:
+            assert value > plots.STYLE[key], key
+    with plots.course_style(projector=True):
+        assert plt.rcParams["font.size"] == pytest.approx(16)
