@@ -21,8 +21,9 @@ demo: $(STAMP)
 	$(BIN)/wgan-toys verify
 	$(BIN)/wgan-toys figures --out-dir figures
 
+# one pytest worker per core (pytest-xdist); every torch workload in the tests uses one thread
 test: $(STAMP)
-	env -u MPLBACKEND $(BIN)/python -m pytest
+	env -u MPLBACKEND $(BIN)/python -m pytest -n auto --dist worksteal
 
 lab: $(STAMP)
 	env -u MPLBACKEND $(BIN)/jupyter lab notebooks

@@ -265,24 +265,27 @@ def benchmark_size(image_size: int, variants: dict, steps: int, rounds: int, dev
 
 
 def main(argv=None) -> int:
+    global THREADS
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smoke run: 32x32 only, one round of 2 generator steps")
     parser.add_argument("--sizes", type=int, nargs="+", default=[32, 64], help="image sizes (default: 32 64)")
     parser.add_argument("--steps", type=int, default=5, help="generator steps per timed block (default: 5)")
     parser.add_argument("--pairs", type=int, default=5, help="rounds of baseline and ours (default: 5)")
     parser.add_argument("--device", default="cpu", help="cpu (default) or cuda / cuda:N: both loops on that GPU")
+    parser.add_argument("--threads", type=int, default=THREADS, help=f"torch CPU threads for both loops (default: {THREADS})")
     parser.add_argument("--peak-tflops", type=float, help="the device's peak TFLOP/s (from its data sheet) for the "
                                                           "'of peak' column")
     args = parser.parse_args(argv)
     if args.quick:
         args.sizes, args.steps, args.pairs = [32], 2, 1
-    for name in ("steps", "pairs"):
+    for name in ("steps", "pairs", "threads"):
         if getattr(args, name) < 1:
             parser.error(f"--{name} == {getattr(args, name)}, must be >= 1")
     for size in args.sizes:
         if size not in (16, 32, 64, 128):
             parser.error(f"--sizes: {size} is not one of 16, 32, 64, 128")
     default_threads = torch.get_num_threads()
+    THREADS = args.threads  # both loops, and the trainer's config, use this count
     torch.set_num_threads(THREADS)
     from wgan_toys.runtime import resolve_device
 

@@ -15,9 +15,11 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 HANG_GUARD_S = 1800
 
 
-def run_quick(script: str) -> subprocess.CompletedProcess:
+def run_quick(script: str, *options: str) -> subprocess.CompletedProcess:
+    """``python benchmarks/SCRIPT --quick OPTIONS``; scripts that take --threads get one thread, so
+    that a smoke run never oversubscribes a busy machine or a parallel test run."""
     return subprocess.run(
-        [sys.executable, f"benchmarks/{script}", "--quick"],
+        [sys.executable, f"benchmarks/{script}", "--quick", *options],
         cwd=REPO_ROOT,
         capture_output=True,
         text=True,
@@ -57,33 +59,33 @@ def test_bench_cli_latency_quick():
 
 
 def test_bench_sweep_quick():
-    finished = run_quick("bench_sweep.py")
+    finished = run_quick("bench_sweep.py", "--threads", "1")
     assert finished.returncode == 0, finished.stderr
     assert_header(finished.stdout, ["run", "time", "time / one critic", "within 3x target"])
     assert "stacked is" in finished.stdout
 
 
 def test_bench_critic_quick():
-    finished = run_quick("bench_critic.py")
+    finished = run_quick("bench_critic.py", "--threads", "1")
     assert finished.returncode == 0, finished.stderr
     assert_header(finished.stdout, ["network", "steps", "time", "per step", "estimate", "under 3 s"])
 
 
 def test_bench_toy_quick():
-    finished = run_quick("bench_toy.py")
+    finished = run_quick("bench_toy.py", "--threads", "1")
     assert finished.returncode == 0, finished.stderr
     assert_header(finished.stdout, ["part", "time", "ratio", "within target"])
     assert "of which exact W1" in finished.stdout
 
 
 def test_bench_classroom_quick():
-    finished = run_quick("bench_classroom.py")
+    finished = run_quick("bench_classroom.py", "--threads", "1")
     assert finished.returncode == 0, finished.stderr
     assert_header(finished.stdout, ["button", "bare step", "step + measure + redraw", "under 200 ms"])
 
 
 def test_bench_images_quick():
-    finished = run_quick("bench_images.py")
+    finished = run_quick("bench_images.py", "--threads", "1")
     assert finished.returncode == 0, finished.stdout + finished.stderr
     assert_header(finished.stdout, ["implementation", "per generator step", "steps/s", "critic images/s", "achieved GFLOP/s",
                                     "speed / baseline"])

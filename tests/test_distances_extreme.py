@@ -68,6 +68,7 @@ HARD_PAIRS = [
     ((1e5, 3.0), (1e5 + 2.0, 3.0000001)),  # far from the origin
     ((0.0, 1e-8), (30.0, 1e2)),
     ((-7.0, 2.0), (7.0, 1e-4)),
+    ((2.25, 0.0625), (17.5, 2.125)),  # found by hypothesis: a piece of mass 1e-13 warned at epsabs 1e-14
 ]
 
 
