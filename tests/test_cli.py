@@ -13,7 +13,7 @@ from wgan_toys.cli import main
 
 
 def run(*args):
-    return subprocess.run([sys.executable, "-m", "wgan_toys", *args], capture_output=True, text=True, timeout=300)
+    return subprocess.run([sys.executable, "-m", "wgan_toys", *args], capture_output=True, text=True, timeout=1800)  # a hang guard, not a speed limit
 
 
 def test_parallel_lines_json_is_one_strict_json_object():
