@@ -1,5 +1,7 @@
 """runtime.set_threads: one thread policy for every torch workload (issue 12, item 2)."""
 
+import io
+
 import pytest
 import torch
 
@@ -29,3 +31,38 @@ def test_bad_thread_counts_name_the_parameter(threads, error):
 def test_unknown_workload_is_refused():
     with pytest.raises(ValueError, match="workload == 'gpu'"):
         default_threads("gpu")
+
+
+class _Stream(io.StringIO):
+    def __init__(self, terminal):
+        super().__init__()
+        self.terminal = terminal
+
+    def isatty(self):
+        return self.terminal
+
+
+def test_progress_bar_draws_on_a_terminal_only():
+    from wgan_toys.runtime import progress_bar
+
+    for terminal in (True, False):
+        stream = _Stream(terminal)
+        with progress_bar(3, "verify", unit="check", stream=stream) as bar:
+            bar.update(3)
+        assert ("verify" in stream.getvalue()) is terminal  # a log file gets no carriage-return noise
+
+
+def test_verify_reports_each_finished_check_to_the_progress_bar():
+    from wgan_toys.verify import CheckResult, Status, run_checks
+
+    def first():
+        yield CheckResult("first", "1", "1", Status.PASS)
+        yield CheckResult("first", "2", "2", Status.PASS)
+
+    def second():
+        raise RuntimeError("broken")
+
+    done, rows = [], []
+    run_checks([first, second], callback=rows.append, check_done=lambda check: done.append(check.name))
+    assert done == ["first", "second"]  # once per check, a crashed one included
+    assert [row.status for row in rows] == [Status.PASS, Status.PASS, Status.FAIL]

@@ -325,9 +325,18 @@ def _verify(args) -> int:
         return 0
     _set_threads(args)
     checks = select_checks(args.only)
+    from tqdm.auto import tqdm
+
+    from .runtime import progress_bar
+
     print(f"wgan-toys verify: {len(checks)} checks, {args.threads} torch thread(s); each row prints as it completes", flush=True)
     start = time.perf_counter()
-    rows = run_checks(checks, callback=lambda row: print(format_row(row), flush=True))
+    with progress_bar(len(checks), "verify", unit="check") as bar:
+        def show(row):  # above the bar on a terminal, plain lines in a log
+            tqdm.write(format_row(row), file=sys.stdout)
+            sys.stdout.flush()
+
+        rows = run_checks(checks, callback=show, check_done=lambda check: bar.update(1))
     print()
     skipped = [check.name for check in list_checks() if check.slow and check not in checks]
     if skipped and args.only is None:

@@ -186,3 +186,31 @@ def set_threads(threads: int | None = None, workload: str = "mlp") -> int:
 
     torch.set_num_threads(int(threads))
     return int(threads)
+
+
+def progress_bar(total: int, description: str, *, unit: str = "step", stream=None, enabled: bool | None = None):
+    """A tqdm progress bar on a terminal; silent when the stream is not one.
+
+    Every long-running command draws its progress through this one helper (train-images, toy,
+    toy-claims, section4, verify), so that a log file or a CI job gets no carriage-return noise:
+    the caller prints one summary line at the end instead. Use ``bar.write(text)`` for lines that
+    must appear above the bar.
+
+    Parameters
+    ----------
+    total : int
+        Number of units the task has.
+    description : str
+        Shown left of the bar, e.g. ``"verify"``.
+    unit : str, default="step"
+    stream : file-like, default=sys.stderr
+    enabled : bool or None, default=None
+        ``None`` draws the bar only when ``stream`` is a terminal.
+    """
+    from tqdm.auto import tqdm
+
+    stream = sys.stderr if stream is None else stream
+    if enabled is None:
+        enabled = bool(getattr(stream, "isatty", lambda: False)())
+    return tqdm(total=total, desc=description, unit=unit, file=stream, disable=not enabled,
+                dynamic_ncols=True, leave=False)

@@ -165,12 +165,14 @@ def select_checks(pattern: str | None = None) -> list[Check]:
     return chosen
 
 
-def run_checks(checks=None, callback: Callable[[CheckResult], None] | None = None) -> list[CheckResult]:
+def run_checks(checks=None, callback: Callable[[CheckResult], None] | None = None,
+               check_done: Callable[[Check], None] | None = None) -> list[CheckResult]:
     """Run ``checks`` (default: every check that is not slow), row by row.
 
     Each row's ``seconds`` is the time since the previous row of the same check (so the cost of
     training a shared network is charged to the first row that needs it). ``callback(row)`` is
-    called as each row completes. A check that raises becomes one FAIL row.
+    called as each row completes, ``check_done(check)`` as each check completes (the progress
+    bar). A check that raises becomes one FAIL row.
     """
     checks = select_checks() if checks is None else checks
     rows = []
@@ -191,6 +193,8 @@ def run_checks(checks=None, callback: Callable[[CheckResult], None] | None = Non
             rows.append(row)
             if callback is not None:
                 callback(row)
+        if check_done is not None:
+            check_done(check)
     return rows
 
 

@@ -133,6 +133,7 @@ def run_section4(out="runs/section4", generator_steps: int = 1000, image_size: i
         raise ValueError("seeds == (), give at least one seed.")
     rows = []
     every = max(1, generator_steps // 20)
+    total = len(seeds) * len(runs)
     for run_seed in seeds:
         for generator, algorithm in runs:
             values = dict(algorithm=algorithm, generator=generator, critic="dcgan", dataset="digits", image_size=image_size,
@@ -142,7 +143,7 @@ def run_section4(out="runs/section4", generator_steps: int = 1000, image_size: i
                 values.update(filters=8, noise_dim=16, mlp_width=32, generator_steps=3, log_every=1, eval_every=1,
                               sample_every=3, checkpoint_every=3, eval_samples=64, held_out=100)
             folder = out / f"{generator}-{algorithm}-seed{run_seed}"
-            print(f"wgan-toys section4: {algorithm} with the {generator} generator ({FIGURES[generator]}), seed {run_seed} -> {folder}",
+            print(f"wgan-toys section4: run {len(rows) + 1} of {total}: {algorithm} with the {generator} generator ({FIGURES[generator]}), seed {run_seed} -> {folder}",
                   flush=True)
             status = "trained"
             try:
