@@ -12,9 +12,9 @@ from wgan_toys.lipschitz import (
     WeightClipping,
     clip_weights_,
     gradient_penalty,
-    layer_gradient_norms,
     make_lipschitz_method,
 )
+from wgan_toys.measure import layer_gradient_norms
 from wgan_toys.networks import MLP, StackedCritics
 
 

@@ -100,7 +100,8 @@ def test_compare_to_potential_2d_recovers_a_rescaled_exact_potential():
 
 def test_trained_2d_critic_against_the_exact_potential():
     from wgan_toys.optimal import compare_to_potential_2d
-    from wgan_toys.train import network_values, train_critic
+    from wgan_toys.measure import network_values
+    from wgan_toys.train import train_critic
 
     rng = np.random.default_rng(1)
     real, fake = rng.normal(size=(400, 2)), rng.normal(size=(400, 2)) + [3.0, 0.0]

@@ -76,7 +76,7 @@ def test_one_pair_per_critic_trains_each_critic_on_its_own_pair():
     # a sweep that drew every critic's batches from the first pair would give both the same sign
     from wgan_toys.optimal import expectation_gap
     from wgan_toys.sweep import expectation_gaps
-    from wgan_toys.train import network_gradients, network_values
+    from wgan_toys.measure import network_gradients, network_values
 
     real = [Gaussian1D(0, 1), Gaussian1D(0, 1)]
     fake = [Gaussian1D(2, 1), Gaussian1D(-2, 1)]

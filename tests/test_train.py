@@ -10,7 +10,6 @@ from wgan_toys import Gaussian1D, js_divergence, wasserstein_1
 from wgan_toys.optimal import (
     compare_to_potential,
     expectation_gap,
-    gradient_norm_audit,
     gradient_penalty_optimum,
     gradient_penalty_prediction,
     integration_grid,
@@ -18,8 +17,8 @@ from wgan_toys.optimal import (
     mass_region,
     optimal_discriminator,
 )
-from wgan_toys.sweep import lipschitz_constant_on_grid
-from wgan_toys.train import TrainingDivergedError, network_values, train_critic, train_discriminator
+from wgan_toys.measure import gradient_norm_audit, lipschitz_constant_on_grid, network_values
+from wgan_toys.train import TrainingDivergedError, train_critic, train_discriminator
 
 REAL, FAKE = Gaussian1D(0.0, 0.5), Gaussian1D(4.0, 0.5)  # Figure 2's pair, W = 4
 

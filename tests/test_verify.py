@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 import torch
 
-from wgan_toys import distances, empirical, lipschitz, optimal, parallel_lines, train, transport, verify
+from wgan_toys import distances, empirical, lipschitz, measure, optimal, parallel_lines, transport, verify
 from wgan_toys.cli import main
 from wgan_toys.verify import CheckResult, Status
 
@@ -201,7 +201,7 @@ def test_a_wrong_expectation_gap_fails_the_tightness_row(monkeypatch):
 
 
 def test_a_discriminator_gradient_without_d_one_minus_d_fails(monkeypatch):
-    monkeypatch.setattr(train, "discriminator_gradients", train.network_gradients)
+    monkeypatch.setattr(measure, "discriminator_gradients", measure.network_gradients)
     assert failing(verify.figure_2_gradients, "discriminator")
 
 
@@ -239,10 +239,8 @@ def test_a_wrong_quadrature_fails_theorem_3(monkeypatch):
 
 def test_clipping_rows_pass_and_fail(monkeypatch):
     assert all(row.passed for row in rows_of(verify.clipping_effective_slope))
-    from wgan_toys import sweep
-
-    right = sweep.lipschitz_constant_on_grid
-    monkeypatch.setattr(sweep, "lipschitz_constant_on_grid", lambda critic, grid: 0.5 * right(critic, grid))
+    right = measure.lipschitz_constant_on_grid
+    monkeypatch.setattr(measure, "lipschitz_constant_on_grid", lambda critic, grid: 0.5 * right(critic, grid))
     assert failing(verify.clipping_effective_slope, "<= max|f'| W")
 
 

@@ -108,8 +108,8 @@ def _critic(args) -> int:
     from ._validation import check_positive, check_real
     from .distances import wasserstein_1
     from .optimal import expectation_gap, gradient_penalty_optimum, integration_grid
-    from .sweep import lipschitz_constant_on_grid
-    from .train import network_values, train_critic
+    from .measure import lipschitz_constant_on_grid, network_values
+    from .train import train_critic
 
     p, q = _gaussian_pair(args)
     check_positive("--clip-value", args.clip_value, hint=" (the paper uses c = 0.01)")
@@ -147,7 +147,8 @@ def _discriminator(args) -> int:
 
     from .distances import js_divergence
     from .optimal import js_lower_bound, mass_region, optimal_discriminator
-    from .train import network_values, train_discriminator
+    from .measure import network_values
+    from .train import train_discriminator
 
     p, q = _gaussian_pair(args)
     result = train_discriminator(p, q, seed=args.seed, device=args.device)

@@ -279,7 +279,7 @@ def _gaussian_points(d: Gaussian1D) -> list[float]:
     return [d.mean + k * d.std for k in (-10, -5, -2, 0, 2, 5, 10)]
 
 
-def _integration_window(p, q) -> tuple[float, float, list[float]]:
+def integration_window(p, q) -> tuple[float, float, list[float]]:
     """A finite interval holding all but < 1e-300 of both laws, and breakpoints for quad."""
     lows, highs, points = [], [], []
     for d in (p, q):
@@ -302,7 +302,7 @@ def _integration_window(p, q) -> tuple[float, float, list[float]]:
 def _quad(integrand, p, q) -> QuadratureResult:
     from scipy.integrate import quad
 
-    low, high, points = _integration_window(p, q)
+    low, high, points = integration_window(p, q)
     edges = [low, *points, high]
     value, error = 0.0, 0.0
     for a, b in zip(edges[:-1], edges[1:]):  # one quad per piece: each piece is smooth

@@ -49,7 +49,6 @@ __all__ = [
     "NoConstraint",
     "make_lipschitz_method",
     "METHODS",
-    "layer_gradient_norms",
     "fraction_at_clip_value",
     "uniform_in_box_",
     "spectral_norm_product",
@@ -271,33 +270,6 @@ def make_lipschitz_method(method: str = "clip", clip_value=0.01, penalty_weight=
     if method == "spectral":
         return SpectralNormalization()
     return NoConstraint()
-
-
-def layer_gradient_norms(critic: nn.Module, real: torch.Tensor, fake: torch.Tensor) -> list[float]:
-    r"""Size of the backpropagated signal :math:`\partial(\text{critic\_loss}) / \partial h_{l-1}` at
-    the input of each linear layer l (input layer first), in float64.
-
-    The diagnostic of WGAN-GP's Figure 1 (left): with weight clipping each layer multiplies
-    the signal by roughly c times a width factor, so it vanishes geometrically towards the input
-    for small c and explodes for large c; with a gradient penalty it keeps one size. Returns
-    the mean over the batch of the per-sample norms, one number per linear layer.
-    """
-    import copy
-
-    network = copy.deepcopy(critic).double()
-    linears = [module for module in network.modules() if isinstance(module, nn.Linear)]
-    inputs = []
-    hooks = [layer.register_forward_pre_hook(lambda module, args: inputs.append(args[0])) for layer in linears]
-    try:
-        real, fake = real.detach().double().requires_grad_(True), fake.detach().double().requires_grad_(True)
-        critic_loss = -(network(real).mean() - network(fake).mean())
-    finally:
-        for hook in hooks:
-            hook.remove()
-    gradients = torch.autograd.grad(critic_loss, inputs)
-    count = len(linears)
-    # each layer ran twice (real, then fake): add the two signals of the same layer
-    return [float((gradients[i].flatten(1).norm(dim=1).mean() + gradients[i + count].flatten(1).norm(dim=1).mean()) / 2) for i in range(count)]
 
 
 def _weight_matrices(network: nn.Module) -> list[torch.Tensor]:

@@ -18,9 +18,9 @@ and the measurements that put a trained discriminator or critic next to them.
   :math:`W + W^2/(2\lambda)` (derivation in the function's docstring).
 - :func:`gradient_penalty_prediction`: that lower bound alone, the optimum over the scaled
   Kantorovich potentials :math:`s f^*` (linear critics when P_g is a shift of P_r).
-- :func:`gradient_norm_audit`: the distribution of :math:`\|\nabla f\|` on real, fake,
-  interpolated and off-support points (the optimal critic has norm 1 between the laws,
-  Gulrajani et al. 2017, Proposition 1).
+
+Probes of a trained network (its values, gradients and gradient-norm audit) are in
+:mod:`wgan_toys.measure`.
 
 Integrals use composite Simpson on a fine grid over [min mean - 12 std, max mean + 12 std]
 (mass outside < 1e-32), so a network is evaluated once on a vector of points.
@@ -54,7 +54,6 @@ __all__ = [
     "PenaltyOptimum",
     "gradient_penalty_optimum",
     "interpolate_density",
-    "gradient_norm_audit",
 ]
 
 LOG_2 = math.log(2.0)
@@ -430,42 +429,6 @@ def gradient_penalty_optimum(real: Gaussian1D, fake: Gaussian1D, penalty_weight:
         cdf_gap=gap,
         density=density,
     )
-
-
-def gradient_norm_audit(critic, real, fake, off_support, seed=0) -> dict:
-    """||grad f|| at real, fake, interpolated (one epsilon ~ U[0,1] per pair) and off-support
-    points; each entry a numpy array of shape (n,).
-
-    Parameters
-    ----------
-    critic : nn.Module
-    real, fake : array_like, shape (n,) or (n, d)
-        Paired samples (same n).
-    off_support : array_like, shape (k,) or (k, d)
-        Points away from both laws.
-    seed : int, None or numpy Generator, default=0
-    """
-    from ._validation import check_samples
-    from .runtime import numpy_generator
-    from .train import network_gradients
-
-    real = check_samples("real", real)
-    fake = check_samples("fake", fake, dim=real.shape[1])
-    if real.shape != fake.shape:
-        raise ValueError(f"real has shape {real.shape} and fake {fake.shape}; they are paired, so they must match.")
-    epsilon = numpy_generator(seed).uniform(size=(real.shape[0], 1))
-    interpolated = epsilon * real + (1 - epsilon) * fake
-
-    def norms(points):
-        gradient = network_gradients(critic, points)
-        return np.abs(gradient) if gradient.ndim == 1 else np.linalg.norm(gradient, axis=1)
-
-    return {
-        "real": norms(real),
-        "fake": norms(fake),
-        "interpolated": norms(interpolated),
-        "off_support": norms(check_samples("off_support", off_support, dim=real.shape[1])),
-    }
 
 
 def compare_to_potential_2d(critic_function, real, fake) -> dict:

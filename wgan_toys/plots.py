@@ -13,7 +13,6 @@ Arjovsky, Chintala, Bottou (2017), arXiv:1701.07875, Figure 1 and Example 1.
 from __future__ import annotations
 
 import functools
-import math
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -384,7 +383,8 @@ def figure_2(real: Gaussian1D = FIGURE_2_REAL, fake: Gaussian1D = FIGURE_2_FAKE,
         and the fitted scale, for the lesson to quote.
     """
     from .optimal import compare_to_potential, optimal_discriminator
-    from .train import discriminator_gradients, network_gradients, network_values, train_critic, train_discriminator
+    from .measure import discriminator_gradients, network_gradients, network_values
+    from .train import train_critic, train_discriminator
     from .transport import OptimalCritic1D
 
     discriminator = train_discriminator(real, fake, seed=seed, device=device)
@@ -616,7 +616,7 @@ def plot_penalty_slope(real: Gaussian1D, fake: Gaussian1D, penalty_weight: float
     ``critics`` maps a label to a trained network (1D input).
     """
     from .optimal import gradient_penalty_optimum, mass_region
-    from .train import network_gradients
+    from .measure import network_gradients
 
     ax = _new_ax(ax)
     optimum = gradient_penalty_optimum(real, fake, penalty_weight, points=4001)
@@ -641,7 +641,7 @@ def plot_penalty_slope(real: Gaussian1D, fake: Gaussian1D, penalty_weight: float
 
 def plot_gradient_norm_audit(audit: dict, ax=None, title: str = ""):
     """Box plots of ||grad f|| on real, fake, interpolated and off-support points
-    (from :func:`wgan_toys.optimal.gradient_norm_audit`), with the optimal value 1 marked."""
+    (from :func:`wgan_toys.measure.gradient_norm_audit`), with the optimal value 1 marked."""
     ax = _new_ax(ax)
     groups = list(audit)
     ax.boxplot([audit[group] for group in groups], showfliers=False)

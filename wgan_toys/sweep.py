@@ -27,7 +27,7 @@ from .networks import StackedCritics
 from .runtime import build_seeded, resolve_device, torch_generator
 from .train import _check_finite, _check_loop_settings, _samplers_and_heldout, _Stopper, make_sampler
 
-__all__ = ["SweepResult", "train_critic_sweep", "expectation_gaps", "clip_value_experiment", "effective_slope_experiment", "lipschitz_constant_on_grid"]
+__all__ = ["SweepResult", "train_critic_sweep", "expectation_gaps", "clip_value_experiment", "effective_slope_experiment"]
 
 
 @dataclass
@@ -190,13 +190,6 @@ def train_critic_sweep(
     return SweepResult(critics, settings, estimates, history, step, time.perf_counter() - start, converged)
 
 
-def lipschitz_constant_on_grid(critic, grid) -> float:
-    """The largest |df/dx| of a 1D critic over ``grid`` (a lower bound on its Lipschitz constant)."""
-    from .train import network_gradients
-
-    return float(np.max(np.abs(network_gradients(critic, grid)))) if len(grid) else math.nan
-
-
 def _as_pairs(real, fake, n_members: int) -> list:
     real_laws, fake_laws = _per_critic_laws(real), _per_critic_laws(fake)
     if real_laws is None:
@@ -212,7 +205,7 @@ def expectation_gaps(result: SweepResult, real, fake) -> np.ndarray:
     them). Returns shape (S,).
     """
     from .optimal import expectation_gap
-    from .train import network_values
+    from .measure import network_values
 
     pairs = _as_pairs(real, fake, result.critics.n_critics)
     gaps = []
@@ -261,6 +254,7 @@ def clip_value_experiment(real, fake, clip_values=(0.005, 0.01, 0.02, 0.05), n_s
     """
     from .distances import wasserstein_1
     from .lipschitz import clipped_family_bound
+    from .measure import lipschitz_constant_on_grid
     from .optimal import mass_region
 
     check_int("n_seeds", n_seeds, minimum=1)

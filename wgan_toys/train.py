@@ -35,7 +35,6 @@ import math
 import time
 from dataclasses import dataclass, field
 
-import numpy as np
 import torch
 from torch import nn
 from torch.nn import functional
@@ -190,7 +189,7 @@ def train_critic(
     critic : nn.Module, default=None
         A network to train; None builds ``make_critic(d, width, depth, activation)``.
     learning_rate : float, default=None
-        None takes the method's default: RMSProp 5e-5 for clipping (Algorithm 1), Adam 1e-4
+        > 0; None takes the method's default: RMSProp 5e-5 for clipping (Algorithm 1), Adam 1e-4
         with betas (0, 0.9) for GP, Adam 1e-3 for spectral normalisation.
     batch_size : int, default=256
     max_steps : int, default=20000
@@ -212,6 +211,8 @@ def train_critic(
         If the loss becomes NaN or infinite.
     """
     _check_loop_settings(batch_size, max_steps, eval_every, patience, heldout_size, tolerance)
+    if learning_rate is not None:  # not `learning_rate or default`: 0 and NaN are errors, not the default
+        check_positive("learning_rate", learning_rate, hint=" (None takes the method's default, 5e-5 for clipping)")
     device = resolve_device(device)
     lipschitz = method if isinstance(method, LipschitzMethod) else make_lipschitz_method(method, clip_value, penalty_weight)
     sample_real, sample_fake, generator, heldout_real, heldout_fake = _samplers_and_heldout(real, fake, heldout_size, seed, device)
@@ -308,29 +309,3 @@ def train_discriminator(
                 break
     discriminator.eval()
     return TrainingResult(discriminator, 0.5 * heldout_objective() + LOG_2, history, step, time.perf_counter() - start, converged, "GAN discriminator")
-
-
-def network_values(network: nn.Module, points, device=None) -> np.ndarray:
-    """Evaluate ``network`` on numpy points (n,) or (n, d); returns numpy (n,)."""
-    device = device or next(network.parameters()).device
-    x = torch.as_tensor(check_samples("points", points), dtype=torch.float32, device=device)
-    with torch.no_grad():
-        return network(x).cpu().numpy().astype(float)
-
-
-def network_gradients(network: nn.Module, points, device=None) -> np.ndarray:
-    """Gradients of ``network`` at numpy points: shape (n,) in 1D, (n, d) otherwise."""
-    device = device or next(network.parameters()).device
-    array = check_samples("points", points)
-    x = torch.as_tensor(array, dtype=torch.float32, device=device).requires_grad_(True)
-    (gradient,) = torch.autograd.grad(network(x).sum(), x)
-    gradient = gradient.cpu().numpy().astype(float)
-    return gradient[:, 0] if array.shape[1] == 1 else gradient
-
-
-def discriminator_gradients(network: nn.Module, points) -> np.ndarray:
-    """dD/dx = D (1 - D) d logit/dx for a discriminator that returns logits (Figure 2's
-    vanishing gradient), at numpy points; shape as :func:`network_gradients`."""
-    probability = 1.0 / (1.0 + np.exp(-network_values(network, points)))
-    gradient = network_gradients(network, points)
-    return (probability * (1 - probability))[:, None] * gradient if gradient.ndim == 2 else probability * (1 - probability) * gradient

@@ -30,8 +30,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validation import check_samples, check_weights
-from .distributions import Gaussian1D
+from ._validation import check_finite_array, check_samples, check_weights
+from .distributions import Discrete1D, Gaussian1D, Uniform1D
 
 __all__ = ["TransportResult", "exact_transport", "kantorovich_critic", "OptimalCritic1D", "discretize"]
 
@@ -152,7 +152,15 @@ def kantorovich_critic(result: TransportResult):
     -------
     callable
         ``critic(points)`` maps an array of shape (k,) or (k, d) to values of shape (k,).
+
+    Raises
+    ------
+    TypeError
+        If ``result`` is not a TransportResult; the critic raises on points that are not
+        finite real numbers of the result's dimension.
     """
+    if not isinstance(result, TransportResult):
+        raise TypeError(f"result must be a TransportResult from exact_transport, got {type(result).__name__}.")
     target = result.target
     potential = result.target_potential
 
@@ -196,6 +204,9 @@ class OptimalCritic1D:
     """
 
     def __init__(self, p, q):
+        for name, law in (("p", p), ("q", q)):
+            if not isinstance(law, (Gaussian1D, Uniform1D, Discrete1D)):
+                raise TypeError(f"{name} must be a Gaussian1D, Uniform1D or Discrete1D, got {type(law).__name__}.")
         self.p, self.q = p, q
         self.crossings = self._find_crossings()
         edges = np.concatenate([[-np.inf], self.crossings, [np.inf]])
@@ -228,13 +239,13 @@ class OptimalCritic1D:
             if p.std == q.std:
                 return np.array([])
             return np.array([(q.mean * p.std - p.mean * q.std) / (p.std - q.std)])
-        from .distances import _integration_window
+        from .distances import integration_window
 
         def sign_of_gap(x):
             gap = float(q.cdf(x)) - float(p.cdf(x))
             return 0.0 if abs(gap) < 1e-15 else math.copysign(1.0, gap)
 
-        low, high, _ = _integration_window(p, q)
+        low, high, _ = integration_window(p, q)
         margin = 0.01 * (high - low)  # start and end outside both supports, where the gap is 0
         grid = np.linspace(low - margin, high + margin, 20001)
         signs = [sign_of_gap(x) for x in grid]
@@ -252,12 +263,13 @@ class OptimalCritic1D:
         return np.unique(breakpoints)
 
     def gradient(self, x) -> np.ndarray:
-        """f'(x) = sign(F_Q(x) - F_P(x)), in {-1, 0, +1}."""
-        x = np.asarray(x, dtype=float)
+        """f'(x) = sign(F_Q(x) - F_P(x)), in {-1, 0, +1}, at finite points ``x`` of any shape."""
+        x = check_finite_array("x", x)
         return self.slopes[np.searchsorted(self.crossings, x)]
 
     def __call__(self, x) -> np.ndarray:
-        x = np.asarray(x, dtype=float)
+        """f(x) at finite points ``x`` of any shape (the result has the same shape)."""
+        x = check_finite_array("x", x)
         # f(x) = sum over pieces of slope * (length of the piece between 0-origin and x)
         knots = self.crossings
         values = self.slopes[0] * np.minimum(x, knots[0] if knots.size else math.inf)

@@ -469,8 +469,7 @@ def duality_by_tightness():
 
     from .optimal import expectation_gap, integration_grid
     from .runtime import numpy_generator
-    from .sweep import lipschitz_constant_on_grid
-    from .train import network_values
+    from .measure import lipschitz_constant_on_grid, network_values
     from .transport import exact_transport, kantorovich_critic
 
     p, q = Gaussian1D(-1.0, 0.5), Gaussian1D(2.0, 2.0)
@@ -548,7 +547,7 @@ def _clip_sweep():
 def figure_2_gradients():
     """Figure 2: away from the overlap the discriminator's gradient vanishes, the clipped critic's does not."""
     from .optimal import compare_to_potential
-    from .train import discriminator_gradients, network_gradients, network_values
+    from .measure import discriminator_gradients, network_gradients, network_values
 
     real, fake = FIGURE_2_PAIR
     points = np.concatenate([real.sample(500, seed=1), fake.sample(500, seed=2)])
@@ -568,7 +567,7 @@ def gan_bound():
     """Section 4.2: 1/2 L(D) + log 2 <= JS, with equality at D* = p_r / (p_r + p_g); a trained
     discriminator reaches JS within 2e-3."""
     from .optimal import js_lower_bound, optimal_discriminator_logit
-    from .train import network_values
+    from .measure import network_values
 
     real, fake = Gaussian1D(0.0, 1.0), Gaussian1D(1.0, 1.5)
     exact = js_divergence(real, fake)
@@ -591,7 +590,7 @@ def _penalised_objective(critic, real: Gaussian1D, fake: Gaussian1D, penalty_wei
     from .lipschitz import gradient_norms
     from .optimal import expectation_gap
     from .runtime import numpy_generator
-    from .train import network_values
+    from .measure import network_values
 
     gap = expectation_gap(lambda x: network_values(critic, x), real, fake)
     rng = numpy_generator(7)
@@ -629,8 +628,7 @@ def clipping_effective_slope():
     """Clipping (Algorithm 1): the fitted ratio estimate / W is an effective slope, not the family's
     K; it stays below the measured Lipschitz bound and grows with c, across seeds."""
     from .optimal import expectation_gap, integration_grid
-    from .sweep import lipschitz_constant_on_grid
-    from .train import network_values
+    from .measure import lipschitz_constant_on_grid, network_values
 
     real, fake = FIGURE_2_PAIR
     exact = wasserstein_1(real, fake)
