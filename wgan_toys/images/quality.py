@@ -7,7 +7,9 @@ mode coverage from a small classifier.
 - :func:`diversity` compares how far apart generated images are with how far apart real ones
   are: near 0 when the generator produces one image whatever the noise (mode collapse).
 - :class:`DigitsClassifier` is an MLP trained on the training split of scikit-learn's digits at
-  the run's image size (held-out accuracy about 0.95-0.98), cached on disk after its first fit.
+  the run's image size (held-out accuracy about 0.95-0.98), cached on disk after its first fit
+  (written atomically, with a SHA-256 of its weights: a cache that does not load or verify is
+  rebuilt, with a warning).
   :func:`mode_coverage` turns its confident predictions (probability >= 0.9) on generated images
   into the classes produced and the KL divergence of the class histogram from uniform: the
   paper's "significant degree of mode collapse in the GAN MLP" (Figure 7) as a number. Images it
@@ -16,9 +18,12 @@ mode coverage from a small classifier.
 
 from __future__ import annotations
 
+import hashlib
 import math
 import os
 import pathlib
+import tempfile
+import warnings
 
 import numpy as np
 import torch
@@ -125,21 +130,65 @@ def _fit(train_images, train_targets, image_size, channels, seed):
     return model
 
 
+def _weights_digest(state: dict) -> str:
+    """SHA-256 of a state dict's names, dtypes, shapes and bytes: damaged bytes that still unpickle
+    (torch.load checks no checksum) do not pass for a classifier."""
+    digest = hashlib.sha256()
+    for name in sorted(state):
+        tensor = state[name].detach().cpu().contiguous()
+        digest.update(f"{name}:{tensor.dtype}:{tuple(tensor.shape)};".encode())
+        digest.update(tensor.view(torch.uint8).numpy().tobytes() if tensor.numel() else b"")
+    return digest.hexdigest()
+
+
+def _load_cached(path: pathlib.Path, image_size: int, channels: int):
+    """The cached classifier and its accuracy; raises whatever a damaged file makes loading raise."""
+    saved = torch.load(path, weights_only=True)
+    if not isinstance(saved, dict) or saved.get("sha256") != _weights_digest(saved["state"]):
+        raise ValueError("its weights do not match their SHA-256 (damaged, or written by an older version)")
+    model = DigitsClassifier(image_size, channels)
+    model.load_state_dict(saved["state"])
+    return model, float(saved["accuracy"])
+
+
+def _save_atomically(payload: dict, path: pathlib.Path) -> None:
+    """torch.save to a unique temporary file in the same folder, fsync, then os.replace: a reader
+    sees the old file or the new one, never half of one, whoever else writes it at the same time."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(descriptor, "wb") as file:
+            torch.save(payload, file)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        pathlib.Path(temporary).unlink(missing_ok=True)
+        raise
+
+
 def digits_classifier(image_size: int = 32, channels: int = 1, cache: bool = True):
     """The digits classifier for this image size, from the cache or trained (a few seconds) and
-    cached. Returns ``(model, held_out_accuracy)``."""
+    cached. Returns ``(model, held_out_accuracy)``.
+
+    A cache file that fails to load or to match its SHA-256 (truncated, damaged, foreign) is
+    rebuilt with a warning; a cache folder that cannot be written is warned about and skipped.
+    """
     path = cache_dir() / f"digits_classifier_{channels}x{image_size}_v1.pt"
     if cache and path.exists():
-        saved = torch.load(path, weights_only=True)
-        model = DigitsClassifier(image_size, channels)
-        model.load_state_dict(saved["state"])
-        return model, float(saved["accuracy"])
+        try:
+            return _load_cached(path, image_size, channels)
+        except Exception as error:  # any failure to load means: rebuild, never a crashed run
+            warnings.warn(f"the cached digits classifier {path} cannot be used ({type(error).__name__}: {error}); "
+                          "training it again (a few seconds) and replacing the file.", stacklevel=2)
     model, accuracy = _fit_classifier(image_size, channels)
     if cache:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_suffix(f".tmp{os.getpid()}")
-        torch.save({"state": model.state_dict(), "accuracy": accuracy}, temporary)
-        os.replace(temporary, path)
+        state = model.state_dict()
+        try:
+            _save_atomically({"state": state, "accuracy": accuracy, "sha256": _weights_digest(state)}, path)
+        except OSError as error:
+            warnings.warn(f"cannot cache the digits classifier at {path} ({error}); it will be trained again next "
+                          "time (set WGAN_TOYS_CACHE to a writable folder).", stacklevel=2)
     return model, accuracy
 
 
