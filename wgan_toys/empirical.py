@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validation import check_int, check_samples, check_weights
+from ._validation import check_int, check_samples, check_series, check_weights
 from .distances import LOG_2, all_distances
 from .runtime import numpy_generator
 
@@ -190,7 +190,10 @@ def median_filter(values, window: int, align: str = "centre") -> np.ndarray:
     Raises
     ------
     ValueError
-        If ``window`` < 1, ``window`` is even with ``align="centre"``, or ``align`` is unknown.
+        If ``window`` < 1, ``window`` is even with ``align="centre"``, ``align`` is unknown, or
+        ``values`` is empty, holds NaN or infinity, or is not one-dimensional.
+    TypeError
+        If ``values`` holds strings, complex numbers or objects.
 
     Examples
     --------
@@ -204,9 +207,7 @@ def median_filter(values, window: int, align: str = "centre") -> np.ndarray:
         raise ValueError(f"align == {align!r}, must be one of 'centre', 'trailing'.")
     if align == "centre" and window % 2 == 0:
         raise ValueError(f"window == {window}, must be odd with align='centre' (a centred window has a middle point).")
-    values = np.asarray(values, dtype=float)
-    if values.ndim != 1:
-        raise ValueError(f"values has shape {values.shape}, must be one-dimensional.")
+    values = check_series("values", values)
     filtered = np.full(len(values), np.nan)
     if len(values) < window:
         return filtered

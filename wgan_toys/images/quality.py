@@ -42,13 +42,24 @@ def cache_dir() -> pathlib.Path:
 
 def sliced_wasserstein(generated: torch.Tensor, real: torch.Tensor, n_projections: int = SLICED_PROJECTIONS,
                        seed: int = SLICED_SEED) -> float:
-    """Sliced W1 between two image batches (flattened), by POT with ``n_projections`` directions."""
+    """Sliced W1 between two image batches (flattened), by POT with ``n_projections`` directions.
+
+    ``generated`` and ``real`` are batches of shape (n, ...) and (m, ...) with the same shape
+    after the first axis: torch tensors of any real dtype (bfloat16 included, converted to
+    float64), numpy arrays or lists. Empty, NaN, infinite, complex, string or object input is
+    a ValueError or TypeError naming the argument.
+    """
     import ot
 
-    if generated.shape[1:] != real.shape[1:]:
-        raise ValueError(f"generated images have shape {tuple(generated.shape[1:])} and real {tuple(real.shape[1:])}; they must match.")
-    x = generated.detach().float().cpu().reshape(len(generated), -1).numpy().astype(np.float64)
-    y = real.detach().float().cpu().reshape(len(real), -1).numpy().astype(np.float64)
+    from .._validation import as_real_array, check_int, check_samples
+
+    n_projections = check_int("n_projections", n_projections, minimum=1)
+    x, y = as_real_array("generated", generated), as_real_array("real", real)
+    if x.ndim == 0 or y.ndim == 0 or x.shape[1:] != y.shape[1:]:
+        raise ValueError(f"generated images have shape {x.shape[1:]} and real {y.shape[1:]}; they must match "
+                         f"(batches of shape (n, ...) with the same image shape).")
+    x = check_samples("generated", x, flatten=True)
+    y = check_samples("real", y, flatten=True)
     return float(ot.sliced_wasserstein_distance(x, y, n_projections=n_projections, p=1, seed=seed))
 
 
