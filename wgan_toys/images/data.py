@@ -9,9 +9,15 @@ Sources (``load_images(dataset=...)``):
 - ``"digits"``: scikit-learn's 1,797 real handwritten digits (8x8, 16 grey levels), shipped with
   scikit-learn, so no download; resized to S x S with bicubic interpolation. The default.
 - ``"folder"``: every image file under ``root`` (recursively), centre-cropped to a square and
-  resized, as DCGAN's LSUN pipeline does.
+  resized, as DCGAN's LSUN pipeline does. Every file is decoded once before training (a truncated
+  JPEG, a damaged PNG or a decompression bomb is an error naming it, or with ``skip_unreadable``
+  skipped and counted). 16-bit greyscale images are scaled to 8 bits explicitly (65535 -> 255),
+  not clipped; when no 16-bit image of the set goes above 1023, 4095 or 16383 they are read as
+  10-, 12- or 14-bit data, with a warning.
 - ``"npz"``: an array ``images`` (or the file's only array) of shape (N, H, W), (N, H, W, C) or
-  (N, C, H, W), uint8 in [0, 255] or floats in [0, 1].
+  (N, C, H, W), uint8 in [0, 255], other integers in [0, 255] (or 16-bit data, scaled as above),
+  or floats in [0, 1]; a single ``.npy`` array file works too. An ambiguous layout is read as
+  stated and warned about.
 - ``"mnist"``, ``"cifar10"``, ``"lsun"``, ``"celeba"``: torchvision's datasets, from files the user
   already has under ``root`` (never downloaded).
 
@@ -23,7 +29,12 @@ from __future__ import annotations
 
 import concurrent.futures
 import pathlib
+import struct
 import sys
+import threading
+import warnings
+import zipfile
+import zlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -33,10 +44,20 @@ from .._validation import check_choice, check_int
 from . import DATASETS
 from .models import check_channels, check_image_size
 
-__all__ = ["DATASETS", "IMAGE_EXTENSIONS", "ImageData", "load_images", "images_to_float", "digits_arrays"]
+__all__ = ["DATASETS", "IMAGE_EXTENSIONS", "ImageData", "load_images", "images_to_float", "digits_arrays",
+           "check_batch_size"]
 
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff", ".ppm", ".pgm")
 DEFAULT_PRELOAD_BUDGET = 4 * 2**30
+_DEEP_MODES = ("I;16", "I;16L", "I;16B", "I;16N", "I")  # Pillow's 16-bit (and 32-bit integer) greyscale modes
+
+
+def _unreadable_errors():
+    """What reading a broken image file can raise: Pillow's errors and a decompression bomb."""
+    from PIL import Image
+
+    return (OSError, SyntaxError, ValueError, EOFError, struct.error, zlib.error,
+            Image.DecompressionBombError, Image.DecompressionBombWarning)
 
 
 def images_to_float(batch: torch.Tensor) -> torch.Tensor:
@@ -72,14 +93,61 @@ def digits_arrays(image_size: int = 32, channels: int = 1):
     return images, digits.target.astype(np.int64)
 
 
-def _read_file(path: pathlib.Path, image_size: int, channels: int):
-    from PIL import Image, UnidentifiedImageError
+def _check_pixels(image) -> None:
+    """A decompression bomb is unreadable: Pillow raises above twice ``MAX_IMAGE_PIXELS`` and only
+    warns between once and twice; refuse both (the warning is process-wide state, not thread-safe)."""
+    from PIL import Image
+
+    limit = Image.MAX_IMAGE_PIXELS
+    if limit is not None and image.width * image.height > limit:
+        raise ValueError(f"{image.width}x{image.height} = {image.width * image.height} pixels, over Pillow's "
+                         f"decompression-bomb limit PIL.Image.MAX_IMAGE_PIXELS == {limit} (raise it if you trust the file)")
+
+
+def _depth_divisor(peak: int, count: int, what: str) -> float:
+    """What divides integer data deeper than 8 bits to give 0..255: 257 for 16-bit data (65535 -> 255);
+    (2^b - 1) / 255 when no value exceeds 2^b - 1 for b in 8, 10, 12, 14 (12-bit data in 16-bit files),
+    with a warning that says so."""
+    bits = next(b for b in (8, 10, 12, 14, 16) if peak < 2**b)
+    divisor = (2**bits - 1) / 255
+    if bits < 16:
+        warnings.warn(f"{count} {what} have no value above {peak}: read as {bits}-bit data ({2**bits - 1} -> 255, "
+                      f"divided by {divisor:.4g}); full-range 16-bit data is divided by 257.", stacklevel=4)
+    return divisor
+
+
+def _to_eight_bits(image, divisor: float = 257.0):
+    """A 16-bit (or 32-bit integer) greyscale Pillow image as 8-bit "L", scaled, never clipped
+    (Pillow's ``convert("L")`` clips I;16 at 255, so that most pixels come out white)."""
+    from PIL import Image
+
+    if image.mode not in _DEEP_MODES:
+        return image
+    array = np.asarray(image)
+    _sixteen_bit_peak(image, array)
+    return Image.fromarray(np.clip(np.round(array / divisor), 0, 255).astype(np.uint8), mode="L")
+
+
+def _sixteen_bit_peak(image, array=None) -> int:
+    """The largest value of a 16-bit (or 32-bit integer) greyscale image; ValueError outside [0, 65535]."""
+    array = np.asarray(image) if array is None else array
+    low, high = int(array.min()), int(array.max())
+    if low < 0 or high > 65535:
+        raise ValueError(f"{image.mode} image with values in [{low}, {high}], outside 16 bits [0, 65535]; "
+                         "save it with 8 or 16 bits per sample")
+    return high
+
+
+def _read_file(path: pathlib.Path, image_size: int, channels: int, divisor: float = 257.0):
+    from PIL import Image
 
     try:
         with Image.open(path) as image:
-            return _resize_pil(image, image_size, channels)
-    except (OSError, UnidentifiedImageError, ValueError) as error:
-        raise ValueError(f"cannot read image file {path}: {error}") from error
+            _check_pixels(image)
+            return _resize_pil(_to_eight_bits(image, divisor), image_size, channels)
+    except _unreadable_errors() as error:
+        raise ValueError(f"cannot read image file {path}: {error}; fix or remove it, "
+                         "or pass --skip-unreadable to skip such files and count them.") from error
 
 
 @dataclass
@@ -89,6 +157,8 @@ class ImageData:
     ``batch(indices)`` returns float32 images in [-1, 1] on ``device``, shape (n, C, S, S).
     ``held_out`` is a fixed set of real images (float, on the CPU) that training never sees,
     for the sliced Wasserstein distance; ``labels`` are the class labels when known (digits).
+    ``skipped`` counts the unreadable files skipped (``skip_unreadable``): at load, and since
+    then by the streaming reader, which puts the next readable image in a bad file's place.
     """
 
     name: str
@@ -100,12 +170,17 @@ class ImageData:
     reader: object = None  # callable index -> uint8 array (C, S, S), when streaming
     held_out: torch.Tensor | None = None
     held_out_labels: np.ndarray | None = None
-    skipped: int = 0
+    skipped_at_load: int = 0
     workers: int = 4
+    files: object = None  # the _PathReader of a streamed folder: counts the files it skipped
 
     @property
     def preloaded(self) -> bool:
         return self.tensor is not None
+
+    @property
+    def skipped(self) -> int:
+        return self.skipped_at_load + (len(self.files.bad) if self.files is not None else 0)
 
     def batch(self, indices: torch.Tensor) -> torch.Tensor:
         if self.tensor is not None:
@@ -150,8 +225,20 @@ def load_images(dataset: str = "digits", *, root=None, image_size: int = 32, cha
     preload : {"auto", "yes", "no"}
         ``"auto"`` preloads when the uint8 tensor fits in ``preload_budget_bytes``.
     skip_unreadable : bool, default=False
-        A file Pillow cannot read is an error naming it, unless this is set; then it is skipped
-        and counted (``ImageData.skipped``, printed).
+        A file Pillow cannot decode (truncated, damaged, a decompression bomb) is an error naming
+        it, unless this is set; then it is skipped and counted (``ImageData.skipped``, printed),
+        before training and, when streaming, during it.
+
+    Raises
+    ------
+    ValueError
+        An unknown setting, a missing or unreadable source (named), fewer images than ``held_out``.
+
+    Warns
+    -----
+    UserWarning
+        Images smaller than ``image_size`` (upscaled), 16-bit data read with fewer significant
+        bits, an ambiguous npz layout; each with a count.
     """
     check_choice("dataset", dataset, DATASETS)
     check_image_size(image_size)
@@ -165,13 +252,14 @@ def load_images(dataset: str = "digits", *, root=None, image_size: int = 32, cha
     skipped = 0
     reader = None
     arrays = None
+    files = None
     if dataset == "digits":
         arrays, labels = digits_arrays(image_size, channels)
     elif dataset == "npz":
         arrays = _npz_arrays(root, image_size, channels)
     elif dataset == "folder":
-        paths, skipped = _folder_paths(root, image_size, channels, skip_unreadable)
-        reader = _PathReader(paths, image_size, channels)
+        paths, skipped, divisor = _folder_paths(root, image_size, channels, skip_unreadable)
+        reader = files = _PathReader(paths, image_size, channels, divisor, skip_unreadable)
     else:
         reader = _torchvision_reader(dataset, root, image_size, channels)
     count = len(arrays) if arrays is not None else len(reader)
@@ -189,8 +277,8 @@ def load_images(dataset: str = "digits", *, root=None, image_size: int = 32, cha
               + (f"; skipped {skipped} unreadable files" if skipped else ""), file=sys.stderr)
     if arrays is not None:
         held = images_to_float(torch.from_numpy(arrays[held_index]))
-        data = ImageData(dataset, image_size, channels, len(train_index), device,
-                         held_out=held, held_out_labels=None if labels is None else labels[held_index], skipped=skipped)
+        data = ImageData(dataset, image_size, channels, len(train_index), device, held_out=held,
+                         held_out_labels=None if labels is None else labels[held_index], skipped_at_load=skipped)
         if do_preload:
             data.tensor = torch.from_numpy(np.ascontiguousarray(arrays[train_index])).to(device)
         else:
@@ -200,18 +288,57 @@ def load_images(dataset: str = "digits", *, root=None, image_size: int = 32, cha
     held = images_to_float(torch.from_numpy(np.stack([reader(int(i)) for i in held_index]))) if held_out else None
     train_lookup = train_index.tolist()
     return ImageData(dataset, image_size, channels, len(train_index), device, reader=lambda index: reader(train_lookup[index]),
-                     held_out=held, skipped=skipped)
+                     held_out=held, skipped_at_load=skipped, files=files)
+
+
+def check_batch_size(batch_size: int, data: ImageData) -> None:
+    """Refuse a batch of more images than ``data`` trains on, which would be silently cut to the
+    dataset's size (and images/s over-reported); checked as soon as the data is loaded.
+
+    Raises
+    ------
+    ValueError
+        ``batch_size`` larger than ``data.count``; the message says how to fix it.
+    """
+    if batch_size > data.count:
+        held = 0 if data.held_out is None else len(data.held_out)
+        raise ValueError(f"batch_size == {batch_size}, must be <= {data.count}, the number of training images in "
+                         f"dataset {data.name!r} ({held} more are held out); lower --batch-size to at most "
+                         f"{data.count}, or use more images.")
 
 
 class _PathReader:
-    def __init__(self, paths, image_size, channels):
+    """index -> uint8 (C, S, S) from a list of files. With ``skip_unreadable``, a file that fails
+    now (changed since the pre-check) is counted in ``bad``, warned about once, and the next
+    readable file takes its place, so that a batch keeps its size and training goes on."""
+
+    def __init__(self, paths, image_size, channels, divisor=257.0, skip_unreadable=False):
         self.paths, self.image_size, self.channels = paths, image_size, channels
+        self.divisor, self.skip_unreadable = divisor, skip_unreadable
+        self.bad: set[int] = set()
+        self._lock = threading.Lock()
 
     def __len__(self):
         return len(self.paths)
 
     def __call__(self, index: int):
-        return _read_file(self.paths[index], self.image_size, self.channels)
+        for offset in range(len(self.paths)):
+            candidate = (index + offset) % len(self.paths)
+            if candidate in self.bad:
+                continue
+            try:
+                return _read_file(self.paths[candidate], self.image_size, self.channels, self.divisor)
+            except ValueError as error:
+                if not self.skip_unreadable:
+                    raise
+                with self._lock:
+                    if candidate not in self.bad:
+                        self.bad.add(candidate)
+                        warnings.warn(f"skipped unreadable file {self.paths[candidate]} while streaming "
+                                      f"({len(self.bad)} skipped so far; the next readable image takes its place): "
+                                      f"{error.__cause__ or error}", stacklevel=2)
+        raise ValueError(f"none of the {len(self.paths)} image files can be read any more "
+                         f"(first: {self.paths[0]}).")
 
 
 def _folder_paths(root, image_size, channels, skip_unreadable):
@@ -223,22 +350,36 @@ def _folder_paths(root, image_size, channels, skip_unreadable):
     paths = sorted(p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_EXTENSIONS)
     if not paths:
         raise ValueError(f"no image files ({', '.join(IMAGE_EXTENSIONS)}) under {root}; the folder is empty of images.")
-    from PIL import Image, UnidentifiedImageError
+    from PIL import Image
 
-    def problem(path):
+    unreadable = _unreadable_errors()
+
+    def inspect(path):
+        """(error, smaller side, peak of a 16-bit image): the file decoded in full, at the smallest
+        JPEG scale that still covers image_size (a truncated scan fails all the same)."""
         try:
             with Image.open(path) as image:
-                image.verify()
-        except (OSError, UnidentifiedImageError, ValueError) as error:
-            return error
-        return None
+                _check_pixels(image)
+                side = min(image.size)
+                image.draft(None, (image_size, image_size))
+                image.load()
+                peak = _sixteen_bit_peak(image) if image.mode in _DEEP_MODES else None
+        except unreadable as error:
+            return error, None, None
+        return None, side, peak
 
-    good, skipped = [], 0
-    # check every header once, in parallel: an error names the file now, not hours into a run
-    with concurrent.futures.ThreadPoolExecutor(8) as pool:
-        for path, error in zip(paths, pool.map(problem, paths, chunksize=256)):
+    good, skipped, small, smallest, peaks = [], 0, 0, None, []
+    # decode every file once, in parallel: an error names the file now, not hours into a run
+    with concurrent.futures.ThreadPoolExecutor(8) as pool, warnings.catch_warnings():
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # _check_pixels refuses those files
+        for path, (error, side, peak) in zip(paths, pool.map(inspect, paths, chunksize=64)):
             if error is None:
                 good.append(path)
+                if side < image_size:
+                    small += 1
+                    smallest = side if smallest is None else min(smallest, side)
+                if peak is not None:
+                    peaks.append(peak)
             elif not skip_unreadable:
                 raise ValueError(f"cannot read image file {path}: {error}; fix or remove it, "
                                  "or pass --skip-unreadable to skip such files and count them.") from error
@@ -246,34 +387,54 @@ def _folder_paths(root, image_size, channels, skip_unreadable):
                 skipped += 1
     if not good:
         raise ValueError(f"none of the {len(paths)} image files under {root} could be read.")
-    return good, skipped
+    if small:
+        warnings.warn(f"{small} of {len(good)} images under {root} are smaller than image_size == {image_size} "
+                      f"(smallest side {smallest} px) and are upscaled; pass a smaller --image-size or larger images.",
+                      stacklevel=3)
+    divisor = _depth_divisor(max(peaks), len(peaks), f"16-bit images under {root}") if peaks else 257.0
+    return good, skipped, divisor
 
 
 def _npz_arrays(root, image_size, channels):
     if root is None:
-        raise ValueError("dataset 'npz' needs root: the .npz file (--data-root FILE.npz).")
+        raise ValueError("dataset 'npz' needs root: the .npz file (--data-root FILE.npz), or a .npy array file.")
     path = pathlib.Path(root)
     if not path.is_file():
-        raise ValueError(f"root == {str(path)!r} is not a file; pass the .npz file.")
-    with np.load(path) as archive:
-        keys = list(archive.keys())
-        if "images" in keys:
-            array = archive["images"]
-        elif len(keys) == 1:
-            array = archive[keys[0]]
-        else:
-            raise ValueError(f"{path} holds arrays {keys}; name the image array 'images'.")
+        raise ValueError(f"root == {str(path)!r} is not a file; pass the .npz (or .npy) file.")
+    keys, array = None, None
+    try:
+        with open(path, "rb") as file:
+            loaded = np.load(file, allow_pickle=False)  # a .npy array, or an NpzFile
+            if isinstance(loaded, np.ndarray):
+                array = loaded
+            else:
+                with loaded as archive:
+                    keys = list(archive.keys())
+                    if "images" in keys or len(keys) == 1:
+                        array = archive["images" if "images" in keys else keys[0]]
+    except (OSError, EOFError, KeyError, zipfile.BadZipFile, zlib.error, ValueError) as error:
+        raise ValueError(f"cannot read {path} as .npz or .npy: {error}") from error
+    if array is None:
+        raise ValueError(f"{path} holds arrays {keys}; name the image array 'images'.")
+    shape = array.shape
+    if array.ndim == 3 and shape[-1] in (1, 3, 4) and shape[1] > 4:
+        warnings.warn(f"{path}: shape {shape} is read as (N, H, W): {shape[0]} grey images of {shape[1]}x{shape[2]}; "
+                      f"if it is one image with {shape[-1]} channels, save it as shape (1, H, W, C).", stacklevel=3)
+    if array.ndim == 4 and shape[1] in (1, 3) and shape[-1] in (1, 3):
+        warnings.warn(f"{path}: shape {shape} fits both (N, C, H, W) and (N, H, W, C); read as (N, C, H, W): "
+                      f"{shape[0]} images of {shape[1]}x{shape[2]}x{shape[3]}.", stacklevel=3)
     if array.ndim == 3:
         array = array[:, None]
     elif array.ndim == 4 and array.shape[-1] in (1, 3) and array.shape[1] not in (1, 3):
         array = array.transpose(0, 3, 1, 2)
-    if array.ndim != 4 or array.shape[1] not in (1, 3) or len(array) == 0:
-        raise ValueError(f"{path}: images have shape {array.shape}, must be (N, H, W), (N, H, W, C) or (N, C, H, W) with C in (1, 3).")
-    if array.dtype != np.uint8:
-        if not np.isfinite(array).all() or array.min() < 0 or array.max() > 1:
-            raise ValueError(f"{path}: float images must lie in [0, 1] (or be uint8 in [0, 255]); "
-                             f"got values in [{array.min()}, {array.max()}].")
-        array = np.round(array * 255).astype(np.uint8)
+    if array.ndim != 4 or array.shape[1] not in (1, 3) or 0 in array.shape:
+        raise ValueError(f"{path}: images have shape {shape}, must be (N, H, W), (N, H, W, C) or (N, C, H, W) "
+                         "with C in (1, 3) and N, H, W > 0.")
+    array = _npz_to_uint8(array, path)
+    if min(array.shape[2:]) < image_size:
+        warnings.warn(f"{path}: all {len(array)} images ({array.shape[2]}x{array.shape[3]}) are smaller than "
+                      f"image_size == {image_size} and are upscaled; pass a smaller --image-size or larger images.",
+                      stacklevel=3)
     from PIL import Image
 
     out = np.empty((len(array), channels, image_size, image_size), dtype=np.uint8)
@@ -281,6 +442,33 @@ def _npz_arrays(root, image_size, channels):
         pil = Image.fromarray(image[0] if image.shape[0] == 1 else image.transpose(1, 2, 0))
         out[index] = _resize_pil(pil, image_size, channels)
     return out
+
+
+def _npz_to_uint8(array: np.ndarray, path) -> np.ndarray:
+    """uint8 as it is; bool as 0/255; other integers in [0, 255] as they are, deeper ones (16-bit)
+    scaled by :func:`_depth_divisor`; floats in [0, 1] times 255. Anything else names the file."""
+    kind = array.dtype.kind
+    if kind == "b":
+        return array.astype(np.uint8) * 255
+    if kind in "iu":
+        low, high = int(array.min()), int(array.max())
+        if low < 0 or high > 65535:
+            raise ValueError(f"{path}: integer images must lie in [0, 255] (8-bit) or [0, 65535] (16-bit); "
+                             f"got values in [{low}, {high}].")
+        if high <= 255 and array.dtype.itemsize != 2:
+            if high == 1:
+                warnings.warn(f"{path}: all {len(array)} integer images hold only 0 and 1, read as 0..255 "
+                              "(nearly black); pass them as bool or floats in [0, 1] if 1 means white.", stacklevel=4)
+            return array.astype(np.uint8, copy=False)
+        divisor = _depth_divisor(high, len(array), f"integer images in {path} deeper than 8 bits")
+        return np.clip(np.round(array / divisor), 0, 255).astype(np.uint8)
+    if kind != "f":
+        raise ValueError(f"{path}: images have dtype {array.dtype}, must be uint8, another integer type, bool, "
+                         "or floats in [0, 1].")
+    if not np.isfinite(array).all() or array.min() < 0 or array.max() > 1:
+        raise ValueError(f"{path}: float images must lie in [0, 1] (or be uint8 in [0, 255]); "
+                         f"got values in [{array.min()}, {array.max()}].")
+    return np.round(array * 255).astype(np.uint8)
 
 
 def _torchvision_reader(dataset, root, image_size, channels):

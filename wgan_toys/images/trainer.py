@@ -77,7 +77,7 @@ from ..lipschitz import clip_parameters_, gradient_penalty
 from ..runtime import resolve_device
 from . import (ALGORITHMS, CLIP_PARAMETERS, CRITIC_ARCHITECTURES, CRITIC_SCHEDULES, DATASETS,
                GENERATOR_ARCHITECTURES, NORMALIZATIONS, PRECISIONS)
-from .data import load_images
+from .data import check_batch_size, load_images
 from .models import check_channels, check_image_size, count_parameters, make_image_critic, make_image_generator
 
 __all__ = ["ALGORITHMS", "ImageConfig", "ImageTrainer", "TrainingStopped", "read_metrics"]
@@ -300,6 +300,7 @@ class ImageTrainer:
         self.data = load_images(config.dataset, root=config.data_root, image_size=config.image_size,
                                 channels=config.channels, device=self.device, held_out=config.held_out,
                                 preload=config.preload, skip_unreadable=config.skip_unreadable, verbose=self.verbose)
+        check_batch_size(config.batch_size, self.data)  # a batch never silently shrinks to the dataset
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(config.seed)
             self.generator = make_image_generator(config.generator, config.image_size, config.channels, config.noise_dim,

@@ -1,0 +1,248 @@
+"""Image data that must not be silently wrong (issue 11, items 14-16): 16-bit images, truncated
+and bomb files, small images, npz/npy files, a batch larger than the dataset, a corrupt
+classifier cache. Each test first shows the failure the old code let through.
+
+Images are made in tmp_path with Pillow and numpy; torch runs on one thread.
+"""
+
+import io
+import warnings
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from wgan_toys.images.data import check_batch_size, load_images
+from wgan_toys.images.quality import digits_classifier
+from wgan_toys.images.trainer import ImageConfig, ImageTrainer
+
+TINY = dict(image_size=16, filters=8, noise_dim=16, mlp_width=32, batch_size=16, generator_steps=2, log_every=1,
+            eval_every=2, eval_samples=32, sample_every=2, checkpoint_every=2, device="cpu", threads=1)
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def _write_images(folder, count, size=(16, 16), suffix=".png"):
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(0)
+    for index in range(count):
+        pixels = rng.integers(0, 256, (size[1], size[0], 3), dtype=np.uint8)
+        Image.fromarray(pixels).save(folder / f"image_{index:03d}{suffix}")
+
+
+def _truncated_jpeg(path, size=64):
+    buffer = io.BytesIO()
+    Image.fromarray(np.random.default_rng(1).integers(0, 256, (size, size, 3), dtype=np.uint8)).save(buffer, "JPEG")
+    path.write_bytes(buffer.getvalue()[: len(buffer.getvalue()) // 2])
+
+
+# ----- 16-bit images (item 14) -----------------------------------------------------------------
+def test_a_16_bit_png_is_scaled_to_8_bits_not_clipped(tmp_path):
+    expected = np.arange(256, dtype=np.uint16).reshape(16, 16)  # every 8-bit level once
+    for index in range(3):
+        Image.fromarray(expected * 257).save(tmp_path / f"deep_{index}.png")  # 65535 = 255 * 257
+    with Image.open(tmp_path / "deep_0.png") as image:
+        assert image.mode == "I;16"
+        assert np.asarray(image.convert("L")).mean() > 250  # the old path: Pillow clips, almost white
+    for preload in ("yes", "no"):
+        data = load_images("folder", root=tmp_path, image_size=16, held_out=1, preload=preload, verbose=False)
+        images = data.batch(torch.arange(data.count))  # floats in [-1, 1]
+        levels = torch.round((images + 1) * 255 / 2).to(torch.int64)
+        assert torch.equal(levels, torch.from_numpy(expected.astype(np.int64)).expand(2, 1, 16, 16)), preload
+        assert torch.equal(torch.round((data.held_out + 1) * 255 / 2)[0, 0], torch.from_numpy(expected.astype(np.float32)))
+
+
+def test_12_bit_data_in_16_bit_files_is_read_as_12_bit_with_a_warning(tmp_path):
+    expected = np.arange(256).reshape(16, 16)
+    twelve_bit = np.round(expected * (4095 / 255)).astype(np.uint16)  # peak 4095: a 12-bit camera
+    for index in range(3):
+        Image.fromarray(twelve_bit).save(tmp_path / f"deep_{index}.png")
+    with pytest.warns(UserWarning, match=r"3 16-bit images under .* no value above 4095: read as 12-bit data"):
+        data = load_images("folder", root=tmp_path, image_size=16, held_out=1, verbose=False)
+    assert np.array_equal(data.tensor[0, 0].numpy(), expected)
+    np.save(tmp_path / "deep.npy", np.stack([twelve_bit] * 3))  # the same rule for uint16 arrays
+    with pytest.warns(UserWarning, match=r"read as 12-bit data"):
+        from_npy = load_images("npz", root=tmp_path / "deep.npy", image_size=16, held_out=1, verbose=False)
+    assert np.array_equal(from_npy.tensor[0, 0].numpy(), expected)
+
+
+# ----- unreadable files: truncated JPEGs, decompression bombs (item 14) -------------------------
+def test_a_truncated_jpeg_is_caught_before_training_and_skipped_with_a_count(tmp_path, capsys):
+    _write_images(tmp_path, 6, suffix=".jpg")
+    _truncated_jpeg(tmp_path / "truncated.jpg")
+    with Image.open(tmp_path / "truncated.jpg") as image:
+        image.verify()  # the old pre-check: the header is fine, so it passed
+    with pytest.raises(ValueError, match=r"cannot read image file .*truncated\.jpg: image file is truncated.*--skip-unreadable"):
+        load_images("folder", root=tmp_path, image_size=16, held_out=1, verbose=False)
+    data = load_images("folder", root=tmp_path, image_size=16, held_out=1, skip_unreadable=True, preload="no")
+    assert data.skipped == 1 and data.count == 5
+    assert "skipped 1 unreadable files" in capsys.readouterr().err
+    assert data.batch(torch.arange(5)).shape == (5, 1, 16, 16)
+
+
+def test_a_file_that_breaks_while_streaming_is_skipped_and_counted(tmp_path):
+    _write_images(tmp_path, 8, suffix=".jpg")
+    # held_out=0: every file is a training image
+    data = load_images("folder", root=tmp_path, image_size=16, held_out=0, preload="no", skip_unreadable=True, verbose=False)
+    strict = load_images("folder", root=tmp_path, image_size=16, held_out=0, preload="no", verbose=False)
+    assert data.skipped == 0
+    _truncated_jpeg(tmp_path / "image_003.jpg")  # it breaks after the pre-check (a disk error, a partial copy)
+    with pytest.warns(UserWarning, match=r"skipped unreadable file .*image_003\.jpg while streaming \(1 skipped so far"):
+        batch = data.batch(torch.arange(data.count))
+    assert batch.shape == (8, 1, 16, 16)  # the batch keeps its size: the next readable image took the place
+    assert torch.equal(batch[3], batch[4])
+    assert data.skipped == 1
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # warned and counted once, not once per read
+        data.batch(torch.arange(data.count))
+    assert data.skipped == 1
+    with pytest.raises(ValueError, match=r"image_003\.jpg.*--skip-unreadable"):  # without the flag: an error naming the file
+        strict.batch(torch.arange(strict.count))
+
+
+def test_training_streams_past_a_file_that_breaks_midway(tmp_path):
+    _write_images(tmp_path / "images", 24, suffix=".jpg")
+    config = ImageConfig(**dict(TINY, dataset="folder", data_root=str(tmp_path / "images"), held_out=4, preload="no",
+                                skip_unreadable=True))
+    trainer = ImageTrainer(config, verbose=False)
+    for index in range(5):  # more than the 4 held out, so at least one is a training image
+        _truncated_jpeg(tmp_path / "images" / f"image_{index:03d}.jpg")
+    with pytest.warns(UserWarning, match="while streaming"):
+        trainer.train()  # 2 x 5 critic steps x 16 images: every one of the 20 training files is read
+    assert trainer.generator_step == 2 and 1 <= trainer.data.skipped <= 5
+
+
+def test_a_decompression_bomb_is_an_unreadable_file(tmp_path, monkeypatch):
+    _write_images(tmp_path, 6)  # 16 x 16 = 256 pixels
+    Image.new("L", (40, 40)).save(tmp_path / "warns.png")  # 1600 pixels: Pillow only warns (limit < n <= 2 limit)
+    Image.new("L", (64, 64)).save(tmp_path / "raises.png")  # 4096 pixels: DecompressionBombError
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 1000)
+    with pytest.raises(ValueError, match=r"cannot read image file .*raises\.png.*decompression bomb"):
+        load_images("folder", root=tmp_path, image_size=16, held_out=1, verbose=False)
+    (tmp_path / "raises.png").unlink()
+    with pytest.raises(ValueError, match=r"warns\.png: 40x40 = 1600 pixels, over Pillow's decompression-bomb limit"):
+        load_images("folder", root=tmp_path, image_size=16, held_out=1, verbose=False)
+    Image.new("L", (64, 64)).save(tmp_path / "raises.png")
+    data = load_images("folder", root=tmp_path, image_size=16, held_out=1, skip_unreadable=True, verbose=False)
+    assert data.skipped == 2 and data.count == 5
+
+
+# ----- small images and npz layouts: warnings with a count (item 14) ------------------------------
+def test_images_smaller_than_image_size_are_warned_about_with_a_count(tmp_path):
+    _write_images(tmp_path / "mixed", 4, size=(40, 40))
+    for index in range(3):
+        Image.new("RGB", (20, 12)).save(tmp_path / "mixed" / f"small_{index}.png")
+    with pytest.warns(UserWarning, match=r"3 of 7 images under .* smaller than image_size == 32 \(smallest side 12 px\)"):
+        load_images("folder", root=tmp_path / "mixed", image_size=32, held_out=1, verbose=False)
+    for index in range(3):
+        (tmp_path / "mixed" / f"small_{index}.png").unlink()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # 40 x 40 images at 32: no warning
+        load_images("folder", root=tmp_path / "mixed", image_size=32, held_out=1, verbose=False)
+    np.savez(tmp_path / "small.npz", images=np.zeros((5, 8, 8), dtype=np.uint8))
+    with pytest.warns(UserWarning, match=r"small\.npz: all 5 images \(8x8\) are smaller than image_size == 16"):
+        load_images("npz", root=tmp_path / "small.npz", image_size=16, held_out=1, verbose=False)
+
+
+@pytest.mark.filterwarnings("ignore:.*smaller than image_size")  # tested above
+def test_ambiguous_npz_layouts_are_warned_about(tmp_path):
+    np.save(tmp_path / "one_rgb_image.npy", np.zeros((32, 32, 3), dtype=np.uint8))
+    with pytest.warns(UserWarning, match=r"one_rgb_image\.npy: shape \(32, 32, 3\) is read as \(N, H, W\): 32 grey images of 32x3"):
+        load_images("npz", root=tmp_path / "one_rgb_image.npy", image_size=16, held_out=1, verbose=False)
+    np.savez(tmp_path / "both.npz", images=np.zeros((6, 3, 16, 3), dtype=np.uint8))
+    with pytest.warns(UserWarning, match=r"both\.npz: shape \(6, 3, 16, 3\) fits both .* 6 images of 3x16x3"):
+        load_images("npz", root=tmp_path / "both.npz", image_size=16, held_out=1, verbose=False)
+    for dtype in (np.int64, np.uint8):
+        np.savez(tmp_path / "binary.npz", images=np.ones((6, 16, 16), dtype=dtype))
+        with pytest.warns(UserWarning, match=r"binary\.npz: all 6 integer images hold only 0 and 1"):
+            load_images("npz", root=tmp_path / "binary.npz", image_size=16, held_out=1, verbose=False)
+
+
+def test_every_npz_error_names_the_file(tmp_path):
+    cases = {
+        "not_a_zip.npz": lambda path: path.write_bytes(b"these are not arrays"),
+        "objects.npy": lambda path: np.save(path, np.array([{"a": 1}] * 3, dtype=object), allow_pickle=True),
+        "strings.npz": lambda path: np.savez(path, images=np.full((4, 16, 16), "x")),
+        "two_arrays.npz": lambda path: np.savez(path, a=np.zeros((4, 16, 16)), b=np.zeros(4)),
+        "flat.npz": lambda path: np.savez(path, images=np.zeros((4, 256), dtype=np.uint8)),
+        "rgba.npz": lambda path: np.savez(path, images=np.zeros((4, 16, 16, 4), dtype=np.uint8)),
+        "empty.npz": lambda path: np.savez(path, images=np.zeros((0, 16, 16), dtype=np.uint8)),
+        "negative.npz": lambda path: np.savez(path, images=np.full((4, 16, 16), -3)),
+        "nan.npz": lambda path: np.savez(path, images=np.full((4, 16, 16), np.nan)),
+        "complex.npz": lambda path: np.savez(path, images=np.zeros((4, 16, 16), dtype=complex)),
+        "truncated.npz": lambda path: (np.savez(path, images=np.zeros((40, 16, 16))),
+                                       path.write_bytes(path.read_bytes()[:3000])),
+    }
+    for name, make in cases.items():
+        make(tmp_path / name)
+        with pytest.raises(ValueError, match=name.replace(".", r"\.")):
+            load_images("npz", root=tmp_path / name, image_size=16, held_out=1, verbose=False)
+
+
+def test_a_single_npy_array_file_loads_like_an_npz(tmp_path):
+    images = np.random.default_rng(2).integers(0, 256, (10, 16, 16, 3), dtype=np.uint8)
+    np.savez(tmp_path / "images.npz", images=images)
+    np.save(tmp_path / "images.npy", images)
+    from_npz = load_images("npz", root=tmp_path / "images.npz", image_size=16, channels=3, held_out=2, verbose=False)
+    from_npy = load_images("npz", root=tmp_path / "images.npy", image_size=16, channels=3, held_out=2, verbose=False)
+    assert torch.equal(from_npz.tensor, from_npy.tensor) and torch.equal(from_npz.held_out, from_npy.held_out)
+
+
+# ----- a batch larger than the dataset (item 15) --------------------------------------------------
+def test_a_batch_larger_than_the_dataset_is_refused(tmp_path):
+    np.save(tmp_path / "twenty.npy", np.random.default_rng(3).integers(0, 256, (20, 16, 16), dtype=np.uint8))
+    config = dict(TINY, dataset="npz", data_root=str(tmp_path / "twenty.npy"), held_out=4)
+    with pytest.raises(ValueError, match=r"batch_size == 17, must be <= 16, the number of training images in dataset "
+                                         r"'npz' \(4 more are held out\); lower --batch-size to at most 16"):
+        ImageTrainer(ImageConfig(**dict(config, batch_size=17)), verbose=False)
+    data = load_images("digits", image_size=16, held_out=300, verbose=False)
+    with pytest.raises(ValueError, match=r"batch_size == 2000, must be <= 1497.*lower --batch-size"):
+        check_batch_size(2000, data)
+    check_batch_size(1497, data)
+    # at the largest batch allowed, every batch holds batch_size distinct real images: images/s counts real ones
+    trainer = ImageTrainer(ImageConfig(**dict(config, batch_size=16)), verbose=False)
+    for _ in range(5):
+        indices = trainer._indices()
+        assert len(indices) == 16 and len(set(indices.tolist())) == 16
+        assert trainer.data.batch(indices).shape[0] == 16
+
+
+# ----- a corrupt classifier cache (item 16) -------------------------------------------------------
+def test_a_corrupt_classifier_cache_is_rebuilt_with_a_warning(tmp_path, monkeypatch):
+    monkeypatch.setenv("WGAN_TOYS_CACHE", str(tmp_path))
+    path = tmp_path / "digits_classifier_1x16_v1.pt"
+    model, accuracy = digits_classifier(16, 1)
+    good = path.read_bytes()
+    with pytest.raises(Exception):
+        path.write_bytes(good[: len(good) // 2])  # what a crash mid-write (or a full disk) left before
+        torch.load(path, weights_only=True)  # the old loader: this crashed every digits run
+    with pytest.warns(UserWarning, match=r"cached digits classifier .*digits_classifier_1x16_v1\.pt cannot be used"):
+        rebuilt, rebuilt_accuracy = digits_classifier(16, 1)
+    assert rebuilt_accuracy == accuracy  # the same seed, the same classifier
+    assert sorted(p.name for p in tmp_path.iterdir()) == [path.name]  # replaced atomically, no temporary left
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert digits_classifier(16, 1)[1] == accuracy  # loads from the rebuilt cache silently
+
+    damaged = bytearray(path.read_bytes())
+    damaged[len(damaged) // 2] ^= 0xFF  # one flipped byte inside the weights: torch.load does not notice
+    path.write_bytes(bytes(damaged))
+    torch.load(path, weights_only=True)
+    with pytest.warns(UserWarning, match="do not match their SHA-256"):
+        assert digits_classifier(16, 1)[1] == accuracy
+    assert path.read_bytes() == good
+
+
+def test_an_unwritable_cache_folder_is_a_warning_not_a_crash(tmp_path, monkeypatch):
+    (tmp_path / "a_file").write_text("not a folder")
+    monkeypatch.setenv("WGAN_TOYS_CACHE", str(tmp_path / "a_file"))
+    with pytest.warns(UserWarning, match=r"cannot cache the digits classifier at .*a_file"):
+        model, accuracy = digits_classifier(16, 1)
+    assert accuracy >= 0.93
