@@ -356,14 +356,20 @@ SMOKE = dict(image_size=16, filters=8, noise_dim=16, mlp_width=64, generator_ste
 
 
 def _image_config_values(args) -> dict:
+    """The ImageConfig settings the flags give. Every image flag defaults to None, so a flag is
+    in the result exactly when it was given; ``--smoke`` fills the settings that were not given
+    with tiny values and never overrides a flag. For a new run, every setting is checked here
+    (by constructing the ImageConfig), before any folder is made or data loaded."""
     import dataclasses
 
     from .images.trainer import ImageConfig
 
     values = {field.name: getattr(args, field.name) for field in dataclasses.fields(ImageConfig)
               if getattr(args, field.name, None) is not None}
-    if args.smoke:  # tiny everything, but an --image-size the user gave is kept
-        values.update({key: value for key, value in SMOKE.items() if key != "image_size" or "image_size" not in values})
+    if args.smoke:
+        values = {**SMOKE, **values}
+    if not args.resume:
+        ImageConfig(**values)  # raises on the first bad setting, naming it
     return values
 
 
@@ -457,7 +463,8 @@ def _add_image_arguments(command) -> None:
         help="skip (and count) image files Pillow cannot read, instead of stopping")
     add("--out", default="runs/images", help="run folder (default: runs/images)")
     add("--resume", action="store_true", help="continue the run in --out from its checkpoint")
-    add("--smoke", action="store_true", help="a few tiny steps to check the set-up (what the tests run)")
+    add("--smoke", action="store_true", help="a few tiny steps to check the set-up (what the tests run); "
+                                            "flags given explicitly win over its tiny settings")
 
 
 def _add_threads_flag(command) -> None:

@@ -42,21 +42,25 @@ import dataclasses
 import math
 import time
 from dataclasses import dataclass
+from numbers import Integral
 
 import numpy as np
 import torch
 from torch.nn import functional
 
-from ._validation import check_choice, check_int, check_positive
+from ._validation import (DEVICE, NON_NEGATIVE, NON_NEGATIVE_INT, POSITIVE, POSITIVE_INT, SEED, Interval, Options,
+                          check_constraints, check_int, setting)
 from .lipschitz import clip_weights_, gradient_penalty
 from .networks import make_critic, make_generator
 from .runtime import build_seeded, resolve_device, torch_generator
+from .toys2d import DATASETS as TOY_DATASETS
 from .toys2d import make_dataset, mode_coverage
 from .train import TrainingDivergedError, gan_objective
 
 __all__ = ["ALGORITHMS", "ToyConfig", "ToyGAN", "claims_table"]
 
 ALGORITHMS = ("gan", "gan-logd", "wgan", "wgan-gp")
+DATASETS = tuple(TOY_DATASETS)  # 8gaussians, 25gaussians, swissroll, 2clusters
 LOG_2 = math.log(2.0)
 
 
@@ -67,42 +71,36 @@ class ToyConfig:
     ``None`` means "the algorithm's default" (see :meth:`resolved`).
     """
 
-    dataset: str = "8gaussians"  # 8gaussians, 25gaussians, swissroll, 2clusters
-    algorithm: str = "wgan-gp"  # gan, gan-logd, wgan, wgan-gp
-    iterations: int = 2000  # generator steps (Algorithm 1's outer loop)
-    n_critic: int | None = None  # critic steps per generator step: 5 for WGAN(-GP), 1 for GAN
-    batch_size: int = 256  # m
-    noise_dim: int = 2  # z ~ N(0, I) in R^noise_dim
-    width: int = 128  # hidden units of generator and critic
-    depth: int = 3  # hidden layers of generator and critic
-    learning_rate: float | None = None  # alpha: 5e-4 (wgan), 1e-3 (wgan-gp, gan, gan-logd)
-    critic_optimizer: str | None = None  # rmsprop (wgan), adam (others); 'adam' for the momentum test
-    clip_value: float = 0.01  # c (wgan)
-    penalty_weight: float = 0.1  # lambda (wgan-gp); WGAN-GP's toy experiments use 0.1
-    log_every: int = 100  # generator steps between evaluations
-    eval_samples: int = 1000  # n for the exact W1 and mode coverage (>= 1000 for the claims)
-    seed: int = 0
-    device: str = "cpu"
+    # Each setting's default and constraint, declared once (checked by check_constraints on construction).
+    dataset: str = setting("8gaussians", Options(DATASETS))  # 8gaussians, 25gaussians, swissroll, 2clusters
+    algorithm: str = setting("wgan-gp", Options(ALGORITHMS))  # gan, gan-logd, wgan, wgan-gp
+    iterations: int = setting(2000, NON_NEGATIVE_INT)  # generator steps (Algorithm 1's outer loop)
+    n_critic: int | None = setting(None, [POSITIVE_INT, None], "the paper uses n_critic = 5")  # critic steps per generator step: 5 for WGAN(-GP), 1 for GAN
+    batch_size: int = setting(256, Interval(Integral, 2, None, closed="left"))  # m
+    noise_dim: int = setting(2, POSITIVE_INT)  # z ~ N(0, I) in R^noise_dim
+    width: int = setting(128, POSITIVE_INT)  # hidden units of generator and critic
+    depth: int = setting(3, POSITIVE_INT)  # hidden layers of generator and critic
+    learning_rate: float | None = setting(None, [POSITIVE, None], "the toys use alpha = 5e-4 for wgan, 1e-3 otherwise")  # alpha: 5e-4 (wgan), 1e-3 (wgan-gp, gan, gan-logd)
+    critic_optimizer: str | None = setting(None, [Options(("adam", "rmsprop")), None])  # rmsprop (wgan), adam (others); 'adam' for the momentum test
+    clip_value: float = setting(0.01, POSITIVE, "the paper uses c = 0.01")  # c (wgan)
+    penalty_weight: float = setting(0.1, NON_NEGATIVE, "WGAN-GP uses lambda = 10, 0.1 on toys")  # lambda (wgan-gp); WGAN-GP's toy experiments use 0.1
+    log_every: int = setting(100, POSITIVE_INT)  # generator steps between evaluations
+    eval_samples: int = setting(1000, Interval(Integral, 2, None, closed="left"))  # n for the exact W1 and mode coverage (>= 1000 for the claims)
+    seed: int = setting(0, SEED, "a seed is an unsigned 32-bit integer, 0 to 2**32 - 1")  # seed + 1, seed + 2 for the critic and evaluation
+    device: str = setting("cpu", DEVICE)
+
+    def __post_init__(self):
+        check_constraints(self)
 
     def resolved(self) -> "ToyConfig":
-        """A copy with the algorithm's defaults filled in and every field checked."""
-        check_choice("dataset", self.dataset, ("8gaussians", "25gaussians", "swissroll", "2clusters"))
-        check_choice("algorithm", self.algorithm, ALGORITHMS)
+        """A copy with the algorithm's defaults filled in (every field was checked on construction)."""
         wgan = self.algorithm.startswith("wgan")
         defaults = {
             "n_critic": 5 if wgan else 1,
             "learning_rate": {"wgan": 5e-4}.get(self.algorithm, 1e-3),
             "critic_optimizer": "rmsprop" if self.algorithm == "wgan" else "adam",
         }
-        config = dataclasses.replace(self, **{k: v for k, v in defaults.items() if getattr(self, k) is None})
-        for name, minimum in (("iterations", 0), ("n_critic", 1), ("batch_size", 2), ("noise_dim", 1), ("width", 1), ("depth", 1), ("log_every", 1), ("eval_samples", 2), ("seed", 0)):
-            check_int(name, getattr(config, name), minimum=minimum)
-        check_positive("learning_rate", config.learning_rate)
-        check_positive("clip_value", config.clip_value, hint=" (the paper uses c = 0.01)")
-        if config.penalty_weight < 0:
-            raise ValueError(f"penalty_weight == {config.penalty_weight}, must be >= 0 (WGAN-GP uses lambda = 10, 0.1 on toys).")
-        check_choice("critic_optimizer", config.critic_optimizer, ("adam", "rmsprop"))
-        return config
+        return dataclasses.replace(self, **{k: v for k, v in defaults.items() if getattr(self, k) is None})
 
 
 def _flat_parameters(module) -> torch.Tensor:

@@ -67,18 +67,20 @@ import sys
 import threading
 import time
 from dataclasses import dataclass
+from numbers import Real
 
 import torch
 from torch import nn
 from torch.nn import functional
 
-from .._validation import check_choice, check_int, check_positive
+from .._validation import (DEVICE, NON_NEGATIVE, NON_NEGATIVE_INT, POSITIVE, POSITIVE_INT, SEED, Boolean, Interval,
+                           Options, Text, check_constraints, check_int, setting)
 from ..lipschitz import clip_parameters_, gradient_penalty
 from ..runtime import resolve_device
 from . import (ALGORITHMS, CLIP_PARAMETERS, CRITIC_ARCHITECTURES, CRITIC_SCHEDULES, DATASETS,
                GENERATOR_ARCHITECTURES, NORMALIZATIONS, PRECISIONS)
 from .data import check_batch_size, load_images
-from .models import check_channels, check_image_size, count_parameters, make_image_critic, make_image_generator
+from .models import IMAGE_SIZES, count_parameters, make_image_critic, make_image_generator
 
 __all__ = ["ALGORITHMS", "ImageConfig", "ImageTrainer", "TrainingStopped", "read_metrics"]
 
@@ -99,73 +101,46 @@ class ImageConfig:
     ``threads`` sets torch's CPU threads for the whole process (``torch.set_num_threads``).
     """
 
-    algorithm: str = "wgan"
-    dataset: str = "digits"
-    data_root: str | None = None
-    image_size: int = 32
-    channels: int = 1
-    generator: str = "dcgan"
-    critic: str = "dcgan"
-    critic_normalization: str | None = None  # batch (wgan, gan) / layer (wgan-gp)
-    noise_dim: int = 100
-    filters: int = 64
-    extra_layers: int = 0
-    mlp_width: int = 512
-    batch_size: int = 64
-    generator_steps: int = 1000
-    n_critic: int | None = None  # 5 (wgan, wgan-gp) / 1 (gan)
-    critic_schedule: str = "algorithm-1"
-    learning_rate: float | None = None  # 5e-5 / 2e-4 / 1e-4
-    adam_beta1: float | None = None  # gan 0.5, wgan-gp 0.0
-    adam_beta2: float | None = None  # gan 0.999, wgan-gp 0.9
-    clip_value: float = 0.01
-    clip_parameters: str = "all"  # all: w, every critic parameter (Alg. 1, line 7); weights: conv/linear only
-    penalty_weight: float = 10.0
-    seed: int = 0
-    device: str = "auto"
-    precision: str = "auto"  # bf16 autocast where the device has native bf16 (CUDA, AVX512-BF16/AMX CPUs), else fp32
-    channels_last: bool | None = None  # default: on with bf16
-    threads: int | None = None
-    log_every: int = 10
-    sample_every: int = 100
-    eval_every: int = 100
-    eval_samples: int = 300
-    checkpoint_every: int = 100
-    held_out: int = 300
-    preload: str = "auto"
-    skip_unreadable: bool = False
+    # Each setting's default and constraint, declared once (checked by check_constraints on construction).
+    algorithm: str = setting("wgan", Options(ALGORITHMS))
+    dataset: str = setting("digits", Options(DATASETS))
+    data_root: str | None = setting(None, [Text(), None])
+    image_size: int = setting(32, Options(IMAGE_SIZES, text=f"a power of two in [16, 128]: one of {IMAGE_SIZES}"))
+    channels: int = setting(1, Options((1, 3), text="1 (grey) or 3 (RGB)"))
+    generator: str = setting("dcgan", Options(GENERATOR_ARCHITECTURES))
+    critic: str = setting("dcgan", Options(CRITIC_ARCHITECTURES))
+    critic_normalization: str | None = setting(None, [Options(NORMALIZATIONS), None])  # batch (wgan, gan) / layer (wgan-gp)
+    noise_dim: int = setting(100, POSITIVE_INT)
+    filters: int = setting(64, POSITIVE_INT)
+    extra_layers: int = setting(0, NON_NEGATIVE_INT)
+    mlp_width: int = setting(512, POSITIVE_INT)
+    batch_size: int = setting(64, POSITIVE_INT, "the paper uses m = 64")
+    generator_steps: int = setting(1000, POSITIVE_INT)
+    n_critic: int | None = setting(None, [POSITIVE_INT, None], "the paper uses n_critic = 5")  # 5 (wgan, wgan-gp) / 1 (gan)
+    critic_schedule: str = setting("algorithm-1", Options(CRITIC_SCHEDULES))
+    learning_rate: float | None = setting(None, [POSITIVE, None], "the paper uses alpha = 5e-5")  # 5e-5 / 2e-4 / 1e-4
+    adam_beta1: float | None = setting(None, [Interval(Real, 0, 1, closed="left"), None])  # gan 0.5, wgan-gp 0.0
+    adam_beta2: float | None = setting(None, [Interval(Real, 0, 1, closed="left"), None])  # gan 0.999, wgan-gp 0.9
+    clip_value: float = setting(0.01, POSITIVE, "the paper uses c = 0.01")
+    clip_parameters: str = setting("all", Options(CLIP_PARAMETERS))  # all: w, every critic parameter (Alg. 1, line 7); weights: conv/linear only
+    penalty_weight: float = setting(10.0, NON_NEGATIVE, "WGAN-GP uses lambda = 10")
+    seed: int = setting(0, SEED, "a seed is an unsigned 32-bit integer, 0 to 2**32 - 1")  # + rank on each process
+    device: str = setting("auto", DEVICE)
+    precision: str = setting("auto", Options(PRECISIONS))  # bf16 autocast where the device has native bf16 (CUDA, AVX512-BF16/AMX CPUs), else fp32
+    channels_last: bool | None = setting(None, [Boolean(), None])  # default: on with bf16
+    threads: int | None = setting(None, [POSITIVE_INT, None])
+    log_every: int = setting(10, POSITIVE_INT)
+    sample_every: int = setting(100, POSITIVE_INT)
+    eval_every: int = setting(100, POSITIVE_INT)
+    eval_samples: int = setting(300, POSITIVE_INT)
+    checkpoint_every: int = setting(100, POSITIVE_INT)
+    held_out: int = setting(300, NON_NEGATIVE_INT)
+    preload: str = setting("auto", Options(("auto", "yes", "no")))
+    skip_unreadable: bool = setting(False, Boolean())
 
     def __post_init__(self):
-        check_choice("algorithm", self.algorithm, ALGORITHMS)
-        check_choice("dataset", self.dataset, DATASETS)
-        check_image_size(self.image_size)
-        check_channels(self.channels)
-        check_choice("generator", self.generator, GENERATOR_ARCHITECTURES)
-        check_choice("critic", self.critic, CRITIC_ARCHITECTURES)
-        if self.critic_normalization is not None:
-            check_choice("critic_normalization", self.critic_normalization, NORMALIZATIONS)
-        check_choice("critic_schedule", self.critic_schedule, CRITIC_SCHEDULES)
-        check_choice("precision", self.precision, PRECISIONS)
-        check_choice("clip_parameters", self.clip_parameters, CLIP_PARAMETERS)
-        for name in ("noise_dim", "filters", "mlp_width", "batch_size", "generator_steps", "log_every",
-                     "sample_every", "eval_every", "eval_samples", "checkpoint_every"):
-            check_int(name, getattr(self, name), minimum=1)
-        check_int("extra_layers", self.extra_layers, minimum=0)
-        check_int("held_out", self.held_out, minimum=0)
-        if self.n_critic is not None:
-            check_int("n_critic", self.n_critic, minimum=1)
-        if self.threads is not None:
-            check_int("threads", self.threads, minimum=1)
-        if self.learning_rate is not None:
-            check_positive("learning_rate", self.learning_rate)
-        for name in ("adam_beta1", "adam_beta2"):
-            value = getattr(self, name)
-            if value is not None and not 0.0 <= value < 1.0:
-                raise ValueError(f"{name} == {value!r}, must be in [0, 1).")
-        check_positive("clip_value", self.clip_value, hint="Algorithm 1 uses c = 0.01")
-        if self.penalty_weight < 0:
-            raise ValueError(f"penalty_weight == {self.penalty_weight}, must be >= 0 (WGAN-GP uses lambda = 10).")
-        if self.eval_samples > 0 and self.dataset != "digits" and self.held_out == 0:
+        check_constraints(self)
+        if self.dataset != "digits" and self.held_out == 0:
             raise ValueError("held_out == 0 leaves no real images for the sliced Wasserstein distance; pass held_out >= 1.")
 
     # the algorithm's defaults, resolved
