@@ -44,7 +44,11 @@ DISTANCE_NAMES = {
 
 
 def _json_number(value: float):
-    """RFC 8259 has no infinity: write it as the string "inf"."""
+    """RFC 8259 has no infinity and no NaN: write infinity as the string "inf" and NaN (an
+    undefined number, such as a correlation of a constant series) as null. Every json.dump here
+    passes allow_nan=False, so a non-finite float that slips past this is an error, not NaN."""
+    if math.isnan(value):
+        return None
     if math.isinf(value):
         return "inf" if value > 0 else "-inf"
     return value
@@ -72,7 +76,7 @@ def _distances(args) -> int:
         title = f"P = N({args.mu1:g}, {args.sigma1:g}^2), Q = N({args.mu2:g}, {args.sigma2:g}^2)"
     values = all_distances(p, q)
     if args.json:
-        print(json.dumps({key: _json_number(value) for key, value in values.items()}))
+        print(json.dumps({key: _json_number(value) for key, value in values.items()}, allow_nan=False))
     else:
         print(title)
         for key, label in DISTANCE_NAMES.items():
@@ -94,7 +98,8 @@ def _gaussian_pair(args):
 
 def _print_report(values: dict, as_json: bool, title: str) -> None:
     if as_json:
-        print(json.dumps({key: _json_number(value) if isinstance(value, float) else value for key, value in values.items()}))
+        print(json.dumps({key: _json_number(value) if isinstance(value, float) else value for key, value in values.items()},
+                         allow_nan=False))
         return
     print(title)
     for key, value in values.items():
@@ -250,7 +255,9 @@ def _toy_claims(args) -> int:
     if folder:
         os.makedirs(folder, exist_ok=True)
     with open(args.out, "w") as handle:
-        json.dump([{k: _json_number(v) if isinstance(v, float) else v for k, v in row.items()} for row in rows], handle, indent=1)
+        # NaN (a correlation of a run too short or too flat to have one) as null: RFC 8259 has no NaN
+        json.dump([{k: _json_number(v) if isinstance(v, float) else v for k, v in row.items()} for row in rows], handle, indent=1,
+                  allow_nan=False)
     print(f"wrote {args.out}")
     return 0
 

@@ -30,6 +30,16 @@ the cosine between the critic optimiser's step and the ascent direction of the c
 objective ("as the loss blew up ... the cosine between the Adam step and the gradient usually
 turned negative").
 
+A run that explodes while staying finite stops like one that turns NaN, with a
+:class:`~wgan_toys.train.TrainingDivergedError` naming the quantity (after the row is logged):
+:meth:`ToyGAN.train` checks each evaluation against ``EXPLOSION_FACTOR = 1000``: the exact W1
+against 1000 times the data's scale (the root mean square norm of real points, about 2 on every
+toy), the estimate's absolute value against 1000 times the larger of the exact W1 and that
+scale, and each network's parameter norm against 1000 times its norm at initialisation (at
+least 1). A healthy run stays orders of magnitude below these (its estimate is at most a few
+times W1, its parameters move by at most alpha per step); a learning rate of 1e3 crosses them
+within ten steps.
+
 References
 ----------
 Arjovsky, Chintala, Bottou (2017), arXiv:1701.07875, Algorithm 1, Sections 3-4, Figures 3-4.
@@ -62,6 +72,7 @@ __all__ = ["ALGORITHMS", "ToyConfig", "ToyGAN", "claims_table"]
 ALGORITHMS = ("gan", "gan-logd", "wgan", "wgan-gp")
 DATASETS = tuple(TOY_DATASETS)  # 8gaussians, 25gaussians, swissroll, 2clusters
 LOG_2 = math.log(2.0)
+EXPLOSION_FACTOR = 1e3  # a finite run has exploded beyond 1000 x the data's scale / its initial norms (see the module doc)
 
 
 @dataclass
@@ -148,6 +159,10 @@ class ToyGAN:
         else:
             betas = (0.5, 0.9) if config.algorithm == "wgan-gp" else (0.5, 0.999)
             self.generator_optimizer = torch.optim.Adam(self.generator.parameters(), lr=config.learning_rate, betas=betas)
+        # the yardsticks of _check_bounded; they draw nothing from self.random (seed 0 of numpy)
+        self.data_scale = float(np.sqrt(np.mean(np.sum(self.dataset.sample(2000, seed=0) ** 2, axis=1))))
+        self.initial_norms = {"generator": float(_flat_parameters(self.generator).norm()),
+                              "critic": float(_flat_parameters(self.critic).norm())}
         evaluation_random = torch_generator(config.seed + 2, device=self.device)
         self.fixed_noise = torch.randn(config.eval_samples, config.noise_dim, generator=evaluation_random, device=self.device)
         self.history: list[dict] = []
@@ -236,6 +251,28 @@ class ToyGAN:
         for _ in range(self.config.n_critic):
             self.critic_step()
         self.generator_step()
+
+    def _check_bounded(self, row: dict) -> None:
+        """Raise a TrainingDivergedError if the evaluation ``row`` shows a finite explosion: the
+        exact W1, the estimate or a parameter norm beyond ``EXPLOSION_FACTOR`` times its yardstick
+        (the module doc states the bounds)."""
+        key = "critic_estimate" if self.is_wgan else "js_estimate"
+        scale = self.data_scale
+        checks = [
+            ("the exact W1", row["exact_w1"], scale, f"the data's scale {scale:.3g} (RMS norm of real points)"),
+            (f"|{key}|", abs(row[key]), max(row["exact_w1"], scale), "the larger of the exact W1 and the data's scale"),
+        ]
+        for name, module in (("generator", self.generator), ("critic", self.critic)):
+            initial = max(self.initial_norms[name], 1.0)
+            checks.append((f"the {name}'s parameter norm", float(_flat_parameters(module).norm()), initial,
+                           f"its norm at initialisation {initial:.3g}"))
+        for what, value, yardstick, described in checks:
+            if value > EXPLOSION_FACTOR * yardstick:
+                raise TrainingDivergedError(
+                    f"{what} became {value:.3g} at generator step {self.generator_steps}, more than "
+                    f"{EXPLOSION_FACTOR:g} x {described}: the run exploded (finite, but its numbers mean nothing); "
+                    f"lower learning_rate (now {self.config.learning_rate})."
+                )
 
     def _check(self, loss: torch.Tensor, what: str) -> None:
         if not torch.isfinite(loss):
@@ -336,25 +373,27 @@ class ToyGAN:
         """Run ``iterations`` (default: the config's) passes of Algorithm 1, evaluating at step 0,
         every ``log_every`` generator steps, and at the end. ``callback(row)`` sees each new row.
 
-        A TrainingDivergedError propagates; what was logged before it stays in ``history``.
+        A TrainingDivergedError (a NaN or infinite loss, or a finite explosion past
+        ``EXPLOSION_FACTOR``, see the module doc) propagates; what was logged before it stays in
+        ``history``.
         """
         iterations = self.config.iterations if iterations is None else check_int("iterations", iterations, minimum=0)
-        if not self.history:
-            row = self.evaluate()
+
+        def log(row):  # the row is logged before a finite explosion stops the run
             if callback:
                 callback(row)
+            self._check_bounded(row)
+
+        if not self.history:
+            log(self.evaluate())
         for _ in range(iterations):
             start = time.perf_counter()
             self.iteration()
             self.wall_seconds += time.perf_counter() - start
             if self.generator_steps % self.config.log_every == 0:
-                row = self.evaluate()
-                if callback:
-                    callback(row)
+                log(self.evaluate())
         if self.history[-1]["generator_step"] != self.generator_steps:
-            row = self.evaluate()
-            if callback:
-                callback(row)
+            log(self.evaluate())
         return self.history
 
 
