@@ -381,31 +381,61 @@ def _image_config_values(args) -> dict:
 
 
 def _train_images(args) -> int:
+    import contextlib
+    import os
     import pathlib
+    import signal
 
-    from .images.trainer import ImageConfig, ImageTrainer, TrainingStopped
+    from .images.runs import refuse_existing_run, run_lock
+    from .images.trainer import RUN_MARKERS, ImageConfig, ImageTrainer, TrainingStopped, read_metrics
 
     out = pathlib.Path(args.out)
-    if args.resume:
-        trainer = ImageTrainer.resume(out, generator_steps=args.generator_steps)
-    else:
-        trainer = ImageTrainer(ImageConfig(**_image_config_values(args)), out)
-    config = trainer.config
+    if args.resume and args.overwrite:
+        raise ValueError("--resume continues the run in --out and --overwrite replaces it: pass one of them.")
+    values = _image_config_values(args)
+    with contextlib.ExitStack() as stack:
+        if int(os.environ.get("RANK", "0")) == 0:  # rank 0 alone writes the folder
+            stack.enter_context(run_lock(out))  # before any data is loaded: a second process is refused at once
+            if not args.resume and not args.overwrite:
+                refuse_existing_run(out, RUN_MARKERS)
+        if args.resume:
+            trainer = ImageTrainer.resume(out, settings=values)
+        else:
+            trainer = ImageTrainer(ImageConfig(**values), out, overwrite=args.overwrite)
+        config = trainer.config
+        if trainer.is_main:
+            where = f"{trainer.world_size} processes" if trainer.world_size > 1 else str(trainer.device)
+            print(f"wgan-toys train-images: {config.algorithm}, generator {config.generator}, critic {config.critic}, "
+                  f"{config.dataset} {config.channels}x{config.image_size}x{config.image_size}, {where}, "
+                  f"from generator step {trainer.generator_step} to {config.generator_steps}, writing to {out}", file=sys.stderr)
+        try:
+            trainer.train()
+        except TrainingStopped as error:
+            print(f"wgan-toys train-images: stopped: {error}", file=sys.stderr)
+            return 1
+        except KeyboardInterrupt:  # a second Ctrl-C: stopped at once, without a checkpoint of this step
+            if trainer.is_main:
+                resume = (f"continue with --resume --out {out} (from its last checkpoint, generator step {trainer.saved_step})"
+                          if trainer.saved_step is not None else f"no checkpoint was written; start again with --overwrite --out {out}")
+                print(f"wgan-toys train-images: interrupted at step {trainer.generator_step} of {config.generator_steps}; {resume}",
+                      file=sys.stderr)
+            return 128 + int(trainer.stop_signal or signal.SIGINT)
+        finally:
+            trainer.close()
+    if trainer.stop_signal is not None:  # Ctrl-C or SIGTERM: the step finished and was checkpointed
+        if trainer.is_main:
+            print(f"wgan-toys train-images: interrupted at step {trainer.generator_step} of {config.generator_steps}; "
+                  f"continue with --resume --out {out}", file=sys.stderr)
+        return 128 + int(trainer.stop_signal)
     if trainer.is_main:
-        where = f"{trainer.world_size} processes" if trainer.world_size > 1 else str(trainer.device)
-        print(f"wgan-toys train-images: {config.algorithm}, generator {config.generator}, critic {config.critic}, "
-              f"{config.dataset} {config.channels}x{config.image_size}x{config.image_size}, {where}, "
-              f"from generator step {trainer.generator_step} to {config.generator_steps}, writing to {out}", file=sys.stderr)
-    try:
-        trainer.train()
-    except TrainingStopped as error:
-        print(f"\nwgan-toys train-images: stopped: {error}", file=sys.stderr)
-        return 1
-    finally:
-        trainer.close()
-    if trainer.is_main:
-        print(f"wgan-toys train-images: generator step {trainer.generator_step}, {trainer.critic_steps} critic steps, "
-              f"{trainer.wall_seconds:.1f} s; see {out}/curve.png and {out}/samples/", file=sys.stderr)
+        evaluated = [record for record in read_metrics(out) if "sliced_w" in record]
+        quality = (f", sliced W1 {evaluated[-1]['sliced_w']:.4f} (real floor {evaluated[-1]['sliced_w_real']:.4f})"
+                   if evaluated and "sliced_w_real" in evaluated[-1] else "")
+        name = "JS" if config.algorithm == "gan" else "W"
+        estimate = f", {name} estimate {float(trainer.last['estimate']):.4f}" if "estimate" in trainer.last else ""
+        print(f"wgan-toys train-images: generator step {trainer.generator_step} of {config.generator_steps}, "
+              f"{trainer.critic_steps} critic steps, {trainer.wall_seconds:.1f} s{estimate}{quality}; "
+              f"see {out}/curve.png and {out}/samples/", file=sys.stderr)
     return 0
 
 
@@ -469,7 +499,9 @@ def _add_image_arguments(command) -> None:
     add("--skip-unreadable", dest="skip_unreadable", action="store_true", default=None,
         help="skip (and count) image files Pillow cannot read, instead of stopping")
     add("--out", default="runs/images", help="run folder (default: runs/images)")
-    add("--resume", action="store_true", help="continue the run in --out from its checkpoint")
+    add("--resume", action="store_true", help="continue the run in --out from its checkpoint (with the settings it "
+                                                "recorded; only --device, --threads and a larger --generator-steps may change)")
+    add("--overwrite", action="store_true", help="start a new run in --out even if it holds one (its files are replaced)")
     add("--smoke", action="store_true", help="a few tiny steps to check the set-up (what the tests run); "
                                             "flags given explicitly win over its tiny settings")
 

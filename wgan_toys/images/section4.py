@@ -125,6 +125,7 @@ def run_section4(out="runs/section4", generator_steps: int = 1000, image_size: i
     ``out/<generator>-<algorithm>-seed<seed>`` and write ``out/table.json`` and
     ``out/section4.png``; returns the rows. A folder that already holds a run is resumed (a
     finished one is only read), so an interrupted call continues where it stopped."""
+    from .runs import CHECKPOINT, PREVIOUS_CHECKPOINT
     from .trainer import ImageConfig, ImageTrainer, TrainingStopped, read_metrics
 
     out = pathlib.Path(out)
@@ -147,7 +148,10 @@ def run_section4(out="runs/section4", generator_steps: int = 1000, image_size: i
                   flush=True)
             status = "trained"
             try:
-                trainer = ImageTrainer.resume(folder, verbose=True) if (folder / "checkpoint.pt").exists() else ImageTrainer(ImageConfig(**values), folder)
+                if any((folder / name).exists() for name in (CHECKPOINT, PREVIOUS_CHECKPOINT)):
+                    trainer = ImageTrainer.resume(folder, verbose=True)
+                else:  # nothing to resume: a run cut short before its first checkpoint starts again
+                    trainer = ImageTrainer(ImageConfig(**values), folder, overwrite=True)
                 trainer.train()
             except TrainingStopped as error:
                 status = f"stopped: {error}"

@@ -30,9 +30,20 @@ quantity of Figure 4), ``critic_loss``, ``generator_loss``, ``images_per_second`
 ``wall_seconds``, and at evaluation steps ``sliced_w``, ``sliced_w_real`` (the real-vs-real floor), ``diversity`` and, on digits,
 ``classes_covered``, ``class_kl`` and ``confident_fraction``); ``samples/step_NNNNNN.png`` (a fixed noise batch); ``curve.png`` (:func:`~wgan_toys.plots.plot_image_run`: the estimate raw and median-filtered where the
 filter's window is full, the sliced W1 beside its floor, and the one against the other); ``checkpoint.pt``, written atomically (temporary file, then
-rename) every ``checkpoint_every`` steps, on Ctrl-C or SIGTERM, and at the end.
+rename) every ``checkpoint_every`` steps, on Ctrl-C or SIGTERM, and at the end, with the one it
+replaces kept as ``checkpoint.previous.pt``.
 ``ImageTrainer.resume(out)`` continues exactly where the checkpoint stopped: on the CPU, the
 parameters are bitwise equal to those of an uninterrupted run.
+
+The folder's mechanics live in :mod:`~wgan_toys.images.runs`: a run holds an exclusive lock on
+``out/.lock`` while it trains (a second process is refused); ``config.json`` and the resumed
+``metrics.jsonl`` are rewritten atomically; a torn last metrics line is dropped with a warning;
+a checkpoint is never written with NaN or infinite parameters or optimiser state; a damaged
+checkpoint (CRC-32 mismatch) is named, and resume falls back to the previous one with a warning.
+A folder holding ``config.json``, ``metrics.jsonl`` or a checkpoint is not overwritten unless
+``overwrite=True``. Resuming keeps every setting the run recorded; only :data:`RESUME_MAY_CHANGE`
+(``device``, ``threads``) may differ, and ``generator_steps`` may move but never below the step
+the checkpoint reached.
 
 Speed: ``precision="auto"`` autocasts the networks to bfloat16 where the device computes it
 natively (CUDA GPUs from Ampere on; CPUs with AVX512-BF16 or AMX), with channels-last memory; parameters,
@@ -57,8 +68,8 @@ Gulrajani et al. (2017), arXiv:1704.00028, Algorithm 1.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
-import json
 import math
 import os
 import pathlib
@@ -76,20 +87,29 @@ from torch.nn import functional
 from .._validation import (DEVICE, NON_NEGATIVE, NON_NEGATIVE_INT, POSITIVE, POSITIVE_INT, SEED, Boolean, Interval,
                            Options, Text, check_constraints, check_int, setting)
 from ..lipschitz import clip_parameters_, gradient_penalty
-from ..runtime import resolve_device
+from ..runtime import progress_bar, resolve_device
 from . import (ALGORITHMS, CLIP_PARAMETERS, CRITIC_ARCHITECTURES, CRITIC_SCHEDULES, DATASETS,
                GENERATOR_ARCHITECTURES, NORMALIZATIONS, PRECISIONS)
 from .data import check_batch_size, load_images
 from .models import IMAGE_SIZES, count_parameters, make_image_critic, make_image_generator
+from .runs import (CHECKPOINT, PREVIOUS_CHECKPOINT, NonFiniteState, append_jsonl, atomic_write_json, changed_settings,
+                   describe_os_error, load_latest_checkpoint, read_jsonl, refuse_existing_run, run_lock, save_checkpoint,
+                   truncate_jsonl)
 
-__all__ = ["ALGORITHMS", "ImageConfig", "ImageTrainer", "TrainingStopped", "read_metrics"]
+__all__ = ["ALGORITHMS", "CHECKPOINT", "RESUME_MAY_CHANGE", "ImageConfig", "ImageTrainer", "TrainingStopped", "read_metrics"]
 
 LOG_2 = math.log(2.0)
-CHECKPOINT = "checkpoint.pt"
+RESUME_MAY_CHANGE = ("device", "threads")  # besides generator_steps, never below the step reached
+CHECKPOINT_KEYS = ("config", "generator", "critic", "generator_optimizer", "critic_optimizer", "random", "order",
+                   "position", "generator_step", "critic_steps", "wall_seconds")
+# what a run writes: markers refuse a new run unless overwrite; with overwrite, these and the globs are deleted
+RUN_MARKERS = ("config.json", "metrics.jsonl", CHECKPOINT, PREVIOUS_CHECKPOINT)
+RUN_OUTPUTS = ("curve.png", "samples/step_*.png")
 
 
 class TrainingStopped(RuntimeError):
-    """The run stopped early (a NaN or infinite loss); the last checkpoint is kept."""
+    """The run stopped early (a NaN or infinite loss or state, a checkpoint that could not be
+    written); the last good checkpoint is kept."""
 
 
 @dataclass
@@ -193,6 +213,17 @@ def _distributed_context():
     return int(os.environ.get("RANK", "0")), world_size, int(os.environ.get("LOCAL_RANK", "0"))
 
 
+def _resolved_settings(config: ImageConfig) -> dict:
+    """The config's fields with each ``None`` ("the algorithm's default") replaced by its value,
+    so that giving a default explicitly on resume is no change."""
+    values = dataclasses.asdict(config)
+    values.update(n_critic=config.resolved_n_critic, learning_rate=config.resolved_learning_rate,
+                  critic_normalization=config.resolved_normalization)
+    if config.resolved_betas is not None:
+        values["adam_beta1"], values["adam_beta2"] = config.resolved_betas
+    return values
+
+
 def _upgrade_config(values: dict, path) -> dict:
     """A checkpoint's config in today's names, with its meaning kept.
 
@@ -247,8 +278,10 @@ class ImageTrainer:
     (2, 10)
     """
 
-    def __init__(self, config: ImageConfig, out=None, *, verbose: bool = True, _state: dict | None = None):
+    def __init__(self, config: ImageConfig, out=None, *, verbose: bool = True, overwrite: bool = False,
+                 _state: dict | None = None):
         self.config = config
+        self.overwrite = overwrite  # a new run may replace the run files already in out
         self.rank, self.world_size, local_rank = _distributed_context()
         self.is_main = self.rank == 0
         self.verbose = verbose and self.is_main
@@ -320,12 +353,16 @@ class ImageTrainer:
         self.last: dict = {}
         self._nonfinite = torch.zeros((), dtype=torch.bool, device=self.device)
         self._stop_requested = False
+        self.stop_signal = None  # the signal (SIGINT, SIGTERM) that stopped the last train() early
+        self._saving = False
+        self.saved_step = None  # the generator step of the last checkpoint written or loaded
         self._classifier = None
         self._sliced_w_real = None  # sliced W1 between training and held-out real images, the floor
         self.classifier_accuracy = None  # held-out accuracy of the digits classifier, after the first evaluation
         self._resumed = _state is not None
         if _state is not None:
             self._load_state(_state)
+            self.saved_step = self.generator_step
 
     # ----- set-up --------------------------------------------------------------------------
     def _init_process_group(self):
@@ -340,17 +377,48 @@ class ImageTrainer:
             dist.init_process_group(backend)
 
     @classmethod
-    def resume(cls, out, *, generator_steps: int | None = None, verbose: bool = True) -> "ImageTrainer":
-        """Rebuild a run from ``out/config.json`` and ``out/checkpoint.pt`` (loaded with
-        ``weights_only=True``). ``generator_steps`` may extend the run."""
+    def resume(cls, out, *, generator_steps: int | None = None, settings: dict | None = None,
+               verbose: bool = True) -> "ImageTrainer":
+        """Rebuild a run from ``out/checkpoint.pt`` (loaded with ``weights_only=True``, its CRC-32
+        checked; ``checkpoint.previous.pt`` with a warning if it fails) and the config it records.
+
+        Parameters
+        ----------
+        out : str or path-like
+            The run folder.
+        generator_steps : int or None, default=None
+            A new total of generator steps, >= the step the checkpoint reached (extend a run).
+        settings : dict or None, default=None
+            Settings given again (``ImageConfig`` field names, e.g. the command's flags). Each
+            must equal what the run recorded, except :data:`RESUME_MAY_CHANGE` (``device``,
+            ``threads``) and ``generator_steps`` as above.
+
+        Raises
+        ------
+        ValueError
+            No loadable checkpoint (naming the files), a changed setting (listing each), or
+            ``generator_steps`` below the step reached.
+        """
         out = pathlib.Path(out)
-        path = out / CHECKPOINT
-        if not path.exists():
-            raise ValueError(f"no checkpoint at {path}; start the run without --resume, or point --out at a run folder.")
-        state = torch.load(path, map_location="cpu", weights_only=True)
+        state, path = load_latest_checkpoint(out, CHECKPOINT_KEYS)
         values = _upgrade_config(dict(state["config"]), path)
+        given = dict(settings or {})
         if generator_steps is not None:
-            values["generator_steps"] = generator_steps
+            given["generator_steps"] = generator_steps
+        steps = given.pop("generator_steps", None)
+        recorded = _resolved_settings(ImageConfig(**values))
+        changed = changed_settings(recorded, _resolved_settings(ImageConfig(**{**values, **given})), RESUME_MAY_CHANGE)
+        if changed:
+            raise ValueError(f"--resume keeps the settings of the run in {out}, and these differ: {'; '.join(changed)}. "
+                             f"Drop those flags, or start a new run with another --out (on resume only "
+                             f"{', '.join(RESUME_MAY_CHANGE)} and, upward, generator_steps may change).")
+        reached = int(state["generator_step"])
+        if steps is not None:
+            if check_int("generator_steps", steps, minimum=1) < reached:
+                raise ValueError(f"generator_steps == {steps}, must be >= {reached}, the generator step the run in {out} "
+                                 "reached; --resume can extend a run, not undo its steps.")
+            values["generator_steps"] = steps
+        values.update({name: given[name] for name in RESUME_MAY_CHANGE if name in given})
         return cls(ImageConfig(**values), out, verbose=verbose, _state=state)
 
     def state_dict(self) -> dict:
@@ -379,14 +447,38 @@ class ImageTrainer:
         self.wall_seconds = float(state["wall_seconds"])
 
     def save_checkpoint(self) -> pathlib.Path | None:
-        """Write ``checkpoint.pt`` atomically (temporary file, then ``os.replace``); rank 0 only."""
+        """Write ``checkpoint.pt`` atomically (:func:`~wgan_toys.images.runs.save_checkpoint`: a
+        temporary file, then ``os.replace``; the replaced one kept as ``checkpoint.previous.pt``);
+        rank 0 only.
+
+        Raises
+        ------
+        TrainingStopped
+            If a parameter or optimiser state is NaN or infinite (nothing is written), or the file
+            cannot be written (a full disk: the temporary file is removed); the message names the
+            step and the last good checkpoint.
+        """
         if self.out is None or not self.is_main:
             return None
-        self.out.mkdir(parents=True, exist_ok=True)
         path = self.out / CHECKPOINT
-        temporary = self.out / f".{CHECKPOINT}.tmp"
-        torch.save(self.state_dict(), temporary)
-        os.replace(temporary, path)
+        kept = (f"The last good checkpoint ({path}, generator step {self.saved_step}) is kept."
+                if self.saved_step is not None else "No checkpoint of this run was written before.")
+        with run_lock(self.out):
+            self._saving = True
+            try:
+                save_checkpoint(path, self.state_dict())
+            except NonFiniteState as error:
+                shown = ", ".join(error.names[:3]) + (f" and {len(error.names) - 3} more" if len(error.names) > 3 else "")
+                raise TrainingStopped(f"the parameters or optimiser state became NaN or infinite by generator step "
+                                      f"{self.generator_step} ({shown}); they were not saved. {kept} Lower the learning "
+                                      "rate, or for WGAN check the clip value.") from None
+            except OSError as error:
+                raise TrainingStopped(f"could not write {path} at generator step {self.generator_step}: "
+                                      f"{describe_os_error(error)}; the temporary file was removed. {kept} Free space "
+                                      f"(or fix the folder), then continue with --resume --out {self.out}.") from None
+            finally:
+                self._saving = False
+        self.saved_step = self.generator_step
         return path
 
     # ----- random draws (global batch, then this process's slice) --------------------------
@@ -513,7 +605,8 @@ class ImageTrainer:
             dist.all_reduce(flag)
             bad = flag > 0
         if bool(bad):
-            where = f" The last checkpoint ({self.out / CHECKPOINT}) is kept." if self.out is not None and (self.out / CHECKPOINT).exists() else ""
+            where = (f" The last checkpoint (generator step {self.saved_step}, {self.out / CHECKPOINT}) is kept."
+                     if self.out is not None and self.saved_step is not None else "")
             raise TrainingStopped(
                 f"a loss became NaN or infinite by generator step {self.generator_step} "
                 f"(last values: {self._last_values()}).{where} Lower the learning rate, or for WGAN check the clip value.")
@@ -530,16 +623,11 @@ class ImageTrainer:
         dist.all_reduce(flag)
         return bool(flag.item())
 
-    def _write_json_line(self, path: pathlib.Path, record: dict) -> None:
-        with open(path, "a") as handle:
-            handle.write(json.dumps(record) + "\n")
-
     def _prepare_folder(self) -> None:
         if self.out is None or not self.is_main:
             return
-        if not self._resumed and self.generator_step == 0 and (self.out / CHECKPOINT).exists():
-            raise ValueError(f"{self.out} already holds a run (checkpoint.pt); pass --resume (ImageTrainer.resume) to "
-                             "continue it, or choose another --out. Nothing was overwritten.")
+        if not self._resumed and self.generator_step == 0:
+            refuse_existing_run(self.out, RUN_MARKERS, overwrite=self.overwrite, remove=RUN_OUTPUTS)
         self._resumed = True  # later calls of train() continue this run
         self.out.mkdir(parents=True, exist_ok=True)
         (self.out / "samples").mkdir(exist_ok=True)
@@ -548,12 +636,11 @@ class ImageTrainer:
                       autocast="bf16" if self.autocast_dtype is not None else "fp32", memory_format="channels_last" if self.channels_last else "contiguous",
                       torch_version=torch.__version__, generator_parameters=count_parameters(self.generator),
                       critic_parameters=count_parameters(self.critic))
-        (self.out / "config.json").write_text(json.dumps(config, indent=2) + "\n")
+        atomic_write_json(self.out / "config.json", config)
         metrics = self.out / "metrics.jsonl"
-        if metrics.exists():  # on resume, drop what was logged after the checkpoint
-            kept = [line for line in metrics.read_text().splitlines()
-                    if line.strip() and json.loads(line)["generator_step"] <= self.generator_step]
-            metrics.write_text("".join(line + "\n" for line in kept))
+        if metrics.exists():  # on resume, drop what was logged after the checkpoint (atomically)
+            step = self.generator_step
+            truncate_jsonl(metrics, lambda record: record.get("generator_step", 0) <= step)
 
     def _save_samples(self) -> None:
         if self.out is None or not self.is_main:
@@ -571,69 +658,83 @@ class ImageTrainer:
 
     def train(self, until: int | None = None) -> "ImageTrainer":
         """Run generator steps up to ``until`` (default ``config.generator_steps``); log, sample,
-        evaluate and checkpoint on the way. Ctrl-C or SIGTERM finishes the current generator
-        step, writes the checkpoint and returns; a non-finite loss raises :class:`TrainingStopped`."""
+        evaluate and checkpoint on the way, holding the folder's lock.
+
+        Ctrl-C or SIGTERM finishes the current generator step, writes the checkpoint and returns
+        with :attr:`stop_signal` set; a second Ctrl-C before the checkpoint is being written stops
+        at once (KeyboardInterrupt, the last checkpoint kept), one while it is written is ignored.
+        A non-finite loss or state raises :class:`TrainingStopped`."""
         config = self.config
         until = config.generator_steps if until is None else check_int("until", until, minimum=0)
-        self._prepare_folder()
+        self._stop_requested, self.stop_signal = False, None
         previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
 
         def request_stop(signum, frame):
-            if self._stop_requested:  # a second Ctrl-C stops at once
-                raise KeyboardInterrupt
-            self._stop_requested = True
+            if self._stop_requested:
+                if self._saving:  # never leave a half-written checkpoint behind: let it finish
+                    if self.is_main:
+                        print("\nwgan_toys: still writing the checkpoint; it stops when that is done", file=sys.stderr)
+                    return
+                self.stop_signal = signum
+                raise KeyboardInterrupt  # a second Ctrl-C stops at once; the last checkpoint is kept
+            self._stop_requested, self.stop_signal = True, signum
             if self.is_main:
                 print(f"\nwgan_toys: stopping after generator step {self.generator_step + 1}, writing the checkpoint "
                       "(press Ctrl-C again to stop at once)", file=sys.stderr)
 
         in_main_thread = threading.current_thread() is threading.main_thread()  # signals go to the main thread only
-        if in_main_thread:
-            for sig in previous:
-                signal.signal(sig, request_stop)
-        progress = _Progress(until, enabled=self.verbose)
+        with contextlib.ExitStack() as stack:
+            if self.out is not None and self.is_main:
+                stack.enter_context(run_lock(self.out))  # one run per folder, for as long as it trains
+            if in_main_thread:  # before the folder is touched: a Ctrl-C never interrupts a rewrite
+                stack.callback(lambda: [signal.signal(sig, handler) for sig, handler in previous.items()])
+                for sig in previous:
+                    signal.signal(sig, request_stop)
+            self._prepare_folder()
+            progress = stack.enter_context(progress_bar(until, "train-images", enabled=None if self.verbose else False))
+            progress.n = progress.last_print_n = progress.initial = min(self.generator_step, until)  # a resumed run
+            self._train_loop(until, progress)
+        return self
+
+    def _train_loop(self, until: int, progress) -> None:
+        config = self.config
         interval_start, interval_critic = time.perf_counter(), self.critic_steps
         wall_start = time.perf_counter() - self.wall_seconds
-        try:
-            if self.generator_step == 0 and self.generator_step < until:
+        if self.generator_step == 0 and self.generator_step < until:
+            self._save_samples()
+        while self.generator_step < until:
+            self.iteration()
+            step = self.generator_step
+            progress.update(1)
+            stop = self._agree_to_stop()
+            log_now = step % config.log_every == 0 or step == until or stop
+            if log_now or step % config.checkpoint_every == 0:
+                self._check_finite()
+            if log_now:
+                now = time.perf_counter()
+                images = (self.critic_steps - interval_critic) * config.batch_size
+                record = {"generator_step": step, "critic_steps": self.critic_steps,
+                          **{k: float(v) for k, v in self.last.items() if k != "estimate"},
+                          "images_per_second": round(images / max(now - interval_start, 1e-9), 2),
+                          "wall_seconds": round(now - wall_start, 3)}
+                estimate = float(self.last["estimate"])
+                record["js_estimate" if config.algorithm == "gan" else "wasserstein_estimate"] = estimate
+                if step % config.eval_every == 0 or step == until:
+                    record.update(self.evaluate())
+                if self.out is not None and self.is_main:
+                    append_jsonl(self.out / "metrics.jsonl", record)
+                progress.set_postfix(_progress_fields(record), refresh=False)
+            if step % config.sample_every == 0 or step == until:
                 self._save_samples()
-            while self.generator_step < until:
-                self.iteration()
-                step = self.generator_step
-                stop = self._agree_to_stop()
-                log_now = step % config.log_every == 0 or step == until or stop
-                if log_now or step % config.checkpoint_every == 0:
-                    self._check_finite()
-                if log_now:
-                    now = time.perf_counter()
-                    images = (self.critic_steps - interval_critic) * config.batch_size
-                    record = {"generator_step": step, "critic_steps": self.critic_steps,
-                              **{k: float(v) for k, v in self.last.items() if k != "estimate"},
-                              "images_per_second": round(images / max(now - interval_start, 1e-9), 2),
-                              "wall_seconds": round(now - wall_start, 3)}
-                    estimate = float(self.last["estimate"])
-                    record["js_estimate" if config.algorithm == "gan" else "wasserstein_estimate"] = estimate
-                    if step % config.eval_every == 0 or step == until:
-                        record.update(self.evaluate())
-                    if self.out is not None and self.is_main:
-                        self._write_json_line(self.out / "metrics.jsonl", record)
-                    progress.update(step, record)
-                if step % config.sample_every == 0 or step == until:
-                    self._save_samples()
-                self.wall_seconds = time.perf_counter() - wall_start
-                if step % config.checkpoint_every == 0 or step == until or stop:
-                    self.save_checkpoint()
-                if log_now:  # the next interval starts here: evaluation, samples and checkpoints are not timed
-                    interval_start, interval_critic = time.perf_counter(), self.critic_steps
-                if stop:
-                    break
             self.wall_seconds = time.perf_counter() - wall_start
-            self._save_curve()
-        finally:
-            progress.close()
-            if in_main_thread:
-                for sig, handler in previous.items():
-                    signal.signal(sig, handler)
-        return self
+            if step % config.checkpoint_every == 0 or step == until or stop:
+                self.save_checkpoint()
+            if log_now:  # the next interval starts here: evaluation, samples and checkpoints are not timed
+                interval_start, interval_critic = time.perf_counter(), self.critic_steps
+            if stop:
+                break
+        self.wall_seconds = time.perf_counter() - wall_start
+        self._save_curve()
 
     def close(self) -> None:
         """Leave the process group (torchrun runs)."""
@@ -644,44 +745,20 @@ class ImageTrainer:
                 dist.destroy_process_group()
 
 
-class _Progress:
-    """A one-line progress bar on a terminal (step, estimate, images/s, ETA); silent otherwise,
-    apart from a line at each evaluation."""
-
-    def __init__(self, total: int, enabled: bool):
-        self.total, self.enabled = total, enabled
-        self.tty = enabled and sys.stderr.isatty()
-        self.start = time.perf_counter()
-        self.first_step = None
-
-    def update(self, step: int, record: dict) -> None:
-        if not self.enabled:
-            return
-        if self.first_step is None:
-            self.first_step, self.start = step, time.perf_counter()
-        name, value = ("W", record.get("wasserstein_estimate")) if "wasserstein_estimate" in record else ("JS", record.get("js_estimate"))
-        done = step / max(self.total, 1)
-        elapsed = time.perf_counter() - self.start
-        rate = (step - self.first_step) / elapsed if elapsed > 0 else 0.0
-        eta = (self.total - step) / rate if rate > 0 else float("nan")
-        bar = "#" * int(24 * done) + "-" * (24 - int(24 * done))
-        line = (f"[{bar}] {step}/{self.total} {name} estimate {value:.4f} "
-                f"{record['images_per_second']:.0f} img/s ETA {eta:.0f} s")
-        if "sliced_w" in record:
-            line += f" sliced W {record['sliced_w']:.4f}"
-        if self.tty:
-            print("\r" + line, end="", file=sys.stderr, flush=True)
-        elif "sliced_w" in record or step == self.total:
-            print(line, file=sys.stderr, flush=True)
-
-    def close(self) -> None:
-        if self.tty:
-            print(file=sys.stderr)
+def _progress_fields(record: dict) -> dict:
+    """What the progress bar shows beside the step: the estimate, images/s, the sliced W1."""
+    name = "W" if "wasserstein_estimate" in record else "JS"
+    fields = {name: f"{record.get('wasserstein_estimate', record.get('js_estimate')):.4f}",
+              "img/s": f"{record['images_per_second']:.0f}"}
+    if "sliced_w" in record:
+        fields["sliced W1"] = f"{record['sliced_w']:.4f}"
+    return fields
 
 
 def read_metrics(out) -> list[dict]:
-    """The records of ``out/metrics.jsonl``, in order."""
+    """The records of ``out/metrics.jsonl``, in order (a torn last line, what a crash leaves, is
+    dropped with a warning; any other bad line is a ValueError naming the file and line)."""
     path = pathlib.Path(out) / "metrics.jsonl"
     if not path.exists():
         raise ValueError(f"no metrics.jsonl in {out}; is it a run folder?")
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    return read_jsonl(path)
