@@ -185,56 +185,59 @@ def _toy(args) -> int:
     import matplotlib.pyplot as plt
 
     from . import plots
-    from .toy_gan import ToyConfig, ToyGAN
+    from .runtime import progress_bar
+    from .toy_gan import ToyConfig, ToyGAN, run_folder
     from .train import TrainingDivergedError
 
     given = {field.name: getattr(args, field.name) for field in dataclasses.fields(ToyConfig) if getattr(args, field.name, None) is not None}
     trainer = ToyGAN(ToyConfig(**given))
     config = trainer.config
-    os.makedirs(args.out, exist_ok=True)
-    with open(os.path.join(args.out, "config.json"), "w") as handle:
-        json.dump(dataclasses.asdict(config), handle, indent=2)
-    print(f"wgan-toys toy: {config.algorithm} on {config.dataset}, seed {config.seed}, writing to {args.out}", file=sys.stderr)
     metrics_path = os.path.join(args.out, "metrics.jsonl")
-    metrics = open(metrics_path, "w")
+    with run_folder(trainer, args.out, overwrite=args.overwrite) as log_row:  # locked; refuses an existing run
+        print(f"wgan-toys toy: {config.algorithm} on {config.dataset}, seed {config.seed}, writing to {args.out}", file=sys.stderr)
+        status = 0
+        with progress_bar(config.iterations, "toy") as bar:
+            def log(row):
+                log_row(row)
+                bar.update(row["generator_step"] - bar.n)
+                value = row.get("critic_estimate", row.get("js_estimate"))
+                fields = {"estimate": f"{value:.4f}", "exact W1": f"{row['exact_w1']:.4f}"}
+                if "modes_covered" in row:
+                    fields["modes"] = f"{row['modes_covered']}/{len(trainer.dataset.centers)}"
+                bar.set_postfix(fields, refresh=False)
 
-    def log(row):
-        metrics.write(json.dumps(row) + "\n")
-        metrics.flush()  # a crash or Ctrl-C keeps every row logged so far
-        value = row.get("critic_estimate", row.get("js_estimate"))
-        modes = f"  modes {row['modes_covered']}/{len(trainer.dataset.centers)}" if "modes_covered" in row else ""
-        done = row["generator_step"] / max(config.iterations, 1)
-        bar = "#" * int(20 * done)
-        print(f"\r[{bar:<20}] step {row['generator_step']:>6}/{config.iterations}  estimate {value:9.4f}  exact W1 {row['exact_w1']:.4f}{modes}",
-              end="", file=sys.stderr, flush=True)
+            try:
+                trainer.train(callback=log)
+            except TrainingDivergedError as error:
+                bar.close()
+                print(f"wgan-toys toy: stopped: {error} The {len(trainer.history)} rows logged so far are in {metrics_path}.", file=sys.stderr)
+                status = 1
+            except KeyboardInterrupt:
+                bar.close()
+                print(f"wgan-toys toy: interrupted at step {trainer.generator_steps} of {config.iterations}; the "
+                      f"{len(trainer.history)} rows logged so far are in {metrics_path}, no figures were drawn.", file=sys.stderr)
+                return 130
+        if status == 0:
+            fig = plots.figure_toy_run(trainer)
+        else:  # the generator's output is no longer finite: draw what was logged, over the sample floor
+            from .toys2d import sample_floor
 
-    status = 0
-    try:
-        trainer.train(callback=log)
-    except TrainingDivergedError as error:
-        print(f"\nwgan-toys toy: stopped: {error} The {len(trainer.history)} rows logged so far are in {metrics_path}.", file=sys.stderr)
-        status = 1
-    finally:
-        metrics.close()
-    print(file=sys.stderr)
-    if status == 0:
-        fig = plots.figure_toy_run(trainer)
-    else:  # the generator's output is no longer finite: draw what was logged, over the sample floor
-        from .toys2d import sample_floor
-
-        fig, ax = plt.subplots(figsize=(7, 5), constrained_layout=True)
-        plots.plot_estimate_against_exact(trainer.history, ax=ax, floor=sample_floor(trainer.dataset, config.eval_samples, repeats=4))
-    _save(fig, os.path.join(args.out, "toy_run.png"))
-    plt.close(fig)
-    fig = plots.figure_samples_over_iterations(trainer)
-    _save(fig, os.path.join(args.out, "samples_over_iterations.png"))
-    plt.close(fig)
-    if not args.no_gif:
-        plots.save_samples_animation(trainer, os.path.join(args.out, "samples.gif"))
-        print(f"wrote {os.path.join(args.out, 'samples.gif')}")
+            fig, ax = plt.subplots(figsize=(7, 5), constrained_layout=True)
+            plots.plot_estimate_against_exact(trainer.history, ax=ax, floor=sample_floor(trainer.dataset, config.eval_samples, repeats=4))
+        _save(fig, os.path.join(args.out, "toy_run.png"))
+        plt.close(fig)
+        fig = plots.figure_samples_over_iterations(trainer)
+        _save(fig, os.path.join(args.out, "samples_over_iterations.png"))
+        plt.close(fig)
+        if not args.no_gif:
+            plots.save_samples_animation(trainer, os.path.join(args.out, "samples.gif"))
+            print(f"wrote {os.path.join(args.out, 'samples.gif')}")
     last = trainer.history[-1]
     share = last["exact_w1_seconds"] / max(last["wall_seconds"], 1e-9)
-    print(f"wall {last['wall_seconds']:.1f} s, of which exact W1 logging {last['exact_w1_seconds']:.1f} s ({100 * share:.0f}%)")
+    value = last.get("critic_estimate", last.get("js_estimate"))
+    modes = f", modes {last['modes_covered']}/{len(trainer.dataset.centers)}" if "modes_covered" in last else ""
+    print(f"wgan-toys toy: step {last['generator_step']} of {config.iterations}, estimate {value:.4f}, exact W1 {last['exact_w1']:.4f}{modes}; "
+          f"wall {last['wall_seconds']:.1f} s, of which exact W1 logging {last['exact_w1_seconds']:.1f} s ({100 * share:.0f}%)")
     return status
 
 
@@ -578,6 +581,7 @@ def build_parser() -> argparse.ArgumentParser:
     toy.add_argument("--device", help="auto, cpu, cuda, mps (default: cpu)")
     toy.add_argument("--out", default="runs/toy", help="run folder (default: runs/toy)")
     toy.add_argument("--no-gif", action="store_true", help="skip the animated GIF")
+    toy.add_argument("--overwrite", action="store_true", help="replace a run already in --out (refused without it)")
     _add_threads_flag(toy)
     toy.set_defaults(run=_toy)
 

@@ -40,6 +40,10 @@ least 1). A healthy run stays orders of magnitude below these (its estimate is a
 times W1, its parameters move by at most alpha per step); a learning rate of 1e3 crosses them
 within ten steps.
 
+:func:`run_folder` holds a run folder for ``wgan-toys toy`` (locked while the run writes it, never
+overwritten without ``overwrite``, ``config.json`` written atomically; the mechanics are those of
+:mod:`~wgan_toys.images.runs`).
+
 References
 ----------
 Arjovsky, Chintala, Bottou (2017), arXiv:1701.07875, Algorithm 1, Sections 3-4, Figures 3-4.
@@ -48,8 +52,10 @@ Gulrajani et al. (2017), arXiv:1704.00028, Algorithm 1 and the toy experiments.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import math
+import pathlib
 import time
 from dataclasses import dataclass
 from numbers import Integral
@@ -60,6 +66,7 @@ from torch.nn import functional
 
 from ._validation import (DEVICE, NON_NEGATIVE, NON_NEGATIVE_INT, POSITIVE, POSITIVE_INT, SEED, Interval, Options,
                           check_constraints, check_int, setting)
+from .images.runs import append_jsonl, atomic_write_json, atomic_write_text, refuse_existing_run, run_lock
 from .lipschitz import clip_weights_, gradient_penalty
 from .networks import make_critic, make_generator
 from .runtime import build_seeded, resolve_device, torch_generator
@@ -67,10 +74,12 @@ from .toys2d import DATASETS as TOY_DATASETS
 from .toys2d import make_dataset, mode_coverage
 from .train import TrainingDivergedError, gan_objective
 
-__all__ = ["ALGORITHMS", "ToyConfig", "ToyGAN", "claims_table"]
+__all__ = ["ALGORITHMS", "ToyConfig", "ToyGAN", "claims_table", "run_folder"]
 
 ALGORITHMS = ("gan", "gan-logd", "wgan", "wgan-gp")
 DATASETS = tuple(TOY_DATASETS)  # 8gaussians, 25gaussians, swissroll, 2clusters
+RUN_MARKERS = ("config.json", "metrics.jsonl")  # a folder holding one of these holds a run
+RUN_OUTPUTS = ("toy_run.png", "samples_over_iterations.png", "samples.gif")  # deleted with it on overwrite
 LOG_2 = math.log(2.0)
 EXPLOSION_FACTOR = 1e3  # a finite run has exploded beyond 1000 x the data's scale / its initial norms (see the module doc)
 
@@ -395,6 +404,37 @@ class ToyGAN:
         if self.history[-1]["generator_step"] != self.generator_steps:
             log(self.evaluate())
         return self.history
+
+
+@contextlib.contextmanager
+def run_folder(trainer: ToyGAN, out, *, overwrite: bool = False):
+    """Hold the folder ``out`` for one toy run and yield ``log(row)``, which appends a row to
+    ``out/metrics.jsonl`` and flushes it (a crash or Ctrl-C keeps every row logged so far).
+
+    While the block runs, ``out`` is locked (:func:`~wgan_toys.images.runs.run_lock`: a second
+    process is refused); ``config.json`` is written atomically first.
+
+    Parameters
+    ----------
+    trainer : ToyGAN
+        The run; its resolved config goes to ``config.json``.
+    out : str or path-like
+        The run folder, created if missing.
+    overwrite : bool, default=False
+        Replace a run already in ``out`` (its config, metrics and figures are deleted first).
+
+    Raises
+    ------
+    ValueError
+        If ``out`` holds ``config.json`` or ``metrics.jsonl`` and not ``overwrite``, or another
+        process holds ``out``.
+    """
+    out = pathlib.Path(out)
+    with run_lock(out):
+        refuse_existing_run(out, RUN_MARKERS, overwrite=overwrite, remove=RUN_OUTPUTS, resumable=False)
+        atomic_write_json(out / "config.json", dataclasses.asdict(trainer.config))
+        metrics = atomic_write_text(out / "metrics.jsonl", "")
+        yield lambda row: append_jsonl(metrics, row)
 
 
 def claims_table(algorithms=("wgan-gp", "wgan", "gan", "gan-logd"), seeds=(0, 1, 2), dataset: str = "8gaussians",
