@@ -25,7 +25,7 @@ from ._validation import check_choice, check_int
 from .lipschitz import GradientPenalty, WeightClipping
 from .networks import StackedCritics
 from .runtime import build_seeded, resolve_device, torch_generator
-from .train import _check_finite, _check_loop_settings, _samplers_and_heldout, _Stopper, make_sampler
+from .train import check_finite_loss, check_loop_settings, samplers_and_heldout, StoppingRule, make_sampler
 
 __all__ = ["SweepResult", "train_critic_sweep", "expectation_gaps", "clip_value_experiment", "effective_slope_experiment"]
 
@@ -99,7 +99,7 @@ def train_critic_sweep(
     which for these elementwise optimisers equals S separate optimisers.
     """
     check_choice("method", method, ("clip", "gp"))
-    _check_loop_settings(batch_size, max_steps, eval_every, patience, heldout_size, tolerance)
+    check_loop_settings(batch_size, max_steps, eval_every, patience, heldout_size, tolerance)
     values_name = "clip_values" if method == "clip" else "penalty_weights"
     values = [float(v) for v in (clip_values if method == "clip" else penalty_weights)]
     if not values:
@@ -125,7 +125,7 @@ def train_critic_sweep(
     settings = [{"index": i, name: v} for i, v in enumerate(values)]
 
     if real_laws is None:
-        sample_real, sample_fake, generator, heldout_real, heldout_fake = _samplers_and_heldout(real, fake, heldout_size, seed, device)
+        sample_real, sample_fake, generator, heldout_real, heldout_fake = samplers_and_heldout(real, fake, heldout_size, seed, device)
         draw_real = lambda generator: sample_real(n_members * batch_size, generator).view(n_members, batch_size, -1)  # noqa: E731
         draw_fake = lambda generator: sample_fake(n_members * batch_size, generator).view(n_members, batch_size, -1)  # noqa: E731
         heldout_real, heldout_fake = heldout_real.expand(n_members, -1, -1), heldout_fake.expand(n_members, -1, -1)
@@ -162,7 +162,7 @@ def train_critic_sweep(
         penalty = penalty.expand(n_members) if penalty.dim() == 0 else penalty
         return (estimate - penalty).detach().cpu().numpy(), estimate.detach().cpu().numpy()
 
-    stoppers = [_Stopper(tolerance, patience) for _ in range(n_members)]
+    stoppers = [StoppingRule(tolerance, patience) for _ in range(n_members)]
     converged = np.zeros(n_members, dtype=bool)
     history, start, step = [], time.perf_counter(), 0
     remedy = "lower learning_rate, or the largest penalty_weight, or check the samples for NaN"
@@ -171,7 +171,7 @@ def train_critic_sweep(
         wasserstein_estimates = critics(real_batch).mean(dim=1) - critics(fake_batch).mean(dim=1)  # (S,), eq. (3)
         penalties = lipschitz.penalty(critics, real_batch, fake_batch, generator, batch_dims=2)
         critic_loss = (-wasserstein_estimates + penalties).sum()  # block-separate gradients
-        _check_finite(critic_loss, step, "the summed critic_loss", remedy)
+        check_finite_loss(critic_loss, step, "the summed critic_loss", remedy)
         optimizer.zero_grad(set_to_none=True)
         critic_loss.backward()
         optimizer.step()

@@ -44,7 +44,8 @@ from .lipschitz import LipschitzMethod, make_lipschitz_method
 from .networks import make_critic, make_discriminator
 from .runtime import build_seeded, resolve_device, torch_generator
 
-__all__ = ["TrainingResult", "TrainingDivergedError", "train_critic", "train_discriminator", "make_sampler", "gan_objective"]
+__all__ = ["TrainingResult", "TrainingDivergedError", "train_critic", "train_discriminator", "make_sampler", "gan_objective",
+           "StoppingRule", "check_finite_loss", "check_loop_settings", "samplers_and_heldout"]
 
 LOG_2 = math.log(2.0)
 
@@ -107,12 +108,14 @@ def gan_objective(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch
     return -functional.softplus(-real_logits).mean() - functional.softplus(fake_logits).mean()
 
 
-def _check_finite(loss: torch.Tensor, step: int, what: str, remedy: str) -> None:
+def check_finite_loss(loss: torch.Tensor, step: int, what: str, remedy: str) -> None:
+    """Raise :class:`TrainingDivergedError` naming ``what``, the step and ``remedy`` if ``loss`` is
+    NaN or infinite (every training loop here, one critic or a stacked sweep, calls it)."""
     if not torch.isfinite(loss):
         raise TrainingDivergedError(f"{what} became {loss.item()} at step {step}; {remedy}.")
 
 
-class _Stopper:
+class StoppingRule:
     """Stop when the held-out objective has not risen by > tolerance for ``patience`` checks."""
 
     def __init__(self, tolerance: float, patience: int):
@@ -127,7 +130,9 @@ class _Stopper:
         return self.waited >= self.patience
 
 
-def _check_loop_settings(batch_size, max_steps, eval_every, patience, heldout_size, tolerance):
+def check_loop_settings(batch_size, max_steps, eval_every, patience, heldout_size, tolerance):
+    """The loop settings shared by :func:`train_critic`, :func:`train_discriminator` and
+    :func:`wgan_toys.sweep.train_critic_sweep`, checked with named errors."""
     check_int("batch_size", batch_size, minimum=1)
     check_int("max_steps", max_steps, minimum=1)
     check_int("eval_every", eval_every, minimum=1)
@@ -136,7 +141,7 @@ def _check_loop_settings(batch_size, max_steps, eval_every, patience, heldout_si
     check_positive("tolerance", tolerance)
 
 
-def _samplers_and_heldout(real, fake, heldout_size: int, seed, device):
+def samplers_and_heldout(real, fake, heldout_size: int, seed, device):
     """The two samplers, the run's random stream and the fixed held-out batches.
 
     The held-out batches come first from the stream; the training batches follow them. Raises
@@ -210,12 +215,12 @@ def train_critic(
     TrainingDivergedError
         If the loss becomes NaN or infinite.
     """
-    _check_loop_settings(batch_size, max_steps, eval_every, patience, heldout_size, tolerance)
+    check_loop_settings(batch_size, max_steps, eval_every, patience, heldout_size, tolerance)
     if learning_rate is not None:  # not `learning_rate or default`: 0 and NaN are errors, not the default
         check_positive("learning_rate", learning_rate, hint=" (None takes the method's default, 5e-5 for clipping)")
     device = resolve_device(device)
     lipschitz = method if isinstance(method, LipschitzMethod) else make_lipschitz_method(method, clip_value, penalty_weight)
-    sample_real, sample_fake, generator, heldout_real, heldout_fake = _samplers_and_heldout(real, fake, heldout_size, seed, device)
+    sample_real, sample_fake, generator, heldout_real, heldout_fake = samplers_and_heldout(real, fake, heldout_size, seed, device)
     if critic is None:
         input_dim = heldout_real.shape[1]
         start_flat = lipschitz.name != "spectral"  # a zero layer has spectral norm 0: no flat start
@@ -229,21 +234,21 @@ def train_critic(
         penalty = lipschitz.penalty(critic, heldout_real, heldout_fake, torch_generator(1, device=device))
         return estimate - float(penalty.detach()), estimate
 
-    stopper, history, start = _Stopper(tolerance, patience), [], time.perf_counter()
+    stopper, history, start = StoppingRule(tolerance, patience), [], time.perf_counter()
     critic.train()
     step, converged = 0, False
     for step in range(1, max_steps + 1):
         real_batch, fake_batch = sample_real(batch_size, generator), sample_fake(batch_size, generator)
         wasserstein_estimate = critic(real_batch).mean() - critic(fake_batch).mean()  # eq. (3)
         critic_loss = -wasserstein_estimate + lipschitz.penalty(critic, real_batch, fake_batch, generator)
-        _check_finite(critic_loss, step, "critic_loss", remedy)
+        check_finite_loss(critic_loss, step, "critic_loss", remedy)
         optimizer.zero_grad(set_to_none=True)
         critic_loss.backward()
         optimizer.step()
         lipschitz.after_step(critic)  # Algorithm 1, line 7 for clipping
         if step % eval_every == 0:
             objective, estimate = heldout_objective()
-            _check_finite(torch.tensor(objective), step, "the held-out critic objective", remedy)
+            check_finite_loss(torch.tensor(objective), step, "the held-out critic objective", remedy)
             history.append({"step": step, "objective": objective, "estimate": estimate, "seconds": time.perf_counter() - start})
             if stopper.should_stop(objective):
                 converged = True
@@ -276,10 +281,10 @@ def train_discriminator(
     ``js_lower_bound`` :math:`\tfrac12 L(D) + \log 2 \le JS(P_r, P_g)`; the network returns
     logits, D = sigmoid(logits).
     """
-    _check_loop_settings(batch_size, max_steps, eval_every, patience, heldout_size, tolerance)
+    check_loop_settings(batch_size, max_steps, eval_every, patience, heldout_size, tolerance)
     check_positive("learning_rate", learning_rate)
     device = resolve_device(device)
-    sample_real, sample_fake, generator, heldout_real, heldout_fake = _samplers_and_heldout(real, fake, heldout_size, seed, device)
+    sample_real, sample_fake, generator, heldout_real, heldout_fake = samplers_and_heldout(real, fake, heldout_size, seed, device)
     if discriminator is None:
         input_dim = heldout_real.shape[1]
         discriminator = build_seeded(lambda: make_discriminator(input_dim, width, depth, activation), generator)
@@ -291,13 +296,13 @@ def train_discriminator(
         with torch.no_grad():
             return gan_objective(discriminator(heldout_real), discriminator(heldout_fake)).item()
 
-    stopper, history, start = _Stopper(tolerance, patience), [], time.perf_counter()
+    stopper, history, start = StoppingRule(tolerance, patience), [], time.perf_counter()
     discriminator.train()
     step, converged = 0, False
     for step in range(1, max_steps + 1):
         real_batch, fake_batch = sample_real(batch_size, generator), sample_fake(batch_size, generator)
         discriminator_loss = -gan_objective(discriminator(real_batch), discriminator(fake_batch))
-        _check_finite(discriminator_loss, step, "discriminator_loss", remedy)
+        check_finite_loss(discriminator_loss, step, "discriminator_loss", remedy)
         optimizer.zero_grad(set_to_none=True)
         discriminator_loss.backward()
         optimizer.step()
