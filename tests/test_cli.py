@@ -62,6 +62,30 @@ def test_figure_1_writes_a_png(tmp_path):
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+def test_figure_2_trains_in_the_command_and_draws_the_trained_networks(tmp_path, monkeypatch):
+    """The figure trains nothing; ``wgan-toys figure 2`` trains a discriminator and a clipped critic
+    (seed 0) and hands them to plots.figure_2, which fits K to that very critic."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from wgan_toys import plots, train
+    from wgan_toys.cli import main
+
+    trained, drawn = {}, {}
+    for name in ("train_critic", "train_discriminator"):
+        real_function = getattr(train, name)
+        monkeypatch.setattr(train, name, lambda *a, _f=real_function, _n=name, **k: trained.setdefault(_n, _f(*a, **k)))
+    figure_2 = plots.figure_2
+    monkeypatch.setattr(plots, "figure_2", lambda *a, **k: drawn.setdefault("fig", figure_2(*a, **k)))
+    out = tmp_path / "figure_2.png"
+    assert main(["figure", "2", "--out", str(out)]) == 0
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert trained["train_critic"].method.startswith("weight clipping")
+    fit = drawn["fig"].fit
+    # the figure's K fits the critic the command trained: K W is its estimate (to the fit's accuracy)
+    assert fit["k_fit"] * 4.0 == pytest.approx(trained["train_critic"].estimate, rel=0.05)
+
+
 def test_verify_passes_and_prints_each_row_with_its_time():
     result = run("verify")
     assert result.returncode == 0, result.stdout

@@ -344,6 +344,10 @@ def test_a_run_folder_holds_everything(tmp_path, algorithm, generator, monkeypat
     assert all(r["sliced_w"] > 0 and 0 <= r["classes_covered"] <= 10 and 0 <= r["confident_fraction"] <= 1 for r in evaluated)
     assert all(0 <= r["diversity"] < 5 for r in evaluated)
     assert sorted(p.name for p in (out / "samples").iterdir()) == ["step_000000.png", "step_000002.png", "step_000004.png"]
+    assert not (out / "curve.png").exists()  # the trainer writes data; figures are drawn by their callers
+    from wgan_toys.plots import plot_image_run
+
+    plot_image_run(out, save=out / "curve.png")
     assert (out / "curve.png").stat().st_size > 10_000
     state = torch.load(out / CHECKPOINT, weights_only=True)
     assert state["generator_step"] == 4
@@ -538,16 +542,25 @@ def test_image_run_figure_draws_raw_points_full_windows_and_the_floor(tmp_path, 
 
 
 def test_section4_smoke_writes_table_and_figure(tmp_path, monkeypatch):
-    from wgan_toys.images.section4 import run_section4
+    """``wgan-toys section4`` trains (images.section4, no drawing), then draws section4.png and
+    each run's curve.png (plots): here with two of the six runs, for two seeds."""
+    import wgan_toys.images.section4 as section4
+    from wgan_toys.cli import main
 
     monkeypatch.setenv("WGAN_TOYS_CACHE", str(tmp_path / "cache"))
-    rows = run_section4(tmp_path / "s4", smoke=True, threads=1, runs=(("dcgan", "wgan"), ("mlp", "gan")), seeds=(0, 1))
+    trained = []
+    run_section4 = section4.run_section4
+    monkeypatch.setattr(section4, "run_section4", lambda *args, **kwargs: trained.extend(
+        run_section4(*args, **kwargs, runs=(("dcgan", "wgan"), ("mlp", "gan")))) or trained)
+    assert main(["section4", "--smoke", "--threads", "1", "--seeds", "0", "1", "--out", str(tmp_path / "s4")]) == 0
+    rows = trained
     assert [(r["generator"], r["algorithm"], r["seed"]) for r in rows] == [
         ("dcgan", "wgan", 0), ("mlp", "gan", 0), ("dcgan", "wgan", 1), ("mlp", "gan", 1)]
     assert (tmp_path / "s4" / "mlp-gan-seed1" / "config.json").exists()
     table = json.loads((tmp_path / "s4" / "table.json").read_text())
     assert 0 < table["real_reference_sliced_w"] < rows[0]["sliced_w"]  # real digits beat an untrained generator
     assert (tmp_path / "s4" / "section4.png").stat().st_size > 20_000
+    assert all((tmp_path / "s4" / r["folder"] / "curve.png").stat().st_size > 10_000 for r in rows)
     assert all((tmp_path / "s4" / r["samples"]).exists() for r in rows)
     assert table["seeds"] == [0, 1] and table["clip_parameters"] == "all"
     assert table["across_runs"]["wgan"]["runs"] == 2

@@ -251,3 +251,10 @@ class ParallelLines:
         generator = torch_generator(seed, device=device)
         z = torch.rand(n, generator=generator, device=device, dtype=dtype or torch.float32)
         return torch.stack([torch.full_like(z, self.theta), z], dim=1)
+
+
+# Figure 2's pair. The paper gives no parameters for it; two narrow Gaussians 4 apart reproduce its
+# picture (a saturated discriminator, a critic with slope everywhere). Defined once, here: the
+# figure, the lessons, verify and the benchmarks all use these two laws.
+FIGURE_2_REAL = Gaussian1D(0.0, 0.5)
+FIGURE_2_FAKE = Gaussian1D(4.0, 0.5)

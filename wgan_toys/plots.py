@@ -19,7 +19,7 @@ import numpy as np
 from cycler import cycler
 
 from .distances import LOG_2, all_distances
-from .distributions import Gaussian1D, ParallelLines
+from .distributions import FIGURE_2_FAKE, FIGURE_2_REAL, Gaussian1D, ParallelLines
 from .empirical import median_filter
 from .runtime import numpy_generator
 
@@ -363,32 +363,33 @@ def figure_convergence(p: Gaussian1D = None, q: Gaussian1D = None, sizes=(100, 3
     return fig
 
 
-FIGURE_2_REAL = Gaussian1D(0.0, 0.5)
-FIGURE_2_FAKE = Gaussian1D(4.0, 0.5)
-
-
-def figure_2(real: Gaussian1D = FIGURE_2_REAL, fake: Gaussian1D = FIGURE_2_FAKE, method: str = "clip", seed=0, device="cpu"):
+def figure_2(discriminator, critic, real: Gaussian1D = FIGURE_2_REAL, fake: Gaussian1D = FIGURE_2_FAKE):
     """Figure 2 of the paper, with the exact answers overlaid.
 
-    Trains a GAN discriminator and a WGAN critic (``method``, weight clipping as the paper) to
-    optimality between two Gaussians, then draws (a) the densities, the trained D and the
-    optimal D* = p_r / (p_r + p_g); (b) the critic, offset removed and divided by its fitted
-    scale K, against the exact optimal critic (slope +-1); (c) the size of their gradients on
-    a log scale: the discriminator's vanishes away from the overlap, the critic's does not.
+    Draws a GAN discriminator and a WGAN critic trained (by the caller) to optimality between two
+    Gaussians: (a) the densities, the trained D and the optimal D* = p_r / (p_r + p_g); (b) the
+    critic, offset removed and divided by its fitted scale K, against the exact optimal critic
+    (slope +-1); (c) the size of their gradients on a log scale: the discriminator's vanishes
+    away from the overlap, the critic's does not. The figure trains nothing.
+
+    Parameters
+    ----------
+    discriminator, critic : TrainingResult
+        From :func:`wgan_toys.train.train_discriminator` and :func:`wgan_toys.train.train_critic`
+        on ``real`` and ``fake`` (``wgan-toys figure 2`` uses weight clipping, seed 0).
+    real, fake : Gaussian1D, default=FIGURE_2_REAL, FIGURE_2_FAKE
+        N(0, 0.5^2) and N(4, 0.5^2) (:mod:`wgan_toys.distributions`).
 
     Returns
     -------
     matplotlib Figure
-        With ``fig.results`` holding the two :class:`~wgan_toys.train.TrainingResult` objects
-        and the fitted scale, for the lesson to quote.
+        With ``fig.fit``, the fitted scale and offset (:func:`wgan_toys.optimal.compare_to_potential`),
+        for the lesson to quote.
     """
-    from .optimal import compare_to_potential, optimal_discriminator
     from .measure import discriminator_gradients, network_gradients, network_values
-    from .train import train_critic, train_discriminator
+    from .optimal import compare_to_potential, optimal_discriminator
     from .transport import OptimalCritic1D
 
-    discriminator = train_discriminator(real, fake, seed=seed, device=device)
-    critic = train_critic(real, fake, method=method, seed=seed, device=device)
     x = np.linspace(min(real.mean, fake.mean) - 3.0, max(real.mean, fake.mean) + 3.0, 801)
     probability = 1.0 / (1.0 + np.exp(-network_values(discriminator.network, x)))
     discriminator_gradient = discriminator_gradients(discriminator.network, x)
@@ -422,7 +423,7 @@ def figure_2(real: Gaussian1D = FIGURE_2_REAL, fake: Gaussian1D = FIGURE_2_FAKE,
         for law, colour in ((real, COLORS["real"]), (fake, COLORS["fake"])):
             ax.axvline(law.mean, color=colour, lw=0.8, ls=":")
     fig.suptitle("Figure 2: optimal discriminator and critic between two Gaussians", fontsize=11)
-    fig.results = {"discriminator": discriminator, "critic": critic, "fit": fit}
+    fig.fit = fit
     return fig
 
 

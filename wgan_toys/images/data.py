@@ -203,7 +203,9 @@ def _format_bytes(size: float) -> str:
     return f"{size:.1f} GiB"
 
 
-def _split(count: int, held_out: int, seed: int = 1234):
+def split_indices(count: int, held_out: int, seed: int = 1234):
+    """Sorted (train, held-out) index arrays: ``held_out`` of ``count`` items drawn by a fixed
+    permutation, so the training images and the digits classifier's test set never change."""
     order = np.random.default_rng(seed).permutation(count)
     return np.sort(order[held_out:]), np.sort(order[:held_out])
 
@@ -265,7 +267,7 @@ def load_images(dataset: str = "digits", *, root=None, image_size: int = 32, cha
     count = len(arrays) if arrays is not None else len(reader)
     if count <= held_out:
         raise ValueError(f"dataset {dataset!r} has {count} images, must have more than held_out == {held_out}.")
-    train_index, held_index = _split(count, held_out)
+    train_index, held_index = split_indices(count, held_out)
     estimate = _memory_estimate(len(train_index), channels, image_size)
     do_preload = preload == "yes" or (preload == "auto" and estimate <= preload_budget_bytes)
     if arrays is None and do_preload:

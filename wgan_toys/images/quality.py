@@ -107,10 +107,10 @@ class DigitsClassifier(nn.Module):
 
 
 def _fit_classifier(image_size: int, channels: int, seed: int = 0):
-    from .data import _split, digits_arrays, images_to_float
+    from .data import split_indices, digits_arrays, images_to_float
 
     arrays, labels = digits_arrays(image_size, channels)
-    train_index, test_index = _split(len(arrays), 300)
+    train_index, test_index = split_indices(len(arrays), 300)
     images = images_to_float(torch.from_numpy(arrays))
     targets = torch.from_numpy(labels)
     threads = torch.get_num_threads()

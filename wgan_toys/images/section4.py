@@ -122,8 +122,9 @@ def real_reference(image_size: int = 16, samples: int = 300) -> float:
 def run_section4(out="runs/section4", generator_steps: int = 1000, image_size: int = 16, seed: int = 0,
                  threads: int | None = None, smoke: bool = False, runs=SECTION4_RUNS, seeds=None) -> list[dict]:
     """Train the six runs (or ``runs``) for each of ``seeds`` (default ``(seed,)``) into
-    ``out/<generator>-<algorithm>-seed<seed>`` and write ``out/table.json`` and
-    ``out/section4.png``; returns the rows. A folder that already holds a run is resumed (a
+    ``out/<generator>-<algorithm>-seed<seed>`` and write ``out/table.json``; returns the rows.
+    ``wgan-toys section4`` then draws ``out/section4.png`` (:func:`wgan_toys.plots.figure_section4`)
+    and each run's ``curve.png``. A folder that already holds a run is resumed (a
     finished one is only read), so an interrupted call continues where it stopped."""
     from .runs import CHECKPOINT, PREVIOUS_CHECKPOINT
     from .trainer import ImageConfig, ImageTrainer, TrainingStopped, read_metrics
@@ -166,9 +167,6 @@ def run_section4(out="runs/section4", generator_steps: int = 1000, image_size: i
              "across_runs": across_runs(rows)}
     out.mkdir(parents=True, exist_ok=True)
     (out / "table.json").write_text(json.dumps(table, indent=2) + "\n")
-    from ..plots import figure_section4
-
-    figure_section4(table, out, save=out / "section4.png")
     return rows
 
 

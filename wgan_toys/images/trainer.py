@@ -28,7 +28,8 @@ What a run writes in its folder (``out``; on several processes, rank 0 alone wri
 :math:`E_r f - E_g f`, positive) or ``js_estimate`` (GAN: :math:`\log 2 + \tfrac12 L(D)`, the
 quantity of Figure 4), ``critic_loss``, ``generator_loss``, ``images_per_second``,
 ``wall_seconds``, and at evaluation steps ``sliced_w``, ``sliced_w_real`` (the real-vs-real floor), ``diversity`` and, on digits,
-``classes_covered``, ``class_kl`` and ``confident_fraction``); ``samples/step_NNNNNN.png`` (a fixed noise batch); ``curve.png`` (:func:`~wgan_toys.plots.plot_image_run`: the estimate raw and median-filtered where the
+``classes_covered``, ``class_kl`` and ``confident_fraction``); ``samples/step_NNNNNN.png`` (a fixed noise batch); ``curve.png`` (drawn by ``wgan-toys train-images`` at the end, not by the trainer:
+:func:`~wgan_toys.plots.plot_image_run` reads the folder; the estimate raw and median-filtered where the
 filter's window is full, the sliced W1 beside its floor, and the one against the other); ``checkpoint.pt``, written atomically (temporary file, then
 rename) every ``checkpoint_every`` steps, on Ctrl-C or SIGTERM, and at the end, with the one it
 replaces kept as ``checkpoint.previous.pt``.
@@ -649,13 +650,6 @@ class ImageTrainer:
 
         save_image_grid(self.generate(self.fixed_noise), self.out / "samples" / f"step_{self.generator_step:06d}.png")
 
-    def _save_curve(self) -> None:
-        if self.out is None or not self.is_main:
-            return
-        from ..plots import plot_image_run
-
-        plot_image_run(self.out, save=self.out / "curve.png")
-
     def train(self, until: int | None = None) -> "ImageTrainer":
         """Run generator steps up to ``until`` (default ``config.generator_steps``); log, sample,
         evaluate and checkpoint on the way, holding the folder's lock.
@@ -734,7 +728,6 @@ class ImageTrainer:
             if stop:
                 break
         self.wall_seconds = time.perf_counter() - wall_start
-        self._save_curve()
 
     def close(self) -> None:
         """Leave the process group (torchrun runs)."""

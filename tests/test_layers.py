@@ -1,0 +1,154 @@
+"""The package's imports flow one way (issue 13): four layers, each importing only its own layer
+or the ones below, no cycle, and no module reaching into another module's private names.
+
+Every ``import`` statement counts, function-local ones included: a lazy import still ties the two
+modules together. The layers, as the README's module table shows them:
+
+- 0, ground truth without training: ``_validation``, ``runtime``, ``distributions``, ``distances``,
+  ``empirical``, ``transport``, ``optimal``;
+- 1, critics to optimality: ``networks``, ``lipschitz``, ``objectives``, ``train``, ``sweep``,
+  ``measure``;
+- 2, scenarios and trainers: ``parallel_lines``, ``toys2d``, ``toy_gan``, ``images.*``;
+- 3, presentation and entry points: ``plots``, ``classroom``, ``verify``, ``cli``, the package's
+  ``__init__`` and ``__main__``.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE_ROOT = Path(__file__).resolve().parents[1] / "wgan_toys"
+PACKAGE = "wgan_toys"
+
+LAYERS = {
+    0: ("_validation", "runtime", "distributions", "distances", "empirical", "transport", "optimal"),
+    1: ("networks", "lipschitz", "objectives", "train", "sweep", "measure"),
+    2: ("parallel_lines", "toys2d", "toy_gan", "images"),
+    3: ("plots", "classroom", "verify", "cli", "__init__", "__main__"),
+}
+
+
+def module_names() -> list[str]:
+    """Dotted names relative to the package: ``distances``, ``images.trainer``, ``images``, ``__init__``."""
+    names = []
+    for path in sorted(PACKAGE_ROOT.rglob("*.py")):
+        parts = list(path.relative_to(PACKAGE_ROOT).with_suffix("").parts)
+        if parts[-1] == "__init__" and len(parts) > 1:
+            parts = parts[:-1]  # images/__init__.py is the module ``images``
+        names.append(".".join(parts))
+    return names
+
+
+def module_path(name: str) -> Path:
+    candidate = PACKAGE_ROOT / (name.replace(".", "/") + ".py")
+    return candidate if candidate.exists() else PACKAGE_ROOT / name.replace(".", "/") / "__init__.py"
+
+
+def layer_of(name: str) -> int:
+    top = name.split(".")[0]
+    for layer, members in LAYERS.items():
+        if top in members:
+            return layer
+    raise AssertionError(f"module {PACKAGE}.{name} has no layer: add it to LAYERS here and to the README's module table")
+
+
+def package_imports(name: str) -> list[tuple[str, list[str], int]]:
+    """(imported module, imported names, line) for every import of a package module in ``name``."""
+    known = set(module_names())
+    tree = ast.parse(module_path(name).read_text(), filename=str(module_path(name)))
+    is_package = module_path(name).name == "__init__.py" and name != "__init__"
+    here = name.split(".") if is_package else name.split(".")[:-1]  # the package that holds this module
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name == PACKAGE or alias.name.startswith(PACKAGE + "."):
+                    target = alias.name[len(PACKAGE) + 1:] or "__init__"
+                    found.append((target, [], node.lineno))
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = here[: len(here) - (node.level - 1)] if node.level > 1 else here
+                module = ".".join(base + ([node.module] if node.module else []))
+            elif node.module and (node.module == PACKAGE or node.module.startswith(PACKAGE + ".")):
+                module = node.module[len(PACKAGE) + 1:]
+            else:
+                continue
+            module = module or "__init__"
+            names = [alias.name for alias in node.names]
+            submodules = [f"{module}.{n}" if module != "__init__" else n for n in names]
+            if all(s in known for s in submodules):  # ``from . import measure``: imports modules
+                found.extend((s, [], node.lineno) for s in submodules)
+            else:
+                found.append((module, names, node.lineno))
+    return [(target, names, line) for target, names, line in found if target != name]
+
+
+def import_graph() -> dict[str, set[str]]:
+    return {name: {target for target, _, _ in package_imports(name)} for name in module_names()}
+
+
+def test_every_module_has_a_layer():
+    for name in module_names():
+        layer_of(name)
+
+
+@pytest.mark.parametrize("name", module_names())
+def test_imports_only_its_own_layer_or_below(name):
+    layer = layer_of(name)
+    upward = [f"line {line}: {target} (layer {layer_of(target)})" for target, _, line in package_imports(name)
+              if layer_of(target) > layer]
+    assert not upward, f"{PACKAGE}.{name} (layer {layer}) imports upward: {'; '.join(upward)}"
+
+
+@pytest.mark.parametrize("name", module_names())
+def test_no_private_names_from_other_modules(name):
+    private = [f"line {line}: {target}.{n}" for target, names, line in package_imports(name) for n in names
+               if n.startswith("_") and not n.startswith("__") and target.split(".")[0] != "_validation"]
+    assert not private, f"{PACKAGE}.{name} imports another module's private names: {'; '.join(private)}; make them public or move them"
+
+
+def test_no_import_cycle():
+    graph = import_graph()
+    state: dict[str, int] = {}  # 1 on the current path, 2 finished
+    path: list[str] = []
+
+    def visit(node):
+        state[node] = 1
+        path.append(node)
+        for target in sorted(graph.get(node, ())):
+            if state.get(target) == 1:
+                cycle = path[path.index(target):] + [target]
+                raise AssertionError("import cycle: " + " -> ".join(cycle))
+            if target not in state:
+                visit(target)
+        path.pop()
+        state[node] = 2
+
+    for node in sorted(graph):
+        if node not in state:
+            visit(node)
+
+
+def test_layer_zero_does_not_import_torch_at_module_level():
+    """Ground truth loads without torch: layer 0 imports it only inside the functions that need it."""
+    offenders = []
+    for name in LAYERS[0]:
+        tree = ast.parse(module_path(name).read_text())
+        for node in tree.body:
+            imported = ([alias.name for alias in node.names] if isinstance(node, ast.Import)
+                        else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            if any(module == "torch" or module.startswith("torch.") for module in imported):
+                offenders.append(f"{name} line {node.lineno}")
+    assert not offenders, f"layer 0 imports torch at module level: {', '.join(offenders)}"
+
+
+def test_the_checker_sees_what_it_checks():
+    """The walk finds relative, absolute, submodule and function-local imports (else it passes vacuously)."""
+    graph = import_graph()
+    assert "distances" in graph["transport"]  # module-level relative import
+    assert "measure" in graph["verify"]  # function-local import
+    assert "images.runs" in graph["images.trainer"]  # relative import inside a subpackage
+    assert any(names for _, names, _ in package_imports("cli"))
