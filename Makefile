@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 # extra pip options, e.g. PIP_OPTIONS="--extra-index-url https://download.pytorch.org/whl/cpu"
 PIP_OPTIONS ?=
 
-.PHONY: setup demo test lab lessons bench lock clean
+.PHONY: setup demo test check format lab lessons bench lock clean
 
 setup: $(STAMP)
 
@@ -24,6 +24,15 @@ demo: $(STAMP)
 # one pytest worker per core (pytest-xdist); every torch workload in the tests uses one thread
 test: $(STAMP)
 	env -u MPLBACKEND $(BIN)/python -m pytest -n auto --dist worksteal
+
+# lint and formatting (ruff, configured in pyproject.toml); CI runs it before the tests
+check: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
 
 lab: $(STAMP)
 	env -u MPLBACKEND $(BIN)/jupyter lab notebooks

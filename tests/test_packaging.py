@@ -46,3 +46,15 @@ def test_import_loads_neither_torch_nor_pot_nor_matplotlib():
     code = "import sys, wgan_toys; print(sorted(m for m in ('torch', 'ot', 'matplotlib', 'scipy') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_one_source_for_the_version_and_a_license_file():
+    """The version lives in wgan_toys.__version__ only (pyproject reads it); LICENSE says what pyproject says."""
+    import importlib.metadata
+
+    import wgan_toys
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert "version" not in project and "version" in project["dynamic"]
+    assert importlib.metadata.version("wgan_toys") == wgan_toys.__version__
+    assert project["license"] == "MIT" and (ROOT / "LICENSE").read_text().startswith("MIT License")
