@@ -59,8 +59,15 @@ def main(argv=None) -> int:
     ):
         bare_seconds = median_time(bare, args.repeats)
         full_seconds = median_time(lambda: (full(), classroom.png()), args.repeats)
-        rows.append([label, format_seconds(bare_seconds), format_seconds(full_seconds), f"{full_seconds / bare_seconds:.1f}x",
-                     "yes" if full_seconds < 0.2 else "NO"])
+        rows.append(
+            [
+                label,
+                format_seconds(bare_seconds),
+                format_seconds(full_seconds),
+                f"{full_seconds / bare_seconds:.1f}x",
+                "yes" if full_seconds < 0.2 else "NO",
+            ]
+        )
     print(f"{args.samples} samples, median of {args.repeats}, {args.threads} thread(s)")
     print_table(["button", "bare step", "step + measure + redraw", "ratio", "under 200 ms"], rows)
     return 0

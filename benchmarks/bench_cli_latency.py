@@ -34,7 +34,17 @@ COMMANDS = {
     'python -c "import wgan_toys"': ["-c", "import wgan_toys"],
     "python -m wgan_toys distances parallel-lines": [*CLI, "parallel-lines", "--theta", "0.5", "--json"],
     "python -m wgan_toys distances gaussians": [
-        *CLI, "gaussians", "--mu1", "0", "--sigma1", "1", "--mu2", "1", "--sigma2", "2", "--json"
+        *CLI,
+        "gaussians",
+        "--mu1",
+        "0",
+        "--sigma1",
+        "1",
+        "--mu2",
+        "1",
+        "--sigma2",
+        "2",
+        "--json",
     ],
 }
 HEADERS = ["command", "median time", "/ python -c pass", "/ import numpy", f"under {TARGET_SECONDS:g} s"]

@@ -71,7 +71,9 @@ def run_lesson(path: Path) -> float:
     import nbformat
 
     notebook = nbformat.read(path, as_version=4)
-    client = nbclient.NotebookClient(notebook, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}})
+    client = nbclient.NotebookClient(
+        notebook, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
+    )
     start = time.perf_counter()
     client.execute()
     return time.perf_counter() - start
@@ -80,8 +82,13 @@ def run_lesson(path: Path) -> float:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smoke run: figure 1 and lesson 01 only")
-    parser.add_argument("--parts", nargs="+", choices=PARTS, default=["verify", "demo", "lessons"],
-                        help="what to time (default: verify demo lessons; add tests for the whole suite)")
+    parser.add_argument(
+        "--parts",
+        nargs="+",
+        choices=PARTS,
+        default=["verify", "demo", "lessons"],
+        help="what to time (default: verify demo lessons; add tests for the whole suite)",
+    )
     args = parser.parse_args(argv)
 
     reference = reference_seconds()
@@ -89,14 +96,23 @@ def main(argv=None) -> int:
     jobs: list[tuple[str, object]] = []
     with tempfile.TemporaryDirectory() as scratch:
         if args.quick:
-            jobs.append(("figure 1", lambda: run_command(["-m", "wgan_toys", "figure", "1", "--out", f"{scratch}/f1.png"])))
+            jobs.append(
+                ("figure 1", lambda: run_command(["-m", "wgan_toys", "figure", "1", "--out", f"{scratch}/f1.png"]))
+            )
             jobs.append(("lesson 01_parallel_lines", lambda: run_lesson(NOTEBOOKS[0])))
         else:
             if "verify" in args.parts:
                 jobs.append(("verify", lambda: run_command(["-m", "wgan_toys", "verify"])))
             if "demo" in args.parts:
-                jobs.append(("demo", lambda: run_command(["-m", "wgan_toys", "verify"])
-                             + run_command(["-m", "wgan_toys", "figures", "--out-dir", f"{scratch}/figures"])))
+                jobs.append(
+                    (
+                        "demo",
+                        lambda: (
+                            run_command(["-m", "wgan_toys", "verify"])
+                            + run_command(["-m", "wgan_toys", "figures", "--out-dir", f"{scratch}/figures"])
+                        ),
+                    )
+                )
             if "lessons" in args.parts:
                 jobs += [(f"lesson {path.stem}", lambda path=path: run_lesson(path)) for path in NOTEBOOKS]
             if "tests" in args.parts:
@@ -114,7 +130,15 @@ def main(argv=None) -> int:
                 lesson_total += seconds
             target = TARGETS.get(name)
             verdict = "" if target is None else ("yes" if seconds <= target else "NO")
-            rows.append([name, format_seconds(seconds), f"{seconds / reference:.0f}", "" if target is None else f"{target:.0f} s", verdict])
+            rows.append(
+                [
+                    name,
+                    format_seconds(seconds),
+                    f"{seconds / reference:.0f}",
+                    "" if target is None else f"{target:.0f} s",
+                    verdict,
+                ]
+            )
     if lesson_total:
         rows.append(["all lessons", format_seconds(lesson_total), f"{lesson_total / reference:.0f}", "", ""])
     print_table(["part", "time", "units", "target", "within target"], rows)

@@ -43,19 +43,41 @@ def main(argv=None) -> int:
     if args.threads < 1:
         parser.error(f"--threads == {args.threads}, must be >= 1")
     torch.set_num_threads(args.threads)
-    print(f"seed {args.seed}; P_r = N(0, 0.5^2), P_g = N(4, 0.5^2); exact W = {wasserstein_1(FIGURE_2_REAL, FIGURE_2_FAKE):g}")
+    print(
+        f"seed {args.seed}; P_r = N(0, 0.5^2), P_g = N(4, 0.5^2); exact W = {wasserstein_1(FIGURE_2_REAL, FIGURE_2_FAKE):g}"
+    )
     baseline = bare_step_seconds()
     rows = []
     for method in ("clip",) if args.quick else ("clip", "gp", "spectral"):
         result = train_critic(FIGURE_2_REAL, FIGURE_2_FAKE, method=method, seed=args.seed)
         per_step = result.seconds / result.steps
-        rows.append([f"critic, {result.method}", str(result.steps), format_seconds(result.seconds), format_seconds(per_step),
-                     f"{per_step / baseline:.1f}x", f"{result.estimate:.4g}", "W = 4 (x K)", "yes" if result.seconds < 3 else "NO"])
+        rows.append(
+            [
+                f"critic, {result.method}",
+                str(result.steps),
+                format_seconds(result.seconds),
+                format_seconds(per_step),
+                f"{per_step / baseline:.1f}x",
+                f"{result.estimate:.4g}",
+                "W = 4 (x K)",
+                "yes" if result.seconds < 3 else "NO",
+            ]
+        )
     if not args.quick:
         result = train_discriminator(FIGURE_2_REAL, FIGURE_2_FAKE, seed=args.seed)
         per_step = result.seconds / result.steps
-        rows.append(["discriminator", str(result.steps), format_seconds(result.seconds), format_seconds(per_step), f"{per_step / baseline:.1f}x",
-                     f"{result.estimate:.4g}", f"JS = {js_divergence(FIGURE_2_REAL, FIGURE_2_FAKE):.4g}", "yes" if result.seconds < 3 else "NO"])
+        rows.append(
+            [
+                "discriminator",
+                str(result.steps),
+                format_seconds(result.seconds),
+                format_seconds(per_step),
+                f"{per_step / baseline:.1f}x",
+                f"{result.estimate:.4g}",
+                f"JS = {js_divergence(FIGURE_2_REAL, FIGURE_2_FAKE):.4g}",
+                "yes" if result.seconds < 3 else "NO",
+            ]
+        )
     print(f"baseline: one bare forward-backward pass at batch 256 takes {format_seconds(baseline)}")
     print_table(["network", "steps", "time", "per step", "per step / baseline", "estimate", "exact", "under 3 s"], rows)
     return 0

@@ -145,8 +145,9 @@ class PaperCodeTrainer:
         self.critic = make_image_critic("dcgan", image_size, CHANNELS, FILTERS, 0, "batch").to(self.device)
         self.critic_optimizer = torch.optim.RMSprop(self.critic.parameters(), lr=LEARNING_RATE)
         self.generator_optimizer = torch.optim.RMSprop(self.generator.parameters(), lr=LEARNING_RATE)
-        self.dataloader = torch.utils.data.DataLoader(PaperCodeDigits(image_size), batch_size=BATCH_SIZE,
-                                                      shuffle=True, num_workers=0, drop_last=True)
+        self.dataloader = torch.utils.data.DataLoader(
+            PaperCodeDigits(image_size), batch_size=BATCH_SIZE, shuffle=True, num_workers=0, drop_last=True
+        )
         self.data_iterator = iter(self.dataloader)
 
     def next_real_batch(self) -> torch.Tensor:
@@ -189,10 +190,23 @@ def make_our_trainer(image_size: int, device: str = "cpu", **options) -> ImageTr
     """ImageTrainer with Algorithm 1's defaults and nothing but training: no logging, samples,
     evaluation or checkpoints, no run folder."""
     never = 10**9
-    config = ImageConfig(algorithm="wgan", dataset="digits", image_size=image_size, channels=CHANNELS,
-                         noise_dim=NOISE_DIM, filters=FILTERS, batch_size=BATCH_SIZE, device=device, threads=THREADS,
-                         eval_every=never, sample_every=never, checkpoint_every=never, log_every=never,
-                         generator_steps=never, **options)
+    config = ImageConfig(
+        algorithm="wgan",
+        dataset="digits",
+        image_size=image_size,
+        channels=CHANNELS,
+        noise_dim=NOISE_DIM,
+        filters=FILTERS,
+        batch_size=BATCH_SIZE,
+        device=device,
+        threads=THREADS,
+        eval_every=never,
+        sample_every=never,
+        checkpoint_every=never,
+        log_every=never,
+        generator_steps=never,
+        **options,
+    )
     return ImageTrainer(config, out=None, verbose=False)
 
 
@@ -234,8 +248,9 @@ def flops_per_generator_step(image_size: int, device: str = "cpu") -> int:
     return counter.get_total_flops()
 
 
-def benchmark_size(image_size: int, variants: dict, steps: int, rounds: int, device: str = "cpu",
-                   peak_gflops: float | None = None) -> list[list[str]]:
+def benchmark_size(
+    image_size: int, variants: dict, steps: int, rounds: int, device: str = "cpu", peak_gflops: float | None = None
+) -> list[list[str]]:
     """Table rows for one image size: the baseline, then each variant of ours."""
     flops = flops_per_generator_step(image_size, device)
     baseline = PaperCodeTrainer(image_size, device=device)
@@ -251,9 +266,16 @@ def benchmark_size(image_size: int, variants: dict, steps: int, rounds: int, dev
 
     def row(label: str, seconds: list[float], ratio: str, spread: str) -> list[str]:
         steps_per_second = steps / statistics.median(seconds)
-        return [f"{image_size}x{image_size}  {label}", format_seconds(1.0 / steps_per_second), f"{steps_per_second:.3f}",
-                f"{steps_per_second * CRITIC_ITERATIONS * BATCH_SIZE:.0f}", f"{flops * steps_per_second / 1e9:.0f}",
-                f"{flops * steps_per_second / 1e9 / peak_gflops:.1%}" if peak_gflops else "-", ratio, spread]
+        return [
+            f"{image_size}x{image_size}  {label}",
+            format_seconds(1.0 / steps_per_second),
+            f"{steps_per_second:.3f}",
+            f"{steps_per_second * CRITIC_ITERATIONS * BATCH_SIZE:.0f}",
+            f"{flops * steps_per_second / 1e9:.0f}",
+            f"{flops * steps_per_second / 1e9 / peak_gflops:.1%}" if peak_gflops else "-",
+            ratio,
+            spread,
+        ]
 
     rows = [row("paper code (baseline)", baseline_seconds, "1.00x", "-")]
     for label, seconds in our_seconds.items():
@@ -272,9 +294,12 @@ def main(argv=None) -> int:
     parser.add_argument("--steps", type=int, default=5, help="generator steps per timed block (default: 5)")
     parser.add_argument("--pairs", type=int, default=5, help="rounds of baseline and ours (default: 5)")
     parser.add_argument("--device", default="cpu", help="cpu (default) or cuda / cuda:N: both loops on that GPU")
-    parser.add_argument("--threads", type=int, default=THREADS, help=f"torch CPU threads for both loops (default: {THREADS})")
-    parser.add_argument("--peak-tflops", type=float, help="the device's peak TFLOP/s (from its data sheet) for the "
-                                                          "'of peak' column")
+    parser.add_argument(
+        "--threads", type=int, default=THREADS, help=f"torch CPU threads for both loops (default: {THREADS})"
+    )
+    parser.add_argument(
+        "--peak-tflops", type=float, help="the device's peak TFLOP/s (from its data sheet) for the 'of peak' column"
+    )
     args = parser.parse_args(argv)
     if args.quick:
         args.sizes, args.steps, args.pairs = [32], 2, 1
@@ -298,26 +323,48 @@ def main(argv=None) -> int:
         variants = {label: options for label, options in variants.items() if options.get("precision") != "bf16"}
 
     start = time.perf_counter()
-    print(f"WGAN (Algorithm 1: RMSProp 5e-5, clip 0.01, n_critic 5, batch 64), DCGAN generator and critic "
-          f"with batch norm, {CHANNELS} channels, noise {NOISE_DIM}, {FILTERS} filters, on {device}")
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads (torch's default here: {default_threads}, "
-          f"{os.cpu_count()} CPUs), {platform.machine()}, device {device}, bf16 kernels: {'yes' if bf16_supported(device) else 'no (bf16 rows skipped)'}; "
-          f"load average {os.getloadavg()[0]:.2f} at the start")
-    print(f"{args.pairs} round(s) of {args.steps} generator steps per implementation after {WARM_UP_STEPS} warm-up steps; "
-          f"ratio = median over rounds of baseline time / ours time. Target: >= {TARGET_RATIO}x at 32x32 and 64x64 on the CPU.")
+    print(
+        f"WGAN (Algorithm 1: RMSProp 5e-5, clip 0.01, n_critic 5, batch 64), DCGAN generator and critic "
+        f"with batch norm, {CHANNELS} channels, noise {NOISE_DIM}, {FILTERS} filters, on {device}"
+    )
+    print(
+        f"torch {torch.__version__}, {torch.get_num_threads()} threads (torch's default here: {default_threads}, "
+        f"{os.cpu_count()} CPUs), {platform.machine()}, device {device}, bf16 kernels: {'yes' if bf16_supported(device) else 'no (bf16 rows skipped)'}; "
+        f"load average {os.getloadavg()[0]:.2f} at the start"
+    )
+    print(
+        f"{args.pairs} round(s) of {args.steps} generator steps per implementation after {WARM_UP_STEPS} warm-up steps; "
+        f"ratio = median over rounds of baseline time / ours time. Target: >= {TARGET_RATIO}x at 32x32 and 64x64 on the CPU."
+    )
     rows = []
     for size in args.sizes:
-        rows += benchmark_size(size, variants, args.steps, args.pairs, str(device),
-                               args.peak_tflops * 1000 if args.peak_tflops else None)
-    print_table(["size  implementation", "per generator step", "steps/s", "critic images/s", "achieved GFLOP/s", "of peak",
-                 f"speed / baseline (>= {TARGET_RATIO}x)", "range over rounds"], rows)
+        rows += benchmark_size(
+            size, variants, args.steps, args.pairs, str(device), args.peak_tflops * 1000 if args.peak_tflops else None
+        )
+    print_table(
+        [
+            "size  implementation",
+            "per generator step",
+            "steps/s",
+            "critic images/s",
+            "achieved GFLOP/s",
+            "of peak",
+            f"speed / baseline (>= {TARGET_RATIO}x)",
+            "range over rounds",
+        ],
+        rows,
+    )
     if device.type == "cuda":
-        print(f"GPU {torch.cuda.get_device_name(device)}: peak memory allocated "
-              f"{torch.cuda.max_memory_allocated(device) / 2**20:.0f} MiB")
+        print(
+            f"GPU {torch.cuda.get_device_name(device)}: peak memory allocated "
+            f"{torch.cuda.max_memory_allocated(device) / 2**20:.0f} MiB"
+        )
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
-    print(f"peak RSS {peak_kib / 1024:.0f} MiB; wall time {format_seconds(time.perf_counter() - start)}; "
-          f"load average {os.getloadavg()[0]:.2f} at the end (this benchmark alone adds about {THREADS}; "
-          "more means other work shared the CPU and the times are noisy)")
+    print(
+        f"peak RSS {peak_kib / 1024:.0f} MiB; wall time {format_seconds(time.perf_counter() - start)}; "
+        f"load average {os.getloadavg()[0]:.2f} at the end (this benchmark alone adds about {THREADS}; "
+        "more means other work shared the CPU and the times are noisy)"
+    )
     return 0
 
 

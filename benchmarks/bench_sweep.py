@@ -69,7 +69,9 @@ def main(argv=None) -> int:
     pairs = []
     for _ in range(5):
         one_run = time_steps(make_critic(1), CLIP_VALUE, (m, 1), steps, generator)
-        stacked_run = time_steps(StackedCritics(critics, 1), torch.full((critics,), CLIP_VALUE), (critics, m, 1), steps, generator)
+        stacked_run = time_steps(
+            StackedCritics(critics, 1), torch.full((critics,), CLIP_VALUE), (critics, m, 1), steps, generator
+        )
         pairs.append((one_run, stacked_run))
     one = statistics.median(one_run for one_run, _ in pairs)
     stacked = statistics.median(stacked_run for _, stacked_run in pairs)
@@ -78,7 +80,12 @@ def main(argv=None) -> int:
     rows = [
         ["one critic (baseline)", format_seconds(one), "1.00x", "-"],
         [f"{critics} critics, loop", format_seconds(loop), f"{loop / one:.2f}x", "-"],
-        [f"{critics} critics, stacked", format_seconds(stacked), f"{ratio:.2f}x (median of paired runs)", "yes" if ratio <= 3.0 else "NO"],
+        [
+            f"{critics} critics, stacked",
+            format_seconds(stacked),
+            f"{ratio:.2f}x (median of paired runs)",
+            "yes" if ratio <= 3.0 else "NO",
+        ],
     ]
     print_table(["run", "time", "time / one critic", "within 3x target"], rows)
     print(f"stacked is {loop / stacked:.1f}x faster than the loop")

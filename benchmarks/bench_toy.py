@@ -42,13 +42,26 @@ def main(argv=None) -> int:
     share = last["exact_w1_seconds"] / last["wall_seconds"]
     rows = [
         ["training only (baseline)", format_seconds(bare_seconds), "1.00x", "-"],
-        ["full run, with logging", format_seconds(last["wall_seconds"]), f"{last['wall_seconds'] / bare_seconds:.2f}x",
-         "yes" if last["wall_seconds"] < 90 else "NO"],
-        ["  of which exact W1", format_seconds(last["exact_w1_seconds"]), f"{100 * share:.1f}% of the run", "yes" if share < 0.2 else "NO"],
+        [
+            "full run, with logging",
+            format_seconds(last["wall_seconds"]),
+            f"{last['wall_seconds'] / bare_seconds:.2f}x",
+            "yes" if last["wall_seconds"] < 90 else "NO",
+        ],
+        [
+            "  of which exact W1",
+            format_seconds(last["exact_w1_seconds"]),
+            f"{100 * share:.1f}% of the run",
+            "yes" if share < 0.2 else "NO",
+        ],
     ]
-    print(f"{config.algorithm} on {config.dataset}: {config.iterations} generator steps, {len(trainer.history)} evaluations, {args.threads} thread(s)")
+    print(
+        f"{config.algorithm} on {config.dataset}: {config.iterations} generator steps, {len(trainer.history)} evaluations, {args.threads} thread(s)"
+    )
     print_table(["part", "time", "ratio", "within target"], rows)
-    print(f"final exact W1 {last['exact_w1']:.4f}, modes covered {last.get('modes_covered')}, high-quality fraction {last.get('high_quality_fraction')}")
+    print(
+        f"final exact W1 {last['exact_w1']:.4f}, modes covered {last.get('modes_covered')}, high-quality fraction {last.get('high_quality_fraction')}"
+    )
     return 0
 
 

@@ -8,7 +8,9 @@ def _devices():
 
     devices = [pytest.param("cpu", id="cpu")]
     reason = "no CUDA GPU on this machine (the CPU case of this test still runs)"
-    devices.append(pytest.param("cuda", id="cuda", marks=pytest.mark.skipif(not torch.cuda.is_available(), reason=reason)))
+    devices.append(
+        pytest.param("cuda", id="cuda", marks=pytest.mark.skipif(not torch.cuda.is_available(), reason=reason))
+    )
     return devices
 
 

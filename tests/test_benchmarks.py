@@ -87,8 +87,10 @@ def test_bench_classroom_quick():
 def test_bench_images_quick():
     finished = run_quick("bench_images.py", "--threads", "1")
     assert finished.returncode == 0, finished.stdout + finished.stderr
-    assert_header(finished.stdout, ["implementation", "per generator step", "steps/s", "critic images/s", "achieved GFLOP/s",
-                                    "speed / baseline"])
+    assert_header(
+        finished.stdout,
+        ["implementation", "per generator step", "steps/s", "critic images/s", "achieved GFLOP/s", "speed / baseline"],
+    )
     assert "paper code (baseline)" in finished.stdout
     assert "ours, defaults (auto)" in finished.stdout and 'ours, precision="fp32"' in finished.stdout
     assert "peak RSS" in finished.stdout

@@ -13,7 +13,9 @@ from wgan_toys.cli import main
 
 
 def run(*args):
-    return subprocess.run([sys.executable, "-m", "wgan_toys", *args], capture_output=True, text=True, timeout=1800)  # a hang guard, not a speed limit
+    return subprocess.run(
+        [sys.executable, "-m", "wgan_toys", *args], capture_output=True, text=True, timeout=1800
+    )  # a hang guard, not a speed limit
 
 
 def test_parallel_lines_json_is_one_strict_json_object():
@@ -42,8 +44,14 @@ def test_text_output_names_every_distance(capsys):
 @pytest.mark.parametrize(
     "args, message",
     [
-        (["distances", "gaussians", "--mu1", "0", "--sigma1", "0", "--mu2", "1", "--sigma2", "1"], "--sigma1 == 0.0, must be > 0"),
-        (["distances", "gaussians", "--mu1", "nan", "--sigma1", "1", "--mu2", "1", "--sigma2", "1"], "--mu1 == nan, must be a finite real number"),
+        (
+            ["distances", "gaussians", "--mu1", "0", "--sigma1", "0", "--mu2", "1", "--sigma2", "1"],
+            "--sigma1 == 0.0, must be > 0",
+        ),
+        (
+            ["distances", "gaussians", "--mu1", "nan", "--sigma1", "1", "--mu2", "1", "--sigma2", "1"],
+            "--mu1 == nan, must be a finite real number",
+        ),
         (["distances", "parallel-lines", "--theta", "inf"], "--theta == inf, must be a finite real number"),
         (["distances", "parallel-lines", "--theta", "abc"], "'abc' is not a number"),
     ],
@@ -102,7 +110,11 @@ def test_verify_list_and_only(capsys):
     assert "example_1" in listing and "theorem_3" in listing and re.search(r"mode_coverage +slow", listing)
     assert main(["verify", "--only", "theorem_2*"]) == 0
     out = capsys.readouterr().out
-    assert "Theorem 2" in out and "Example 1" not in out and out.rstrip().rsplit(" in ", 1)[0].endswith("4 passed, 0 failed, 0 info (undecided, not a pass)")
+    assert (
+        "Theorem 2" in out
+        and "Example 1" not in out
+        and out.rstrip().rsplit(" in ", 1)[0].endswith("4 passed, 0 failed, 0 info (undecided, not a pass)")
+    )
     with pytest.raises(SystemExit) as exit_info:
         main(["verify", "--only", "no-such-check"])
     assert exit_info.value.code == 2
@@ -116,7 +128,11 @@ def test_verify_exits_1_when_a_claim_fails(monkeypatch, capsys):
         yield verify.CheckResult("a false claim", "1", "2", False)
 
     # one real check beside the false one (the whole table runs in the test above)
-    monkeypatch.setattr(verify, "CHECKS", [verify.Check("theorem_2_sequences", verify.theorem_2_sequences), verify.Check("failing", failing)])
+    monkeypatch.setattr(
+        verify,
+        "CHECKS",
+        [verify.Check("theorem_2_sequences", verify.theorem_2_sequences), verify.Check("failing", failing)],
+    )
     assert main(["verify"]) == 1
     out = capsys.readouterr().out
     assert "a false claim" in out and "FAIL" in out and "Theorem 2" in out
@@ -124,7 +140,21 @@ def test_verify_exits_1_when_a_claim_fails(monkeypatch, capsys):
 
 
 def test_critic_json_report():
-    result = run("critic", "gaussians", "--mu1", "0", "--sigma1", "0.5", "--mu2", "4", "--sigma2", "0.5", "--method", "spectral", "--json")
+    result = run(
+        "critic",
+        "gaussians",
+        "--mu1",
+        "0",
+        "--sigma1",
+        "0.5",
+        "--mu2",
+        "4",
+        "--sigma2",
+        "0.5",
+        "--method",
+        "spectral",
+        "--json",
+    )
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     assert {"estimate", "exact_em", "effective_slope", "max_grad_norm", "steps", "seconds"} <= set(report)
@@ -139,26 +169,77 @@ def test_critic_gp_lands_on_the_exact_penalized_optimum(capsys):
     # its gap integrated against the densities, lands within 1.5% of the exact value (seeds 0-3
     # measured 0.8588, 0.8519, 0.8617, 0.8540): a report of the linear bound, or of a slope with
     # D / (lambda rho) in place of D / (2 lambda rho) (0.918), falls outside.
-    assert main(["critic", "gaussians", "--mu1", "0", "--sigma1", "0.5", "--mu2", "0", "--sigma2", "1.5", "--method", "gp",
-                 "--penalty-weight", "10", "--seed", "0", "--threads", "1", "--json"]) == 0
+    assert (
+        main(
+            [
+                "critic",
+                "gaussians",
+                "--mu1",
+                "0",
+                "--sigma1",
+                "0.5",
+                "--mu2",
+                "0",
+                "--sigma2",
+                "1.5",
+                "--method",
+                "gp",
+                "--penalty-weight",
+                "10",
+                "--seed",
+                "0",
+                "--threads",
+                "1",
+                "--json",
+            ]
+        )
+        == 0
+    )
     report = json.loads(capsys.readouterr().out)
     assert report["converged"] is True
-    assert report["exact_penalized_estimate"] == pytest.approx(0.858, abs=1e-3)  # by the discretised check in test_optimal
+    assert report["exact_penalized_estimate"] == pytest.approx(
+        0.858, abs=1e-3
+    )  # by the discretised check in test_optimal
     assert report["exact_penalized_estimate"] > 1.03 * report["linear_lower_bound"]
     assert report["estimate_exact_expectation"] == pytest.approx(report["exact_penalized_estimate"], rel=0.015)
     assert report["estimate_exact_expectation"] > report["linear_lower_bound"]
 
 
 def test_critic_reports_no_penalized_optimum_for_other_methods(capsys):
-    assert main(["critic", "gaussians", "--mu1", "0", "--sigma1", "0.5", "--mu2", "1", "--sigma2", "0.5", "--method", "spectral",
-                 "--threads", "1", "--json"]) == 0
+    assert (
+        main(
+            [
+                "critic",
+                "gaussians",
+                "--mu1",
+                "0",
+                "--sigma1",
+                "0.5",
+                "--mu2",
+                "1",
+                "--sigma2",
+                "0.5",
+                "--method",
+                "spectral",
+                "--threads",
+                "1",
+                "--json",
+            ]
+        )
+        == 0
+    )
     assert "exact_penalized_estimate" not in json.loads(capsys.readouterr().out)
 
 
 def test_discriminator_json_report(capsys):
-    assert main(["discriminator", "gaussians", "--mu1", "0", "--sigma1", "0.5", "--mu2", "4", "--sigma2", "0.5", "--json"]) == 0
+    assert (
+        main(["discriminator", "gaussians", "--mu1", "0", "--sigma1", "0.5", "--mu2", "4", "--sigma2", "0.5", "--json"])
+        == 0
+    )
     report = json.loads(capsys.readouterr().out)
-    assert {"js_lower_bound", "js_estimate_samples", "exact_js", "max_abs_error_vs_optimal", "steps", "seconds"} <= set(report)
+    assert {"js_lower_bound", "js_estimate_samples", "exact_js", "max_abs_error_vs_optimal", "steps", "seconds"} <= set(
+        report
+    )
     # the bound is integrated against the densities: it cannot exceed JS (Section 4.2)
     assert report["exact_js"] - 0.01 <= report["js_lower_bound"] <= report["exact_js"]
     assert abs(report["js_estimate_samples"] - report["exact_js"]) < 0.02  # held-out samples: an estimate, either side
@@ -167,12 +248,33 @@ def test_discriminator_json_report(capsys):
 
 def test_discriminator_bound_stays_below_js_where_the_sample_estimate_does_not(capsys):
     # seed 3 on this pair: held-out sample estimate 0.6342 above JS = 0.6327 (issue 10, item 9); bound 0.6313
-    assert main(["discriminator", "gaussians", "--mu1", "0", "--sigma1", "1", "--mu2", "4", "--sigma2", "1", "--seed", "3", "--json"]) == 0
+    assert (
+        main(
+            [
+                "discriminator",
+                "gaussians",
+                "--mu1",
+                "0",
+                "--sigma1",
+                "1",
+                "--mu2",
+                "4",
+                "--sigma2",
+                "1",
+                "--seed",
+                "3",
+                "--json",
+            ]
+        )
+        == 0
+    )
     report = json.loads(capsys.readouterr().out)
     assert report["js_lower_bound"] <= report["exact_js"] < report["js_estimate_samples"]
 
 
 def test_critic_bad_clip_value():
-    result = run("critic", "gaussians", "--mu1", "0", "--sigma1", "1", "--mu2", "4", "--sigma2", "1", "--clip-value", "-0.01")
+    result = run(
+        "critic", "gaussians", "--mu1", "0", "--sigma1", "1", "--mu2", "4", "--sigma2", "1", "--clip-value", "-0.01"
+    )
     assert result.returncode == 2
     assert "--clip-value == -0.01, must be > 0 (the paper uses c = 0.01)" in result.stderr

@@ -118,7 +118,9 @@ def test_messages_are_in_the_house_form():
     with pytest.raises(ValueError, match=r"^clip_value == -0\.01, must be > 0 \(the paper uses c = 0\.01\)\.$"):
         ToyConfig(clip_value=-0.01)
     # NaN passed "penalty_weight < 0" silently
-    with pytest.raises(ValueError, match=r"^penalty_weight == nan, must be finite and >= 0 \(WGAN-GP uses lambda = 10\)\.$"):
+    with pytest.raises(
+        ValueError, match=r"^penalty_weight == nan, must be finite and >= 0 \(WGAN-GP uses lambda = 10\)\.$"
+    ):
         ImageConfig(penalty_weight=NAN)
     # seeds were not checked at all in ImageConfig
     with pytest.raises(ValueError, match=r"^seed == -1, must be in \[0, 4294967295\]"):
@@ -127,7 +129,9 @@ def test_messages_are_in_the_house_form():
         ToyConfig(seed=2**32)
     with pytest.raises(ValueError, match=r"^learning_rate == 0\.0, must be > 0 or None"):
         ToyConfig(learning_rate=0.0)
-    with pytest.raises(TypeError, match=r"^n_critic must be an integer or None \(>= 1 or None\), got 1\.5 of type float"):
+    with pytest.raises(
+        TypeError, match=r"^n_critic must be an integer or None \(>= 1 or None\), got 1\.5 of type float"
+    ):
         ImageConfig(n_critic=1.5)
     # the old messages that tests and users match stay
     with pytest.raises(ValueError, match=r"^image_size == 48, must be a power of two in \[16, 128\]"):
@@ -168,20 +172,33 @@ def test_smoke_fills_only_the_settings_not_given():
     from wgan_toys.cli import SMOKE
 
     assert _image_values("--smoke") == SMOKE
-    values = _image_values("--smoke", "--generator-steps", "7", "--filters", "4", "--eval-samples", "10", "--image-size", "32")
-    assert (values["generator_steps"], values["filters"], values["eval_samples"], values["image_size"]) == (7, 4, 10, 32)
+    values = _image_values(
+        "--smoke", "--generator-steps", "7", "--filters", "4", "--eval-samples", "10", "--image-size", "32"
+    )
+    assert (values["generator_steps"], values["filters"], values["eval_samples"], values["image_size"]) == (
+        7,
+        4,
+        10,
+        32,
+    )
     assert values["noise_dim"] == SMOKE["noise_dim"]  # not given: the smoke value
     assert _image_values("--generator-steps", "7") == {"generator_steps": 7}  # without --smoke, only what was given
 
 
-@pytest.mark.parametrize("flags, message", [
-    (["--smoke", "--generator-steps", "0"], "generator_steps == 0, must be >= 1"),  # smoke used to replace it by 3
-    (["--smoke", "--clip-value", "-0.01"], r"clip_value == -0\.01, must be > 0 \(the paper uses c = 0\.01\)"),
-    (["--smoke", "--seed", "-1"], r"seed == -1, must be in \[0, 4294967295\]"),
-    (["--smoke", "--seed", str(2**40)], r"seed == 1099511627776, must be in \[0, 4294967295\]"),
-    (["--smoke", "--algorithm", "wgan-gp", "--penalty-weight", "nan"], "penalty_weight == nan, must be finite and >= 0"),
-    (["--smoke", "--held-out", "-1"], "held_out == -1, must be >= 0"),
-])
+@pytest.mark.parametrize(
+    "flags, message",
+    [
+        (["--smoke", "--generator-steps", "0"], "generator_steps == 0, must be >= 1"),  # smoke used to replace it by 3
+        (["--smoke", "--clip-value", "-0.01"], r"clip_value == -0\.01, must be > 0 \(the paper uses c = 0\.01\)"),
+        (["--smoke", "--seed", "-1"], r"seed == -1, must be in \[0, 4294967295\]"),
+        (["--smoke", "--seed", str(2**40)], r"seed == 1099511627776, must be in \[0, 4294967295\]"),
+        (
+            ["--smoke", "--algorithm", "wgan-gp", "--penalty-weight", "nan"],
+            "penalty_weight == nan, must be finite and >= 0",
+        ),
+        (["--smoke", "--held-out", "-1"], "held_out == -1, must be >= 0"),
+    ],
+)
 def test_train_images_refuses_a_bad_flag_before_making_the_folder(tmp_path, capsys, flags, message):
     from wgan_toys.cli import main
 
@@ -196,12 +213,15 @@ def test_train_images_refuses_a_bad_flag_before_making_the_folder(tmp_path, caps
     assert not out.exists()
 
 
-@pytest.mark.parametrize("flags, message", [
-    (["--seed", "-1"], r"seed == -1, must be in \[0, 4294967295\]"),
-    (["--seed", str(2**32)], r"seed == 4294967296, must be in \[0, 4294967295\]"),
-    (["--penalty-weight", "nan"], "penalty_weight == nan, must be finite and >= 0"),
-    (["--learning-rate", "0"], "learning_rate == 0.0, must be > 0 or None"),
-])
+@pytest.mark.parametrize(
+    "flags, message",
+    [
+        (["--seed", "-1"], r"seed == -1, must be in \[0, 4294967295\]"),
+        (["--seed", str(2**32)], r"seed == 4294967296, must be in \[0, 4294967295\]"),
+        (["--penalty-weight", "nan"], "penalty_weight == nan, must be finite and >= 0"),
+        (["--learning-rate", "0"], "learning_rate == 0.0, must be > 0 or None"),
+    ],
+)
 def test_toy_refuses_a_bad_flag_before_making_the_folder(tmp_path, capsys, flags, message):
     from wgan_toys.cli import main
 

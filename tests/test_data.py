@@ -17,8 +17,21 @@ from wgan_toys.images.data import check_batch_size, load_images
 from wgan_toys.images.quality import digits_classifier
 from wgan_toys.images.trainer import ImageConfig, ImageTrainer
 
-TINY = dict(image_size=16, filters=8, noise_dim=16, mlp_width=32, batch_size=16, generator_steps=2, log_every=1,
-            eval_every=2, eval_samples=32, sample_every=2, checkpoint_every=2, device="cpu", threads=1)
+TINY = dict(
+    image_size=16,
+    filters=8,
+    noise_dim=16,
+    mlp_width=32,
+    batch_size=16,
+    generator_steps=2,
+    log_every=1,
+    eval_every=2,
+    eval_samples=32,
+    sample_every=2,
+    checkpoint_every=2,
+    device="cpu",
+    threads=1,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -56,7 +69,9 @@ def test_a_16_bit_png_is_scaled_to_8_bits_not_clipped(tmp_path):
         images = data.batch(torch.arange(data.count))  # floats in [-1, 1]
         levels = torch.round((images + 1) * 255 / 2).to(torch.int64)
         assert torch.equal(levels, torch.from_numpy(expected.astype(np.int64)).expand(2, 1, 16, 16)), preload
-        assert torch.equal(torch.round((data.held_out + 1) * 255 / 2)[0, 0], torch.from_numpy(expected.astype(np.float32)))
+        assert torch.equal(
+            torch.round((data.held_out + 1) * 255 / 2)[0, 0], torch.from_numpy(expected.astype(np.float32))
+        )
 
 
 def test_12_bit_data_in_16_bit_files_is_read_as_12_bit_with_a_warning(tmp_path):
@@ -79,7 +94,9 @@ def test_a_truncated_jpeg_is_caught_before_training_and_skipped_with_a_count(tmp
     _truncated_jpeg(tmp_path / "truncated.jpg")
     with Image.open(tmp_path / "truncated.jpg") as image:
         image.verify()  # the old pre-check: the header is fine, so it passed
-    with pytest.raises(ValueError, match=r"cannot read image file .*truncated\.jpg: image file is truncated.*--skip-unreadable"):
+    with pytest.raises(
+        ValueError, match=r"cannot read image file .*truncated\.jpg: image file is truncated.*--skip-unreadable"
+    ):
         load_images("folder", root=tmp_path, image_size=16, held_out=1, verbose=False)
     data = load_images("folder", root=tmp_path, image_size=16, held_out=1, skip_unreadable=True, preload="no")
     assert data.skipped == 1 and data.count == 5
@@ -90,11 +107,15 @@ def test_a_truncated_jpeg_is_caught_before_training_and_skipped_with_a_count(tmp
 def test_a_file_that_breaks_while_streaming_is_skipped_and_counted(tmp_path):
     _write_images(tmp_path, 8, suffix=".jpg")
     # held_out=0: every file is a training image
-    data = load_images("folder", root=tmp_path, image_size=16, held_out=0, preload="no", skip_unreadable=True, verbose=False)
+    data = load_images(
+        "folder", root=tmp_path, image_size=16, held_out=0, preload="no", skip_unreadable=True, verbose=False
+    )
     strict = load_images("folder", root=tmp_path, image_size=16, held_out=0, preload="no", verbose=False)
     assert data.skipped == 0
     _truncated_jpeg(tmp_path / "image_003.jpg")  # it breaks after the pre-check (a disk error, a partial copy)
-    with pytest.warns(UserWarning, match=r"skipped unreadable file .*image_003\.jpg while streaming \(1 skipped so far"):
+    with pytest.warns(
+        UserWarning, match=r"skipped unreadable file .*image_003\.jpg while streaming \(1 skipped so far"
+    ):
         batch = data.batch(torch.arange(data.count))
     assert batch.shape == (8, 1, 16, 16)  # the batch keeps its size: the next readable image took the place
     assert torch.equal(batch[3], batch[4])
@@ -103,14 +124,19 @@ def test_a_file_that_breaks_while_streaming_is_skipped_and_counted(tmp_path):
         warnings.simplefilter("error")  # warned and counted once, not once per read
         data.batch(torch.arange(data.count))
     assert data.skipped == 1
-    with pytest.raises(ValueError, match=r"image_003\.jpg.*--skip-unreadable"):  # without the flag: an error naming the file
+    with pytest.raises(
+        ValueError, match=r"image_003\.jpg.*--skip-unreadable"
+    ):  # without the flag: an error naming the file
         strict.batch(torch.arange(strict.count))
 
 
 def test_training_streams_past_a_file_that_breaks_midway(tmp_path):
     _write_images(tmp_path / "images", 24, suffix=".jpg")
-    config = ImageConfig(**dict(TINY, dataset="folder", data_root=str(tmp_path / "images"), held_out=4, preload="no",
-                                skip_unreadable=True))
+    config = ImageConfig(
+        **dict(
+            TINY, dataset="folder", data_root=str(tmp_path / "images"), held_out=4, preload="no", skip_unreadable=True
+        )
+    )
     trainer = ImageTrainer(config, verbose=False)
     for index in range(5):  # more than the 4 held out, so at least one is a training image
         _truncated_jpeg(tmp_path / "images" / f"image_{index:03d}.jpg")
@@ -139,7 +165,9 @@ def test_images_smaller_than_image_size_are_warned_about_with_a_count(tmp_path):
     _write_images(tmp_path / "mixed", 4, size=(40, 40))
     for index in range(3):
         Image.new("RGB", (20, 12)).save(tmp_path / "mixed" / f"small_{index}.png")
-    with pytest.warns(UserWarning, match=r"3 of 7 images under .* smaller than image_size == 32 \(smallest side 12 px\)"):
+    with pytest.warns(
+        UserWarning, match=r"3 of 7 images under .* smaller than image_size == 32 \(smallest side 12 px\)"
+    ):
         load_images("folder", root=tmp_path / "mixed", image_size=32, held_out=1, verbose=False)
     for index in range(3):
         (tmp_path / "mixed" / f"small_{index}.png").unlink()
@@ -154,7 +182,9 @@ def test_images_smaller_than_image_size_are_warned_about_with_a_count(tmp_path):
 @pytest.mark.filterwarnings("ignore:.*smaller than image_size")  # tested above
 def test_ambiguous_npz_layouts_are_warned_about(tmp_path):
     np.save(tmp_path / "one_rgb_image.npy", np.zeros((32, 32, 3), dtype=np.uint8))
-    with pytest.warns(UserWarning, match=r"one_rgb_image\.npy: shape \(32, 32, 3\) is read as \(N, H, W\): 32 grey images of 32x3"):
+    with pytest.warns(
+        UserWarning, match=r"one_rgb_image\.npy: shape \(32, 32, 3\) is read as \(N, H, W\): 32 grey images of 32x3"
+    ):
         load_images("npz", root=tmp_path / "one_rgb_image.npy", image_size=16, held_out=1, verbose=False)
     np.savez(tmp_path / "both.npz", images=np.zeros((6, 3, 16, 3), dtype=np.uint8))
     with pytest.warns(UserWarning, match=r"both\.npz: shape \(6, 3, 16, 3\) fits both .* 6 images of 3x16x3"):
@@ -177,8 +207,10 @@ def test_every_npz_error_names_the_file(tmp_path):
         "negative.npz": lambda path: np.savez(path, images=np.full((4, 16, 16), -3)),
         "nan.npz": lambda path: np.savez(path, images=np.full((4, 16, 16), np.nan)),
         "complex.npz": lambda path: np.savez(path, images=np.zeros((4, 16, 16), dtype=complex)),
-        "truncated.npz": lambda path: (np.savez(path, images=np.zeros((40, 16, 16))),
-                                       path.write_bytes(path.read_bytes()[:3000])),
+        "truncated.npz": lambda path: (
+            np.savez(path, images=np.zeros((40, 16, 16))),
+            path.write_bytes(path.read_bytes()[:3000]),
+        ),
     }
     for name, make in cases.items():
         make(tmp_path / name)
@@ -199,8 +231,11 @@ def test_a_single_npy_array_file_loads_like_an_npz(tmp_path):
 def test_a_batch_larger_than_the_dataset_is_refused(tmp_path):
     np.save(tmp_path / "twenty.npy", np.random.default_rng(3).integers(0, 256, (20, 16, 16), dtype=np.uint8))
     config = dict(TINY, dataset="npz", data_root=str(tmp_path / "twenty.npy"), held_out=4)
-    with pytest.raises(ValueError, match=r"batch_size == 17, must be <= 16, the number of training images in dataset "
-                                         r"'npz' \(4 more are held out\); lower --batch-size to at most 16"):
+    with pytest.raises(
+        ValueError,
+        match=r"batch_size == 17, must be <= 16, the number of training images in dataset "
+        r"'npz' \(4 more are held out\); lower --batch-size to at most 16",
+    ):
         ImageTrainer(ImageConfig(**dict(config, batch_size=17)), verbose=False)
     data = load_images("digits", image_size=16, held_out=300, verbose=False)
     with pytest.raises(ValueError, match=r"batch_size == 2000, must be <= 1497.*lower --batch-size"):

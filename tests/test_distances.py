@@ -49,7 +49,9 @@ def _reference_integral(function, m1, s1, m2, s2):
     high = max(m1 + 30 * s1, m2 + 30 * s2)
     points = sorted({m1 - 3 * s1, m1, m1 + 3 * s1, m2 - 3 * s2, m2, m2 + 3 * s2})
     edges = [low, *points, high]
-    return sum(integrate.quad(function, a, b, epsabs=1e-14, epsrel=1e-12, limit=400)[0] for a, b in zip(edges[:-1], edges[1:]))
+    return sum(
+        integrate.quad(function, a, b, epsabs=1e-14, epsrel=1e-12, limit=400)[0] for a, b in zip(edges[:-1], edges[1:])
+    )
 
 
 @pytest.mark.parametrize("first, second", PAIRS)
@@ -133,7 +135,13 @@ def test_example_1_values_away_from_zero(theta):
 
 
 def test_example_1_at_zero_is_all_zero():
-    assert all_distances(ParallelLines(0.0), ParallelLines(0.0)) == {"tv": 0.0, "kl": 0.0, "kl_reverse": 0.0, "js": 0.0, "em": 0.0}
+    assert all_distances(ParallelLines(0.0), ParallelLines(0.0)) == {
+        "tv": 0.0,
+        "kl": 0.0,
+        "kl_reverse": 0.0,
+        "js": 0.0,
+        "em": 0.0,
+    }
 
 
 def test_infinite_kl_is_inf_without_warnings():
@@ -166,7 +174,9 @@ def test_discrete_laws_exact_sums():
     assert js_divergence(p, q) == pytest.approx(expected_js, rel=1e-14)
     # W1 = int |F_P - F_Q|: the CDFs differ by 0.25 on [0, 1) and by 0.5 on [1, 2)
     assert wasserstein_1(p, q) == pytest.approx(0.25 * 1 + 0.5 * 1, rel=1e-14)
-    assert wasserstein_1(p, q) == pytest.approx(stats.wasserstein_distance([0, 1], [0, 2], [0.25, 0.75], [0.5, 0.5]), rel=1e-12)
+    assert wasserstein_1(p, q) == pytest.approx(
+        stats.wasserstein_distance([0, 1], [0, 2], [0.25, 0.75], [0.5, 0.5]), rel=1e-12
+    )
 
 
 def test_grid_against_uniform_matches_scipy_and_one_over_four_n():

@@ -43,7 +43,7 @@ def _reference(p, q):
         tv = sum(abs((cdf_p(hi) - cdf_p(lo)) - (cdf_q(hi) - cdf_q(lo))) for lo, hi in zip(edges[:-1], edges[1:])) / 2
 
         def log_density(x, m, s):
-            return -((x - m) / s) ** 2 / 2 - mp.log(s) - mp.log(2 * mp.pi) / 2
+            return -(((x - m) / s) ** 2) / 2 - mp.log(s) - mp.log(2 * mp.pi) / 2
 
         def integrand(x):
             lp, lq = log_density(x, m1, s1), log_density(x, m2, s2)
@@ -126,7 +126,9 @@ def test_atoms_spanning_float64_give_the_exact_w1_not_nan():
 
     wide = Discrete1D([-1e308, 1e308])
     assert wasserstein_1(wide, wide) == 0.0
-    assert wasserstein_1(wide, Discrete1D([0.0])) == pytest.approx(1e308, rel=1e-12)  # each atom moves 1e308 with mass 1/2
+    assert wasserstein_1(wide, Discrete1D([0.0])) == pytest.approx(
+        1e308, rel=1e-12
+    )  # each atom moves 1e308 with mass 1/2
     assert wasserstein_1(Discrete1D([-1e308]), Discrete1D([1e308])) == math.inf  # 2e308: beyond float64
 
 
@@ -158,7 +160,10 @@ def test_float32_weights_that_sum_to_one_in_float32_are_accepted():
     weights = weights / weights.sum()
     points = np.arange(1000.0)
     assert wasserstein_1_samples(points, points + 1.0, weights, None) == pytest.approx(
-        wasserstein_1_samples(points, points + 1.0, weights.astype(np.float64) / weights.astype(np.float64).sum(), None), rel=1e-5
+        wasserstein_1_samples(
+            points, points + 1.0, weights.astype(np.float64) / weights.astype(np.float64).sum(), None
+        ),
+        rel=1e-5,
     )
     with pytest.raises(ValueError, match="x_weights sums to"):
         wasserstein_1_samples(points, points, (weights * 1.01).astype(np.float32), None)

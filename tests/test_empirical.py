@@ -81,10 +81,10 @@ def test_median_filter_is_nan_where_the_window_is_not_full():
     centred = median_filter(values, 5)
     assert np.isnan(centred[:2]).all() and np.isnan(centred[-2:]).all()
     # every full window against numpy's median of the same slice, written out
-    assert np.allclose(centred[2:-2], [np.median(values[i - 2:i + 3]) for i in range(2, len(values) - 2)])
+    assert np.allclose(centred[2:-2], [np.median(values[i - 2 : i + 3]) for i in range(2, len(values) - 2)])
     trailing = median_filter(values, 5, align="trailing")
     assert np.isnan(trailing[:4]).all()
-    assert np.allclose(trailing[4:], [np.median(values[i - 4:i + 1]) for i in range(4, len(values))])
+    assert np.allclose(trailing[4:], [np.median(values[i - 4 : i + 1]) for i in range(4, len(values))])
     assert np.isnan(median_filter(values[:3], 5)).all()  # no full window at all
     assert median_filter(values, 1).tolist() == values.tolist()
 

@@ -86,7 +86,10 @@ def test_cli_accepts_negative_numbers_in_scientific_notation(capsys):
 
     assert main(["distances", "parallel-lines", "--theta", "-1e-3", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["em"] == pytest.approx(1e-3, rel=1e-12)
-    assert main(["distances", "gaussians", "--mu1", "-2.5e2", "--sigma1", "1", "--mu2", "0", "--sigma2", "1", "--json"]) == 0
+    assert (
+        main(["distances", "gaussians", "--mu1", "-2.5e2", "--sigma1", "1", "--mu2", "0", "--sigma2", "1", "--json"])
+        == 0
+    )
     assert json.loads(capsys.readouterr().out)["em"] == pytest.approx(250.0, rel=1e-12)
 
 

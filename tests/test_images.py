@@ -26,8 +26,22 @@ from wgan_toys.images.quality import digits_classifier, mode_coverage, sliced_wa
 from wgan_toys.images.trainer import CHECKPOINT, ImageConfig, ImageTrainer, TrainingStopped, read_metrics
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-TINY = dict(image_size=16, filters=8, noise_dim=16, mlp_width=32, batch_size=16, generator_steps=4, log_every=1,
-            eval_every=2, eval_samples=32, sample_every=2, checkpoint_every=2, held_out=100, device="cpu", threads=1)
+TINY = dict(
+    image_size=16,
+    filters=8,
+    noise_dim=16,
+    mlp_width=32,
+    batch_size=16,
+    generator_steps=4,
+    log_every=1,
+    eval_every=2,
+    eval_samples=32,
+    sample_every=2,
+    checkpoint_every=2,
+    held_out=100,
+    device="cpu",
+    threads=1,
+)
 
 
 def _parameters(trainer):
@@ -93,13 +107,17 @@ def _write_images(folder, count, size=(20, 12)):
     folder.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(0)
     for index in range(count):
-        Image.fromarray(rng.integers(0, 256, (size[1], size[0], 3), dtype=np.uint8)).save(folder / f"image_{index:03d}.png")
+        Image.fromarray(rng.integers(0, 256, (size[1], size[0], 3), dtype=np.uint8)).save(
+            folder / f"image_{index:03d}.png"
+        )
 
 
 def test_folder_data_streams_or_preloads_the_same_images(tmp_path):
     _write_images(tmp_path / "images" / "nested", 12)
     preloaded = load_images("folder", root=tmp_path / "images", image_size=16, channels=3, held_out=2, verbose=False)
-    streamed = load_images("folder", root=tmp_path / "images", image_size=16, channels=3, held_out=2, preload="no", verbose=False)
+    streamed = load_images(
+        "folder", root=tmp_path / "images", image_size=16, channels=3, held_out=2, preload="no", verbose=False
+    )
     assert preloaded.preloaded and not streamed.preloaded
     indices = torch.tensor([0, 3, 9])
     assert torch.equal(preloaded.batch(indices), streamed.batch(indices))
@@ -168,7 +186,9 @@ def test_sliced_wasserstein_of_a_shift_matches_its_closed_form():
     images = torch.rand(200, 1, 4, 4, generator=rng)
     shift = torch.randn(1, 1, 4, 4, generator=rng)
     dimension = 16
-    expected = shift.norm().item() * math.exp(gammaln(dimension / 2) - gammaln((dimension + 1) / 2)) / math.sqrt(math.pi)
+    expected = (
+        shift.norm().item() * math.exp(gammaln(dimension / 2) - gammaln((dimension + 1) / 2)) / math.sqrt(math.pi)
+    )
     measured = sliced_wasserstein(images + shift, images, n_projections=4000)
     assert measured == pytest.approx(expected, rel=0.03)  # Monte Carlo over 4000 directions
     assert sliced_wasserstein(images, images) == pytest.approx(0.0, abs=1e-12)
@@ -180,16 +200,26 @@ def test_diversity_is_one_for_real_images_and_zero_for_a_collapsed_generator():
     data = load_images("digits", image_size=16, held_out=300, verbose=False)
     other_real = data.batch(torch.arange(300))
     assert diversity(other_real, data.held_out) == pytest.approx(1.0, abs=0.05)  # real digits differ like real digits
-    collapsed = data.held_out[:1].repeat(300, 1, 1, 1) + 0.01 * torch.randn(300, 1, 16, 16, generator=torch.Generator().manual_seed(0))
+    collapsed = data.held_out[:1].repeat(300, 1, 1, 1) + 0.01 * torch.randn(
+        300, 1, 16, 16, generator=torch.Generator().manual_seed(0)
+    )
     assert diversity(collapsed, data.held_out) < 0.05
 
 
 def test_mode_coverage_counts_confident_classes_and_kl_from_uniform():
-    assert mode_coverage(np.repeat(np.arange(10), 5)) == {"classes_covered": 10, "class_kl": 0.0, "confident_fraction": 1.0}
+    assert mode_coverage(np.repeat(np.arange(10), 5)) == {
+        "classes_covered": 10,
+        "class_kl": 0.0,
+        "confident_fraction": 1.0,
+    }
     two = mode_coverage(np.array([3, 7] * 20))
     assert two["classes_covered"] == 2 and two["class_kl"] == pytest.approx(math.log(5), abs=1e-6)
     mostly_noise = mode_coverage(np.array([-1] * 95 + [1, 2, 3, 4, 5]), minimum_share=0.02)
-    assert mostly_noise == {"classes_covered": 0, "class_kl": pytest.approx(math.log(2), abs=1e-6), "confident_fraction": 0.05}
+    assert mostly_noise == {
+        "classes_covered": 0,
+        "class_kl": pytest.approx(math.log(2), abs=1e-6),
+        "confident_fraction": 0.05,
+    }
 
 
 def test_the_classifier_reads_no_digits_in_an_untrained_generators_noise(tmp_path, monkeypatch):
@@ -214,9 +244,19 @@ def test_digits_classifier_is_accurate_and_cached(tmp_path, monkeypatch):
 # ----- Algorithm 1 on images -------------------------------------------------------------------
 def test_config_defaults_follow_the_papers():
     wgan, gan, gp = (ImageConfig(algorithm=name) for name in ("wgan", "gan", "wgan-gp"))
-    assert (wgan.resolved_learning_rate, wgan.clip_value, wgan.batch_size, wgan.resolved_n_critic) == (5e-5, 0.01, 64, 5)
+    assert (wgan.resolved_learning_rate, wgan.clip_value, wgan.batch_size, wgan.resolved_n_critic) == (
+        5e-5,
+        0.01,
+        64,
+        5,
+    )
     assert (gan.resolved_learning_rate, gan.resolved_betas, gan.resolved_n_critic) == (2e-4, (0.5, 0.999), 1)
-    assert (gp.resolved_learning_rate, gp.resolved_betas, gp.penalty_weight, gp.resolved_normalization) == (1e-4, (0.0, 0.9), 10.0, "layer")
+    assert (gp.resolved_learning_rate, gp.resolved_betas, gp.penalty_weight, gp.resolved_normalization) == (
+        1e-4,
+        (0.0, 0.9),
+        10.0,
+        "layer",
+    )
     paper = ImageConfig(critic_schedule="paper-code")
     assert [paper.critic_iterations(step) for step in (0, 24, 25, 499, 500, 1000)] == [100, 100, 5, 5, 100, 100]
 
@@ -257,7 +297,9 @@ def test_clipping_follows_the_update():
 def test_weights_only_clipping_leaves_batch_norm_outside_the_box():
     trainer = ImageTrainer(ImageConfig(**TINY, clip_parameters="weights"), verbose=False)
     trainer.critic_step()
-    weights = [p for m in trainer.critic.modules() if isinstance(m, (torch.nn.Conv2d, torch.nn.Linear)) for p in m.parameters()]
+    weights = [
+        p for m in trainer.critic.modules() if isinstance(m, (torch.nn.Conv2d, torch.nn.Linear)) for p in m.parameters()
+    ]
     assert max(p.abs().max().item() for p in weights) <= 0.01
     assert any(p.abs().max().item() == pytest.approx(0.01) for p in weights)  # the box is active
     scales = [m.weight for m in trainer.critic.modules() if isinstance(m, torch.nn.BatchNorm2d)]
@@ -322,7 +364,9 @@ def test_a_run_from_before_clip_parameters_resumes_with_its_recorded_setting(tmp
 def test_a_run_folder_holds_everything(tmp_path, algorithm, generator, monkeypatch):
     monkeypatch.setenv("WGAN_TOYS_CACHE", str(tmp_path / "cache"))
     out = tmp_path / "run"
-    trainer = ImageTrainer(ImageConfig(**dict(TINY, algorithm=algorithm, generator=generator)), out, verbose=False).train()
+    trainer = ImageTrainer(
+        ImageConfig(**dict(TINY, algorithm=algorithm, generator=generator)), out, verbose=False
+    ).train()
     assert trainer.generator_step == 4 and trainer.critic_steps == 4 * (1 if algorithm == "gan" else 5)
     config = json.loads((out / "config.json").read_text())
     assert config["algorithm"] == algorithm and config["world_size"] == 1
@@ -330,20 +374,31 @@ def test_a_run_folder_holds_everything(tmp_path, algorithm, generator, monkeypat
     assert [r["generator_step"] for r in records] == [1, 2, 3, 4]
     estimate = "js_estimate" if algorithm == "gan" else "wasserstein_estimate"
     for record in records:
-        assert {"critic_steps", estimate, "critic_loss", "generator_loss", "images_per_second", "wall_seconds"} <= set(record)
+        assert {"critic_steps", estimate, "critic_loss", "generator_loss", "images_per_second", "wall_seconds"} <= set(
+            record
+        )
     if algorithm == "gan":
         assert all(0 <= r["js_estimate"] <= math.log(2) + 1e-6 or r["js_estimate"] < 0 for r in records)
     elif algorithm == "wgan":  # eq. (3), positive once the critic has separated real from fake
         assert all(r["wasserstein_estimate"] == pytest.approx(-r["critic_loss"]) for r in records)
         # every parameter clipped (batch-norm scales from ~1 to c) starts the critic near 0: positive by step 4
-        assert records[-1]["wasserstein_estimate"] > 0 and records[-1]["wasserstein_estimate"] > records[0]["wasserstein_estimate"]
+        assert (
+            records[-1]["wasserstein_estimate"] > 0
+            and records[-1]["wasserstein_estimate"] > records[0]["wasserstein_estimate"]
+        )
     else:  # WGAN-GP's loss adds the penalty (>= 0) to -estimate; a fresh critic can start below 0
         assert all(r["wasserstein_estimate"] >= -r["critic_loss"] - 1e-6 for r in records)
     evaluated = [r for r in records if "sliced_w" in r]
     assert [r["generator_step"] for r in evaluated] == [2, 4]
-    assert all(r["sliced_w"] > 0 and 0 <= r["classes_covered"] <= 10 and 0 <= r["confident_fraction"] <= 1 for r in evaluated)
+    assert all(
+        r["sliced_w"] > 0 and 0 <= r["classes_covered"] <= 10 and 0 <= r["confident_fraction"] <= 1 for r in evaluated
+    )
     assert all(0 <= r["diversity"] < 5 for r in evaluated)
-    assert sorted(p.name for p in (out / "samples").iterdir()) == ["step_000000.png", "step_000002.png", "step_000004.png"]
+    assert sorted(p.name for p in (out / "samples").iterdir()) == [
+        "step_000000.png",
+        "step_000002.png",
+        "step_000004.png",
+    ]
     assert not (out / "curve.png").exists()  # the trainer writes data; figures are drawn by their callers
     from wgan_toys.plots import plot_image_run
 
@@ -358,8 +413,11 @@ def test_resume_continues_bitwise_on_cpu(tmp_path):
     """An interrupted run resumed from its checkpoint ends with the parameters of an
     uninterrupted one, bit for bit (data order, noise and optimiser state are all restored)."""
     for algorithm, precision in (("wgan", "fp32"), ("wgan-gp", "fp32"), ("wgan", "bf16")):
-        config = ImageConfig(**dict(TINY, algorithm=algorithm, generator_steps=6, checkpoint_every=3, eval_every=100,
-                                    precision=precision))
+        config = ImageConfig(
+            **dict(
+                TINY, algorithm=algorithm, generator_steps=6, checkpoint_every=3, eval_every=100, precision=precision
+            )
+        )
         name = f"{algorithm}-{precision}"
         straight = ImageTrainer(config, tmp_path / f"{name}-straight", verbose=False).train()
         first = ImageTrainer(config, tmp_path / f"{name}-split", verbose=False).train(until=3)
@@ -375,7 +433,9 @@ def test_resume_continues_bitwise_on_cpu(tmp_path):
 
 def test_resume_drops_metrics_logged_after_the_checkpoint(tmp_path):
     out = tmp_path / "run"
-    ImageTrainer(ImageConfig(**dict(TINY, generator_steps=4, checkpoint_every=2, eval_every=100)), out, verbose=False).train(until=3)
+    ImageTrainer(
+        ImageConfig(**dict(TINY, generator_steps=4, checkpoint_every=2, eval_every=100)), out, verbose=False
+    ).train(until=3)
     # until=3 writes a checkpoint at step 2 and a final one at 3; fake an older checkpoint at 2
     trainer = ImageTrainer.resume(out, verbose=False)
     trainer.generator_step = 2
@@ -385,7 +445,9 @@ def test_resume_drops_metrics_logged_after_the_checkpoint(tmp_path):
 
 def test_a_nan_loss_stops_the_run_and_keeps_the_last_checkpoint(tmp_path):
     out = tmp_path / "run"
-    trainer = ImageTrainer(ImageConfig(**dict(TINY, generator_steps=10, eval_every=100)), out, verbose=False).train(until=2)
+    trainer = ImageTrainer(ImageConfig(**dict(TINY, generator_steps=10, eval_every=100)), out, verbose=False).train(
+        until=2
+    )
     saved = torch.load(out / CHECKPOINT, weights_only=True)
     with torch.no_grad():
         next(trainer.critic.parameters()).fill_(float("nan"))
@@ -424,9 +486,19 @@ def test_two_gloo_processes_match_each_other_and_one_process(tmp_path):
         "gan_mlp": dict(tiny, algorithm="gan", generator="mlp", critic="mlp"),
     }
     env = dict(os.environ, OMP_NUM_THREADS="1", WGAN_TOYS_CACHE=str(tmp_path / "cache"))
-    command = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
-               str(ROOT / "tests" / "ddp_worker.py"), str(tmp_path), json.dumps(configs)]
-    result = subprocess.run(command, capture_output=True, text=True, env=env, timeout=1800)  # a hang guard, not a speed limit
+    command = [
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--standalone",
+        "--nproc_per_node=2",
+        str(ROOT / "tests" / "ddp_worker.py"),
+        str(tmp_path),
+        json.dumps(configs),
+    ]
+    result = subprocess.run(
+        command, capture_output=True, text=True, env=env, timeout=1800
+    )  # a hang guard, not a speed limit
     assert result.returncode == 0, result.stderr[-3000:]
     for name, values in configs.items():
         rank0 = torch.load(tmp_path / f"{name}.rank0.pt", weights_only=True)
@@ -453,7 +525,19 @@ def _cli(*args, **kwargs):
 def test_cli_smoke_run_then_refuses_to_overwrite_then_resumes(tmp_path):
     out = tmp_path / "run"
     env = dict(os.environ, WGAN_TOYS_CACHE=str(tmp_path / "cache"))
-    first = _cli("train-images", "--dataset", "digits", "--arch", "dcgan", "--algorithm", "wgan", "--smoke", "--out", str(out), env=env)
+    first = _cli(
+        "train-images",
+        "--dataset",
+        "digits",
+        "--arch",
+        "dcgan",
+        "--algorithm",
+        "wgan",
+        "--smoke",
+        "--out",
+        str(out),
+        env=env,
+    )
     assert first.returncode == 0, first.stderr
     assert (out / "curve.png").exists() and (out / CHECKPOINT).exists()
     again = _cli("train-images", "--smoke", "--out", str(out), env=env)
@@ -468,9 +552,27 @@ def test_cli_smoke_run_then_refuses_to_overwrite_then_resumes(tmp_path):
 def test_ctrl_c_writes_a_checkpoint_that_resumes(tmp_path):
     out = tmp_path / "run"
     env = dict(os.environ, WGAN_TOYS_CACHE=str(tmp_path / "cache"))
-    process = subprocess.Popen([sys.executable, "-m", "wgan_toys", "train-images", "--smoke", "--generator-steps", "100000",
-                                "--eval-every", "100000", "--checkpoint-every", "100000", "--out", str(out)],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "wgan_toys",
+            "train-images",
+            "--smoke",
+            "--generator-steps",
+            "100000",
+            "--eval-every",
+            "100000",
+            "--checkpoint-every",
+            "100000",
+            "--out",
+            str(out),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
     deadline = time.time() + 1800  # a hang guard: under load the first rows may take minutes
     while time.time() < deadline and not ((out / "metrics.jsonl").exists() and len(read_metrics(out)) >= 3):
         time.sleep(0.2)
@@ -478,7 +580,9 @@ def test_ctrl_c_writes_a_checkpoint_that_resumes(tmp_path):
     _, stderr = process.communicate(timeout=1800)  # a hang guard, not a speed limit
     assert process.returncode == 130, stderr  # 128 + SIGINT, as a shell reports a Ctrl-C
     assert "writing the checkpoint" in stderr
-    assert re.search(rf"interrupted at step \d+ of 100000; continue with --resume --out {re.escape(str(out))}\n$", stderr), stderr
+    assert re.search(
+        rf"interrupted at step \d+ of 100000; continue with --resume --out {re.escape(str(out))}\n$", stderr
+    ), stderr
     assert "Traceback" not in stderr
     state = torch.load(out / CHECKPOINT, weights_only=True)
     assert state["generator_step"] >= 3
@@ -489,8 +593,10 @@ def test_ctrl_c_writes_a_checkpoint_that_resumes(tmp_path):
 def test_summarize_run_correlates_the_filtered_loss_with_sliced_w():
     from wgan_toys.images.section4 import format_table, loss_at_evaluations, summarize_run
 
-    records = [{"generator_step": step, "wasserstein_estimate": 5.0 - 0.01 * step, "wall_seconds": step * 0.1}
-               for step in range(1, 101)]
+    records = [
+        {"generator_step": step, "wasserstein_estimate": 5.0 - 0.01 * step, "wall_seconds": step * 0.1}
+        for step in range(1, 101)
+    ]
     for record in records[9::10]:
         record.update(sliced_w=0.5 - 0.004 * record["generator_step"], classes_covered=10, class_kl=0.1)
     row = summarize_run(records, window=5)
@@ -513,8 +619,14 @@ def test_summarize_run_correlates_the_filtered_loss_with_sliced_w():
 def test_across_runs_ranks_runs_by_final_loss_and_sliced_w():
     from wgan_toys.images.section4 import across_runs
 
-    rows = [{"algorithm": "wgan", "final_loss": loss, "sliced_w": quality} for loss, quality in ((3.0, 0.3), (1.0, 0.1), (2.0, 0.2))]
-    rows += [{"algorithm": "gan", "final_loss": loss, "sliced_w": quality} for loss, quality in ((0.6, 0.1), (0.5, 0.3), (0.4, 0.2))]
+    rows = [
+        {"algorithm": "wgan", "final_loss": loss, "sliced_w": quality}
+        for loss, quality in ((3.0, 0.3), (1.0, 0.1), (2.0, 0.2))
+    ]
+    rows += [
+        {"algorithm": "gan", "final_loss": loss, "sliced_w": quality}
+        for loss, quality in ((0.6, 0.1), (0.5, 0.3), (0.4, 0.2))
+    ]
     rows.append({"algorithm": "gan", "final_loss": 9.0, "sliced_w": 9.0, "status": "stopped: NaN"})  # left out
     assert across_runs(rows) == {"wgan": {"spearman": 1.0, "runs": 3}, "gan": {"spearman": -0.5, "runs": 3}}
 
@@ -550,12 +662,21 @@ def test_section4_smoke_writes_table_and_figure(tmp_path, monkeypatch):
     monkeypatch.setenv("WGAN_TOYS_CACHE", str(tmp_path / "cache"))
     trained = []
     run_section4 = section4.run_section4
-    monkeypatch.setattr(section4, "run_section4", lambda *args, **kwargs: trained.extend(
-        run_section4(*args, **kwargs, runs=(("dcgan", "wgan"), ("mlp", "gan")))) or trained)
+    monkeypatch.setattr(
+        section4,
+        "run_section4",
+        lambda *args, **kwargs: (
+            trained.extend(run_section4(*args, **kwargs, runs=(("dcgan", "wgan"), ("mlp", "gan")))) or trained
+        ),
+    )
     assert main(["section4", "--smoke", "--threads", "1", "--seeds", "0", "1", "--out", str(tmp_path / "s4")]) == 0
     rows = trained
     assert [(r["generator"], r["algorithm"], r["seed"]) for r in rows] == [
-        ("dcgan", "wgan", 0), ("mlp", "gan", 0), ("dcgan", "wgan", 1), ("mlp", "gan", 1)]
+        ("dcgan", "wgan", 0),
+        ("mlp", "gan", 0),
+        ("dcgan", "wgan", 1),
+        ("mlp", "gan", 1),
+    ]
     assert (tmp_path / "s4" / "mlp-gan-seed1" / "config.json").exists()
     table = json.loads((tmp_path / "s4" / "table.json").read_text())
     assert 0 < table["real_reference_sliced_w"] < rows[0]["sliced_w"]  # real digits beat an untrained generator

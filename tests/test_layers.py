@@ -52,7 +52,9 @@ def layer_of(name: str) -> int:
     for layer, members in LAYERS.items():
         if top in members:
             return layer
-    raise AssertionError(f"module {PACKAGE}.{name} has no layer: add it to LAYERS here and to the README's module table")
+    raise AssertionError(
+        f"module {PACKAGE}.{name} has no layer: add it to LAYERS here and to the README's module table"
+    )
 
 
 def package_imports(name: str) -> list[tuple[str, list[str], int]]:
@@ -66,14 +68,14 @@ def package_imports(name: str) -> list[tuple[str, list[str], int]]:
         if isinstance(node, ast.Import):
             for alias in node.names:
                 if alias.name == PACKAGE or alias.name.startswith(PACKAGE + "."):
-                    target = alias.name[len(PACKAGE) + 1:] or "__init__"
+                    target = alias.name[len(PACKAGE) + 1 :] or "__init__"
                     found.append((target, [], node.lineno))
         elif isinstance(node, ast.ImportFrom):
             if node.level:
                 base = here[: len(here) - (node.level - 1)] if node.level > 1 else here
                 module = ".".join(base + ([node.module] if node.module else []))
             elif node.module and (node.module == PACKAGE or node.module.startswith(PACKAGE + ".")):
-                module = node.module[len(PACKAGE) + 1:]
+                module = node.module[len(PACKAGE) + 1 :]
             else:
                 continue
             module = module or "__init__"
@@ -98,16 +100,25 @@ def test_every_module_has_a_layer():
 @pytest.mark.parametrize("name", module_names())
 def test_imports_only_its_own_layer_or_below(name):
     layer = layer_of(name)
-    upward = [f"line {line}: {target} (layer {layer_of(target)})" for target, _, line in package_imports(name)
-              if layer_of(target) > layer]
+    upward = [
+        f"line {line}: {target} (layer {layer_of(target)})"
+        for target, _, line in package_imports(name)
+        if layer_of(target) > layer
+    ]
     assert not upward, f"{PACKAGE}.{name} (layer {layer}) imports upward: {'; '.join(upward)}"
 
 
 @pytest.mark.parametrize("name", module_names())
 def test_no_private_names_from_other_modules(name):
-    private = [f"line {line}: {target}.{n}" for target, names, line in package_imports(name) for n in names
-               if n.startswith("_") and not n.startswith("__") and target.split(".")[0] != "_validation"]
-    assert not private, f"{PACKAGE}.{name} imports another module's private names: {'; '.join(private)}; make them public or move them"
+    private = [
+        f"line {line}: {target}.{n}"
+        for target, names, line in package_imports(name)
+        for n in names
+        if n.startswith("_") and not n.startswith("__") and target.split(".")[0] != "_validation"
+    ]
+    assert not private, (
+        f"{PACKAGE}.{name} imports another module's private names: {'; '.join(private)}; make them public or move them"
+    )
 
 
 def test_no_import_cycle():
@@ -120,7 +131,7 @@ def test_no_import_cycle():
         path.append(node)
         for target in sorted(graph.get(node, ())):
             if state.get(target) == 1:
-                cycle = path[path.index(target):] + [target]
+                cycle = path[path.index(target) :] + [target]
                 raise AssertionError("import cycle: " + " -> ".join(cycle))
             if target not in state:
                 visit(target)
@@ -138,8 +149,13 @@ def test_layer_zero_does_not_import_torch_at_module_level():
     for name in LAYERS[0]:
         tree = ast.parse(module_path(name).read_text())
         for node in tree.body:
-            imported = ([alias.name for alias in node.names] if isinstance(node, ast.Import)
-                        else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            imported = (
+                [alias.name for alias in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else []
+            )
             if any(module == "torch" or module.startswith("torch.") for module in imported):
                 offenders.append(f"{name} line {node.lineno}")
     assert not offenders, f"layer 0 imports torch at module level: {', '.join(offenders)}"

@@ -61,13 +61,17 @@ def test_gradient_penalty_one_epsilon_and_one_norm_per_sample():
 def test_one_sided_penalty_charges_only_norms_above_one():
     n, penalty_weight = 256, 10.0
     real, fake = torch.ones(n, 3), torch.zeros(n, 3)
-    one_sided = gradient_penalty(HalfSquare(), real, fake, penalty_weight, generator=torch.Generator().manual_seed(5), one_sided=True)
+    one_sided = gradient_penalty(
+        HalfSquare(), real, fake, penalty_weight, generator=torch.Generator().manual_seed(5), one_sided=True
+    )
     # by hand: norm sqrt(3) epsilon_i, charged only where it exceeds 1 (epsilon > 0.577)
     epsilon = torch.rand(n, 1, generator=torch.Generator().manual_seed(5))[:, 0]
     expected = penalty_weight * (torch.clamp(np.sqrt(3) * epsilon - 1, min=0) ** 2).mean()
     assert float(one_sided.detach()) == pytest.approx(float(expected), rel=1e-6)
     two_sided = gradient_penalty(HalfSquare(), real, fake, penalty_weight, generator=torch.Generator().manual_seed(5))
-    assert float(two_sided.detach()) > 2 * float(one_sided.detach())  # the two-sided form also charges the norms below 1
+    assert float(two_sided.detach()) > 2 * float(
+        one_sided.detach()
+    )  # the two-sided form also charges the norms below 1
     flat = gradient_penalty(lambda x: 0.0 * x.sum(dim=1), real, fake, penalty_weight, one_sided=True)  # norm 0: free
     assert float(flat.detach()) == 0.0
     method = GradientPenalty(2.0, one_sided=True)
@@ -122,9 +126,17 @@ def test_layer_gradient_norms_vanish_for_small_clip_values():
 @pytest.mark.parametrize(
     "kwargs, error, message",
     [
-        ({"method": "clip", "clip_value": -0.01}, ValueError, r"clip_value == -0.01, must be > 0 \(the paper uses c = 0.01\)"),
+        (
+            {"method": "clip", "clip_value": -0.01},
+            ValueError,
+            r"clip_value == -0.01, must be > 0 \(the paper uses c = 0.01\)",
+        ),
         ({"method": "clip", "clip_value": 0.0}, ValueError, "clip_value == 0.0, must be > 0"),
-        ({"method": "gp", "penalty_weight": -1.0}, ValueError, r"penalty_weight == -1.0, must be >= 0 \(WGAN-GP uses lambda = 10\)"),
+        (
+            {"method": "gp", "penalty_weight": -1.0},
+            ValueError,
+            r"penalty_weight == -1.0, must be >= 0 \(WGAN-GP uses lambda = 10\)",
+        ),
         ({"method": "sn"}, ValueError, "method == 'sn', must be one of 'clip', 'gp', 'spectral', 'none'"),
     ],
 )

@@ -38,7 +38,9 @@ def test_notebook_is_stored_stripped(path):
         for index, cell in enumerate(notebook.cells)
         if cell.cell_type == "code" and (cell.outputs or cell.execution_count is not None)
     ]
-    assert not dirty, f"{path.name}: code cells {dirty} have outputs or an execution count; strip them before committing"
+    assert not dirty, (
+        f"{path.name}: code cells {dirty} have outputs or an execution count; strip them before committing"
+    )
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=notebook_id)

@@ -19,7 +19,11 @@ from wgan_toys.optimal import (
 )
 from wgan_toys.transport import OptimalCritic1D
 
-PAIRS = [(Gaussian1D(0, 1), Gaussian1D(1, 1.5)), (Gaussian1D(0, 0.5), Gaussian1D(4, 0.5)), (Gaussian1D(-2, 2), Gaussian1D(1, 0.3))]
+PAIRS = [
+    (Gaussian1D(0, 1), Gaussian1D(1, 1.5)),
+    (Gaussian1D(0, 0.5), Gaussian1D(4, 0.5)),
+    (Gaussian1D(-2, 2), Gaussian1D(1, 0.3)),
+]
 
 
 def test_optimal_discriminator_is_p_over_p_plus_q():
@@ -99,8 +103,8 @@ def test_compare_to_potential_2d_recovers_a_rescaled_exact_potential():
 
 
 def test_trained_2d_critic_against_the_exact_potential():
-    from wgan_toys.optimal import compare_to_potential_2d
     from wgan_toys.measure import network_values
+    from wgan_toys.optimal import compare_to_potential_2d
     from wgan_toys.train import train_critic
 
     rng = np.random.default_rng(1)
@@ -130,7 +134,11 @@ def test_interpolate_density_against_sampled_interpolates(real, fake):
     n = 200_000
     epsilon = rng.uniform(size=n)
     samples = np.sort(epsilon * real.sample(n, seed=1) + (1 - epsilon) * fake.sample(n, seed=2))
-    grid = np.linspace(min(real.mean - 12 * real.std, fake.mean - 12 * fake.std), max(real.mean + 12 * real.std, fake.mean + 12 * fake.std), 40001)
+    grid = np.linspace(
+        min(real.mean - 12 * real.std, fake.mean - 12 * fake.std),
+        max(real.mean + 12 * real.std, fake.mean + 12 * fake.std),
+        40001,
+    )
     density = interpolate_density(real, fake, grid)
     cdf = np.concatenate([[0.0], np.cumsum(0.5 * (density[1:] + density[:-1]) * np.diff(grid))])
     model = np.interp(samples, grid, cdf)
@@ -180,9 +188,16 @@ def _discretised_penalty_optimum(real, fake, penalty_weight, one_sided=False, st
         return -value, -gradient
 
     start = np.zeros(cells) if start is None else start(gap)
-    result = minimize(negative_objective, start, jac=True, method="L-BFGS-B", options={"maxiter": 5000, "gtol": 1e-12, "ftol": 1e-15})
+    result = minimize(
+        negative_objective, start, jac=True, method="L-BFGS-B", options={"maxiter": 5000, "gtol": 1e-12, "ftol": 1e-15}
+    )
     slopes = result.x
-    return {"estimate": float(slopes @ gap), "objective": float(-result.fun), "slopes": slopes, "centres": 0.5 * (edges[1:] + edges[:-1])}
+    return {
+        "estimate": float(slopes @ gap),
+        "objective": float(-result.fun),
+        "slopes": slopes,
+        "centres": 0.5 * (edges[1:] + edges[:-1]),
+    }
 
 
 @pytest.mark.parametrize("real, fake", PENALTY_PAIRS)
@@ -196,7 +211,9 @@ def test_gradient_penalty_optimum_against_a_discretised_optimisation(real, fake,
     assert discrete["estimate"] == pytest.approx(exact.estimate, rel=1e-3)
     # the slope itself, sign included, where the laws have mass
     closed_form = np.interp(discrete["centres"], exact.grid, exact.slope)
-    where = (discrete["centres"] > min(real.mean, fake.mean) - 2) & (discrete["centres"] < max(real.mean, fake.mean) + 2)
+    where = (discrete["centres"] > min(real.mean, fake.mean) - 2) & (
+        discrete["centres"] < max(real.mean, fake.mean) + 2
+    )
     assert np.max(np.abs(discrete["slopes"][where] - closed_form[where])) < 0.02 * np.max(np.abs(closed_form[where]))
 
 
@@ -218,13 +235,20 @@ def test_linear_bound_is_a_lower_bound_and_lambda_to_infinity_gives_w(real, fake
         optimum = gradient_penalty_optimum(real, fake, penalty_weight)
         assert optimum.wasserstein == pytest.approx(wasserstein_1(real, fake), rel=1e-14)
         assert optimum.estimate >= optimum.linear_lower_bound * (1 - 1e-9)  # Cauchy-Schwarz
-        assert optimum.linear_lower_bound == pytest.approx(gradient_penalty_prediction(optimum.wasserstein, penalty_weight)["estimate"])
+        assert optimum.linear_lower_bound == pytest.approx(
+            gradient_penalty_prediction(optimum.wasserstein, penalty_weight)["estimate"]
+        )
         # J = W + int D^2 / (4 lambda rho): half the estimate's excess over W
-        assert optimum.objective - optimum.wasserstein == pytest.approx(0.5 * (optimum.estimate - optimum.wasserstein), rel=1e-6)
+        assert optimum.objective - optimum.wasserstein == pytest.approx(
+            0.5 * (optimum.estimate - optimum.wasserstein), rel=1e-6
+        )
     large = gradient_penalty_optimum(real, fake, 1e6)
     assert large.estimate == pytest.approx(large.wasserstein, rel=1e-5)
     # the excess falls like 1/lambda: lambda (estimate - W) is one number, int D^2 / (2 rho)
-    excess = [weight * (gradient_penalty_optimum(real, fake, weight).estimate - wasserstein_1(real, fake)) for weight in (1.0, 1e3)]
+    excess = [
+        weight * (gradient_penalty_optimum(real, fake, weight).estimate - wasserstein_1(real, fake))
+        for weight in (1.0, 1e3)
+    ]
     assert excess[0] == pytest.approx(excess[1], rel=1e-6)
 
 
@@ -233,7 +257,10 @@ def test_linear_bound_is_loose_for_a_change_of_scale():
     # bound at lambda = 10 and 40% at lambda = 1 (a formula that returns the bound fails here)
     optimum = gradient_penalty_optimum(*SCALE_PAIR, 1.0)
     assert optimum.estimate > 1.3 * optimum.linear_lower_bound
-    assert gradient_penalty_optimum(*SCALE_PAIR, 10.0).estimate > 1.05 * gradient_penalty_optimum(*SCALE_PAIR, 10.0).linear_lower_bound
+    assert (
+        gradient_penalty_optimum(*SCALE_PAIR, 10.0).estimate
+        > 1.05 * gradient_penalty_optimum(*SCALE_PAIR, 10.0).linear_lower_bound
+    )
 
 
 def test_gradient_penalty_optimum_slope_signs_follow_d():

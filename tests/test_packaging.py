@@ -3,8 +3,8 @@ lock pins torch to the 2.13.0 CPU build that CI installs."""
 
 import pathlib
 import re
-import tomllib
 
+import tomllib
 import yaml
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]

@@ -9,8 +9,14 @@ import pytest
 import torch
 from torch import nn
 
-from wgan_toys.parallel_lines import (critic_objective, descend_exact, exact_gradient, exact_w_gradient_by_differences,
-                                      learn_parallel_lines, theorem_3_gradient)
+from wgan_toys.parallel_lines import (
+    critic_objective,
+    descend_exact,
+    exact_gradient,
+    exact_w_gradient_by_differences,
+    learn_parallel_lines,
+    theorem_3_gradient,
+)
 
 
 @pytest.mark.parametrize("theta", [-1.0, -0.2, 0.3, 2.0])
@@ -22,7 +28,9 @@ def test_exact_gradients(theta):
 
 
 def test_no_descent_on_kl():
-    with pytest.raises(ValueError, match=r"the gradient of 'kl' at theta == 0.5 is undefined: kl\(P_0, P_theta\) is \+inf"):
+    with pytest.raises(
+        ValueError, match=r"the gradient of 'kl' at theta == 0.5 is undefined: kl\(P_0, P_theta\) is \+inf"
+    ):
         descend_exact("kl", theta0=0.5)
 
 

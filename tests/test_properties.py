@@ -52,8 +52,8 @@ def test_w1_at_least_mean_gap_and_at_most_w2(p, q):
     assert w1 <= math.hypot(p.mean - q.mean, p.std - q.std) + TOLERANCE  # W1 <= W2
 
 
-from hypothesis.extra.numpy import arrays  # noqa: E402
 import numpy as np  # noqa: E402
+from hypothesis.extra.numpy import arrays  # noqa: E402
 
 from wgan_toys.empirical import wasserstein_1_samples  # noqa: E402
 
@@ -61,7 +61,12 @@ clouds = arrays(np.float64, (12, 2), elements=st.floats(min_value=-3, max_value=
 
 
 @settings(max_examples=40, deadline=None)
-@given(clouds, clouds, st.floats(min_value=-1e8, max_value=1e8, allow_nan=False), st.floats(min_value=-1e8, max_value=1e8, allow_nan=False))
+@given(
+    clouds,
+    clouds,
+    st.floats(min_value=-1e8, max_value=1e8, allow_nan=False),
+    st.floats(min_value=-1e8, max_value=1e8, allow_nan=False),
+)
 def test_w1_of_point_clouds_is_translation_invariant(x, y, shift_x, shift_y):
     """Issue 11, item 3: shifting both clouds by 1e7 gave 1.019 instead of 1.067, by 1e8 gave 0."""
     shift = np.array([shift_x, shift_y])

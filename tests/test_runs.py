@@ -22,19 +22,44 @@ import pytest
 import torch
 
 from wgan_toys.images import runs
-from wgan_toys.images.runs import (CHECKPOINT, PREVIOUS_CHECKPOINT, NonFiniteState, load_checkpoint, load_latest_checkpoint,
-                                   read_jsonl, run_lock, save_checkpoint, truncate_jsonl)
+from wgan_toys.images.runs import (
+    CHECKPOINT,
+    PREVIOUS_CHECKPOINT,
+    NonFiniteState,
+    load_checkpoint,
+    load_latest_checkpoint,
+    read_jsonl,
+    run_lock,
+    save_checkpoint,
+    truncate_jsonl,
+)
 from wgan_toys.images.trainer import ImageConfig, ImageTrainer, TrainingStopped, read_metrics
 from wgan_toys.toy_gan import ToyConfig, ToyGAN, run_folder
 
-TINY = dict(image_size=16, filters=8, noise_dim=16, mlp_width=32, batch_size=16, generator_steps=4, log_every=1,
-            eval_every=100, eval_samples=32, sample_every=100, checkpoint_every=2, held_out=100, device="cpu", threads=1)
+TINY = dict(
+    image_size=16,
+    filters=8,
+    noise_dim=16,
+    mlp_width=32,
+    batch_size=16,
+    generator_steps=4,
+    log_every=1,
+    eval_every=100,
+    eval_samples=32,
+    sample_every=100,
+    checkpoint_every=2,
+    held_out=100,
+    device="cpu",
+    threads=1,
+)
 HANG_GUARD = 1800  # seconds; a guard against a hung child, never a speed limit
 
 
 def _python(*args, **kwargs):
     env = dict(os.environ, OMP_NUM_THREADS="1")
-    return subprocess.run([sys.executable, *args], capture_output=True, text=True, env=env, timeout=HANG_GUARD, **kwargs)
+    return subprocess.run(
+        [sys.executable, *args], capture_output=True, text=True, env=env, timeout=HANG_GUARD, **kwargs
+    )
 
 
 def _cli(*args):
@@ -68,16 +93,33 @@ with run_lock(sys.argv[1]):
 
 def test_a_second_process_is_refused_while_a_run_holds_the_folder(tmp_path):
     out = tmp_path / "run"
-    holder = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, str(out)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_LOCK, str(out)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
     try:
         assert holder.stdout.readline().strip() == "locked"
-        with pytest.raises(ValueError, match=rf"{re.escape(str(out))} is in use by another run \(process {holder.pid}\)"):
+        with pytest.raises(
+            ValueError, match=rf"{re.escape(str(out))} is in use by another run \(process {holder.pid}\)"
+        ):
             with run_lock(out):
                 pass
         images = _cli("train-images", "--smoke", "--threads", "1", "--device", "cpu", "--out", str(out))
         assert images.returncode == 2, images.stderr
         assert f"{out} is in use by another run (process {holder.pid})" in images.stderr
-        toy = _cli("toy", "--iterations", "2", "--log-every", "1", "--eval-samples", "50", "--width", "8", "--no-gif", "--out", str(out))
+        toy = _cli(
+            "toy",
+            "--iterations",
+            "2",
+            "--log-every",
+            "1",
+            "--eval-samples",
+            "50",
+            "--width",
+            "8",
+            "--no-gif",
+            "--out",
+            str(out),
+        )
         assert toy.returncode == 2 and "is in use by another run" in toy.stderr, toy.stderr
         assert sorted(path.name for path in out.iterdir()) == [".lock"]  # nothing was written
     finally:
@@ -100,7 +142,9 @@ runs.truncate_jsonl(sys.argv[1], lambda record: record["generator_step"] <= 10)
 
 def test_a_kill_during_resumes_rewrite_loses_nothing(tmp_path):
     metrics = tmp_path / "metrics.jsonl"
-    metrics.write_text("".join(json.dumps({"generator_step": step, "critic_loss": -0.1 * step}) + "\n" for step in range(1, 100_001)))
+    metrics.write_text(
+        "".join(json.dumps({"generator_step": step, "critic_loss": -0.1 * step}) + "\n" for step in range(1, 100_001))
+    )
     before = metrics.read_bytes()
     killed = _python("-c", KILL_DURING_REWRITE, str(metrics))
     assert killed.returncode == -signal.SIGKILL
@@ -137,7 +181,9 @@ def test_signal_handlers_are_installed_before_the_folder_is_rewritten(run, monke
     monkeypatch.setattr("wgan_toys.images.runs.atomic_write_text", watched)
     trainer.train(until=4)
     assert [name for name, _ in seen] == ["config.json", "metrics.jsonl"]
-    assert all(getattr(handler, "__name__", None) == "request_stop" for _, handler in seen)  # the trainer's, not Python's
+    assert all(
+        getattr(handler, "__name__", None) == "request_stop" for _, handler in seen
+    )  # the trainer's, not Python's
 
 
 # ----- item 7: torn and bad lines ---------------------------------------------------------------
@@ -153,11 +199,14 @@ def test_a_torn_last_line_is_dropped_with_a_warning_and_the_run_resumes(run):
     assert metrics.read_text().startswith(rows)
 
 
-@pytest.mark.parametrize("text, line", [
-    ('{"generator_step": 1}\n{"generator_st\n{"generator_step": 3}\n', 2),  # a bad middle line
-    ('{"generator_step": 1}\n[1, 2]\n', 2),  # JSON, but not an object
-    ('{"generator_step": 1}\n{"generator_st\n', 2),  # a bad last line that has its newline: not torn by a crash
-])
+@pytest.mark.parametrize(
+    "text, line",
+    [
+        ('{"generator_step": 1}\n{"generator_st\n{"generator_step": 3}\n', 2),  # a bad middle line
+        ('{"generator_step": 1}\n[1, 2]\n', 2),  # JSON, but not an object
+        ('{"generator_step": 1}\n{"generator_st\n', 2),  # a bad last line that has its newline: not torn by a crash
+    ],
+)
 def test_any_other_bad_line_is_an_error_naming_file_and_line(tmp_path, text, line):
     path = tmp_path / "metrics.jsonl"
     path.write_text(text)
@@ -179,8 +228,11 @@ def test_nan_parameters_are_never_checkpointed(run):
 
     trainer.generator_step_update = poisoned
     good = (run / CHECKPOINT).read_bytes()
-    with pytest.raises(TrainingStopped, match=r"NaN or infinite by generator step 6 \(generator\.\S+\); they were not saved\. "
-                                              r"The last good checkpoint \(.*checkpoint\.pt, generator step 4\) is kept"):
+    with pytest.raises(
+        TrainingStopped,
+        match=r"NaN or infinite by generator step 6 \(generator\.\S+\); they were not saved\. "
+        r"The last good checkpoint \(.*checkpoint\.pt, generator step 4\) is kept",
+    ):
         trainer.train()
     assert (run / CHECKPOINT).read_bytes() == good
     assert load_checkpoint(run / PREVIOUS_CHECKPOINT)["generator_step"] == 2
@@ -189,7 +241,11 @@ def test_nan_parameters_are_never_checkpointed(run):
 def test_non_finite_optimiser_state_is_refused_before_anything_is_written(tmp_path):
     path = tmp_path / CHECKPOINT
     save_checkpoint(path, {"generator_step": 1, "weight": torch.ones(3)})
-    state = {"generator_step": 2, "weight": torch.ones(3), "optimizer": {"state": {0: {"square_avg": torch.tensor([1.0, float("inf")])}}}}
+    state = {
+        "generator_step": 2,
+        "weight": torch.ones(3),
+        "optimizer": {"state": {0: {"square_avg": torch.tensor([1.0, float("inf")])}}},
+    }
     with pytest.raises(NonFiniteState, match=r"optimizer\.state\.0\.square_avg"):
         save_checkpoint(path, state)
     assert load_checkpoint(path)["generator_step"] == 1
@@ -250,7 +306,9 @@ def test_resume_falls_back_to_the_previous_checkpoint_with_a_warning(run, kind):
         (run / CHECKPOINT).unlink()
     else:
         _damage(run / CHECKPOINT, kind)
-    with pytest.warns(RuntimeWarning, match=r"Resuming from the previous checkpoint, .*checkpoint\.previous\.pt \(generator step 2\)"):
+    with pytest.warns(
+        RuntimeWarning, match=r"Resuming from the previous checkpoint, .*checkpoint\.previous\.pt \(generator step 2\)"
+    ):
         trainer = ImageTrainer.resume(run, verbose=False)
     assert trainer.generator_step == 2
     trainer.train()
@@ -260,12 +318,18 @@ def test_resume_falls_back_to_the_previous_checkpoint_with_a_warning(run, kind):
 
 # ----- item 9: resume keeps the recorded settings ---------------------------------------------
 def test_changed_settings_are_refused_on_resume(run):
-    with pytest.raises(ValueError, match=r"--resume keeps the settings of the run in .*these differ: generator: was 'dcgan', "
-                                         r"now 'mlp'; learning_rate: was 5e-05, now 0\.001\. Drop those flags.*device, threads"):
+    with pytest.raises(
+        ValueError,
+        match=r"--resume keeps the settings of the run in .*these differ: generator: was 'dcgan', "
+        r"now 'mlp'; learning_rate: was 5e-05, now 0\.001\. Drop those flags.*device, threads",
+    ):
         ImageTrainer.resume(run, settings={"generator": "mlp", "learning_rate": 1e-3, "device": "cpu"}, verbose=False)
     # a default given explicitly, and the settings that may change
-    trainer = ImageTrainer.resume(run, settings={"learning_rate": 5e-5, "n_critic": 5, "device": "cpu", "threads": 1,
-                                                 "generator_steps": 6}, verbose=False)
+    trainer = ImageTrainer.resume(
+        run,
+        settings={"learning_rate": 5e-5, "n_critic": 5, "device": "cpu", "threads": 1, "generator_steps": 6},
+        verbose=False,
+    )
     assert trainer.config.generator_steps == 6 and trainer.generator_step == 4
 
 
@@ -276,7 +340,9 @@ def test_cli_refuses_a_changed_flag_on_resume(run):
 
 
 def test_generator_steps_cannot_shrink_below_the_step_reached(run):
-    with pytest.raises(ValueError, match=r"generator_steps == 3, must be >= 4, the generator step the run in .* reached"):
+    with pytest.raises(
+        ValueError, match=r"generator_steps == 3, must be >= 4, the generator step the run in .* reached"
+    ):
         ImageTrainer.resume(run, generator_steps=3, verbose=False)
     assert ImageTrainer.resume(run, generator_steps=4, verbose=False).config.generator_steps == 4
 
@@ -289,7 +355,9 @@ def test_a_run_without_a_checkpoint_is_not_overwritten_without_overwrite(tmp_pat
     (out / marker).write_text("{}\n")
     (out / "samples").mkdir()
     (out / "samples" / "step_000100.png").write_bytes(b"old")
-    with pytest.raises(ValueError, match=rf"already holds a run \({marker}\); pass --overwrite to replace it.*Nothing was overwritten"):
+    with pytest.raises(
+        ValueError, match=rf"already holds a run \({marker}\); pass --overwrite to replace it.*Nothing was overwritten"
+    ):
         ImageTrainer(ImageConfig(**TINY), out, verbose=False).train()
     assert (out / marker).read_text() == "{}\n"
     ImageTrainer(ImageConfig(**dict(TINY, generator_steps=2)), out, verbose=False, overwrite=True).train()
@@ -309,10 +377,36 @@ def test_toy_run_folders_are_not_overwritten_without_overwrite(tmp_path):
         with run_folder(trainer, out):
             pass
     assert (out / "metrics.jsonl").read_text() == rows
-    refused = _cli("toy", "--iterations", "2", "--log-every", "1", "--eval-samples", "50", "--width", "8", "--no-gif", "--out", str(out))
+    refused = _cli(
+        "toy",
+        "--iterations",
+        "2",
+        "--log-every",
+        "1",
+        "--eval-samples",
+        "50",
+        "--width",
+        "8",
+        "--no-gif",
+        "--out",
+        str(out),
+    )
     assert refused.returncode == 2 and "pass --overwrite" in refused.stderr
-    replaced = _cli("toy", "--iterations", "2", "--log-every", "2", "--eval-samples", "50", "--width", "8", "--no-gif",
-                    "--overwrite", "--out", str(out))
+    replaced = _cli(
+        "toy",
+        "--iterations",
+        "2",
+        "--log-every",
+        "2",
+        "--eval-samples",
+        "50",
+        "--width",
+        "8",
+        "--no-gif",
+        "--overwrite",
+        "--out",
+        str(out),
+    )
     assert replaced.returncode == 0, replaced.stderr
     assert [json.loads(line)["step"] for line in (out / "metrics.jsonl").read_text().splitlines()] == [0, 2]
     assert re.search(r"wgan-toys toy: step 2 of 2, estimate .*of which exact W1 logging", replaced.stdout)
@@ -340,9 +434,12 @@ def test_a_full_disk_during_a_checkpoint_cleans_up_and_names_errno(run, monkeypa
         monkeypatch.setattr(torch, "save", full_save)
     else:
         monkeypatch.setattr(runs.os, "fsync", full_fsync)
-    with pytest.raises(TrainingStopped, match=r"could not write .*checkpoint\.pt at generator step 6: No space left on device "
-                                              r"\(errno 28, ENOSPC\); the temporary file was removed\. The last good checkpoint "
-                                              r"\(.*, generator step 4\) is kept\. Free space"):
+    with pytest.raises(
+        TrainingStopped,
+        match=r"could not write .*checkpoint\.pt at generator step 6: No space left on device "
+        r"\(errno 28, ENOSPC\); the temporary file was removed\. The last good checkpoint "
+        r"\(.*, generator step 4\) is kept\. Free space",
+    ):
         trainer.train()
     monkeypatch.undo()
     assert not list(run.glob(".*.tmp"))
@@ -388,9 +485,30 @@ def test_a_second_ctrl_c_while_saving_lets_the_checkpoint_finish(tmp_path):
 @pytest.mark.parametrize("signum, status", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
 def test_an_interrupted_run_exits_128_plus_the_signal_with_one_line(tmp_path, signum, status):
     out = tmp_path / "run"
-    process = subprocess.Popen([sys.executable, "-m", "wgan_toys", "train-images", "--smoke", "--threads", "1", "--device", "cpu",
-                                "--generator-steps", "100000", "--eval-every", "100000", "--checkpoint-every", "100000",
-                                "--out", str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "wgan_toys",
+            "train-images",
+            "--smoke",
+            "--threads",
+            "1",
+            "--device",
+            "cpu",
+            "--generator-steps",
+            "100000",
+            "--eval-every",
+            "100000",
+            "--checkpoint-every",
+            "100000",
+            "--out",
+            str(out),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     metrics = out / "metrics.jsonl"
     deadline = time.time() + HANG_GUARD
     while time.time() < deadline and not (metrics.exists() and len(metrics.read_text().splitlines()) >= 2):
@@ -399,7 +517,10 @@ def test_an_interrupted_run_exits_128_plus_the_signal_with_one_line(tmp_path, si
     _, stderr = process.communicate(timeout=HANG_GUARD)
     assert process.returncode == status, stderr
     last = stderr.strip().splitlines()[-1]
-    assert re.fullmatch(rf"wgan-toys train-images: interrupted at step (\d+) of 100000; continue with --resume --out {re.escape(str(out))}", last), stderr
+    assert re.fullmatch(
+        rf"wgan-toys train-images: interrupted at step (\d+) of 100000; continue with --resume --out {re.escape(str(out))}",
+        last,
+    ), stderr
     assert "Traceback" not in stderr
     step = int(re.search(r"at step (\d+)", last).group(1))
     assert load_checkpoint(out / CHECKPOINT)["generator_step"] == step == read_metrics(out)[-1]["generator_step"]

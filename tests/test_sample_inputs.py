@@ -79,8 +79,10 @@ def test_any_real_tensor_dtype_gives_the_float64_answer(entry, dtype):
     got = call(torch.tensor(GOOD, dtype=dtype))
     if isinstance(expected, Discrete1D):
         expected, got = (expected.points, expected.weights), (got.points, got.weights)
-    np.testing.assert_array_equal(np.asarray(got, dtype=object if isinstance(got, tuple) else float),
-                                  np.asarray(expected, dtype=object if isinstance(expected, tuple) else float))
+    np.testing.assert_array_equal(
+        np.asarray(got, dtype=object if isinstance(got, tuple) else float),
+        np.asarray(expected, dtype=object if isinstance(expected, tuple) else float),
+    )
 
 
 def test_weights_keep_their_own_precision_through_the_one_path():

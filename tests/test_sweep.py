@@ -54,7 +54,9 @@ def test_clip_sweep_k_grows_with_c():
 
 
 def test_seed_sweep_gives_distinct_critics():
-    sweep = train_critic_sweep(Gaussian1D(0, 1), Gaussian1D(3, 1), "gp", penalty_weights=(10.0,), n_critics=3, max_steps=100)
+    sweep = train_critic_sweep(
+        Gaussian1D(0, 1), Gaussian1D(3, 1), "gp", penalty_weights=(10.0,), n_critics=3, max_steps=100
+    )
     assert len(sweep.settings) == 3
     weights = sweep.critics.weights[0].detach()
     assert not torch.allclose(weights[0], weights[1])
@@ -74,9 +76,9 @@ def test_sweep_errors():
 def test_one_pair_per_critic_trains_each_critic_on_its_own_pair():
     # critic 0 sees N(0, 1) against N(2, 1) (f falls), critic 1 N(0, 1) against N(-2, 1) (f rises):
     # a sweep that drew every critic's batches from the first pair would give both the same sign
+    from wgan_toys.measure import network_gradients, network_values
     from wgan_toys.optimal import expectation_gap
     from wgan_toys.sweep import expectation_gaps
-    from wgan_toys.measure import network_gradients, network_values
 
     real = [Gaussian1D(0, 1), Gaussian1D(0, 1)]
     fake = [Gaussian1D(2, 1), Gaussian1D(-2, 1)]
@@ -87,7 +89,9 @@ def test_one_pair_per_critic_trains_each_critic_on_its_own_pair():
     gaps = expectation_gaps(sweep, real, fake)
     for i in range(2):
         member = sweep.critics.member(i)
-        assert gaps[i] == pytest.approx(expectation_gap(lambda x: network_values(member, x), real[i], fake[i]), rel=1e-12)
+        assert gaps[i] == pytest.approx(
+            expectation_gap(lambda x: network_values(member, x), real[i], fake[i]), rel=1e-12
+        )
         assert gaps[i] == pytest.approx(2.0, rel=0.25)  # W = 2, GP bias 2^2 / 20 = 0.2
         assert sweep.estimates[i] == pytest.approx(gaps[i], rel=0.1)  # held-out batch of 512 against the densities
 

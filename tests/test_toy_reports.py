@@ -20,8 +20,11 @@ SMALL = dict(width=16, batch_size=64, eval_samples=200, iterations=40, log_every
 def test_a_finite_explosion_stops_the_run_after_logging_its_row(algorithm):
     trainer = ToyGAN(ToyConfig(algorithm=algorithm, learning_rate=1e3, **SMALL))
     logged = []
-    with pytest.raises(TrainingDivergedError, match=r"became .* at generator step 10, more than 1000 x .*"
-                                                    r"the run exploded .*lower learning_rate \(now 1000\.0\)"):
+    with pytest.raises(
+        TrainingDivergedError,
+        match=r"became .* at generator step 10, more than 1000 x .*"
+        r"the run exploded .*lower learning_rate \(now 1000\.0\)",
+    ):
         trainer.train(callback=logged.append)
     last = trainer.history[-1]
     assert logged == trainer.history and last["generator_step"] == 10  # the exploded row is logged, then the stop
@@ -50,8 +53,26 @@ def test_toy_cli_reports_an_explosion_and_exits_1(tmp_path, capsys):
     from wgan_toys.cli import main
 
     out = tmp_path / "run"
-    status = main(["toy", "--learning-rate", "1e3", "--iterations", "40", "--log-every", "10", "--eval-samples", "200",
-                   "--width", "16", "--no-gif", "--threads", "1", "--out", str(out)])
+    status = main(
+        [
+            "toy",
+            "--learning-rate",
+            "1e3",
+            "--iterations",
+            "40",
+            "--log-every",
+            "10",
+            "--eval-samples",
+            "200",
+            "--width",
+            "16",
+            "--no-gif",
+            "--threads",
+            "1",
+            "--out",
+            str(out),
+        ]
+    )
     assert status == 1  # was 0, without a word
     error = capsys.readouterr().err
     assert "stopped: the exact W1 became" in error and "the run exploded" in error
@@ -64,7 +85,12 @@ def test_toy_claims_writes_an_undefined_correlation_as_null(tmp_path, capsys):
 
     out = tmp_path / "claims.json"
     # one generator step leaves one logged row after step 0: no correlation is defined
-    assert main(["toy-claims", "--iterations", "1", "--log-every", "1", "--seeds", "0", "--threads", "1", "--out", str(out)]) == 0
+    assert (
+        main(
+            ["toy-claims", "--iterations", "1", "--log-every", "1", "--seeds", "0", "--threads", "1", "--out", str(out)]
+        )
+        == 0
+    )
     text = out.read_text()
     assert "NaN" not in text  # json.loads accepts NaN; RFC 8259 and most other readers do not
     rows = json.loads(text, parse_constant=lambda name: pytest.fail(f"{name} in the JSON"))

@@ -55,7 +55,9 @@ def test_a_collapsed_generator_covers_one_mode():
 
 
 def test_unknown_names_list_the_valid_ones():
-    with pytest.raises(ValueError, match="dataset == 'moons', must be one of '8gaussians', '25gaussians', 'swissroll', '2clusters'"):
+    with pytest.raises(
+        ValueError, match="dataset == 'moons', must be one of '8gaussians', '25gaussians', 'swissroll', '2clusters'"
+    ):
         make_dataset("moons")
     with pytest.raises(ValueError, match="algorithm == 'lsgan', must be one of 'gan', 'gan-logd', 'wgan', 'wgan-gp'"):
         ToyGAN(ToyConfig(algorithm="lsgan"))
@@ -96,7 +98,9 @@ def test_reset_returns_to_the_same_start_and_runs_repeat_exactly():
     assert torch.equal(_parameters(trainer.generator), start) and trainer.history == []
     again = trainer.train()
     drop = ("wall_seconds", "exact_w1_seconds")
-    assert [{k: v for k, v in r.items() if k not in drop} for r in again] == [{k: v for k, v in r.items() if k not in drop} for r in history]
+    assert [{k: v for k, v in r.items() if k not in drop} for r in again] == [
+        {k: v for k, v in r.items() if k not in drop} for r in history
+    ]
 
 
 def test_train_logs_the_promised_keys_and_clips():
@@ -117,13 +121,30 @@ def test_a_diverging_run_stops_with_a_message_and_keeps_its_history():
 
 
 def run_cli(*args):
-    return subprocess.run([sys.executable, "-m", "wgan_toys", *args], capture_output=True, text=True, timeout=1800)  # a hang guard, not a speed limit
+    return subprocess.run(
+        [sys.executable, "-m", "wgan_toys", *args], capture_output=True, text=True, timeout=1800
+    )  # a hang guard, not a speed limit
 
 
 def test_toy_cli_writes_config_metrics_and_figures(tmp_path):
     out = tmp_path / "run"
-    result = run_cli("toy", "--dataset", "8gaussians", "--algorithm", "wgan-gp", "--iterations", "20", "--log-every", "10",
-                     "--eval-samples", "200", "--width", "32", "--out", str(out))
+    result = run_cli(
+        "toy",
+        "--dataset",
+        "8gaussians",
+        "--algorithm",
+        "wgan-gp",
+        "--iterations",
+        "20",
+        "--log-every",
+        "10",
+        "--eval-samples",
+        "200",
+        "--width",
+        "32",
+        "--out",
+        str(out),
+    )
     assert result.returncode == 0, result.stderr
     config = json.loads((out / "config.json").read_text())
     assert config["algorithm"] == "wgan-gp" and config["n_critic"] == 5
@@ -138,8 +159,24 @@ def test_toy_cli_writes_config_metrics_and_figures(tmp_path):
 
 def test_toy_cli_diverging_run_exits_1_and_keeps_metrics(tmp_path):
     out = tmp_path / "run"
-    result = run_cli("toy", "--algorithm", "gan", "--learning-rate", "1e30", "--iterations", "30", "--log-every", "1",
-                     "--eval-samples", "100", "--width", "16", "--no-gif", "--out", str(out))
+    result = run_cli(
+        "toy",
+        "--algorithm",
+        "gan",
+        "--learning-rate",
+        "1e30",
+        "--iterations",
+        "30",
+        "--log-every",
+        "1",
+        "--eval-samples",
+        "100",
+        "--width",
+        "16",
+        "--no-gif",
+        "--out",
+        str(out),
+    )
     assert result.returncode == 1
     assert "stopped:" in result.stderr and "rows logged so far" in result.stderr
     assert len((out / "metrics.jsonl").read_text().splitlines()) >= 1
@@ -172,11 +209,14 @@ def _minus_loss_gradient_by_finite_differences(trainer, points, loss_of_logit, s
     return gradient
 
 
-@pytest.mark.parametrize("algorithm, loss_of_logit", [
-    ("gan", lambda logit: np.log1p(-1.0 / (1.0 + np.exp(-logit)))),  # log(1 - D), the minimax generator's loss
-    ("gan-logd", lambda logit: -np.log(1.0 / (1.0 + np.exp(-logit)))),  # -log D
-    ("wgan-gp", lambda value: -value),  # -f_w
-])
+@pytest.mark.parametrize(
+    "algorithm, loss_of_logit",
+    [
+        ("gan", lambda logit: np.log1p(-1.0 / (1.0 + np.exp(-logit)))),  # log(1 - D), the minimax generator's loss
+        ("gan-logd", lambda logit: -np.log(1.0 / (1.0 + np.exp(-logit)))),  # -log D
+        ("wgan-gp", lambda value: -value),  # -f_w
+    ],
+)
 def test_push_is_minus_the_gradient_of_the_loss_the_generator_descends(algorithm, loss_of_logit):
     trainer = ToyGAN(small_config(algorithm=algorithm))
     for _ in range(100):  # a discriminator sure of itself: D(fake) ~ 0.15, so log D and log(1 - D) differ
@@ -188,7 +228,9 @@ def test_push_is_minus_the_gradient_of_the_loss_the_generator_descends(algorithm
     assert scale > 0
     assert np.allclose(pushed, expected, rtol=1e-3, atol=1e-3 * scale)
     if algorithm == "gan":  # the check can tell the two GAN losses apart at these points
-        other = _minus_loss_gradient_by_finite_differences(trainer, points, lambda logit: -np.log(1.0 / (1.0 + np.exp(-logit))))
+        other = _minus_loss_gradient_by_finite_differences(
+            trainer, points, lambda logit: -np.log(1.0 / (1.0 + np.exp(-logit)))
+        )
         assert not np.allclose(other, expected, rtol=0.1, atol=0.1 * scale)
 
 
@@ -212,11 +254,15 @@ def test_field_plot_draws_every_frame_on_the_runs_scale():
 
     trainer = ToyGAN(small_config(algorithm="gan"))
     trainer.train()
-    ax = plots.plot_critic_field(trainer, grid_size=12, arrows=20, plan_points=30, arrow_scale=10 * trainer.arrow_scale())
+    ax = plots.plot_critic_field(
+        trainer, grid_size=12, arrows=20, plan_points=30, arrow_scale=10 * trainer.arrow_scale()
+    )
     quiver = next(c for c in ax.collections if isinstance(c, Quiver))
     drawn = np.hypot(quiver.U, quiver.V)
     pushed = np.linalg.norm(trainer.push(trainer.generated()[:20]), axis=1)
-    assert np.allclose(drawn, pushed / (10 * trainer.arrow_scale()), rtol=1e-5)  # not divided by this frame's own maximum
+    assert np.allclose(
+        drawn, pushed / (10 * trainer.arrow_scale()), rtol=1e-5
+    )  # not divided by this frame's own maximum
     assert drawn.max() < 0.11
     with pytest.raises(ValueError, match="arrow_scale == 0.0, must be > 0"):
         plots.plot_critic_field(trainer, grid_size=12, arrow_scale=0.0)
@@ -252,13 +298,18 @@ def test_estimate_chart_is_one_axis_with_raw_points_and_filters_only_full_window
 
     from wgan_toys import plots
 
-    history = [{"generator_step": 10 * i, "critic_estimate": 0.0 if i == 0 else 2.0 - 0.1 * i, "exact_w1": 1.5 - 0.1 * i} for i in range(9)]
+    history = [
+        {"generator_step": 10 * i, "critic_estimate": 0.0 if i == 0 else 2.0 - 0.1 * i, "exact_w1": 1.5 - 0.1 * i}
+        for i in range(9)
+    ]
     floor = {"n": 100, "repeats": 3, "values": [0.1, 0.2, 0.3], "mean": 0.2, "low": 0.1, "high": 0.3}
     fig, ax = plt.subplots()
     plots.plot_estimate_against_exact(history, ax=ax, window=5, floor=floor)
     assert len(fig.axes) == 1  # no second, separately scaled axis
     lines = {line.get_label(): line for line in ax.get_lines()}
-    raw = next(line for label, line in lines.items() if label.startswith("critic estimate") and label.endswith("logged"))
+    raw = next(
+        line for label, line in lines.items() if label.startswith("critic estimate") and label.endswith("logged")
+    )
     assert raw.get_ydata()[0] == 0.0  # step 0 drawn as logged
     filtered = next(line for label, line in lines.items() if label.startswith("median of 5")).get_ydata()
     assert np.isnan(filtered[[0, 1, 7, 8]]).all() and np.isfinite(filtered[2:7]).all()

@@ -7,6 +7,7 @@ import pytest
 import torch
 
 from wgan_toys import Gaussian1D, js_divergence, wasserstein_1
+from wgan_toys.measure import gradient_norm_audit, lipschitz_constant_on_grid, network_values
 from wgan_toys.optimal import (
     compare_to_potential,
     expectation_gap,
@@ -17,7 +18,6 @@ from wgan_toys.optimal import (
     mass_region,
     optimal_discriminator,
 )
-from wgan_toys.measure import gradient_norm_audit, lipschitz_constant_on_grid, network_values
 from wgan_toys.train import TrainingDivergedError, train_critic, train_discriminator
 
 REAL, FAKE = Gaussian1D(0.0, 0.5), Gaussian1D(4.0, 0.5)  # Figure 2's pair, W = 4
@@ -44,7 +44,9 @@ def test_gradient_penalty_estimate_matches_the_exact_optimum():
     gap = expectation_gap(values_of(result.network), real, fake)  # measured 8.056
     assert gap == pytest.approx(exact.estimate, abs=0.1)
     assert result.estimate == pytest.approx(exact.estimate, abs=0.25)  # held-out batch: sampling noise
-    audit = gradient_norm_audit(result.network, real.sample(400, seed=1), fake.sample(400, seed=2), np.linspace(12, 20, 50))
+    audit = gradient_norm_audit(
+        result.network, real.sample(400, seed=1), fake.sample(400, seed=2), np.linspace(12, 20, 50)
+    )
     assert np.median(audit["interpolated"]) == pytest.approx(predicted["slope"], abs=0.1)  # 2.0, not 1
 
 
@@ -60,7 +62,9 @@ def test_one_sided_penalty_escapes_the_wrong_sign_start():
     estimates = {}
     for one_sided in (False, True):
         critic = build_seeded(lambda: make_critic(start_flat=False), 0)
-        estimates[one_sided] = train_critic(REAL, FAKE, method=GradientPenalty(10.0, one_sided=one_sided), critic=critic).estimate
+        estimates[one_sided] = train_critic(
+            REAL, FAKE, method=GradientPenalty(10.0, one_sided=one_sided), critic=critic
+        ).estimate
     assert estimates[False] < -2.0
     assert estimates[True] == pytest.approx(gradient_penalty_optimum(REAL, FAKE, 10.0).estimate, rel=0.03)
 
@@ -99,7 +103,9 @@ def test_training_from_samples_and_on_each_device(device):
 
 
 def test_diverging_training_names_the_step_and_a_remedy():
-    with pytest.raises(TrainingDivergedError, match=r"critic_loss became (nan|inf|-inf) at step \d+; lower learning_rate"):
+    with pytest.raises(
+        TrainingDivergedError, match=r"critic_loss became (nan|inf|-inf) at step \d+; lower learning_rate"
+    ):
         train_critic(REAL, FAKE, method="none", learning_rate=1e30, max_steps=200)
 
 

@@ -70,7 +70,9 @@ def _expectation(critic, law):
     low, high = law.support
     low, high = max(low, -60.0), min(high, 60.0)
     center = law.mean if isinstance(law, Gaussian1D) else 0.5 * (low + high)
-    return integrate.quad(lambda t: critic(np.array([t]))[0] * law.pdf(t), low, high, points=[center], limit=400, epsabs=1e-13)[0]
+    return integrate.quad(
+        lambda t: critic(np.array([t]))[0] * law.pdf(t), low, high, points=[center], limit=400, epsabs=1e-13
+    )[0]
 
 
 @pytest.mark.parametrize(

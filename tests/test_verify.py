@@ -38,7 +38,12 @@ def patch(monkeypatch, name: str, function, modules=(distances, verify)):
 
 # --- mutations of the distances -------------------------------------------------------------
 
-js_right, kl_right, tv_right, w1_right = distances.js_divergence, distances.kl_divergence, distances.total_variation, distances.wasserstein_1
+js_right, kl_right, tv_right, w1_right = (
+    distances.js_divergence,
+    distances.kl_divergence,
+    distances.total_variation,
+    distances.wasserstein_1,
+)
 
 
 def js_without_the_half(p, q):
@@ -54,27 +59,43 @@ def tv_without_the_half(p, q):
 
 
 def w1_is_w2(p, q):
-    return distances.wasserstein_2(p, q) if isinstance(p, distances.Gaussian1D) and isinstance(q, distances.Gaussian1D) else w1_right(p, q)
+    return (
+        distances.wasserstein_2(p, q)
+        if isinstance(p, distances.Gaussian1D) and isinstance(q, distances.Gaussian1D)
+        else w1_right(p, q)
+    )
 
 
 def w1_squared(p, q):
     return w1_right(p, q) ** 2
 
 
-@pytest.mark.parametrize("check", [verify.example_1, verify.symmetry_and_bounds, verify.pinsker_and_mean_bound,
-                                   verify.closed_forms_agree, verify.theorem_1_continuity, verify.theorem_2_sequences,
-                                   verify.descent_on_parallel_lines])
+@pytest.mark.parametrize(
+    "check",
+    [
+        verify.example_1,
+        verify.symmetry_and_bounds,
+        verify.pinsker_and_mean_bound,
+        verify.closed_forms_agree,
+        verify.theorem_1_continuity,
+        verify.theorem_2_sequences,
+        verify.descent_on_parallel_lines,
+    ],
+)
 def test_the_cheap_checks_pass_as_shipped(check):
     rows = rows_of(check)
     assert rows and all(row.passed for row in rows), [row for row in rows if not row.passed]
 
 
-@pytest.mark.parametrize("check, claim_part", [
-    (verify.example_1, "Example 1 at theta = -0.5"),
-    (verify.symmetry_and_bounds, "0 <= JS <= log 2"),
-    (verify.theorem_1_continuity, "Theorem 1(3)"),
-    (verify.gan_bound, "at D*"),
-])
+@pytest.mark.parametrize(
+    "check, claim_part",
+    [
+        (verify.example_1, "Example 1 at theta = -0.5"),
+        (verify.symmetry_and_bounds, "0 <= JS <= log 2"),
+        (verify.theorem_1_continuity, "Theorem 1(3)"),
+        (verify.gan_bound, "at D*"),
+    ],
+)
 def test_js_without_the_half_fails(monkeypatch, check, claim_part):
     patch(monkeypatch, "js_divergence", js_without_the_half)
     assert failing(check, claim_part)
@@ -90,11 +111,14 @@ def test_a_symmetric_kl_fails(monkeypatch):
     assert failing(verify.closed_forms_agree, "closed form = quadrature")
 
 
-@pytest.mark.parametrize("check, claim_part", [
-    (verify.closed_forms_agree, "closed form = quadrature"),
-    (verify.closed_forms_agree, "POT"),
-    (verify.theorem_1_continuity, "W closed form = quadrature"),
-])
+@pytest.mark.parametrize(
+    "check, claim_part",
+    [
+        (verify.closed_forms_agree, "closed form = quadrature"),
+        (verify.closed_forms_agree, "POT"),
+        (verify.theorem_1_continuity, "W closed form = quadrature"),
+    ],
+)
 def test_w1_replaced_by_w2_fails(monkeypatch, check, claim_part):
     patch(monkeypatch, "wasserstein_1", w1_is_w2)
     assert failing(check, claim_part)
@@ -117,11 +141,14 @@ def test_tv_without_the_half_fails(monkeypatch):
 
 def test_a_wrong_quadrature_fails_theorem_1s_bound(monkeypatch):
     right = verify.wasserstein_1_quadrature
-    monkeypatch.setattr(verify, "wasserstein_1_quadrature", lambda p, q: distances.QuadratureResult(1.5 * right(p, q).value, 0.0))
+    monkeypatch.setattr(
+        verify, "wasserstein_1_quadrature", lambda p, q: distances.QuadratureResult(1.5 * right(p, q).value, 0.0)
+    )
     assert failing(verify.theorem_1_continuity, "Theorem 1 (proof)")
 
 
 # --- mutations of the sample-based measurements and of optimal transport ------------------------
+
 
 def test_histogram_js_without_the_half_fails(monkeypatch):
     right = empirical.histogram_distances
@@ -167,14 +194,27 @@ def test_a_plus_sign_in_the_c_transform_fails(monkeypatch):
 
 # --- mutations of the gradients of Example 1 ------------------------------------------------------
 
+
 def test_exact_gradient_mutations_fail(monkeypatch):
     right = parallel_lines.exact_gradient
 
-    monkeypatch.setattr(parallel_lines, "exact_gradient", lambda name, theta, step=1e-6: -right(name, theta, step) if name == "em" else right(name, theta, step))
+    monkeypatch.setattr(
+        parallel_lines,
+        "exact_gradient",
+        lambda name, theta, step=1e-6: -right(name, theta, step) if name == "em" else right(name, theta, step),
+    )
     assert failing(verify.descent_on_parallel_lines, "descent on EM")
-    monkeypatch.setattr(parallel_lines, "exact_gradient", lambda name, theta, step=1e-6: 0.0 if name == "kl" else right(name, theta, step))
+    monkeypatch.setattr(
+        parallel_lines,
+        "exact_gradient",
+        lambda name, theta, step=1e-6: 0.0 if name == "kl" else right(name, theta, step),
+    )
     assert failing(verify.descent_on_parallel_lines, "KL")  # the old "exactly 0" for KL
-    monkeypatch.setattr(parallel_lines, "exact_gradient", lambda name, theta, step=1e-6: math.copysign(1.0, theta) if name == "js" else right(name, theta, step))
+    monkeypatch.setattr(
+        parallel_lines,
+        "exact_gradient",
+        lambda name, theta, step=1e-6: math.copysign(1.0, theta) if name == "js" else right(name, theta, step),
+    )
     assert failing(verify.descent_on_parallel_lines, "d JS / d theta")
     assert failing(verify.descent_on_parallel_lines, "descent on JS")
 
@@ -187,9 +227,15 @@ def test_kl_has_no_gradient_and_no_descent():
 
 # --- mutations seen through trained networks (trained once per session) -----------------------
 
+
 def test_the_trained_network_checks_pass_as_shipped():
-    for check in (verify.duality_by_tightness, verify.figure_2_gradients, verify.gan_bound, verify.gradient_penalty_optimum,
-                  verify.theorem_3):
+    for check in (
+        verify.duality_by_tightness,
+        verify.figure_2_gradients,
+        verify.gan_bound,
+        verify.gradient_penalty_optimum,
+        verify.theorem_3,
+    ):
         rows = rows_of(check)
         assert all(row.passed for row in rows), [row for row in rows if not row.passed]
 
@@ -207,13 +253,19 @@ def test_a_discriminator_gradient_without_d_one_minus_d_fails(monkeypatch):
 
 def test_a_wrong_fitted_slope_fails_figure_2(monkeypatch):
     right = optimal.compare_to_potential
-    monkeypatch.setattr(optimal, "compare_to_potential", lambda *args, **kwargs: {**right(*args, **kwargs), "k_fit": 10 * right(*args, **kwargs)["k_fit"]})
+    monkeypatch.setattr(
+        optimal,
+        "compare_to_potential",
+        lambda *args, **kwargs: {**right(*args, **kwargs), "k_fit": 10 * right(*args, **kwargs)["k_fit"]},
+    )
     assert failing(verify.figure_2_gradients, "clipped critic")
 
 
 def test_a_js_lower_bound_without_the_half_fails(monkeypatch):
     right = optimal.js_lower_bound
-    monkeypatch.setattr(optimal, "js_lower_bound", lambda logit, p, q: 2.0 * (right(logit, p, q) - math.log(2.0)) + math.log(2.0))
+    monkeypatch.setattr(
+        optimal, "js_lower_bound", lambda logit, p, q: 2.0 * (right(logit, p, q) - math.log(2.0)) + math.log(2.0)
+    )
     assert failing(verify.gan_bound, "trained D")
     assert failing(verify.gan_bound, "at D*")
 
@@ -233,7 +285,9 @@ def test_the_linear_formula_as_the_penalised_optimum_fails(monkeypatch):
 
 def test_a_wrong_quadrature_fails_theorem_3(monkeypatch):
     right = verify.wasserstein_1_quadrature
-    monkeypatch.setattr(verify, "wasserstein_1_quadrature", lambda p, q: distances.QuadratureResult(2.0 * right(p, q).value, 0.0))
+    monkeypatch.setattr(
+        verify, "wasserstein_1_quadrature", lambda p, q: distances.QuadratureResult(2.0 * right(p, q).value, 0.0)
+    )
     assert failing(verify.theorem_3)
 
 
@@ -260,14 +314,27 @@ def test_clipping_that_ignores_c_fails(monkeypatch):
 
 def test_every_check_has_a_mutation_test():
     """The checks the tests above flip; a new check needs a mutation test (or is INFO)."""
-    covered = {"example_1", "symmetry_and_bounds", "pinsker_and_mean_bound", "closed_forms_agree", "theorem_1_continuity",
-               "theorem_2_sequences", "duality_by_tightness", "figure_2_gradients", "gan_bound", "gradient_penalty_optimum",
-               "clipping_effective_slope", "descent_on_parallel_lines", "theorem_3"}
+    covered = {
+        "example_1",
+        "symmetry_and_bounds",
+        "pinsker_and_mean_bound",
+        "closed_forms_agree",
+        "theorem_1_continuity",
+        "theorem_2_sequences",
+        "duality_by_tightness",
+        "figure_2_gradients",
+        "gan_bound",
+        "gradient_penalty_optimum",
+        "clipping_effective_slope",
+        "descent_on_parallel_lines",
+        "theorem_3",
+    }
     informational = {"mode_coverage"}
     assert {check.name for check in verify.list_checks()} == covered | informational
 
 
 # --- the table: status, selection, crashes -------------------------------------------------------
+
 
 def test_status_and_exit_code(monkeypatch, capsys):
     assert CheckResult("a", "1", "1", True).status is Status.PASS

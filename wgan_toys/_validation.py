@@ -195,8 +195,9 @@ def check_constraints(config) -> None:
     ``"hint"``) of its metadata. Call it from ``__post_init__``: a config that exists is valid."""
     for field in dataclasses.fields(config):
         if "constraint" in field.metadata:
-            check_constraint(field.name, getattr(config, field.name), field.metadata["constraint"],
-                             field.metadata.get("hint", ""))
+            check_constraint(
+                field.name, getattr(config, field.name), field.metadata["constraint"], field.metadata.get("hint", "")
+            )
 
 
 def check_real(name: str, value, *, allow_infinite: bool = False) -> float:
@@ -230,7 +231,12 @@ def check_int(name: str, value, *, minimum: int) -> int:
 
 
 # machine epsilon of torch's float dtypes (bfloat16 has no numpy dtype), for weight tolerances
-_TORCH_EPS = {"torch.bfloat16": 2.0**-7, "torch.float16": 2.0**-10, "torch.float32": 2.0**-23, "torch.float64": 2.0**-52}
+_TORCH_EPS = {
+    "torch.bfloat16": 2.0**-7,
+    "torch.float16": 2.0**-10,
+    "torch.float32": 2.0**-23,
+    "torch.float64": 2.0**-52,
+}
 
 
 def _real_array(name: str, values) -> tuple[np.ndarray, float | None]:
@@ -242,10 +248,14 @@ def _real_array(name: str, values) -> tuple[np.ndarray, float | None]:
     if hasattr(values, "detach") and hasattr(values, "is_complex"):  # a torch tensor
         tensor = values.detach()
         if tensor.is_complex():
-            raise TypeError(f"{name} has complex dtype {tensor.dtype}, must be real; pass {name}.real if the imaginary part is to be dropped.")
+            raise TypeError(
+                f"{name} has complex dtype {tensor.dtype}, must be real; pass {name}.real if the imaginary part is to be dropped."
+            )
         if tensor.is_floating_point():
             eps = _TORCH_EPS.get(str(tensor.dtype))
-            tensor = tensor.double()  # bfloat16 has no numpy dtype and float16 is lossy to compute in: float64, explicitly
+            tensor = (
+                tensor.double()
+            )  # bfloat16 has no numpy dtype and float16 is lossy to compute in: float64, explicitly
         values = tensor.cpu().numpy()
     try:
         array = np.asarray(values)
@@ -253,10 +263,14 @@ def _real_array(name: str, values) -> tuple[np.ndarray, float | None]:
         raise ValueError(f"{name} is not a rectangular array of numbers: {error}") from None
     kind = array.dtype.kind
     if kind == "c":
-        raise TypeError(f"{name} has complex dtype {array.dtype}, must be real; pass {name}.real if the imaginary part is to be dropped.")
+        raise TypeError(
+            f"{name} has complex dtype {array.dtype}, must be real; pass {name}.real if the imaginary part is to be dropped."
+        )
     if kind == "O":
-        raise TypeError(f"{name} has dtype object (None, mixed types or ragged rows), must be real numbers; "
-                        f"convert it with numpy.asarray({name}, dtype=float) if its entries are numbers.")
+        raise TypeError(
+            f"{name} has dtype object (None, mixed types or ragged rows), must be real numbers; "
+            f"convert it with numpy.asarray({name}, dtype=float) if its entries are numbers."
+        )
     if kind in "US":
         raise TypeError(f"{name} holds strings (dtype {array.dtype}), must be real numbers; convert them with float().")
     if kind not in "biuf":
@@ -344,8 +358,7 @@ def check_weights(name: str, weights, n: int, *, atol: float = 1e-9) -> np.ndarr
     total = float(array.sum())
     if abs(total - 1.0) > atol:
         raise ValueError(
-            f"{name} sums to {total!r}, must sum to 1 (within {atol}); "
-            f"pass {name} / {name}.sum() to normalise."
+            f"{name} sums to {total!r}, must sum to 1 (within {atol}); pass {name} / {name}.sum() to normalise."
         )
     return array
 

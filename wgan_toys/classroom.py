@@ -69,17 +69,37 @@ class Classroom:
     seed : int, default=0
     """
 
-    def __init__(self, dataset: str = "2clusters", algorithm: str = "wgan-gp", learning_rate=None, n_critic=None,
-                 clip_value: float = 0.01, penalty_weight: float = 0.1, n_samples: int = 512, grid_size: int = 80,
-                 projector: bool = False, seed: int = 0):
+    def __init__(
+        self,
+        dataset: str = "2clusters",
+        algorithm: str = "wgan-gp",
+        learning_rate=None,
+        n_critic=None,
+        clip_value: float = 0.01,
+        penalty_weight: float = 0.1,
+        n_samples: int = 512,
+        grid_size: int = 80,
+        projector: bool = False,
+        seed: int = 0,
+    ):
         check_choice("dataset", dataset, CLASSROOM_DATASETS)
         check_choice("algorithm", algorithm, ALGORITHMS)
         self.n_samples = check_int("n_samples", n_samples, minimum=8)
         self.grid_size = check_int("grid_size", grid_size, minimum=8)
         self.projector = bool(projector)
-        self.config = ToyConfig(dataset=dataset, algorithm=algorithm, learning_rate=learning_rate, n_critic=n_critic,
-                                clip_value=clip_value, penalty_weight=penalty_weight, batch_size=n_samples,
-                                eval_samples=n_samples, width=64, seed=seed, iterations=0)
+        self.config = ToyConfig(
+            dataset=dataset,
+            algorithm=algorithm,
+            learning_rate=learning_rate,
+            n_critic=n_critic,
+            clip_value=clip_value,
+            penalty_weight=penalty_weight,
+            batch_size=n_samples,
+            eval_samples=n_samples,
+            width=64,
+            seed=seed,
+            iterations=0,
+        )
         self.figure = None
         self._build()
 
@@ -91,7 +111,9 @@ class Classroom:
         self.frames: list[dict] = []
         self.real = self.trainer.dataset.sample(self.n_samples, seed=self.config.seed + 5)
         # what a perfect generator would read against this real sample: W1 to fresh samples of the same law
-        self.floor = sample_floor(self.trainer.dataset, self.n_samples, repeats=10, seed=self.config.seed + 6, reference=self.real)
+        self.floor = sample_floor(
+            self.trainer.dataset, self.n_samples, repeats=10, seed=self.config.seed + 6, reference=self.real
+        )
         self._capture("start")
 
     def reset(self, _button=None) -> None:
@@ -169,19 +191,21 @@ class Classroom:
             real_out = trainer.critic(torch.as_tensor(self.real, dtype=torch.float32, device=trainer.device))
             fake_out = trainer.critic(torch.as_tensor(fake, dtype=torch.float32, device=trainer.device))
         estimate = trainer.loss_estimate(real_out, fake_out)
-        self.frames.append({
-            "action": action,
-            "generator_step": trainer.generator_steps,
-            "critic_steps": trainer.critic_steps,
-            "estimate": estimate,
-            "exact_w1": plan.cost,
-            "fake": fake,
-            "field": field,
-            "arrows": arrows,
-            "arrow_norm_max": arrow_norm_max,
-            "arrow_scale": arrow_scale,
-            "partner": partner,
-        })
+        self.frames.append(
+            {
+                "action": action,
+                "generator_step": trainer.generator_steps,
+                "critic_steps": trainer.critic_steps,
+                "estimate": estimate,
+                "exact_w1": plan.cost,
+                "fake": fake,
+                "field": field,
+                "arrows": arrows,
+                "arrow_norm_max": arrow_norm_max,
+                "arrow_scale": arrow_scale,
+                "partner": partner,
+            }
+        )
 
     # ---------------------------------------------------------------- drawing
     def _style(self) -> dict:
@@ -190,16 +214,31 @@ class Classroom:
     def _create_figure(self) -> None:
         with plt.rc_context(self._style()):
             size = (15, 6.5) if self.projector else (11, 4.6)
-            self.figure, (self.field_ax, self.chart_ax) = plt.subplots(1, 2, figsize=size, gridspec_kw={"width_ratios": (1.1, 1)}, constrained_layout=True)
-            self.image = self.field_ax.imshow(np.zeros((2, 2)), origin="lower", extent=self._field_extent(), cmap="cividis", aspect="equal", alpha=0.8)
+            self.figure, (self.field_ax, self.chart_ax) = plt.subplots(
+                1, 2, figsize=size, gridspec_kw={"width_ratios": (1.1, 1)}, constrained_layout=True
+            )
+            self.image = self.field_ax.imshow(
+                np.zeros((2, 2)), origin="lower", extent=self._field_extent(), cmap="cividis", aspect="equal", alpha=0.8
+            )
             self.plan_lines = LineCollection([], colors=COLORS["plan"], linewidths=0.6, alpha=0.45)
             self.field_ax.add_collection(self.plan_lines)
             marker = 40 if self.projector else 10
             self.real_dots = self.field_ax.scatter(*self.real.T, s=marker, color=COLORS["real"], label="real", zorder=3)
-            self.fake_dots = self.field_ax.scatter([], [], s=marker, color=COLORS["fake"], marker="s", label="generated", zorder=3)
+            self.fake_dots = self.field_ax.scatter(
+                [], [], s=marker, color=COLORS["fake"], marker="s", label="generated", zorder=3
+            )
             self.quiver = None
-            self.arrow_text = self.field_ax.text(0.02, 0.02, "", transform=self.field_ax.transAxes, va="bottom", ha="left", zorder=5,
-                                                 fontsize="small", bbox={"facecolor": "white", "alpha": 0.8, "edgecolor": "none"})
+            self.arrow_text = self.field_ax.text(
+                0.02,
+                0.02,
+                "",
+                transform=self.field_ax.transAxes,
+                va="bottom",
+                ha="left",
+                zorder=5,
+                fontsize="small",
+                bbox={"facecolor": "white", "alpha": 0.8, "edgecolor": "none"},
+            )
             self._floor_artists = []
             self._floor_drawn = None
             self.field_ax.set_xlim(*self._field_extent()[:2])
@@ -234,18 +273,38 @@ class Classroom:
             self.fake_dots.set_offsets(fake)
             self.plan_lines.set_segments(np.stack([fake, self.real[frame["partner"]]], axis=1))
             arrows = frame["arrows"]
-            scale = frame["arrow_scale"] or 1.0  # one scale per session (all arrows are 0 while it is 0): a saturated discriminator's arrows vanish
+            scale = (
+                frame["arrow_scale"] or 1.0
+            )  # one scale per session (all arrows are 0 while it is 0): a saturated discriminator's arrows vanish
             every = max(1, len(fake) // 96)  # at most ~96 arrows stay readable
             if self.quiver is not None:
                 self.quiver.remove()
-            self.quiver = self.field_ax.quiver(fake[::every, 0], fake[::every, 1], arrows[::every, 0] / scale, arrows[::every, 1] / scale,
-                                               color="black", angles="xy", scale_units="xy", scale=2.5,
-                                               width=0.006 if self.projector else 0.004, minlength=0, zorder=4)
-            loss = r"$f_w$" if trainer.is_wgan else (r"$-\log(1 - D)$" if trainer.config.algorithm == "gan" else r"$\log D$")
-            self.arrow_text.set_text(f"arrows: gradient of {loss}; largest here {frame['arrow_norm_max']:.1e},\n"
-                                     f"full length (0.4) = {frame['arrow_scale']:.1e}, the session's largest")
-            self.field_ax.set_title(f"{self.config.algorithm} on {self.config.dataset}: generator step {frame['generator_step']}, "
-                                    f"critic step {frame['critic_steps']}")
+            self.quiver = self.field_ax.quiver(
+                fake[::every, 0],
+                fake[::every, 1],
+                arrows[::every, 0] / scale,
+                arrows[::every, 1] / scale,
+                color="black",
+                angles="xy",
+                scale_units="xy",
+                scale=2.5,
+                width=0.006 if self.projector else 0.004,
+                minlength=0,
+                zorder=4,
+            )
+            loss = (
+                r"$f_w$"
+                if trainer.is_wgan
+                else (r"$-\log(1 - D)$" if trainer.config.algorithm == "gan" else r"$\log D$")
+            )
+            self.arrow_text.set_text(
+                f"arrows: gradient of {loss}; largest here {frame['arrow_norm_max']:.1e},\n"
+                f"full length (0.4) = {frame['arrow_scale']:.1e}, the session's largest"
+            )
+            self.field_ax.set_title(
+                f"{self.config.algorithm} on {self.config.dataset}: generator step {frame['generator_step']}, "
+                f"critic step {frame['critic_steps']}"
+            )
             position = next((i for i, recorded in enumerate(self.frames) if recorded is frame), len(self.frames) - 1)
             shown = self.frames[: position + 1]
             index = np.arange(len(shown))
@@ -257,18 +316,30 @@ class Classroom:
                 for artist in self._floor_artists:
                     artist.remove()
                 self._floor_artists = [
-                    self.chart_ax.axhspan(self.floor["low"], self.floor["high"], color="0.6", alpha=0.3, lw=0, zorder=0),
+                    self.chart_ax.axhspan(
+                        self.floor["low"], self.floor["high"], color="0.6", alpha=0.3, lw=0, zorder=0
+                    ),
                     self.chart_ax.axhline(self.floor["mean"], color="0.4", lw=1, ls=":", zorder=0),
-                    self.chart_ax.text(0.01, self.floor["high"], f" sample floor (n = {self.n_samples})", transform=self.chart_ax.get_yaxis_transform(),
-                                       va="bottom", ha="left", color="0.3", fontsize="small"),
+                    self.chart_ax.text(
+                        0.01,
+                        self.floor["high"],
+                        f" sample floor (n = {self.n_samples})",
+                        transform=self.chart_ax.get_yaxis_transform(),
+                        va="bottom",
+                        ha="left",
+                        color="0.3",
+                        fontsize="small",
+                    ),
                 ]
                 self._floor_drawn = self.floor
             values = [f["estimate"] for f in shown] + [f["exact_w1"] for f in shown] + [self.floor["high"], 0.0]
             low, high = min(values), max(values)
             self.chart_ax.set_xlim(-0.5, max(len(shown) - 0.5, 1.0))
             self.chart_ax.set_ylim(low - 0.05 * (high - low + 1e-9), high + 0.12 * (high - low + 1e-9))
-            self.chart_ax.set_title(f"estimate {frame['estimate']:.3f}   exact W1 {frame['exact_w1']:.3f}   "
-                                    f"floor {self.floor['low']:.2f}-{self.floor['high']:.2f}")
+            self.chart_ax.set_title(
+                f"estimate {frame['estimate']:.3f}   exact W1 {frame['exact_w1']:.3f}   "
+                f"floor {self.floor['low']:.2f}-{self.floor['high']:.2f}"
+            )
             if not self._layout_done:  # lay out once, then keep the layout: redraws get ~2x faster
                 self.figure.canvas.draw()
                 self.figure.set_layout_engine("none")
@@ -330,15 +401,23 @@ class Classroom:
                 method()
                 show()
                 timing.value = f"last step + redraw: {1000 * (time.perf_counter() - start):.0f} ms"
+
             return handler
 
         dataset = widgets.Dropdown(options=CLASSROOM_DATASETS, value=self.config.dataset, description="data")
         algorithm = widgets.Dropdown(options=ALGORITHMS, value=self.config.algorithm, description="algorithm")
         resolved = self.config.resolved()
-        learning_rate = widgets.FloatLogSlider(value=resolved.learning_rate, base=10, min=-5, max=-1, description="learning rate")
+        learning_rate = widgets.FloatLogSlider(
+            value=resolved.learning_rate, base=10, min=-5, max=-1, description="learning rate"
+        )
         n_critic = widgets.IntSlider(value=resolved.n_critic, min=1, max=20, description="n_critic")
-        constant = widgets.FloatLogSlider(value=self.config.clip_value if self.config.algorithm == "wgan" else self.config.penalty_weight,
-                                          base=10, min=-3, max=2, description="c or lambda")
+        constant = widgets.FloatLogSlider(
+            value=self.config.clip_value if self.config.algorithm == "wgan" else self.config.penalty_weight,
+            base=10,
+            min=-3,
+            max=2,
+            description="c or lambda",
+        )
         projector = widgets.Checkbox(value=self.projector, description="projector")
         critic_button = widgets.Button(description="critic step")
         critic_many_button = widgets.Button(description="critic x20")
@@ -355,7 +434,12 @@ class Classroom:
         widgets.jslink((speed, "value"), (play, "interval"))
 
         def apply(_change):
-            settings = {"dataset": dataset.value, "algorithm": algorithm.value, "learning_rate": learning_rate.value, "n_critic": n_critic.value}
+            settings = {
+                "dataset": dataset.value,
+                "algorithm": algorithm.value,
+                "learning_rate": learning_rate.value,
+                "n_critic": n_critic.value,
+            }
             settings["clip_value" if algorithm.value == "wgan" else "penalty_weight"] = constant.value
             self.projector = projector.value
             if self.figure is not None:
@@ -368,14 +452,27 @@ class Classroom:
             control.observe(apply, names="value")
         self.draw()
         show()
-        controls = widgets.VBox([
-            widgets.HBox([dataset, algorithm, projector]),
-            widgets.HBox([learning_rate, n_critic, constant]),
-            widgets.HBox([critic_button, critic_many_button, generator_button, play, speed, reset_button]),
-            timing,
-        ])
-        self.controls = {"dataset": dataset, "algorithm": algorithm, "learning_rate": learning_rate, "n_critic": n_critic, "constant": constant,
-                         "projector": projector, "critic_step": critic_button, "critic_x20": critic_many_button, "generator_step": generator_button, "reset": reset_button,
-                         "run": play, "speed": speed, "timing": timing}
+        controls = widgets.VBox(
+            [
+                widgets.HBox([dataset, algorithm, projector]),
+                widgets.HBox([learning_rate, n_critic, constant]),
+                widgets.HBox([critic_button, critic_many_button, generator_button, play, speed, reset_button]),
+                timing,
+            ]
+        )
+        self.controls = {
+            "dataset": dataset,
+            "algorithm": algorithm,
+            "learning_rate": learning_rate,
+            "n_critic": n_critic,
+            "constant": constant,
+            "projector": projector,
+            "critic_step": critic_button,
+            "critic_x20": critic_many_button,
+            "generator_step": generator_button,
+            "reset": reset_button,
+            "run": play,
+            "speed": speed,
+            "timing": timing,
+        }
         return widgets.VBox([controls, view])
-

@@ -98,8 +98,12 @@ def _gaussian_pair(args):
 
 def _print_report(values: dict, as_json: bool, title: str) -> None:
     if as_json:
-        print(json.dumps({key: _json_number(value) if isinstance(value, float) else value for key, value in values.items()},
-                         allow_nan=False))
+        print(
+            json.dumps(
+                {key: _json_number(value) if isinstance(value, float) else value for key, value in values.items()},
+                allow_nan=False,
+            )
+        )
         return
     print(title)
     for key, value in values.items():
@@ -112,22 +116,31 @@ def _critic(args) -> int:
 
     from ._validation import check_positive, check_real
     from .distances import wasserstein_1
-    from .optimal import expectation_gap, gradient_penalty_optimum, integration_grid
     from .measure import lipschitz_constant_on_grid, network_values
+    from .optimal import expectation_gap, gradient_penalty_optimum, integration_grid
     from .train import train_critic
 
     p, q = _gaussian_pair(args)
     check_positive("--clip-value", args.clip_value, hint=" (the paper uses c = 0.01)")
     if check_real("--penalty-weight", args.penalty_weight) < 0:
         raise ValueError(f"--penalty-weight == {args.penalty_weight}, must be >= 0 (WGAN-GP uses lambda = 10).")
-    result = train_critic(p, q, method=args.method, clip_value=args.clip_value, penalty_weight=args.penalty_weight,
-                          seed=args.seed, device=args.device)
+    result = train_critic(
+        p,
+        q,
+        method=args.method,
+        clip_value=args.clip_value,
+        penalty_weight=args.penalty_weight,
+        seed=args.seed,
+        device=args.device,
+    )
     exact = wasserstein_1(p, q)
     grid = integration_grid(p, q, 4001)
     values = {
         "estimate": result.estimate,
         "exact_em": exact,
-        "effective_slope": result.estimate / exact if exact > 0 else float("nan"),  # what this critic realises, not the family's K
+        "effective_slope": result.estimate / exact
+        if exact > 0
+        else float("nan"),  # what this critic realises, not the family's K
         "max_grad_norm": lipschitz_constant_on_grid(result.network, grid),
         "estimate_exact_expectation": expectation_gap(lambda x: network_values(result.network, x), p, q),
         "method": result.method,
@@ -142,7 +155,11 @@ def _critic(args) -> int:
         optimum = gradient_penalty_optimum(p, q, args.penalty_weight)
         values["exact_penalized_estimate"] = optimum.estimate
         values["linear_lower_bound"] = optimum.linear_lower_bound
-    _print_report(values, args.json, f"WGAN critic between P = N({p.mean:g}, {p.std:g}^2) (real) and Q = N({q.mean:g}, {q.std:g}^2) (fake)")
+    _print_report(
+        values,
+        args.json,
+        f"WGAN critic between P = N({p.mean:g}, {p.std:g}^2) (real) and Q = N({q.mean:g}, {q.std:g}^2) (fake)",
+    )
     return 0
 
 
@@ -151,8 +168,8 @@ def _discriminator(args) -> int:
     import numpy as np
 
     from .distances import js_divergence
-    from .optimal import js_lower_bound, mass_region, optimal_discriminator
     from .measure import network_values
+    from .optimal import js_lower_bound, mass_region, optimal_discriminator
     from .train import train_discriminator
 
     p, q = _gaussian_pair(args)
@@ -170,7 +187,11 @@ def _discriminator(args) -> int:
         "converged": result.converged,
         "seconds": result.seconds,
     }
-    _print_report(values, args.json, f"GAN discriminator between P = N({p.mean:g}, {p.std:g}^2) (real) and Q = N({q.mean:g}, {q.std:g}^2) (fake)")
+    _print_report(
+        values,
+        args.json,
+        f"GAN discriminator between P = N({p.mean:g}, {p.std:g}^2) (real) and Q = N({q.mean:g}, {q.std:g}^2) (fake)",
+    )
     return 0
 
 
@@ -189,14 +210,22 @@ def _toy(args) -> int:
     from .toy_gan import ToyConfig, ToyGAN, run_folder
     from .train import TrainingDivergedError
 
-    given = {field.name: getattr(args, field.name) for field in dataclasses.fields(ToyConfig) if getattr(args, field.name, None) is not None}
+    given = {
+        field.name: getattr(args, field.name)
+        for field in dataclasses.fields(ToyConfig)
+        if getattr(args, field.name, None) is not None
+    }
     trainer = ToyGAN(ToyConfig(**given))
     config = trainer.config
     metrics_path = os.path.join(args.out, "metrics.jsonl")
     with run_folder(trainer, args.out, overwrite=args.overwrite) as log_row:  # locked; refuses an existing run
-        print(f"wgan-toys toy: {config.algorithm} on {config.dataset}, seed {config.seed}, writing to {args.out}", file=sys.stderr)
+        print(
+            f"wgan-toys toy: {config.algorithm} on {config.dataset}, seed {config.seed}, writing to {args.out}",
+            file=sys.stderr,
+        )
         status = 0
         with progress_bar(config.iterations, "toy") as bar:
+
             def log(row):
                 log_row(row)
                 bar.update(row["generator_step"] - bar.n)
@@ -210,12 +239,18 @@ def _toy(args) -> int:
                 trainer.train(callback=log)
             except TrainingDivergedError as error:
                 bar.close()
-                print(f"wgan-toys toy: stopped: {error} The {len(trainer.history)} rows logged so far are in {metrics_path}.", file=sys.stderr)
+                print(
+                    f"wgan-toys toy: stopped: {error} The {len(trainer.history)} rows logged so far are in {metrics_path}.",
+                    file=sys.stderr,
+                )
                 status = 1
             except KeyboardInterrupt:
                 bar.close()
-                print(f"wgan-toys toy: interrupted at step {trainer.generator_steps} of {config.iterations}; the "
-                      f"{len(trainer.history)} rows logged so far are in {metrics_path}, no figures were drawn.", file=sys.stderr)
+                print(
+                    f"wgan-toys toy: interrupted at step {trainer.generator_steps} of {config.iterations}; the "
+                    f"{len(trainer.history)} rows logged so far are in {metrics_path}, no figures were drawn.",
+                    file=sys.stderr,
+                )
                 return 130
         if status == 0:
             fig = plots.figure_toy_run(trainer)
@@ -223,7 +258,9 @@ def _toy(args) -> int:
             from .toys2d import sample_floor
 
             fig, ax = plt.subplots(figsize=(7, 5), constrained_layout=True)
-            plots.plot_estimate_against_exact(trainer.history, ax=ax, floor=sample_floor(trainer.dataset, config.eval_samples, repeats=4))
+            plots.plot_estimate_against_exact(
+                trainer.history, ax=ax, floor=sample_floor(trainer.dataset, config.eval_samples, repeats=4)
+            )
         _save(fig, os.path.join(args.out, "toy_run.png"))
         plt.close(fig)
         fig = plots.figure_samples_over_iterations(trainer)
@@ -236,8 +273,10 @@ def _toy(args) -> int:
     share = last["exact_w1_seconds"] / max(last["wall_seconds"], 1e-9)
     value = last.get("critic_estimate", last.get("js_estimate"))
     modes = f", modes {last['modes_covered']}/{len(trainer.dataset.centers)}" if "modes_covered" in last else ""
-    print(f"wgan-toys toy: step {last['generator_step']} of {config.iterations}, estimate {value:.4f}, exact W1 {last['exact_w1']:.4f}{modes}; "
-          f"wall {last['wall_seconds']:.1f} s, of which exact W1 logging {last['exact_w1_seconds']:.1f} s ({100 * share:.0f}%)")
+    print(
+        f"wgan-toys toy: step {last['generator_step']} of {config.iterations}, estimate {value:.4f}, exact W1 {last['exact_w1']:.4f}{modes}; "
+        f"wall {last['wall_seconds']:.1f} s, of which exact W1 logging {last['exact_w1_seconds']:.1f} s ({100 * share:.0f}%)"
+    )
     return status
 
 
@@ -247,20 +286,40 @@ def _toy_claims(args) -> int:
     _set_threads(args)
     from .toy_gan import claims_table
 
-    columns = ("algorithm", "seed", "spearman", "pearson", "final_exact_w1", "modes_covered", "high_quality_fraction", "negative_cosine_share", "seconds")
+    columns = (
+        "algorithm",
+        "seed",
+        "spearman",
+        "pearson",
+        "final_exact_w1",
+        "modes_covered",
+        "high_quality_fraction",
+        "negative_cosine_share",
+        "seconds",
+    )
     print("  ".join(columns))
 
     def show(row):
         print("  ".join(f"{row[c]:.3f}" if isinstance(row[c], float) else str(row[c]) for c in columns), flush=True)
 
-    rows = claims_table(seeds=tuple(args.seeds), dataset=args.dataset, iterations=args.iterations, log_every=args.log_every, callback=show)
+    rows = claims_table(
+        seeds=tuple(args.seeds),
+        dataset=args.dataset,
+        iterations=args.iterations,
+        log_every=args.log_every,
+        callback=show,
+    )
     folder = os.path.dirname(args.out)
     if folder:
         os.makedirs(folder, exist_ok=True)
     with open(args.out, "w") as handle:
         # NaN (a correlation of a run too short or too flat to have one) as null: RFC 8259 has no NaN
-        json.dump([{k: _json_number(v) if isinstance(v, float) else v for k, v in row.items()} for row in rows], handle, indent=1,
-                  allow_nan=False)
+        json.dump(
+            [{k: _json_number(v) if isinstance(v, float) else v for k, v in row.items()} for row in rows],
+            handle,
+            indent=1,
+            allow_nan=False,
+        )
     print(f"wrote {args.out}")
     return 0
 
@@ -355,9 +414,13 @@ def _verify(args) -> int:
 
     from .runtime import progress_bar
 
-    print(f"wgan-toys verify: {len(checks)} checks, {args.threads} torch thread(s); each row prints as it completes", flush=True)
+    print(
+        f"wgan-toys verify: {len(checks)} checks, {args.threads} torch thread(s); each row prints as it completes",
+        flush=True,
+    )
     start = time.perf_counter()
     with progress_bar(len(checks), "verify", unit="check") as bar:
+
         def show(row):  # above the bar on a terminal, plain lines in a log
             tqdm.write(format_row(row), file=sys.stdout)
             sys.stdout.flush()
@@ -372,12 +435,28 @@ def _verify(args) -> int:
 
 
 def _add_gaussian_flags(command) -> None:
-    for flag, help_text in (("--mu1", "mean of P"), ("--sigma1", "std of P, > 0"), ("--mu2", "mean of Q"), ("--sigma2", "std of Q, > 0")):
+    for flag, help_text in (
+        ("--mu1", "mean of P"),
+        ("--sigma1", "std of P, > 0"),
+        ("--mu2", "mean of Q"),
+        ("--sigma2", "std of Q, > 0"),
+    ):
         command.add_argument(flag, type=_real, required=True, help=help_text)
 
 
-SMOKE = dict(image_size=16, filters=8, noise_dim=16, mlp_width=64, generator_steps=3, log_every=1, sample_every=3,
-             eval_every=3, eval_samples=64, checkpoint_every=3, held_out=100)
+SMOKE = dict(
+    image_size=16,
+    filters=8,
+    noise_dim=16,
+    mlp_width=64,
+    generator_steps=3,
+    log_every=1,
+    sample_every=3,
+    eval_every=3,
+    eval_samples=64,
+    checkpoint_every=3,
+    held_out=100,
+)
 
 
 def _image_config_values(args) -> dict:
@@ -389,8 +468,11 @@ def _image_config_values(args) -> dict:
 
     from .images.trainer import ImageConfig
 
-    values = {field.name: getattr(args, field.name) for field in dataclasses.fields(ImageConfig)
-              if getattr(args, field.name, None) is not None}
+    values = {
+        field.name: getattr(args, field.name)
+        for field in dataclasses.fields(ImageConfig)
+        if getattr(args, field.name, None) is not None
+    }
     if args.smoke:
         values = {**SMOKE, **values}
     if not args.resume:
@@ -423,9 +505,12 @@ def _train_images(args) -> int:
         config = trainer.config
         if trainer.is_main:
             where = f"{trainer.world_size} processes" if trainer.world_size > 1 else str(trainer.device)
-            print(f"wgan-toys train-images: {config.algorithm}, generator {config.generator}, critic {config.critic}, "
-                  f"{config.dataset} {config.channels}x{config.image_size}x{config.image_size}, {where}, "
-                  f"from generator step {trainer.generator_step} to {config.generator_steps}, writing to {out}", file=sys.stderr)
+            print(
+                f"wgan-toys train-images: {config.algorithm}, generator {config.generator}, critic {config.critic}, "
+                f"{config.dataset} {config.channels}x{config.image_size}x{config.image_size}, {where}, "
+                f"from generator step {trainer.generator_step} to {config.generator_steps}, writing to {out}",
+                file=sys.stderr,
+            )
         try:
             trainer.train()
         except TrainingStopped as error:
@@ -433,30 +518,44 @@ def _train_images(args) -> int:
             return 1
         except KeyboardInterrupt:  # a second Ctrl-C: stopped at once, without a checkpoint of this step
             if trainer.is_main:
-                resume = (f"continue with --resume --out {out} (from its last checkpoint, generator step {trainer.saved_step})"
-                          if trainer.saved_step is not None else f"no checkpoint was written; start again with --overwrite --out {out}")
-                print(f"wgan-toys train-images: interrupted at step {trainer.generator_step} of {config.generator_steps}; {resume}",
-                      file=sys.stderr)
+                resume = (
+                    f"continue with --resume --out {out} (from its last checkpoint, generator step {trainer.saved_step})"
+                    if trainer.saved_step is not None
+                    else f"no checkpoint was written; start again with --overwrite --out {out}"
+                )
+                print(
+                    f"wgan-toys train-images: interrupted at step {trainer.generator_step} of {config.generator_steps}; {resume}",
+                    file=sys.stderr,
+                )
             return 128 + int(trainer.stop_signal or signal.SIGINT)
         finally:
             trainer.close()
     if trainer.stop_signal is not None:  # Ctrl-C or SIGTERM: the step finished and was checkpointed
         if trainer.is_main:
-            print(f"wgan-toys train-images: interrupted at step {trainer.generator_step} of {config.generator_steps}; "
-                  f"continue with --resume --out {out}", file=sys.stderr)
+            print(
+                f"wgan-toys train-images: interrupted at step {trainer.generator_step} of {config.generator_steps}; "
+                f"continue with --resume --out {out}",
+                file=sys.stderr,
+            )
         return 128 + int(trainer.stop_signal)
     if trainer.is_main:
         from .plots import plot_image_run
 
         plot_image_run(out, save=out / "curve.png")  # the trainer writes data; the figure is drawn here
         evaluated = [record for record in read_metrics(out) if "sliced_w" in record]
-        quality = (f", sliced W1 {evaluated[-1]['sliced_w']:.4f} (real floor {evaluated[-1]['sliced_w_real']:.4f})"
-                   if evaluated and "sliced_w_real" in evaluated[-1] else "")
+        quality = (
+            f", sliced W1 {evaluated[-1]['sliced_w']:.4f} (real floor {evaluated[-1]['sliced_w_real']:.4f})"
+            if evaluated and "sliced_w_real" in evaluated[-1]
+            else ""
+        )
         name = "JS" if config.algorithm == "gan" else "W"
         estimate = f", {name} estimate {float(trainer.last['estimate']):.4f}" if "estimate" in trainer.last else ""
-        print(f"wgan-toys train-images: generator step {trainer.generator_step} of {config.generator_steps}, "
-              f"{trainer.critic_steps} critic steps, {trainer.wall_seconds:.1f} s{estimate}{quality}; "
-              f"see {out}/curve.png and {out}/samples/", file=sys.stderr)
+        print(
+            f"wgan-toys train-images: generator step {trainer.generator_step} of {config.generator_steps}, "
+            f"{trainer.critic_steps} critic steps, {trainer.wall_seconds:.1f} s{estimate}{quality}; "
+            f"see {out}/curve.png and {out}/samples/",
+            file=sys.stderr,
+        )
     return 0
 
 
@@ -464,11 +563,16 @@ def _section4(args) -> int:
     import pathlib
 
     from .images.section4 import across_runs, format_table, run_section4
-
     from .plots import figure_section4, plot_image_run
 
-    rows = run_section4(args.out, generator_steps=args.generator_steps, image_size=args.image_size,
-                        threads=args.threads, smoke=args.smoke, seeds=args.seeds)
+    rows = run_section4(
+        args.out,
+        generator_steps=args.generator_steps,
+        image_size=args.image_size,
+        threads=args.threads,
+        smoke=args.smoke,
+        seeds=args.seeds,
+    )
     out = pathlib.Path(args.out)
     for row in rows:
         plot_image_run(out / row["folder"], save=out / row["folder"] / "curve.png")
@@ -481,18 +585,41 @@ def _section4(args) -> int:
 
 
 def _add_image_arguments(command) -> None:
-    from .images import (ALGORITHMS, CLIP_PARAMETERS, CRITIC_ARCHITECTURES, CRITIC_SCHEDULES, DATASETS,
-                         GENERATOR_ARCHITECTURES, NORMALIZATIONS, PRECISIONS)
+    from .images import (
+        ALGORITHMS,
+        CLIP_PARAMETERS,
+        CRITIC_ARCHITECTURES,
+        CRITIC_SCHEDULES,
+        DATASETS,
+        GENERATOR_ARCHITECTURES,
+        NORMALIZATIONS,
+        PRECISIONS,
+    )
 
     add = command.add_argument
-    add("--algorithm", choices=ALGORITHMS, help="wgan (Algorithm 1, default), gan (-log D, the DCGAN baseline), wgan-gp")
-    add("--dataset", choices=DATASETS, help="digits (bundled with scikit-learn, default), folder, npz, or a torchvision set")
+    add(
+        "--algorithm", choices=ALGORITHMS, help="wgan (Algorithm 1, default), gan (-log D, the DCGAN baseline), wgan-gp"
+    )
+    add(
+        "--dataset",
+        choices=DATASETS,
+        help="digits (bundled with scikit-learn, default), folder, npz, or a torchvision set",
+    )
     add("--data-root", dest="data_root", help="the image folder, the .npz file, or the torchvision root")
-    add("--arch", "--generator", dest="generator", choices=GENERATOR_ARCHITECTURES,
-        help="generator: dcgan (Figure 5, default), dcgan-nobn (Figure 6), mlp (Figure 7)")
+    add(
+        "--arch",
+        "--generator",
+        dest="generator",
+        choices=GENERATOR_ARCHITECTURES,
+        help="generator: dcgan (Figure 5, default), dcgan-nobn (Figure 6), mlp (Figure 7)",
+    )
     add("--critic-arch", dest="critic", choices=CRITIC_ARCHITECTURES, help="critic / discriminator (default: dcgan)")
-    add("--critic-normalization", dest="critic_normalization", choices=NORMALIZATIONS,
-        help="default: batch (wgan, gan), layer (wgan-gp)")
+    add(
+        "--critic-normalization",
+        dest="critic_normalization",
+        choices=NORMALIZATIONS,
+        help="default: batch (wgan, gan), layer (wgan-gp)",
+    )
     add("--image-size", dest="image_size", type=int, help="16, 32, 64 or 128 (default: 32)")
     add("--channels", type=int, help="1 or 3 (default: 1)")
     add("--noise-dim", dest="noise_dim", type=int, help="default: 100")
@@ -501,44 +628,89 @@ def _add_image_arguments(command) -> None:
     add("--batch-size", dest="batch_size", type=int, help="m, the global batch (default: 64)")
     add("--generator-steps", "--steps", dest="generator_steps", type=int, help="generator iterations (default: 1000)")
     add("--n-critic", dest="n_critic", type=int, help="critic steps per generator step (default: 5; 1 for gan)")
-    add("--critic-schedule", dest="critic_schedule", choices=CRITIC_SCHEDULES,
-        help="paper-code: 100 critic steps for the first 25 generator steps and every 500th (default: algorithm-1)")
+    add(
+        "--critic-schedule",
+        dest="critic_schedule",
+        choices=CRITIC_SCHEDULES,
+        help="paper-code: 100 critic steps for the first 25 generator steps and every 500th (default: algorithm-1)",
+    )
     add("--learning-rate", dest="learning_rate", type=_real, help="alpha (default: 5e-5 wgan, 2e-4 gan, 1e-4 wgan-gp)")
     add("--adam-beta1", dest="adam_beta1", type=_real, help="default: 0.5 gan, 0.0 wgan-gp")
     add("--adam-beta2", dest="adam_beta2", type=_real, help="default: 0.999 gan, 0.9 wgan-gp")
     add("--clip-value", dest="clip_value", type=_real, help="c (default: 0.01)")
-    add("--clip-parameters", dest="clip_parameters", choices=CLIP_PARAMETERS,
+    add(
+        "--clip-parameters",
+        dest="clip_parameters",
+        choices=CLIP_PARAMETERS,
         help="wgan: all (default): clip w, every critic parameter, batch-norm scales and shifts included "
-             "(Algorithm 1); weights: convolution and linear weights only")
+        "(Algorithm 1); weights: convolution and linear weights only",
+    )
     add("--penalty-weight", dest="penalty_weight", type=_real, help="lambda for wgan-gp (default: 10)")
     add("--seed", type=int, help="default: 0")
     add("--device", help="auto (default), cpu, cuda, cuda:N, mps")
-    add("--precision", choices=PRECISIONS, help="auto (default): bf16 autocast where the device has native bf16 (CUDA, AVX512-BF16 or AMX CPUs), else fp32; "
-                                          "fp32 is exact (compare runs, processes); bf16")
-    add("--channels-last", dest="channels_last", action=argparse.BooleanOptionalAction, default=None,
-        help="channels-last memory format (default: on with bf16)")
+    add(
+        "--precision",
+        choices=PRECISIONS,
+        help="auto (default): bf16 autocast where the device has native bf16 (CUDA, AVX512-BF16 or AMX CPUs), else fp32; "
+        "fp32 is exact (compare runs, processes); bf16",
+    )
+    add(
+        "--channels-last",
+        dest="channels_last",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="channels-last memory format (default: on with bf16)",
+    )
     add("--threads", type=int, help="torch CPU threads (default: the cores, divided among processes)")
     add("--log-every", dest="log_every", type=int, help="generator steps between metrics lines (default: 10)")
     add("--sample-every", dest="sample_every", type=int, help="generator steps between sample grids (default: 100)")
     add("--eval-every", dest="eval_every", type=int, help="generator steps between sliced W evaluations (default: 100)")
     add("--eval-samples", dest="eval_samples", type=int, help="generated images per evaluation (default: 300)")
-    add("--checkpoint-every", dest="checkpoint_every", type=int, help="generator steps between checkpoints (default: 100)")
+    add(
+        "--checkpoint-every",
+        dest="checkpoint_every",
+        type=int,
+        help="generator steps between checkpoints (default: 100)",
+    )
     add("--held-out", dest="held_out", type=int, help="real images kept out of training (default: 300)")
-    add("--preload", choices=("auto", "yes", "no"), help="hold the data on the device (default: auto, if it fits 4 GiB)")
-    add("--skip-unreadable", dest="skip_unreadable", action="store_true", default=None,
-        help="skip (and count) image files Pillow cannot read, instead of stopping")
+    add(
+        "--preload", choices=("auto", "yes", "no"), help="hold the data on the device (default: auto, if it fits 4 GiB)"
+    )
+    add(
+        "--skip-unreadable",
+        dest="skip_unreadable",
+        action="store_true",
+        default=None,
+        help="skip (and count) image files Pillow cannot read, instead of stopping",
+    )
     add("--out", default="runs/images", help="run folder (default: runs/images)")
-    add("--resume", action="store_true", help="continue the run in --out from its checkpoint (with the settings it "
-                                                "recorded; only --device, --threads and a larger --generator-steps may change)")
-    add("--overwrite", action="store_true", help="start a new run in --out even if it holds one (its files are replaced)")
-    add("--smoke", action="store_true", help="a few tiny steps to check the set-up (what the tests run); "
-                                            "flags given explicitly win over its tiny settings")
+    add(
+        "--resume",
+        action="store_true",
+        help="continue the run in --out from its checkpoint (with the settings it "
+        "recorded; only --device, --threads and a larger --generator-steps may change)",
+    )
+    add(
+        "--overwrite",
+        action="store_true",
+        help="start a new run in --out even if it holds one (its files are replaced)",
+    )
+    add(
+        "--smoke",
+        action="store_true",
+        help="a few tiny steps to check the set-up (what the tests run); "
+        "flags given explicitly win over its tiny settings",
+    )
 
 
 def _add_threads_flag(command) -> None:
-    command.add_argument("--threads", type=int, default=1,
-                         help="torch CPU threads (default: 1; these small MLPs run fastest on one, and more threads "
-                              "than free cores can slow them down many times)")
+    command.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="torch CPU threads (default: 1; these small MLPs run fastest on one, and more threads "
+        "than free cores can slow them down many times)",
+    )
 
 
 def _set_threads(args) -> None:
@@ -567,42 +739,65 @@ def build_parser() -> argparse.ArgumentParser:
     families = distances.add_subparsers(dest="family", required=True, metavar="FAMILY")
     lines = families.add_parser("parallel-lines", help="Example 1: P_0 against P_theta")
     lines.add_argument("--theta", type=_real, required=True, help="horizontal offset theta of P_theta")
-    lines.add_argument("--json", action="store_true", help="print one JSON object (inf as the string \"inf\")")
+    lines.add_argument("--json", action="store_true", help='print one JSON object (inf as the string "inf")')
     gaussians = families.add_parser("gaussians", help="P = N(mu1, sigma1^2) against Q = N(mu2, sigma2^2)")
     _add_gaussian_flags(gaussians)
-    gaussians.add_argument("--json", action="store_true", help="print one JSON object (inf as the string \"inf\")")
+    gaussians.add_argument("--json", action="store_true", help='print one JSON object (inf as the string "inf")')
     distances.set_defaults(run=_distances)
 
     critic = commands.add_parser("critic", help="train a WGAN critic to optimality and compare it with the exact W")
     critic_laws = critic.add_subparsers(dest="family", required=True, metavar="FAMILY")
     critic_gaussians = critic_laws.add_parser("gaussians", help="P = N(mu1, sigma1^2) real, Q = N(mu2, sigma2^2) fake")
     _add_gaussian_flags(critic_gaussians)
-    critic_gaussians.add_argument("--method", choices=("clip", "gp", "spectral"), default="clip", help="Lipschitz method (default: clip)")
-    critic_gaussians.add_argument("--clip-value", type=_real, default=0.01, help="c for --method clip (default: 0.01, the paper's)")
-    critic_gaussians.add_argument("--penalty-weight", type=_real, default=10.0, help="lambda for --method gp (default: 10)")
+    critic_gaussians.add_argument(
+        "--method", choices=("clip", "gp", "spectral"), default="clip", help="Lipschitz method (default: clip)"
+    )
+    critic_gaussians.add_argument(
+        "--clip-value", type=_real, default=0.01, help="c for --method clip (default: 0.01, the paper's)"
+    )
+    critic_gaussians.add_argument(
+        "--penalty-weight", type=_real, default=10.0, help="lambda for --method gp (default: 10)"
+    )
     _add_training_flags(critic_gaussians)
     critic.set_defaults(run=_critic)
 
-    discriminator = commands.add_parser("discriminator", help="train a GAN discriminator to optimality and compare it with D*")
+    discriminator = commands.add_parser(
+        "discriminator", help="train a GAN discriminator to optimality and compare it with D*"
+    )
     discriminator_laws = discriminator.add_subparsers(dest="family", required=True, metavar="FAMILY")
-    discriminator_gaussians = discriminator_laws.add_parser("gaussians", help="P = N(mu1, sigma1^2) real, Q = N(mu2, sigma2^2) fake")
+    discriminator_gaussians = discriminator_laws.add_parser(
+        "gaussians", help="P = N(mu1, sigma1^2) real, Q = N(mu2, sigma2^2) fake"
+    )
     _add_gaussian_flags(discriminator_gaussians)
     _add_training_flags(discriminator_gaussians)
     discriminator.set_defaults(run=_discriminator)
 
     toy = commands.add_parser("toy", help="train GAN / WGAN / WGAN-GP on 2D toy data, with exact W1 logged")
-    toy.add_argument("--dataset", choices=("8gaussians", "25gaussians", "swissroll", "2clusters"), help="default: 8gaussians")
+    toy.add_argument(
+        "--dataset", choices=("8gaussians", "25gaussians", "swissroll", "2clusters"), help="default: 8gaussians"
+    )
     toy.add_argument("--algorithm", choices=("gan", "gan-logd", "wgan", "wgan-gp"), help="default: wgan-gp")
     toy.add_argument("--iterations", type=int, help="generator steps (default: 2000)")
-    toy.add_argument("--n-critic", dest="n_critic", type=int, help="critic steps per generator step (default: 5 for WGAN, 1 for GAN)")
+    toy.add_argument(
+        "--n-critic", dest="n_critic", type=int, help="critic steps per generator step (default: 5 for WGAN, 1 for GAN)"
+    )
     toy.add_argument("--batch-size", dest="batch_size", type=int, help="m (default: 256)")
     toy.add_argument("--learning-rate", dest="learning_rate", type=_real, help="alpha (default: 1e-3; 5e-4 for wgan)")
-    toy.add_argument("--critic-optimizer", dest="critic_optimizer", choices=("adam", "rmsprop"), help="default: rmsprop for wgan, adam otherwise")
+    toy.add_argument(
+        "--critic-optimizer",
+        dest="critic_optimizer",
+        choices=("adam", "rmsprop"),
+        help="default: rmsprop for wgan, adam otherwise",
+    )
     toy.add_argument("--clip-value", dest="clip_value", type=_real, help="c for wgan (default: 0.01)")
     toy.add_argument("--penalty-weight", dest="penalty_weight", type=_real, help="lambda for wgan-gp (default: 0.1)")
     toy.add_argument("--width", type=int, help="hidden units (default: 128)")
-    toy.add_argument("--log-every", dest="log_every", type=int, help="generator steps between evaluations (default: 100)")
-    toy.add_argument("--eval-samples", dest="eval_samples", type=int, help="points for exact W1 and coverage (default: 1000)")
+    toy.add_argument(
+        "--log-every", dest="log_every", type=int, help="generator steps between evaluations (default: 100)"
+    )
+    toy.add_argument(
+        "--eval-samples", dest="eval_samples", type=int, help="points for exact W1 and coverage (default: 1000)"
+    )
     toy.add_argument("--seed", type=int, help="default: 0")
     toy.add_argument("--device", help="auto, cpu, cuda, mps (default: cpu)")
     toy.add_argument("--out", default="runs/toy", help="run folder (default: runs/toy)")
@@ -611,12 +806,16 @@ def build_parser() -> argparse.ArgumentParser:
     _add_threads_flag(toy)
     toy.set_defaults(run=_toy)
 
-    claims = commands.add_parser("toy-claims", help="Section 4's claims as a table: correlations, mode coverage, momentum (minutes)")
+    claims = commands.add_parser(
+        "toy-claims", help="Section 4's claims as a table: correlations, mode coverage, momentum (minutes)"
+    )
     claims.add_argument("--dataset", choices=("8gaussians", "25gaussians", "2clusters"), default="8gaussians")
     claims.add_argument("--iterations", type=int, default=1000, help="generator steps per run (default: 1000)")
     claims.add_argument("--log-every", type=int, default=50, help="generator steps between evaluations (default: 50)")
     claims.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2], help="default: 0 1 2")
-    claims.add_argument("--out", default="runs/toy_claims.json", help="JSON file for the rows (default: runs/toy_claims.json)")
+    claims.add_argument(
+        "--out", default="runs/toy_claims.json", help="JSON file for the rows (default: runs/toy_claims.json)"
+    )
     _add_threads_flag(claims)
     claims.set_defaults(run=_toy_claims)
 
@@ -624,12 +823,24 @@ def build_parser() -> argparse.ArgumentParser:
     _add_image_arguments(images)
     images.set_defaults(run=_train_images)
 
-    section4 = commands.add_parser("section4", help="Figures 5-7 on digits: 3 generators x {WGAN, GAN}, with a table (minutes)")
-    section4.add_argument("--out", default="runs/section4", help="folder for the six runs and table.json (default: runs/section4)")
-    section4.add_argument("--generator-steps", dest="generator_steps", type=int, default=1000, help="per run (default: 1000)")
+    section4 = commands.add_parser(
+        "section4", help="Figures 5-7 on digits: 3 generators x {WGAN, GAN}, with a table (minutes)"
+    )
+    section4.add_argument(
+        "--out", default="runs/section4", help="folder for the six runs and table.json (default: runs/section4)"
+    )
+    section4.add_argument(
+        "--generator-steps", dest="generator_steps", type=int, default=1000, help="per run (default: 1000)"
+    )
     section4.add_argument("--image-size", dest="image_size", type=int, default=16, help="default: 16")
-    section4.add_argument("--seeds", "--seed", type=int, nargs="+", default=[0],
-                          help="one set of six runs per seed (default: 0); the table compares runs across them")
+    section4.add_argument(
+        "--seeds",
+        "--seed",
+        type=int,
+        nargs="+",
+        default=[0],
+        help="one set of six runs per seed (default: 0); the table compares runs across them",
+    )
     section4.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: the cores)")
     section4.add_argument("--smoke", action="store_true", help="three tiny steps per run")
     section4.set_defaults(run=_section4)
@@ -643,11 +854,17 @@ def build_parser() -> argparse.ArgumentParser:
     figures.add_argument("--out-dir", default="figures", help="output folder (default: figures)")
     figures.set_defaults(run=_figures)
 
-    verify = commands.add_parser("verify", help="check the paper's claims numerically; exit 1 on any FAIL (INFO rows never fail)")
+    verify = commands.add_parser(
+        "verify", help="check the paper's claims numerically; exit 1 on any FAIL (INFO rows never fail)"
+    )
     verify.add_argument("--list", action="store_true", help="list the checks (name, slow or not, claim) and exit")
-    verify.add_argument("--only", metavar="PATTERN", default=None,
-                        help="run only the checks whose name matches PATTERN (a glob such as 'theorem_*', or a substring); "
-                             "this also runs slow checks it names")
+    verify.add_argument(
+        "--only",
+        metavar="PATTERN",
+        default=None,
+        help="run only the checks whose name matches PATTERN (a glob such as 'theorem_*', or a substring); "
+        "this also runs slow checks it names",
+    )
     _add_threads_flag(verify)
     verify.set_defaults(run=_verify)
     return parser
@@ -683,7 +900,10 @@ def main(argv=None) -> int:
         parser.exit(2, f"wgan-toys {args.command}: error: {error}\n")
     except OSError as error:  # a folder that cannot be written, a file that cannot be read
         where = f" ({error.filename})" if getattr(error, "filename", None) else ""
-        parser.exit(1, f"wgan-toys {args.command}: error: {error.strerror or error}{where}; check the path and its permissions.\n")
+        parser.exit(
+            1,
+            f"wgan-toys {args.command}: error: {error.strerror or error}{where}; check the path and its permissions.\n",
+        )
     except KeyboardInterrupt:
         parser.exit(130, f"wgan-toys {args.command}: interrupted.\n")
 

@@ -219,7 +219,14 @@ def _expectation_in_own_coordinate(pair: _StandardisedPair, of_narrow: bool, int
     normal = 1.0 / math.sqrt(2.0 * math.pi)
     total = 0.0
     for a, b in zip(edges[:-1], edges[1:]):
-        piece, _ = quad(lambda t: normal * math.exp(-0.5 * t * t) * integrand(log_gap(t)), a, b, epsabs=1e-13, epsrel=1e-12, limit=200)
+        piece, _ = quad(
+            lambda t: normal * math.exp(-0.5 * t * t) * integrand(log_gap(t)),
+            a,
+            b,
+            epsabs=1e-13,
+            epsrel=1e-12,
+            limit=200,
+        )
         total += piece
     return total
 

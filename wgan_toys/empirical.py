@@ -213,7 +213,7 @@ def median_filter(values, window: int, align: str = "centre") -> np.ndarray:
         return filtered
     medians = np.median(np.lib.stride_tricks.sliding_window_view(values, window), axis=1)
     first = window // 2 if align == "centre" else window - 1
-    filtered[first:first + len(medians)] = medians
+    filtered[first : first + len(medians)] = medians
     return filtered
 
 
@@ -256,9 +256,11 @@ def rank_correlations(x, y) -> dict:
     if not (np.all(np.isfinite(x)) and np.all(np.isfinite(y))):
         raise ValueError("x and y must be finite (drop the steps where a filtered series is NaN first).")
     scale_x, scale_y = (float(np.max(np.abs(v), initial=0.0)) for v in (x, y))
-    return {"spearman": _spearman(x, y, scale_x, scale_y),
-            "spearman_of_differences": _spearman(np.diff(x), np.diff(y), scale_x, scale_y),
-            "points": int(len(x))}
+    return {
+        "spearman": _spearman(x, y, scale_x, scale_y),
+        "spearman_of_differences": _spearman(np.diff(x), np.diff(y), scale_x, scale_y),
+        "points": int(len(x)),
+    }
 
 
 def _spearman(x: np.ndarray, y: np.ndarray, scale_x: float, scale_y: float):

@@ -67,7 +67,9 @@ def _check_clip_value(clip_value):
 def _check_penalty_weight(penalty_weight):
     if isinstance(penalty_weight, torch.Tensor):
         if penalty_weight.numel() == 0 or not bool(torch.all(penalty_weight >= 0)):
-            raise ValueError(f"penalty_weight == {penalty_weight.tolist()}, every entry must be >= 0 (WGAN-GP uses lambda = 10).")
+            raise ValueError(
+                f"penalty_weight == {penalty_weight.tolist()}, every entry must be >= 0 (WGAN-GP uses lambda = 10)."
+            )
         return penalty_weight
     value = check_real("penalty_weight", penalty_weight)
     if value < 0:
@@ -100,7 +102,9 @@ def clip_parameters_(parameters: list[torch.Tensor], clip_value: float) -> None:
         torch._foreach_clamp_max_(parameters, clip_value)
 
 
-def gradient_norms(critic: nn.Module, points: torch.Tensor, create_graph: bool = False, batch_dims: int = 1) -> torch.Tensor:
+def gradient_norms(
+    critic: nn.Module, points: torch.Tensor, create_graph: bool = False, batch_dims: int = 1
+) -> torch.Tensor:
     r"""Per-sample :math:`\|\nabla_x f(x)\|_2`, shape = the leading ``batch_dims`` dims of ``points``.
 
     ``batch_dims`` is 1 for one critic (points (n, ...)) and 2 for stacked critics (S, n, ...).
@@ -111,9 +115,16 @@ def gradient_norms(critic: nn.Module, points: torch.Tensor, create_graph: bool =
     return gradient.flatten(batch_dims).norm(dim=-1)
 
 
-def gradient_penalty(critic: nn.Module, real: torch.Tensor, fake: torch.Tensor, penalty_weight=10.0,
-                     generator: torch.Generator | None = None, batch_dims: int = 1,
-                     epsilon: torch.Tensor | None = None, one_sided: bool = False) -> torch.Tensor:
+def gradient_penalty(
+    critic: nn.Module,
+    real: torch.Tensor,
+    fake: torch.Tensor,
+    penalty_weight=10.0,
+    generator: torch.Generator | None = None,
+    batch_dims: int = 1,
+    epsilon: torch.Tensor | None = None,
+    one_sided: bool = False,
+) -> torch.Tensor:
     r"""The WGAN-GP penalty :math:`\lambda\, E[(\|\nabla f(\hat x)\|_2 - 1)^2]`, eq. (3) of
     Gulrajani et al. (2017), or its one-sided form :math:`\lambda\, E[\max(0, \|\nabla f(\hat x)\|_2 - 1)^2]`.
 
@@ -151,12 +162,16 @@ def gradient_penalty(critic: nn.Module, real: torch.Tensor, fake: torch.Tensor, 
     """
     penalty_weight = _check_penalty_weight(penalty_weight)
     if real.shape != fake.shape:
-        raise ValueError(f"real has shape {tuple(real.shape)} and fake {tuple(fake.shape)}; the penalty pairs them, so they must match.")
+        raise ValueError(
+            f"real has shape {tuple(real.shape)} and fake {tuple(fake.shape)}; the penalty pairs them, so they must match."
+        )
     epsilon_shape = real.shape[:batch_dims] + (1,) * (real.dim() - batch_dims)
     if epsilon is None:
         epsilon = torch.rand(epsilon_shape, generator=generator, device=real.device, dtype=real.dtype)
     elif tuple(epsilon.shape) != tuple(epsilon_shape):
-        raise ValueError(f"epsilon has shape {tuple(epsilon.shape)}, must be {tuple(epsilon_shape)}: one weight per sample.")
+        raise ValueError(
+            f"epsilon has shape {tuple(epsilon.shape)}, must be {tuple(epsilon_shape)}: one weight per sample."
+        )
     interpolates = epsilon * real.detach() + (1 - epsilon) * fake.detach()
     norms = gradient_norms(critic, interpolates, create_graph=True, batch_dims=batch_dims)
     excess = (norms - 1.0).clamp(min=0.0) if one_sided else norms - 1.0
@@ -229,7 +244,9 @@ class GradientPenalty(LipschitzMethod):
         self.one_sided = one_sided
 
     def penalty(self, critic, real, fake, generator=None, batch_dims: int = 1):
-        return gradient_penalty(critic, real, fake, self.penalty_weight, generator, batch_dims, one_sided=self.one_sided)
+        return gradient_penalty(
+            critic, real, fake, self.penalty_weight, generator, batch_dims, one_sided=self.one_sided
+        )
 
     def make_optimizer(self, parameters, learning_rate=None):
         return torch.optim.Adam(parameters, lr=learning_rate or 1e-4, betas=(0.0, 0.9))  # WGAN-GP, Alg. 1

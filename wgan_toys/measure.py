@@ -34,8 +34,14 @@ from torch import nn
 from ._validation import check_samples
 from .runtime import numpy_generator
 
-__all__ = ["network_values", "network_gradients", "discriminator_gradients", "lipschitz_constant_on_grid",
-           "gradient_norm_audit", "layer_gradient_norms"]
+__all__ = [
+    "network_values",
+    "network_gradients",
+    "discriminator_gradients",
+    "lipschitz_constant_on_grid",
+    "gradient_norm_audit",
+    "layer_gradient_norms",
+]
 
 
 def network_values(network: nn.Module, points, device=None) -> np.ndarray:
@@ -61,7 +67,11 @@ def discriminator_gradients(network: nn.Module, points) -> np.ndarray:
     vanishing gradient), at numpy points; shape as :func:`network_gradients`."""
     probability = 1.0 / (1.0 + np.exp(-network_values(network, points)))
     gradient = network_gradients(network, points)
-    return (probability * (1 - probability))[:, None] * gradient if gradient.ndim == 2 else probability * (1 - probability) * gradient
+    return (
+        (probability * (1 - probability))[:, None] * gradient
+        if gradient.ndim == 2
+        else probability * (1 - probability) * gradient
+    )
 
 
 def lipschitz_constant_on_grid(critic, grid) -> float:
@@ -123,4 +133,7 @@ def layer_gradient_norms(critic: nn.Module, real: torch.Tensor, fake: torch.Tens
     gradients = torch.autograd.grad(critic_loss, inputs)
     count = len(linears)
     # each layer ran twice (real, then fake): add the two signals of the same layer
-    return [float((gradients[i].flatten(1).norm(dim=1).mean() + gradients[i + count].flatten(1).norm(dim=1).mean()) / 2) for i in range(count)]
+    return [
+        float((gradients[i].flatten(1).norm(dim=1).mean() + gradients[i + count].flatten(1).norm(dim=1).mean()) / 2)
+        for i in range(count)
+    ]

@@ -21,7 +21,13 @@ from ._validation import check_choice, check_int
 
 __all__ = ["ACTIVATIONS", "MLP", "make_critic", "make_discriminator", "make_generator", "StackedCritics"]
 
-ACTIVATIONS = {"relu": nn.ReLU, "leaky_relu": lambda: nn.LeakyReLU(0.2), "tanh": nn.Tanh, "elu": nn.ELU, "softplus": nn.Softplus}
+ACTIVATIONS = {
+    "relu": nn.ReLU,
+    "leaky_relu": lambda: nn.LeakyReLU(0.2),
+    "tanh": nn.Tanh,
+    "elu": nn.ELU,
+    "softplus": nn.Softplus,
+}
 
 
 class MLP(nn.Module):
@@ -39,7 +45,9 @@ class MLP(nn.Module):
         1 for a critic or discriminator (output shape (n,)); 2 for a 2D generator (n, 2).
     """
 
-    def __init__(self, input_dim: int = 1, width: int = 64, depth: int = 3, activation: str = "relu", output_dim: int = 1):
+    def __init__(
+        self, input_dim: int = 1, width: int = 64, depth: int = 3, activation: str = "relu", output_dim: int = 1
+    ):
         super().__init__()
         self.input_dim = check_int("input_dim", input_dim, minimum=1)
         self.output_dim = check_int("output_dim", output_dim, minimum=1)
@@ -67,7 +75,9 @@ def _start_flat(network: MLP) -> MLP:
     return network
 
 
-def make_critic(input_dim: int = 1, width: int = 64, depth: int = 3, activation: str = "relu", start_flat: bool = True) -> MLP:
+def make_critic(
+    input_dim: int = 1, width: int = 64, depth: int = 3, activation: str = "relu", start_flat: bool = True
+) -> MLP:
     """The WGAN critic f_w (eq. 3): an MLP with a real-valued output.
 
     With ``start_flat`` (default) the output layer starts at zero, so f starts constant and the
@@ -81,13 +91,17 @@ def make_critic(input_dim: int = 1, width: int = 64, depth: int = 3, activation:
     return _start_flat(critic) if start_flat else critic
 
 
-def make_discriminator(input_dim: int = 1, width: int = 64, depth: int = 3, activation: str = "relu", start_flat: bool = True) -> MLP:
+def make_discriminator(
+    input_dim: int = 1, width: int = 64, depth: int = 3, activation: str = "relu", start_flat: bool = True
+) -> MLP:
     """The GAN discriminator as logits: D(x) = sigmoid(network(x)); ``start_flat`` starts at D = 1/2."""
     discriminator = MLP(input_dim, width, depth, activation)
     return _start_flat(discriminator) if start_flat else discriminator
 
 
-def make_generator(noise_dim: int = 2, output_dim: int = 2, width: int = 128, depth: int = 3, activation: str = "relu") -> MLP:
+def make_generator(
+    noise_dim: int = 2, output_dim: int = 2, width: int = 128, depth: int = 3, activation: str = "relu"
+) -> MLP:
     """The generator g_theta: an MLP from noise z in R^noise_dim to points in R^output_dim."""
     return MLP(noise_dim, width, depth, activation, output_dim=output_dim)
 
@@ -102,8 +116,15 @@ class StackedCritics(nn.Module):
     Adam).
     """
 
-    def __init__(self, n_critics: int, input_dim: int = 1, width: int = 64, depth: int = 3,
-                 activation: str = "relu", generator: torch.Generator | None = None):
+    def __init__(
+        self,
+        n_critics: int,
+        input_dim: int = 1,
+        width: int = 64,
+        depth: int = 3,
+        activation: str = "relu",
+        generator: torch.Generator | None = None,
+    ):
         super().__init__()
         self.n_critics = check_int("n_critics", n_critics, minimum=1)
         check_int("depth", depth, minimum=1)

@@ -198,7 +198,9 @@ def gradient_penalty_prediction(wasserstein: float, penalty_weight: float) -> di
 _EPSILON_NODES = 256  # Gauss-Legendre nodes over epsilon in [0, 1] for the interpolates' density
 
 
-def _log_interpolate_density(real: Gaussian1D, fake: Gaussian1D, x: np.ndarray, nodes: int = _EPSILON_NODES) -> np.ndarray:
+def _log_interpolate_density(
+    real: Gaussian1D, fake: Gaussian1D, x: np.ndarray, nodes: int = _EPSILON_NODES
+) -> np.ndarray:
     """log rho(x), rho the density of eps X_r + (1 - eps) X_g, eps ~ U[0, 1], X_r, X_g independent."""
     from scipy.special import logsumexp
 
@@ -259,7 +261,9 @@ def _log_cdf_gap(real: Gaussian1D, fake: Gaussian1D, x: np.ndarray) -> tuple[np.
     log_cdf_real, log_cdf_fake = log_ndtr(z_real), log_ndtr(z_fake)
     log_sf_real, log_sf_fake = log_ndtr(-z_real), log_ndtr(-z_fake)
     left = np.maximum(log_cdf_real, log_cdf_fake) <= np.maximum(log_sf_real, log_sf_fake)  # CDFs are the small side
-    log_gap = np.where(left, _log_abs_difference(log_cdf_fake, log_cdf_real), _log_abs_difference(log_sf_real, log_sf_fake))
+    log_gap = np.where(
+        left, _log_abs_difference(log_cdf_fake, log_cdf_real), _log_abs_difference(log_sf_real, log_sf_fake)
+    )
     sign = np.where(left, np.sign(log_cdf_fake - log_cdf_real), np.sign(log_sf_real - log_sf_fake))
     return sign, log_gap
 
@@ -304,8 +308,9 @@ class PenaltyOptimum:
     density: np.ndarray
 
 
-def gradient_penalty_optimum(real: Gaussian1D, fake: Gaussian1D, penalty_weight: float, points: int = 8001,
-                             nodes: int = _EPSILON_NODES) -> PenaltyOptimum:
+def gradient_penalty_optimum(
+    real: Gaussian1D, fake: Gaussian1D, penalty_weight: float, points: int = 8001, nodes: int = _EPSILON_NODES
+) -> PenaltyOptimum:
     r"""The exact maximiser, over all critics, of the WGAN-GP objective between two 1D Gaussians.
 
     WGAN-GP's critic maximises (Gulrajani et al. 2017, eq. (3), with the sign of eq. (3) of the

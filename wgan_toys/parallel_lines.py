@@ -39,8 +39,15 @@ from .networks import make_critic, make_discriminator
 from .runtime import build_seeded, resolve_device, torch_generator
 from .train import TrainingDivergedError, gan_objective
 
-__all__ = ["DISTANCES", "NETWORK_METHODS", "exact_gradient", "descend_exact", "learn_parallel_lines", "theorem_3_gradient",
-           "critic_objective"]
+__all__ = [
+    "DISTANCES",
+    "NETWORK_METHODS",
+    "exact_gradient",
+    "descend_exact",
+    "learn_parallel_lines",
+    "theorem_3_gradient",
+    "critic_objective",
+]
 
 DISTANCES = ("em", "js", "kl", "tv")
 NETWORK_METHODS = ("wgan", "wgan-gp", "gan", "gan-logd")
@@ -75,7 +82,9 @@ def exact_gradient(distance: str, theta: float, step: float = 1e-6) -> float:
     return (upper - lower) / (2 * step)
 
 
-def descend_exact(distance: str, theta0: float = 1.0, learning_rate: float = 0.1, steps: int = 300, decay: float = 0.97) -> np.ndarray:
+def descend_exact(
+    distance: str, theta0: float = 1.0, learning_rate: float = 0.1, steps: int = 300, decay: float = 0.97
+) -> np.ndarray:
     """Gradient descent on theta with the exact distance: theta <- theta - alpha_t d rho / d theta.
 
     alpha_t = learning_rate * decay^t: the steps add up to learning_rate / (1 - decay), enough to
@@ -102,8 +111,10 @@ def descend_exact(distance: str, theta0: float = 1.0, learning_rate: float = 0.1
     for t in range(steps):
         gradient = exact_gradient(distance, theta)
         if math.isnan(gradient):
-            raise ValueError(f"the gradient of {distance!r} at theta == {theta:g} is undefined: {distance}(P_0, P_theta) is +inf "
-                             "on both sides (inf - inf); there is no descent on it. Use 'em', 'js' or 'tv'.")
+            raise ValueError(
+                f"the gradient of {distance!r} at theta == {theta:g} is undefined: {distance}(P_0, P_theta) is +inf "
+                "on both sides (inf - inf); there is no descent on it. Use 'em', 'js' or 'tv'."
+            )
         theta = theta - learning_rate * decay**t * gradient
         trajectory.append(theta)
     return np.array(trajectory)
@@ -184,7 +195,9 @@ def learn_parallel_lines(
             real = target.sample_torch(batch_size, seed=random, device=device)
             fake = _generate(theta.detach(), batch_size, random)
             if wgan:
-                network_loss = -(network(real).mean() - network(fake).mean()) + lipschitz.penalty(network, real, fake, random)
+                network_loss = -(network(real).mean() - network(fake).mean()) + lipschitz.penalty(
+                    network, real, fake, random
+                )
             else:
                 network_loss = -gan_objective(network(real), network(fake))
             network_optimizer.zero_grad(set_to_none=True)
@@ -200,7 +213,9 @@ def learn_parallel_lines(
         else:
             theta_loss = functional.softplus(-output).mean()  # -E log D
         if not torch.isfinite(theta_loss):
-            raise TrainingDivergedError(f"the loss on theta became {theta_loss.item()} at iteration {iteration}; lower learning_rate.")
+            raise TrainingDivergedError(
+                f"the loss on theta became {theta_loss.item()} at iteration {iteration}; lower learning_rate."
+            )
         theta_optimizer.zero_grad(set_to_none=True)
         theta_loss.backward()
         gradients.append(float(theta.grad))

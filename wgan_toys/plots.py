@@ -83,7 +83,9 @@ STYLE = {
     "grid.alpha": 0.3,
     "mathtext.fontset": "dejavusans",
     "image.cmap": "cividis",
-    "axes.prop_cycle": cycler(color=["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"]),
+    "axes.prop_cycle": cycler(
+        color=["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"]
+    ),
 }
 PROJECTOR_STYLE = {
     **STYLE,
@@ -182,12 +184,22 @@ def plot_distance_vs_theta(
             if keep.any():
                 ax.plot(thetas[keep], exact[keep], color=color, lw=2.5, label="exact" if side[0] else None)
                 ax.plot([0], [exact[keep][0]], "o", mfc="white", mec=color, ms=8, mew=2, zorder=3)
-        ax.plot([0], [0], "o", color=color, ms=8, zorder=3, label=r"exact value at $\theta = 0$" if name == "kl" else None)
+        ax.plot(
+            [0], [0], "o", color=color, ms=8, zorder=3, label=r"exact value at $\theta = 0$" if name == "kl" else None
+        )
         if name == "kl":
             ax.set_ylim(-0.05, 1.15)
-            ax.text(0.5, 0.45, "$+\\infty$ for every $\\theta \\neq 0$:\nno finite value, no gradient\n(not drawn)",
-                    transform=ax.transAxes, ha="center", va="center", fontsize=10, color=color,
-                    bbox={"boxstyle": "round", "facecolor": "white", "edgecolor": color})
+            ax.text(
+                0.5,
+                0.45,
+                "$+\\infty$ for every $\\theta \\neq 0$:\nno finite value, no gradient\n(not drawn)",
+                transform=ax.transAxes,
+                ha="center",
+                va="center",
+                fontsize=10,
+                color=color,
+                bbox={"boxstyle": "round", "facecolor": "white", "edgecolor": color},
+            )
         elif name == "js":
             ax.axhline(LOG_2, color="0.6", lw=0.8, ls=":")
             ax.set_ylim(-0.05, 0.8)
@@ -200,8 +212,17 @@ def plot_distance_vs_theta(
         shown = np.isfinite(estimates)
         method = "POT, exact on samples" if name == "em" else f"histograms, {bins} columns"
         hidden = "" if shown.all() else f"; {int((~shown).sum())} of {shown.size} are +inf, not drawn"
-        ax.plot(sample_thetas[shown], estimates[shown], "D", color=COLORS["samples"], ms=5, mec="black", mew=0.5,
-                label=f"{n_samples} samples ({method}{hidden})", zorder=4)
+        ax.plot(
+            sample_thetas[shown],
+            estimates[shown],
+            "D",
+            color=COLORS["samples"],
+            ms=5,
+            mec="black",
+            mew=0.5,
+            label=f"{n_samples} samples ({method}{hidden})",
+            zorder=4,
+        )
     margin = 0.05 * (thetas.max() - thetas.min())
     ax.set_xlim(thetas.min() - margin, thetas.max() + margin)
     ax.set_xlabel(r"$\theta$")
@@ -245,7 +266,14 @@ def plot_transport_plan_2d(result, ax=None, max_segments: int = 400, labels=(r"$
         if plan[i, j] <= 0:
             break
         segment = np.stack([result.source[i], result.target[j]])
-        ax.plot(segment[:, 0], segment[:, 1], color=COLORS["plan"], lw=0.8, alpha=0.25 + 0.6 * plan[i, j] / heaviest, zorder=1)
+        ax.plot(
+            segment[:, 0],
+            segment[:, 1],
+            color=COLORS["plan"],
+            lw=0.8,
+            alpha=0.25 + 0.6 * plan[i, j] / heaviest,
+            zorder=1,
+        )
     ax.scatter(*result.source.T, s=12, color=COLORS["real"], label=labels[0], zorder=2)
     ax.scatter(*result.target.T, s=12, color=COLORS["fake"], marker="s", label=labels[1], zorder=2)
     ax.set_title(f"exact transport plan, cost W = {result.cost:.4f}", fontsize=10)
@@ -264,7 +292,10 @@ def figure_transport_parallel_lines(theta: float = 0.6, n_samples: int = 40, see
     result = exact_transport(real, fake)
     fig, ax = plt.subplots(figsize=(5, 5), constrained_layout=True)
     plot_transport_plan_2d(result, ax=ax, labels=(r"$\mathbb{P}_0$", rf"$\mathbb{{P}}_\theta$, $\theta={theta:g}$"))
-    ax.set_title(f"Example 1: exact plan on {n_samples} samples\ncost {result.cost:.4f}, exact W = |θ| = {abs(theta):g}", fontsize=10)
+    ax.set_title(
+        f"Example 1: exact plan on {n_samples} samples\ncost {result.cost:.4f}, exact W = |θ| = {abs(theta):g}",
+        fontsize=10,
+    )
     ax.set_xlabel("first coordinate")
     ax.set_ylabel("second coordinate (Z)")
     return fig
@@ -311,11 +342,18 @@ def figure_transport_gaussians(p: Gaussian1D = None, q: Gaussian1D = None, n_gri
         top.set_xticks([])
         top.set_title(title, fontsize=10)
         main = fig.add_subplot(layout[1, column], sharey=left)
-        main.imshow(plan, origin="lower", extent=(low, high, low, high), cmap="Greys", aspect="auto",
-                    vmax=np.quantile(plan[plan > 0], 0.98))
+        main.imshow(
+            plan,
+            origin="lower",
+            extent=(low, high, low, high),
+            cmap="Greys",
+            aspect="auto",
+            vmax=np.quantile(plan[plan > 0], 0.98),
+        )
         main.plot(grid, grid, color="0.6", lw=0.8, ls=":", label="y = x")
-        main.plot(q.quantile(p.cdf(grid)), grid, color=COLORS["samples"], ls="--", lw=1.2,
-                  label=r"$y = F_Q^{-1}(F_P(x))$")
+        main.plot(
+            q.quantile(p.cdf(grid)), grid, color=COLORS["samples"], ls="--", lw=1.2, label=r"$y = F_Q^{-1}(F_P(x))$"
+        )
         main.set_xlim(low, high)
         main.set_xlabel(rf"$y \sim \mathbb{{Q}} = N({q.mean:g}, {q.std:g}^2)$")
         main.legend(fontsize=8, loc="lower right")
@@ -343,7 +381,9 @@ def plot_convergence(rows, name: str = "em", ax=None):
     return ax
 
 
-def figure_convergence(p: Gaussian1D = None, q: Gaussian1D = None, sizes=(100, 300, 1000, 3000, 10000), repeats: int = 10, seed=0):
+def figure_convergence(
+    p: Gaussian1D = None, q: Gaussian1D = None, sizes=(100, 300, 1000, 3000, 10000), repeats: int = 10, seed=0
+):
     """Sample estimates of W1, TV and JS between two Gaussians approaching the exact values.
 
     Returns the figure, with ``fig.rows`` the :func:`wgan_toys.empirical.convergence_study` rows it
@@ -358,7 +398,10 @@ def figure_convergence(p: Gaussian1D = None, q: Gaussian1D = None, sizes=(100, 3
         plot_convergence(rows, name, ax=ax)
         method = "exact $W_1$ of the samples" if name == "em" else "histograms, 30 bins"
         ax.set_title(f"{name.upper()} (exact {rows[0][f'{name}_exact']:.4f}), {method}", fontsize=10)
-    fig.suptitle(f"Sample estimates approach the exact values: P = N({p.mean:g}, {p.std:g}²), Q = N({q.mean:g}, {q.std:g}²)", fontsize=11)
+    fig.suptitle(
+        f"Sample estimates approach the exact values: P = N({p.mean:g}, {p.std:g}²), Q = N({q.mean:g}, {q.std:g}²)",
+        fontsize=11,
+    )
     fig.rows = rows
     return fig
 
@@ -402,16 +445,41 @@ def figure_2(discriminator, critic, real: Gaussian1D = FIGURE_2_REAL, fake: Gaus
     density_ax.fill_between(x, real.pdf(x), color=COLORS["real"], alpha=0.35, label=r"density of $\mathbb{P}_r$ (real)")
     density_ax.fill_between(x, fake.pdf(x), color=COLORS["fake"], alpha=0.35, label=r"density of $\mathbb{P}_g$ (fake)")
     density_ax.plot(x, probability, color=COLORS["js"], lw=2.5, label="trained GAN discriminator $D(x)$")
-    density_ax.plot(x, optimal_discriminator(real, fake)(x), color="black", ls="--", lw=1.2, label=r"optimal $D^* = p_r / (p_r + p_g)$")
+    density_ax.plot(
+        x,
+        optimal_discriminator(real, fake)(x),
+        color="black",
+        ls="--",
+        lw=1.2,
+        label=r"optimal $D^* = p_r / (p_r + p_g)$",
+    )
     density_ax.set_ylim(-0.05, 1.5)
     density_ax.set_title("(a) the GAN discriminator saturates", fontsize=10)
     density_ax.legend(fontsize=8, loc="upper center", ncol=2)  # above D's ceiling of 1: covers no curve
-    critic_ax.plot(x, critic_rescaled, color=COLORS["em"], lw=2.5, label=rf"WGAN critic $(f_w - b)/K$, {critic.method}; fitted effective slope K = {fit['k_fit']:.2e}")
-    critic_ax.plot(x, OptimalCritic1D(real, fake)(x), color="black", ls="--", lw=1.2, label=r"exact optimal critic $f^*$ (slope $\pm 1$)")
-    critic_ax.set_title(f"(b) the critic keeps a slope everywhere (estimate {critic.estimate:.3g}, W = {abs(real.mean - fake.mean):g}; "
-                        "K fitted to this critic)", fontsize=10)
+    critic_ax.plot(
+        x,
+        critic_rescaled,
+        color=COLORS["em"],
+        lw=2.5,
+        label=rf"WGAN critic $(f_w - b)/K$, {critic.method}; fitted effective slope K = {fit['k_fit']:.2e}",
+    )
+    critic_ax.plot(
+        x,
+        OptimalCritic1D(real, fake)(x),
+        color="black",
+        ls="--",
+        lw=1.2,
+        label=r"exact optimal critic $f^*$ (slope $\pm 1$)",
+    )
+    critic_ax.set_title(
+        f"(b) the critic keeps a slope everywhere (estimate {critic.estimate:.3g}, W = {abs(real.mean - fake.mean):g}; "
+        "K fitted to this critic)",
+        fontsize=10,
+    )
     critic_ax.legend(fontsize=8)
-    gradient_ax.semilogy(x, np.abs(discriminator_gradient) + 1e-300, color=COLORS["js"], lw=2, label=r"$|dD/dx|$, discriminator")
+    gradient_ax.semilogy(
+        x, np.abs(discriminator_gradient) + 1e-300, color=COLORS["js"], lw=2, label=r"$|dD/dx|$, discriminator"
+    )
     gradient_ax.semilogy(x, np.abs(critic_gradient), color=COLORS["em"], lw=2, label=r"$|df_w/dx| / K$, critic")
     gradient_ax.axhline(1.0, color="black", ls="--", lw=1.2, label=r"$|f^{*\prime}| = 1$")
     gradient_ax.set_ylim(1e-12, 1e2)
@@ -436,7 +504,10 @@ def plot_gaussian_pair(p: Gaussian1D, q: Gaussian1D, ax=None):
     x = np.linspace(low, high, 600)
     ax.fill_between(x, p.pdf(x), color=COLORS["real"], alpha=0.4, label=rf"$P = N({p.mean:g}, {p.std:g}^2)$")
     ax.fill_between(x, q.pdf(x), color=COLORS["fake"], alpha=0.4, label=rf"$Q = N({q.mean:g}, {q.std:g}^2)$")
-    ax.set_title("TV {tv:.3f}   KL(P||Q) {kl:.3f}   KL(Q||P) {kl_reverse:.3f}   JS {js:.3f}   EM {em:.3f}".format(**values), fontsize=9)
+    ax.set_title(
+        "TV {tv:.3f}   KL(P||Q) {kl:.3f}   KL(Q||P) {kl_reverse:.3f}   JS {js:.3f}   EM {em:.3f}".format(**values),
+        fontsize=9,
+    )
     ax.set_xlabel("$x$")
     ax.legend(fontsize=8)
     ax.grid(alpha=0.3)
@@ -485,15 +556,33 @@ def plot_k_against_clip_value(experiment: dict, ax=None):
     median = np.array([np.median(slopes[clip_values == c]) for c in levels])
     low = np.array([slopes[clip_values == c].min() for c in levels])
     high = np.array([slopes[clip_values == c].max() for c in levels])
-    ax.errorbar(levels, median, yerr=[median - low, high - median], fmt="o", color=COLORS["em"], ms=6, capsize=4, lw=1.5,
-                label=f"effective slope, median and range of {int(np.sum(clip_values == levels[0]))} critics")
+    ax.errorbar(
+        levels,
+        median,
+        yerr=[median - low, high - median],
+        fmt="o",
+        color=COLORS["em"],
+        ms=6,
+        capsize=4,
+        lw=1.5,
+        label=f"effective slope, median and range of {int(np.sum(clip_values == levels[0]))} critics",
+    )
     ax.plot(clip_values, slopes, ".", color=COLORS["em"], alpha=0.5, ms=5)
     exponent = experiment["fitted_exponent"]
     intercept = np.mean(np.log(slopes[slopes > 0]) - exponent * np.log(clip_values[slopes > 0]))
     fine = np.geomspace(levels.min(), levels.max(), 50)
-    ax.plot(fine, np.exp(intercept) * fine**exponent, color=COLORS["em"], lw=1, ls=":", label=rf"fitted $\propto c^{{{exponent:.2f}}}$")
+    ax.plot(
+        fine,
+        np.exp(intercept) * fine**exponent,
+        color=COLORS["em"],
+        lw=1,
+        ls=":",
+        label=rf"fitted $\propto c^{{{exponent:.2f}}}$",
+    )
     largest = [np.median(np.asarray(experiment["largest_slope"])[clip_values == c]) for c in levels]
-    ax.plot(levels, largest, "s--", color=COLORS["samples"], lw=1.2, ms=5, label=r"largest $|f_w'|$ on the mass (median)")
+    ax.plot(
+        levels, largest, "s--", color=COLORS["samples"], lw=1.2, ms=5, label=r"largest $|f_w'|$ on the mass (median)"
+    )
     bound = [np.asarray(experiment["family_bound"])[clip_values == c][0] for c in levels]
     ax.plot(levels, bound, "^-", color=COLORS["js"], lw=1.2, ms=5, label=r"family bound $\Pi_l\, c\sqrt{n_{l-1} n_l}$")
     ax.set_xscale("log")
@@ -515,15 +604,29 @@ def plot_effective_slope_against_w(experiment: dict, ax=None):
     kinds = np.asarray(experiment["kind"])
     wasserstein = np.asarray(experiment["nominal_wasserstein"])
     slopes = np.asarray(experiment["effective_slope"])
-    styles = {"shift": ("o", COLORS["em"], r"shift: $N(W, 1)$"), "scale": ("s", COLORS["js"], r"scale: $N(0, s^2)$, same $W$")}
+    styles = {
+        "shift": ("o", COLORS["em"], r"shift: $N(W, 1)$"),
+        "scale": ("s", COLORS["js"], r"scale: $N(0, s^2)$, same $W$"),
+    }
     for kind, (marker, color, label) in styles.items():
         chosen = kinds == kind
         if not chosen.any():
             continue
         offset = 1.03 if kind == "scale" else 1.0  # side by side at the same W
-        ax.plot(wasserstein[chosen] * offset, slopes[chosen], marker, color=color, alpha=0.7, ms=6, ls="none", label=label + " (each critic)")
+        ax.plot(
+            wasserstein[chosen] * offset,
+            slopes[chosen],
+            marker,
+            color=color,
+            alpha=0.7,
+            ms=6,
+            ls="none",
+            label=label + " (each critic)",
+        )
         levels = np.unique(wasserstein[chosen])
-        ax.plot(levels * offset, [np.median(slopes[chosen & (wasserstein == w)]) for w in levels], "-", color=color, lw=1.5)
+        ax.plot(
+            levels * offset, [np.median(slopes[chosen & (wasserstein == w)]) for w in levels], "-", color=color, lw=1.5
+        )
     ax.set_xscale("log")
     _label_log_ticks(ax.xaxis, np.unique(wasserstein))
     ax.set_ylim(0, 1.15 * slopes.max())
@@ -535,11 +638,15 @@ def plot_effective_slope_against_w(experiment: dict, ax=None):
     return ax
 
 
-def plot_weight_histogram(critic, ax=None, clip_value: float | None = None, label: str = "", color=None, bins: int = 60):
+def plot_weight_histogram(
+    critic, ax=None, clip_value: float | None = None, label: str = "", color=None, bins: int = 60
+):
     """Histogram of all weights of a critic; with ``clip_value``, the walls at +-c are marked
     (clipped weights pile up there, WGAN-GP's Figure 1, right)."""
     ax = _new_ax(ax)
-    weights = np.concatenate([parameter.detach().cpu().numpy().ravel() for name, parameter in critic.named_parameters() if "weight" in name])
+    weights = np.concatenate(
+        [parameter.detach().cpu().numpy().ravel() for name, parameter in critic.named_parameters() if "weight" in name]
+    )
     ax.hist(weights, bins=bins, color=color or COLORS["em"], alpha=0.75, label=label)
     if clip_value is not None:
         for wall in (-clip_value, clip_value):
@@ -593,11 +700,28 @@ def plot_penalty_bias(pairs: dict, penalty_weights, trained: dict | None = None,
     for (label, (real, fake)), color in zip(pairs.items(), palette):
         optima = [gradient_penalty_optimum(real, fake, weight, points=4001) for weight in fine]
         wasserstein = optima[0].wasserstein
-        ax.plot(fine, [optimum.estimate - wasserstein for optimum in optima], color=color, lw=2, label=f"{label}: exact optimum")
-        ax.plot(fine, wasserstein**2 / (2 * fine), color=color, lw=1.5, ls="--", label=f"{label}: bound $W^2/(2\\lambda)$")
+        ax.plot(
+            fine,
+            [optimum.estimate - wasserstein for optimum in optima],
+            color=color,
+            lw=2,
+            label=f"{label}: exact optimum",
+        )
+        ax.plot(
+            fine, wasserstein**2 / (2 * fine), color=color, lw=1.5, ls="--", label=f"{label}: bound $W^2/(2\\lambda)$"
+        )
         if trained and label in trained:
             lambdas, estimates = trained[label]
-            ax.plot(lambdas, np.asarray(estimates) - wasserstein, "D", color=color, mec="black", ms=7, ls="none", label=f"{label}: trained critics")
+            ax.plot(
+                lambdas,
+                np.asarray(estimates) - wasserstein,
+                "D",
+                color=color,
+                mec="black",
+                ms=7,
+                ls="none",
+                label=f"{label}: trained critics",
+            )
     ax.set_xscale("log")
     ax.set_yscale("log")
     _label_log_ticks(ax.xaxis, penalty_weights)
@@ -605,7 +729,9 @@ def plot_penalty_bias(pairs: dict, penalty_weights, trained: dict | None = None,
     ax.set_ylabel(r"bias $E_r f - E_g f - W$")
     ax.set_title("the gradient penalty's bias: exact optimum and linear bound", fontsize=10)
     ax.grid(alpha=0.3, which="major")
-    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0)  # beside the axes: no data covered
+    ax.legend(
+        fontsize=8, loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0
+    )  # beside the axes: no data covered
     return ax
 
 
@@ -616,8 +742,8 @@ def plot_penalty_slope(real: Gaussian1D, fake: Gaussian1D, penalty_weight: float
 
     ``critics`` maps a label to a trained network (1D input).
     """
-    from .optimal import gradient_penalty_optimum, mass_region
     from .measure import network_gradients
+    from .optimal import gradient_penalty_optimum, mass_region
 
     ax = _new_ax(ax)
     optimum = gradient_penalty_optimum(real, fake, penalty_weight, points=4001)
@@ -633,8 +759,10 @@ def plot_penalty_slope(real: Gaussian1D, fake: Gaussian1D, penalty_weight: float
     ax.axhline(0, color="grey", lw=0.8)
     ax.set_xlabel("$x$")
     ax.set_ylabel("slope $f'(x)$")
-    ax.set_title(rf"$\mathbb{{P}}_r = N({real.mean:g}, {real.std:g}^2)$, $\mathbb{{P}}_g = N({fake.mean:g}, {fake.std:g}^2)$, $\lambda = {penalty_weight:g}$",
-                 fontsize=10)
+    ax.set_title(
+        rf"$\mathbb{{P}}_r = N({real.mean:g}, {real.std:g}^2)$, $\mathbb{{P}}_g = N({fake.mean:g}, {fake.std:g}^2)$, $\lambda = {penalty_weight:g}$",
+        fontsize=10,
+    )
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0)
     return ax
@@ -655,8 +783,9 @@ def plot_gradient_norm_audit(audit: dict, ax=None, title: str = ""):
     return ax
 
 
-
-def plot_critic_field(trainer, ax=None, grid_size: int = 120, arrows: int = 64, plan_points: int = 150, arrow_scale: float | None = None):
+def plot_critic_field(
+    trainer, ax=None, grid_size: int = 120, arrows: int = 64, plan_points: int = 150, arrow_scale: float | None = None
+):
     r"""Real and generated samples over the critic's contours (or the discriminator's D), with the
     generator's gradient arrows on the fakes and the exact transport plan as faint segments.
 
@@ -686,7 +815,11 @@ def plot_critic_field(trainer, ax=None, grid_size: int = 120, arrows: int = 64, 
     from matplotlib.collections import LineCollection
 
     # one collection for all segments: a Line2D per segment costs ~1 ms each to build and draw
-    ax.add_collection(LineCollection(np.stack([fake[rows], real[cols]], axis=1), colors=COLORS["plan"], linewidths=0.6, alpha=0.6, zorder=1))
+    ax.add_collection(
+        LineCollection(
+            np.stack([fake[rows], real[cols]], axis=1), colors=COLORS["plan"], linewidths=0.6, alpha=0.6, zorder=1
+        )
+    )
     ax.scatter(*real.T, s=8, color=COLORS["real"], label="real", zorder=2)
     ax.scatter(*fake.T, s=8, color=COLORS["fake"], marker="s", label="generated", zorder=2)
     gradient = trainer.push(fake[:arrows])  # minus the gradient of the generator's loss at each point
@@ -696,12 +829,31 @@ def plot_critic_field(trainer, ax=None, grid_size: int = 120, arrows: int = 64, 
     elif not arrow_scale > 0:
         raise ValueError(f"arrow_scale == {arrow_scale}, must be > 0 (the gradient norm drawn as a 0.5-long arrow).")
     scale = arrow_scale or 1.0  # a flat critic: every arrow is 0
-    quiver = ax.quiver(fake[:arrows, 0], fake[:arrows, 1], *(gradient / scale).T, color="black",
-                       angles="xy", scale_units="xy", scale=2.0, width=0.004, minlength=0, zorder=3)
-    ax.quiverkey(quiver, 0.1, 0.04, 1.0, f"{arrow_scale:.1e}", labelpos="E", coordinates="axes", fontproperties={"size": 8})
-    what = r"$\nabla_x f_w$" if trainer.is_wgan else (r"$-\nabla_x \log(1 - D)$" if trainer.config.algorithm == "gan" else r"$\nabla_x \log D$")
-    ax.set_title(f"{trainer.config.algorithm}, step {trainer.generator_steps}: exact plan cost {plan.cost:.3f}\n"
-                 f"arrows {what}, largest here {largest:.1e} (key: the run's largest, {arrow_scale:.1e})", fontsize=10)
+    quiver = ax.quiver(
+        fake[:arrows, 0],
+        fake[:arrows, 1],
+        *(gradient / scale).T,
+        color="black",
+        angles="xy",
+        scale_units="xy",
+        scale=2.0,
+        width=0.004,
+        minlength=0,
+        zorder=3,
+    )
+    ax.quiverkey(
+        quiver, 0.1, 0.04, 1.0, f"{arrow_scale:.1e}", labelpos="E", coordinates="axes", fontproperties={"size": 8}
+    )
+    what = (
+        r"$\nabla_x f_w$"
+        if trainer.is_wgan
+        else (r"$-\nabla_x \log(1 - D)$" if trainer.config.algorithm == "gan" else r"$\nabla_x \log D$")
+    )
+    ax.set_title(
+        f"{trainer.config.algorithm}, step {trainer.generator_steps}: exact plan cost {plan.cost:.3f}\n"
+        f"arrows {what}, largest here {largest:.1e} (key: the run's largest, {arrow_scale:.1e})",
+        fontsize=10,
+    )
     ax.set_aspect("equal")
     ax.legend(fontsize=8, loc="upper right")
     return ax
@@ -738,7 +890,9 @@ def plot_estimate_against_exact(history, ax=None, window: int = 5, floor: dict |
     ax.plot(steps, estimate, color=color, lw=0, marker="o", ms=3, alpha=0.6, label=f"{label}, logged")
     if len(estimate) >= window:
         # empirical.median_filter is NaN where the centred window runs past an end: no shrunk windows
-        ax.plot(steps, median_filter(estimate, window), color=color, lw=2, label=f"median of {window} (full windows only)")
+        ax.plot(
+            steps, median_filter(estimate, window), color=color, lw=2, label=f"median of {window} (full windows only)"
+        )
     ax.set_xlabel("generator steps")
     ax.set_ylabel("same units: distance" if key == "critic_estimate" else "exact $W_1$ and JS estimate")
     ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=2)  # below the axes: it covers no data
@@ -761,7 +915,15 @@ def plot_estimate_scatter(history, ax=None, floor: dict | None = None):
     if floor is not None:
         ax.axvspan(floor["low"], floor["high"], color="0.6", alpha=0.3, lw=0, label="sample floor")
     points = ax.scatter(exact, estimate, c=steps, cmap="viridis", s=22, zorder=3)
-    ax.scatter(exact[:1], estimate[:1], s=90, facecolors="none", edgecolors="black", zorder=4, label=f"step {steps[0]} (untrained)")
+    ax.scatter(
+        exact[:1],
+        estimate[:1],
+        s=90,
+        facecolors="none",
+        edgecolors="black",
+        zorder=4,
+        label=f"step {steps[0]} (untrained)",
+    )
     plt.colorbar(points, ax=ax, label="generator step", shrink=0.85)
     ax.set_xlabel("exact $W_1$ (ot.emd2)")
     ax.set_ylabel(label)
@@ -778,7 +940,9 @@ def figure_toy_run(trainer, floor: dict | None = None):
     """
     if floor is None:
         floor = _cached_floor(trainer.dataset, trainer.config.eval_samples)
-    fig, axes = plt.subplots(1, 3, figsize=(18, 5.6), constrained_layout=True, gridspec_kw={"width_ratios": (1.25, 1, 1)})
+    fig, axes = plt.subplots(
+        1, 3, figsize=(18, 5.6), constrained_layout=True, gridspec_kw={"width_ratios": (1.25, 1, 1)}
+    )
     plot_critic_field(trainer, ax=axes[0])
     plot_estimate_against_exact(trainer.history, ax=axes[1], floor=floor)
     plot_estimate_scatter(trainer.history, ax=axes[2], floor=floor)
@@ -823,7 +987,10 @@ def save_samples_animation(trainer, path: str, fps: int = 4):
         step, points = trainer.snapshots[index]
         fake.set_offsets(points)
         w1 = rows.get(step, {}).get("exact_w1", float("nan"))
-        ax.set_title(f"{trainer.config.algorithm}, generator step {step}, exact $W_1$ {w1:.3f}\n(sample floor {floor['low']:.2f} to {floor['high']:.2f})", fontsize=10)
+        ax.set_title(
+            f"{trainer.config.algorithm}, generator step {step}, exact $W_1$ {w1:.3f}\n(sample floor {floor['low']:.2f} to {floor['high']:.2f})",
+            fontsize=10,
+        )
         return (fake,)
 
     animation = FuncAnimation(fig, draw, frames=len(trainer.snapshots), blit=False)
@@ -835,7 +1002,9 @@ def save_samples_animation(trainer, path: str, fps: int = 4):
 def figure_samples_over_iterations(trainer, panels: int = 6):
     """Small multiples of the fixed-noise samples at evenly spaced evaluations, over the real data."""
     snapshots = trainer.snapshots
-    chosen = [snapshots[i] for i in np.unique(np.linspace(0, len(snapshots) - 1, min(panels, len(snapshots))).astype(int))]
+    chosen = [
+        snapshots[i] for i in np.unique(np.linspace(0, len(snapshots) - 1, min(panels, len(snapshots))).astype(int))
+    ]
     real = trainer.dataset.sample(1000, seed=trainer.config.seed + 4)
     fig, axes = plt.subplots(1, len(chosen), figsize=(2.6 * len(chosen), 2.9), constrained_layout=True, squeeze=False)
     rows = {row["generator_step"]: row for row in trainer.history}
@@ -850,8 +1019,11 @@ def figure_samples_over_iterations(trainer, panels: int = 6):
         ax.set_yticks([])
         ax.set_title(f"step {step}\nexact $W_1$ {rows.get(step, {}).get('exact_w1', float('nan')):.3f}", fontsize=9)
     floor = _cached_floor(trainer.dataset, trainer.config.eval_samples)
-    fig.suptitle(f"{trainer.config.algorithm} on {trainer.config.dataset}: generated (orange) over real (blue); exact $W_1$ between two real "
-                 f"samples of n = {floor['n']}, the sample floor: {floor['low']:.2f} to {floor['high']:.2f}", fontsize=10)
+    fig.suptitle(
+        f"{trainer.config.algorithm} on {trainer.config.dataset}: generated (orange) over real (blue); exact $W_1$ between two real "
+        f"samples of n = {floor['n']}, the sample floor: {floor['low']:.2f} to {floor['high']:.2f}",
+        fontsize=10,
+    )
     return fig
 
 
@@ -879,7 +1051,9 @@ def plot_image_run(run, save=None, window: int = 11, correlation_window: int = 5
     records = read_metrics(run) if isinstance(run, (str, pathlib.Path)) else list(run)
     if not records:
         raise ValueError("the run has no metrics yet; train at least log_every generator steps.")
-    fig, axes = plt.subplots(1, 3, figsize=(16, 4.9), constrained_layout=True, gridspec_kw={"width_ratios": (1, 1, 1.1)})
+    fig, axes = plt.subplots(
+        1, 3, figsize=(16, 4.9), constrained_layout=True, gridspec_kw={"width_ratios": (1, 1, 1.1)}
+    )
     steps = np.array([r["generator_step"] for r in records])
     key, label, color = ("wasserstein_estimate", r"critic's estimate $E_r f_w - E_g f_w$", COLORS["em"])
     if key not in records[0]:
@@ -907,9 +1081,18 @@ def plot_image_run(run, save=None, window: int = 11, correlation_window: int = 5
             axes[1].axhline(floor, color="black", ls=":", lw=1.2, label=f"real vs held-out real (floor) {floor:.3f}")
         if "classes_covered" in evaluated[0]:
             for step, value, record in zip(eval_steps, sliced_w, evaluated):
-                axes[1].annotate(str(record["classes_covered"]), (step, value), textcoords="offset points", xytext=(0, 6),
-                                 ha="center", fontsize=8, color=COLORS["samples"])
-            axes[1].plot([], [], ls="none", marker="$9$", color=COLORS["samples"], label="digit classes produced (of 10)")
+                axes[1].annotate(
+                    str(record["classes_covered"]),
+                    (step, value),
+                    textcoords="offset points",
+                    xytext=(0, 6),
+                    ha="center",
+                    fontsize=8,
+                    color=COLORS["samples"],
+                )
+            axes[1].plot(
+                [], [], ls="none", marker="$9$", color=COLORS["samples"], label="digit classes produced (of 10)"
+            )
         axes[1].set_ylim(0, max(sliced_w) * 1.15)
         axes[1].legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2)
     axes[1].set_xlabel("generator steps")
@@ -931,8 +1114,11 @@ def plot_image_run(run, save=None, window: int = 11, correlation_window: int = 5
         def shown(value):
             return "undefined" if value is None else f"{value:+.2f}"
 
-        axes[2].set_title(f"Spearman over {result['points']} evaluations: levels {shown(result['spearman'])}, "
-                          f"first differences {shown(result['spearman_of_differences'])}", fontsize=10)
+        axes[2].set_title(
+            f"Spearman over {result['points']} evaluations: levels {shown(result['spearman'])}, "
+            f"first differences {shown(result['spearman_of_differences'])}",
+            fontsize=10,
+        )
     axes[2].set_xlabel("sliced $W_1$ to held-out real images")
     axes[2].set_ylabel(f"loss, median of the last {correlation_window} logged")
     axes[2].grid(alpha=0.3)
@@ -961,8 +1147,14 @@ def figure_section4(table: dict, folder, save=None):
     seeds = list(dict.fromkeys(row.get("seed", 0) for row in rows))
     markers = dict(zip(generators, "osD^v"))
     floor = table["real_reference_sliced_w"]
-    fig, axes = plt.subplots(len(generators) + 1, 3, figsize=(12, 3.4 * (len(generators) + 1)), constrained_layout=True,
-                             squeeze=False, gridspec_kw={"width_ratios": [1, 1, 1.4]})
+    fig, axes = plt.subplots(
+        len(generators) + 1,
+        3,
+        figsize=(12, 3.4 * (len(generators) + 1)),
+        constrained_layout=True,
+        squeeze=False,
+        gridspec_kw={"width_ratios": [1, 1, 1.4]},
+    )
     for line, generator in enumerate(generators):
         curve_ax = axes[line, 2]
         for column, algorithm in enumerate(("wgan", "gan")):
@@ -975,31 +1167,56 @@ def figure_section4(table: dict, folder, save=None):
             ax.imshow(plt.imread(folder / row["samples"]), cmap="gray", vmin=0.0, vmax=1.0)
             classes = f", digit classes: {row['classes_covered']}/10" if "classes_covered" in row else ""
             classes += f"\ndiversity {row['diversity']:.2f} (real digits: 1)" if "diversity" in row else ""
-            ax.set_title(f"{algorithm.upper()}, {generator} generator ({row['figure']}), seed {row.get('seed', 0)}\n"
-                         f"sliced $W_1$ {row['sliced_w']:.3f}{classes}", fontsize=9)
+            ax.set_title(
+                f"{algorithm.upper()}, {generator} generator ({row['figure']}), seed {row.get('seed', 0)}\n"
+                f"sliced $W_1$ {row['sliced_w']:.3f}{classes}",
+                fontsize=9,
+            )
             for index, run in enumerate(runs):
-                evaluated = [r for r in read_metrics(folder / run.get("folder", f"{generator}-{algorithm}")) if "sliced_w" in r]
-                curve_ax.plot([r["generator_step"] for r in evaluated], [r["sliced_w"] for r in evaluated],
-                              "o-" if index == 0 else "-", ms=3, lw=1.8 if index == 0 else 0.9, alpha=1.0 if index == 0 else 0.6,
-                              color=COLORS["em"] if algorithm == "wgan" else COLORS["js"])
+                evaluated = [
+                    r for r in read_metrics(folder / run.get("folder", f"{generator}-{algorithm}")) if "sliced_w" in r
+                ]
+                curve_ax.plot(
+                    [r["generator_step"] for r in evaluated],
+                    [r["sliced_w"] for r in evaluated],
+                    "o-" if index == 0 else "-",
+                    ms=3,
+                    lw=1.8 if index == 0 else 0.9,
+                    alpha=1.0 if index == 0 else 0.6,
+                    color=COLORS["em"] if algorithm == "wgan" else COLORS["js"],
+                )
         curve_ax.axhline(floor, color="black", ls=":", lw=1.2)
         curve_ax.set_ylim(bottom=0)
         curve_ax.set_xlabel("generator steps")
         curve_ax.set_ylabel("sliced $W_1$ to held-out digits")
         which = f", seed {seeds[0]} bold" if len(seeds) > 1 else ""
-        curve_ax.set_title(f"{generator}: sliced $W_1$ over training{which}\n"  # the key in the title covers no data
-                           f"WGAN blue, GAN vermillion; dotted: real vs real {floor:.3f}", fontsize=9)
+        curve_ax.set_title(
+            f"{generator}: sliced $W_1$ over training{which}\n"  # the key in the title covers no data
+            f"WGAN blue, GAN vermillion; dotted: real vs real {floor:.3f}",
+            fontsize=9,
+        )
         curve_ax.grid(alpha=0.3)
     agreement = across_runs(rows)
     bottom = axes[len(generators)]
     within = bottom[2]  # within each run: the level correlation against the differenced one
     for algorithm in ("wgan", "gan"):
         for generator in generators:
-            runs = [r for r in rows if r["algorithm"] == algorithm and r["generator"] == generator
-                    and r.get("spearman_loss_vs_sliced_w") is not None and r.get("spearman_differences") is not None]
-            within.scatter([r["spearman_loss_vs_sliced_w"] for r in runs], [r["spearman_differences"] for r in runs],
-                           marker=markers[generator], s=40, color=COLORS["em"] if algorithm == "wgan" else COLORS["js"],
-                           label=f"{algorithm.upper()}, {generator}")
+            runs = [
+                r
+                for r in rows
+                if r["algorithm"] == algorithm
+                and r["generator"] == generator
+                and r.get("spearman_loss_vs_sliced_w") is not None
+                and r.get("spearman_differences") is not None
+            ]
+            within.scatter(
+                [r["spearman_loss_vs_sliced_w"] for r in runs],
+                [r["spearman_differences"] for r in runs],
+                marker=markers[generator],
+                s=40,
+                color=COLORS["em"] if algorithm == "wgan" else COLORS["js"],
+                label=f"{algorithm.upper()}, {generator}",
+            )
     within.axhline(0, color="black", lw=0.8)
     within.axvline(0, color="black", lw=0.8)
     within.set_xlim(-1.05, 1.05)
@@ -1009,17 +1226,28 @@ def figure_section4(table: dict, folder, save=None):
     within.set_title("each run's correlation, with and without the shared trend", fontsize=9)
     within.legend(fontsize=7, loc="upper left", ncol=2)
     within.grid(alpha=0.3)
-    for ax, algorithm, label in ((bottom[0], "wgan", r"final critic estimate $E_r f_w - E_g f_w$"),
-                                 (bottom[1], "gan", r"final JS estimate $\log 2 + L(D)/2$")):
+    for ax, algorithm, label in (
+        (bottom[0], "wgan", r"final critic estimate $E_r f_w - E_g f_w$"),
+        (bottom[1], "gan", r"final JS estimate $\log 2 + L(D)/2$"),
+    ):
         chosen = [r for r in rows if r["algorithm"] == algorithm and r.get("status", "trained") == "trained"]
         for generator in generators:
             runs = [r for r in chosen if r["generator"] == generator]
-            ax.scatter([r["sliced_w"] for r in runs], [r["final_loss"] for r in runs], marker=markers[generator], s=40,
-                       color=COLORS["em"] if algorithm == "wgan" else COLORS["js"], label=generator)
+            ax.scatter(
+                [r["sliced_w"] for r in runs],
+                [r["final_loss"] for r in runs],
+                marker=markers[generator],
+                s=40,
+                color=COLORS["em"] if algorithm == "wgan" else COLORS["js"],
+                label=generator,
+            )
         ax.axvline(floor, color="black", ls=":", lw=1.2)
         value = agreement.get(algorithm, {}).get("spearman")
-        ax.set_title(f"{algorithm.upper()} runs: Spearman across {agreement.get(algorithm, {}).get('runs', 0)} runs "
-                     f"{'undefined' if value is None else f'{value:+.2f}'}", fontsize=9)
+        ax.set_title(
+            f"{algorithm.upper()} runs: Spearman across {agreement.get(algorithm, {}).get('runs', 0)} runs "
+            f"{'undefined' if value is None else f'{value:+.2f}'}",
+            fontsize=9,
+        )
         ax.set_xlabel("final sliced $W_1$ to held-out digits")
         ax.set_ylabel(label, fontsize=9)
         ax.set_xlim(left=0)

@@ -38,9 +38,7 @@ def _check_seed(seed) -> None:
     if seed is None:
         return
     if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
-        raise TypeError(
-            f"seed must be an int, None or a generator, got {seed!r} of type {type(seed).__name__}."
-        )
+        raise TypeError(f"seed must be an int, None or a generator, got {seed!r} of type {type(seed).__name__}.")
     if seed < 0:
         raise ValueError(f"seed == {seed}, must be >= 0.")
 
@@ -99,16 +97,12 @@ def resolve_device(device="auto", *, verbose: bool = False):
     try:
         chosen = torch.device(device)
     except RuntimeError as error:
-        raise ValueError(
-            f"device == {device!r}, must be 'auto', 'cpu', 'cuda', 'cuda:N' or 'mps'."
-        ) from error
+        raise ValueError(f"device == {device!r}, must be 'auto', 'cpu', 'cuda', 'cuda:N' or 'mps'.") from error
     if chosen.type == "cuda":
         if not torch.cuda.is_available():
             raise ValueError(f"device == {device!r} but this torch sees no CUDA GPU; {CUDA_INSTALL_HINT}.")
         if chosen.index is not None and chosen.index >= torch.cuda.device_count():
-            raise ValueError(
-                f"device == {device!r}, must name a GPU index < {torch.cuda.device_count()}."
-            )
+            raise ValueError(f"device == {device!r}, must name a GPU index < {torch.cuda.device_count()}.")
     if chosen.type == "mps" and not (
         getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available()
     ):
@@ -212,5 +206,6 @@ def progress_bar(total: int, description: str, *, unit: str = "step", stream=Non
     stream = sys.stderr if stream is None else stream
     if enabled is None:
         enabled = bool(getattr(stream, "isatty", lambda: False)())
-    return tqdm(total=total, desc=description, unit=unit, file=stream, disable=not enabled,
-                dynamic_ncols=True, leave=False)
+    return tqdm(
+        total=total, desc=description, unit=unit, file=stream, disable=not enabled, dynamic_ncols=True, leave=False
+    )

@@ -25,9 +25,15 @@ from ._validation import check_choice, check_int
 from .lipschitz import GradientPenalty, WeightClipping
 from .networks import StackedCritics
 from .runtime import build_seeded, resolve_device, torch_generator
-from .train import check_finite_loss, check_loop_settings, samplers_and_heldout, StoppingRule, make_sampler
+from .train import StoppingRule, check_finite_loss, check_loop_settings, make_sampler, samplers_and_heldout
 
-__all__ = ["SweepResult", "train_critic_sweep", "expectation_gaps", "clip_value_experiment", "effective_slope_experiment"]
+__all__ = [
+    "SweepResult",
+    "train_critic_sweep",
+    "expectation_gaps",
+    "clip_value_experiment",
+    "effective_slope_experiment",
+]
 
 
 @dataclass
@@ -112,20 +118,30 @@ def train_critic_sweep(
     real_laws, fake_laws = _per_critic_laws(real), _per_critic_laws(fake)
     if real_laws is not None or fake_laws is not None:
         if real_laws is None or fake_laws is None or len(real_laws) != len(fake_laws):
-            raise ValueError("real and fake must both be lists of laws of the same length (one pair per critic), got "
-                             f"{len(real_laws) if real_laws else 'no list'} and {len(fake_laws) if fake_laws else 'no list'}.")
+            raise ValueError(
+                "real and fake must both be lists of laws of the same length (one pair per critic), got "
+                f"{len(real_laws) if real_laws else 'no list'} and {len(fake_laws) if fake_laws else 'no list'}."
+            )
         if len(values) == 1:
             values = values * len(real_laws)
         elif len(values) != len(real_laws):
-            raise ValueError(f"{values_name} has {len(values)} values and real/fake {len(real_laws)} pairs; pass one value or one per pair.")
+            raise ValueError(
+                f"{values_name} has {len(values)} values and real/fake {len(real_laws)} pairs; pass one value or one per pair."
+            )
     n_members = len(values)
     device = resolve_device(device)
-    lipschitz = WeightClipping(torch.tensor(values, dtype=torch.float64)) if method == "clip" else GradientPenalty(torch.tensor(values, dtype=torch.float64))
+    lipschitz = (
+        WeightClipping(torch.tensor(values, dtype=torch.float64))
+        if method == "clip"
+        else GradientPenalty(torch.tensor(values, dtype=torch.float64))
+    )
     name = "clip_value" if method == "clip" else "penalty_weight"
     settings = [{"index": i, name: v} for i, v in enumerate(values)]
 
     if real_laws is None:
-        sample_real, sample_fake, generator, heldout_real, heldout_fake = samplers_and_heldout(real, fake, heldout_size, seed, device)
+        sample_real, sample_fake, generator, heldout_real, heldout_fake = samplers_and_heldout(
+            real, fake, heldout_size, seed, device
+        )
         draw_real = lambda generator: sample_real(n_members * batch_size, generator).view(n_members, batch_size, -1)  # noqa: E731
         draw_fake = lambda generator: sample_fake(n_members * batch_size, generator).view(n_members, batch_size, -1)  # noqa: E731
         heldout_real, heldout_fake = heldout_real.expand(n_members, -1, -1), heldout_fake.expand(n_members, -1, -1)
@@ -135,7 +151,9 @@ def train_critic_sweep(
         fake_samplers = [make_sampler(law, "fake", device) for law in fake_laws]
         held = [sample(heldout_size, generator) for sample in real_samplers + fake_samplers]
         if len({tuple(batch.shape[1:]) for batch in held}) != 1:
-            raise ValueError(f"the laws in real and fake draw points of shapes {sorted({tuple(batch.shape[1:]) for batch in held})}; they must all match.")
+            raise ValueError(
+                f"the laws in real and fake draw points of shapes {sorted({tuple(batch.shape[1:]) for batch in held})}; they must all match."
+            )
         heldout_real, heldout_fake = torch.stack(held[:n_members]), torch.stack(held[n_members:])  # (S, H, d)
         draw_real = lambda generator: torch.stack([sample(batch_size, generator) for sample in real_samplers])  # noqa: E731
         draw_fake = lambda generator: torch.stack([sample(batch_size, generator) for sample in fake_samplers])  # noqa: E731
@@ -158,7 +176,9 @@ def train_critic_sweep(
 
     def heldout_estimates() -> tuple[np.ndarray, np.ndarray]:
         estimate = critics(heldout_real).mean(dim=1) - critics(heldout_fake).mean(dim=1)  # (S,)
-        penalty = lipschitz.penalty(critics, heldout_real, heldout_fake, torch_generator(1, device=device), batch_dims=2)
+        penalty = lipschitz.penalty(
+            critics, heldout_real, heldout_fake, torch_generator(1, device=device), batch_dims=2
+        )
         penalty = penalty.expand(n_members) if penalty.dim() == 0 else penalty
         return (estimate - penalty).detach().cpu().numpy(), estimate.detach().cpu().numpy()
 
@@ -204,8 +224,8 @@ def expectation_gaps(result: SweepResult, real, fake) -> np.ndarray:
     ``real`` and ``fake`` as given to :func:`train_critic_sweep` (Gaussian1D laws, or lists of
     them). Returns shape (S,).
     """
-    from .optimal import expectation_gap
     from .measure import network_values
+    from .optimal import expectation_gap
 
     pairs = _as_pairs(real, fake, result.critics.n_critics)
     gaps = []
@@ -220,11 +240,21 @@ def _steps_to_fraction(result: SweepResult, fraction: float = 0.99) -> list:
     history = np.array([row["estimates"] for row in result.history])  # (evaluations, S)
     steps = [row["step"] for row in result.history]
     final = result.estimates
-    return [int(steps[int(np.argmax(history[:, i] >= fraction * final[i]))]) if len(steps) else 0 for i in range(len(final))]
+    return [
+        int(steps[int(np.argmax(history[:, i] >= fraction * final[i]))]) if len(steps) else 0 for i in range(len(final))
+    ]
 
 
-def clip_value_experiment(real, fake, clip_values=(0.005, 0.01, 0.02, 0.05), n_seeds: int = 3, learning_rate: float = 5e-4,
-                          heldout_size: int = 1024, seed=0, **kwargs) -> dict:
+def clip_value_experiment(
+    real,
+    fake,
+    clip_values=(0.005, 0.01, 0.02, 0.05),
+    n_seeds: int = 3,
+    learning_rate: float = 5e-4,
+    heldout_size: int = 1024,
+    seed=0,
+    **kwargs,
+) -> dict:
     r"""Effective slope against the clipping constant c, ``n_seeds`` critics per c, in one sweep.
 
     The *effective slope* of a trained critic is :math:`(E_r f - E_g f) / W`, the gap integrated
@@ -259,13 +289,25 @@ def clip_value_experiment(real, fake, clip_values=(0.005, 0.01, 0.02, 0.05), n_s
 
     check_int("n_seeds", n_seeds, minimum=1)
     clip_values = np.repeat(np.asarray(clip_values, dtype=float), n_seeds)
-    result = train_critic_sweep(real, fake, "clip", clip_values=tuple(clip_values), learning_rate=learning_rate,
-                                heldout_size=heldout_size, seed=seed, **kwargs)
+    result = train_critic_sweep(
+        real,
+        fake,
+        "clip",
+        clip_values=tuple(clip_values),
+        learning_rate=learning_rate,
+        heldout_size=heldout_size,
+        seed=seed,
+        **kwargs,
+    )
     slopes = expectation_gaps(result, real, fake) / wasserstein_1(real, fake)
     grid = mass_region(real, fake)
     members = [result.critics.member(i) for i in range(len(clip_values))]
     positive = slopes > 0
-    exponent = float(np.polyfit(np.log(clip_values[positive]), np.log(slopes[positive]), 1)[0]) if positive.sum() >= 2 else math.nan
+    exponent = (
+        float(np.polyfit(np.log(clip_values[positive]), np.log(slopes[positive]), 1)[0])
+        if positive.sum() >= 2
+        else math.nan
+    )
     return {
         "clip_value": clip_values,
         "replicate": np.tile(np.arange(n_seeds), len(clip_values) // n_seeds),
@@ -280,9 +322,17 @@ def clip_value_experiment(real, fake, clip_values=(0.005, 0.01, 0.02, 0.05), n_s
     }
 
 
-def effective_slope_experiment(shifts=(0.5, 1.0, 2.0, 4.0, 8.0), scale_matches=(1.0, 2.0, 4.0), n_seeds: int = 3,
-                               clip_value: float = 0.01, learning_rate: float = 2e-4, max_steps: int = 300, heldout_size: int = 1024,
-                               seed=0, **kwargs) -> dict:
+def effective_slope_experiment(
+    shifts=(0.5, 1.0, 2.0, 4.0, 8.0),
+    scale_matches=(1.0, 2.0, 4.0),
+    n_seeds: int = 3,
+    clip_value: float = 0.01,
+    learning_rate: float = 2e-4,
+    max_steps: int = 300,
+    heldout_size: int = 1024,
+    seed=0,
+    **kwargs,
+) -> dict:
     r"""The effective slope :math:`(E_r f - E_g f)/W` of clipped critics across pairs of laws.
 
     Answers the read-through's "does the error change between distributions?": if the clipped
@@ -308,11 +358,22 @@ def effective_slope_experiment(shifts=(0.5, 1.0, 2.0, 4.0, 8.0), scale_matches=(
     check_int("n_seeds", n_seeds, minimum=1)
     base = Gaussian1D(0.0, 1.0)
     pairs = [("shift", float(w), base, Gaussian1D(float(w), 1.0)) for w in shifts]
-    pairs += [("scale", float(w), base, Gaussian1D(0.0, 1.0 + float(w) * math.sqrt(math.pi / 2))) for w in scale_matches]
+    pairs += [
+        ("scale", float(w), base, Gaussian1D(0.0, 1.0 + float(w) * math.sqrt(math.pi / 2))) for w in scale_matches
+    ]
     pairs = pairs * n_seeds
     real, fake = [p for _, _, p, _ in pairs], [q for _, _, _, q in pairs]
-    result = train_critic_sweep(real, fake, "clip", clip_values=(clip_value,), learning_rate=learning_rate, max_steps=max_steps,
-                                heldout_size=heldout_size, seed=seed, **kwargs)
+    result = train_critic_sweep(
+        real,
+        fake,
+        "clip",
+        clip_values=(clip_value,),
+        learning_rate=learning_rate,
+        max_steps=max_steps,
+        heldout_size=heldout_size,
+        seed=seed,
+        **kwargs,
+    )
     wasserstein = np.array([wasserstein_1(p, q) for p, q in zip(real, fake)])
     return {
         "kind": np.array([kind for kind, _, _, _ in pairs]),

@@ -64,8 +64,19 @@ import numpy as np
 import torch
 from torch.nn import functional
 
-from ._validation import (DEVICE, NON_NEGATIVE, NON_NEGATIVE_INT, POSITIVE, POSITIVE_INT, SEED, Interval, Options,
-                          check_constraints, check_int, setting)
+from ._validation import (
+    DEVICE,
+    NON_NEGATIVE,
+    NON_NEGATIVE_INT,
+    POSITIVE,
+    POSITIVE_INT,
+    SEED,
+    Interval,
+    Options,
+    check_constraints,
+    check_int,
+    setting,
+)
 from .images.runs import append_jsonl, atomic_write_json, atomic_write_text, refuse_existing_run, run_lock
 from .lipschitz import clip_weights_, gradient_penalty
 from .networks import make_critic, make_generator
@@ -81,7 +92,9 @@ DATASETS = tuple(TOY_DATASETS)  # 8gaussians, 25gaussians, swissroll, 2clusters
 RUN_MARKERS = ("config.json", "metrics.jsonl")  # a folder holding one of these holds a run
 RUN_OUTPUTS = ("toy_run.png", "samples_over_iterations.png", "samples.gif")  # deleted with it on overwrite
 LOG_2 = math.log(2.0)
-EXPLOSION_FACTOR = 1e3  # a finite run has exploded beyond 1000 x the data's scale / its initial norms (see the module doc)
+EXPLOSION_FACTOR = (
+    1e3  # a finite run has exploded beyond 1000 x the data's scale / its initial norms (see the module doc)
+)
 
 
 @dataclass
@@ -95,18 +108,30 @@ class ToyConfig:
     dataset: str = setting("8gaussians", Options(DATASETS))  # 8gaussians, 25gaussians, swissroll, 2clusters
     algorithm: str = setting("wgan-gp", Options(ALGORITHMS))  # gan, gan-logd, wgan, wgan-gp
     iterations: int = setting(2000, NON_NEGATIVE_INT)  # generator steps (Algorithm 1's outer loop)
-    n_critic: int | None = setting(None, [POSITIVE_INT, None], "the paper uses n_critic = 5")  # critic steps per generator step: 5 for WGAN(-GP), 1 for GAN
+    n_critic: int | None = setting(
+        None, [POSITIVE_INT, None], "the paper uses n_critic = 5"
+    )  # critic steps per generator step: 5 for WGAN(-GP), 1 for GAN
     batch_size: int = setting(256, Interval(Integral, 2, None, closed="left"))  # m
     noise_dim: int = setting(2, POSITIVE_INT)  # z ~ N(0, I) in R^noise_dim
     width: int = setting(128, POSITIVE_INT)  # hidden units of generator and critic
     depth: int = setting(3, POSITIVE_INT)  # hidden layers of generator and critic
-    learning_rate: float | None = setting(None, [POSITIVE, None], "the toys use alpha = 5e-4 for wgan, 1e-3 otherwise")  # alpha: 5e-4 (wgan), 1e-3 (wgan-gp, gan, gan-logd)
-    critic_optimizer: str | None = setting(None, [Options(("adam", "rmsprop")), None])  # rmsprop (wgan), adam (others); 'adam' for the momentum test
+    learning_rate: float | None = setting(
+        None, [POSITIVE, None], "the toys use alpha = 5e-4 for wgan, 1e-3 otherwise"
+    )  # alpha: 5e-4 (wgan), 1e-3 (wgan-gp, gan, gan-logd)
+    critic_optimizer: str | None = setting(
+        None, [Options(("adam", "rmsprop")), None]
+    )  # rmsprop (wgan), adam (others); 'adam' for the momentum test
     clip_value: float = setting(0.01, POSITIVE, "the paper uses c = 0.01")  # c (wgan)
-    penalty_weight: float = setting(0.1, NON_NEGATIVE, "WGAN-GP uses lambda = 10, 0.1 on toys")  # lambda (wgan-gp); WGAN-GP's toy experiments use 0.1
+    penalty_weight: float = setting(
+        0.1, NON_NEGATIVE, "WGAN-GP uses lambda = 10, 0.1 on toys"
+    )  # lambda (wgan-gp); WGAN-GP's toy experiments use 0.1
     log_every: int = setting(100, POSITIVE_INT)  # generator steps between evaluations
-    eval_samples: int = setting(1000, Interval(Integral, 2, None, closed="left"))  # n for the exact W1 and mode coverage (>= 1000 for the claims)
-    seed: int = setting(0, SEED, "a seed is an unsigned 32-bit integer, 0 to 2**32 - 1")  # seed + 1, seed + 2 for the critic and evaluation
+    eval_samples: int = setting(
+        1000, Interval(Integral, 2, None, closed="left")
+    )  # n for the exact W1 and mode coverage (>= 1000 for the claims)
+    seed: int = setting(
+        0, SEED, "a seed is an unsigned 32-bit integer, 0 to 2**32 - 1"
+    )  # seed + 1, seed + 2 for the critic and evaluation
     device: str = setting("cpu", DEVICE)
 
     def __post_init__(self):
@@ -154,7 +179,9 @@ class ToyGAN:
         self.device = resolve_device(config.device)
         self.dataset = make_dataset(config.dataset)
         self.random = torch_generator(config.seed, device=self.device)
-        self.generator = build_seeded(lambda: make_generator(config.noise_dim, 2, config.width, config.depth), config.seed).to(self.device)
+        self.generator = build_seeded(
+            lambda: make_generator(config.noise_dim, 2, config.width, config.depth), config.seed
+        ).to(self.device)
         self.critic = build_seeded(lambda: make_critic(2, config.width, config.depth), config.seed + 1).to(self.device)
         if config.algorithm == "wgan":
             clip_weights_(self.critic, config.clip_value)
@@ -167,13 +194,19 @@ class ToyGAN:
             self.generator_optimizer = torch.optim.RMSprop(self.generator.parameters(), lr=config.learning_rate)
         else:
             betas = (0.5, 0.9) if config.algorithm == "wgan-gp" else (0.5, 0.999)
-            self.generator_optimizer = torch.optim.Adam(self.generator.parameters(), lr=config.learning_rate, betas=betas)
+            self.generator_optimizer = torch.optim.Adam(
+                self.generator.parameters(), lr=config.learning_rate, betas=betas
+            )
         # the yardsticks of _check_bounded; they draw nothing from self.random (seed 0 of numpy)
         self.data_scale = float(np.sqrt(np.mean(np.sum(self.dataset.sample(2000, seed=0) ** 2, axis=1))))
-        self.initial_norms = {"generator": float(_flat_parameters(self.generator).norm()),
-                              "critic": float(_flat_parameters(self.critic).norm())}
+        self.initial_norms = {
+            "generator": float(_flat_parameters(self.generator).norm()),
+            "critic": float(_flat_parameters(self.critic).norm()),
+        }
         evaluation_random = torch_generator(config.seed + 2, device=self.device)
-        self.fixed_noise = torch.randn(config.eval_samples, config.noise_dim, generator=evaluation_random, device=self.device)
+        self.fixed_noise = torch.randn(
+            config.eval_samples, config.noise_dim, generator=evaluation_random, device=self.device
+        )
         self.history: list[dict] = []
         self.snapshots: list[tuple[int, np.ndarray]] = []  # (generator step, fixed-noise samples)
         self.generator_steps = 0
@@ -207,7 +240,9 @@ class ToyGAN:
             wasserstein_estimate = self.critic(real).mean() - self.critic(fake).mean()  # eq. (3)
             critic_loss = -wasserstein_estimate
             if config.algorithm == "wgan-gp":
-                critic_loss = critic_loss + gradient_penalty(self.critic, real, fake, config.penalty_weight, self.random)
+                critic_loss = critic_loss + gradient_penalty(
+                    self.critic, real, fake, config.penalty_weight, self.random
+                )
         else:
             critic_loss = -gan_objective(self.critic(real), self.critic(fake))
         self._check(critic_loss, "critic_loss")
@@ -219,7 +254,11 @@ class ToyGAN:
         if config.algorithm == "wgan":
             clip_weights_(self.critic, config.clip_value)  # Algorithm 1, line 7
         step = _flat_parameters(self.critic) - before
-        cosine = functional.cosine_similarity(step, ascent, dim=0).item() if step.norm() > 0 and ascent.norm() > 0 else float("nan")
+        cosine = (
+            functional.cosine_similarity(step, ascent, dim=0).item()
+            if step.norm() > 0 and ascent.norm() > 0
+            else float("nan")
+        )
         self.critic_steps += 1
         self._recent["critic_loss"].append(critic_loss.item())
         self._recent["step_cosine"].append(cosine)
@@ -273,8 +312,14 @@ class ToyGAN:
         ]
         for name, module in (("generator", self.generator), ("critic", self.critic)):
             initial = max(self.initial_norms[name], 1.0)
-            checks.append((f"the {name}'s parameter norm", float(_flat_parameters(module).norm()), initial,
-                           f"its norm at initialisation {initial:.3g}"))
+            checks.append(
+                (
+                    f"the {name}'s parameter norm",
+                    float(_flat_parameters(module).norm()),
+                    initial,
+                    f"its norm at initialisation {initial:.3g}",
+                )
+            )
         for what, value, yardstick, described in checks:
             if value > EXPLOSION_FACTOR * yardstick:
                 raise TrainingDivergedError(
@@ -328,7 +373,9 @@ class ToyGAN:
     def critic_values(self, points) -> np.ndarray:
         """f_w (or the discriminator's logit) at numpy points (k, 2)."""
         with torch.no_grad():
-            return self.critic(torch.as_tensor(np.asarray(points), dtype=torch.float32, device=self.device)).cpu().numpy()
+            return (
+                self.critic(torch.as_tensor(np.asarray(points), dtype=torch.float32, device=self.device)).cpu().numpy()
+            )
 
     def evaluate(self) -> dict:
         """Measure now and append a row to ``history``.
@@ -341,9 +388,9 @@ class ToyGAN:
         generated points: how hard the generator's loss pulls them), ``wall_seconds`` and
         ``exact_w1_seconds``.
         """
-        from .empirical import wasserstein_1_samples
-
         import ot  # noqa: F401  (imported before the clock starts: the first import takes ~2 s)
+
+        from .empirical import wasserstein_1_samples
 
         evaluation_start = time.perf_counter()
         n = self.config.eval_samples
@@ -437,8 +484,16 @@ def run_folder(trainer: ToyGAN, out, *, overwrite: bool = False):
         yield lambda row: append_jsonl(metrics, row)
 
 
-def claims_table(algorithms=("wgan-gp", "wgan", "gan", "gan-logd"), seeds=(0, 1, 2), dataset: str = "8gaussians",
-                 iterations: int = 1000, log_every: int = 50, momentum_test: bool = True, callback=None, **overrides) -> list[dict]:
+def claims_table(
+    algorithms=("wgan-gp", "wgan", "gan", "gan-logd"),
+    seeds=(0, 1, 2),
+    dataset: str = "8gaussians",
+    iterations: int = 1000,
+    log_every: int = 50,
+    momentum_test: bool = True,
+    callback=None,
+    **overrides,
+) -> list[dict]:
     """Section 4's claims as numbers, one row per (algorithm, seed), on one mixture data set.
 
     Each row holds the Spearman and Pearson correlation between the logged estimate (critic's
@@ -456,8 +511,15 @@ def claims_table(algorithms=("wgan-gp", "wgan", "gan", "gan-logd"), seeds=(0, 1,
     rows = []
     for algorithm, critic_optimizer in runs:
         for seed in seeds:
-            config = ToyConfig(dataset=dataset, algorithm=algorithm, iterations=iterations, log_every=log_every,
-                               seed=seed, critic_optimizer=critic_optimizer, **overrides)
+            config = ToyConfig(
+                dataset=dataset,
+                algorithm=algorithm,
+                iterations=iterations,
+                log_every=log_every,
+                seed=seed,
+                critic_optimizer=critic_optimizer,
+                **overrides,
+            )
             trainer = ToyGAN(config)
             diverged = ""
             try:

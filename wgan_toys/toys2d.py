@@ -76,12 +76,16 @@ class ToyDataset:
 
 
 def _ring(count: int, radius: float) -> tuple:
-    return tuple((radius * math.cos(2 * math.pi * k / count), radius * math.sin(2 * math.pi * k / count)) for k in range(count))
+    return tuple(
+        (radius * math.cos(2 * math.pi * k / count), radius * math.sin(2 * math.pi * k / count)) for k in range(count)
+    )
 
 
 DATASETS = {
     "8gaussians": lambda: ToyDataset("8gaussians", _ring(8, 2.0), 0.05),
-    "25gaussians": lambda: ToyDataset("25gaussians", tuple((float(i), float(j)) for i in range(-2, 3) for j in range(-2, 3)), 0.05),
+    "25gaussians": lambda: ToyDataset(
+        "25gaussians", tuple((float(i), float(j)) for i in range(-2, 3) for j in range(-2, 3)), 0.05
+    ),
     "swissroll": lambda: ToyDataset("swissroll"),
     "2clusters": lambda: ToyDataset("2clusters", ((-2.0, 0.0), (2.0, 0.0)), 0.3),
 }
@@ -103,7 +107,9 @@ def mode_coverage(dataset: ToyDataset, samples, min_share: float = 0.01) -> dict
         (share of samples within 3 mode_std of a centre) and ``mode_shares`` (list).
     """
     if not dataset.is_mixture:
-        raise ValueError(f"dataset == {dataset.name!r} has no modes; mode coverage needs a mixture such as '8gaussians'.")
+        raise ValueError(
+            f"dataset == {dataset.name!r} has no modes; mode coverage needs a mixture such as '8gaussians'."
+        )
     points = check_samples("samples", samples, dim=2)
     centers = np.asarray(dataset.centers)
     distances = np.linalg.norm(points[:, None, :] - centers[None, :, :], axis=2)  # (n, modes)
@@ -157,4 +163,11 @@ def sample_floor(dataset: ToyDataset, n: int, repeats: int = 10, seed=0, referen
     for _ in range(repeats):
         first = dataset.sample(n, seed=rng) if reference is None else reference
         values.append(wasserstein_1_samples(first, dataset.sample(n, seed=rng)))
-    return {"n": n, "repeats": repeats, "values": values, "mean": float(np.mean(values)), "low": float(np.min(values)), "high": float(np.max(values))}
+    return {
+        "n": n,
+        "repeats": repeats,
+        "values": values,
+        "mean": float(np.mean(values)),
+        "low": float(np.min(values)),
+        "high": float(np.max(values)),
+    }

@@ -44,8 +44,18 @@ from .lipschitz import LipschitzMethod, make_lipschitz_method
 from .networks import make_critic, make_discriminator
 from .runtime import build_seeded, resolve_device, torch_generator
 
-__all__ = ["TrainingResult", "TrainingDivergedError", "train_critic", "train_discriminator", "make_sampler", "gan_objective",
-           "StoppingRule", "check_finite_loss", "check_loop_settings", "samplers_and_heldout"]
+__all__ = [
+    "TrainingResult",
+    "TrainingDivergedError",
+    "train_critic",
+    "train_discriminator",
+    "make_sampler",
+    "gan_objective",
+    "StoppingRule",
+    "check_finite_loss",
+    "check_loop_settings",
+    "samplers_and_heldout",
+]
 
 LOG_2 = math.log(2.0)
 
@@ -151,7 +161,9 @@ def samplers_and_heldout(real, fake, heldout_size: int, seed, device):
     generator = torch_generator(seed, device=device)
     heldout_real, heldout_fake = sample_real(heldout_size, generator), sample_fake(heldout_size, generator)
     if heldout_real.shape[1:] != heldout_fake.shape[1:]:
-        raise ValueError(f"real points have shape {tuple(heldout_real.shape[1:])} and fake {tuple(heldout_fake.shape[1:])}; they must match.")
+        raise ValueError(
+            f"real points have shape {tuple(heldout_real.shape[1:])} and fake {tuple(heldout_fake.shape[1:])}; they must match."
+        )
     return sample_real, sample_fake, generator, heldout_real, heldout_fake
 
 
@@ -219,8 +231,12 @@ def train_critic(
     if learning_rate is not None:  # not `learning_rate or default`: 0 and NaN are errors, not the default
         check_positive("learning_rate", learning_rate, hint=" (None takes the method's default, 5e-5 for clipping)")
     device = resolve_device(device)
-    lipschitz = method if isinstance(method, LipschitzMethod) else make_lipschitz_method(method, clip_value, penalty_weight)
-    sample_real, sample_fake, generator, heldout_real, heldout_fake = samplers_and_heldout(real, fake, heldout_size, seed, device)
+    lipschitz = (
+        method if isinstance(method, LipschitzMethod) else make_lipschitz_method(method, clip_value, penalty_weight)
+    )
+    sample_real, sample_fake, generator, heldout_real, heldout_fake = samplers_and_heldout(
+        real, fake, heldout_size, seed, device
+    )
     if critic is None:
         input_dim = heldout_real.shape[1]
         start_flat = lipschitz.name != "spectral"  # a zero layer has spectral norm 0: no flat start
@@ -249,7 +265,9 @@ def train_critic(
         if step % eval_every == 0:
             objective, estimate = heldout_objective()
             check_finite_loss(torch.tensor(objective), step, "the held-out critic objective", remedy)
-            history.append({"step": step, "objective": objective, "estimate": estimate, "seconds": time.perf_counter() - start})
+            history.append(
+                {"step": step, "objective": objective, "estimate": estimate, "seconds": time.perf_counter() - start}
+            )
             if stopper.should_stop(objective):
                 converged = True
                 break
@@ -284,7 +302,9 @@ def train_discriminator(
     check_loop_settings(batch_size, max_steps, eval_every, patience, heldout_size, tolerance)
     check_positive("learning_rate", learning_rate)
     device = resolve_device(device)
-    sample_real, sample_fake, generator, heldout_real, heldout_fake = samplers_and_heldout(real, fake, heldout_size, seed, device)
+    sample_real, sample_fake, generator, heldout_real, heldout_fake = samplers_and_heldout(
+        real, fake, heldout_size, seed, device
+    )
     if discriminator is None:
         input_dim = heldout_real.shape[1]
         discriminator = build_seeded(lambda: make_discriminator(input_dim, width, depth, activation), generator)
@@ -308,9 +328,24 @@ def train_discriminator(
         optimizer.step()
         if step % eval_every == 0:
             objective = heldout_objective()
-            history.append({"step": step, "objective": objective, "estimate": 0.5 * objective + LOG_2, "seconds": time.perf_counter() - start})
+            history.append(
+                {
+                    "step": step,
+                    "objective": objective,
+                    "estimate": 0.5 * objective + LOG_2,
+                    "seconds": time.perf_counter() - start,
+                }
+            )
             if stopper.should_stop(objective):
                 converged = True
                 break
     discriminator.eval()
-    return TrainingResult(discriminator, 0.5 * heldout_objective() + LOG_2, history, step, time.perf_counter() - start, converged, "GAN discriminator")
+    return TrainingResult(
+        discriminator,
+        0.5 * heldout_objective() + LOG_2,
+        history,
+        step,
+        time.perf_counter() - start,
+        converged,
+        "GAN discriminator",
+    )

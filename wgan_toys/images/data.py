@@ -44,8 +44,15 @@ from .._validation import check_choice, check_int
 from . import DATASETS
 from .models import check_channels, check_image_size
 
-__all__ = ["DATASETS", "IMAGE_EXTENSIONS", "ImageData", "load_images", "images_to_float", "digits_arrays",
-           "check_batch_size"]
+__all__ = [
+    "DATASETS",
+    "IMAGE_EXTENSIONS",
+    "ImageData",
+    "load_images",
+    "images_to_float",
+    "digits_arrays",
+    "check_batch_size",
+]
 
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff", ".ppm", ".pgm")
 DEFAULT_PRELOAD_BUDGET = 4 * 2**30
@@ -56,8 +63,16 @@ def _unreadable_errors():
     """What reading a broken image file can raise: Pillow's errors and a decompression bomb."""
     from PIL import Image
 
-    return (OSError, SyntaxError, ValueError, EOFError, struct.error, zlib.error,
-            Image.DecompressionBombError, Image.DecompressionBombWarning)
+    return (
+        OSError,
+        SyntaxError,
+        ValueError,
+        EOFError,
+        struct.error,
+        zlib.error,
+        Image.DecompressionBombError,
+        Image.DecompressionBombWarning,
+    )
 
 
 def images_to_float(batch: torch.Tensor) -> torch.Tensor:
@@ -100,8 +115,10 @@ def _check_pixels(image) -> None:
 
     limit = Image.MAX_IMAGE_PIXELS
     if limit is not None and image.width * image.height > limit:
-        raise ValueError(f"{image.width}x{image.height} = {image.width * image.height} pixels, over Pillow's "
-                         f"decompression-bomb limit PIL.Image.MAX_IMAGE_PIXELS == {limit} (raise it if you trust the file)")
+        raise ValueError(
+            f"{image.width}x{image.height} = {image.width * image.height} pixels, over Pillow's "
+            f"decompression-bomb limit PIL.Image.MAX_IMAGE_PIXELS == {limit} (raise it if you trust the file)"
+        )
 
 
 def _depth_divisor(peak: int, count: int, what: str) -> float:
@@ -111,8 +128,11 @@ def _depth_divisor(peak: int, count: int, what: str) -> float:
     bits = next(b for b in (8, 10, 12, 14, 16) if peak < 2**b)
     divisor = (2**bits - 1) / 255
     if bits < 16:
-        warnings.warn(f"{count} {what} have no value above {peak}: read as {bits}-bit data ({2**bits - 1} -> 255, "
-                      f"divided by {divisor:.4g}); full-range 16-bit data is divided by 257.", stacklevel=4)
+        warnings.warn(
+            f"{count} {what} have no value above {peak}: read as {bits}-bit data ({2**bits - 1} -> 255, "
+            f"divided by {divisor:.4g}); full-range 16-bit data is divided by 257.",
+            stacklevel=4,
+        )
     return divisor
 
 
@@ -133,8 +153,10 @@ def _sixteen_bit_peak(image, array=None) -> int:
     array = np.asarray(image) if array is None else array
     low, high = int(array.min()), int(array.max())
     if low < 0 or high > 65535:
-        raise ValueError(f"{image.mode} image with values in [{low}, {high}], outside 16 bits [0, 65535]; "
-                         "save it with 8 or 16 bits per sample")
+        raise ValueError(
+            f"{image.mode} image with values in [{low}, {high}], outside 16 bits [0, 65535]; "
+            "save it with 8 or 16 bits per sample"
+        )
     return high
 
 
@@ -146,8 +168,10 @@ def _read_file(path: pathlib.Path, image_size: int, channels: int, divisor: floa
             _check_pixels(image)
             return _resize_pil(_to_eight_bits(image, divisor), image_size, channels)
     except _unreadable_errors() as error:
-        raise ValueError(f"cannot read image file {path}: {error}; fix or remove it, "
-                         "or pass --skip-unreadable to skip such files and count them.") from error
+        raise ValueError(
+            f"cannot read image file {path}: {error}; fix or remove it, "
+            "or pass --skip-unreadable to skip such files and count them."
+        ) from error
 
 
 @dataclass
@@ -210,9 +234,19 @@ def split_indices(count: int, held_out: int, seed: int = 1234):
     return np.sort(order[held_out:]), np.sort(order[:held_out])
 
 
-def load_images(dataset: str = "digits", *, root=None, image_size: int = 32, channels: int = 1, device="cpu",
-                held_out: int = 300, preload: str = "auto", preload_budget_bytes: int = DEFAULT_PRELOAD_BUDGET,
-                skip_unreadable: bool = False, verbose: bool = True) -> ImageData:
+def load_images(
+    dataset: str = "digits",
+    *,
+    root=None,
+    image_size: int = 32,
+    channels: int = 1,
+    device="cpu",
+    held_out: int = 300,
+    preload: str = "auto",
+    preload_budget_bytes: int = DEFAULT_PRELOAD_BUDGET,
+    skip_unreadable: bool = False,
+    verbose: bool = True,
+) -> ImageData:
     """Load ``dataset`` (one of :data:`DATASETS`) as an :class:`ImageData`.
 
     Parameters
@@ -274,13 +308,24 @@ def load_images(dataset: str = "digits", *, root=None, image_size: int = 32, cha
         arrays = np.stack([reader(int(i)) for i in range(count)])
     if verbose:
         how = f"preloaded on {device}" if do_preload else "streamed from disk (over the preload budget)"
-        print(f"wgan_toys: {dataset}: {len(train_index)} training images of {channels}x{image_size}x{image_size}, "
-              f"{held_out} held out; {_format_bytes(estimate)} as uint8, {how}"
-              + (f"; skipped {skipped} unreadable files" if skipped else ""), file=sys.stderr)
+        print(
+            f"wgan_toys: {dataset}: {len(train_index)} training images of {channels}x{image_size}x{image_size}, "
+            f"{held_out} held out; {_format_bytes(estimate)} as uint8, {how}"
+            + (f"; skipped {skipped} unreadable files" if skipped else ""),
+            file=sys.stderr,
+        )
     if arrays is not None:
         held = images_to_float(torch.from_numpy(arrays[held_index]))
-        data = ImageData(dataset, image_size, channels, len(train_index), device, held_out=held,
-                         held_out_labels=None if labels is None else labels[held_index], skipped_at_load=skipped)
+        data = ImageData(
+            dataset,
+            image_size,
+            channels,
+            len(train_index),
+            device,
+            held_out=held,
+            held_out_labels=None if labels is None else labels[held_index],
+            skipped_at_load=skipped,
+        )
         if do_preload:
             data.tensor = torch.from_numpy(np.ascontiguousarray(arrays[train_index])).to(device)
         else:
@@ -289,8 +334,17 @@ def load_images(dataset: str = "digits", *, root=None, image_size: int = 32, cha
         return data
     held = images_to_float(torch.from_numpy(np.stack([reader(int(i)) for i in held_index]))) if held_out else None
     train_lookup = train_index.tolist()
-    return ImageData(dataset, image_size, channels, len(train_index), device, reader=lambda index: reader(train_lookup[index]),
-                     held_out=held, skipped_at_load=skipped, files=files)
+    return ImageData(
+        dataset,
+        image_size,
+        channels,
+        len(train_index),
+        device,
+        reader=lambda index: reader(train_lookup[index]),
+        held_out=held,
+        skipped_at_load=skipped,
+        files=files,
+    )
 
 
 def check_batch_size(batch_size: int, data: ImageData) -> None:
@@ -304,9 +358,11 @@ def check_batch_size(batch_size: int, data: ImageData) -> None:
     """
     if batch_size > data.count:
         held = 0 if data.held_out is None else len(data.held_out)
-        raise ValueError(f"batch_size == {batch_size}, must be <= {data.count}, the number of training images in "
-                         f"dataset {data.name!r} ({held} more are held out); lower --batch-size to at most "
-                         f"{data.count}, or use more images.")
+        raise ValueError(
+            f"batch_size == {batch_size}, must be <= {data.count}, the number of training images in "
+            f"dataset {data.name!r} ({held} more are held out); lower --batch-size to at most "
+            f"{data.count}, or use more images."
+        )
 
 
 class _PathReader:
@@ -336,11 +392,13 @@ class _PathReader:
                 with self._lock:
                     if candidate not in self.bad:
                         self.bad.add(candidate)
-                        warnings.warn(f"skipped unreadable file {self.paths[candidate]} while streaming "
-                                      f"({len(self.bad)} skipped so far; the next readable image takes its place): "
-                                      f"{error.__cause__ or error}", stacklevel=2)
-        raise ValueError(f"none of the {len(self.paths)} image files can be read any more "
-                         f"(first: {self.paths[0]}).")
+                        warnings.warn(
+                            f"skipped unreadable file {self.paths[candidate]} while streaming "
+                            f"({len(self.bad)} skipped so far; the next readable image takes its place): "
+                            f"{error.__cause__ or error}",
+                            stacklevel=2,
+                        )
+        raise ValueError(f"none of the {len(self.paths)} image files can be read any more (first: {self.paths[0]}).")
 
 
 def _folder_paths(root, image_size, channels, skip_unreadable):
@@ -383,16 +441,20 @@ def _folder_paths(root, image_size, channels, skip_unreadable):
                 if peak is not None:
                     peaks.append(peak)
             elif not skip_unreadable:
-                raise ValueError(f"cannot read image file {path}: {error}; fix or remove it, "
-                                 "or pass --skip-unreadable to skip such files and count them.") from error
+                raise ValueError(
+                    f"cannot read image file {path}: {error}; fix or remove it, "
+                    "or pass --skip-unreadable to skip such files and count them."
+                ) from error
             else:
                 skipped += 1
     if not good:
         raise ValueError(f"none of the {len(paths)} image files under {root} could be read.")
     if small:
-        warnings.warn(f"{small} of {len(good)} images under {root} are smaller than image_size == {image_size} "
-                      f"(smallest side {smallest} px) and are upscaled; pass a smaller --image-size or larger images.",
-                      stacklevel=3)
+        warnings.warn(
+            f"{small} of {len(good)} images under {root} are smaller than image_size == {image_size} "
+            f"(smallest side {smallest} px) and are upscaled; pass a smaller --image-size or larger images.",
+            stacklevel=3,
+        )
     divisor = _depth_divisor(max(peaks), len(peaks), f"16-bit images under {root}") if peaks else 257.0
     return good, skipped, divisor
 
@@ -420,23 +482,33 @@ def _npz_arrays(root, image_size, channels):
         raise ValueError(f"{path} holds arrays {keys}; name the image array 'images'.")
     shape = array.shape
     if array.ndim == 3 and shape[-1] in (1, 3, 4) and shape[1] > 4:
-        warnings.warn(f"{path}: shape {shape} is read as (N, H, W): {shape[0]} grey images of {shape[1]}x{shape[2]}; "
-                      f"if it is one image with {shape[-1]} channels, save it as shape (1, H, W, C).", stacklevel=3)
+        warnings.warn(
+            f"{path}: shape {shape} is read as (N, H, W): {shape[0]} grey images of {shape[1]}x{shape[2]}; "
+            f"if it is one image with {shape[-1]} channels, save it as shape (1, H, W, C).",
+            stacklevel=3,
+        )
     if array.ndim == 4 and shape[1] in (1, 3) and shape[-1] in (1, 3):
-        warnings.warn(f"{path}: shape {shape} fits both (N, C, H, W) and (N, H, W, C); read as (N, C, H, W): "
-                      f"{shape[0]} images of {shape[1]}x{shape[2]}x{shape[3]}.", stacklevel=3)
+        warnings.warn(
+            f"{path}: shape {shape} fits both (N, C, H, W) and (N, H, W, C); read as (N, C, H, W): "
+            f"{shape[0]} images of {shape[1]}x{shape[2]}x{shape[3]}.",
+            stacklevel=3,
+        )
     if array.ndim == 3:
         array = array[:, None]
     elif array.ndim == 4 and array.shape[-1] in (1, 3) and array.shape[1] not in (1, 3):
         array = array.transpose(0, 3, 1, 2)
     if array.ndim != 4 or array.shape[1] not in (1, 3) or 0 in array.shape:
-        raise ValueError(f"{path}: images have shape {shape}, must be (N, H, W), (N, H, W, C) or (N, C, H, W) "
-                         "with C in (1, 3) and N, H, W > 0.")
+        raise ValueError(
+            f"{path}: images have shape {shape}, must be (N, H, W), (N, H, W, C) or (N, C, H, W) "
+            "with C in (1, 3) and N, H, W > 0."
+        )
     array = _npz_to_uint8(array, path)
     if min(array.shape[2:]) < image_size:
-        warnings.warn(f"{path}: all {len(array)} images ({array.shape[2]}x{array.shape[3]}) are smaller than "
-                      f"image_size == {image_size} and are upscaled; pass a smaller --image-size or larger images.",
-                      stacklevel=3)
+        warnings.warn(
+            f"{path}: all {len(array)} images ({array.shape[2]}x{array.shape[3]}) are smaller than "
+            f"image_size == {image_size} and are upscaled; pass a smaller --image-size or larger images.",
+            stacklevel=3,
+        )
     from PIL import Image
 
     out = np.empty((len(array), channels, image_size, image_size), dtype=np.uint8)
@@ -455,21 +527,29 @@ def _npz_to_uint8(array: np.ndarray, path) -> np.ndarray:
     if kind in "iu":
         low, high = int(array.min()), int(array.max())
         if low < 0 or high > 65535:
-            raise ValueError(f"{path}: integer images must lie in [0, 255] (8-bit) or [0, 65535] (16-bit); "
-                             f"got values in [{low}, {high}].")
+            raise ValueError(
+                f"{path}: integer images must lie in [0, 255] (8-bit) or [0, 65535] (16-bit); "
+                f"got values in [{low}, {high}]."
+            )
         if high <= 255 and array.dtype.itemsize != 2:
             if high == 1:
-                warnings.warn(f"{path}: all {len(array)} integer images hold only 0 and 1, read as 0..255 "
-                              "(nearly black); pass them as bool or floats in [0, 1] if 1 means white.", stacklevel=4)
+                warnings.warn(
+                    f"{path}: all {len(array)} integer images hold only 0 and 1, read as 0..255 "
+                    "(nearly black); pass them as bool or floats in [0, 1] if 1 means white.",
+                    stacklevel=4,
+                )
             return array.astype(np.uint8, copy=False)
         divisor = _depth_divisor(high, len(array), f"integer images in {path} deeper than 8 bits")
         return np.clip(np.round(array / divisor), 0, 255).astype(np.uint8)
     if kind != "f":
-        raise ValueError(f"{path}: images have dtype {array.dtype}, must be uint8, another integer type, bool, "
-                         "or floats in [0, 1].")
+        raise ValueError(
+            f"{path}: images have dtype {array.dtype}, must be uint8, another integer type, bool, or floats in [0, 1]."
+        )
     if not np.isfinite(array).all() or array.min() < 0 or array.max() > 1:
-        raise ValueError(f"{path}: float images must lie in [0, 1] (or be uint8 in [0, 255]); "
-                         f"got values in [{array.min()}, {array.max()}].")
+        raise ValueError(
+            f"{path}: float images must lie in [0, 1] (or be uint8 in [0, 255]); "
+            f"got values in [{array.min()}, {array.max()}]."
+        )
     return np.round(array * 255).astype(np.uint8)
 
 
@@ -477,9 +557,11 @@ def _torchvision_reader(dataset, root, image_size, channels):
     try:
         import torchvision.datasets as tv_datasets
     except Exception as error:  # not installed, or the PyPI build that fails beside the CPU torch
-        raise ValueError(f"dataset {dataset!r} needs torchvision, which does not import here ({error}); "
-                         "use dataset 'folder' on the extracted images, or 'npz', or install a torchvision "
-                         "that matches your torch (README: GPU setup).") from error
+        raise ValueError(
+            f"dataset {dataset!r} needs torchvision, which does not import here ({error}); "
+            "use dataset 'folder' on the extracted images, or 'npz', or install a torchvision "
+            "that matches your torch (README: GPU setup)."
+        ) from error
     if root is None:
         raise ValueError(f"dataset {dataset!r} needs root: the folder that holds its files (nothing is downloaded).")
     makers = {

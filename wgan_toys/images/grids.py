@@ -23,11 +23,13 @@ def image_grid(images: torch.Tensor, columns: int | None = None, padding: int = 
     columns = columns or math.ceil(math.sqrt(count))
     rows = math.ceil(count / columns)
     pixels = ((images.detach().float().cpu().clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8).numpy()
-    grid = np.full((channels, rows * (height + padding) + padding, columns * (width + padding) + padding), 255, dtype=np.uint8)
+    grid = np.full(
+        (channels, rows * (height + padding) + padding, columns * (width + padding) + padding), 255, dtype=np.uint8
+    )
     for index in range(count):
         row, column = divmod(index, columns)
         top, left = padding + row * (height + padding), padding + column * (width + padding)
-        grid[:, top:top + height, left:left + width] = pixels[index]
+        grid[:, top : top + height, left : left + width] = pixels[index]
     return grid[0] if channels == 1 else grid.transpose(1, 2, 0)
 
 

@@ -56,9 +56,7 @@ IMAGE_SIZES = (16, 32, 64, 128)
 def check_image_size(image_size) -> int:
     """Return ``image_size`` if it is a power of two in [16, 128], else raise a ValueError."""
     if isinstance(image_size, bool) or not isinstance(image_size, int) or image_size not in IMAGE_SIZES:
-        raise ValueError(
-            f"image_size == {image_size!r}, must be a power of two in [16, 128]: one of {IMAGE_SIZES}."
-        )
+        raise ValueError(f"image_size == {image_size!r}, must be a power of two in [16, 128]: one of {IMAGE_SIZES}.")
     return image_size
 
 
@@ -92,8 +90,16 @@ class DCGANGenerator(nn.Module):
     With ``constant_filters=True`` and ``normalization="none"`` it is the generator of Figure 6.
     """
 
-    def __init__(self, image_size: int = 64, channels: int = 3, noise_dim: int = 100, filters: int = 64,
-                 extra_layers: int = 0, normalization: str = "batch", constant_filters: bool = False):
+    def __init__(
+        self,
+        image_size: int = 64,
+        channels: int = 3,
+        noise_dim: int = 100,
+        filters: int = 64,
+        extra_layers: int = 0,
+        normalization: str = "batch",
+        constant_filters: bool = False,
+    ):
         super().__init__()
         image_size = check_image_size(image_size)
         channels = check_channels(channels)
@@ -103,15 +109,26 @@ class DCGANGenerator(nn.Module):
         check_choice("normalization", normalization, NORMALIZATIONS)
         self.noise_dim, self.image_size, self.channels = noise_dim, image_size, channels
         doublings = int(math.log2(image_size)) - 3  # 4x4 -> S/2 x S/2 in this many steps
-        width = filters if constant_filters else filters * 2 ** doublings
-        layers: list[nn.Module] = [nn.ConvTranspose2d(noise_dim, width, 4, 1, 0, bias=False),
-                                   _normalization(normalization, width), nn.ReLU(True)]
+        width = filters if constant_filters else filters * 2**doublings
+        layers: list[nn.Module] = [
+            nn.ConvTranspose2d(noise_dim, width, 4, 1, 0, bias=False),
+            _normalization(normalization, width),
+            nn.ReLU(True),
+        ]
         for _ in range(doublings):
             out = width if constant_filters else width // 2
-            layers += [nn.ConvTranspose2d(width, out, 4, 2, 1, bias=False), _normalization(normalization, out), nn.ReLU(True)]
+            layers += [
+                nn.ConvTranspose2d(width, out, 4, 2, 1, bias=False),
+                _normalization(normalization, out),
+                nn.ReLU(True),
+            ]
             width = out
         for _ in range(extra_layers):
-            layers += [nn.Conv2d(width, width, 3, 1, 1, bias=False), _normalization(normalization, width), nn.ReLU(True)]
+            layers += [
+                nn.Conv2d(width, width, 3, 1, 1, bias=False),
+                _normalization(normalization, width),
+                nn.ReLU(True),
+            ]
         layers += [nn.ConvTranspose2d(width, channels, 4, 2, 1, bias=False), nn.Tanh()]
         self.main = nn.Sequential(*[layer for layer in layers if not isinstance(layer, nn.Identity)])
         self.apply(_dcgan_init_)
@@ -123,8 +140,14 @@ class DCGANGenerator(nn.Module):
 class DCGANCritic(nn.Module):
     """DCGAN critic / discriminator: S x S -> ... -> 4x4 -> one number per image (no sigmoid)."""
 
-    def __init__(self, image_size: int = 64, channels: int = 3, filters: int = 64, extra_layers: int = 0,
-                 normalization: str = "batch"):
+    def __init__(
+        self,
+        image_size: int = 64,
+        channels: int = 3,
+        filters: int = 64,
+        extra_layers: int = 0,
+        normalization: str = "batch",
+    ):
         super().__init__()
         image_size = check_image_size(image_size)
         channels = check_channels(channels)
@@ -135,11 +158,18 @@ class DCGANCritic(nn.Module):
         width = filters
         layers: list[nn.Module] = [nn.Conv2d(channels, width, 4, 2, 1, bias=False), nn.LeakyReLU(0.2, True)]
         for _ in range(extra_layers):
-            layers += [nn.Conv2d(width, width, 3, 1, 1, bias=False), _normalization(normalization, width), nn.LeakyReLU(0.2, True)]
+            layers += [
+                nn.Conv2d(width, width, 3, 1, 1, bias=False),
+                _normalization(normalization, width),
+                nn.LeakyReLU(0.2, True),
+            ]
         size = image_size // 2
         while size > 4:
-            layers += [nn.Conv2d(width, 2 * width, 4, 2, 1, bias=False), _normalization(normalization, 2 * width),
-                       nn.LeakyReLU(0.2, True)]
+            layers += [
+                nn.Conv2d(width, 2 * width, 4, 2, 1, bias=False),
+                _normalization(normalization, 2 * width),
+                nn.LeakyReLU(0.2, True),
+            ]
             width, size = 2 * width, size // 2
         layers += [nn.Conv2d(width, 1, 4, 1, 0, bias=False)]
         self.main = nn.Sequential(*[layer for layer in layers if not isinstance(layer, nn.Identity)])
@@ -156,8 +186,9 @@ class MLPGenerator(nn.Module):
     range [-1, 1], as the DCGAN generators do.
     """
 
-    def __init__(self, image_size: int = 64, channels: int = 3, noise_dim: int = 100, width: int = 512,
-                 hidden_layers: int = 3):
+    def __init__(
+        self, image_size: int = 64, channels: int = 3, noise_dim: int = 100, width: int = 512, hidden_layers: int = 3
+    ):
         super().__init__()
         self.image_size, self.channels = check_image_size(image_size), check_channels(channels)
         self.noise_dim = check_int("noise_dim", noise_dim, minimum=1)
@@ -196,8 +227,15 @@ class MLPCritic(nn.Module):
         return self.main(images).reshape(images.shape[0])
 
 
-def make_image_generator(architecture: str = "dcgan", image_size: int = 64, channels: int = 3, noise_dim: int = 100,
-                         filters: int = 64, extra_layers: int = 0, mlp_width: int = 512) -> nn.Module:
+def make_image_generator(
+    architecture: str = "dcgan",
+    image_size: int = 64,
+    channels: int = 3,
+    noise_dim: int = 100,
+    filters: int = 64,
+    extra_layers: int = 0,
+    mlp_width: int = 512,
+) -> nn.Module:
     """One of :data:`GENERATOR_ARCHITECTURES` (``"dcgan"``, ``"dcgan-nobn"``, ``"mlp"``).
 
     >>> generator = make_image_generator("dcgan-nobn", image_size=16, channels=1, noise_dim=8, filters=4)
@@ -208,12 +246,26 @@ def make_image_generator(architecture: str = "dcgan", image_size: int = 64, chan
     if architecture == "mlp":
         return MLPGenerator(image_size, channels, noise_dim, width=mlp_width)
     no_bn = architecture == "dcgan-nobn"
-    return DCGANGenerator(image_size, channels, noise_dim, filters, extra_layers,
-                          normalization="none" if no_bn else "batch", constant_filters=no_bn)
+    return DCGANGenerator(
+        image_size,
+        channels,
+        noise_dim,
+        filters,
+        extra_layers,
+        normalization="none" if no_bn else "batch",
+        constant_filters=no_bn,
+    )
 
 
-def make_image_critic(architecture: str = "dcgan", image_size: int = 64, channels: int = 3, filters: int = 64,
-                      extra_layers: int = 0, normalization: str = "batch", mlp_width: int = 512) -> nn.Module:
+def make_image_critic(
+    architecture: str = "dcgan",
+    image_size: int = 64,
+    channels: int = 3,
+    filters: int = 64,
+    extra_layers: int = 0,
+    normalization: str = "batch",
+    mlp_width: int = 512,
+) -> nn.Module:
     """One of :data:`CRITIC_ARCHITECTURES` (``"dcgan"``, ``"mlp"``); also the GAN's discriminator.
 
     >>> critic = make_image_critic("dcgan", image_size=32, channels=1, filters=4)
@@ -265,7 +317,7 @@ def outputs_in_batches(critic: nn.Module, images: torch.Tensor, companions) -> t
     mode = critic.training
     critic.train()
     try:
-        rows = [critic(torch.cat([images, batch.to(images)]))[:len(images)].float() for batch in companions]
+        rows = [critic(torch.cat([images, batch.to(images)]))[: len(images)].float() for batch in companions]
     finally:
         critic.train(mode)
         for buffer, saved in zip(critic.buffers(), buffers):

@@ -40,8 +40,9 @@ def cache_dir() -> pathlib.Path:
     return pathlib.Path(os.environ.get("WGAN_TOYS_CACHE", pathlib.Path.home() / ".cache" / "wgan_toys"))
 
 
-def sliced_wasserstein(generated: torch.Tensor, real: torch.Tensor, n_projections: int = SLICED_PROJECTIONS,
-                       seed: int = SLICED_SEED) -> float:
+def sliced_wasserstein(
+    generated: torch.Tensor, real: torch.Tensor, n_projections: int = SLICED_PROJECTIONS, seed: int = SLICED_SEED
+) -> float:
     """Sliced W1 between two image batches (flattened), by POT with ``n_projections`` directions.
 
     ``generated`` and ``real`` are batches of shape (n, ...) and (m, ...) with the same shape
@@ -56,8 +57,10 @@ def sliced_wasserstein(generated: torch.Tensor, real: torch.Tensor, n_projection
     n_projections = check_int("n_projections", n_projections, minimum=1)
     x, y = as_real_array("generated", generated), as_real_array("real", real)
     if x.ndim == 0 or y.ndim == 0 or x.shape[1:] != y.shape[1:]:
-        raise ValueError(f"generated images have shape {x.shape[1:]} and real {y.shape[1:]}; they must match "
-                         f"(batches of shape (n, ...) with the same image shape).")
+        raise ValueError(
+            f"generated images have shape {x.shape[1:]} and real {y.shape[1:]}; they must match "
+            f"(batches of shape (n, ...) with the same image shape)."
+        )
     x = check_samples("generated", x, flatten=True)
     y = check_samples("real", y, flatten=True)
     return float(ot.sliced_wasserstein_distance(x, y, n_projections=n_projections, p=1, seed=seed))
@@ -74,6 +77,7 @@ def diversity(generated: torch.Tensor, real: torch.Tensor) -> float:
     >>> diversity(images, images), diversity(images[:1].repeat(50, 1, 1, 1), images)
     (1.0, 0.0)
     """
+
     def mean_distance(images):
         flat = images.detach().float().cpu().reshape(len(images), -1)
         distances = torch.cdist(flat, flat)
@@ -88,8 +92,14 @@ class DigitsClassifier(nn.Module):
     def __init__(self, image_size: int, channels: int):
         super().__init__()
         self.image_size, self.channels = image_size, channels
-        self.main = nn.Sequential(nn.Flatten(), nn.Linear(channels * image_size * image_size, 256), nn.ReLU(),
-                                  nn.Linear(256, 256), nn.ReLU(), nn.Linear(256, 10))
+        self.main = nn.Sequential(
+            nn.Flatten(),
+            nn.Linear(channels * image_size * image_size, 256),
+            nn.ReLU(),
+            nn.Linear(256, 256),
+            nn.ReLU(),
+            nn.Linear(256, 10),
+        )
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
         return self.main(images)
@@ -100,14 +110,14 @@ class DigitsClassifier(nn.Module):
         (noise and scribbles are "no digit", not a class)."""
         labels = []
         for start in range(0, len(images), batch):
-            probabilities = torch.softmax(self(images[start:start + batch].float().cpu()), dim=1)
+            probabilities = torch.softmax(self(images[start : start + batch].float().cpu()), dim=1)
             best, label = probabilities.max(1)
             labels.append(torch.where(best >= confidence, label, torch.full_like(label, -1)))
         return torch.cat(labels).numpy()
 
 
 def _fit_classifier(image_size: int, channels: int, seed: int = 0):
-    from .data import split_indices, digits_arrays, images_to_float
+    from .data import digits_arrays, images_to_float, split_indices
 
     arrays, labels = digits_arrays(image_size, channels)
     train_index, test_index = split_indices(len(arrays), 300)
@@ -131,9 +141,11 @@ def _fit(train_images, train_targets, image_size, channels, seed):
         for _ in range(40):
             order = torch.randperm(len(train_images))
             for start in range(0, len(order), 128):
-                batch = order[start:start + 128]
+                batch = order[start : start + 128]
                 # small random shifts make it robust to generated digits that sit off-centre
-                shifted = torch.roll(train_images[batch], shifts=tuple(torch.randint(-1, 2, (2,)).tolist()), dims=(2, 3))
+                shifted = torch.roll(
+                    train_images[batch], shifts=tuple(torch.randint(-1, 2, (2,)).tolist()), dims=(2, 3)
+                )
                 loss = nn.functional.cross_entropy(model(shifted), train_targets[batch])
                 optimizer.zero_grad()
                 loss.backward()
@@ -190,16 +202,22 @@ def digits_classifier(image_size: int = 32, channels: int = 1, cache: bool = Tru
         try:
             return _load_cached(path, image_size, channels)
         except Exception as error:  # any failure to load means: rebuild, never a crashed run
-            warnings.warn(f"the cached digits classifier {path} cannot be used ({type(error).__name__}: {error}); "
-                          "training it again (a few seconds) and replacing the file.", stacklevel=2)
+            warnings.warn(
+                f"the cached digits classifier {path} cannot be used ({type(error).__name__}: {error}); "
+                "training it again (a few seconds) and replacing the file.",
+                stacklevel=2,
+            )
     model, accuracy = _fit_classifier(image_size, channels)
     if cache:
         state = model.state_dict()
         try:
             _save_atomically({"state": state, "accuracy": accuracy, "sha256": _weights_digest(state)}, path)
         except OSError as error:
-            warnings.warn(f"cannot cache the digits classifier at {path} ({error}); it will be trained again next "
-                          "time (set WGAN_TOYS_CACHE to a writable folder).", stacklevel=2)
+            warnings.warn(
+                f"cannot cache the digits classifier at {path} ({error}); it will be trained again next "
+                "time (set WGAN_TOYS_CACHE to a writable folder).",
+                stacklevel=2,
+            )
     return model, accuracy
 
 
@@ -230,5 +248,8 @@ def mode_coverage(labels: np.ndarray, classes: int = 10, minimum_share: float = 
         kl = max(float(np.sum(share[present] * np.log(share[present] * classes))), 0.0)
     else:
         kl = math.log(classes)
-    return {"classes_covered": covered, "class_kl": round(kl, 6),
-            "confident_fraction": round(len(confident) / max(len(labels), 1), 4)}
+    return {
+        "classes_covered": covered,
+        "class_kl": round(kl, 6),
+        "confident_fraction": round(len(confident) / max(len(labels), 1), 4),
+    }

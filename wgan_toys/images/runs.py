@@ -39,9 +39,26 @@ try:
 except ImportError:  # Windows: no flock; runs are then not protected against a second process
     fcntl = None
 
-__all__ = ["CHECKPOINT", "LOCK", "PREVIOUS_CHECKPOINT", "NonFiniteState", "append_jsonl", "atomic_write_json",
-           "atomic_write_text", "changed_settings", "describe_os_error", "load_checkpoint", "load_latest_checkpoint",
-           "nonfinite_entries", "previous_path", "read_jsonl", "refuse_existing_run", "run_lock", "save_checkpoint", "truncate_jsonl"]
+__all__ = [
+    "CHECKPOINT",
+    "LOCK",
+    "PREVIOUS_CHECKPOINT",
+    "NonFiniteState",
+    "append_jsonl",
+    "atomic_write_json",
+    "atomic_write_text",
+    "changed_settings",
+    "describe_os_error",
+    "load_checkpoint",
+    "load_latest_checkpoint",
+    "nonfinite_entries",
+    "previous_path",
+    "read_jsonl",
+    "refuse_existing_run",
+    "run_lock",
+    "save_checkpoint",
+    "truncate_jsonl",
+]
 
 CHECKPOINT = "checkpoint.pt"
 PREVIOUS_CHECKPOINT = "checkpoint.previous.pt"  # previous_path(CHECKPOINT)
@@ -96,11 +113,16 @@ def run_lock(out):
                     handle.seek(0)
                     holder = handle.read().strip() or "unknown"
                     handle.close()
-                    raise ValueError(f"{out} is in use by another run (process {holder}); wait for it to finish, "
-                                     "or choose another --out. Nothing was written.") from None
+                    raise ValueError(
+                        f"{out} is in use by another run (process {holder}); wait for it to finish, "
+                        "or choose another --out. Nothing was written."
+                    ) from None
                 except OSError as error:  # a file system without locks (some network mounts)
-                    warnings.warn(f"could not lock {out / LOCK} ({error.strerror}); a second run in {out} would not "
-                                  "be detected.", RuntimeWarning, stacklevel=3)
+                    warnings.warn(
+                        f"could not lock {out / LOCK} ({error.strerror}); a second run in {out} would not be detected.",
+                        RuntimeWarning,
+                        stacklevel=3,
+                    )
             handle.seek(0)
             handle.truncate()
             handle.write(f"{os.getpid()}\n")
@@ -196,11 +218,17 @@ def _parse_lines(path: pathlib.Path) -> list[tuple[str, dict]]:
                 raise ValueError(f"a JSON {type(record).__name__}, not an object")
         except ValueError as error:
             if number == len(lines) and torn_possible:
-                warnings.warn(f"{path}: dropped its last line {number}, cut short by a crash "
-                              f"({len(line)} characters without a newline).", RuntimeWarning, stacklevel=3)
+                warnings.warn(
+                    f"{path}: dropped its last line {number}, cut short by a crash "
+                    f"({len(line)} characters without a newline).",
+                    RuntimeWarning,
+                    stacklevel=3,
+                )
                 break
-            raise ValueError(f"{path}, line {number}: not a JSON object ({error}); repair or delete that line, "
-                             "or start a new run with another --out.") from None
+            raise ValueError(
+                f"{path}, line {number}: not a JSON object ({error}); repair or delete that line, "
+                "or start a new run with another --out."
+            ) from None
         parsed.append((line, record))
     return parsed
 
@@ -355,8 +383,9 @@ def _check_zip(path: pathlib.Path) -> None:
         with zipfile.ZipFile(path) as archive:
             damaged = archive.testzip()
     except zipfile.BadZipFile as error:
-        raise ValueError(f"{path} is not a checkpoint written by torch.save, or it is cut short or damaged "
-                         f"({error}).") from None
+        raise ValueError(
+            f"{path} is not a checkpoint written by torch.save, or it is cut short or damaged ({error})."
+        ) from None
     except (EOFError, ValueError, NotImplementedError, zipfile.LargeZipFile) as error:
         raise ValueError(f"{path} is damaged ({type(error).__name__}: {error}).") from None
     if damaged is not None:
@@ -392,12 +421,16 @@ def load_checkpoint(path, required: tuple[str, ...] = ()) -> dict:
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError:
-        raise ValueError(f"{path} holds objects that are not tensors; refusing to load it (wgan_toys never writes "
-                         "such a file; load it with weights_only=False only if you trust its source).") from None
+        raise ValueError(
+            f"{path} holds objects that are not tensors; refusing to load it (wgan_toys never writes "
+            "such a file; load it with weights_only=False only if you trust its source)."
+        ) from None
     except (RuntimeError, EOFError, KeyError, AttributeError, TypeError, ValueError, IndexError) as error:
         raise ValueError(f"{path} could not be read as a checkpoint ({type(error).__name__}: {error}).") from None
     if not isinstance(state, dict):
-        raise ValueError(f"{path} holds a {type(state).__name__}, not a checkpoint's dict; was it written by wgan_toys?")
+        raise ValueError(
+            f"{path} holds a {type(state).__name__}, not a checkpoint's dict; was it written by wgan_toys?"
+        )
     missing = [key for key in required if key not in state]
     if missing:
         raise ValueError(f"{path} is not a checkpoint of this trainer: it lacks {', '.join(missing)}.")
@@ -434,14 +467,18 @@ def load_latest_checkpoint(folder, required: tuple[str, ...] = ()) -> tuple[dict
     except ValueError as error:
         raise ValueError(f"{reason} The previous checkpoint does not load either: {error}") from None
     step = state.get("generator_step", "?")
-    warnings.warn(f"{reason} Resuming from the previous checkpoint, {previous} (generator step {step}).",
-                  RuntimeWarning, stacklevel=2)
+    warnings.warn(
+        f"{reason} Resuming from the previous checkpoint, {previous} (generator step {step}).",
+        RuntimeWarning,
+        stacklevel=2,
+    )
     return state, previous
 
 
 # ----- what a folder may already hold ------------------------------------------------------------
-def refuse_existing_run(out, markers: tuple[str, ...], *, overwrite: bool = False, remove: tuple[str, ...] = (),
-                        resumable: bool = True) -> None:
+def refuse_existing_run(
+    out, markers: tuple[str, ...], *, overwrite: bool = False, remove: tuple[str, ...] = (), resumable: bool = True
+) -> None:
     """Refuse to start a new run in ``out`` if it holds any of ``markers`` (file names), unless
     ``overwrite``; then delete ``markers`` and the files matching the globs ``remove``.
 
@@ -457,10 +494,14 @@ def refuse_existing_run(out, markers: tuple[str, ...], *, overwrite: bool = Fals
         return
     if not overwrite:
         can_resume = resumable and any(name in found for name in (CHECKPOINT, PREVIOUS_CHECKPOINT))
-        how = ("pass --resume (ImageTrainer.resume) to continue it, --overwrite to replace it"
-               if can_resume else "pass --overwrite to replace it")
-        raise ValueError(f"{out} already holds a run ({', '.join(found)}); {how}, or choose another --out. "
-                         "Nothing was overwritten.")
+        how = (
+            "pass --resume (ImageTrainer.resume) to continue it, --overwrite to replace it"
+            if can_resume
+            else "pass --overwrite to replace it"
+        )
+        raise ValueError(
+            f"{out} already holds a run ({', '.join(found)}); {how}, or choose another --out. Nothing was overwritten."
+        )
     for name in found:
         (out / name).unlink()
     for pattern in remove:
@@ -472,5 +513,8 @@ def refuse_existing_run(out, markers: tuple[str, ...], *, overwrite: bool = Fals
 def changed_settings(recorded: dict, given: dict, may_change: tuple[str, ...] = ()) -> list[str]:
     """The settings of ``given`` that differ from ``recorded``, as ``'name: was A, now B'``
     lines, leaving out the names in ``may_change``."""
-    return [f"{name}: was {recorded.get(name)!r}, now {value!r}" for name, value in given.items()
-            if name not in may_change and recorded.get(name) != value]
+    return [
+        f"{name}: was {recorded.get(name)!r}, now {value!r}"
+        for name, value in given.items()
+        if name not in may_change and recorded.get(name) != value
+    ]

@@ -31,12 +31,18 @@ import numpy as np
 from ..empirical import median_filter, rank_correlations
 from . import GENERATOR_ARCHITECTURES
 
-__all__ = ["SECTION4_RUNS", "run_section4", "summarize_run", "loss_at_evaluations", "across_runs", "format_table",
-           "real_reference"]
+__all__ = [
+    "SECTION4_RUNS",
+    "run_section4",
+    "summarize_run",
+    "loss_at_evaluations",
+    "across_runs",
+    "format_table",
+    "real_reference",
+]
 
 SECTION4_RUNS = tuple((generator, algorithm) for generator in GENERATOR_ARCHITECTURES for algorithm in ("wgan", "gan"))
 FIGURES = {"dcgan": "Figure 5", "dcgan-nobn": "Figure 6", "mlp": "Figure 7"}
-
 
 
 def loss_at_evaluations(records: list[dict], window: int = 5) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -54,8 +60,11 @@ def loss_at_evaluations(records: list[dict], window: int = 5) -> tuple[np.ndarra
     """
     key = "wasserstein_estimate" if "wasserstein_estimate" in records[0] else "js_estimate"
     filtered = median_filter([r[key] for r in records], window, align="trailing")
-    kept = [(r["generator_step"], value, r["sliced_w"]) for r, value in zip(records, filtered)
-            if "sliced_w" in r and np.isfinite(value)]
+    kept = [
+        (r["generator_step"], value, r["sliced_w"])
+        for r, value in zip(records, filtered)
+        if "sliced_w" in r and np.isfinite(value)
+    ]
     steps, losses, sliced = (np.array(column, dtype=float) for column in zip(*kept)) if kept else (np.array([]),) * 3
     return steps, losses, sliced
 
@@ -73,9 +82,13 @@ def summarize_run(records: list[dict], window: int = 5) -> dict:
     evaluated = [r for r in records if "sliced_w" in r]
     final = evaluated[-1]
     logged = [r[key] for r in records if r["generator_step"] <= final["generator_step"]]
-    row = {"loss": key, "final_loss": round(float(np.median(logged[-window:])), 5),
-           "sliced_w": round(final["sliced_w"], 5), "generator_step": final["generator_step"],
-           "wall_seconds": round(records[-1]["wall_seconds"], 1)}
+    row = {
+        "loss": key,
+        "final_loss": round(float(np.median(logged[-window:])), 5),
+        "sliced_w": round(final["sliced_w"], 5),
+        "generator_step": final["generator_step"],
+        "wall_seconds": round(records[-1]["wall_seconds"], 1),
+    }
     row["first_sliced_w"] = round(evaluated[0]["sliced_w"], 5)
     for name in ("diversity", "classes_covered", "class_kl", "confident_fraction"):
         if name in final:
@@ -102,7 +115,9 @@ def across_runs(rows: list[dict]) -> dict:
         chosen = [row for row in rows if row["algorithm"] == algorithm and row.get("status", "trained") == "trained"]
         losses = np.array([row["final_loss"] for row in chosen], dtype=float)
         sliced = np.array([row["sliced_w"] for row in chosen], dtype=float)
-        spearman = rank_correlations(losses, sliced)["spearman"] if len(chosen) else None  # levels only: runs have no order
+        spearman = (
+            rank_correlations(losses, sliced)["spearman"] if len(chosen) else None
+        )  # levels only: runs have no order
         result[algorithm] = {"spearman": spearman, "runs": len(chosen)}
     return result
 
@@ -119,8 +134,16 @@ def real_reference(image_size: int = 16, samples: int = 300) -> float:
     return round(sliced_wasserstein(data.batch(torch.arange(samples)), data.held_out), 5)
 
 
-def run_section4(out="runs/section4", generator_steps: int = 1000, image_size: int = 16, seed: int = 0,
-                 threads: int | None = None, smoke: bool = False, runs=SECTION4_RUNS, seeds=None) -> list[dict]:
+def run_section4(
+    out="runs/section4",
+    generator_steps: int = 1000,
+    image_size: int = 16,
+    seed: int = 0,
+    threads: int | None = None,
+    smoke: bool = False,
+    runs=SECTION4_RUNS,
+    seeds=None,
+) -> list[dict]:
     """Train the six runs (or ``runs``) for each of ``seeds`` (default ``(seed,)``) into
     ``out/<generator>-<algorithm>-seed<seed>`` and write ``out/table.json``; returns the rows.
     ``wgan-toys section4`` then draws ``out/section4.png`` (:func:`wgan_toys.plots.figure_section4`)
@@ -138,15 +161,40 @@ def run_section4(out="runs/section4", generator_steps: int = 1000, image_size: i
     total = len(seeds) * len(runs)
     for run_seed in seeds:
         for generator, algorithm in runs:
-            values = dict(algorithm=algorithm, generator=generator, critic="dcgan", dataset="digits", image_size=image_size,
-                          channels=1, generator_steps=generator_steps, seed=run_seed, threads=threads, device="cpu",
-                          log_every=max(1, every // 5), eval_every=every, sample_every=every, checkpoint_every=every)
+            values = dict(
+                algorithm=algorithm,
+                generator=generator,
+                critic="dcgan",
+                dataset="digits",
+                image_size=image_size,
+                channels=1,
+                generator_steps=generator_steps,
+                seed=run_seed,
+                threads=threads,
+                device="cpu",
+                log_every=max(1, every // 5),
+                eval_every=every,
+                sample_every=every,
+                checkpoint_every=every,
+            )
             if smoke:
-                values.update(filters=8, noise_dim=16, mlp_width=32, generator_steps=3, log_every=1, eval_every=1,
-                              sample_every=3, checkpoint_every=3, eval_samples=64, held_out=100)
+                values.update(
+                    filters=8,
+                    noise_dim=16,
+                    mlp_width=32,
+                    generator_steps=3,
+                    log_every=1,
+                    eval_every=1,
+                    sample_every=3,
+                    checkpoint_every=3,
+                    eval_samples=64,
+                    held_out=100,
+                )
             folder = out / f"{generator}-{algorithm}-seed{run_seed}"
-            print(f"wgan-toys section4: run {len(rows) + 1} of {total}: {algorithm} with the {generator} generator ({FIGURES[generator]}), seed {run_seed} -> {folder}",
-                  flush=True)
+            print(
+                f"wgan-toys section4: run {len(rows) + 1} of {total}: {algorithm} with the {generator} generator ({FIGURES[generator]}), seed {run_seed} -> {folder}",
+                flush=True,
+            )
             status = "trained"
             try:
                 if any((folder / name).exists() for name in (CHECKPOINT, PREVIOUS_CHECKPOINT)):
@@ -156,15 +204,26 @@ def run_section4(out="runs/section4", generator_steps: int = 1000, image_size: i
                 trainer.train()
             except TrainingStopped as error:
                 status = f"stopped: {error}"
-            row = {"generator": generator, "algorithm": algorithm, "figure": FIGURES[generator], "seed": run_seed,
-                   "status": status, **summarize_run(read_metrics(folder), window=1 if smoke else 5)}
+            row = {
+                "generator": generator,
+                "algorithm": algorithm,
+                "figure": FIGURES[generator],
+                "seed": run_seed,
+                "status": status,
+                **summarize_run(read_metrics(folder), window=1 if smoke else 5),
+            }
             row["folder"] = folder.name
             row["samples"] = str(sorted((folder / "samples").glob("step_*.png"))[-1].relative_to(out))
             rows.append(row)
-    table = {"image_size": image_size, "generator_steps": 3 if smoke else generator_steps, "seeds": list(seeds),
-             "clip_parameters": ImageConfig().clip_parameters,
-             "real_reference_sliced_w": real_reference(image_size, 100 if smoke else 300), "rows": rows,
-             "across_runs": across_runs(rows)}
+    table = {
+        "image_size": image_size,
+        "generator_steps": 3 if smoke else generator_steps,
+        "seeds": list(seeds),
+        "clip_parameters": ImageConfig().clip_parameters,
+        "real_reference_sliced_w": real_reference(image_size, 100 if smoke else 300),
+        "rows": rows,
+        "across_runs": across_runs(rows),
+    }
     out.mkdir(parents=True, exist_ok=True)
     (out / "table.json").write_text(json.dumps(table, indent=2) + "\n")
     return rows
@@ -172,9 +231,11 @@ def run_section4(out="runs/section4", generator_steps: int = 1000, image_size: i
 
 def format_table(rows: list[dict]) -> str:
     """The rows as a Markdown table."""
-    lines = ["| generator | algorithm | seed | sliced W1 (first evaluation -> end) | diversity | classes | KL from uniform | "
-             "read as digits | loss at end | Spearman(loss, sliced W): levels | first differences |",
-             "|---|---|---|---|---|---|---|---|---|---|---|"]
+    lines = [
+        "| generator | algorithm | seed | sliced W1 (first evaluation -> end) | diversity | classes | KL from uniform | "
+        "read as digits | loss at end | Spearman(loss, sliced W): levels | first differences |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
     names = {"wasserstein_estimate": "W estimate", "js_estimate": "JS estimate"}
 
     def number(value):
@@ -185,7 +246,9 @@ def format_table(rows: list[dict]) -> str:
         confident = f"{row['confident_fraction']:.2f}" if "confident_fraction" in row else "-"
         start = f"{row['first_sliced_w']:.3f} -> " if "first_sliced_w" in row else ""
         spread = f"{row['diversity']:.2f}" if "diversity" in row else "-"
-        lines.append(f"| {row['generator']} ({row['figure']}) | {row['algorithm']} | {row.get('seed', '-')} | {start}{row['sliced_w']:.4f} | "
-                     f"{spread} | {row.get('classes_covered', '-')} | {kl} | {confident} | {names[row['loss']]} {row['final_loss']:.4f} | "
-                     f"{number(row.get('spearman_loss_vs_sliced_w'))} | {number(row.get('spearman_differences'))} |")
+        lines.append(
+            f"| {row['generator']} ({row['figure']}) | {row['algorithm']} | {row.get('seed', '-')} | {start}{row['sliced_w']:.4f} | "
+            f"{spread} | {row.get('classes_covered', '-')} | {kl} | {confident} | {names[row['loss']]} {row['final_loss']:.4f} | "
+            f"{number(row.get('spearman_loss_vs_sliced_w'))} | {number(row.get('spearman_differences'))} |"
+        )
     return "\n".join(lines)

@@ -85,24 +85,76 @@ import torch
 from torch import nn
 from torch.nn import functional
 
-from .._validation import (DEVICE, NON_NEGATIVE, NON_NEGATIVE_INT, POSITIVE, POSITIVE_INT, SEED, Boolean, Interval,
-                           Options, Text, check_constraints, check_int, setting)
+from .._validation import (
+    DEVICE,
+    NON_NEGATIVE,
+    NON_NEGATIVE_INT,
+    POSITIVE,
+    POSITIVE_INT,
+    SEED,
+    Boolean,
+    Interval,
+    Options,
+    Text,
+    check_constraints,
+    check_int,
+    setting,
+)
 from ..lipschitz import clip_parameters_, gradient_penalty
 from ..runtime import progress_bar, resolve_device
-from . import (ALGORITHMS, CLIP_PARAMETERS, CRITIC_ARCHITECTURES, CRITIC_SCHEDULES, DATASETS,
-               GENERATOR_ARCHITECTURES, NORMALIZATIONS, PRECISIONS)
+from . import (
+    ALGORITHMS,
+    CLIP_PARAMETERS,
+    CRITIC_ARCHITECTURES,
+    CRITIC_SCHEDULES,
+    DATASETS,
+    GENERATOR_ARCHITECTURES,
+    NORMALIZATIONS,
+    PRECISIONS,
+)
 from .data import check_batch_size, load_images
 from .models import IMAGE_SIZES, count_parameters, make_image_critic, make_image_generator
-from .runs import (CHECKPOINT, PREVIOUS_CHECKPOINT, NonFiniteState, append_jsonl, atomic_write_json, changed_settings,
-                   describe_os_error, load_latest_checkpoint, read_jsonl, refuse_existing_run, run_lock, save_checkpoint,
-                   truncate_jsonl)
+from .runs import (
+    CHECKPOINT,
+    PREVIOUS_CHECKPOINT,
+    NonFiniteState,
+    append_jsonl,
+    atomic_write_json,
+    changed_settings,
+    describe_os_error,
+    load_latest_checkpoint,
+    read_jsonl,
+    refuse_existing_run,
+    run_lock,
+    save_checkpoint,
+    truncate_jsonl,
+)
 
-__all__ = ["ALGORITHMS", "CHECKPOINT", "RESUME_MAY_CHANGE", "ImageConfig", "ImageTrainer", "TrainingStopped", "read_metrics"]
+__all__ = [
+    "ALGORITHMS",
+    "CHECKPOINT",
+    "RESUME_MAY_CHANGE",
+    "ImageConfig",
+    "ImageTrainer",
+    "TrainingStopped",
+    "read_metrics",
+]
 
 LOG_2 = math.log(2.0)
 RESUME_MAY_CHANGE = ("device", "threads")  # besides generator_steps, never below the step reached
-CHECKPOINT_KEYS = ("config", "generator", "critic", "generator_optimizer", "critic_optimizer", "random", "order",
-                   "position", "generator_step", "critic_steps", "wall_seconds")
+CHECKPOINT_KEYS = (
+    "config",
+    "generator",
+    "critic",
+    "generator_optimizer",
+    "critic_optimizer",
+    "random",
+    "order",
+    "position",
+    "generator_step",
+    "critic_steps",
+    "wall_seconds",
+)
 # what a run writes: markers refuse a new run unless overwrite; with overwrite, these and the globs are deleted
 RUN_MARKERS = ("config.json", "metrics.jsonl", CHECKPOINT, PREVIOUS_CHECKPOINT)
 RUN_OUTPUTS = ("curve.png", "samples/step_*.png")
@@ -130,24 +182,32 @@ class ImageConfig:
     channels: int = setting(1, Options((1, 3), text="1 (grey) or 3 (RGB)"))
     generator: str = setting("dcgan", Options(GENERATOR_ARCHITECTURES))
     critic: str = setting("dcgan", Options(CRITIC_ARCHITECTURES))
-    critic_normalization: str | None = setting(None, [Options(NORMALIZATIONS), None])  # batch (wgan, gan) / layer (wgan-gp)
+    critic_normalization: str | None = setting(
+        None, [Options(NORMALIZATIONS), None]
+    )  # batch (wgan, gan) / layer (wgan-gp)
     noise_dim: int = setting(100, POSITIVE_INT)
     filters: int = setting(64, POSITIVE_INT)
     extra_layers: int = setting(0, NON_NEGATIVE_INT)
     mlp_width: int = setting(512, POSITIVE_INT)
     batch_size: int = setting(64, POSITIVE_INT, "the paper uses m = 64")
     generator_steps: int = setting(1000, POSITIVE_INT)
-    n_critic: int | None = setting(None, [POSITIVE_INT, None], "the paper uses n_critic = 5")  # 5 (wgan, wgan-gp) / 1 (gan)
+    n_critic: int | None = setting(
+        None, [POSITIVE_INT, None], "the paper uses n_critic = 5"
+    )  # 5 (wgan, wgan-gp) / 1 (gan)
     critic_schedule: str = setting("algorithm-1", Options(CRITIC_SCHEDULES))
     learning_rate: float | None = setting(None, [POSITIVE, None], "the paper uses alpha = 5e-5")  # 5e-5 / 2e-4 / 1e-4
     adam_beta1: float | None = setting(None, [Interval(Real, 0, 1, closed="left"), None])  # gan 0.5, wgan-gp 0.0
     adam_beta2: float | None = setting(None, [Interval(Real, 0, 1, closed="left"), None])  # gan 0.999, wgan-gp 0.9
     clip_value: float = setting(0.01, POSITIVE, "the paper uses c = 0.01")
-    clip_parameters: str = setting("all", Options(CLIP_PARAMETERS))  # all: w, every critic parameter (Alg. 1, line 7); weights: conv/linear only
+    clip_parameters: str = setting(
+        "all", Options(CLIP_PARAMETERS)
+    )  # all: w, every critic parameter (Alg. 1, line 7); weights: conv/linear only
     penalty_weight: float = setting(10.0, NON_NEGATIVE, "WGAN-GP uses lambda = 10")
     seed: int = setting(0, SEED, "a seed is an unsigned 32-bit integer, 0 to 2**32 - 1")  # + rank on each process
     device: str = setting("auto", DEVICE)
-    precision: str = setting("auto", Options(PRECISIONS))  # bf16 autocast where the device has native bf16 (CUDA, AVX512-BF16/AMX CPUs), else fp32
+    precision: str = setting(
+        "auto", Options(PRECISIONS)
+    )  # bf16 autocast where the device has native bf16 (CUDA, AVX512-BF16/AMX CPUs), else fp32
     channels_last: bool | None = setting(None, [Boolean(), None])  # default: on with bf16
     threads: int | None = setting(None, [POSITIVE_INT, None])
     log_every: int = setting(10, POSITIVE_INT)
@@ -162,7 +222,9 @@ class ImageConfig:
     def __post_init__(self):
         check_constraints(self)
         if self.dataset != "digits" and self.held_out == 0:
-            raise ValueError("held_out == 0 leaves no real images for the sliced Wasserstein distance; pass held_out >= 1.")
+            raise ValueError(
+                "held_out == 0 leaves no real images for the sliced Wasserstein distance; pass held_out >= 1."
+            )
 
     # the algorithm's defaults, resolved
     @property
@@ -171,7 +233,11 @@ class ImageConfig:
 
     @property
     def resolved_learning_rate(self) -> float:
-        return self.learning_rate if self.learning_rate is not None else {"wgan": 5e-5, "gan": 2e-4, "wgan-gp": 1e-4}[self.algorithm]
+        return (
+            self.learning_rate
+            if self.learning_rate is not None
+            else {"wgan": 5e-5, "gan": 2e-4, "wgan-gp": 1e-4}[self.algorithm]
+        )
 
     @property
     def resolved_betas(self) -> tuple[float, float] | None:
@@ -179,8 +245,10 @@ class ImageConfig:
         if self.algorithm == "wgan":
             return None
         default = (0.5, 0.999) if self.algorithm == "gan" else (0.0, 0.9)
-        return (default[0] if self.adam_beta1 is None else self.adam_beta1,
-                default[1] if self.adam_beta2 is None else self.adam_beta2)
+        return (
+            default[0] if self.adam_beta1 is None else self.adam_beta1,
+            default[1] if self.adam_beta2 is None else self.adam_beta2,
+        )
 
     @property
     def resolved_normalization(self) -> str:
@@ -218,8 +286,11 @@ def _resolved_settings(config: ImageConfig) -> dict:
     """The config's fields with each ``None`` ("the algorithm's default") replaced by its value,
     so that giving a default explicitly on resume is no change."""
     values = dataclasses.asdict(config)
-    values.update(n_critic=config.resolved_n_critic, learning_rate=config.resolved_learning_rate,
-                  critic_normalization=config.resolved_normalization)
+    values.update(
+        n_critic=config.resolved_n_critic,
+        learning_rate=config.resolved_learning_rate,
+        critic_normalization=config.resolved_normalization,
+    )
     if config.resolved_betas is not None:
         values["adam_beta1"], values["adam_beta2"] = config.resolved_betas
     return values
@@ -235,11 +306,15 @@ def _upgrade_config(values: dict, path) -> dict:
     """
     if "clip_batchnorm" in values:
         if "clip_parameters" in values:
-            raise ValueError(f"{path} records both clip_batchnorm and clip_parameters; it was not written by wgan_toys.")
+            raise ValueError(
+                f"{path} records both clip_batchnorm and clip_parameters; it was not written by wgan_toys."
+            )
         values["clip_parameters"] = "all" if values.pop("clip_batchnorm") else "weights"
     elif "clip_parameters" not in values:
-        raise ValueError(f"{path} records neither clip_parameters nor clip_batchnorm, so which critic parameters "
-                         "it clipped is unknown; start a new run instead of resuming this one.")
+        raise ValueError(
+            f"{path} records neither clip_parameters nor clip_batchnorm, so which critic parameters "
+            "it clipped is unknown; start a new run instead of resuming this one."
+        )
     return values
 
 
@@ -279,8 +354,15 @@ class ImageTrainer:
     (2, 10)
     """
 
-    def __init__(self, config: ImageConfig, out=None, *, verbose: bool = True, overwrite: bool = False,
-                 _state: dict | None = None):
+    def __init__(
+        self,
+        config: ImageConfig,
+        out=None,
+        *,
+        verbose: bool = True,
+        overwrite: bool = False,
+        _state: dict | None = None,
+    ):
         self.config = config
         self.overwrite = overwrite  # a new run may replace the run files already in out
         self.rank, self.world_size, local_rank = _distributed_context()
@@ -292,8 +374,10 @@ class ImageTrainer:
             device = f"cuda:{local_rank}"
         self.device = resolve_device(device)
         if config.batch_size % self.world_size:
-            raise ValueError(f"batch_size == {config.batch_size} (the global batch m) must be divisible by "
-                             f"the number of processes, {self.world_size}.")
+            raise ValueError(
+                f"batch_size == {config.batch_size} (the global batch m) must be divisible by "
+                f"the number of processes, {self.world_size}."
+            )
         self.local_batch = config.batch_size // self.world_size
         threads = config.threads
         if threads is None and self.device.type == "cpu":
@@ -306,16 +390,38 @@ class ImageTrainer:
         self.channels_last = config.channels_last if config.channels_last is not None else use_bf16
         self._init_process_group()
 
-        self.data = load_images(config.dataset, root=config.data_root, image_size=config.image_size,
-                                channels=config.channels, device=self.device, held_out=config.held_out,
-                                preload=config.preload, skip_unreadable=config.skip_unreadable, verbose=self.verbose)
+        self.data = load_images(
+            config.dataset,
+            root=config.data_root,
+            image_size=config.image_size,
+            channels=config.channels,
+            device=self.device,
+            held_out=config.held_out,
+            preload=config.preload,
+            skip_unreadable=config.skip_unreadable,
+            verbose=self.verbose,
+        )
         check_batch_size(config.batch_size, self.data)  # a batch never silently shrinks to the dataset
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(config.seed)
-            self.generator = make_image_generator(config.generator, config.image_size, config.channels, config.noise_dim,
-                                                  config.filters, config.extra_layers, config.mlp_width)
-            self.critic = make_image_critic(config.critic, config.image_size, config.channels, config.filters,
-                                            config.extra_layers, config.resolved_normalization, config.mlp_width)
+            self.generator = make_image_generator(
+                config.generator,
+                config.image_size,
+                config.channels,
+                config.noise_dim,
+                config.filters,
+                config.extra_layers,
+                config.mlp_width,
+            )
+            self.critic = make_image_critic(
+                config.critic,
+                config.image_size,
+                config.channels,
+                config.filters,
+                config.extra_layers,
+                config.resolved_normalization,
+                config.mlp_width,
+            )
         if self.world_size > 1 and self.device.type == "cuda":
             # batch statistics over the global batch, so N GPUs train what one GPU would
             self.generator = nn.SyncBatchNorm.convert_sync_batchnorm(self.generator)
@@ -324,9 +430,12 @@ class ImageTrainer:
         self.generator.to(self.device, memory_format=memory_format)
         self.critic.to(self.device, memory_format=memory_format)
         normalizations = (nn.modules.batchnorm._BatchNorm, nn.GroupNorm, nn.LayerNorm)
-        self.clip_targets = [p for module in self.critic.modules()  # w of Algorithm 1, line 7
-                             if config.clip_parameters == "all" or not isinstance(module, normalizations)
-                             for p in module.parameters(recurse=False)]
+        self.clip_targets = [
+            p
+            for module in self.critic.modules()  # w of Algorithm 1, line 7
+            if config.clip_parameters == "all" or not isinstance(module, normalizations)
+            for p in module.parameters(recurse=False)
+        ]
         lr = config.resolved_learning_rate
         if config.algorithm == "wgan":
             self.critic_optimizer = torch.optim.RMSprop(self.critic.parameters(), lr=lr)
@@ -335,7 +444,9 @@ class ImageTrainer:
             self.critic_optimizer = torch.optim.Adam(self.critic.parameters(), lr=lr, betas=config.resolved_betas)
             self.generator_optimizer = torch.optim.Adam(self.generator.parameters(), lr=lr, betas=config.resolved_betas)
         uses_batch_norm = any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in self.critic.modules())
-        objective = _CriticObjective(self.critic, config.algorithm, config.penalty_weight, separate_batches=uses_batch_norm)
+        objective = _CriticObjective(
+            self.critic, config.algorithm, config.penalty_weight, separate_batches=uses_batch_norm
+        )
         self.critic_objective, self.generator_forward = objective, self.generator
         if self.world_size > 1:
             from torch.nn.parallel import DistributedDataParallel
@@ -378,8 +489,9 @@ class ImageTrainer:
             dist.init_process_group(backend)
 
     @classmethod
-    def resume(cls, out, *, generator_steps: int | None = None, settings: dict | None = None,
-               verbose: bool = True) -> "ImageTrainer":
+    def resume(
+        cls, out, *, generator_steps: int | None = None, settings: dict | None = None, verbose: bool = True
+    ) -> "ImageTrainer":
         """Rebuild a run from ``out/checkpoint.pt`` (loaded with ``weights_only=True``, its CRC-32
         checked; ``checkpoint.previous.pt`` with a warning if it fails) and the config it records.
 
@@ -410,14 +522,18 @@ class ImageTrainer:
         recorded = _resolved_settings(ImageConfig(**values))
         changed = changed_settings(recorded, _resolved_settings(ImageConfig(**{**values, **given})), RESUME_MAY_CHANGE)
         if changed:
-            raise ValueError(f"--resume keeps the settings of the run in {out}, and these differ: {'; '.join(changed)}. "
-                             f"Drop those flags, or start a new run with another --out (on resume only "
-                             f"{', '.join(RESUME_MAY_CHANGE)} and, upward, generator_steps may change).")
+            raise ValueError(
+                f"--resume keeps the settings of the run in {out}, and these differ: {'; '.join(changed)}. "
+                f"Drop those flags, or start a new run with another --out (on resume only "
+                f"{', '.join(RESUME_MAY_CHANGE)} and, upward, generator_steps may change)."
+            )
         reached = int(state["generator_step"])
         if steps is not None:
             if check_int("generator_steps", steps, minimum=1) < reached:
-                raise ValueError(f"generator_steps == {steps}, must be >= {reached}, the generator step the run in {out} "
-                                 "reached; --resume can extend a run, not undo its steps.")
+                raise ValueError(
+                    f"generator_steps == {steps}, must be >= {reached}, the generator step the run in {out} "
+                    "reached; --resume can extend a run, not undo its steps."
+                )
             values["generator_steps"] = steps
         values.update({name: given[name] for name in RESUME_MAY_CHANGE if name in given})
         return cls(ImageConfig(**values), out, verbose=verbose, _state=state)
@@ -462,21 +578,30 @@ class ImageTrainer:
         if self.out is None or not self.is_main:
             return None
         path = self.out / CHECKPOINT
-        kept = (f"The last good checkpoint ({path}, generator step {self.saved_step}) is kept."
-                if self.saved_step is not None else "No checkpoint of this run was written before.")
+        kept = (
+            f"The last good checkpoint ({path}, generator step {self.saved_step}) is kept."
+            if self.saved_step is not None
+            else "No checkpoint of this run was written before."
+        )
         with run_lock(self.out):
             self._saving = True
             try:
                 save_checkpoint(path, self.state_dict())
             except NonFiniteState as error:
-                shown = ", ".join(error.names[:3]) + (f" and {len(error.names) - 3} more" if len(error.names) > 3 else "")
-                raise TrainingStopped(f"the parameters or optimiser state became NaN or infinite by generator step "
-                                      f"{self.generator_step} ({shown}); they were not saved. {kept} Lower the learning "
-                                      "rate, or for WGAN check the clip value.") from None
+                shown = ", ".join(error.names[:3]) + (
+                    f" and {len(error.names) - 3} more" if len(error.names) > 3 else ""
+                )
+                raise TrainingStopped(
+                    f"the parameters or optimiser state became NaN or infinite by generator step "
+                    f"{self.generator_step} ({shown}); they were not saved. {kept} Lower the learning "
+                    "rate, or for WGAN check the clip value."
+                ) from None
             except OSError as error:
-                raise TrainingStopped(f"could not write {path} at generator step {self.generator_step}: "
-                                      f"{describe_os_error(error)}; the temporary file was removed. {kept} Free space "
-                                      f"(or fix the folder), then continue with --resume --out {self.out}.") from None
+                raise TrainingStopped(
+                    f"could not write {path} at generator step {self.generator_step}: "
+                    f"{describe_os_error(error)}; the temporary file was removed. {kept} Free space "
+                    f"(or fix the folder), then continue with --resume --out {self.out}."
+                ) from None
             finally:
                 self._saving = False
         self.saved_step = self.generator_step
@@ -488,13 +613,13 @@ class ImageTrainer:
         if self.position + size > len(self.order):
             self.order = torch.randperm(self.data.count, generator=self.random)
             self.position = 0
-        chosen = self.order[self.position:self.position + size]
+        chosen = self.order[self.position : self.position + size]
         self.position += size
         return self._local(chosen)
 
     def _local(self, tensor: torch.Tensor) -> torch.Tensor:
         start = self.rank * self.local_batch
-        return tensor[start:start + self.local_batch]
+        return tensor[start : start + self.local_batch]
 
     def _noise(self) -> torch.Tensor:
         noise = torch.randn(self.config.batch_size, self.config.noise_dim, generator=self.random)
@@ -567,7 +692,9 @@ class ImageTrainer:
         pieces = []
         for start in range(0, len(noise), self.config.batch_size):
             with self._autocast():
-                pieces.append(self.generator(noise[start:start + self.config.batch_size].to(self.device)).float().cpu())
+                pieces.append(
+                    self.generator(noise[start : start + self.config.batch_size].to(self.device)).float().cpu()
+                )
         for buffer, saved in zip(self.generator.buffers(), buffers):
             buffer.copy_(saved)
         return torch.cat(pieces)
@@ -592,7 +719,9 @@ class ImageTrainer:
             result["diversity"] = diversity(images, self.data.held_out)
         if self.config.dataset == "digits":
             if self._classifier is None:
-                self._classifier, self.classifier_accuracy = digits_classifier(self.config.image_size, self.config.channels)
+                self._classifier, self.classifier_accuracy = digits_classifier(
+                    self.config.image_size, self.config.channels
+                )
             result.update(mode_coverage(self._classifier.predict(images, confidence=CONFIDENCE)))
         return result
 
@@ -606,11 +735,15 @@ class ImageTrainer:
             dist.all_reduce(flag)
             bad = flag > 0
         if bool(bad):
-            where = (f" The last checkpoint (generator step {self.saved_step}, {self.out / CHECKPOINT}) is kept."
-                     if self.out is not None and self.saved_step is not None else "")
+            where = (
+                f" The last checkpoint (generator step {self.saved_step}, {self.out / CHECKPOINT}) is kept."
+                if self.out is not None and self.saved_step is not None
+                else ""
+            )
             raise TrainingStopped(
                 f"a loss became NaN or infinite by generator step {self.generator_step} "
-                f"(last values: {self._last_values()}).{where} Lower the learning rate, or for WGAN check the clip value.")
+                f"(last values: {self._last_values()}).{where} Lower the learning rate, or for WGAN check the clip value."
+            )
 
     def _last_values(self) -> dict:
         return {key: round(float(value), 6) for key, value in self.last.items()}
@@ -633,10 +766,16 @@ class ImageTrainer:
         self.out.mkdir(parents=True, exist_ok=True)
         (self.out / "samples").mkdir(exist_ok=True)
         config = dataclasses.asdict(self.config)
-        config.update(world_size=self.world_size, device=str(self.device), threads=self.threads,
-                      autocast="bf16" if self.autocast_dtype is not None else "fp32", memory_format="channels_last" if self.channels_last else "contiguous",
-                      torch_version=torch.__version__, generator_parameters=count_parameters(self.generator),
-                      critic_parameters=count_parameters(self.critic))
+        config.update(
+            world_size=self.world_size,
+            device=str(self.device),
+            threads=self.threads,
+            autocast="bf16" if self.autocast_dtype is not None else "fp32",
+            memory_format="channels_last" if self.channels_last else "contiguous",
+            torch_version=torch.__version__,
+            generator_parameters=count_parameters(self.generator),
+            critic_parameters=count_parameters(self.critic),
+        )
         atomic_write_json(self.out / "config.json", config)
         metrics = self.out / "metrics.jsonl"
         if metrics.exists():  # on resume, drop what was logged after the checkpoint (atomically)
@@ -673,8 +812,11 @@ class ImageTrainer:
                 raise KeyboardInterrupt  # a second Ctrl-C stops at once; the last checkpoint is kept
             self._stop_requested, self.stop_signal = True, signum
             if self.is_main:
-                print(f"\nwgan_toys: stopping after generator step {self.generator_step + 1}, writing the checkpoint "
-                      "(press Ctrl-C again to stop at once)", file=sys.stderr)
+                print(
+                    f"\nwgan_toys: stopping after generator step {self.generator_step + 1}, writing the checkpoint "
+                    "(press Ctrl-C again to stop at once)",
+                    file=sys.stderr,
+                )
 
         in_main_thread = threading.current_thread() is threading.main_thread()  # signals go to the main thread only
         with contextlib.ExitStack() as stack:
@@ -707,10 +849,13 @@ class ImageTrainer:
             if log_now:
                 now = time.perf_counter()
                 images = (self.critic_steps - interval_critic) * config.batch_size
-                record = {"generator_step": step, "critic_steps": self.critic_steps,
-                          **{k: float(v) for k, v in self.last.items() if k != "estimate"},
-                          "images_per_second": round(images / max(now - interval_start, 1e-9), 2),
-                          "wall_seconds": round(now - wall_start, 3)}
+                record = {
+                    "generator_step": step,
+                    "critic_steps": self.critic_steps,
+                    **{k: float(v) for k, v in self.last.items() if k != "estimate"},
+                    "images_per_second": round(images / max(now - interval_start, 1e-9), 2),
+                    "wall_seconds": round(now - wall_start, 3),
+                }
                 estimate = float(self.last["estimate"])
                 record["js_estimate" if config.algorithm == "gan" else "wasserstein_estimate"] = estimate
                 if step % config.eval_every == 0 or step == until:
@@ -741,8 +886,10 @@ class ImageTrainer:
 def _progress_fields(record: dict) -> dict:
     """What the progress bar shows beside the step: the estimate, images/s, the sliced W1."""
     name = "W" if "wasserstein_estimate" in record else "JS"
-    fields = {name: f"{record.get('wasserstein_estimate', record.get('js_estimate')):.4f}",
-              "img/s": f"{record['images_per_second']:.0f}"}
+    fields = {
+        name: f"{record.get('wasserstein_estimate', record.get('js_estimate')):.4f}",
+        "img/s": f"{record['images_per_second']:.0f}",
+    }
     if "sliced_w" in record:
         fields["sliced W1"] = f"{record['sliced_w']:.4f}"
     return fields
