@@ -5,7 +5,7 @@ with learning rate 5e-5, clipping c = 0.01, n_critic = 5 critic steps per genera
 m = 64, the DCGAN generator and the DCGAN critic with batch norm (``make_image_generator`` /
 ``make_image_critic`` from ``wgan_toys.images.models``), 3 channels, noise dimension 100, 64
 filters, float32 (bar the bf16 rows), on the CPU with 2 torch threads, at image sizes 32 and 64
-(``--quick``: 32). The data are scikit-learn's digits on both sides (all 1,797 for the baseline,
+(``--quick``: 16). The data are scikit-learn's digits on both sides (all 1,797 for the baseline,
 as the paper code reads a whole folder; 1,497 for ours, which holds 300 out for evaluation, which
 never runs here). What differs is the training loop:
 
@@ -289,7 +289,7 @@ def benchmark_size(
 def main(argv=None) -> int:
     global THREADS
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="smoke run: 32x32 only, one round of 2 generator steps")
+    parser.add_argument("--quick", action="store_true", help="smoke run: 16x16 only, one round of 1 generator step")
     parser.add_argument("--sizes", type=int, nargs="+", default=[32, 64], help="image sizes (default: 32 64)")
     parser.add_argument("--steps", type=int, default=5, help="generator steps per timed block (default: 5)")
     parser.add_argument("--pairs", type=int, default=5, help="rounds of baseline and ours (default: 5)")
@@ -302,7 +302,7 @@ def main(argv=None) -> int:
     )
     args = parser.parse_args(argv)
     if args.quick:
-        args.sizes, args.steps, args.pairs = [32], 2, 1
+        args.sizes, args.steps, args.pairs = [16], 1, 1
     for name in ("steps", "pairs", "threads"):
         if getattr(args, name) < 1:
             parser.error(f"--{name} == {getattr(args, name)}, must be >= 1")

@@ -100,4 +100,4 @@ def test_bench_course_quick():
     finished = run_quick("bench_course.py")
     assert finished.returncode == 0, finished.stdout + finished.stderr
     assert_header(finished.stdout, ["part", "time", "units", "target", "within target"])
-    assert "lesson 01_parallel_lines" in finished.stdout and "reference workload" in finished.stdout
+    assert "lesson smoke (one cell)" in finished.stdout and "reference workload" in finished.stdout
