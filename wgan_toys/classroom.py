@@ -181,7 +181,9 @@ class Classroom:
         xs, ys = np.meshgrid(np.linspace(x0, x1, self.grid_size), np.linspace(y0, y1, self.grid_size))
         field = trainer.critic_values(np.stack([xs.ravel(), ys.ravel()], 1)).reshape(xs.shape)
         if not trainer.is_wgan:
-            field = 1.0 / (1.0 + np.exp(-field))
+            from scipy.special import expit  # the logistic sigmoid, stable for any logit
+
+            field = expit(field)
         arrows = trainer.push(fake)  # minus the gradient of the generator's loss at each fake
         arrow_norm_max = float(np.linalg.norm(arrows, axis=1).max())
         arrow_scale = max([arrow_norm_max] + [f["arrow_scale"] for f in self.frames])  # the session's largest so far

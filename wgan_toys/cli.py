@@ -175,7 +175,9 @@ def _discriminator(args) -> int:
     p, q = _gaussian_pair(args)
     result = train_discriminator(p, q, seed=args.seed, device=args.device)
     region = mass_region(p, q)
-    trained = 1.0 / (1.0 + np.exp(-network_values(result.network, region)))
+    from scipy.special import expit  # the logistic sigmoid, stable for any logit
+
+    trained = expit(network_values(result.network, region))  # D = sigmoid(logit)
     values = {
         # 1/2 L(D) + log 2 integrated against the true densities: a lower bound on JS for every D
         "js_lower_bound": js_lower_bound(lambda x: network_values(result.network, x), p, q),

@@ -65,7 +65,9 @@ def network_gradients(network: nn.Module, points, device=None) -> np.ndarray:
 def discriminator_gradients(network: nn.Module, points) -> np.ndarray:
     """dD/dx = D (1 - D) d logit/dx for a discriminator that returns logits (Figure 2's
     vanishing gradient), at numpy points; shape as :func:`network_gradients`."""
-    probability = 1.0 / (1.0 + np.exp(-network_values(network, points)))
+    from scipy.special import expit
+
+    probability = expit(network_values(network, points))
     gradient = network_gradients(network, points)
     return (
         (probability * (1 - probability))[:, None] * gradient

@@ -39,6 +39,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._validation import check_positive, check_real
+from .distances import LOG_2
 from .distributions import Gaussian1D
 
 __all__ = [
@@ -56,7 +57,6 @@ __all__ = [
     "interpolate_density",
 ]
 
-LOG_2 = math.log(2.0)
 _GRID_POINTS = 40001  # odd, for Simpson's rule
 
 
@@ -86,7 +86,9 @@ def optimal_discriminator_logit(p, q):
 def optimal_discriminator(p, q):
     """D*(x) = p_r(x) / (p_r(x) + p_g(x)), the discriminator that maximises L(D) (Section 4.2)."""
     logit = optimal_discriminator_logit(p, q)
-    return lambda x: 1.0 / (1.0 + np.exp(-logit(x)))
+    from scipy.special import expit
+
+    return lambda x: expit(logit(x))
 
 
 def _log_sigmoid(logit: np.ndarray) -> np.ndarray:

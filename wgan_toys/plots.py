@@ -434,7 +434,9 @@ def figure_2(discriminator, critic, real: Gaussian1D = FIGURE_2_REAL, fake: Gaus
     from .transport import OptimalCritic1D
 
     x = np.linspace(min(real.mean, fake.mean) - 3.0, max(real.mean, fake.mean) + 3.0, 801)
-    probability = 1.0 / (1.0 + np.exp(-network_values(discriminator.network, x)))
+    from scipy.special import expit  # the logistic sigmoid, stable for any logit
+
+    probability = expit(network_values(discriminator.network, x))
     discriminator_gradient = discriminator_gradients(discriminator.network, x)
     fit = compare_to_potential(lambda points: network_values(critic.network, points), real, fake)
     critic_rescaled = (network_values(critic.network, x) - fit["offset"]) / fit["k_fit"]
@@ -807,7 +809,9 @@ def plot_critic_field(
     xs, ys = np.meshgrid(np.linspace(low[0], high[0], grid_size), np.linspace(low[1], high[1], grid_size))
     values = trainer.critic_values(np.stack([xs.ravel(), ys.ravel()], 1)).reshape(xs.shape)
     if not trainer.is_wgan:
-        values = 1 / (1 + np.exp(-values))
+        from scipy.special import expit  # the logistic sigmoid, stable for any logit
+
+        values = expit(values)
     contours = ax.contourf(xs, ys, values, levels=20, cmap="cividis", alpha=0.55)
     plt.colorbar(contours, ax=ax, label=r"critic $f_w$" if trainer.is_wgan else r"discriminator $D$", shrink=0.8)
     plan = exact_transport(fake, real)

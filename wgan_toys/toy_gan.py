@@ -77,6 +77,7 @@ from ._validation import (
     check_int,
     setting,
 )
+from .distances import LOG_2
 from .images.runs import append_jsonl, atomic_write_json, atomic_write_text, refuse_existing_run, run_lock
 from .lipschitz import clip_weights_, gradient_penalty
 from .networks import make_critic, make_generator
@@ -91,7 +92,6 @@ ALGORITHMS = ("gan", "gan-logd", "wgan", "wgan-gp")
 DATASETS = tuple(TOY_DATASETS)  # 8gaussians, 25gaussians, swissroll, 2clusters
 RUN_MARKERS = ("config.json", "metrics.jsonl")  # a folder holding one of these holds a run
 RUN_OUTPUTS = ("toy_run.png", "samples_over_iterations.png", "samples.gif")  # deleted with it on overwrite
-LOG_2 = math.log(2.0)
 EXPLOSION_FACTOR = (
     1e3  # a finite run has exploded beyond 1000 x the data's scale / its initial norms (see the module doc)
 )

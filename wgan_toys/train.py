@@ -40,6 +40,7 @@ from torch import nn
 from torch.nn import functional
 
 from ._validation import check_int, check_positive, check_samples
+from .distances import LOG_2
 from .lipschitz import LipschitzMethod, make_lipschitz_method
 from .networks import make_critic, make_discriminator
 from .runtime import build_seeded, resolve_device, torch_generator
@@ -56,8 +57,6 @@ __all__ = [
     "check_loop_settings",
     "samplers_and_heldout",
 ]
-
-LOG_2 = math.log(2.0)
 
 
 class TrainingDivergedError(RuntimeError):

@@ -71,7 +71,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import math
 import os
 import pathlib
 import signal
@@ -100,6 +99,7 @@ from .._validation import (
     check_int,
     setting,
 )
+from ..distances import LOG_2
 from ..lipschitz import clip_parameters_, gradient_penalty
 from ..runtime import progress_bar, resolve_device
 from . import (
@@ -140,7 +140,6 @@ __all__ = [
     "read_metrics",
 ]
 
-LOG_2 = math.log(2.0)
 RESUME_MAY_CHANGE = ("device", "threads")  # besides generator_steps, never below the step reached
 CHECKPOINT_KEYS = (
     "config",
