@@ -278,3 +278,33 @@ def test_critic_bad_clip_value():
     )
     assert result.returncode == 2
     assert "--clip-value == -0.01, must be > 0 (the paper uses c = 0.01)" in result.stderr
+
+
+def test_toy_claims_refuses_an_unwritable_out_before_computing(tmp_path, monkeypatch, capsys):
+    """Minutes of runs must not be lost to a table that cannot be written (issue 11, item 17)."""
+    import wgan_toys.toy_gan as toy_gan
+
+    monkeypatch.setattr(toy_gan, "claims_table", lambda **kwargs: pytest.fail("computed before checking --out"))
+    blocker = tmp_path / "a_file"
+    blocker.write_text("not a folder")
+    with pytest.raises(SystemExit) as stopped:
+        main(["toy-claims", "--seeds", "0", "--threads", "1", "--out", str(blocker / "claims.json")])
+    assert stopped.value.code == 1 and "check the path" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as stopped:
+        main(["toy-claims", "--seeds", "0", "--threads", "1", "--out", str(tmp_path)])
+    assert stopped.value.code == 1
+
+
+def test_toy_claims_prints_one_row_per_run_and_writes_the_table(tmp_path, capsys):
+    out = tmp_path / "sub" / "claims.json"
+    assert (
+        main(
+            ["toy-claims", "--iterations", "2", "--log-every", "1", "--seeds", "0", "--threads", "1", "--out", str(out)]
+        )
+        == 0
+    )
+    printed = capsys.readouterr().out.splitlines()
+    rows = json.loads(out.read_text())
+    assert len(rows) == 5  # wgan-gp, wgan, gan, gan-logd, and wgan with Adam, for one seed
+    assert [line.split()[0] for line in printed[1:6]] == [row["algorithm"].split()[0] for row in rows]
+    assert rows[-1]["algorithm"] == "wgan (adam critic)"

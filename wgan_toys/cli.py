@@ -286,8 +286,17 @@ def _toy_claims(args) -> int:
     import os
 
     _set_threads(args)
+    from tqdm.auto import tqdm
+
+    from .runtime import progress_bar
     from .toy_gan import claims_table
 
+    # before minutes of computing: a table that cannot be written is refused now, not after
+    folder = os.path.dirname(args.out) or "."
+    os.makedirs(folder, exist_ok=True)
+    if os.path.isdir(args.out) or not os.access(folder, os.W_OK):
+        raise OSError(13, "cannot write the table there (a folder, or not writable)", args.out)
+    runs = len(args.seeds) * 5  # wgan-gp, wgan, gan, gan-logd, and wgan with Adam (Section 4.2's momentum remark)
     columns = (
         "algorithm",
         "seed",
@@ -301,19 +310,20 @@ def _toy_claims(args) -> int:
     )
     print("  ".join(columns))
 
-    def show(row):
-        print("  ".join(f"{row[c]:.3f}" if isinstance(row[c], float) else str(row[c]) for c in columns), flush=True)
+    with progress_bar(runs, "toy-claims", unit="run") as bar:
 
-    rows = claims_table(
-        seeds=tuple(args.seeds),
-        dataset=args.dataset,
-        iterations=args.iterations,
-        log_every=args.log_every,
-        callback=show,
-    )
-    folder = os.path.dirname(args.out)
-    if folder:
-        os.makedirs(folder, exist_ok=True)
+        def show(row):
+            line = "  ".join(f"{row[c]:.3f}" if isinstance(row[c], float) else str(row[c]) for c in columns)
+            tqdm.write(line, file=sys.stdout)  # above the bar on a terminal; a plain line in a log
+            bar.update(1)
+
+        rows = claims_table(
+            seeds=tuple(args.seeds),
+            dataset=args.dataset,
+            iterations=args.iterations,
+            log_every=args.log_every,
+            callback=show,
+        )
     with open(args.out, "w") as handle:
         # NaN (a correlation of a run too short or too flat to have one) as null: RFC 8259 has no NaN
         json.dump(
