@@ -32,6 +32,7 @@ import torch
 from torch import nn
 
 from ._validation import check_samples
+from .objectives import wasserstein_estimate
 from .runtime import numpy_generator
 
 __all__ = [
@@ -128,7 +129,7 @@ def layer_gradient_norms(critic: nn.Module, real: torch.Tensor, fake: torch.Tens
     hooks = [layer.register_forward_pre_hook(lambda module, args: inputs.append(args[0])) for layer in linears]
     try:
         real, fake = real.detach().double().requires_grad_(True), fake.detach().double().requires_grad_(True)
-        critic_loss = -(network(real).mean() - network(fake).mean())
+        critic_loss = -wasserstein_estimate(network(real), network(fake))
     finally:
         for hook in hooks:
             hook.remove()

@@ -29,15 +29,15 @@ import math
 
 import numpy as np
 import torch
-from torch.nn import functional
 
 from ._validation import check_choice, check_int, check_positive, check_real
 from .distances import all_distances
 from .distributions import ParallelLines
 from .lipschitz import make_lipschitz_method
 from .networks import make_critic, make_discriminator
+from .objectives import gan_objective, generator_losses, wasserstein_estimate
 from .runtime import build_seeded, resolve_device, torch_generator
-from .train import TrainingDivergedError, gan_objective
+from .train import TrainingDivergedError
 
 __all__ = [
     "DISTANCES",
@@ -195,7 +195,7 @@ def learn_parallel_lines(
             real = target.sample_torch(batch_size, seed=random, device=device)
             fake = _generate(theta.detach(), batch_size, random)
             if wgan:
-                network_loss = -(network(real).mean() - network(fake).mean()) + lipschitz.penalty(
+                network_loss = -wasserstein_estimate(network(real), network(fake)) + lipschitz.penalty(
                     network, real, fake, random
                 )
             else:
@@ -206,12 +206,8 @@ def learn_parallel_lines(
             if wgan:
                 lipschitz.after_step(network)
         output = network(_generate(theta, batch_size, random))  # Algorithm 1, lines 9-10
-        if wgan:
-            theta_loss = -output.mean()
-        elif method == "gan":
-            theta_loss = -functional.softplus(output).mean()  # E log(1 - D)
-        else:
-            theta_loss = functional.softplus(-output).mean()  # -E log D
+        kind = "wgan" if wgan else "gan-minimax" if method == "gan" else "gan-logd"
+        theta_loss = generator_losses(kind, output).mean()  # -E f, E log(1 - D) or -E log D
         if not torch.isfinite(theta_loss):
             raise TrainingDivergedError(
                 f"the loss on theta became {theta_loss.item()} at iteration {iteration}; lower learning_rate."

@@ -77,14 +77,14 @@ from ._validation import (
     check_int,
     setting,
 )
-from .distances import LOG_2
 from .images.runs import append_jsonl, atomic_write_json, atomic_write_text, refuse_existing_run, run_lock
 from .lipschitz import clip_weights_, gradient_penalty
 from .networks import make_critic, make_generator
+from .objectives import gan_objective, generator_losses, js_estimate, wasserstein_estimate
 from .runtime import build_seeded, resolve_device, torch_generator
 from .toys2d import DATASETS as TOY_DATASETS
 from .toys2d import make_dataset, mode_coverage
-from .train import TrainingDivergedError, gan_objective
+from .train import TrainingDivergedError
 
 __all__ = ["ALGORITHMS", "ToyConfig", "ToyGAN", "claims_table", "run_folder"]
 
@@ -237,8 +237,7 @@ class ToyGAN:
         with torch.no_grad():
             fake = self.generator(self.noise(config.batch_size))
         if self.is_wgan:
-            wasserstein_estimate = self.critic(real).mean() - self.critic(fake).mean()  # eq. (3)
-            critic_loss = -wasserstein_estimate
+            critic_loss = -wasserstein_estimate(self.critic(real), self.critic(fake))  # eq. (3)
             if config.algorithm == "wgan-gp":
                 critic_loss = critic_loss + gradient_penalty(
                     self.critic, real, fake, config.penalty_weight, self.random
@@ -289,10 +288,8 @@ class ToyGAN:
         :meth:`push` differentiates their sum, so the arrows show the loss that is trained.
         """
         if self.is_wgan:
-            return -output
-        if self.config.algorithm == "gan":
-            return -functional.softplus(output)  # log(1 - D) = -softplus(logit)
-        return functional.softplus(-output)  # -log D = softplus(-logit)
+            return generator_losses("wgan", output)
+        return generator_losses("gan-minimax" if self.config.algorithm == "gan" else "gan-logd", output)
 
     def iteration(self) -> None:
         """n_critic critic steps, then one generator step: one pass of Algorithm 1's loop."""
@@ -346,8 +343,8 @@ class ToyGAN:
         """From the critic's outputs on real and generated points: E_r f - E_g f (eq. 3) for WGAN,
         the JS estimate L(D)/2 + log 2 (Figure 4) for GAN."""
         if self.is_wgan:
-            return (real_out.mean() - fake_out.mean()).item()
-        return 0.5 * gan_objective(real_out, fake_out).item() + LOG_2
+            return wasserstein_estimate(real_out, fake_out).item()
+        return js_estimate(gan_objective(real_out, fake_out).item())
 
     def push(self, points) -> np.ndarray:
         r"""Where the generator's loss pushes each generated point: :math:`-\nabla_x` of the

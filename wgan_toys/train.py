@@ -37,12 +37,12 @@ from dataclasses import dataclass, field
 
 import torch
 from torch import nn
-from torch.nn import functional
 
 from ._validation import check_int, check_positive, check_samples
 from .distances import LOG_2
 from .lipschitz import LipschitzMethod, make_lipschitz_method
 from .networks import make_critic, make_discriminator
+from .objectives import gan_objective, wasserstein_estimate
 from .runtime import build_seeded, resolve_device, torch_generator
 
 __all__ = [
@@ -109,12 +109,6 @@ def make_sampler(source, name: str, device):
         return data[index]
 
     return sample
-
-
-def gan_objective(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
-    """L(D) = E_r log D + E_g log(1 - D) from logits, without overflow:
-    log sigmoid(l) = -softplus(-l) and log(1 - sigmoid(l)) = -softplus(l)."""
-    return -functional.softplus(-real_logits).mean() - functional.softplus(fake_logits).mean()
 
 
 def check_finite_loss(loss: torch.Tensor, step: int, what: str, remedy: str) -> None:
@@ -245,7 +239,7 @@ def train_critic(
     remedy = "lower learning_rate, or penalty_weight for 'gp', or check the samples for NaN"
 
     def heldout_objective() -> tuple[float, float]:
-        estimate = (critic(heldout_real).mean() - critic(heldout_fake).mean()).item()
+        estimate = wasserstein_estimate(critic(heldout_real), critic(heldout_fake)).item()
         penalty = lipschitz.penalty(critic, heldout_real, heldout_fake, torch_generator(1, device=device))
         return estimate - float(penalty.detach()), estimate
 
@@ -254,8 +248,8 @@ def train_critic(
     step, converged = 0, False
     for step in range(1, max_steps + 1):
         real_batch, fake_batch = sample_real(batch_size, generator), sample_fake(batch_size, generator)
-        wasserstein_estimate = critic(real_batch).mean() - critic(fake_batch).mean()  # eq. (3)
-        critic_loss = -wasserstein_estimate + lipschitz.penalty(critic, real_batch, fake_batch, generator)
+        batch_estimate = wasserstein_estimate(critic(real_batch), critic(fake_batch))  # eq. (3)
+        critic_loss = -batch_estimate + lipschitz.penalty(critic, real_batch, fake_batch, generator)
         check_finite_loss(critic_loss, step, "critic_loss", remedy)
         optimizer.zero_grad(set_to_none=True)
         critic_loss.backward()

@@ -82,7 +82,6 @@ from numbers import Real
 
 import torch
 from torch import nn
-from torch.nn import functional
 
 from .._validation import (
     DEVICE,
@@ -99,8 +98,8 @@ from .._validation import (
     check_int,
     setting,
 )
-from ..distances import LOG_2
 from ..lipschitz import clip_parameters_, gradient_penalty
+from ..objectives import gan_objective, generator_losses, js_estimate, wasserstein_estimate
 from ..runtime import progress_bar, resolve_device
 from . import (
     ALGORITHMS,
@@ -334,9 +333,9 @@ class _CriticObjective(nn.Module):
         real_out, fake_out = real_out.float(), fake_out.float()
         if self.algorithm == "gan":
             # -L(D) = BCE(real, 1) + BCE(fake, 0); JS estimate = log 2 + L(D) / 2 (Figure 4)
-            loss = functional.softplus(-real_out).mean() + functional.softplus(fake_out).mean()
-            return loss, LOG_2 - loss.detach() / 2
-        estimate = real_out.mean() - fake_out.mean()  # eq. (3)
+            objective = gan_objective(real_out, fake_out)
+            return -objective, js_estimate(objective.detach())
+        estimate = wasserstein_estimate(real_out, fake_out)  # eq. (3)
         loss = -estimate
         if self.algorithm == "wgan-gp":
             loss = loss + gradient_penalty(self.critic, real, fake, self.penalty_weight, epsilon=epsilon)
@@ -663,7 +662,7 @@ class ImageTrainer:
         try:
             with self._autocast():
                 output = self.critic(self.generator_forward(noise)).float()
-            loss = functional.softplus(-output).mean() if self.config.algorithm == "gan" else -output.mean()
+            loss = generator_losses("gan-logd" if self.config.algorithm == "gan" else "wgan", output).mean()
             self.generator_optimizer.zero_grad(set_to_none=True)
             loss.backward()
             self.generator_optimizer.step()
