@@ -27,13 +27,6 @@ import math
 import re
 import sys
 
-FIGURES = {
-    "1": ("figure_1", "figure_1.png"),
-    "transport-lines": ("figure_transport_parallel_lines", "transport_parallel_lines.png"),
-    "transport-gaussians": ("figure_transport_gaussians", "transport_gaussians.png"),
-    "convergence": ("figure_convergence", "convergence_gaussians.png"),
-    "2": ("figure_2", "figure_2.png"),  # trains a discriminator and a clipped critic first (seed 0)
-}
 DISTANCE_NAMES = {
     "tv": "total variation  delta(P, Q)",
     "kl": "KL(P || Q)",
@@ -289,14 +282,13 @@ def _toy_claims(args) -> int:
     from tqdm.auto import tqdm
 
     from .runtime import progress_bar
-    from .toy_gan import claims_table
+    from .toy_gan import claims_runs, claims_table
 
     # before minutes of computing: a table that cannot be written is refused now, not after
-    folder = os.path.dirname(args.out) or "."
-    os.makedirs(folder, exist_ok=True)
-    if os.path.isdir(args.out) or not os.access(folder, os.W_OK):
-        raise OSError(13, "cannot write the table there (a folder, or not writable)", args.out)
-    runs = len(args.seeds) * 5  # wgan-gp, wgan, gan, gan-logd, and wgan with Adam (Section 4.2's momentum remark)
+    if os.path.isdir(args.out):
+        raise OSError(21, "is a folder; give a file name for the table", args.out)
+    _writable_folder(args.out)
+    runs = len(args.seeds) * len(claims_runs())
     columns = (
         "algorithm",
         "seed",
@@ -349,11 +341,18 @@ def _check_figure_path(path: str, flag: str = "--out") -> str:
         raise ValueError(f"{flag} == {path!r} is a folder, must be a file name ending in {', '.join(FIGURE_SUFFIXES)}.")
     if os.path.splitext(path)[1].lower() not in FIGURE_SUFFIXES:
         raise ValueError(f"{flag} == {path!r}, must end in {', '.join(FIGURE_SUFFIXES)}.")
+    _writable_folder(path)
+    return path
+
+
+def _writable_folder(path: str) -> None:
+    """Create the folder of the file ``path`` and check that it can be written, before any computing."""
+    import os
+
     folder = os.path.dirname(path) or "."
     os.makedirs(folder, exist_ok=True)
     if not os.access(folder, os.W_OK):
         raise OSError(13, "folder is not writable", folder)
-    return path
 
 
 def _save(fig, path: str) -> None:
@@ -361,12 +360,9 @@ def _save(fig, path: str) -> None:
     print(f"wrote {path}")
 
 
-def _draw_figure(plots, name: str):
-    """The figure ``name`` of FIGURES. Figures take results and train nothing: for Figure 2 the
-    discriminator and the clipped critic are trained here, once, on one thread (seed 0)."""
-    function_name, _ = FIGURES[name]
-    if name != "2":
-        return getattr(plots, function_name)()
+def _figure_2(plots):
+    """Figures take results and train nothing: Figure 2's discriminator and clipped critic are
+    trained here, once, on one thread (seed 0)."""
     from .distributions import FIGURE_2_FAKE, FIGURE_2_REAL
     from .runtime import set_threads
     from .train import train_critic, train_discriminator
@@ -375,6 +371,16 @@ def _draw_figure(plots, name: str):
     discriminator = train_discriminator(FIGURE_2_REAL, FIGURE_2_FAKE, seed=0)
     critic = train_critic(FIGURE_2_REAL, FIGURE_2_FAKE, method="clip", seed=0)
     return plots.figure_2(discriminator, critic)
+
+
+# name -> (draw(plots) -> Figure, file name in `figures --out-dir`)
+FIGURES = {
+    "1": (lambda plots: plots.figure_1(), "figure_1.png"),
+    "transport-lines": (lambda plots: plots.figure_transport_parallel_lines(), "transport_parallel_lines.png"),
+    "transport-gaussians": (lambda plots: plots.figure_transport_gaussians(), "transport_gaussians.png"),
+    "convergence": (lambda plots: plots.figure_convergence(), "convergence_gaussians.png"),
+    "2": (_figure_2, "figure_2.png"),
+}
 
 
 def _figure(args) -> int:
@@ -386,7 +392,8 @@ def _figure(args) -> int:
     from . import plots
 
     _check_figure_path(args.out)
-    fig = _draw_figure(plots, args.name)
+    draw, _ = FIGURES[args.name]
+    fig = draw(plots)
     _save(fig, args.out)
     plt.close(fig)
     return 0
@@ -404,8 +411,8 @@ def _figures(args) -> int:
 
     for _, file_name in FIGURES.values():
         _check_figure_path(os.path.join(args.out_dir, file_name), flag="--out-dir")
-    for name, (_, file_name) in FIGURES.items():
-        fig = _draw_figure(plots, name)
+    for draw, file_name in FIGURES.values():
+        fig = draw(plots)
         _save(fig, os.path.join(args.out_dir, file_name))
         plt.close(fig)
     return 0

@@ -481,8 +481,20 @@ def run_folder(trainer: ToyGAN, out, *, overwrite: bool = False):
         yield lambda row: append_jsonl(metrics, row)
 
 
+CLAIMS_ALGORITHMS = ("wgan-gp", "wgan", "gan", "gan-logd")
+
+
+def claims_runs(algorithms=CLAIMS_ALGORITHMS, momentum_test: bool = True) -> list[tuple[str, str | None]]:
+    """The (algorithm, critic optimiser) pairs :func:`claims_table` trains for each seed: each
+    algorithm with its own optimiser, and with ``momentum_test`` WGAN again with Adam."""
+    runs = [(algorithm, None) for algorithm in algorithms]
+    if momentum_test and "wgan" in algorithms:
+        runs.append(("wgan", "adam"))
+    return runs
+
+
 def claims_table(
-    algorithms=("wgan-gp", "wgan", "gan", "gan-logd"),
+    algorithms=CLAIMS_ALGORITHMS,
     seeds=(0, 1, 2),
     dataset: str = "8gaussians",
     iterations: int = 1000,
@@ -502,11 +514,8 @@ def claims_table(
     """
     from scipy.stats import pearsonr, spearmanr
 
-    runs = [(algorithm, None) for algorithm in algorithms]
-    if momentum_test and "wgan" in algorithms:
-        runs.append(("wgan", "adam"))
     rows = []
-    for algorithm, critic_optimizer in runs:
+    for algorithm, critic_optimizer in claims_runs(algorithms, momentum_test):
         for seed in seeds:
             config = ToyConfig(
                 dataset=dataset,
