@@ -11,27 +11,14 @@ import warnings
 import numpy as np
 import pytest
 import torch
+from image_runs import TINY_IMAGE_RUN
 from PIL import Image
 
 from wgan_toys.images.data import check_batch_size, load_images
 from wgan_toys.images.quality import digits_classifier
 from wgan_toys.images.trainer import ImageConfig, ImageTrainer
 
-TINY = dict(
-    image_size=16,
-    filters=8,
-    noise_dim=16,
-    mlp_width=32,
-    batch_size=16,
-    generator_steps=2,
-    log_every=1,
-    eval_every=2,
-    eval_samples=32,
-    sample_every=2,
-    checkpoint_every=2,
-    device="cpu",
-    threads=1,
-)
+TINY = {key: value for key, value in TINY_IMAGE_RUN.items() if key != "held_out"} | {"generator_steps": 2}
 
 
 @pytest.fixture(autouse=True)

@@ -17,6 +17,7 @@ import time
 import numpy as np
 import pytest
 import torch
+from image_runs import TINY_IMAGE_RUN
 from scipy.special import gammaln
 
 from wgan_toys.images.data import load_images
@@ -26,22 +27,7 @@ from wgan_toys.images.quality import digits_classifier, mode_coverage, sliced_wa
 from wgan_toys.images.trainer import CHECKPOINT, ImageConfig, ImageTrainer, TrainingStopped, read_metrics
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-TINY = dict(
-    image_size=16,
-    filters=8,
-    noise_dim=16,
-    mlp_width=32,
-    batch_size=16,
-    generator_steps=4,
-    log_every=1,
-    eval_every=2,
-    eval_samples=32,
-    sample_every=2,
-    checkpoint_every=2,
-    held_out=100,
-    device="cpu",
-    threads=1,
-)
+TINY = TINY_IMAGE_RUN
 
 
 def _parameters(trainer):

@@ -20,6 +20,7 @@ import zipfile
 
 import pytest
 import torch
+from image_runs import TINY_IMAGE_RUN
 
 from wgan_toys.images import runs
 from wgan_toys.images.runs import (
@@ -36,22 +37,8 @@ from wgan_toys.images.runs import (
 from wgan_toys.images.trainer import ImageConfig, ImageTrainer, TrainingStopped, read_metrics
 from wgan_toys.toy_gan import ToyConfig, ToyGAN, run_folder
 
-TINY = dict(
-    image_size=16,
-    filters=8,
-    noise_dim=16,
-    mlp_width=32,
-    batch_size=16,
-    generator_steps=4,
-    log_every=1,
-    eval_every=100,
-    eval_samples=32,
-    sample_every=100,
-    checkpoint_every=2,
-    held_out=100,
-    device="cpu",
-    threads=1,
-)
+TINY = dict(TINY_IMAGE_RUN, eval_every=100, sample_every=100)
+TOY_SMOKE = ("--iterations", "2", "--eval-samples", "50", "--width", "8", "--no-gif")  # a two-step toy run
 HANG_GUARD = 1800  # seconds; a guard against a hung child, never a speed limit
 
 
@@ -106,20 +93,7 @@ def test_a_second_process_is_refused_while_a_run_holds_the_folder(tmp_path):
         images = _cli("train-images", "--smoke", "--threads", "1", "--device", "cpu", "--out", str(out))
         assert images.returncode == 2, images.stderr
         assert f"{out} is in use by another run (process {holder.pid})" in images.stderr
-        toy = _cli(
-            "toy",
-            "--iterations",
-            "2",
-            "--log-every",
-            "1",
-            "--eval-samples",
-            "50",
-            "--width",
-            "8",
-            "--no-gif",
-            "--out",
-            str(out),
-        )
+        toy = _cli("toy", *TOY_SMOKE, "--log-every", "1", "--out", str(out))
         assert toy.returncode == 2 and "is in use by another run" in toy.stderr, toy.stderr
         assert sorted(path.name for path in out.iterdir()) == [".lock"]  # nothing was written
     finally:
@@ -377,36 +351,9 @@ def test_toy_run_folders_are_not_overwritten_without_overwrite(tmp_path):
         with run_folder(trainer, out):
             pass
     assert (out / "metrics.jsonl").read_text() == rows
-    refused = _cli(
-        "toy",
-        "--iterations",
-        "2",
-        "--log-every",
-        "1",
-        "--eval-samples",
-        "50",
-        "--width",
-        "8",
-        "--no-gif",
-        "--out",
-        str(out),
-    )
+    refused = _cli("toy", *TOY_SMOKE, "--log-every", "1", "--out", str(out))
     assert refused.returncode == 2 and "pass --overwrite" in refused.stderr
-    replaced = _cli(
-        "toy",
-        "--iterations",
-        "2",
-        "--log-every",
-        "2",
-        "--eval-samples",
-        "50",
-        "--width",
-        "8",
-        "--no-gif",
-        "--overwrite",
-        "--out",
-        str(out),
-    )
+    replaced = _cli("toy", *TOY_SMOKE, "--log-every", "2", "--overwrite", "--out", str(out))
     assert replaced.returncode == 0, replaced.stderr
     assert [json.loads(line)["step"] for line in (out / "metrics.jsonl").read_text().splitlines()] == [0, 2]
     assert re.search(r"wgan-toys toy: step 2 of 2, estimate .*of which exact W1 logging", replaced.stdout)
