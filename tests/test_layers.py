@@ -9,8 +9,11 @@ modules together. The layers, as the README's module table shows them:
 - 1, critics to optimality: ``networks``, ``lipschitz``, ``objectives``, ``train``, ``sweep``,
   ``measure``;
 - 2, scenarios and trainers: ``parallel_lines``, ``toys2d``, ``toy_gan``, ``images.*``;
-- 3, presentation and entry points: ``plots``, ``classroom``, ``verify``, ``cli``, the package's
-  ``__init__`` and ``__main__``.
+- 3, presentation and entry points: ``plots`` (a package: ``plots.distances``, ``plots.critics``, ...),
+  ``classroom``, ``verify``, ``cli``, the package's ``__init__`` and ``__main__``.
+
+A subpackage's modules take its layer. A private module (``plots._style``) is imported only from
+inside its own package; ``_validation`` sits at the top and serves every module.
 """
 
 from __future__ import annotations
@@ -57,10 +60,11 @@ def layer_of(name: str) -> int:
     )
 
 
-def package_imports(name: str) -> list[tuple[str, list[str], int]]:
-    """(imported module, imported names, line) for every import of a package module in ``name``."""
+def package_imports(name: str, source: str | None = None) -> list[tuple[str, list[str], int]]:
+    """(imported module, imported names, line) for every import of a package module in ``name``
+    (its file, or ``source`` read as if it stood there)."""
     known = set(module_names())
-    tree = ast.parse(module_path(name).read_text(), filename=str(module_path(name)))
+    tree = ast.parse(module_path(name).read_text() if source is None else source, filename=str(module_path(name)))
     is_package = module_path(name).name == "__init__.py" and name != "__init__"
     here = name.split(".") if is_package else name.split(".")[:-1]  # the package that holds this module
     found = []
@@ -97,15 +101,35 @@ def test_every_module_has_a_layer():
         layer_of(name)
 
 
-@pytest.mark.parametrize("name", module_names())
-def test_imports_only_its_own_layer_or_below(name):
+def upward_imports(name: str, source: str | None = None) -> list[str]:
     layer = layer_of(name)
-    upward = [
+    return [
         f"line {line}: {target} (layer {layer_of(target)})"
-        for target, _, line in package_imports(name)
+        for target, _, line in package_imports(name, source)
         if layer_of(target) > layer
     ]
-    assert not upward, f"{PACKAGE}.{name} (layer {layer}) imports upward: {'; '.join(upward)}"
+
+
+def private_module_imports(name: str, source: str | None = None) -> list[str]:
+    """Imports of a private module (``plots._style``) from outside the package that holds it."""
+    found = []
+    for target, _, line in package_imports(name, source):
+        *package, last = target.split(".")
+        if last.startswith("_") and not last.startswith("__") and name.split(".")[: len(package)] != package:
+            found.append(f"line {line}: {target}")
+    return found
+
+
+@pytest.mark.parametrize("name", module_names())
+def test_imports_only_its_own_layer_or_below(name):
+    upward = upward_imports(name)
+    assert not upward, f"{PACKAGE}.{name} (layer {layer_of(name)}) imports upward: {'; '.join(upward)}"
+
+
+@pytest.mark.parametrize("name", module_names())
+def test_private_modules_serve_only_their_own_package(name):
+    outside = private_module_imports(name)
+    assert not outside, f"{PACKAGE}.{name} imports a module private to another package: {'; '.join(outside)}"
 
 
 @pytest.mark.parametrize("name", module_names())
@@ -168,3 +192,18 @@ def test_the_checker_sees_what_it_checks():
     assert "measure" in graph["verify"]  # function-local import
     assert "images.runs" in graph["images.trainer"]  # relative import inside a subpackage
     assert any(names for _, names, _ in package_imports("cli"))
+
+
+def test_the_checker_sees_into_the_plots_package():
+    """The drawing modules of ``plots/`` sit in layer 3 and their two-dot imports resolve to the
+    package's modules: an import of them from a lower layer, or of ``plots._style`` from outside
+    ``plots``, is caught."""
+    graph = import_graph()
+    assert {"plots.distances", "plots.critics", "plots._style"} <= graph["plots"]
+    assert {"measure", "plots._style"} <= graph["plots.critics"]  # ``from ..measure``, ``from ._style``
+    assert layer_of("plots.critics") == 3
+    assert upward_imports("train", "from .plots.critics import figure_2\n") == ["line 1: plots.critics (layer 3)"]
+    assert upward_imports("measure", "def f():\n    from .plots import _style\n") == ["line 2: plots._style (layer 3)"]
+    assert private_module_imports("cli", "from .plots._style import new_axes\n") == ["line 1: plots._style"]
+    assert private_module_imports("plots.toy_runs", "from ._style import new_axes\n") == []
+    assert private_module_imports("train", "from ._validation import check_int\n") == []
