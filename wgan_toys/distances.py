@@ -15,7 +15,7 @@ For two laws P and Q (the paper's P_r and P_g):
 
 Which pairs are exact:
 
-- :class:`~wgan_toys.distributions.ParallelLines` pairs: Example 1 (W = |theta|, JS = log 2,
+- :class:`~wgan_toys.distributions.ParallelLines` pairs: Example 1 (W = ``|theta|``, JS = log 2,
   KL = +inf, TV = 1 when theta != 0; all 0 when theta = 0);
 - :class:`~wgan_toys.distributions.Gaussian1D` pairs: closed forms for KL (in log space), TV
   (from the density crossings, solved in the narrower law's standardised coordinate, and normal
@@ -625,7 +625,7 @@ def _wasserstein_1_piecewise_linear(p, q) -> float:
 def wasserstein_2(p: Gaussian1D, q: Gaussian1D) -> float:
     r"""Wasserstein-2 between two 1D Gaussians: :math:`\sqrt{\Delta\mu^2 + \Delta\sigma^2}`.
 
-    Example 1 pairs give |theta| as well. Other pairs are not supported.
+    Example 1 pairs give ``|theta|`` as well. Other pairs are not supported.
     """
     pair = _pair(p, q)
     if pair == "lines":

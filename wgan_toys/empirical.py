@@ -133,7 +133,7 @@ def convergence_study(p, q, sizes=(100, 300, 1000, 3000), repeats=5, bins=30, se
     -------
     list of dict
         One row per n with keys ``n``, then ``{name}_mean``, ``{name}_std``, ``{name}_exact`` and
-        ``{name}_abs_error`` (the mean of |estimate - exact| over the repeats) for name in
+        ``{name}_abs_error`` (the mean of ``|estimate - exact|`` over the repeats) for name in
         ``em``, ``tv``, ``js``. W1 from samples converges to the exact value; histogram TV and
         JS converge to the values of the *binned* laws, so their error levels off at the
         binning bias.

@@ -78,7 +78,7 @@ def discriminator_gradients(network: nn.Module, points) -> np.ndarray:
 
 
 def lipschitz_constant_on_grid(critic, grid) -> float:
-    """The largest |df/dx| of a 1D critic over ``grid`` (a lower bound on its Lipschitz constant)."""
+    """The largest ``|df/dx|`` of a 1D critic over ``grid`` (a lower bound on its Lipschitz constant)."""
     return float(np.max(np.abs(network_gradients(critic, grid)))) if len(grid) else math.nan
 
 
