@@ -25,7 +25,8 @@ INT_AT_LEAST_1 = ([1, 10**6], [0, -1, 1.0, True, "1"])
 POSITIVE_REAL = ([1e-300, 5e-5, 1], [0.0, -0.01, NAN, INF, "0.01"])
 
 IMAGE = {
-    "algorithm": (["wgan", "gan", "wgan-gp"], ["wgan2", "WGAN", None, 1]),
+    # the old name "gan" is accepted with a FutureWarning and becomes another name: tests/test_algorithm_names.py
+    "algorithm": (["wgan", "wgan-gp", "gan-minimax", "gan-logd"], ["wgan2", "WGAN", "gan-min", None, 1]),
     "dataset": (["digits", "folder", "npz", "mnist", "cifar10", "lsun", "celeba"], ["imagenet", None]),
     "data_root": ([None, "data/digits.npz"], ["", 3]),
     "image_size": ([16, 32, 64, 128], [8, 48, 100, 256, 32.0, True]),
@@ -64,7 +65,7 @@ IMAGE = {
 
 TOY = {
     "dataset": (["8gaussians", "25gaussians", "swissroll", "2clusters"], ["moons", None]),
-    "algorithm": (["gan", "gan-logd", "wgan", "wgan-gp"], ["lsgan", None]),
+    "algorithm": (["wgan", "wgan-gp", "gan-minimax", "gan-logd"], ["lsgan", "gan-log-d", None]),
     "iterations": ([0, 1], [-1, 1.0]),
     "n_critic": ([None, 1, 5], [0, 5.0]),
     "batch_size": ([2, 256], [1, 0, 64.0]),

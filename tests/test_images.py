@@ -229,7 +229,7 @@ def test_digits_classifier_is_accurate_and_cached(tmp_path, monkeypatch):
 
 # ----- Algorithm 1 on images -------------------------------------------------------------------
 def test_config_defaults_follow_the_papers():
-    wgan, gan, gp = (ImageConfig(algorithm=name) for name in ("wgan", "gan", "wgan-gp"))
+    wgan, gan, gp, minimax = (ImageConfig(algorithm=name) for name in ("wgan", "gan-logd", "wgan-gp", "gan-minimax"))
     assert (wgan.resolved_learning_rate, wgan.clip_value, wgan.batch_size, wgan.resolved_n_critic) == (
         5e-5,
         0.01,
@@ -237,6 +237,11 @@ def test_config_defaults_follow_the_papers():
         5,
     )
     assert (gan.resolved_learning_rate, gan.resolved_betas, gan.resolved_n_critic) == (2e-4, (0.5, 0.999), 1)
+    assert (minimax.resolved_learning_rate, minimax.resolved_betas, minimax.resolved_n_critic) == (
+        2e-4,
+        (0.5, 0.999),
+        1,
+    )
     assert (gp.resolved_learning_rate, gp.resolved_betas, gp.penalty_weight, gp.resolved_normalization) == (
         1e-4,
         (0.0, 0.9),
@@ -346,24 +351,24 @@ def test_a_run_from_before_clip_parameters_resumes_with_its_recorded_setting(tmp
         ImageTrainer.resume(out, verbose=False)
 
 
-@pytest.mark.parametrize("algorithm,generator", [("wgan", "dcgan"), ("gan", "mlp"), ("wgan-gp", "dcgan-nobn")])
+@pytest.mark.parametrize("algorithm,generator", [("wgan", "dcgan"), ("gan-logd", "mlp"), ("wgan-gp", "dcgan-nobn")])
 def test_a_run_folder_holds_everything(tmp_path, algorithm, generator, monkeypatch):
     monkeypatch.setenv("WGAN_TOYS_CACHE", str(tmp_path / "cache"))
     out = tmp_path / "run"
     trainer = ImageTrainer(
         ImageConfig(**dict(TINY, algorithm=algorithm, generator=generator)), out, verbose=False
     ).train()
-    assert trainer.generator_step == 4 and trainer.critic_steps == 4 * (1 if algorithm == "gan" else 5)
+    assert trainer.generator_step == 4 and trainer.critic_steps == 4 * (1 if algorithm == "gan-logd" else 5)
     config = json.loads((out / "config.json").read_text())
     assert config["algorithm"] == algorithm and config["world_size"] == 1
     records = read_metrics(out)
     assert [r["generator_step"] for r in records] == [1, 2, 3, 4]
-    estimate = "js_estimate" if algorithm == "gan" else "wasserstein_estimate"
+    estimate = "js_estimate" if algorithm == "gan-logd" else "wasserstein_estimate"
     for record in records:
         assert {"critic_steps", estimate, "critic_loss", "generator_loss", "images_per_second", "wall_seconds"} <= set(
             record
         )
-    if algorithm == "gan":
+    if algorithm == "gan-logd":
         assert all(0 <= r["js_estimate"] <= math.log(2) + 1e-6 or r["js_estimate"] < 0 for r in records)
     elif algorithm == "wgan":  # eq. (3), positive once the critic has separated real from fake
         assert all(r["wasserstein_estimate"] == pytest.approx(-r["critic_loss"]) for r in records)
@@ -445,7 +450,9 @@ def test_a_nan_loss_stops_the_run_and_keeps_the_last_checkpoint(tmp_path):
 
 
 def test_bad_settings_are_clear_errors():
-    with pytest.raises(ValueError, match="algorithm == 'wgan2', must be one of 'wgan', 'gan', 'wgan-gp'"):
+    with pytest.raises(
+        ValueError, match="algorithm == 'wgan2', must be one of 'wgan', 'wgan-gp', 'gan-minimax', 'gan-logd'"
+    ):
         ImageConfig(algorithm="wgan2")
     with pytest.raises(ValueError, match=r"image_size == 100, must be a power of two"):
         ImageConfig(image_size=100)
@@ -469,7 +476,7 @@ def test_two_gloo_processes_match_each_other_and_one_process(tmp_path):
         "wgan_batchnorm": dict(tiny, algorithm="wgan"),
         "wgan": dict(tiny, algorithm="wgan", generator="dcgan-nobn", critic_normalization="none"),
         "wgan_gp": dict(tiny, algorithm="wgan-gp", generator="dcgan-nobn"),
-        "gan_mlp": dict(tiny, algorithm="gan", generator="mlp", critic="mlp"),
+        "gan_mlp": dict(tiny, algorithm="gan-logd", generator="mlp", critic="mlp"),
     }
     env = dict(os.environ, OMP_NUM_THREADS="1", WGAN_TOYS_CACHE=str(tmp_path / "cache"))
     command = [

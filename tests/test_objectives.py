@@ -51,3 +51,40 @@ def test_generator_losses_match_their_formulas(kind, formula):
 def test_an_unknown_generator_loss_is_refused_by_name():
     with pytest.raises(ValueError, match=r"kind == 'gan', must be one of wgan, gan-minimax, gan-logd"):
         generator_losses("gan", LOGITS_FAKE)
+
+
+# ----- the table of defaults, against the papers (values written here from the sources) -----------
+PAPERS = {
+    # WGAN, Algorithm 1: "alpha = 0.00005, c = 0.01, m = 64, n_critic = 5", RMSProp
+    "wgan": ("rmsprop", 5e-5, None, 5, 0.01, None, 64),
+    # WGAN-GP (Gulrajani et al. 2017), Algorithm 1: "lambda = 10, n_critic = 5, alpha = 0.0001, beta1 = 0, beta2 = 0.9"
+    "wgan-gp": ("adam", 1e-4, (0.0, 0.9), 5, None, 10.0, 64),
+    # the DCGAN baseline (Radford et al. 2016): Adam, learning rate 0.0002, beta1 = 0.5 (beta2 Adam's 0.999)
+    "gan-minimax": ("adam", 2e-4, (0.5, 0.999), 1, None, None, 64),
+    "gan-logd": ("adam", 2e-4, (0.5, 0.999), 1, None, None, 64),
+}
+TOYS = {  # the toy defaults as they were before the table (toy_gan.ToyConfig.resolved), unchanged
+    "wgan": ("rmsprop", 5e-4, (0.5, 0.9), 5, 0.01, None, 256),
+    "wgan-gp": ("adam", 1e-3, (0.5, 0.9), 5, None, 0.1, 256),
+    "gan-minimax": ("adam", 1e-3, (0.5, 0.999), 1, None, None, 256),
+    "gan-logd": ("adam", 1e-3, (0.5, 0.999), 1, None, None, 256),
+}
+FIELDS = ("optimizer", "learning_rate", "betas", "n_critic", "clip_value", "penalty_weight", "batch_size")
+
+
+@pytest.mark.parametrize("scale, expected", [("paper", PAPERS), ("toy", TOYS)])
+def test_each_row_of_the_defaults_table_holds_its_sources_values(scale, expected):
+    from wgan_toys.objectives import ALGORITHMS, DEFAULTS, algorithm_defaults
+
+    assert set(DEFAULTS) == {(name, scale) for name in ALGORITHMS for scale in ("paper", "toy")}
+    for name, values in expected.items():
+        row = algorithm_defaults(name, scale)
+        assert tuple(getattr(row, field) for field in FIELDS) == values, (name, scale)
+        assert row.source  # every row cites where its values come from
+
+
+def test_an_unknown_row_is_refused_listing_the_names():
+    from wgan_toys.objectives import algorithm_defaults
+
+    with pytest.raises(ValueError, match=r"algorithm one of 'wgan', 'wgan-gp', 'gan-minimax', 'gan-logd'"):
+        algorithm_defaults("gan", "paper")

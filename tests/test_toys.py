@@ -59,7 +59,9 @@ def test_unknown_names_list_the_valid_ones():
         ValueError, match="dataset == 'moons', must be one of '8gaussians', '25gaussians', 'swissroll', '2clusters'"
     ):
         make_dataset("moons")
-    with pytest.raises(ValueError, match="algorithm == 'lsgan', must be one of 'gan', 'gan-logd', 'wgan', 'wgan-gp'"):
+    with pytest.raises(
+        ValueError, match="algorithm == 'lsgan', must be one of 'wgan', 'wgan-gp', 'gan-minimax', 'gan-logd'"
+    ):
         ToyGAN(ToyConfig(algorithm="lsgan"))
     with pytest.raises(ValueError, match="clip_value == 0.0, must be > 0"):
         ToyGAN(ToyConfig(algorithm="wgan", clip_value=0.0))

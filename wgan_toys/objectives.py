@@ -1,6 +1,19 @@
-r"""The losses of Algorithm 1 and of its GAN baseline, written once for every trainer.
+r"""Algorithm 1's vocabulary, written once for every trainer: the algorithms' names, their
+optimiser defaults, and the losses.
 
-Every training loop of the package (``train``, ``parallel_lines``, ``toy_gan``,
+**Names.** :data:`ALGORITHMS` (``wgan``, ``wgan-gp``, ``gan-minimax``, ``gan-logd``), each with a
+one-line description in :data:`ALGORITHM_DESCRIPTIONS`; both trainers (``toy_gan``,
+``images.trainer``) and the command take these names. The old name ``gan`` meant the minimax loss
+in ``wgan-toys toy`` and the -log D trick in ``wgan-toys train-images``; for one release it still
+does, in each command, with a note that names the loss and the new name (:func:`resolve_algorithm`).
+
+**Defaults.** :data:`DEFAULTS` holds one :class:`Defaults` row per algorithm and scale: ``paper``
+(the image trainer: the values of the papers, each row citing its source) and ``toy`` (the 2D
+toys, tuned to move within a few thousand steps). ``ImageConfig`` and ``ToyConfig`` read their
+algorithm-dependent defaults from it, and the command's help and the README quote it
+(:func:`defaults_help`, :func:`defaults_table`); a test checks that they agree.
+
+**Losses.** Every training loop of the package (``train``, ``parallel_lines``, ``toy_gan``,
 ``images.trainer``, ``measure``) computes its losses here, so that one formula has one
 implementation:
 
@@ -17,21 +30,275 @@ implementation:
   ``"gan-minimax"`` :math:`\log(1 - D(g_\theta(z)))`; ``"gan-logd"`` :math:`-\log D(g_\theta(z))`,
   the "-log D trick" of the paper's DCGAN baseline (Section 4.1).
 
-References: Arjovsky, Chintala, Bottou (2017), arXiv:1701.07875.
+torch is imported inside the loss functions, so that the command line reads the names and the
+table without loading it (about 3 s).
+
+References: Arjovsky, Chintala, Bottou (2017), arXiv:1701.07875; Gulrajani et al. (2017),
+arXiv:1704.00028; Goodfellow et al. (2014), arXiv:1406.2661; Radford, Metz, Chintala (2016),
+arXiv:1511.06434.
 """
 
 from __future__ import annotations
 
-import torch
-from torch.nn import functional
+import warnings
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from .distances import LOG_2
 
-__all__ = ["GENERATOR_LOSSES", "wasserstein_estimate", "gan_objective", "js_estimate", "generator_losses"]
+if TYPE_CHECKING:
+    import torch
 
+__all__ = [
+    "ALGORITHMS",
+    "ALGORITHM_DESCRIPTIONS",
+    "DEFAULTS",
+    "GENERATOR_LOSSES",
+    "OPTIMIZERS",
+    "RENAMED_ALGORITHMS",
+    "SCALES",
+    "Defaults",
+    "algorithm_defaults",
+    "defaults_help",
+    "defaults_table",
+    "gan_objective",
+    "generator_loss_kind",
+    "generator_losses",
+    "js_estimate",
+    "resolve_algorithm",
+    "wasserstein_estimate",
+]
+
+# ------------------------------------------------------------------------------------ names
+ALGORITHM_DESCRIPTIONS = {
+    "wgan": "WGAN, the paper's Algorithm 1: weights clipped to [-c, c], RMSProp; the generator descends -E f_w(g(z))",
+    "wgan-gp": "WGAN-GP, Algorithm 1 of Gulrajani et al. (2017): a gradient penalty on interpolates instead of "
+    "clipping, Adam",
+    "gan-minimax": "GAN, the minimax game of Goodfellow et al. (2014): the generator descends E log(1 - D(g(z))), "
+    "whose gradient vanishes as D improves (Section 4.2)",
+    "gan-logd": "GAN with Goodfellow et al.'s -log D trick: the generator descends -E log D(g(z)) (the paper's DCGAN "
+    "baseline, Section 4.2)",
+}
+ALGORITHMS = tuple(ALGORITHM_DESCRIPTIONS)  # ("wgan", "wgan-gp", "gan-minimax", "gan-logd")
 GENERATOR_LOSSES = ("wgan", "gan-minimax", "gan-logd")
+OPTIMIZERS = ("rmsprop", "adam")  # the values of Defaults.optimizer (both networks use the algorithm's)
+
+# Old names that meant different losses in different commands, accepted for one release:
+# {command: {old name: the algorithm it meant there}}.
+RENAMED_ALGORITHMS = {
+    "toy": {"gan": "gan-minimax"},  # wgan-toys toy, ToyConfig, the classroom
+    "train-images": {"gan": "gan-logd"},  # wgan-toys train-images, ImageConfig, section4
+}
+_WHERE = {"toy": "wgan-toys toy and ToyConfig", "train-images": "wgan-toys train-images and ImageConfig"}
+_LOSS_WORDS = {
+    "gan-minimax": "the minimax GAN loss log(1 - D(g(z)))",
+    "gan-logd": "the -log D trick's loss -log D(g(z))",
+}
 
 
+def resolve_algorithm(name, command: str, *, flag: str = "algorithm", warn: bool = True):
+    """``name`` in today's vocabulary: an old name of ``command`` (see :data:`RENAMED_ALGORITHMS`)
+    becomes the algorithm it meant there, with a ``FutureWarning`` that names the loss and the new
+    name (or, with ``warn=False``, the note returned as the second item for the caller to print).
+
+    Any other value is returned unchanged, for the config's constraint to accept or refuse.
+
+    Returns
+    -------
+    (name, note) : (str, str or None)
+
+    Examples
+    --------
+    >>> resolve_algorithm("gan", "train-images", warn=False)[0]
+    'gan-logd'
+    >>> resolve_algorithm("wgan", "toy")
+    ('wgan', None)
+    """
+    renamed = RENAMED_ALGORITHMS[command]
+    if not isinstance(name, str) or name not in renamed:
+        return name, None
+    new = renamed[name]
+    elsewhere = "; ".join(
+        f"{_LOSS_WORDS[meant[name]]} in {_WHERE[other]}"
+        for other, meant in RENAMED_ALGORITHMS.items()
+        if other != command and name in meant
+    )
+
+    def spelled(value):
+        return f"{flag} {value}" if flag.startswith("-") else f"{flag}={value!r}"
+
+    note = (
+        f"{spelled(name)} is {_LOSS_WORDS[new]} in {_WHERE[command]} ({elsewhere}); "
+        f"type {spelled(new)} for it: the old name goes in the next release."
+    )
+    if warn:
+        warnings.warn(note, FutureWarning, stacklevel=4)  # resolve <- __post_init__ <- __init__ <- caller
+    return new, note
+
+
+def generator_loss_kind(algorithm: str) -> str:
+    """The generator loss of ``algorithm`` (one of :data:`GENERATOR_LOSSES`): WGAN-GP's is WGAN's."""
+    return "wgan" if algorithm in ("wgan", "wgan-gp") else algorithm
+
+
+# --------------------------------------------------------------------------------- defaults
+SCALES = ("paper", "toy")
+
+
+@dataclass(frozen=True)
+class Defaults:
+    """One algorithm's default optimiser and Lipschitz settings at one scale (a row of :data:`DEFAULTS`).
+
+    Attributes
+    ----------
+    optimizer : {"rmsprop", "adam"}
+        For the critic (discriminator) and the generator alike.
+    learning_rate : float
+        alpha.
+    betas : (float, float) or None
+        Adam's (beta1, beta2); on an RMSProp row, those of an Adam critic where a trainer allows
+        one (the toy's momentum test, Section 4.2), else None.
+    n_critic : int
+        Critic steps per generator step.
+    clip_value : float or None
+        c, for ``wgan``.
+    penalty_weight : float or None
+        lambda, for ``wgan-gp``.
+    batch_size : int
+        m.
+    source : str
+        Where the values come from.
+    """
+
+    optimizer: str
+    learning_rate: float
+    betas: tuple[float, float] | None
+    n_critic: int
+    clip_value: float | None
+    penalty_weight: float | None
+    batch_size: int
+    source: str
+
+
+_DCGAN = "DCGAN baseline (Radford et al. 2016): Adam alpha = 2e-4, beta1 = 0.5, one D step per G step"
+_TOY_GAN = "toys: Adam alpha = 1e-3, betas (0.5, 0.999), one D step per G step"
+DEFAULTS = {
+    ("wgan", "paper"): Defaults(
+        "rmsprop",
+        5e-5,
+        None,
+        5,
+        0.01,
+        None,
+        64,
+        "WGAN Algorithm 1: RMSProp, alpha = 5e-5, c = 0.01, m = 64, n_critic = 5",
+    ),
+    ("wgan-gp", "paper"): Defaults(
+        "adam",
+        1e-4,
+        (0.0, 0.9),
+        5,
+        None,
+        10.0,
+        64,
+        "WGAN-GP Algorithm 1: Adam alpha = 1e-4, betas (0, 0.9), lambda = 10",
+    ),
+    ("gan-minimax", "paper"): Defaults("adam", 2e-4, (0.5, 0.999), 1, None, None, 64, _DCGAN),
+    ("gan-logd", "paper"): Defaults("adam", 2e-4, (0.5, 0.999), 1, None, None, 64, _DCGAN),
+    ("wgan", "toy"): Defaults(
+        "rmsprop",
+        5e-4,
+        (0.5, 0.9),
+        5,
+        0.01,
+        None,
+        256,
+        "toys: Algorithm 1 with 10x its alpha, so that a toy moves within a few thousand steps; "
+        "the betas are those of an Adam critic (Section 4.2's momentum test)",
+    ),
+    ("wgan-gp", "toy"): Defaults(
+        "adam",
+        1e-3,
+        (0.5, 0.9),
+        5,
+        None,
+        0.1,
+        256,
+        "toys: WGAN-GP's toy script (lambda = 0.1, betas (0.5, 0.9), m = 256) with alpha 1e-3 (it uses 1e-4)",
+    ),
+    ("gan-minimax", "toy"): Defaults("adam", 1e-3, (0.5, 0.999), 1, None, None, 256, _TOY_GAN),
+    ("gan-logd", "toy"): Defaults("adam", 1e-3, (0.5, 0.999), 1, None, None, 256, _TOY_GAN),
+}
+
+
+def algorithm_defaults(algorithm: str, scale: str) -> Defaults:
+    """The row of :data:`DEFAULTS` for ``algorithm`` (one of :data:`ALGORITHMS`) at ``scale``
+    (``"paper"``: the image trainer; ``"toy"``: the 2D toys).
+
+    Examples
+    --------
+    >>> algorithm_defaults("wgan", "paper").learning_rate
+    5e-05
+    """
+    if (algorithm, scale) not in DEFAULTS:
+        raise ValueError(
+            f"(algorithm, scale) == ({algorithm!r}, {scale!r}), must have algorithm one of "
+            f"{', '.join(map(repr, ALGORITHMS))} and scale one of {', '.join(map(repr, SCALES))}."
+        )
+    return DEFAULTS[(algorithm, scale)]
+
+
+def _show(value) -> str:
+    """A default as the help and the README print it: ``5e-5``, ``(0, 0.9)``, ``rmsprop``, ``-``."""
+    if value is None:
+        return "-"
+    if isinstance(value, tuple):
+        return "(" + ", ".join(map(_show, value)) + ")"
+    return value if isinstance(value, str) else f"{value:g}".replace("e-0", "e-")
+
+
+def defaults_help(field: str, scale: str, item: int | None = None) -> str:
+    """The default of one :class:`Defaults` field (its ``item``-th entry, for ``betas``) for each
+    algorithm at ``scale``, algorithms with equal values grouped and those without a value (None)
+    left out: what the command's help prints after "default:".
+
+    Examples
+    --------
+    >>> defaults_help("learning_rate", "paper")
+    '5e-5 (wgan), 0.0001 (wgan-gp), 0.0002 (gan-minimax, gan-logd)'
+    >>> defaults_help("betas", "paper", item=0)
+    '0 (wgan-gp), 0.5 (gan-minimax, gan-logd)'
+    >>> defaults_help("clip_value", "toy")
+    '0.01 (wgan)'
+    """
+    groups: dict = {}
+    for algorithm in ALGORITHMS:
+        value = getattr(DEFAULTS[(algorithm, scale)], field)
+        if value is not None and item is not None:
+            value = value[item]
+        if value is not None:
+            groups.setdefault(value, []).append(algorithm)
+    return ", ".join(f"{_show(value)} ({', '.join(names)})" for value, names in groups.items())
+
+
+def defaults_table() -> str:
+    """:data:`DEFAULTS` as a Markdown table (the README quotes it; a test checks that it does)."""
+    lines = [
+        "| algorithm | scale | optimiser | alpha | betas | n_critic | c | lambda | m | source |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for scale in SCALES:
+        for algorithm in ALGORITHMS:
+            row = DEFAULTS[(algorithm, scale)]
+            lines.append(
+                f"| `{algorithm}` | {scale} | {row.optimizer} | {_show(row.learning_rate)} | {_show(row.betas)} | "
+                f"{row.n_critic} | {_show(row.clip_value)} | {_show(row.penalty_weight)} | {row.batch_size} | "
+                f"{row.source} |"
+            )
+    return "\n".join(lines)
+
+
+# ----------------------------------------------------------------------------------- losses
 def wasserstein_estimate(critic_real: torch.Tensor, critic_fake: torch.Tensor) -> torch.Tensor:
     r"""Eq. (3): :math:`\frac1m \sum f_w(x^{(i)}) - \frac1m \sum f_w(g_\theta(z^{(i)}))`.
 
@@ -51,6 +318,8 @@ def wasserstein_estimate(critic_real: torch.Tensor, critic_fake: torch.Tensor) -
 def gan_objective(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
     r""":math:`L(D) = \mathbb{E}_r \log D + \mathbb{E}_g \log(1 - D)` from the discriminator's
     logits (Section 4.2); the discriminator maximises it, and :math:`\max_D L = 2 JS - 2 \log 2`."""
+    from torch.nn import functional
+
     return -functional.softplus(-real_logits).mean() - functional.softplus(fake_logits).mean()
 
 
@@ -75,6 +344,8 @@ def generator_losses(kind: str, output: torch.Tensor) -> torch.Tensor:
     -------
     Tensor, the shape of ``output``; the generator descends its mean.
     """
+    from torch.nn import functional
+
     if kind == "wgan":
         return -output
     if kind == "gan-minimax":

@@ -7,19 +7,20 @@ classroom widget drives alike: :meth:`ToyGAN.critic_step`, :meth:`ToyGAN.generat
 lines 2-10), :meth:`ToyGAN.train` and :meth:`ToyGAN.evaluate`. ``wgan-toys toy`` runs the
 same object.
 
-Algorithms (``ToyConfig.algorithm``):
+Algorithms (``ToyConfig.algorithm``, the names of :data:`~wgan_toys.objectives.ALGORITHMS`):
 
-- ``gan``: the minimax GAN, the generator descends :math:`E_z \log(1 - D(g_\theta(z)))`;
+- ``gan-minimax``: the minimax GAN, the generator descends :math:`E_z \log(1 - D(g_\theta(z)))`
+  (``gan``, its old name here, still works for one release, with a ``FutureWarning``);
 - ``gan-logd``: the -log D trick, the generator descends :math:`-E_z \log D(g_\theta(z))`
   (the paper's baseline, Section 4);
-- ``wgan``: Algorithm 1: RMSProp, c = 0.01, n_critic = 5, with alpha = 5e-4 (ten times the
-  paper's 5e-5, so that a toy moves within a few thousand steps); the generator descends
+- ``wgan``: Algorithm 1 (RMSProp, clipping to [-c, c]); the generator descends
   :math:`-E_z f_w(g_\theta(z))`;
-- ``wgan-gp``: WGAN-GP: Adam with alpha = 1e-3 and betas (0.5, 0.9) (WGAN-GP's toy script uses
-  1e-4), n_critic = 5 and the penalty lambda on interpolates.
+- ``wgan-gp``: WGAN-GP: Adam, the penalty lambda on interpolates.
 
-The GANs use Adam with alpha = 1e-3 and betas (0.5, 0.999), one discriminator step per generator
-step. Every default is filled in by :meth:`ToyConfig.resolved`; the values above are its values.
+Every algorithm-dependent default (optimiser, alpha, betas, n_critic, c, lambda, m) is the ``toy``
+row of :data:`~wgan_toys.objectives.DEFAULTS`, filled in by :meth:`ToyConfig.resolved`: alpha is
+ten times Algorithm 1's for WGAN (5e-4) and 1e-3 for the others, so that a toy moves within a few
+thousand steps (WGAN-GP's toy script uses 1e-4).
 
 At each evaluation the trainer logs, besides the losses, the critic's estimate
 :math:`E_r f - E_g f` (WGAN) or the GAN's JS estimate :math:`\tfrac12 L(D) + \log 2` (Figure 4),
@@ -80,7 +81,19 @@ from ._validation import (
 from .images.runs import append_jsonl, atomic_write_json, atomic_write_text, refuse_existing_run, run_lock
 from .lipschitz import clip_weights_, gradient_penalty
 from .networks import make_critic, make_generator
-from .objectives import gan_objective, generator_losses, js_estimate, wasserstein_estimate
+from .objectives import ALGORITHMS as ALGORITHM_NAMES
+from .objectives import (
+    OPTIMIZERS,
+    RENAMED_ALGORITHMS,
+    algorithm_defaults,
+    defaults_help,
+    gan_objective,
+    generator_loss_kind,
+    generator_losses,
+    js_estimate,
+    resolve_algorithm,
+    wasserstein_estimate,
+)
 from .runtime import build_seeded, resolve_device, torch_generator
 from .toys2d import DATASETS as TOY_DATASETS
 from .toys2d import make_dataset, mode_coverage
@@ -88,7 +101,11 @@ from .train import TrainingDivergedError
 
 __all__ = ["ALGORITHMS", "ToyConfig", "ToyGAN", "claims_table", "run_folder"]
 
-ALGORITHMS = ("gan", "gan-logd", "wgan", "wgan-gp")
+# The names ToyConfig accepts: objectives.ALGORITHMS and, for one release, the old "gan" (the
+# minimax loss here), which ToyConfig turns into "gan-minimax" with a FutureWarning. Drop the old
+# name when its release is over (the classroom's check and dropdown read this tuple).
+ALGORITHMS = ALGORITHM_NAMES + tuple(RENAMED_ALGORITHMS["toy"])
+_WGAN, _WGAN_GP = algorithm_defaults("wgan", "toy"), algorithm_defaults("wgan-gp", "toy")
 DATASETS = tuple(TOY_DATASETS)  # 8gaussians, 25gaussians, swissroll, 2clusters
 RUN_MARKERS = ("config.json", "metrics.jsonl")  # a folder holding one of these holds a run
 RUN_OUTPUTS = ("toy_run.png", "samples_over_iterations.png", "samples.gif")  # deleted with it on overwrite
@@ -106,24 +123,27 @@ class ToyConfig:
 
     # Each setting's default and constraint, declared once (checked by check_constraints on construction).
     dataset: str = setting("8gaussians", Options(DATASETS))  # 8gaussians, 25gaussians, swissroll, 2clusters
-    algorithm: str = setting("wgan-gp", Options(ALGORITHMS))  # gan, gan-logd, wgan, wgan-gp
+    algorithm: str = setting("wgan-gp", Options(ALGORITHM_NAMES))  # wgan, wgan-gp, gan-minimax, gan-logd
     iterations: int = setting(2000, NON_NEGATIVE_INT)  # generator steps (Algorithm 1's outer loop)
     n_critic: int | None = setting(
         None, [POSITIVE_INT, None], "the paper uses n_critic = 5"
-    )  # critic steps per generator step: 5 for WGAN(-GP), 1 for GAN
-    batch_size: int = setting(256, Interval(Integral, 2, None, closed="left"))  # m
+    )  # critic steps per generator step; None: the algorithm's (objectives.DEFAULTS)
+    batch_size: int = setting(_WGAN_GP.batch_size, Interval(Integral, 2, None, closed="left"))  # m
     noise_dim: int = setting(2, POSITIVE_INT)  # z ~ N(0, I) in R^noise_dim
     width: int = setting(128, POSITIVE_INT)  # hidden units of generator and critic
     depth: int = setting(3, POSITIVE_INT)  # hidden layers of generator and critic
     learning_rate: float | None = setting(
-        None, [POSITIVE, None], "the toys use alpha = 5e-4 for wgan, 1e-3 otherwise"
-    )  # alpha: 5e-4 (wgan), 1e-3 (wgan-gp, gan, gan-logd)
+        None, [POSITIVE, None], f"the toys use alpha = {defaults_help('learning_rate', 'toy')}"
+    )  # alpha; None: the algorithm's
     critic_optimizer: str | None = setting(
-        None, [Options(("adam", "rmsprop")), None]
-    )  # rmsprop (wgan), adam (others); 'adam' for the momentum test
-    clip_value: float = setting(0.01, POSITIVE, "the paper uses c = 0.01")  # c (wgan)
+        None, [Options(OPTIMIZERS), None]
+    )  # None: the algorithm's; 'adam' on wgan for the momentum test (Section 4.2)
+    clip_value: float = setting(_WGAN.clip_value, POSITIVE, f"the paper uses c = {_WGAN.clip_value:g}")  # c (wgan)
     penalty_weight: float = setting(
-        0.1, NON_NEGATIVE, "WGAN-GP uses lambda = 10, 0.1 on toys"
+        _WGAN_GP.penalty_weight,
+        NON_NEGATIVE,
+        f"WGAN-GP uses lambda = {algorithm_defaults('wgan-gp', 'paper').penalty_weight:g}, "
+        f"{_WGAN_GP.penalty_weight:g} on toys",
     )  # lambda (wgan-gp); WGAN-GP's toy experiments use 0.1
     log_every: int = setting(100, POSITIVE_INT)  # generator steps between evaluations
     eval_samples: int = setting(
@@ -135,17 +155,25 @@ class ToyConfig:
     device: str = setting("cpu", DEVICE)
 
     def __post_init__(self):
+        self.algorithm = resolve_algorithm(self.algorithm, "toy")[0]  # the old "gan": "gan-minimax", with a note
         check_constraints(self)
+
+    @property
+    def defaults(self):
+        """The algorithm's row of :data:`~wgan_toys.objectives.DEFAULTS` at toy scale."""
+        return algorithm_defaults(self.algorithm, "toy")
 
     def resolved(self) -> "ToyConfig":
         """A copy with the algorithm's defaults filled in (every field was checked on construction)."""
-        wgan = self.algorithm.startswith("wgan")
-        defaults = {
-            "n_critic": 5 if wgan else 1,
-            "learning_rate": {"wgan": 5e-4}.get(self.algorithm, 1e-3),
-            "critic_optimizer": "rmsprop" if self.algorithm == "wgan" else "adam",
-        }
+        row = self.defaults
+        defaults = {"n_critic": row.n_critic, "learning_rate": row.learning_rate, "critic_optimizer": row.optimizer}
         return dataclasses.replace(self, **{k: v for k, v in defaults.items() if getattr(self, k) is None})
+
+
+def _optimizer(name: str, module, learning_rate: float, betas) -> torch.optim.Optimizer:
+    if name == "rmsprop":
+        return torch.optim.RMSprop(module.parameters(), lr=learning_rate)
+    return torch.optim.Adam(module.parameters(), lr=learning_rate, betas=betas)
 
 
 def _flat_parameters(module) -> torch.Tensor:
@@ -185,18 +213,11 @@ class ToyGAN:
         self.critic = build_seeded(lambda: make_critic(2, config.width, config.depth), config.seed + 1).to(self.device)
         if config.algorithm == "wgan":
             clip_weights_(self.critic, config.clip_value)
-        if config.critic_optimizer == "rmsprop":
-            self.critic_optimizer = torch.optim.RMSprop(self.critic.parameters(), lr=config.learning_rate)
-        else:
-            betas = (0.5, 0.9) if config.algorithm.startswith("wgan") else (0.5, 0.999)
-            self.critic_optimizer = torch.optim.Adam(self.critic.parameters(), lr=config.learning_rate, betas=betas)
-        if config.algorithm == "wgan":
-            self.generator_optimizer = torch.optim.RMSprop(self.generator.parameters(), lr=config.learning_rate)
-        else:
-            betas = (0.5, 0.9) if config.algorithm == "wgan-gp" else (0.5, 0.999)
-            self.generator_optimizer = torch.optim.Adam(
-                self.generator.parameters(), lr=config.learning_rate, betas=betas
-            )
+        # the critic's optimiser is the algorithm's unless config.critic_optimizer says otherwise; the generator's is
+        # the algorithm's (objectives.DEFAULTS, toy scale; an Adam on WGAN's critic takes that row's betas)
+        betas = config.defaults.betas
+        self.critic_optimizer = _optimizer(config.critic_optimizer, self.critic, config.learning_rate, betas)
+        self.generator_optimizer = _optimizer(config.defaults.optimizer, self.generator, config.learning_rate, betas)
         # the yardsticks of _check_bounded; they draw nothing from self.random (seed 0 of numpy)
         self.data_scale = float(np.sqrt(np.mean(np.sum(self.dataset.sample(2000, seed=0) ** 2, axis=1))))
         self.initial_norms = {
@@ -218,6 +239,12 @@ class ToyGAN:
     @property
     def is_wgan(self) -> bool:
         return self.config.algorithm.startswith("wgan")
+
+    @property
+    def generator_loss(self) -> str:
+        """What the generator descends: ``"wgan"``, ``"gan-minimax"`` or ``"gan-logd"`` (read it to
+        label a loss, rather than comparing the algorithm's name)."""
+        return generator_loss_kind(self.config.algorithm)
 
     def noise(self, n: int) -> torch.Tensor:
         return torch.randn(n, self.config.noise_dim, generator=self.random, device=self.device)
@@ -287,9 +314,7 @@ class ToyGAN:
         \mathrm{softplus}(-\ell(x))`. :meth:`generator_step` descends their mean and
         :meth:`push` differentiates their sum, so the arrows show the loss that is trained.
         """
-        if self.is_wgan:
-            return generator_losses("wgan", output)
-        return generator_losses("gan-minimax" if self.config.algorithm == "gan" else "gan-logd", output)
+        return generator_losses(self.generator_loss, output)
 
     def iteration(self) -> None:
         """n_critic critic steps, then one generator step: one pass of Algorithm 1's loop."""
@@ -481,7 +506,7 @@ def run_folder(trainer: ToyGAN, out, *, overwrite: bool = False):
         yield lambda row: append_jsonl(metrics, row)
 
 
-CLAIMS_ALGORITHMS = ("wgan-gp", "wgan", "gan", "gan-logd")
+CLAIMS_ALGORITHMS = ("wgan-gp", "wgan", "gan-minimax", "gan-logd")
 
 
 def claims_runs(algorithms=CLAIMS_ALGORITHMS, momentum_test: bool = True) -> list[tuple[str, str | None]]:

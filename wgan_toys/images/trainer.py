@@ -17,10 +17,17 @@ normalisation layers' parameters free: then :math:`\mathcal{W}` is not compact a
 family. The paper's public code also clamps every parameter, but *before* the RMSProp update
 instead of after it; here the clip follows the update, in Algorithm 1's order (lines 6-7).
 
-- ``algorithm="gan"``: the DCGAN baseline with the -log D trick (Section 4.1), Adam 2e-4,
-  betas (0.5, 0.999), one discriminator step per generator step.
+- ``algorithm="gan-logd"``: the DCGAN baseline with the -log D trick (Section 4.1), Adam 2e-4,
+  betas (0.5, 0.999), one discriminator step per generator step. ``"gan"``, its old name here,
+  still works for one release, with a ``FutureWarning`` (in ``wgan-toys toy`` it meant the minimax
+  loss); a checkpoint that recorded it resumes as ``"gan-logd"``.
+- ``algorithm="gan-minimax"``: the same discriminator and optimiser, the generator descending
+  Goodfellow et al.'s minimax loss :math:`E_z \log(1 - D(g_\theta(z)))` (Section 4.2 of the paper).
 - ``algorithm="wgan-gp"``: Gulrajani et al. (2017), Adam 1e-4, betas (0, 0.9) by default,
   lambda = 10, n_critic = 5, and a critic with layer norm instead of batch norm.
+
+These defaults are the ``paper`` rows of :data:`~wgan_toys.objectives.DEFAULTS` (each citing its
+source), which :class:`ImageConfig` reads; the numbers above quote it.
 
 What a run writes in its folder (``out``; on several processes, rank 0 alone writes):
 ``config.json``; ``metrics.jsonl`` (one JSON object per logged generator step: ``generator_step``,
@@ -99,10 +106,19 @@ from .._validation import (
     setting,
 )
 from ..lipschitz import clip_parameters_, gradient_penalty
-from ..objectives import gan_objective, generator_losses, js_estimate, wasserstein_estimate
+from ..objectives import (
+    ALGORITHMS,
+    algorithm_defaults,
+    defaults_help,
+    gan_objective,
+    generator_loss_kind,
+    generator_losses,
+    js_estimate,
+    resolve_algorithm,
+    wasserstein_estimate,
+)
 from ..runtime import progress_bar, resolve_device
 from . import (
-    ALGORITHMS,
     CLIP_PARAMETERS,
     CRITIC_ARCHITECTURES,
     CRITIC_SCHEDULES,
@@ -139,6 +155,7 @@ __all__ = [
     "read_metrics",
 ]
 
+_WGAN, _WGAN_GP = algorithm_defaults("wgan", "paper"), algorithm_defaults("wgan-gp", "paper")
 RESUME_MAY_CHANGE = ("device", "threads")  # besides generator_steps, never below the step reached
 CHECKPOINT_KEYS = (
     "config",
@@ -173,7 +190,7 @@ class ImageConfig:
     """
 
     # Each setting's default and constraint, declared once (checked by check_constraints on construction).
-    algorithm: str = setting("wgan", Options(ALGORITHMS))
+    algorithm: str = setting("wgan", Options(ALGORITHMS))  # wgan, wgan-gp, gan-minimax, gan-logd
     dataset: str = setting("digits", Options(DATASETS))
     data_root: str | None = setting(None, [Text(), None])
     image_size: int = setting(32, Options(IMAGE_SIZES, text=f"a power of two in [16, 128]: one of {IMAGE_SIZES}"))
@@ -182,25 +199,29 @@ class ImageConfig:
     critic: str = setting("dcgan", Options(CRITIC_ARCHITECTURES))
     critic_normalization: str | None = setting(
         None, [Options(NORMALIZATIONS), None]
-    )  # batch (wgan, gan) / layer (wgan-gp)
+    )  # batch (wgan, gan-*) / layer (wgan-gp)
     noise_dim: int = setting(100, POSITIVE_INT)
     filters: int = setting(64, POSITIVE_INT)
     extra_layers: int = setting(0, NON_NEGATIVE_INT)
     mlp_width: int = setting(512, POSITIVE_INT)
-    batch_size: int = setting(64, POSITIVE_INT, "the paper uses m = 64")
+    batch_size: int = setting(_WGAN.batch_size, POSITIVE_INT, f"the paper uses m = {_WGAN.batch_size}")
     generator_steps: int = setting(1000, POSITIVE_INT)
     n_critic: int | None = setting(
-        None, [POSITIVE_INT, None], "the paper uses n_critic = 5"
-    )  # 5 (wgan, wgan-gp) / 1 (gan)
+        None, [POSITIVE_INT, None], f"the paper uses n_critic = {_WGAN.n_critic}"
+    )  # None: the algorithm's (objectives.DEFAULTS, paper scale), as the next three
     critic_schedule: str = setting("algorithm-1", Options(CRITIC_SCHEDULES))
-    learning_rate: float | None = setting(None, [POSITIVE, None], "the paper uses alpha = 5e-5")  # 5e-5 / 2e-4 / 1e-4
-    adam_beta1: float | None = setting(None, [Interval(Real, 0, 1, closed="left"), None])  # gan 0.5, wgan-gp 0.0
-    adam_beta2: float | None = setting(None, [Interval(Real, 0, 1, closed="left"), None])  # gan 0.999, wgan-gp 0.9
-    clip_value: float = setting(0.01, POSITIVE, "the paper uses c = 0.01")
+    learning_rate: float | None = setting(
+        None, [POSITIVE, None], f"the defaults are alpha = {defaults_help('learning_rate', 'paper')}"
+    )
+    adam_beta1: float | None = setting(None, [Interval(Real, 0, 1, closed="left"), None])  # Adam rows only
+    adam_beta2: float | None = setting(None, [Interval(Real, 0, 1, closed="left"), None])
+    clip_value: float = setting(_WGAN.clip_value, POSITIVE, f"the paper uses c = {_WGAN.clip_value:g}")
     clip_parameters: str = setting(
         "all", Options(CLIP_PARAMETERS)
     )  # all: w, every critic parameter (Alg. 1, line 7); weights: conv/linear only
-    penalty_weight: float = setting(10.0, NON_NEGATIVE, "WGAN-GP uses lambda = 10")
+    penalty_weight: float = setting(
+        _WGAN_GP.penalty_weight, NON_NEGATIVE, f"WGAN-GP uses lambda = {_WGAN_GP.penalty_weight:g}"
+    )
     seed: int = setting(0, SEED, "a seed is an unsigned 32-bit integer, 0 to 2**32 - 1")  # + rank on each process
     device: str = setting("auto", DEVICE)
     precision: str = setting(
@@ -218,31 +239,38 @@ class ImageConfig:
     skip_unreadable: bool = setting(False, Boolean())
 
     def __post_init__(self):
+        self.algorithm = resolve_algorithm(self.algorithm, "train-images")[0]  # the old "gan": "gan-logd", with a note
         check_constraints(self)
         if self.dataset != "digits" and self.held_out == 0:
             raise ValueError(
                 "held_out == 0 leaves no real images for the sliced Wasserstein distance; pass held_out >= 1."
             )
 
-    # the algorithm's defaults, resolved
+    # the algorithm's defaults (objectives.DEFAULTS, paper scale), resolved
+    @property
+    def defaults(self):
+        """The algorithm's row of :data:`~wgan_toys.objectives.DEFAULTS` at paper scale."""
+        return algorithm_defaults(self.algorithm, "paper")
+
+    @property
+    def is_gan(self) -> bool:
+        """A discriminator trained on L(D) (``gan-minimax``, ``gan-logd``), not a critic on eq. (3)."""
+        return generator_loss_kind(self.algorithm) != "wgan"
+
     @property
     def resolved_n_critic(self) -> int:
-        return self.n_critic if self.n_critic is not None else (1 if self.algorithm == "gan" else 5)
+        return self.n_critic if self.n_critic is not None else self.defaults.n_critic
 
     @property
     def resolved_learning_rate(self) -> float:
-        return (
-            self.learning_rate
-            if self.learning_rate is not None
-            else {"wgan": 5e-5, "gan": 2e-4, "wgan-gp": 1e-4}[self.algorithm]
-        )
+        return self.learning_rate if self.learning_rate is not None else self.defaults.learning_rate
 
     @property
     def resolved_betas(self) -> tuple[float, float] | None:
         """Adam's betas (None for WGAN, which uses RMSProp)."""
-        if self.algorithm == "wgan":
+        if self.defaults.optimizer != "adam":
             return None
-        default = (0.5, 0.999) if self.algorithm == "gan" else (0.0, 0.9)
+        default = self.defaults.betas
         return (
             default[0] if self.adam_beta1 is None else self.adam_beta1,
             default[1] if self.adam_beta2 is None else self.adam_beta2,
@@ -297,11 +325,16 @@ def _resolved_settings(config: ImageConfig) -> dict:
 def _upgrade_config(values: dict, path) -> dict:
     """A checkpoint's config in today's names, with its meaning kept.
 
+    A run recorded as ``algorithm="gan"`` (the old name) trained the -log D trick: it resumes as
+    ``"gan-logd"``.
+
     Runs written before ``clip_parameters`` existed recorded ``clip_batchnorm`` (False: only
     convolution and linear weights were clipped, the default then). Such a run resumes with the
     setting it was trained with (``clip_batchnorm=False`` -> ``clip_parameters="weights"``,
     True -> ``"all"``), never silently under today's default.
     """
+    if values.get("algorithm") == "gan":  # the old name, which meant the -log D trick here
+        values["algorithm"] = "gan-logd"
     if "clip_batchnorm" in values:
         if "clip_parameters" in values:
             raise ValueError(
@@ -331,7 +364,7 @@ class _CriticObjective(nn.Module):
         else:
             real_out, fake_out = self.critic(torch.cat([real, fake])).split(len(real))
         real_out, fake_out = real_out.float(), fake_out.float()
-        if self.algorithm == "gan":
+        if generator_loss_kind(self.algorithm) != "wgan":
             # -L(D) = BCE(real, 1) + BCE(fake, 0); JS estimate = log 2 + L(D) / 2 (Figure 4)
             objective = gan_objective(real_out, fake_out)
             return -objective, js_estimate(objective.detach())
@@ -435,7 +468,7 @@ class ImageTrainer:
             for p in module.parameters(recurse=False)
         ]
         lr = config.resolved_learning_rate
-        if config.algorithm == "wgan":
+        if config.defaults.optimizer == "rmsprop":
             self.critic_optimizer = torch.optim.RMSprop(self.critic.parameters(), lr=lr)
             self.generator_optimizer = torch.optim.RMSprop(self.generator.parameters(), lr=lr)
         else:
@@ -656,13 +689,13 @@ class ImageTrainer:
 
     def generator_step_update(self) -> None:
         """One generator update: Algorithm 1, lines 9-10 (WGAN, WGAN-GP: descend -E f(g(z));
-        GAN: descend -E log D(g(z)), the -log D trick)."""
+        GAN: descend -E log D(g(z)), the -log D trick, or E log(1 - D(g(z))), the minimax loss)."""
         noise = self._noise()
         self.critic.requires_grad_(False)  # no parameter gradients for the critic here
         try:
             with self._autocast():
                 output = self.critic(self.generator_forward(noise)).float()
-            loss = generator_losses("gan-logd" if self.config.algorithm == "gan" else "wgan", output).mean()
+            loss = generator_losses(generator_loss_kind(self.config.algorithm), output).mean()
             self.generator_optimizer.zero_grad(set_to_none=True)
             loss.backward()
             self.generator_optimizer.step()
@@ -855,7 +888,7 @@ class ImageTrainer:
                     "wall_seconds": round(now - wall_start, 3),
                 }
                 estimate = float(self.last["estimate"])
-                record["js_estimate" if config.algorithm == "gan" else "wasserstein_estimate"] = estimate
+                record["js_estimate" if config.is_gan else "wasserstein_estimate"] = estimate
                 if step % config.eval_every == 0 or step == until:
                     record.update(self.evaluate())
                 if self.out is not None and self.is_main:
