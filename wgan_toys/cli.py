@@ -567,7 +567,7 @@ def _train_images(args) -> int:
             if evaluated and "sliced_w_real" in evaluated[-1]
             else ""
         )
-        name = "JS" if config.algorithm == "gan" else "W"
+        name = "JS" if config.is_gan else "W"
         estimate = f", {name} estimate {float(trainer.last['estimate']):.4f}" if "estimate" in trainer.last else ""
         print(
             f"wgan-toys train-images: generator step {trainer.generator_step} of {config.generator_steps}, "
@@ -603,9 +603,37 @@ def _section4(args) -> int:
     return 0
 
 
+def _algorithm_flag(command: str):
+    """The ``type`` of ``--algorithm``: today's names pass, and for one release the old names of
+    ``command`` become the algorithm they meant there, with a printed note that names the loss
+    (argparse then checks the result against ``choices``, listing them for an unknown name)."""
+
+    def algorithm(text: str) -> str:
+        from .objectives import resolve_algorithm
+
+        name, note = resolve_algorithm(text, command, flag="--algorithm", warn=False)
+        if note:
+            print(f"wgan-toys {command}: note: {note}", file=sys.stderr)
+        return name
+
+    return algorithm
+
+
+def _algorithm_help(command: str, default: str) -> str:
+    from .objectives import ALGORITHM_DESCRIPTIONS, RENAMED_ALGORITHMS
+
+    old = "; ".join(
+        f"{name} still means {new} here, for one release" for name, new in RENAMED_ALGORITHMS[command].items()
+    )
+    described = "; ".join(f"{name}: {text}" for name, text in ALGORITHM_DESCRIPTIONS.items())
+    return f"{described}. The old name {old} (default: {default})"
+
+
 def _add_image_arguments(command) -> None:
+    # Every ImageConfig field has a flag here whose choices are the field's declared options and whose help ends with
+    # "(default: X)", X the field's default or, for the algorithm's defaults, objectives.DEFAULTS (paper rows);
+    # tests/test_cli_settings.py checks all three against the dataclass and the table.
     from .images import (
-        ALGORITHMS,
         CLIP_PARAMETERS,
         CRITIC_ARCHITECTURES,
         CRITIC_SCHEDULES,
@@ -614,64 +642,88 @@ def _add_image_arguments(command) -> None:
         NORMALIZATIONS,
         PRECISIONS,
     )
+    from .objectives import ALGORITHMS, defaults_help
 
     add = command.add_argument
     add(
-        "--algorithm", choices=ALGORITHMS, help="wgan (Algorithm 1, default), gan (-log D, the DCGAN baseline), wgan-gp"
+        "--algorithm",
+        type=_algorithm_flag("train-images"),
+        choices=ALGORITHMS,
+        help=_algorithm_help("train-images", "wgan"),
     )
     add(
         "--dataset",
         choices=DATASETS,
-        help="digits (bundled with scikit-learn, default), folder, npz, or a torchvision set",
+        help="digits (bundled with scikit-learn), folder, npz, or a torchvision set (default: digits)",
     )
-    add("--data-root", dest="data_root", help="the image folder, the .npz file, or the torchvision root")
+    add(
+        "--data-root",
+        dest="data_root",
+        help="the image folder, the .npz file, or the torchvision root (default: none; folder and npz need it)",
+    )
     add(
         "--arch",
         "--generator",
         dest="generator",
         choices=GENERATOR_ARCHITECTURES,
-        help="generator: dcgan (Figure 5, default), dcgan-nobn (Figure 6), mlp (Figure 7)",
+        help="generator: dcgan (Figure 5), dcgan-nobn (Figure 6), mlp (Figure 7) (default: dcgan)",
     )
     add("--critic-arch", dest="critic", choices=CRITIC_ARCHITECTURES, help="critic / discriminator (default: dcgan)")
     add(
         "--critic-normalization",
         dest="critic_normalization",
         choices=NORMALIZATIONS,
-        help="default: batch (wgan, gan), layer (wgan-gp)",
+        help="(default: batch for wgan and the GANs, layer for wgan-gp)",
     )
     add("--image-size", dest="image_size", type=int, help="16, 32, 64 or 128 (default: 32)")
     add("--channels", type=int, help="1 or 3 (default: 1)")
-    add("--noise-dim", dest="noise_dim", type=int, help="default: 100")
+    add("--noise-dim", dest="noise_dim", type=int, help="(default: 100)")
     add("--filters", type=int, help="ngf = ndf (default: 64)")
     add("--extra-layers", dest="extra_layers", type=int, help="extra 3x3 layers, as the paper's code (default: 0)")
+    add("--mlp-width", dest="mlp_width", type=int, help="hidden units of the mlp generator and critic (default: 512)")
     add("--batch-size", dest="batch_size", type=int, help="m, the global batch (default: 64)")
     add("--generator-steps", "--steps", dest="generator_steps", type=int, help="generator iterations (default: 1000)")
-    add("--n-critic", dest="n_critic", type=int, help="critic steps per generator step (default: 5; 1 for gan)")
+    add(
+        "--n-critic",
+        dest="n_critic",
+        type=int,
+        help=f"critic steps per generator step (default: {defaults_help('n_critic', 'paper')})",
+    )
     add(
         "--critic-schedule",
         dest="critic_schedule",
         choices=CRITIC_SCHEDULES,
         help="paper-code: 100 critic steps for the first 25 generator steps and every 500th (default: algorithm-1)",
     )
-    add("--learning-rate", dest="learning_rate", type=_real, help="alpha (default: 5e-5 wgan, 2e-4 gan, 1e-4 wgan-gp)")
-    add("--adam-beta1", dest="adam_beta1", type=_real, help="default: 0.5 gan, 0.0 wgan-gp")
-    add("--adam-beta2", dest="adam_beta2", type=_real, help="default: 0.999 gan, 0.9 wgan-gp")
-    add("--clip-value", dest="clip_value", type=_real, help="c (default: 0.01)")
+    add(
+        "--learning-rate",
+        dest="learning_rate",
+        type=_real,
+        help=f"alpha (default: {defaults_help('learning_rate', 'paper')})",
+    )
+    add("--adam-beta1", dest="adam_beta1", type=_real, help=f"(default: {defaults_help('betas', 'paper', 0)})")
+    add("--adam-beta2", dest="adam_beta2", type=_real, help=f"(default: {defaults_help('betas', 'paper', 1)})")
+    add("--clip-value", dest="clip_value", type=_real, help=f"c (default: {defaults_help('clip_value', 'paper')})")
     add(
         "--clip-parameters",
         dest="clip_parameters",
         choices=CLIP_PARAMETERS,
-        help="wgan: all (default): clip w, every critic parameter, batch-norm scales and shifts included "
-        "(Algorithm 1); weights: convolution and linear weights only",
+        help="wgan: all: clip w, every critic parameter, batch-norm scales and shifts included "
+        "(Algorithm 1); weights: convolution and linear weights only (default: all)",
     )
-    add("--penalty-weight", dest="penalty_weight", type=_real, help="lambda for wgan-gp (default: 10)")
-    add("--seed", type=int, help="default: 0")
-    add("--device", help="auto (default), cpu, cuda, cuda:N, mps")
+    add(
+        "--penalty-weight",
+        dest="penalty_weight",
+        type=_real,
+        help=f"lambda (default: {defaults_help('penalty_weight', 'paper')})",
+    )
+    add("--seed", type=int, help="(default: 0)")
+    add("--device", help="auto, cpu, cuda, cuda:N, mps (default: auto)")
     add(
         "--precision",
         choices=PRECISIONS,
-        help="auto (default): bf16 autocast where the device has native bf16 (CUDA, AVX512-BF16 or AMX CPUs), else fp32; "
-        "fp32 is exact (compare runs, processes); bf16",
+        help="auto: bf16 autocast where the device has native bf16 (CUDA, AVX512-BF16 or AMX CPUs), else fp32; "
+        "fp32 is exact (compare runs, processes); bf16 (default: auto)",
     )
     add(
         "--channels-last",
@@ -693,14 +745,16 @@ def _add_image_arguments(command) -> None:
     )
     add("--held-out", dest="held_out", type=int, help="real images kept out of training (default: 300)")
     add(
-        "--preload", choices=("auto", "yes", "no"), help="hold the data on the device (default: auto, if it fits 4 GiB)"
+        "--preload",
+        choices=("auto", "yes", "no"),
+        help="hold the data on the device; auto: if it fits 4 GiB (default: auto)",
     )
     add(
         "--skip-unreadable",
         dest="skip_unreadable",
         action="store_true",
         default=None,
-        help="skip (and count) image files Pillow cannot read, instead of stopping",
+        help="skip (and count) image files Pillow cannot read, instead of stopping (default: stop)",
     )
     add("--out", default="runs/images", help="run folder (default: runs/images)")
     add(
@@ -720,6 +774,52 @@ def _add_image_arguments(command) -> None:
         help="a few tiny steps to check the set-up (what the tests run); "
         "flags given explicitly win over its tiny settings",
     )
+
+
+def _add_toy_arguments(command) -> None:
+    # Every ToyConfig field has a flag here whose choices are the field's declared options and whose help ends with
+    # "(default: X)", X the field's default or, for the algorithm's defaults, objectives.DEFAULTS (toy rows);
+    # tests/test_cli_settings.py checks all three against the dataclass and the table.
+    from .objectives import ALGORITHMS, OPTIMIZERS, defaults_help
+    from .toys2d import DATASETS
+
+    add = command.add_argument
+    add("--dataset", choices=tuple(DATASETS), help="(default: 8gaussians)")
+    add("--algorithm", type=_algorithm_flag("toy"), choices=ALGORITHMS, help=_algorithm_help("toy", "wgan-gp"))
+    add("--iterations", type=int, help="generator steps (default: 2000)")
+    add(
+        "--n-critic",
+        dest="n_critic",
+        type=int,
+        help=f"critic steps per generator step (default: {defaults_help('n_critic', 'toy')})",
+    )
+    add("--batch-size", dest="batch_size", type=int, help="m (default: 256)")
+    add("--noise-dim", dest="noise_dim", type=int, help="dimension of the noise z (default: 2)")
+    add("--width", type=int, help="hidden units of generator and critic (default: 128)")
+    add("--depth", type=int, help="hidden layers of generator and critic (default: 3)")
+    add(
+        "--learning-rate",
+        dest="learning_rate",
+        type=_real,
+        help=f"alpha (default: {defaults_help('learning_rate', 'toy')})",
+    )
+    add(
+        "--critic-optimizer",
+        dest="critic_optimizer",
+        choices=OPTIMIZERS,
+        help=f"adam on wgan is Section 4.2's momentum test (default: {defaults_help('optimizer', 'toy')})",
+    )
+    add("--clip-value", dest="clip_value", type=_real, help=f"c (default: {defaults_help('clip_value', 'toy')})")
+    add(
+        "--penalty-weight",
+        dest="penalty_weight",
+        type=_real,
+        help=f"lambda (default: {defaults_help('penalty_weight', 'toy')})",
+    )
+    add("--log-every", dest="log_every", type=int, help="generator steps between evaluations (default: 100)")
+    add("--eval-samples", dest="eval_samples", type=int, help="points for exact W1 and coverage (default: 1000)")
+    add("--seed", type=int, help="(default: 0)")
+    add("--device", help="auto, cpu, cuda, cuda:N, mps (default: cpu)")
 
 
 def _add_threads_flag(command) -> None:
@@ -792,33 +892,7 @@ def build_parser() -> argparse.ArgumentParser:
     discriminator.set_defaults(run=_discriminator)
 
     toy = commands.add_parser("toy", help="train GAN / WGAN / WGAN-GP on 2D toy data, with exact W1 logged")
-    toy.add_argument(
-        "--dataset", choices=("8gaussians", "25gaussians", "swissroll", "2clusters"), help="default: 8gaussians"
-    )
-    toy.add_argument("--algorithm", choices=("gan", "gan-logd", "wgan", "wgan-gp"), help="default: wgan-gp")
-    toy.add_argument("--iterations", type=int, help="generator steps (default: 2000)")
-    toy.add_argument(
-        "--n-critic", dest="n_critic", type=int, help="critic steps per generator step (default: 5 for WGAN, 1 for GAN)"
-    )
-    toy.add_argument("--batch-size", dest="batch_size", type=int, help="m (default: 256)")
-    toy.add_argument("--learning-rate", dest="learning_rate", type=_real, help="alpha (default: 1e-3; 5e-4 for wgan)")
-    toy.add_argument(
-        "--critic-optimizer",
-        dest="critic_optimizer",
-        choices=("adam", "rmsprop"),
-        help="default: rmsprop for wgan, adam otherwise",
-    )
-    toy.add_argument("--clip-value", dest="clip_value", type=_real, help="c for wgan (default: 0.01)")
-    toy.add_argument("--penalty-weight", dest="penalty_weight", type=_real, help="lambda for wgan-gp (default: 0.1)")
-    toy.add_argument("--width", type=int, help="hidden units (default: 128)")
-    toy.add_argument(
-        "--log-every", dest="log_every", type=int, help="generator steps between evaluations (default: 100)"
-    )
-    toy.add_argument(
-        "--eval-samples", dest="eval_samples", type=int, help="points for exact W1 and coverage (default: 1000)"
-    )
-    toy.add_argument("--seed", type=int, help="default: 0")
-    toy.add_argument("--device", help="auto, cpu, cuda, mps (default: cpu)")
+    _add_toy_arguments(toy)
     toy.add_argument("--out", default="runs/toy", help="run folder (default: runs/toy)")
     toy.add_argument("--no-gif", action="store_true", help="skip the animated GIF")
     toy.add_argument("--overwrite", action="store_true", help="replace a run already in --out (refused without it)")
