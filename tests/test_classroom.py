@@ -9,7 +9,7 @@ matplotlib.use("Agg")
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from wgan_toys.classroom import Classroom  # noqa: E402
+from wgan_toys.classroom import MINIMAX, Classroom  # noqa: E402
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -68,9 +68,9 @@ def test_exact_w1_of_each_frame_is_the_transport_cost(classroom):
 
 
 def test_configure_switches_algorithm_and_rejects_unknown_settings(classroom):
-    classroom.configure(algorithm="gan")
-    assert classroom.trainer.config.algorithm == "gan" and classroom.trainer.config.n_critic == 1
-    assert classroom.colorbar.ax.get_ylabel() == "discriminator $D$"
+    classroom.configure(algorithm=MINIMAX)  # "gan-minimax" ("gan" before issue 13's names)
+    assert classroom.trainer.config.algorithm == MINIMAX and classroom.trainer.config.n_critic == 1
+    assert classroom.colorbar.ax.get_title() == "$D$" and classroom.image.get_clim() == (0.0, 1.0)
     assert 0.0 <= classroom.frames[-1]["field"].min() and classroom.frames[-1]["field"].max() <= 1.0
     with pytest.raises(ValueError, match="setting == 'momentum', must be one of 'dataset', 'algorithm'"):
         classroom.configure(momentum=0.9)
@@ -89,7 +89,7 @@ def test_widget_buttons_call_the_same_methods():
     assert classroom.trainer.generator_steps == 1
     controls["run"].value += 1  # one tick of the play button: one iteration
     assert classroom.trainer.generator_steps == 2
-    assert controls["timing"].value.startswith("last step + redraw:")
+    assert controls["timing"].value.startswith("last iteration (step + measure + redraw + PNG):")
     controls["dataset"].value = "25gaussians"
     assert classroom.trainer.dataset.name == "25gaussians" and classroom.trainer.generator_steps == 0
     controls["reset"].click()
@@ -120,7 +120,7 @@ def _drawn_arrow_lengths(classroom):
 
 
 def test_a_saturated_discriminator_draws_arrows_orders_of_magnitude_shorter():
-    classroom = Classroom(dataset="2clusters", algorithm="gan", n_samples=64, grid_size=12)
+    classroom = Classroom(dataset="2clusters", algorithm=MINIMAX, n_samples=64, grid_size=12)
     classroom.train_critic(30)  # a discriminator that has just learned: the generator gets a gradient
     fresh = _drawn_arrow_lengths(classroom).max()
     classroom.train_critic(600)  # trained to saturation with the generator held: D(fake) -> 0
@@ -180,3 +180,170 @@ def test_widget_views_are_an_image_widget_not_an_output_capture():
     assert before[:4] == b"\x89PNG"
     classroom.controls["critic_x20"].click()
     assert classroom.trainer.critic_steps == 20 and bytes(view.value) != before
+
+
+# ------------------------------------------------------------------ issue 14, item 4: the widget as a lecturer uses it
+
+
+def _widget(**settings):
+    classroom = Classroom(**{"dataset": "8gaussians", "n_samples": 64, "grid_size": 16, **settings})
+    classroom.widget()
+    return classroom, classroom.controls
+
+
+def test_choosing_an_algorithm_brings_its_own_settings_not_the_previous_sliders():
+    from wgan_toys.classroom import ALGORITHM_DEFAULTS
+
+    classroom, controls = _widget(algorithm="wgan-gp")
+    assert controls["constant"].description == "lambda" and controls["constant"].value == pytest.approx(0.1)
+    controls["learning_rate"].value = 1e-2
+    controls["n_critic"].value = 7
+    controls["algorithm"].value = "wgan"
+    config = classroom.trainer.config
+    assert (config.learning_rate, config.clip_value, config.n_critic) == (5e-4, 0.01, 5)  # was 1e-2, c = 0.1, 7
+    assert classroom.trainer.critic_optimizer.param_groups[0]["lr"] == 5e-4
+    assert controls["learning_rate"].value == pytest.approx(5e-4) and controls["n_critic"].value == 5
+    assert controls["constant"].description == "c" and controls["constant"].value == pytest.approx(0.01)
+    assert controls["defaults"].value == ALGORITHM_DEFAULTS["wgan"]["note"] and "c = 0.01" in controls["defaults"].value
+    assert "restarted at step 0" in controls["notice"].value
+    controls["algorithm"].value = MINIMAX
+    assert classroom.trainer.config.n_critic == 1 and controls["n_critic"].value == 1  # was 5, kept from wgan
+    assert controls["constant"].disabled
+    classroom.configure(algorithm="wgan-gp")
+    assert classroom.trainer.config.penalty_weight == 0.1 and classroom.trainer.config.n_critic == 5
+
+
+def test_sliders_apply_without_a_restart_and_say_so():
+    classroom, controls = _widget(algorithm="wgan")
+    controls["critic_x20"].click()
+    controls["generator_step"].click()
+    frames = len(classroom.frames)
+    controls["learning_rate"].value = 1e-4
+    controls["constant"].value = 0.001
+    controls["n_critic"].value = 2
+    assert (classroom.trainer.critic_steps, classroom.trainer.generator_steps, len(classroom.frames)) == (20, 1, frames)
+    for optimizer in (classroom.trainer.critic_optimizer, classroom.trainer.generator_optimizer):
+        assert optimizer.param_groups[0]["lr"] == pytest.approx(1e-4)
+    assert "no restart" in controls["notice"].value
+    controls["run"].value += 1  # one iteration with the new n_critic and c
+    assert (classroom.trainer.critic_steps, classroom.trainer.generator_steps) == (22, 2)
+    largest = max(float(p.detach().abs().max()) for p in classroom.trainer.critic.parameters())
+    assert largest <= 0.001 + 1e-9  # clipped to the new c (Algorithm 1, line 7)
+    controls["reset"].click()  # a reset keeps the adjusted settings
+    assert classroom.trainer.config.learning_rate == pytest.approx(1e-4) and classroom.trainer.config.n_critic == 2
+
+
+def test_the_projector_box_only_restyles():
+    classroom, controls = _widget()
+    controls["critic_step"].click()
+    controls["generator_step"].click()
+    frames = list(classroom.frames)
+    controls["projector"].value = True
+    assert classroom.frames == frames and classroom.trainer.generator_steps == 1  # was a reset to step 0
+    assert classroom.field_ax.title.get_fontsize() >= 16
+    assert "critic step 1" in classroom.field_ax.get_title()
+    assert controls["timing"].value.startswith("last projector change")
+
+
+def test_changing_the_data_set_restarts_and_says_so():
+    classroom, controls = _widget()
+    controls["critic_step"].click()
+    controls["dataset"].value = "2clusters"
+    assert classroom.trainer.critic_steps == 0 and "restarted at step 0" in controls["notice"].value
+
+
+def test_stop_runs_no_extra_iteration():
+    classroom, controls = _widget()
+    play = controls["run"]
+    play.value = 1
+    play.value = 2
+    assert classroom.trainer.generator_steps == 2
+    play.value = play.min  # what the play widget's stop button does
+    assert classroom.trainer.generator_steps == 2  # was 3
+
+
+def test_the_timing_label_names_what_it_timed_after_each_change():
+    classroom, controls = _widget()
+    controls["critic_step"].click()
+    assert controls["timing"].value.startswith("last critic step")
+    controls["learning_rate"].value = 1e-4
+    assert controls["timing"].value.startswith("last learning_rate change")  # was the critic step's, stale
+    controls["algorithm"].value = "wgan"
+    assert controls["timing"].value.startswith("last algorithm change")
+
+
+@pytest.mark.parametrize("algorithm", ["wgan", "wgan-gp"])
+def test_the_step_0_colour_bar_has_a_readable_scale(algorithm):
+    """At step 0 the critic is 0 everywhere (its last layer starts at 0): the colour bar used to span
+    0 to 1e-12 and print a 1e-12 multiplier."""
+    classroom = Classroom(algorithm=algorithm, n_samples=32, grid_size=12)
+    assert np.ptp(classroom.frames[-1]["field"]) == 0.0
+    classroom.draw()
+    classroom.png()
+    low, high = classroom.image.get_clim()
+    assert high - low >= 1e-3
+    assert classroom.colorbar.ax.yaxis.get_offset_text().get_text() == ""
+
+
+@pytest.mark.parametrize("projector", [False, True])
+def test_labels_and_legends_overlap_nothing(projector):
+    classroom = Classroom(n_samples=32, grid_size=12, projector=projector)
+    for _ in range(3):
+        classroom.iteration()
+    classroom.png()
+    renderer = classroom.figure.canvas.get_renderer()
+    colour_bar = classroom.colorbar.ax.get_tightbbox(renderer)
+    chart_ticks = classroom.chart_ax.yaxis.get_tightbbox(renderer)
+    assert not colour_bar.overlaps(chart_ticks)
+    chart_area = classroom.chart_ax.get_window_extent(renderer)
+    for legend in (classroom.chart_legend, classroom.field_ax.get_legend()):
+        box = legend.get_window_extent(renderer)
+        assert not box.overlaps(chart_area) and not box.overlaps(classroom.field_ax.get_window_extent(renderer))
+    assert not classroom.chart_legend.get_window_extent(renderer).overlaps(
+        classroom.chart_ax.xaxis.label.get_window_extent(renderer)
+    )
+    figure = classroom.figure.bbox
+    for text in (classroom.chart_ax.xaxis.label, classroom.field_ax.title, classroom.chart_ax.title):
+        box = text.get_window_extent(renderer)
+        assert figure.x0 <= box.x0 and box.x1 <= figure.x1, text.get_text()  # not cut off
+
+
+def test_the_fast_redraw_draws_what_a_full_render_draws():
+    """A press redraws only the changing artists over a cached background: pixel for pixel the
+    picture of a full matplotlib render, through limit changes, a GAN and the projector style."""
+    classroom = Classroom(dataset="2clusters", n_samples=48, grid_size=12)
+
+    def same_as_full_render():
+        fast = classroom.render().copy()
+        classroom.figure.canvas.draw()
+        full = np.asarray(classroom.figure.canvas.buffer_rgba())
+        assert np.array_equal(fast, full)
+
+    presses = [classroom.critic_step, classroom.generator_step] + [classroom.iteration] * 7
+    for press in presses + [lambda: classroom.configure(algorithm=MINIMAX), classroom.train_critic]:
+        press()
+        same_as_full_render()
+    classroom.set_projector(True)
+    same_as_full_render()
+    classroom.generator_step()
+    same_as_full_render()
+
+
+def test_a_press_measures_only_what_changed(monkeypatch):
+    """A critic step leaves the generated samples and their exact plan; a generator step leaves the field."""
+    import wgan_toys.transport
+
+    classroom = Classroom(n_samples=32, grid_size=12)
+    plans, fields = [], []
+    exact_transport = wgan_toys.transport.exact_transport
+    critic_values = classroom.trainer.critic_values
+    monkeypatch.setattr(wgan_toys.transport, "exact_transport", lambda *a: plans.append(1) or exact_transport(*a))
+    monkeypatch.setattr(classroom.trainer, "critic_values", lambda x: fields.append(1) or critic_values(x))
+    classroom.critic_step()
+    assert (len(plans), len(fields)) == (0, 1)
+    classroom.generator_step()
+    assert (len(plans), len(fields)) == (1, 1)
+    from wgan_toys.empirical import wasserstein_1_samples
+
+    for frame in classroom.frames:
+        assert frame["exact_w1"] == pytest.approx(wasserstein_1_samples(frame["fake"], classroom.real), rel=1e-9)

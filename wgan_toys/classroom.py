@@ -22,15 +22,24 @@ Record and replay: every step appends a frame (the samples, the field, the arrow
 and the numbers). :meth:`Classroom.save_gif` and :meth:`Classroom.save_metrics` export them, so
 a demo prepared at home replays in class without computing.
 
-The redraw reuses its artists (an image, two scatters, a quiver, a line collection), which
-keeps one step plus redraw at 140-200 ms at 512 samples on a 2-core laptop CPU (measured with
-``benchmarks/bench_classroom.py``). On a slower machine lower ``n_samples`` and ``grid_size``.
+Each algorithm brings its own settings when chosen (:data:`ALGORITHM_DEFAULTS`, one table: the
+paper's values where they make sense for a toy, else the toy scale, with the reason stated on
+screen). The learning rate, ``n_critic``, ``c`` and ``lambda`` apply to the running session from
+the next step (:meth:`Classroom.adjust`); a new data set or algorithm restarts at step 0
+(:meth:`Classroom.configure`) and the widget says so; the projector box only restyles.
+
+Speed: a press measures only what changed (a critic step keeps the generated samples and their
+exact plan, a generator step keeps the critic's field) and redraws only the artists that change
+over a cached background (blitting; the axes, ticks, legends and colour bar are redrawn only when
+their limits move, and limits move in steps). ``benchmarks/bench_classroom.py`` times a press; on
+a slower machine lower ``n_samples`` and ``grid_size``.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import time
 
 import matplotlib.pyplot as plt
@@ -38,14 +47,80 @@ import numpy as np
 import torch
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import LineCollection
+from matplotlib.ticker import MaxNLocator, ScalarFormatter
 
 from ._validation import check_choice, check_int
 from .plots import COLORS, PROJECTOR_STYLE, STYLE
 from .toy_gan import ALGORITHMS, ToyConfig, ToyGAN
 
-__all__ = ["Classroom", "PROJECTOR_STYLE", "CLASSROOM_DATASETS"]
+__all__ = ["ALGORITHM_DEFAULTS", "Classroom", "PROJECTOR_STYLE", "CLASSROOM_ALGORITHMS", "CLASSROOM_DATASETS"]
 
 CLASSROOM_DATASETS = ("8gaussians", "25gaussians", "swissroll", "2clusters")
+
+# What each algorithm brings when it is chosen (the constructor's None, the algorithm dropdown,
+# configure(algorithm=...)): the paper's value where it suits a toy stepped by hand, else the toy
+# scale; "note" is shown under the controls. The optimisers themselves are ToyGAN's.
+ALGORITHM_DEFAULTS = {
+    "wgan": {
+        "learning_rate": 5e-4,
+        "n_critic": 5,
+        "clip_value": 0.01,
+        "note": "wgan (Algorithm 1): RMSProp, c = 0.01 and n_critic = 5 as in the paper; "
+        "learning rate 5e-4, ten times the paper's 5e-5 (toy scale: visible motion within a lesson)",
+    },
+    "wgan-gp": {
+        "learning_rate": 1e-3,
+        "n_critic": 5,
+        "penalty_weight": 0.1,
+        "note": "wgan-gp: Adam (0.5, 0.9), n_critic = 5 and lambda = 0.1 as in WGAN-GP's toy experiments "
+        "(10 for images); learning rate 1e-3, ten times their 1e-4 (toy scale)",
+    },
+    "gan-minimax": {
+        "learning_rate": 1e-3,
+        "n_critic": 1,
+        "note": "the minimax GAN: Adam (0.5, 0.999), one discriminator step per generator step (k = 1, "
+        "Goodfellow et al.); learning rate 1e-3 (toy scale); no c or lambda",
+    },
+    "gan-logd": {
+        "learning_rate": 1e-3,
+        "n_critic": 1,
+        "note": "gan-logd (the -log D generator, the paper's baseline): Adam (0.5, 0.999), one discriminator "
+        "step per generator step; learning rate 1e-3 (toy scale); no c or lambda",
+    },
+}
+ADJUSTABLE = ("learning_rate", "n_critic", "clip_value", "penalty_weight")  # apply without a restart
+# toy_gan's name for the minimax GAN: "gan-minimax" once issue 13's names land in toy_gan, "gan" before
+MINIMAX = "gan-minimax" if "gan-minimax" in ALGORITHMS else "gan"
+CLASSROOM_ALGORITHMS = ("wgan", "wgan-gp", MINIMAX, "gan-logd")  # the dropdown's choices
+
+
+def _table_name(algorithm: str) -> str:
+    """The row of :data:`ALGORITHM_DEFAULTS` for ``algorithm`` ("gan" is the minimax GAN's old name)."""
+    return "gan-minimax" if algorithm == "gan" else algorithm
+
+
+def _nice_limits(low: float, high: float, below: float, above: float) -> tuple[float, float]:
+    """``[low, high]`` padded by ``below`` / ``above`` of its span and rounded outwards to a round step."""
+    span = high - low
+    if not span > 1e-9 * max(1.0, abs(low), abs(high)):  # a flat field or a single value
+        half = 0.01 * max(1.0, abs(low))
+        return (low - half, high + half)
+    step = 10.0 ** math.floor(math.log10(span / 10))
+    return (math.floor((low - below * span) / step) * step, math.ceil((high + above * span) / step) * step)
+
+
+def _stable_limits(current, low, high, below=0.1, above=0.1) -> tuple[float, float]:
+    """Keep ``current`` while it holds ``[low, high]`` and the data fill at least 40% of it; else new
+    round limits, with half the data's span more room on the side it left by (values that grow
+    step after step then move the limits every few steps, not at every step). Limits that move
+    in steps keep the cached background (ticks, colour bar) valid."""
+    if current is not None:
+        start, stop = current
+        if start <= low and high <= stop and (high - low) >= 0.4 * (stop - start):
+            return current
+        below += 0.5 if low < start else 0.0
+        above += 0.5 if high > stop else 0.0
+    return _nice_limits(low, high, below, above)
 
 
 class Classroom:
@@ -54,12 +129,12 @@ class Classroom:
     Parameters
     ----------
     dataset : {'8gaussians', '25gaussians', 'swissroll', '2clusters'}, default='2clusters'
-    algorithm : {'gan', 'gan-logd', 'wgan', 'wgan-gp'}, default='wgan-gp'
-    learning_rate : float, default=None
-        None takes the toy default (1e-3; 5e-4 for 'wgan').
-    n_critic : int, default=None
-        None takes 5 for WGAN(-GP) and 1 for GAN.
-    clip_value, penalty_weight : float, default=0.01, 0.1
+    algorithm : {'wgan', 'wgan-gp', 'gan-minimax', 'gan-logd'}, default='wgan-gp'
+        ('gan-minimax' is 'gan' in toy_gan before issue 13's names; 'gan' is accepted for it)
+    learning_rate, n_critic, clip_value, penalty_weight : default=None
+        alpha, n_critic, c (wgan) and lambda (wgan-gp); None takes the algorithm's value in
+        :data:`ALGORITHM_DEFAULTS` (wgan: 5e-4, 5, c = 0.01; wgan-gp: 1e-3, 5, lambda = 0.1;
+        the GANs: 1e-3, 1).
     n_samples : int, default=512
         Points drawn per view and used for the exact plan and W1.
     grid_size : int, default=80
@@ -75,8 +150,8 @@ class Classroom:
         algorithm: str = "wgan-gp",
         learning_rate=None,
         n_critic=None,
-        clip_value: float = 0.01,
-        penalty_weight: float = 0.1,
+        clip_value=None,
+        penalty_weight=None,
         n_samples: int = 512,
         grid_size: int = 80,
         projector: bool = False,
@@ -87,21 +162,32 @@ class Classroom:
         self.n_samples = check_int("n_samples", n_samples, minimum=8)
         self.grid_size = check_int("grid_size", grid_size, minimum=8)
         self.projector = bool(projector)
+        given = {"learning_rate": learning_rate, "n_critic": n_critic}
+        given.update(clip_value=clip_value, penalty_weight=penalty_weight)
+        settings = {name: value for name, value in self._defaults(algorithm).items() if given.get(name) is None}
+        settings.update({name: value for name, value in given.items() if value is not None})
         self.config = ToyConfig(
             dataset=dataset,
             algorithm=algorithm,
-            learning_rate=learning_rate,
-            n_critic=n_critic,
-            clip_value=clip_value,
-            penalty_weight=penalty_weight,
             batch_size=n_samples,
             eval_samples=n_samples,
             width=64,
             seed=seed,
             iterations=0,
+            **settings,
         )
         self.figure = None
         self._build()
+
+    @staticmethod
+    def _defaults(algorithm: str) -> dict:
+        """The settings ``algorithm`` brings (:data:`ALGORITHM_DEFAULTS` without its note)."""
+        return {key: value for key, value in ALGORITHM_DEFAULTS[_table_name(algorithm)].items() if key != "note"}
+
+    @staticmethod
+    def _choice(algorithm: str) -> str:
+        """``algorithm`` as the dropdown lists it (:data:`CLASSROOM_ALGORITHMS`)."""
+        return MINIMAX if _table_name(algorithm) == "gan-minimax" else algorithm
 
     # ---------------------------------------------------------------- state
     def _build(self) -> None:
@@ -123,20 +209,43 @@ class Classroom:
 
     def configure(self, **settings) -> None:
         """Change settings (dataset, algorithm, learning_rate, n_critic, clip_value, penalty_weight,
-        seed) and reset; unknown names are an error that lists the valid ones."""
-        allowed = ("dataset", "algorithm", "learning_rate", "n_critic", "clip_value", "penalty_weight", "seed")
+        seed) and restart at step 0; unknown names are an error that lists the valid ones.
+
+        A new ``algorithm`` brings its own values (:data:`ALGORITHM_DEFAULTS`) for every setting
+        not given in the same call, so that choosing 'wgan' after 'wgan-gp' trains with c = 0.01 and
+        5e-4, not with the previous sliders. To change the learning rate, n_critic, c or lambda
+        without a restart, use :meth:`adjust`.
+        """
+        allowed = ("dataset", "algorithm") + ADJUSTABLE + ("seed",)
         for name in settings:
             check_choice("setting", name, allowed)
         if "dataset" in settings:
             check_choice("dataset", settings["dataset"], CLASSROOM_DATASETS)
-        self.config = dataclasses.replace(self.config, **settings)
-        if "algorithm" in settings and "n_critic" not in settings:
-            self.config = dataclasses.replace(self.config, n_critic=None)
-        if "algorithm" in settings and "learning_rate" not in settings:
-            self.config = dataclasses.replace(self.config, learning_rate=None)
-        self.config.resolved()  # check every value before anything changes
+        if "algorithm" in settings:
+            check_choice("algorithm", settings["algorithm"], ALGORITHMS)
+            settings = {**self._defaults(settings["algorithm"]), **settings}
+        self.config = dataclasses.replace(self.config, **settings)  # checks every value before anything changes
         self._build()
         self.draw()
+
+    def adjust(self, **settings) -> str:
+        """Change the learning rate, n_critic, c or lambda of the running session, without a restart.
+
+        The optimisers' learning rate changes in place (their moments are kept); n_critic applies
+        from the next iteration, c (wgan) from the next critic step's clipping (Algorithm 1, line 7),
+        lambda (wgan-gp) from the next critic loss. Returns a one-line description for the screen.
+        """
+        for name in settings:
+            check_choice("setting", name, ADJUSTABLE)
+        self.config = dataclasses.replace(self.config, **settings)  # checks each value
+        trainer = self.trainer
+        trainer.config = dataclasses.replace(trainer.config, **settings)
+        if "learning_rate" in settings:
+            for optimizer in (trainer.critic_optimizer, trainer.generator_optimizer):
+                for group in optimizer.param_groups:
+                    group["lr"] = float(settings["learning_rate"])
+        shown = ", ".join(f"{name} = {value:.3g}" for name, value in settings.items())
+        return f"{shown}: applies from the next step, no restart (still at generator step {trainer.generator_steps})"
 
     def critic_step(self, _button=None) -> None:
         """One critic (or discriminator) update, then redraw (the 'critic step' button)."""
@@ -172,23 +281,35 @@ class Classroom:
         return (low[0], high[0], low[1], high[1])
 
     def _capture(self, action: str) -> None:
-        """Measure the current state and append it as a frame (for the views and for replay)."""
+        """Measure the current state and append it as a frame (for the views and for replay).
+
+        Only what changed is measured again: with the generator unchanged since the last frame
+        (a critic step) the generated samples, their exact plan and W1 are that frame's; with the
+        critic unchanged (a generator step) so is the field."""
         from .transport import exact_transport
 
         trainer = self.trainer
-        fake = trainer.generated()  # the fixed evaluation noise: samples move only when the generator does
-        x0, x1, y0, y1 = self._field_extent()
-        xs, ys = np.meshgrid(np.linspace(x0, x1, self.grid_size), np.linspace(y0, y1, self.grid_size))
-        field = trainer.critic_values(np.stack([xs.ravel(), ys.ravel()], 1)).reshape(xs.shape)
-        if not trainer.is_wgan:
-            from scipy.special import expit  # the logistic sigmoid, stable for any logit
+        last = self.frames[-1] if self.frames else None
+        if last is not None and last["generator_step"] == trainer.generator_steps:
+            fake, partner, exact_w1 = last["fake"], last["partner"], last["exact_w1"]
+        else:
+            fake = trainer.generated()  # the fixed evaluation noise: samples move only when the generator does
+            plan = exact_transport(fake, self.real)
+            partner = plan.plan.argmax(axis=1)  # uniform weights: each fake goes to one real point
+            exact_w1 = plan.cost
+        if last is not None and last["critic_steps"] == trainer.critic_steps:
+            field = last["field"]
+        else:
+            x0, x1, y0, y1 = self._field_extent()
+            xs, ys = np.meshgrid(np.linspace(x0, x1, self.grid_size), np.linspace(y0, y1, self.grid_size))
+            field = trainer.critic_values(np.stack([xs.ravel(), ys.ravel()], 1)).reshape(xs.shape)
+            if not trainer.is_wgan:
+                from scipy.special import expit  # the logistic sigmoid, stable for any logit
 
-            field = expit(field)
+                field = expit(field)
         arrows = trainer.push(fake)  # minus the gradient of the generator's loss at each fake
         arrow_norm_max = float(np.linalg.norm(arrows, axis=1).max())
-        arrow_scale = max([arrow_norm_max] + [f["arrow_scale"] for f in self.frames])  # the session's largest so far
-        plan = exact_transport(fake, self.real)
-        partner = plan.plan.argmax(axis=1)  # uniform weights: each fake goes to one real point
+        arrow_scale = max(arrow_norm_max, last["arrow_scale"] if last else 0.0)  # the session's largest so far
         with torch.no_grad():
             real_out = trainer.critic(torch.as_tensor(self.real, dtype=torch.float32, device=trainer.device))
             fake_out = trainer.critic(torch.as_tensor(fake, dtype=torch.float32, device=trainer.device))
@@ -199,7 +320,7 @@ class Classroom:
                 "generator_step": trainer.generator_steps,
                 "critic_steps": trainer.critic_steps,
                 "estimate": estimate,
-                "exact_w1": plan.cost,
+                "exact_w1": exact_w1,
                 "fake": fake,
                 "field": field,
                 "arrows": arrows,
@@ -212,6 +333,12 @@ class Classroom:
     # ---------------------------------------------------------------- drawing
     def _style(self) -> dict:
         return PROJECTOR_STYLE if self.projector else STYLE
+
+    def set_projector(self, projector: bool) -> None:
+        """Large fonts and thick lines on or off (the 'projector' box): a new figure, same session."""
+        self.projector = bool(projector)
+        self.figure = None
+        self.draw()
 
     def _create_figure(self) -> None:
         with plt.rc_context(self._style()):
@@ -229,7 +356,20 @@ class Classroom:
             self.fake_dots = self.field_ax.scatter(
                 [], [], s=marker, color=COLORS["fake"], marker="s", label="generated", zorder=3
             )
-            self.quiver = None
+            every = max(1, self.n_samples // 96)  # at most ~96 arrows stay readable
+            self.arrow_every = every
+            shown = np.zeros((len(range(0, self.n_samples, every)), 2))
+            self.quiver = self.field_ax.quiver(
+                *shown.T,
+                *shown.T,
+                color="black",
+                angles="xy",
+                scale_units="xy",
+                scale=2.5,
+                width=0.006 if self.projector else 0.004,
+                minlength=0,
+                zorder=4,
+            )
             self.arrow_text = self.field_ax.text(
                 0.02,
                 0.02,
@@ -245,20 +385,37 @@ class Classroom:
             self._floor_drawn = None
             self.field_ax.set_xlim(*self._field_extent()[:2])
             self.field_ax.set_ylim(*self._field_extent()[2:])
-            self.field_ax.legend(loc="upper right")
+            # below the axes, like the chart's: inside, it would hide samples (and the heatmap is redrawn over it)
+            self.field_ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.08), ncol=2)
             self.colorbar = self.figure.colorbar(self.image, ax=self.field_ax, shrink=0.85)
+            self.colorbar.ax.yaxis.set_major_formatter(ScalarFormatter(useOffset=False))
             (self.estimate_line,) = self.chart_ax.plot([], [], color=COLORS["em"], label="critic estimate")
             (self.exact_line,) = self.chart_ax.plot([], [], color="black", ls="--", label=r"exact $W_1$ (ot.emd)")
-            self.chart_ax.set_xlabel("frame (one per button press; the title of the field gives the steps)")
+            self.chart_ax.set_xlabel("frame (one per button press)")
+            self.chart_ax.xaxis.set_major_locator(MaxNLocator(integer=True))
             self.chart_ax.grid(alpha=0.3)
             # made once, below the axes so that it covers no curve: only its text changes
-            self.chart_legend = self.chart_ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2)
+            self.chart_legend = self.chart_ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2)
             self._layout_done = False
+            self._background = None
+            self._background_key = None
+            self._colorbar_pixels = None
         # out of pyplot's list of open figures: Jupyter's inline backend would otherwise show it
         # again at the end of every cell; a cell shows it by returning ``draw()``'s value.
         # Closing leaves a bare canvas, so give it an Agg canvas of its own to render with.
         plt.close(self.figure)
         FigureCanvasAgg(self.figure)
+
+    def _changing_artists(self) -> list:
+        """The artists a press changes, in drawing order; everything else is the cached background."""
+        field = [self.image, self.plan_lines, self.real_dots, self.fake_dots, self.quiver, self.arrow_text]
+        field += list(self.field_ax.spines.values())  # static, but the heatmap is drawn under them, as are the dots
+        field.sort(key=lambda artist: artist.get_zorder())  # stable: the order of a full render
+        # the colour bar's axes whole: the critic's values drift (f_w + constant is as good a critic), so its
+        # limits move at most presses, and 15-20 ms for its ticks beat a new background
+        return (
+            [self.colorbar.ax] + field + [self.field_ax.title, self.estimate_line, self.exact_line, self.chart_ax.title]
+        )
 
     def draw(self, frame: dict | None = None):
         """Update both views to ``frame`` (default: the latest) and return the figure (a notebook
@@ -268,36 +425,27 @@ class Classroom:
         frame = frame or self.frames[-1]
         trainer = self.trainer
         with plt.rc_context(self._style()):
-            self.image.set_data(frame["field"])
-            self.image.set_clim(float(frame["field"].min()), float(frame["field"].max()) + 1e-12)
-            self.colorbar.set_label(r"critic $f_w$" if trainer.is_wgan else r"discriminator $D$")
+            field = frame["field"]
+            self.image.set_data(field)
+            if trainer.is_wgan:
+                current = self.image.get_clim() if self._background_key is not None else None
+                self.image.set_clim(*_stable_limits(current, float(field.min()), float(field.max())))
+            else:
+                self.image.set_clim(0.0, 1.0)  # D is a probability
+            self.colorbar.ax.set_title(r"critic $f_w$" if trainer.is_wgan else r"$D$", fontsize="small")
             fake = frame["fake"]
             self.fake_dots.set_offsets(fake)
             self.plan_lines.set_segments(np.stack([fake, self.real[frame["partner"]]], axis=1))
             arrows = frame["arrows"]
-            scale = (
-                frame["arrow_scale"] or 1.0
-            )  # one scale per session (all arrows are 0 while it is 0): a saturated discriminator's arrows vanish
-            every = max(1, len(fake) // 96)  # at most ~96 arrows stay readable
-            if self.quiver is not None:
-                self.quiver.remove()
-            self.quiver = self.field_ax.quiver(
-                fake[::every, 0],
-                fake[::every, 1],
-                arrows[::every, 0] / scale,
-                arrows[::every, 1] / scale,
-                color="black",
-                angles="xy",
-                scale_units="xy",
-                scale=2.5,
-                width=0.006 if self.projector else 0.004,
-                minlength=0,
-                zorder=4,
-            )
+            # one scale per session (all arrows are 0 while it is 0): a saturated discriminator's arrows vanish
+            scale = frame["arrow_scale"] or 1.0
+            every = self.arrow_every
+            self.quiver.set_offsets(fake[::every])
+            self.quiver.set_UVC(arrows[::every, 0] / scale, arrows[::every, 1] / scale)
             loss = (
                 r"$f_w$"
                 if trainer.is_wgan
-                else (r"$-\log(1 - D)$" if trainer.config.algorithm == "gan" else r"$\log D$")
+                else (r"$-\log(1 - D)$" if _table_name(trainer.config.algorithm) == "gan-minimax" else r"$\log D$")
             )
             self.arrow_text.set_text(
                 f"arrows: gradient of {loss}; largest here {frame['arrow_norm_max']:.1e},\n"
@@ -335,9 +483,13 @@ class Classroom:
                 ]
                 self._floor_drawn = self.floor
             values = [f["estimate"] for f in shown] + [f["exact_w1"] for f in shown] + [self.floor["high"], 0.0]
-            low, high = min(values), max(values)
-            self.chart_ax.set_xlim(-0.5, max(len(shown) - 0.5, 1.0))
-            self.chart_ax.set_ylim(low - 0.05 * (high - low + 1e-9), high + 0.12 * (high - low + 1e-9))
+            # limits that move in steps (1-2-5 frames, round values): the background is redrawn only then
+            last_x = max(5, len(shown) - 1)
+            magnitude = 10 ** math.floor(math.log10(last_x))
+            right = next(m * magnitude for m in (1, 2, 5, 10) if m * magnitude >= last_x)
+            self.chart_ax.set_xlim(-0.5, right + 0.5)
+            current = self.chart_ax.get_ylim() if self._background_key is not None else None
+            self.chart_ax.set_ylim(*_stable_limits(current, min(values), max(values), below=0.05, above=0.15))
             self.chart_ax.set_title(
                 f"estimate {frame['estimate']:.3f}   exact W1 {frame['exact_w1']:.3f}   "
                 f"floor {self.floor['low']:.2f}-{self.floor['high']:.2f}"
@@ -348,16 +500,64 @@ class Classroom:
                 self._layout_done = True
         return self.figure
 
+    def _background_state(self) -> tuple:
+        """Everything drawn in the cached background that a press can change."""
+        return (
+            self.chart_ax.get_xlim(),
+            self.chart_ax.get_ylim(),
+            self.chart_legend.get_texts()[0].get_text(),
+            id(self._floor_drawn),
+        )
+
+    def render(self) -> np.ndarray:
+        """The current figure as an RGBA array: the cached background (axes, ticks, legends, colour
+        bar; redrawn when a limit or label moved) with the changing artists drawn over it."""
+        if self.figure is None:
+            self.draw()
+        canvas = self.figure.canvas
+        changing = self._changing_artists()
+        with plt.rc_context(self._style()):
+            state = self._background_state()
+            if state != self._background_key:
+                # hidden for the background; a title is emptied instead, which keeps its position
+                titles = {id(ax.title): ax.title.get_text() for ax in (self.field_ax, self.chart_ax)}
+                for artist in changing:
+                    artist.set_text("") if id(artist) in titles else artist.set_visible(False)
+                try:
+                    canvas.draw()
+                finally:
+                    for artist in changing:
+                        artist.set_text(titles[id(artist)]) if id(artist) in titles else artist.set_visible(True)
+                self._background = canvas.copy_from_bbox(self.figure.bbox)
+                self._background_key = state
+                self._colorbar_pixels = None
+            else:
+                canvas.restore_region(self._background)
+            renderer = canvas.get_renderer()
+            for artist in changing:
+                if artist is not self.colorbar.ax:
+                    artist.draw(renderer)
+                    continue
+                # the colour bar as last drawn while its limits and label stay (most presses: _stable_limits)
+                drawn = (self.image.get_clim(), artist.get_title())
+                if self._colorbar_pixels is not None and self._colorbar_pixels[0] == drawn:
+                    canvas.restore_region(self._colorbar_pixels[1])
+                else:
+                    artist.draw(renderer)
+                    region = canvas.copy_from_bbox(artist.get_tightbbox(renderer).padded(3))
+                    self._colorbar_pixels = (drawn, region)
+        return np.asarray(canvas.buffer_rgba())
+
     def png(self) -> bytes:
-        """The current figure as PNG bytes: one Agg render and a fast PNG encoding (what the
-        widget shows after each press; Jupyter's own figure display renders twice)."""
+        """The current figure as PNG bytes (what the widget shows after each press): :meth:`render`
+        and a fast PNG encoding of its RGB channels."""
         import io
 
         from PIL import Image as PillowImage
 
-        self.figure.canvas.draw()
+        pixels = self.render()
         buffer = io.BytesIO()
-        PillowImage.fromarray(np.asarray(self.figure.canvas.buffer_rgba())).save(buffer, format="png", compress_level=1)
+        PillowImage.fromarray(pixels[..., :3]).save(buffer, format="png", compress_level=1)
         return buffer.getvalue()
 
     # ---------------------------------------------------------------- record and replay
@@ -389,37 +589,39 @@ class Classroom:
         on that channel for the cell's reply, a race that can leave both sides idle until the cell
         timeout (jupyter/nbclient#312; lesson 08 once sat ~10 minutes on a busy machine). An Image
         widget's updates travel from the kernel only.
+
+        Under the buttons, three lines: the chosen algorithm's settings and where they come from
+        (:data:`ALGORITHM_DEFAULTS`), what the last change did (restarted, or applied without a
+        restart), and how long the last press or change took, named.
         """
         import ipywidgets as widgets
 
         view = widgets.Image(format="png")
+        defaults = widgets.Label(ALGORITHM_DEFAULTS[_table_name(self.config.algorithm)]["note"])
+        notice = widgets.Label("")
+        timing = widgets.Label("")
+        quiet = {"on": False}  # set while the sliders are moved by the program, not by a person
 
-        def show(*_):
+        def timed(what, method):
+            start = time.perf_counter()
+            message = method()
             view.value = self.png()
+            timing.value = f"last {what} (step + measure + redraw + PNG): {1000 * (time.perf_counter() - start):.0f} ms"
+            if message:
+                notice.value = message
 
-        def act(method):
-            def handler(button=None):
-                start = time.perf_counter()
-                method()
-                show()
-                timing.value = f"last step + redraw: {1000 * (time.perf_counter() - start):.0f} ms"
-
-            return handler
+        def press(what, method):
+            return lambda button=None: timed(what, method)
 
         dataset = widgets.Dropdown(options=CLASSROOM_DATASETS, value=self.config.dataset, description="data")
-        algorithm = widgets.Dropdown(options=ALGORITHMS, value=self.config.algorithm, description="algorithm")
-        resolved = self.config.resolved()
+        algorithm = widgets.Dropdown(
+            options=CLASSROOM_ALGORITHMS, value=self._choice(self.config.algorithm), description="algorithm"
+        )
         learning_rate = widgets.FloatLogSlider(
-            value=resolved.learning_rate, base=10, min=-5, max=-1, description="learning rate"
+            value=self.config.learning_rate, base=10, min=-5, max=-1, description="learning rate", readout_format=".1e"
         )
-        n_critic = widgets.IntSlider(value=resolved.n_critic, min=1, max=20, description="n_critic")
-        constant = widgets.FloatLogSlider(
-            value=self.config.clip_value if self.config.algorithm == "wgan" else self.config.penalty_weight,
-            base=10,
-            min=-3,
-            max=2,
-            description="c or lambda",
-        )
+        n_critic = widgets.IntSlider(value=self.config.n_critic, min=1, max=20, description="n_critic")
+        constant = widgets.FloatLogSlider(value=0.01, base=10, min=-3, max=2, description="c", readout_format=".3g")
         projector = widgets.Checkbox(value=self.projector, description="projector")
         critic_button = widgets.Button(description="critic step")
         critic_many_button = widgets.Button(description="critic x20")
@@ -427,38 +629,80 @@ class Classroom:
         reset_button = widgets.Button(description="reset")
         play = widgets.Play(value=0, min=0, max=10**6, step=1, interval=300, description="run")
         speed = widgets.IntSlider(value=300, min=50, max=2000, step=50, description="ms per step")
-        timing = widgets.Label("")
-        critic_button.on_click(act(self.critic_step))
-        critic_many_button.on_click(act(self.train_critic))
-        generator_button.on_click(act(self.generator_step))
-        reset_button.on_click(act(self.reset))
-        play.observe(lambda change: act(self.iteration)(), names="value")
+        critic_button.on_click(press("critic step", self.critic_step))
+        critic_many_button.on_click(press("critic x20", self.train_critic))
+        generator_button.on_click(press("generator step", self.generator_step))
+        reset_button.on_click(press("reset", lambda: (self.reset(), "reset: back to step 0")[1]))
         widgets.jslink((speed, "value"), (play, "interval"))
 
-        def apply(_change):
-            settings = {
-                "dataset": dataset.value,
-                "algorithm": algorithm.value,
-                "learning_rate": learning_rate.value,
-                "n_critic": n_critic.value,
-            }
-            settings["clip_value" if algorithm.value == "wgan" else "penalty_weight"] = constant.value
-            self.projector = projector.value
-            if self.figure is not None:
-                plt.close(self.figure)
-                self.figure = None
-            self.configure(**settings)
-            show()
+        def tick(change):
+            # the play button counts up; its stop button sets the count back to 0, which is no step
+            if change["new"] > change["old"]:
+                timed("iteration", self.iteration)
 
-        for control in (dataset, algorithm, learning_rate, n_critic, constant, projector):
-            control.observe(apply, names="value")
+        play.observe(tick, names="value")
+
+        def show_settings():
+            """The sliders and the defaults line follow self.config (after a restart or a new algorithm)."""
+            quiet["on"] = True
+            try:
+                learning_rate.value = self.config.learning_rate
+                n_critic.value = self.config.n_critic
+                name = {"wgan": "clip_value", "wgan-gp": "penalty_weight"}.get(self.config.algorithm)
+                constant.disabled = name is None
+                constant.description = {"clip_value": "c", "penalty_weight": "lambda", None: "(unused)"}[name]
+                if name is not None:
+                    constant.value = getattr(self.config, name)
+                defaults.value = ALGORITHM_DEFAULTS[_table_name(self.config.algorithm)]["note"]
+            finally:
+                quiet["on"] = False
+
+        def restart(change):
+            if quiet["on"]:
+                return
+            setting = "dataset" if change["owner"] is dataset else "algorithm"
+
+            def apply():
+                self.configure(**{setting: change["new"]})
+                show_settings()
+                brings = " with its own settings (below)" if setting == "algorithm" else ""
+                return f"{setting} {change['new']!r}: restarted at step 0{brings}"
+
+            timed(f"{setting} change (restart)", apply)
+
+        def adjust(change):
+            if quiet["on"]:
+                return
+            owner = change["owner"]
+            name = {id(learning_rate): "learning_rate", id(n_critic): "n_critic"}.get(id(owner))
+            if name is None:
+                name = "clip_value" if self.config.algorithm == "wgan" else "penalty_weight"
+
+            def apply():
+                message = self.adjust(**{name: change["new"]})
+                self.draw()
+                return message
+
+            timed(f"{name} change", apply)
+
+        def restyle(change):
+            timed("projector change (restyle, no restart)", lambda: self.set_projector(change["new"]))
+
+        dataset.observe(restart, names="value")
+        algorithm.observe(restart, names="value")
+        for control in (learning_rate, n_critic, constant):
+            control.observe(adjust, names="value")
+        projector.observe(restyle, names="value")
+        show_settings()
         self.draw()
-        show()
+        view.value = self.png()
         controls = widgets.VBox(
             [
                 widgets.HBox([dataset, algorithm, projector]),
                 widgets.HBox([learning_rate, n_critic, constant]),
                 widgets.HBox([critic_button, critic_many_button, generator_button, play, speed, reset_button]),
+                defaults,
+                notice,
                 timing,
             ]
         )
@@ -475,6 +719,9 @@ class Classroom:
             "reset": reset_button,
             "run": play,
             "speed": speed,
+            "defaults": defaults,
+            "notice": notice,
             "timing": timing,
+            "view": view,
         }
         return widgets.VBox([controls, view])
