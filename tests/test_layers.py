@@ -30,7 +30,7 @@ LAYERS = {
     0: ("_validation", "runtime", "distributions", "distances", "empirical", "transport", "optimal"),
     1: ("networks", "lipschitz", "objectives", "train", "sweep", "measure"),
     2: ("parallel_lines", "toys2d", "toy_gan", "images"),
-    3: ("plots", "classroom", "verify", "cli", "__init__", "__main__"),
+    3: ("plots", "classroom", "verify", "cli", "exercises", "__init__", "__main__"),
 }
 
 

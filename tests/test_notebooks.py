@@ -5,6 +5,7 @@ directory, as ``make lessons`` and a reader's Jupyter would run it.
 """
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,9 @@ nbclient = pytest.importorskip("nbclient")
 
 NOTEBOOK_DIR = Path(__file__).resolve().parents[1] / "notebooks"
 NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.ipynb"))
+SOLUTIONS_DIR = NOTEBOOK_DIR.parent / "solutions"
+SOLUTIONS = sorted(SOLUTIONS_DIR.glob("*_solutions.ipynb"))
+ANSWER_CELL = re.compile(r'^answer = \.\.\.  # .+\ncheck\("(\d\d\.\d+)", answer\)$', re.M)
 EXECUTION_TIMEOUT_S = 1800  # per cell: a hang guard, not a speed limit (a busy machine may be 10x slower)
 
 
@@ -45,11 +49,22 @@ def test_notebook_is_stored_stripped(path):
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=notebook_id)
 def test_notebook_starts_with_paper_and_goals_and_ends_with_summary_and_exercises(path):
-    """STYLE.md, Notebooks: goals and paper section first, Summary and Exercises last."""
+    """STYLE.md, Notebooks: goals and paper section first, Summary and Exercises last (after them, only the
+    exercises one by one and their answer cells, issue 14)."""
     notebook = nbformat.read(path, as_version=4)
-    first, last = notebook.cells[0], notebook.cells[-1]
+    first = notebook.cells[0]
     assert first.cell_type == "markdown" and "arXiv:1701.07875" in first.source and "Goals" in first.source
-    assert last.cell_type == "markdown" and "## Summary" in last.source and "## Exercises" in last.source
+    summary = max(index for index, cell in enumerate(notebook.cells) if "## Summary" in cell.source)
+    assert notebook.cells[summary].cell_type == "markdown" and "## Exercises" in notebook.cells[summary].source
+    for cell in notebook.cells[summary + 1 :]:
+        if cell.cell_type == "markdown":
+            assert cell.source.startswith("### Exercise "), (
+                f"{path.name}: after the summary, only exercises: {cell.source[:80]!r}"
+            )
+        else:
+            assert ANSWER_CELL.search(cell.source), (
+                f"{path.name}: after the summary, a code cell that is not an answer cell"
+            )
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=notebook_id)
@@ -70,3 +85,91 @@ def test_notebook_executes_and_draws(path, monkeypatch):
     assert not errors, f"{path.name}: {json.dumps(errors, indent=1)[:2000]}"
     images = [output for output in outputs if "image/png" in output.get("data", {})]
     assert images, f"{path.name}: executed, but no cell produced an image/png output"
+
+
+# --- exercises and their solutions (issue 14, item 2) ------------------------------------------------
+
+
+def exercise_sections(notebook, heading: str) -> dict[int, list]:
+    """Exercise number -> the cells from its heading (``### Exercise N`` in a lesson, ``## Exercise N`` in
+    its solutions) up to the next heading of that level."""
+    sections, current = {}, None
+    for cell in notebook.cells:
+        match = re.match(heading + r" Exercise (\d+)\b", cell.source) if cell.cell_type == "markdown" else None
+        if match:
+            current = sections.setdefault(int(match.group(1)), [])
+        elif current is not None and cell.cell_type == "markdown" and cell.source.startswith("#"):
+            current = None
+        if current is not None:
+            current.append(cell)
+    return sections
+
+
+def lesson_of(solutions: Path) -> Path:
+    return NOTEBOOK_DIR / (solutions.name.removesuffix("_solutions.ipynb") + ".ipynb")
+
+
+def test_every_checker_belongs_to_an_exercise_with_an_answer_cell():
+    """Each checker in wgan_toys.exercises.CHECKERS is called by the answer cell of its exercise, and every
+    answer cell calls the checker of its own exercise."""
+    from wgan_toys.exercises import CHECKERS
+
+    called = {}
+    for path in NOTEBOOKS:
+        for number, cells in exercise_sections(nbformat.read(path, as_version=4), "###").items():
+            for cell in cells:
+                for exercise in ANSWER_CELL.findall(cell.source) if cell.cell_type == "code" else ():
+                    assert exercise == f"{path.name[:2]}.{number}", f"{path.name}, exercise {number} calls {exercise}"
+                    called[exercise] = path.name
+    assert sorted(called) == sorted(CHECKERS), f"checkers without an answer cell, or the reverse: {sorted(called)}"
+
+
+@pytest.mark.parametrize("path", SOLUTIONS, ids=notebook_id)
+def test_solutions_cover_every_exercise_of_their_lesson(path):
+    """One section per exercise of the lesson; a checked exercise's solution calls its checker strictly; every
+    solution cell is tagged hide-cell (the book folds them); a pen-and-paper exercise has a hint in the lesson."""
+    lesson = lesson_of(path)
+    assert lesson.exists(), f"{path.name} has no lesson {lesson.name}"
+    lesson_sections = exercise_sections(nbformat.read(lesson, as_version=4), "###")
+    notebook = nbformat.read(path, as_version=4)
+    solution_sections = exercise_sections(notebook, "##")
+    assert lesson_sections and sorted(solution_sections) == sorted(lesson_sections), (
+        path.name,
+        sorted(solution_sections),
+    )
+    for number, cells in lesson_sections.items():
+        answer_cells = [cell for cell in cells if cell.cell_type == "code"]
+        solution_cells = solution_sections[number][1:]
+        assert solution_cells and all("hide-cell" in cell.metadata.get("tags", []) for cell in solution_cells)
+        assert solution_cells[0].source.startswith("**Solution.**")
+        if answer_cells:
+            exercise = ANSWER_CELL.search(answer_cells[0].source).group(1)
+            assert any(f'check("{exercise}", answer, strict=True)' in cell.source for cell in solution_cells), exercise
+        else:
+            assert "*Hint:*" in cells[0].source, f"{lesson.name}, exercise {number}: no answer cell and no hint"
+    dirty = [
+        i
+        for i, cell in enumerate(notebook.cells)
+        if cell.cell_type == "code" and (cell.outputs or cell.execution_count)
+    ]
+    assert not dirty, f"{path.name}: code cells {dirty} have outputs; strip them before committing"
+
+
+@pytest.mark.parametrize("path", SOLUTIONS, ids=notebook_id)
+def test_solutions_execute_and_pass_their_checks(path, monkeypatch):
+    """Every solution notebook runs top to bottom; its checkers run with strict=True, so a wrong solution fails."""
+    monkeypatch.delenv("MPLBACKEND", raising=False)
+    notebook = nbformat.read(path, as_version=4)
+    client = nbclient.NotebookClient(
+        notebook,
+        kernel_name="python3",
+        timeout=EXECUTION_TIMEOUT_S,
+        resources={"metadata": {"path": str(SOLUTIONS_DIR)}},
+    )
+    client.execute()
+    printed = "".join(output.get("text", "") for output in code_outputs(notebook))
+    checked = re.findall(r"^Exercise (\d\d\.\d+): right", printed, flags=re.M)
+    expected = re.findall(
+        r'check\("(\d\d\.\d+)", answer, strict=True\)', "".join(cell.source for cell in notebook.cells)
+    )
+    assert checked == expected, f"{path.name}: printed right for {checked}, expected {expected}"
