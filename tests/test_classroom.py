@@ -9,7 +9,7 @@ matplotlib.use("Agg")
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from wgan_toys.classroom import MINIMAX, Classroom  # noqa: E402
+from wgan_toys.classroom import Classroom  # noqa: E402
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -68,8 +68,8 @@ def test_exact_w1_of_each_frame_is_the_transport_cost(classroom):
 
 
 def test_configure_switches_algorithm_and_rejects_unknown_settings(classroom):
-    classroom.configure(algorithm=MINIMAX)  # "gan-minimax" ("gan" before issue 13's names)
-    assert classroom.trainer.config.algorithm == MINIMAX and classroom.trainer.config.n_critic == 1
+    classroom.configure(algorithm="gan-minimax")
+    assert classroom.trainer.config.algorithm == "gan-minimax" and classroom.trainer.config.n_critic == 1
     assert classroom.colorbar.ax.get_title() == "$D$" and classroom.image.get_clim() == (0.0, 1.0)
     assert 0.0 <= classroom.frames[-1]["field"].min() and classroom.frames[-1]["field"].max() <= 1.0
     with pytest.raises(ValueError, match="setting == 'momentum', must be one of 'dataset', 'algorithm'"):
@@ -120,7 +120,7 @@ def _drawn_arrow_lengths(classroom):
 
 
 def test_a_saturated_discriminator_draws_arrows_orders_of_magnitude_shorter():
-    classroom = Classroom(dataset="2clusters", algorithm=MINIMAX, n_samples=64, grid_size=12)
+    classroom = Classroom(dataset="2clusters", algorithm="gan-minimax", n_samples=64, grid_size=12)
     classroom.train_critic(30)  # a discriminator that has just learned: the generator gets a gradient
     fresh = _drawn_arrow_lengths(classroom).max()
     classroom.train_critic(600)  # trained to saturation with the generator held: D(fake) -> 0
@@ -192,7 +192,7 @@ def _widget(**settings):
 
 
 def test_choosing_an_algorithm_brings_its_own_settings_not_the_previous_sliders():
-    from wgan_toys.classroom import ALGORITHM_DEFAULTS
+    from wgan_toys.classroom import settings_note
 
     classroom, controls = _widget(algorithm="wgan-gp")
     assert controls["constant"].description == "lambda" and controls["constant"].value == pytest.approx(0.1)
@@ -204,9 +204,12 @@ def test_choosing_an_algorithm_brings_its_own_settings_not_the_previous_sliders(
     assert classroom.trainer.critic_optimizer.param_groups[0]["lr"] == 5e-4
     assert controls["learning_rate"].value == pytest.approx(5e-4) and controls["n_critic"].value == 5
     assert controls["constant"].description == "c" and controls["constant"].value == pytest.approx(0.01)
-    assert controls["defaults"].value == ALGORITHM_DEFAULTS["wgan"]["note"] and "c = 0.01" in controls["defaults"].value
+    assert controls["defaults"].value == settings_note("wgan")
+    assert (
+        "rmsprop, learning rate 0.0005 (paper 5e-05), n_critic 5, c = 0.01 (paper 0.01)" in controls["defaults"].value
+    )
     assert "restarted at step 0" in controls["notice"].value
-    controls["algorithm"].value = MINIMAX
+    controls["algorithm"].value = "gan-minimax"
     assert classroom.trainer.config.n_critic == 1 and controls["n_critic"].value == 1  # was 5, kept from wgan
     assert controls["constant"].disabled
     classroom.configure(algorithm="wgan-gp")
@@ -320,7 +323,7 @@ def test_the_fast_redraw_draws_what_a_full_render_draws():
         assert np.array_equal(fast, full)
 
     presses = [classroom.critic_step, classroom.generator_step] + [classroom.iteration] * 7
-    for press in presses + [lambda: classroom.configure(algorithm=MINIMAX), classroom.train_critic]:
+    for press in presses + [lambda: classroom.configure(algorithm="gan-minimax"), classroom.train_critic]:
         press()
         same_as_full_render()
     classroom.set_projector(True)

@@ -22,9 +22,9 @@ Record and replay: every step appends a frame (the samples, the field, the arrow
 and the numbers). :meth:`Classroom.save_gif` and :meth:`Classroom.save_metrics` export them, so
 a demo prepared at home replays in class without computing.
 
-Each algorithm brings its own settings when chosen (:data:`ALGORITHM_DEFAULTS`, one table: the
-paper's values where they make sense for a toy, else the toy scale, with the reason stated on
-screen). The learning rate, ``n_critic``, ``c`` and ``lambda`` apply to the running session from
+Each algorithm brings its own settings when chosen: its toy-scale row of
+:data:`~wgan_toys.objectives.DEFAULTS` (:func:`algorithm_settings`), stated on screen with the
+paper's values beside them and the table's reason for any difference (:func:`settings_note`). The learning rate, ``n_critic``, ``c`` and ``lambda`` apply to the running session from
 the next step (:meth:`Classroom.adjust`); a new data set or algorithm restarts at step 0
 (:meth:`Classroom.configure`) and the widget says so; the projector box only restyles.
 
@@ -50,53 +50,53 @@ from matplotlib.collections import LineCollection
 from matplotlib.ticker import MaxNLocator, ScalarFormatter
 
 from ._validation import check_choice, check_int
+from .objectives import ALGORITHMS, algorithm_defaults, resolve_algorithm
 from .plots import COLORS, PROJECTOR_STYLE, STYLE
-from .toy_gan import ALGORITHMS, ToyConfig, ToyGAN
+from .toy_gan import ToyConfig, ToyGAN
 
-__all__ = ["ALGORITHM_DEFAULTS", "Classroom", "PROJECTOR_STYLE", "CLASSROOM_ALGORITHMS", "CLASSROOM_DATASETS"]
+__all__ = [
+    "Classroom",
+    "PROJECTOR_STYLE",
+    "CLASSROOM_ALGORITHMS",
+    "CLASSROOM_DATASETS",
+    "algorithm_settings",
+    "settings_note",
+]
 
 CLASSROOM_DATASETS = ("8gaussians", "25gaussians", "swissroll", "2clusters")
 
-# What each algorithm brings when it is chosen (the constructor's None, the algorithm dropdown,
-# configure(algorithm=...)): the paper's value where it suits a toy stepped by hand, else the toy
-# scale; "note" is shown under the controls. The optimisers themselves are ToyGAN's.
-ALGORITHM_DEFAULTS = {
-    "wgan": {
-        "learning_rate": 5e-4,
-        "n_critic": 5,
-        "clip_value": 0.01,
-        "note": "wgan (Algorithm 1): RMSProp, c = 0.01 and n_critic = 5 as in the paper; "
-        "learning rate 5e-4, ten times the paper's 5e-5 (toy scale: visible motion within a lesson)",
-    },
-    "wgan-gp": {
-        "learning_rate": 1e-3,
-        "n_critic": 5,
-        "penalty_weight": 0.1,
-        "note": "wgan-gp: Adam (0.5, 0.9), n_critic = 5 and lambda = 0.1 as in WGAN-GP's toy experiments "
-        "(10 for images); learning rate 1e-3, ten times their 1e-4 (toy scale)",
-    },
-    "gan-minimax": {
-        "learning_rate": 1e-3,
-        "n_critic": 1,
-        "note": "the minimax GAN: Adam (0.5, 0.999), one discriminator step per generator step (k = 1, "
-        "Goodfellow et al.); learning rate 1e-3 (toy scale); no c or lambda",
-    },
-    "gan-logd": {
-        "learning_rate": 1e-3,
-        "n_critic": 1,
-        "note": "gan-logd (the -log D generator, the paper's baseline): Adam (0.5, 0.999), one discriminator "
-        "step per generator step; learning rate 1e-3 (toy scale); no c or lambda",
-    },
-}
 ADJUSTABLE = ("learning_rate", "n_critic", "clip_value", "penalty_weight")  # apply without a restart
-# toy_gan's name for the minimax GAN: "gan-minimax" once issue 13's names land in toy_gan, "gan" before
-MINIMAX = "gan-minimax" if "gan-minimax" in ALGORITHMS else "gan"
-CLASSROOM_ALGORITHMS = ("wgan", "wgan-gp", MINIMAX, "gan-logd")  # the dropdown's choices
+CLASSROOM_ALGORITHMS = ALGORITHMS  # the dropdown's choices: wgan, wgan-gp, gan-minimax, gan-logd
 
 
-def _table_name(algorithm: str) -> str:
-    """The row of :data:`ALGORITHM_DEFAULTS` for ``algorithm`` ("gan" is the minimax GAN's old name)."""
-    return "gan-minimax" if algorithm == "gan" else algorithm
+def algorithm_settings(algorithm: str) -> dict:
+    """What ``algorithm`` brings when it is chosen (the constructor's None, the algorithm dropdown,
+    ``configure(algorithm=...)``): its row of :data:`~wgan_toys.objectives.DEFAULTS` at toy scale,
+    the one table of defaults (learning rate, n_critic, and c or lambda where the algorithm has one).
+
+    Examples
+    --------
+    >>> algorithm_settings("wgan")
+    {'learning_rate': 0.0005, 'n_critic': 5, 'clip_value': 0.01}
+    """
+    row = algorithm_defaults(resolve_algorithm(algorithm, "toy", warn=False)[0], "toy")
+    settings = {"learning_rate": row.learning_rate, "n_critic": row.n_critic}
+    settings.update({name: getattr(row, name) for name in ("clip_value", "penalty_weight") if getattr(row, name)})
+    return settings
+
+
+def settings_note(algorithm: str) -> str:
+    """One line for the screen: ``algorithm``'s toy settings, the paper's values beside them and
+    the table's reason for the difference (its ``source``)."""
+    name = resolve_algorithm(algorithm, "toy", warn=False)[0]
+    toy, paper = algorithm_defaults(name, "toy"), algorithm_defaults(name, "paper")
+    optimizer = toy.optimizer if toy.optimizer == "rmsprop" else f"adam {toy.betas}"
+    parts = [f"learning rate {toy.learning_rate:g} (paper {paper.learning_rate:g})", f"n_critic {toy.n_critic}"]
+    if toy.clip_value:
+        parts.append(f"c = {toy.clip_value:g} (paper {paper.clip_value:g})")
+    if toy.penalty_weight:
+        parts.append(f"lambda = {toy.penalty_weight:g} (paper {paper.penalty_weight:g})")
+    return f"{name} at toy scale: {optimizer}, {', '.join(parts)}. {toy.source}"
 
 
 def _nice_limits(low: float, high: float, below: float, above: float) -> tuple[float, float]:
@@ -133,7 +133,7 @@ class Classroom:
         ('gan-minimax' is 'gan' in toy_gan before issue 13's names; 'gan' is accepted for it)
     learning_rate, n_critic, clip_value, penalty_weight : default=None
         alpha, n_critic, c (wgan) and lambda (wgan-gp); None takes the algorithm's value in
-        :data:`ALGORITHM_DEFAULTS` (wgan: 5e-4, 5, c = 0.01; wgan-gp: 1e-3, 5, lambda = 0.1;
+        :func:`algorithm_settings` (wgan: 5e-4, 5, c = 0.01; wgan-gp: 1e-3, 5, lambda = 0.1;
         the GANs: 1e-3, 1).
     n_samples : int, default=512
         Points drawn per view and used for the exact plan and W1.
@@ -158,13 +158,14 @@ class Classroom:
         seed: int = 0,
     ):
         check_choice("dataset", dataset, CLASSROOM_DATASETS)
+        algorithm = resolve_algorithm(algorithm, "toy")[0]  # the old "gan", with a FutureWarning
         check_choice("algorithm", algorithm, ALGORITHMS)
         self.n_samples = check_int("n_samples", n_samples, minimum=8)
         self.grid_size = check_int("grid_size", grid_size, minimum=8)
         self.projector = bool(projector)
         given = {"learning_rate": learning_rate, "n_critic": n_critic}
         given.update(clip_value=clip_value, penalty_weight=penalty_weight)
-        settings = {name: value for name, value in self._defaults(algorithm).items() if given.get(name) is None}
+        settings = {name: value for name, value in algorithm_settings(algorithm).items() if given.get(name) is None}
         settings.update({name: value for name, value in given.items() if value is not None})
         self.config = ToyConfig(
             dataset=dataset,
@@ -178,16 +179,6 @@ class Classroom:
         )
         self.figure = None
         self._build()
-
-    @staticmethod
-    def _defaults(algorithm: str) -> dict:
-        """The settings ``algorithm`` brings (:data:`ALGORITHM_DEFAULTS` without its note)."""
-        return {key: value for key, value in ALGORITHM_DEFAULTS[_table_name(algorithm)].items() if key != "note"}
-
-    @staticmethod
-    def _choice(algorithm: str) -> str:
-        """``algorithm`` as the dropdown lists it (:data:`CLASSROOM_ALGORITHMS`)."""
-        return MINIMAX if _table_name(algorithm) == "gan-minimax" else algorithm
 
     # ---------------------------------------------------------------- state
     def _build(self) -> None:
@@ -211,7 +202,7 @@ class Classroom:
         """Change settings (dataset, algorithm, learning_rate, n_critic, clip_value, penalty_weight,
         seed) and restart at step 0; unknown names are an error that lists the valid ones.
 
-        A new ``algorithm`` brings its own values (:data:`ALGORITHM_DEFAULTS`) for every setting
+        A new ``algorithm`` brings its own values (:func:`algorithm_settings`) for every setting
         not given in the same call, so that choosing 'wgan' after 'wgan-gp' trains with c = 0.01 and
         5e-4, not with the previous sliders. To change the learning rate, n_critic, c or lambda
         without a restart, use :meth:`adjust`.
@@ -222,8 +213,9 @@ class Classroom:
         if "dataset" in settings:
             check_choice("dataset", settings["dataset"], CLASSROOM_DATASETS)
         if "algorithm" in settings:
+            settings["algorithm"] = resolve_algorithm(settings["algorithm"], "toy")[0]
             check_choice("algorithm", settings["algorithm"], ALGORITHMS)
-            settings = {**self._defaults(settings["algorithm"]), **settings}
+            settings = {**algorithm_settings(settings["algorithm"]), **settings}
         self.config = dataclasses.replace(self.config, **settings)  # checks every value before anything changes
         self._build()
         self.draw()
@@ -445,7 +437,7 @@ class Classroom:
             loss = (
                 r"$f_w$"
                 if trainer.is_wgan
-                else (r"$-\log(1 - D)$" if _table_name(trainer.config.algorithm) == "gan-minimax" else r"$\log D$")
+                else (r"$-\log(1 - D)$" if trainer.config.algorithm == "gan-minimax" else r"$\log D$")
             )
             self.arrow_text.set_text(
                 f"arrows: gradient of {loss}; largest here {frame['arrow_norm_max']:.1e},\n"
@@ -591,13 +583,13 @@ class Classroom:
         widget's updates travel from the kernel only.
 
         Under the buttons, three lines: the chosen algorithm's settings and where they come from
-        (:data:`ALGORITHM_DEFAULTS`), what the last change did (restarted, or applied without a
+        (:func:`settings_note`), what the last change did (restarted, or applied without a
         restart), and how long the last press or change took, named.
         """
         import ipywidgets as widgets
 
         view = widgets.Image(format="png")
-        defaults = widgets.Label(ALGORITHM_DEFAULTS[_table_name(self.config.algorithm)]["note"])
+        defaults = widgets.Label(settings_note(self.config.algorithm))
         notice = widgets.Label("")
         timing = widgets.Label("")
         quiet = {"on": False}  # set while the sliders are moved by the program, not by a person
@@ -614,9 +606,7 @@ class Classroom:
             return lambda button=None: timed(what, method)
 
         dataset = widgets.Dropdown(options=CLASSROOM_DATASETS, value=self.config.dataset, description="data")
-        algorithm = widgets.Dropdown(
-            options=CLASSROOM_ALGORITHMS, value=self._choice(self.config.algorithm), description="algorithm"
-        )
+        algorithm = widgets.Dropdown(options=CLASSROOM_ALGORITHMS, value=self.config.algorithm, description="algorithm")
         learning_rate = widgets.FloatLogSlider(
             value=self.config.learning_rate, base=10, min=-5, max=-1, description="learning rate", readout_format=".1e"
         )
@@ -653,7 +643,7 @@ class Classroom:
                 constant.description = {"clip_value": "c", "penalty_weight": "lambda", None: "(unused)"}[name]
                 if name is not None:
                     constant.value = getattr(self.config, name)
-                defaults.value = ALGORITHM_DEFAULTS[_table_name(self.config.algorithm)]["note"]
+                defaults.value = settings_note(self.config.algorithm)
             finally:
                 quiet["on"] = False
 
