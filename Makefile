@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 # extra pip options, e.g. PIP_OPTIONS="--extra-index-url https://download.pytorch.org/whl/cpu"
 PIP_OPTIONS ?=
 
-.PHONY: setup demo test check format lab lessons bench lock clean
+.PHONY: setup demo test check format lab lessons book book-check bench lock clean
 
 setup: $(STAMP)
 
@@ -40,6 +40,22 @@ lab: $(STAMP)
 # execute every lesson top to bottom and write HTML copies to build/lessons/ (ignored by git)
 lessons: $(STAMP)
 	env -u MPLBACKEND $(BIN)/jupyter nbconvert --to html --execute --output-dir build/lessons notebooks/*.ipynb
+
+# the course book (issue 14): every lesson executed once and cached in build/book-cache, the API and
+# CLI references, the verify table and the figure gallery, readable from build/book/index.html offline
+DOCS_STAMP := $(VENV)/.installed-docs
+SCREENSHOTS ?= /tmp/book-screenshots
+
+$(DOCS_STAMP): $(STAMP)
+	$(BIN)/python -m pip install $(PIP_OPTIONS) -c requirements.lock -e ".[docs]"
+	touch $(DOCS_STAMP)
+
+book: $(DOCS_STAMP)
+	env -u MPLBACKEND $(BIN)/python -m sphinx -b html -W --keep-going -d build/book-doctrees docs build/book
+
+# the book in headless Chromium from file:// (tools/book_check.js says what it needs and checks)
+book-check: book
+	NODE_PATH=$${NODE_PATH:-/tmp/node_modules} node tools/book_check.js build/book $(SCREENSHOTS)
 
 bench: $(STAMP)
 	for script in benchmarks/bench_*.py; do $(BIN)/python $$script || exit 1; done

@@ -25,6 +25,8 @@ def test_environment_yml_matches_pyproject():
     for entry in environment["dependencies"]:
         if isinstance(entry, str) and _name(entry) not in {"python", "pip"}:
             conda_names.add(CONDA_TO_PIP.get(_name(entry), _name(entry)))
+        elif isinstance(entry, dict):  # the pip: section, for packages conda-forge does not have
+            conda_names |= {_name(r) for r in entry.get("pip", []) if not r.startswith("-")}
     assert conda_names == pip_names
 
 

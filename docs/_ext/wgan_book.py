@@ -1,0 +1,264 @@
+"""A small Sphinx extension for the course book (issue 14).
+
+- copies MathJax 3 from the ``sphinx-mathjax-offline`` wheel into the book's ``_static/mathjax``
+  (``conf.mathjax_path`` points there), so that math renders with no network;
+- runs ``wgan-toys verify`` and ``wgan-toys figures`` once per version of the package's sources
+  (a hash of ``wgan_toys/**/*.py``) into ``docs/_generated/``, and
+- provides the ``verify-table`` and ``figure-gallery`` directives that show them;
+- writes ``docs/api/index.rst``, the API reference grouped by layer, from ``LAYERS`` in
+  ``tests/test_layers.py`` (the one place that says which module is in which layer), so a new module
+  appears in the book as soon as it has a layer;
+- leaves the "Worked solutions" toctree out of the landing page while ``solutions/`` holds no notebook.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import json
+import re
+import shutil
+import subprocess
+import sys
+from importlib.util import find_spec
+from pathlib import Path
+
+from docutils import nodes
+from docutils.parsers.rst import Directive
+from sphinx.util import logging
+
+logger = logging.getLogger(__name__)
+
+ROOT = Path(__file__).resolve().parents[2]
+GENERATED = ROOT / "docs" / "_generated"
+VERIFY_JSON = GENERATED / "verify.json"
+FIGURES = GENERATED / "figures"
+STAMP = GENERATED / "sources.sha256"
+API_INDEX = ROOT / "docs" / "api" / "index.rst"
+LAYERS_FILE = ROOT / "tests" / "test_layers.py"
+# modules with no page of their own: private helpers and the package's entry files
+NOT_DOCUMENTED = {"_validation", "__init__", "__main__"}
+LAYER_TITLES = {
+    0: ("Layer 0: ground truth, no training", "numpy, scipy and POT; torch only inside functions."),
+    1: (
+        "Layer 1: critics to optimality",
+        "torch: networks, the Lipschitz constraints, the losses, training to "
+        "optimality and probes of trained networks.",
+    ),
+    2: (
+        "Layer 2: scenarios and trainers",
+        "The parallel lines learned, the 2D toys, the toy GAN trainer and the image chapter.",
+    ),
+    3: (
+        "Layer 3: presentation and entry points",
+        "The paper's figures, the classroom widget, the verify table and the command (see also :doc:`../cli`).",
+    ),
+}
+API_HEADER = """API reference
+=============
+
+Generated from the package's numpydoc docstrings. The package has four layers; a module imports
+only its own layer and those below (``tests/test_layers.py`` enforces it). Each module's page lists
+its public functions and classes (its ``__all__``), then documents each one.
+
+``import wgan_toys`` re-exports the closed forms and the laws of layer 0: ``ParallelLines``,
+``Gaussian1D``, ``Uniform1D``, ``Discrete1D``, ``all_distances``, ``total_variation``,
+``kl_divergence``, ``js_divergence``, ``wasserstein_1``, ``wasserstein_2`` and ``LOG_2``.
+"""
+SOLUTIONS_TOCTREE = re.compile(r"```\{toctree\}\n:caption: Worked solutions\n.*?```\n", re.S)
+
+# what each figure of `wgan-toys figures` shows; a file not listed here is shown with its name
+FIGURE_CAPTIONS = {
+    "figure_1.png": "The paper's Figure 1 (Example 1, parallel lines): EM and JS against theta, extended with "
+    "TV and KL and with sample-based estimates.",
+    "figure_2.png": "The paper's Figure 2: a GAN discriminator and a WGAN critic trained between two Gaussians, "
+    "with the optimal discriminator D* and the exact critic overlaid; the discriminator's gradients vanish, "
+    "the critic's do not.",
+    "transport_parallel_lines.png": "The exact transport plan between the parallel lines (Example 1).",
+    "transport_gaussians.png": "The exact transport plan between two Gaussians on the line, with the Kantorovich "
+    "potentials.",
+    "convergence_gaussians.png": "How sample estimates of the distances converge to the closed forms as the "
+    "number of samples grows.",
+}
+
+# runs the checks in a subprocess (one torch thread, like `wgan-toys verify`) and prints JSON rows
+VERIFY_SCRIPT = """
+import json, sys
+from wgan_toys.runtime import set_threads
+set_threads(1)
+from wgan_toys.verify import list_checks, run_checks, select_checks
+rows = run_checks(select_checks())
+skipped = [c.name for c in list_checks() if c.slow]
+json.dump({"rows": [{"status": r.status.value, "claim": r.claim, "measured": r.measured,
+                     "expected": r.expected, "seconds": r.seconds} for r in rows],
+           "not_run": skipped}, sys.stdout)
+"""
+
+
+def read_layers() -> dict[int, tuple[str, ...]]:
+    """``LAYERS`` from tests/test_layers.py, read with ast (no pytest import)."""
+    tree = ast.parse(LAYERS_FILE.read_text())
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "LAYERS" for t in node.targets):
+            return ast.literal_eval(node.value)
+    raise RuntimeError(f"no LAYERS = {{...}} in {LAYERS_FILE}")
+
+
+def api_index_text(layers: dict[int, tuple[str, ...]]) -> str:
+    """The API index: one autosummary per layer (recursive, so subpackages and their modules come too)."""
+    parts = [API_HEADER]
+    for layer in sorted(layers):
+        title, text = LAYER_TITLES.get(layer, (f"Layer {layer}", ""))
+        modules = [name for name in layers[layer] if name not in NOT_DOCUMENTED]
+        if not modules:
+            continue
+        parts.append(
+            f"{title}\n{'-' * len(title)}\n\n{text}\n\n.. autosummary::\n   :toctree: generated\n   :recursive:\n"
+        )
+        parts.append("\n".join(f"   wgan_toys.{name}" for name in modules) + "\n")
+    return "\n".join(parts)
+
+
+def write_api_index(app, config) -> None:
+    text = api_index_text(read_layers())
+    if not API_INDEX.exists() or API_INDEX.read_text() != text:  # unchanged: keep the cached build
+        API_INDEX.parent.mkdir(parents=True, exist_ok=True)
+        API_INDEX.write_text(text)
+
+
+def drop_empty_solutions(app, docname, source) -> None:
+    if docname == app.config.root_doc and not any((ROOT / "solutions").glob("*.ipynb")):
+        source[0] = SOLUTIONS_TOCTREE.sub("", source[0])
+
+
+def sources_hash() -> str:
+    digest = hashlib.sha256()
+    for path in sorted((ROOT / "wgan_toys").rglob("*.py")):
+        digest.update(str(path.relative_to(ROOT)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def generate(app) -> None:
+    """Run verify and figures when the package's sources changed since the last build."""
+    wanted = sources_hash()
+    if STAMP.exists() and STAMP.read_text().strip() == wanted and VERIFY_JSON.exists() and FIGURES.is_dir():
+        logger.info("wgan_book: verify table and figures are up to date")
+        return
+    GENERATED.mkdir(parents=True, exist_ok=True)
+    if FIGURES.exists():
+        shutil.rmtree(FIGURES)
+    command = [sys.executable, "-m", "wgan_toys", "figures", "--out-dir", str(FIGURES)]
+    logger.info("wgan_book: %s", " ".join(command))
+    subprocess.run(command, check=True, cwd=ROOT)
+    logger.info("wgan_book: running the verify table")
+    result = subprocess.run([sys.executable, "-c", VERIFY_SCRIPT], check=True, cwd=ROOT, capture_output=True, text=True)
+    VERIFY_JSON.write_text(result.stdout)
+    STAMP.write_text(wanted + "\n")
+
+
+def copy_mathjax(app, exception) -> None:
+    """Copy MathJax 3 (its SVG output needs no web fonts) into _static/mathjax."""
+    if exception is not None or app.builder.format != "html":
+        return
+    spec = find_spec("sphinx-mathjax-offline")
+    if spec is None or spec.origin is None:
+        raise RuntimeError("sphinx-mathjax-offline is not installed: run make book (it installs the docs extra)")
+    source = Path(spec.origin).parent / "static" / "mathjax"
+    target = Path(app.outdir) / "_static" / "mathjax"
+    shutil.copytree(
+        source,
+        target,
+        dirs_exist_ok=True,
+        ignore=shutil.ignore_patterns("chtml", "chtml.js", "*chtml*.js", "sre", "node-main.js", "adaptors"),
+    )
+
+
+class VerifyTable(Directive):
+    """The rows of ``wgan-toys verify`` as a table: status, claim, measured, expected, seconds."""
+
+    has_content = False
+
+    def run(self):
+        env = self.state.document.settings.env
+        env.note_dependency(str(VERIFY_JSON))
+        data = json.loads(VERIFY_JSON.read_text())
+        rows = data["rows"]
+        headers = ["status", "claim", "measured (independently)", "expected", "s"]
+        table = nodes.table(classes=["verify-table"])
+        group = nodes.tgroup(cols=len(headers))
+        table += group
+        for width in (6, 30, 32, 28, 4):
+            group += nodes.colspec(colwidth=width)
+        head = nodes.thead()
+        group += head
+        head += self._row(headers)
+        body = nodes.tbody()
+        group += body
+        for row in rows:
+            body += self._row(
+                [row["status"], row["claim"], row["measured"], row["expected"], f"{row['seconds']:.2f}"],
+                status=row["status"],
+            )
+        counts = {status: sum(row["status"] == status for row in rows) for status in ("PASS", "FAIL", "INFO")}
+        total = sum(row["seconds"] for row in rows)
+        summary = nodes.paragraph(
+            text=(
+                f"{counts['PASS']} passed, {counts['FAIL']} failed, {counts['INFO']} info (undecided, not a pass); "
+                f"{total:.1f} s of checks on one torch thread when this book was built."
+            )
+        )
+        result = [summary, table]
+        if data.get("not_run"):
+            result.append(
+                nodes.paragraph(
+                    text="Not run here (slow, minutes; run one with wgan-toys verify --only NAME): "
+                    + ", ".join(data["not_run"])
+                )
+            )
+        return result
+
+    @staticmethod
+    def _row(cells, status=None):
+        row = nodes.row()
+        for index, text in enumerate(cells):
+            entry = nodes.entry()
+            paragraph = nodes.paragraph(text=text)
+            if index == 0 and status is not None:
+                paragraph = nodes.paragraph()
+                paragraph += nodes.strong(text=text)
+            entry += paragraph
+            row += entry
+        return row
+
+
+class FigureGallery(Directive):
+    """Every PNG that ``wgan-toys figures`` wrote, with a caption."""
+
+    has_content = False
+
+    def run(self):
+        env = self.state.document.settings.env
+        result = []
+        paths = sorted(FIGURES.glob("*.png"), key=lambda path: (path.name not in FIGURE_CAPTIONS, path.name))
+        if not paths:
+            raise self.error(f"wgan-toys figures wrote no PNG into {FIGURES}")
+        for path in paths:
+            env.note_dependency(str(path))
+            figure = nodes.figure(classes=["gallery-figure"])
+            figure += nodes.image(uri="/" + str(path.relative_to(ROOT / "docs")), alt=path.stem)
+            caption = FIGURE_CAPTIONS.get(path.name, path.stem.replace("_", " "))
+            figure += nodes.caption(text=f"{path.name}: {caption}")
+            result.append(figure)
+        return result
+
+
+def setup(app):
+    # on config-inited, before Sphinx lists the source files (a fresh clone has no api/index.rst yet)
+    app.connect("config-inited", write_api_index)
+    app.connect("builder-inited", generate)
+    app.connect("source-read", drop_empty_solutions)
+    app.connect("build-finished", copy_mathjax)
+    app.add_directive("verify-table", VerifyTable)
+    app.add_directive("figure-gallery", FigureGallery)
+    return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,0 +1,104 @@
+"""The course book's sources (``make book``, issue 14) hold together, checked without running Sphinx.
+
+``make book`` itself (minutes: it executes every lesson) is not part of ``make test``; these tests
+catch what would break it or leave a lesson out: a docs/conf.py that does not run, a lesson missing
+from the landing page's toctree or lesson map, math or widgets loaded from a CDN, and an API index that
+forgets a module of tests/test_layers.py's LAYERS.
+"""
+
+import ast
+import importlib
+import re
+import runpy
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCS = ROOT / "docs"
+LESSONS = sorted(path.stem for path in (ROOT / "notebooks").glob("*.ipynb"))
+
+
+@pytest.fixture(scope="module")
+def conf():
+    saved = list(sys.path)
+    try:
+        return runpy.run_path(str(DOCS / "conf.py"))
+    finally:
+        sys.path[:] = saved
+
+
+def toctrees(text: str) -> dict[str, list[str]]:
+    """Each MyST toctree of ``text`` by caption: its entries, options left out."""
+    trees = {}
+    for body in re.findall(r"```\{toctree\}\n(.*?)```", text, re.S):
+        lines = [line.strip() for line in body.splitlines() if line.strip()]
+        caption = next((line.split(":", 2)[2].strip() for line in lines if line.startswith(":caption:")), "")
+        trees[caption] = [line for line in lines if not line.startswith(":")]
+    return trees
+
+
+def test_conf_runs_and_names_the_offline_tools(conf):
+    extensions = conf["extensions"]
+    for name in ("myst_nb", "sphinx.ext.autosummary", "numpydoc", "sphinxarg.ext", "sphinx.ext.mathjax", "wgan_book"):
+        assert name in extensions, f"docs/conf.py: extension {name} missing from {extensions}"
+    assert conf["nb_execution_mode"] == "cache", "the lessons must execute once and come from the cache after"
+    assert conf["nb_execution_raise_on_error"] is True, "a lesson that fails must fail the book"
+    # offline: MathJax from the book's own _static, no widget JavaScript from a CDN
+    assert "://" not in conf["mathjax_path"] and not conf["mathjax_path"].startswith("//"), conf["mathjax_path"]
+    assert conf["nb_ipywidgets_js"] == {}, conf["nb_ipywidgets_js"]
+
+
+def test_every_lesson_is_in_the_toctree_in_course_order():
+    assert LESSONS, "no notebooks/*.ipynb"
+    trees = toctrees((DOCS / "index.md").read_text())
+    assert "Lessons" in trees, f"docs/index.md has no toctree captioned 'Lessons' (captions: {list(trees)})"
+    assert trees["Lessons"] == [f"lessons/{name}" for name in LESSONS], (
+        "docs/index.md's Lessons toctree must list every notebooks/*.ipynb once, in order"
+    )
+    assert trees.get("Worked solutions") == ["solutions/*"], "the solutions toctree globs solutions/*"
+
+
+def test_every_lesson_is_in_the_lesson_map():
+    linked = re.findall(r"\{doc\}`[^`<]*<lessons/([^>]+)>`", (DOCS / "index.md").read_text())
+    assert linked == LESSONS, f"docs/index.md's lesson map links {linked}, the lessons are {LESSONS}"
+
+
+def test_docs_links_point_at_the_notebooks():
+    assert (DOCS / "lessons").resolve() == (ROOT / "notebooks").resolve()
+    assert (DOCS / "solutions").resolve() == (ROOT / "solutions").resolve()
+
+
+def test_conf_extension_modules_import(conf):
+    """Where the docs extra is installed, every extension imports (the book would fail at once)."""
+    pytest.importorskip("sphinx")
+    pytest.importorskip("myst_nb")
+    sys.path.insert(0, str(DOCS / "_ext"))
+    try:
+        for name in conf["extensions"]:
+            importlib.import_module(name)
+    finally:
+        sys.path.remove(str(DOCS / "_ext"))
+
+
+def test_api_index_covers_every_layer_of_the_package():
+    pytest.importorskip("sphinx")
+    sys.path.insert(0, str(DOCS / "_ext"))
+    try:
+        wgan_book = importlib.import_module("wgan_book")
+    finally:
+        sys.path.remove(str(DOCS / "_ext"))
+    tree = ast.parse((ROOT / "tests" / "test_layers.py").read_text())
+    layers = next(
+        ast.literal_eval(node.value)
+        for node in tree.body
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "LAYERS" for t in node.targets)
+    )
+    assert wgan_book.read_layers() == layers
+    text = wgan_book.api_index_text(layers)
+    sections = re.split(r"\n(Layer \d)", text)
+    for layer, modules in layers.items():
+        section = sections[sections.index(f"Layer {layer}") + 1]
+        listed = re.findall(r"^   wgan_toys\.(\S+)$", section, re.M)
+        assert listed == [name for name in modules if name not in wgan_book.NOT_DOCUMENTED], (layer, listed)
