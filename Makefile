@@ -10,7 +10,18 @@ PIP_OPTIONS ?=
 
 .PHONY: setup demo test check format lab lessons book book-check bench lock clean
 
+# setup also makes git strip notebook outputs when a notebook is staged (nbstripout as a clean filter in
+# .git/config and .git/info/attributes; --keep-id keeps the stored cell ids); rerunning rewrites the same
+# lines; outside a git clone it is skipped
 setup: $(STAMP)
+	@if git rev-parse --git-dir > /dev/null 2>&1; then \
+	  git config filter.nbstripout.clean '"$(abspath $(BIN))/nbstripout" --keep-id' && \
+	  git config filter.nbstripout.smudge cat && \
+	  attributes="$$(git rev-parse --git-path info/attributes)" && mkdir -p "$$(dirname "$$attributes")" && \
+	  { grep -qxF '*.ipynb filter=nbstripout' "$$attributes" 2> /dev/null || \
+	    echo '*.ipynb filter=nbstripout' >> "$$attributes"; } && \
+	  echo "git strips notebook outputs when a notebook is staged (nbstripout filter)"; \
+	fi
 
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
