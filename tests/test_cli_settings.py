@@ -17,7 +17,14 @@ import pytest
 from wgan_toys._validation import Options
 from wgan_toys.cli import build_parser
 from wgan_toys.images.trainer import ImageConfig
-from wgan_toys.objectives import ALGORITHMS, DEFAULTS, algorithm_defaults, defaults_help, defaults_table
+from wgan_toys.objectives import (
+    ALGORITHM_DESCRIPTIONS,
+    ALGORITHMS,
+    DEFAULTS,
+    algorithm_defaults,
+    defaults_help,
+    defaults_table,
+)
 from wgan_toys.toy_gan import ToyConfig
 
 README = pathlib.Path(__file__).resolve().parents[1] / "README.md"
@@ -112,6 +119,10 @@ def test_the_table_drives_the_configs_defaults():
 # ----- the README quotes the table ---------------------------------------------------------------
 def test_the_readme_table_is_the_table():
     text = README.read_text()
+    for name, description in ALGORITHM_DESCRIPTIONS.items():
+        assert f"- `{name}`: {description}.\n" in text, (
+            f"README.md's line on {name} differs from ALGORITHM_DESCRIPTIONS"
+        )
     found = re.search(r"<!-- defaults table: begin.*?-->\n(.*?)\n<!-- defaults table: end -->", text, re.S)
     assert found, "README.md lost the block <!-- defaults table: begin ... --> ... <!-- defaults table: end -->"
     assert found.group(1) == defaults_table(), (

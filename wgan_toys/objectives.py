@@ -75,7 +75,7 @@ ALGORITHM_DESCRIPTIONS = {
     "wgan-gp": "WGAN-GP, Algorithm 1 of Gulrajani et al. (2017): a gradient penalty on interpolates instead of "
     "clipping, Adam",
     "gan-minimax": "GAN, the minimax game of Goodfellow et al. (2014): the generator descends E log(1 - D(g(z))), "
-    "whose gradient vanishes as D improves (Section 4.2)",
+    "whose gradient vanishes where D saturates (Figure 2)",
     "gan-logd": "GAN with Goodfellow et al.'s -log D trick: the generator descends -E log D(g(z)) (the paper's DCGAN "
     "baseline, Section 4.2)",
 }
