@@ -93,6 +93,13 @@ def test_every_field_has_a_flag_with_its_choices_and_default(command, config, sc
             assert stated == _as_written(field.default), f"--{name}: help says {stated}, the dataclass {field.default}"
 
 
+def test_the_critic_command_takes_c_and_lambda_from_the_table():
+    critic = _actions("critic").get("family").choices["gaussians"]
+    defaults = {action.dest: action.default for action in critic._actions}
+    assert defaults["clip_value"] == DEFAULTS[("wgan", "paper")].clip_value
+    assert defaults["penalty_weight"] == DEFAULTS[("wgan-gp", "paper")].penalty_weight
+
+
 def test_the_table_drives_the_configs_defaults():
     for algorithm in ALGORITHMS:
         image, toy = ImageConfig(algorithm=algorithm), ToyConfig(algorithm=algorithm).resolved()
@@ -162,6 +169,14 @@ def test_the_readme_prose_quotes_the_tables_numbers():
         *gp.betas,
         gp.penalty_weight,
     )
+    # the critic command: "as Algorithm 1" and "as WGAN-GP" must be the table's paper rows
+    found = re.search(
+        r"`--method clip` \(c, RMSProp (\S+) as Algorithm 1\), `gp` \(lambda, Adam (\S+) with betas \((\S+), (\S+)\) as WGAN-GP\)",
+        text,
+    )
+    assert found, "README.md lost the sentence on `critic --method clip` (RMSProp ... as Algorithm 1) and `gp`"
+    assert tuple(map(float, found.groups())) == (wgan.learning_rate, gp.learning_rate, *gp.betas)
+    assert (wgan.optimizer, gp.optimizer) == ("rmsprop", "adam")
     # the toys
     found = re.search(r"The toy defaults use a learning rate of (\S+) \((\S+) for clipped WGAN", text)
     assert found, "README.md lost the sentence 'The toy defaults use a learning rate of ... (... for clipped WGAN'"

@@ -110,13 +110,17 @@ def _critic(args) -> int:
     from ._validation import check_positive, check_real
     from .distances import wasserstein_1
     from .measure import lipschitz_constant_on_grid, network_values
+    from .objectives import algorithm_defaults
     from .optimal import expectation_gap, gradient_penalty_optimum, integration_grid
     from .train import train_critic
 
     p, q = _gaussian_pair(args)
-    check_positive("--clip-value", args.clip_value, hint=" (the paper uses c = 0.01)")
+    c, penalty = algorithm_defaults("wgan", "paper").clip_value, algorithm_defaults("wgan-gp", "paper").penalty_weight
+    check_positive("--clip-value", args.clip_value, hint=f" (the paper uses c = {c:g})")
     if check_real("--penalty-weight", args.penalty_weight) < 0:
-        raise ValueError(f"--penalty-weight == {args.penalty_weight}, must be >= 0 (WGAN-GP uses lambda = 10).")
+        raise ValueError(
+            f"--penalty-weight == {args.penalty_weight}, must be >= 0 (WGAN-GP uses lambda = {penalty:g})."
+        )
     result = train_critic(
         p,
         q,
@@ -848,6 +852,8 @@ def _add_training_flags(command) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from .objectives import algorithm_defaults  # the names and the table, without torch
+
     parser = argparse.ArgumentParser(
         prog="wgan-toys",
         description="The Wasserstein GAN paper (Arjovsky, Chintala, Bottou 2017) as toys you can run and check.",
@@ -871,11 +877,18 @@ def build_parser() -> argparse.ArgumentParser:
     critic_gaussians.add_argument(
         "--method", choices=("clip", "gp", "spectral"), default="clip", help="Lipschitz method (default: clip)"
     )
+    paper_wgan, paper_gp = algorithm_defaults("wgan", "paper"), algorithm_defaults("wgan-gp", "paper")
     critic_gaussians.add_argument(
-        "--clip-value", type=_real, default=0.01, help="c for --method clip (default: 0.01, the paper's)"
+        "--clip-value",
+        type=_real,
+        default=paper_wgan.clip_value,
+        help=f"c for --method clip (default: {paper_wgan.clip_value:g}, Algorithm 1's)",
     )
     critic_gaussians.add_argument(
-        "--penalty-weight", type=_real, default=10.0, help="lambda for --method gp (default: 10)"
+        "--penalty-weight",
+        type=_real,
+        default=paper_gp.penalty_weight,
+        help=f"lambda for --method gp (default: {paper_gp.penalty_weight:g}, WGAN-GP's)",
     )
     _add_training_flags(critic_gaussians)
     critic.set_defaults(run=_critic)
