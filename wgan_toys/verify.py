@@ -599,6 +599,7 @@ GAN_BOUND_PAIR = GRADIENT_PENALTY_PAIR
 GRADIENT_PENALTY_WEIGHT = 1.0
 CLIP_VALUES = (0.005, 0.01, 0.02)
 CLIP_SEEDS = 2
+CLIP_LEARNING_RATE = 5e-4
 
 
 @functools.lru_cache(maxsize=None)
@@ -620,10 +621,18 @@ def _trained(kind: str, real: Gaussian1D, fake: Gaussian1D, penalty_weight: floa
 @functools.lru_cache(maxsize=None)
 def _clip_sweep():
     """Clipped critics (Algorithm 1) on Figure 2's pair for each c in CLIP_VALUES and CLIP_SEEDS
-    initialisations, trained together in stacked parameters."""
+    initialisations, trained together in stacked parameters.
+
+    RMSProp at CLIP_LEARNING_RATE = 5e-4, ten times Algorithm 1's 5e-5, as lesson 4 (section 4)
+    does: RMSProp moves each weight by about the step size, so the weights reach +-c in tens of
+    steps instead of hundreds. The stopping rule then ends the run after 650 steps instead of 1550,
+    with the same ordering of the effective slopes over c.
+    """
     from .sweep import train_critic_sweep
 
-    return train_critic_sweep(*FIGURE_2_PAIR, "clip", clip_values=CLIP_VALUES * CLIP_SEEDS, seed=0)
+    return train_critic_sweep(
+        *FIGURE_2_PAIR, "clip", clip_values=CLIP_VALUES * CLIP_SEEDS, learning_rate=CLIP_LEARNING_RATE, seed=0
+    )
 
 
 @claim
