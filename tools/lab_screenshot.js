@@ -1,33 +1,243 @@
-// Check the classroom widget in a real JupyterLab with headless Chromium, and take screenshots.
-// Not part of CI (it needs Debian's chromium and npm's playwright-core). From the repository root:
-//   apt-get install -y chromium && (cd /tmp && npm install playwright-core@1)
-//   .venv/bin/jupyter lab --no-browser --port 8899 --ip 127.0.0.1 --ServerApp.token='' --allow-root notebooks &
-//   NODE_PATH=/tmp/node_modules node tools/lab_screenshot.js /tmp/lab
-// It restarts the kernel, runs every cell of 08_classroom.ipynb, presses "critic step" three
-// times and "generator step" once, prints the widget's timing label and writes before/after PNGs.
-const { chromium } = require('playwright-core');
-const out = process.argv[2] || '.';
+// Check lesson 08's classroom in a real JupyterLab with headless Chromium, as a lecturer would
+// before class, and write screenshots. Not part of CI (it needs a browser and a running server).
+//
+// Install once (Debian/Ubuntu; as root, or with sudo):
+//   apt-get update && apt-get install -y chromium
+//   cd /tmp && npm install playwright-core@1          # the browser driver only, no browser download
+//
+// Serve a copy of the lessons (JupyterLab autosaves outputs into the notebooks it opens), with a token:
+//   rm -rf /tmp/lab-notebooks && cp -r notebooks /tmp/lab-notebooks
+//   .venv/bin/jupyter lab --no-browser --ip 127.0.0.1 --port 8899 --IdentityProvider.token=SECRET \
+//       --notebook-dir /tmp/lab-notebooks &
+// As root, jupyter refuses to start without --allow-root: add it (or run as a normal user).
+//
+// Run, from the repository root:
+//   NODE_PATH=/tmp/node_modules node tools/lab_screenshot.js --url http://127.0.0.1:8899 --token SECRET --out /tmp/lab
+// (the token may come from JUPYTER_TOKEN instead; --chromium PATH if it is not /usr/bin/chromium).
+//
+// What it does, failing (exit 1, with the reason) at the first thing that is wrong:
+//   - opens 08_classroom.ipynb; a login page (no token, or a wrong one) is an error that says so;
+//   - dismisses JupyterLab's notification toasts (the "official Jupyter news?" question) so that
+//     nothing covers the widget;
+//   - restarts the kernel and runs every cell; any error output in a cell, or any error on the
+//     browser's console or an uncaught page error, fails the check;
+//   - presses every control of the classroom: critic step, critic x20, generator step, run then
+//     pause (the play button), stop, reset, the data set and algorithm dropdowns, the learning
+//     rate, n_critic, c or lambda and speed sliders, and the projector box. After each button and
+//     each dropdown or projector change it asserts that the picture changed (the image's bytes)
+//     and that the timing line names that press; after a slider change it asserts that the
+//     notice line says the change applies without a restart;
+//   - measures the time from a click to the new image (the img element's load event) for
+//     'critic step' and 'generator step', several presses each, and prints the medians beside
+//     the widget's own timing line;
+//   - writes before.png, after_presses.png, projector.png and final.png to --out.
+const path = require('path');
+const fs = require('fs');
+
+function option(name, fallback) {
+  const index = process.argv.indexOf('--' + name);
+  return index >= 0 && index + 1 < process.argv.length ? process.argv[index + 1] : fallback;
+}
+
+const baseUrl = option('url', 'http://127.0.0.1:8899').replace(/\/$/, '');
+const token = option('token', process.env.JUPYTER_TOKEN || '');
+const out = option('out', '/tmp/lab');
+const notebook = option('notebook', '08_classroom.ipynb');
+const chromiumPath = option('chromium', '/usr/bin/chromium');
+const presses = Number(option('presses', '7'));
+
+let chromium;
+try {
+  ({ chromium } = require('playwright-core'));
+} catch (error) {
+  console.error('playwright-core not found: cd /tmp && npm install playwright-core@1, then run with NODE_PATH=/tmp/node_modules');
+  process.exit(1);
+}
+if (!fs.existsSync(chromiumPath)) {
+  console.error(`no browser at ${chromiumPath}: apt-get update && apt-get install -y chromium, or pass --chromium PATH`);
+  process.exit(1);
+}
+fs.mkdirSync(out, { recursive: true });
+
+const problems = [];  // console errors and page errors, reported at the end of each step
+const median = (values) => { const s = [...values].sort((a, b) => a - b); return s[Math.floor((s.length - 1) / 2)]; };
+
+function check(condition, message) {
+  if (!condition) throw new Error(message);
+}
+
+async function dismissToasts(page) {
+  // JupyterLab 4 asks "Would you like to get notified about official Jupyter news?" in a toast
+  for (const name of ['No', 'Dismiss']) {
+    const buttons = page.locator(`.jp-toast-button:has-text("${name}"), .Toastify button:has-text("${name}")`);
+    for (let i = await buttons.count(); i > 0; i--) await buttons.first().click().catch(() => {});
+  }
+  const closers = page.locator('.Toastify__close-button, .jp-Notification-Toast-Close, .jp-toast-close');
+  for (let i = await closers.count(); i > 0; i--) await closers.first().click().catch(() => {});
+}
+
+async function imageBytes(page) {
+  // the classroom's view: the widget's <img>, read back as bytes from its blob: URL
+  return page.evaluate(async () => {
+    const image = document.querySelector('.widget-image');
+    const response = await fetch(image.src);
+    const buffer = new Uint8Array(await response.arrayBuffer());
+    let hash = 0;
+    for (let i = 0; i < buffer.length; i++) hash = (hash * 31 + buffer[i]) >>> 0;
+    return `${buffer.length}:${hash}`;
+  });
+}
+
+async function timedPress(page, target, label) {
+  // click `target`, wait for the image's next load; return milliseconds from click to loaded image
+  await page.evaluate(() => {
+    const image = document.querySelector('.widget-image');
+    window.__loaded = null;
+    image.addEventListener('load', () => { window.__loaded = performance.now(); }, { once: true });
+  });
+  const start = await page.evaluate(() => performance.now());
+  await target();
+  await page.waitForFunction(() => window.__loaded !== null, null, { timeout: 60000 })
+    .catch(() => { throw new Error(`${label}: the picture did not change within 60 s`); });
+  return page.evaluate((t0) => window.__loaded - t0, start);
+}
+
+async function label(page, text) {
+  return (await page.locator(`.widget-label:has-text("${text}"), .widget-html:has-text("${text}")`).first().textContent()) || '';
+}
+
+async function pressAndCheck(page, name, action, timingWords) {
+  const before = await imageBytes(page);
+  const ms = await timedPress(page, action, name);
+  await page.waitForTimeout(150);  // the label arrives with or just after the image
+  const after = await imageBytes(page);
+  check(after !== before, `${name}: the image did not change`);
+  if (timingWords) {
+    const timing = await label(page, 'last ');
+    check(timing.includes(timingWords), `${name}: the timing line says "${timing}", expected "${timingWords}"`);
+  }
+  check(problems.length === 0, `${name}: ${problems.join('; ')}`);
+  const timing = await label(page, 'last ');
+  const widgetMs = Number((timing.match(/(\d+) ms/) || [])[1]);
+  console.log(`  ${name}: picture changed, ${ms.toFixed(0)} ms click to image (widget's line: ${widgetMs} ms)`);
+  return [ms, widgetMs];
+}
+
+async function selectOption(page, description, value) {
+  const select = page.locator(`.widget-dropdown:has(label:text-is("${description}")) select`);
+  await select.selectOption(value);
+}
+
+async function nudgeSlider(page, description, key) {
+  const handle = page.locator(`.widget-slider:has(label:text-is("${description}")) .noUi-handle`).first();
+  await handle.focus();
+  await page.keyboard.press(key);
+}
+
 (async () => {
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
-  const page = await browser.newPage({ viewport: { width: 1500, height: 1100 } });
-  await page.goto('http://127.0.0.1:8899/lab/tree/08_classroom.ipynb', { waitUntil: 'domcontentloaded' });
-  await page.waitForSelector('.jp-Notebook', { timeout: 60000 });
-  await page.waitForTimeout(6000);
-  await page.click('text=Kernel >> nth=0'); await page.click('text=Restart Kernel and Clear Outputs of All Cells'); await page.waitForTimeout(1500); await page.keyboard.press('Enter'); await page.waitForTimeout(3000);
-  await page.click('text=Run >> nth=0');
-  await page.click('text=Run All Cells');
-  // wait for the widget's buttons
-  await page.waitForSelector('button:has-text("critic step")', { timeout: 180000 });
+  const browser = await chromium.launch({
+    executablePath: chromiumPath,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync'],
+  });
+  const page = await browser.newPage({ viewport: { width: 1500, height: 1200 } });
+  page.on('console', (message) => { if (message.type() === 'error') problems.push(`console error: ${message.text()}`); });
+  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+
+  const url = `${baseUrl}/lab/tree/${notebook}` + (token ? `?token=${encodeURIComponent(token)}` : '');
+  const response = await page.goto(url, { waitUntil: 'domcontentloaded' }).catch((error) => {
+    throw new Error(`cannot reach ${baseUrl} (${error.message.split('\n')[0]}): is jupyter lab running there?`);
+  });
+  if (page.url().includes('/login') || (await page.locator('input[name="password"]').count()) > 0) {
+    throw new Error(`JupyterLab shows its login page at ${baseUrl}: ` +
+      (token ? 'the token was refused (a different server, or a typo?)' :
+        'pass --token TOKEN or set JUPYTER_TOKEN (the server prints its token at start)'));
+  }
+  check(response && response.ok(), `GET ${url} answered ${response && response.status()}`);
+  await page.waitForSelector('.jp-Notebook', { timeout: 90000 });
   await page.waitForTimeout(3000);
-  const button = page.locator('button:has-text("critic step")');
-  await button.scrollIntoViewIfNeeded();
-  await page.screenshot({ path: require('path').join(out, 'lab_before.png') });
-  for (let i = 0; i < 3; i++) { await button.click(); await page.waitForTimeout(1500); }
-  await page.locator('button:has-text("generator step")').click();
-  await page.waitForTimeout(2500);
-  const label = await page.locator('text=last step + redraw').first().textContent();
-  console.log('timing label:', label);
-  await page.screenshot({ path: require('path').join(out, 'lab_after.png') });
+  await dismissToasts(page);
+  problems.length = 0;  // the page's own start-up noise (e.g. an extension manager offline) is not the lesson's
+
+  console.log('restart the kernel, run every cell');
+  await page.click('.lm-MenuBar-itemLabel:text-is("Kernel")');
+  await page.click('.lm-Menu-itemLabel:text-is("Restart Kernel and Clear Outputs of All Cells…")');
+  await page.click('.jp-Dialog button.jp-mod-accept');
+  await page.waitForTimeout(3000);
+  await page.click('.lm-MenuBar-itemLabel:text-is("Run")');
+  await page.click('.lm-Menu-itemLabel:text-is("Run All Cells")');
+  await page.waitForSelector('button:has-text("critic step")', { timeout: 300000 });
+  // every cell ran: no cell is waiting or running ("[*]")
+  await page.waitForFunction(() => ![...document.querySelectorAll('.jp-InputPrompt')].some((p) => p.textContent.includes('*')),
+    null, { timeout: 300000 });
+  await dismissToasts(page);
+  const errors = await page.locator('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.error"]').allTextContents();
+  check(errors.length === 0, `a cell failed: ${errors.join('\n').slice(0, 2000)}`);
+  check(problems.length === 0, problems.join('; '));
+  console.log('  every cell ran without an error');
+
+  const image = page.locator('.widget-image');
+  await image.scrollIntoViewIfNeeded();
+  await page.locator('button:has-text("critic step")').first().scrollIntoViewIfNeeded();
+  await page.waitForTimeout(500);
+  await page.screenshot({ path: path.join(out, 'before.png') });
+  const defaults = await label(page, 'at toy scale');
+  check(defaults.startsWith('wgan-gp at toy scale'), `the defaults line says "${defaults}"`);
+
+  const button = (text) => () => page.locator(`button.jupyter-button:text-is("${text}")`).click();
+  console.log('press every control');
+  const times = { 'critic step': [], 'generator step': [] };
+  const widgetTimes = { 'critic step': [], 'generator step': [] };
+  for (let i = 0; i < presses; i++) {
+    for (const name of ['critic step', 'generator step']) {
+      const [ms, widgetMs] = await pressAndCheck(page, name, button(name), `last ${name}`);
+      times[name].push(ms);
+      widgetTimes[name].push(widgetMs);
+    }
+  }
+  await pressAndCheck(page, 'critic x20', button('critic x20'), 'last critic x20');
+  await page.screenshot({ path: path.join(out, 'after_presses.png') });
+
+  // run (play) for a few ticks, then pause; then stop, which must not step
+  const play = page.locator('.widget-play button').first();
+  await pressAndCheck(page, 'run', () => play.click(), 'last iteration');
+  await page.waitForTimeout(1500);
+  await page.locator('.widget-play button').nth(1).click();  // pause
+  await page.waitForTimeout(1500);
+  const paused = await imageBytes(page);
+  await page.locator('.widget-play button').nth(2).click();  // stop: sets the count back to 0
+  await page.waitForTimeout(1500);
+  check(await imageBytes(page) === paused, 'stop: the picture changed, so stop ran an iteration');
+  console.log('  run, pause, stop: ran while playing; stop took no step');
+
+  for (const [description, key] of [['learning rate', 'ArrowLeft'], ['n_critic', 'ArrowRight'], ['lambda', 'ArrowRight']]) {
+    await nudgeSlider(page, description, key);
+    await page.waitForTimeout(800);
+    const notice = await label(page, 'applies from the next step');
+    check(notice.includes('no restart'), `${description} slider: the notice line says "${notice}"`);
+    check(problems.length === 0, `${description}: ${problems.join('; ')}`);
+    console.log(`  ${description} slider: ${notice}`);
+  }
+  await nudgeSlider(page, 'ms per step', 'ArrowRight');
+  await pressAndCheck(page, 'projector on', () => page.locator('.widget-checkbox input').click(), 'last projector change');
+  await page.screenshot({ path: path.join(out, 'projector.png') });
+  await pressAndCheck(page, 'projector off', () => page.locator('.widget-checkbox input').click(), 'last projector change');
+  await pressAndCheck(page, 'data set', () => selectOption(page, 'data', '25gaussians'), 'last dataset change');
+  await pressAndCheck(page, 'algorithm', () => selectOption(page, 'algorithm', 'wgan'), 'last algorithm change');
+  const wgan = await label(page, 'at toy scale');
+  check(wgan.startsWith('wgan at toy scale') && wgan.includes('c = 0.01'), `after choosing wgan the defaults line says "${wgan}"`);
+  await pressAndCheck(page, 'critic step (wgan)', button('critic step'), 'last critic step');
+  await pressAndCheck(page, 'reset', button('reset'), 'last reset');
+  await page.screenshot({ path: path.join(out, 'final.png') });
+
+  for (const [name, values] of Object.entries(times)) {
+    console.log(`${name}: median ${median(values).toFixed(0)} ms click to image, ` +
+      `${median(widgetTimes[name])} ms by the widget's line, over ${values.length} presses ` +
+      `(click to image: ${values.map((v) => v.toFixed(0)).join(', ')})`);
+  }
+  console.log(`screenshots in ${out}: before.png after_presses.png projector.png final.png`);
   await browser.close();
-})().catch(e => { console.error(e); process.exit(1); });
+})().catch((error) => {
+  console.error(`lab check failed: ${error.message}`);
+  process.exit(1);
+});

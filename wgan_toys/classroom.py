@@ -47,7 +47,7 @@ import numpy as np
 import torch
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import LineCollection
-from matplotlib.ticker import MaxNLocator, ScalarFormatter
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from ._validation import check_choice, check_int
 from .objectives import ALGORITHMS, algorithm_defaults, resolve_algorithm
@@ -97,6 +97,12 @@ def settings_note(algorithm: str) -> str:
     if toy.penalty_weight:
         parts.append(f"lambda = {toy.penalty_weight:g} (paper {paper.penalty_weight:g})")
     return f"{name} at toy scale: {optimizer}, {', '.join(parts)}. {toy.source}"
+
+
+def _short_number(value, _position=None, digits: int = 2) -> str:
+    """A tick label of ``digits`` significant digits, at most 8 characters for 2 digits: the layout
+    is made once, for labels that wide, so a longer one would run into the neighbouring axes."""
+    return f"{value:.{digits}g}".replace("e+0", "e").replace("e-0", "e-")
 
 
 def _nice_limits(low: float, high: float, below: float, above: float) -> tuple[float, float]:
@@ -380,11 +386,13 @@ class Classroom:
             # below the axes, like the chart's: inside, it would hide samples (and the heatmap is redrawn over it)
             self.field_ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.08), ncol=2)
             self.colorbar = self.figure.colorbar(self.image, ax=self.field_ax, shrink=0.85)
-            self.colorbar.ax.yaxis.set_major_formatter(ScalarFormatter(useOffset=False))
+            # while the layout is made (once, in draw), labels as wide as _short_number's widest
+            self.colorbar.formatter = FuncFormatter(lambda value, position: "-0.00075")
             (self.estimate_line,) = self.chart_ax.plot([], [], color=COLORS["em"], label="critic estimate")
             (self.exact_line,) = self.chart_ax.plot([], [], color="black", ls="--", label=r"exact $W_1$ (ot.emd)")
             self.chart_ax.set_xlabel("frame (one per button press)")
             self.chart_ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+            self.chart_ax.yaxis.set_major_formatter(FuncFormatter(lambda value, position: "-0.125"))  # as above
             self.chart_ax.grid(alpha=0.3)
             # made once, below the axes so that it covers no curve: only its text changes
             self.chart_legend = self.chart_ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2)
@@ -421,7 +429,11 @@ class Classroom:
             self.image.set_data(field)
             if trainer.is_wgan:
                 current = self.image.get_clim() if self._background_key is not None else None
-                self.image.set_clim(*_stable_limits(current, float(field.min()), float(field.max())))
+                low, high = float(field.min()), float(field.max())
+                # at least a fifth of the field's level, so that 2-digit labels differ (f_w + constant
+                # is as good a critic: a nearly flat field sits at any level)
+                middle, half = (low + high) / 2, max(high - low, 0.2 * max(abs(low), abs(high))) / 2
+                self.image.set_clim(*_stable_limits(current, middle - half, middle + half, below=0.0, above=0.0))
             else:
                 self.image.set_clim(0.0, 1.0)  # D is a probability
             self.colorbar.ax.set_title(r"critic $f_w$" if trainer.is_wgan else r"$D$", fontsize="small")
@@ -489,6 +501,8 @@ class Classroom:
             if not self._layout_done:  # lay out once, then keep the layout: redraws get ~2x faster
                 self.figure.canvas.draw()
                 self.figure.set_layout_engine("none")
+                self.colorbar.formatter = FuncFormatter(_short_number)
+                self.chart_ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: _short_number(value, digits=3)))
                 self._layout_done = True
         return self.figure
 
@@ -586,10 +600,12 @@ class Classroom:
         (:func:`settings_note`), what the last change did (restarted, or applied without a
         restart), and how long the last press or change took, named.
         """
+        import html
+
         import ipywidgets as widgets
 
         view = widgets.Image(format="png")
-        defaults = widgets.Label(settings_note(self.config.algorithm))
+        defaults = widgets.HTML(html.escape(settings_note(self.config.algorithm)))  # HTML wraps; a Label cuts
         notice = widgets.Label("")
         timing = widgets.Label("")
         quiet = {"on": False}  # set while the sliders are moved by the program, not by a person
@@ -643,7 +659,7 @@ class Classroom:
                 constant.description = {"clip_value": "c", "penalty_weight": "lambda", None: "(unused)"}[name]
                 if name is not None:
                     constant.value = getattr(self.config, name)
-                defaults.value = settings_note(self.config.algorithm)
+                defaults.value = html.escape(settings_note(self.config.algorithm))
             finally:
                 quiet["on"] = False
 
@@ -667,6 +683,11 @@ class Classroom:
             name = {id(learning_rate): "learning_rate", id(n_critic): "n_critic"}.get(id(owner))
             if name is None:
                 name = "clip_value" if self.config.algorithm == "wgan" else "penalty_weight"
+            current = getattr(self.config, name)
+            if owner is not n_critic and abs(math.log10(change["new"] / current)) < 0.051:
+                # the browser's log slider rounds a value set here (5e-4) to its step of 0.1 in
+                # log10 (10**-3.3) and sends it back: that is no change, a person's is >= 0.1
+                return
 
             def apply():
                 message = self.adjust(**{name: change["new"]})
