@@ -57,10 +57,12 @@ nb_execution_raise_on_error = True  # a lesson that fails fails the book
 nb_execution_show_tb = True
 nb_execution_in_temp = False  # run in the notebook's own folder, as make lessons and tests do
 nb_merge_streams = True
+nb_render_markdown_format = "myst"  # Markdown outputs (display(Markdown(...))) with their math and tables
 # no widget JavaScript from a CDN: lesson 08 run headless draws static frames
 nb_ipywidgets_js = {}
 nb_mime_priority_overrides = [("html", "application/vnd.jupyter.widget-view+json", None)]
 myst_enable_extensions = ["dollarmath", "amsmath", "colon_fence"]
+myst_dmath_double_inline = True  # $$...$$ inside a paragraph, as Jupyter renders it
 myst_heading_anchors = 3
 
 # --- API reference ---------------------------------------------------------------------------------

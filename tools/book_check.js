@@ -124,6 +124,8 @@ function findRawMath() {
   let hits = 0;
   try {
     await page.waitForSelector('#search-results li', { timeout: 20000 });
+    await page.waitForFunction(() => /finished/i.test(document.querySelector('#search-results').innerText),
+      null, { timeout: 20000 });
     hits = await page.locator('#search-results li').count();
   } catch (error) {
     problem('search.html', "searching 'wasserstein' found nothing");

@@ -35,6 +35,7 @@ VERIFY_JSON = GENERATED / "verify.json"
 FIGURES = GENERATED / "figures"
 STAMP = GENERATED / "sources.sha256"
 API_INDEX = ROOT / "docs" / "api" / "index.rst"
+FOLD_OPEN = '<details class="hide solution-fold">\n<summary>Show the worked solution</summary>'
 LAYERS_FILE = ROOT / "tests" / "test_layers.py"
 # modules with no page of their own: private helpers and the package's entry files
 NOT_DOCUMENTED = {"_validation", "__init__", "__main__"}
@@ -129,6 +130,48 @@ def write_api_index(app, config) -> None:
 def drop_empty_solutions(app, docname, source) -> None:
     if docname == app.config.root_doc and not any((ROOT / "solutions").glob("*.ipynb")):
         source[0] = SOLUTIONS_TOCTREE.sub("", source[0])
+
+
+def reread_landing_page(app, env, added, changed, removed) -> list[str]:
+    """The landing page's solutions toctree depends on whether solutions/ holds notebooks: reread it."""
+    return [app.config.root_doc]
+
+
+def fold_hidden_markdown(app, docname, source) -> None:
+    """Fold markdown cells tagged hide-cell (or hide-input) under "Show the worked solution".
+
+    myst-nb folds tagged code cells itself but renders markdown cells as they are; the worked solutions
+    tag their prose answers too, so they are wrapped here in an HTML details element, folded.
+    """
+    if not app.env.doc2path(docname).name.endswith(".ipynb"):
+        return
+    notebook = json.loads(source[0])
+    folded = 0
+    for cell in notebook.get("cells", []):
+        tags = set(cell.get("metadata", {}).get("tags", []))
+        if cell.get("cell_type") == "markdown" and tags & {"hide-cell", "hide-input"}:
+            text = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+            cell["source"] = f"{FOLD_OPEN}\n\n{text}\n\n</details>\n"
+            folded += 1
+    if folded:
+        source[0] = json.dumps(notebook)
+
+
+def widget_note(app, doctree) -> None:
+    """A widget's text repr (``VBox(children=(...``) becomes a sentence saying where the widget runs.
+
+    The book loads no widget JavaScript (it would come from a CDN), so a widget output would show its
+    Python repr; lesson 08 draws the same picture as static frames above it.
+    """
+    for block in list(doctree.findall(nodes.literal_block)):
+        text = block.astext()
+        if "text_plain" in block.get("classes", []) and re.match(r"^(VBox|HBox|Box|Tab|Accordion)\(children=", text):
+            note = nodes.paragraph(
+                text="(An interactive ipywidgets panel appears here when the notebook runs in JupyterLab, "
+                "make lab; a static book cannot run it. The frames above are what its buttons draw.)",
+                classes=["widget-note"],
+            )
+            block.replace_self(note)
 
 
 def sources_hash() -> str:
@@ -258,6 +301,9 @@ def setup(app):
     app.connect("config-inited", write_api_index)
     app.connect("builder-inited", generate)
     app.connect("source-read", drop_empty_solutions)
+    app.connect("source-read", fold_hidden_markdown)
+    app.connect("env-get-outdated", reread_landing_page)
+    app.connect("doctree-read", widget_note)
     app.connect("build-finished", copy_mathjax)
     app.add_directive("verify-table", VerifyTable)
     app.add_directive("figure-gallery", FigureGallery)
