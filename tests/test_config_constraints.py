@@ -18,6 +18,7 @@ import pytest
 from wgan_toys._validation import POSITIVE, Interval, check_constraints, setting
 from wgan_toys.images.trainer import ImageConfig
 from wgan_toys.toy_gan import ToyConfig
+from wgan_toys.train import FitSettings, NetworkShape
 
 NAN, INF = float("nan"), float("inf")
 SEED = ([0, 2**32 - 1], [-1, 2**32, 2**64, 1.0, True, "0"])
@@ -82,7 +83,25 @@ TOY = {
     "device": (["cpu", "auto", "cuda:1"], ["gpu", None]),
 }
 
-TABLES = {ImageConfig: IMAGE, ToyConfig: TOY}
+# train.py's two settings (issue 13): what train_critic, train_discriminator and train_critic_sweep share
+FIT = {
+    "batch_size": INT_AT_LEAST_1,
+    "max_steps": INT_AT_LEAST_1,
+    "learning_rate": ([None, 1e-300, 5e-5], [0.0, -5e-5, NAN, INF, "5e-5"]),
+    "eval_every": INT_AT_LEAST_1,
+    "patience": INT_AT_LEAST_1,
+    "tolerance": ([1e-300, 1e-3, 1.0], [0.0, -1e-3, NAN, INF]),
+    "heldout_size": ([2, 4096], [1, 0, 2.0]),
+    "seed": ([0, 2**32 - 1, None, "generator"], [-1, 2**32, 1.0, True, "0"]),  # "generator": a torch.Generator
+    "device": (["cpu", "auto", "cuda", "cuda:1", "mps", "torch.device"], ["gpu", "CPU", "", None, 0]),
+}
+SHAPE = {
+    "width": INT_AT_LEAST_1,
+    "depth": INT_AT_LEAST_1,
+    "activation": (["relu", "leaky_relu", "tanh", "elu", "softplus"], ["sigmoid", "ReLU", None]),
+}
+
+TABLES = {ImageConfig: IMAGE, ToyConfig: TOY, FitSettings: FIT, NetworkShape: SHAPE}
 
 
 def _cases(inside: bool):
@@ -108,6 +127,10 @@ def test_a_value_just_outside_is_refused_naming_the_field(config_class, name, va
 
 @pytest.mark.parametrize("config_class, name, value", list(_cases(inside=True)))
 def test_a_value_just_inside_is_accepted(config_class, name, value):
+    if config_class is FitSettings and value in ("generator", "torch.device"):  # torch objects, made here
+        import torch
+
+        value = torch.Generator().manual_seed(1) if value == "generator" else torch.device("cpu")
     config = config_class(**{name: value})
     assert getattr(config, name) == value
 
@@ -243,5 +266,5 @@ def test_train_critic_refuses_a_learning_rate_that_is_not_positive(learning_rate
     from wgan_toys.train import train_critic
 
     torch.set_num_threads(1)
-    with pytest.raises(ValueError, match=r"^learning_rate == .*, must be (> 0|a finite real number)"):
+    with pytest.raises(ValueError, match=r"^learning_rate == .*, must be (> 0|finite and > 0)"):
         train_critic(Gaussian1D(0, 1), Gaussian1D(1, 1), learning_rate=learning_rate, max_steps=2, heldout_size=16)

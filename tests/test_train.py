@@ -116,6 +116,8 @@ def test_diverging_training_names_the_step_and_a_remedy():
         ({"clip_value": -0.01}, "clip_value == -0.01, must be > 0"),
         ({"method": "gp", "penalty_weight": -2.0}, "penalty_weight == -2.0, must be >= 0"),
         ({"tolerance": 0.0}, "tolerance == 0.0, must be > 0"),
+        ({"heldout_size": 1}, "heldout_size == 1, must be >= 2"),
+        ({"width": 0}, "width == 0, must be >= 1"),
     ],
 )
 def test_bad_settings(kwargs, message):

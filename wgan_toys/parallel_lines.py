@@ -37,7 +37,7 @@ from .lipschitz import make_lipschitz_method
 from .networks import make_critic, make_discriminator
 from .objectives import gan_objective, generator_losses, wasserstein_estimate
 from .runtime import build_seeded, resolve_device, torch_generator
-from .train import TrainingDivergedError
+from .train import FitSettings, NetworkShape, TrainingDivergedError, settings_and_shape
 
 __all__ = [
     "DISTANCES",
@@ -51,6 +51,9 @@ __all__ = [
 
 DISTANCES = ("em", "js", "kl", "tv")
 NETWORK_METHODS = ("wgan", "wgan-gp", "gan", "gan-logd")
+# FitSettings fields learn_parallel_lines takes as keywords (it also reads settings.learning_rate,
+# the network's step; its own learning_rate keyword is theta's)
+FIT_KEYWORDS = ("batch_size", "seed", "device")
 
 
 def _distance(name: str, theta: float) -> float:
@@ -131,17 +134,15 @@ def learn_parallel_lines(
     theta0: float = 1.0,
     iterations: int = 200,
     n_critic: int = 5,
-    batch_size: int = 256,
     learning_rate: float = 2e-2,
     decay: float = 0.99,
     optimizer: str = "rmsprop",
     critic_learning_rate: float | None = None,
     clip_value: float = 0.01,
     penalty_weight: float = 10.0,
-    width: int = 64,
-    depth: int = 3,
-    seed=0,
-    device="cpu",
+    settings: FitSettings | None = None,
+    shape: NetworkShape | None = None,
+    **overrides,
 ) -> dict:
     """Learn theta of Example 1 with a trained critic or discriminator (Algorithm 1's loop).
 
@@ -155,6 +156,15 @@ def learn_parallel_lines(
     - ``gan``: descend :math:`E_z \\log(1 - D(g_\\theta(z)))` (minimax);
     - ``gan-logd``: descend :math:`-E_z \\log D(g_\\theta(z))` (the -log D trick).
 
+    The network's settings are the trainers' (:class:`~wgan_toys.train.FitSettings`,
+    :class:`~wgan_toys.train.NetworkShape`), of which this loop reads ``batch_size`` (m points of
+    each law per update, >= 2), ``learning_rate`` (the network's step; None takes the method's:
+    RMSProp 5e-4 for ``wgan``, Adam 1e-3 with betas (0, 0.9) for ``wgan-gp``, Adam 1e-3 with betas
+    (0.5, 0.999) for the GANs), ``seed`` and ``device``; it runs ``iterations`` iterations, with no
+    held-out stopping rule. ``batch_size``, ``seed``, ``device``, ``width``, ``depth`` and
+    ``activation`` are also taken as keywords (``seed=1``, ``batch_size=64``). ``learning_rate`` here is theta's step, and
+    ``critic_learning_rate``, when given, the network's (over ``settings.learning_rate``).
+
     Returns
     -------
     dict
@@ -164,22 +174,32 @@ def learn_parallel_lines(
     theta0 = check_real("theta0", theta0)
     iterations = check_int("iterations", iterations, minimum=0)
     n_critic = check_int("n_critic", n_critic, minimum=1)
-    check_int("batch_size", batch_size, minimum=2)
+    settings, shape = settings_and_shape("learn_parallel_lines", settings, shape, overrides, fit_fields=FIT_KEYWORDS)
+    batch_size = check_int("batch_size", settings.batch_size, minimum=2)
     check_positive("learning_rate", learning_rate)
+    if critic_learning_rate is not None:
+        check_positive("critic_learning_rate", critic_learning_rate)
+    critic_learning_rate = settings.learning_rate if critic_learning_rate is None else critic_learning_rate
     if not 0 < decay <= 1:
         raise ValueError(f"decay == {decay}, must be in (0, 1].")
     check_choice("optimizer", optimizer, ("rmsprop", "sgd"))
-    device = resolve_device(device)
-    random = torch_generator(seed, device=device)
+    device = resolve_device(settings.device)
+    random = torch_generator(settings.seed, device=device)
     wgan = method.startswith("wgan")
-    network = build_seeded(lambda: (make_critic if wgan else make_discriminator)(2, width, depth), random).to(device)
+    network = build_seeded(
+        lambda: (make_critic if wgan else make_discriminator)(2, shape.width, shape.depth, shape.activation), random
+    ).to(device)
     if wgan:
         lipschitz = make_lipschitz_method("clip" if method == "wgan" else "gp", clip_value, penalty_weight)
         lipschitz.prepare(network)
         default_rate = 5e-4 if method == "wgan" else 1e-3
-        network_optimizer = lipschitz.make_optimizer(network.parameters(), critic_learning_rate or default_rate)
+        network_optimizer = lipschitz.make_optimizer(
+            network.parameters(), default_rate if critic_learning_rate is None else critic_learning_rate
+        )
     else:
-        network_optimizer = torch.optim.Adam(network.parameters(), lr=critic_learning_rate or 1e-3, betas=(0.5, 0.999))
+        network_optimizer = torch.optim.Adam(
+            network.parameters(), lr=1e-3 if critic_learning_rate is None else critic_learning_rate, betas=(0.5, 0.999)
+        )
     theta = torch.tensor(theta0, device=device, requires_grad=True)
     # RMSProp (as Algorithm 1) divides out the critic's scale K; the decaying step lets theta
     # settle instead of bouncing around 0 at the size of one step
