@@ -875,7 +875,7 @@ def theorem_3():
 # the GAN mostly covers every mode too, so the row is INFO whatever it measures. Slow (minutes).
 
 MODES_ITERATIONS = 1000
-MODES_ALGORITHMS = ("wgan", "wgan-gp", "gan")
+MODES_ALGORITHMS = ("wgan", "wgan-gp", "gan-minimax")
 
 
 @claim(slow=True)

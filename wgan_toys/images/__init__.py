@@ -12,8 +12,8 @@
 - :mod:`~wgan_toys.images.section4`: the three generators x {WGAN, GAN} on digits.
 """
 
-# The valid names, here without torch so that the command line can list them without loading it.
-ALGORITHMS = ("wgan", "gan", "wgan-gp")
+# The valid names, here without torch so that the command line can list them without loading it
+# (the algorithms' names are wgan_toys.objectives.ALGORITHMS).
 GENERATOR_ARCHITECTURES = ("dcgan", "dcgan-nobn", "mlp")
 CRITIC_ARCHITECTURES = ("dcgan", "mlp")
 NORMALIZATIONS = ("batch", "layer", "none")

@@ -92,7 +92,7 @@ def plot_critic_field(
     what = (
         r"$\nabla_x f_w$"
         if trainer.is_wgan
-        else (r"$-\nabla_x \log(1 - D)$" if trainer.config.algorithm == "gan" else r"$\nabla_x \log D$")
+        else (r"$-\nabla_x \log(1 - D)$" if trainer.generator_loss == "gan-minimax" else r"$\nabla_x \log D$")
     )
     ax.set_title(
         f"{trainer.config.algorithm}, step {trainer.generator_steps}: exact plan cost {plan.cost:.3f}\n"
