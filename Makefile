@@ -77,4 +77,4 @@ lock: $(STAMP)
 	mv requirements.lock.new requirements.lock
 
 clean:
-	rm -rf $(VENV) build figures .pytest_cache
+	rm -rf $(VENV) build figures .pytest_cache docs/_generated docs/api
