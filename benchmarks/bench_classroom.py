@@ -12,7 +12,7 @@ quiet machine, and it moves little when other jobs share the cores; the wall clo
 lecturer on this machine would wait now. The browser adds its part (the widget message, decoding
 the image): ``tools/lab_screenshot.js`` measures click to image in JupyterLab. Target: 150 ms
 from click to image on a quiet machine. The last line prints the one figure the README, lesson 08
-and the classroom's docstring quote (about 110 ms here, on a busy 2-core machine; 214 ms before
+and the classroom's docstring quote (about 95 ms here, on a busy 2-core machine; 172 ms before
 issue 14's changes).
 
 Run ``python benchmarks/bench_classroom.py`` (about 20 s) or ``--quick``.

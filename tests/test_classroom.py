@@ -338,8 +338,12 @@ def test_the_fast_redraw_draws_what_a_full_render_draws():
     classroom = Classroom(dataset="2clusters", n_samples=48, grid_size=12)
 
     def same_as_full_render():
+        from wgan_toys.classroom import PROJECTOR_STYLE
+        from wgan_toys.plots import STYLE
+
         fast = classroom.render().copy()
-        classroom.figure.canvas.draw()
+        with matplotlib.rc_context(PROJECTOR_STYLE if classroom.projector else STYLE):  # as render() draws
+            classroom.figure.canvas.draw()
         full = np.asarray(classroom.figure.canvas.buffer_rgba())
         assert np.array_equal(fast, full)
 

@@ -31,8 +31,8 @@ the next step (:meth:`Classroom.adjust`); a new data set or algorithm restarts a
 Speed: a press measures only what changed (a critic step keeps the generated samples and their
 exact plan, a generator step keeps the critic's field) and redraws only the artists that change
 over a cached background (blitting; the axes, ticks, legends and colour bar are redrawn only when
-their limits move, and limits move in steps). One press at 512 samples takes about 110 ms of
-computing (``benchmarks/bench_classroom.py``, median CPU time; 214 ms before these changes, measured
+their limits move, and limits move in steps). One press at 512 samples takes about 95 ms of
+computing (``benchmarks/bench_classroom.py``, median CPU time; 172 ms before these changes, measured
 the same way); on a slower machine lower ``n_samples`` and ``grid_size``.
 """
 
@@ -48,6 +48,7 @@ import numpy as np
 import torch
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import LineCollection
+from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from ._validation import check_choice, check_int
@@ -385,7 +386,15 @@ class Classroom:
             self.field_ax.set_xlim(*self._field_extent()[:2])
             self.field_ax.set_ylim(*self._field_extent()[2:])
             # below the axes, like the chart's: inside, it would hide samples (and the heatmap is redrawn over it)
-            self.field_ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.08), ncol=2)
+            # the arrows' key is a legend entry (drawn once, in the background), not text redrawn at each press
+            arrow_key = Line2D([], [], color="black", marker=r"$\rightarrow$", markersize=11, ls="none")
+            self.field_legend = self.field_ax.legend(
+                handles=[self.real_dots, self.fake_dots, arrow_key],
+                labels=["real", "generated", "arrows"],
+                loc="upper center",
+                bbox_to_anchor=(0.5, -0.08),
+                ncol=3,
+            )
             self.colorbar = self.figure.colorbar(self.image, ax=self.field_ax, shrink=0.85)
             # while the layout is made (once, in draw), labels as wide as _short_number's widest
             self.colorbar.formatter = FuncFormatter(lambda value, position: "-0.00075")
@@ -452,9 +461,10 @@ class Classroom:
                 if trainer.is_wgan
                 else (r"$-\log(1 - D)$" if trainer.config.algorithm == "gan-minimax" else r"$\log D$")
             )
+            self.field_legend.get_texts()[2].set_text(rf"arrows: $\nabla$ {loss}")
             self.arrow_text.set_text(
-                f"arrows: gradient of {loss}; largest here {frame['arrow_norm_max']:.1e},\n"
-                f"full length (0.4) = {frame['arrow_scale']:.1e}, the session's largest"
+                f"largest here {frame['arrow_norm_max']:.1e}\n"
+                f"length 0.4 = {frame['arrow_scale']:.1e}, the session's largest"
             )
             self.field_ax.set_title(
                 f"{self.config.algorithm} on {self.config.dataset}: generator step {frame['generator_step']}, "
@@ -513,6 +523,7 @@ class Classroom:
             self.chart_ax.get_xlim(),
             self.chart_ax.get_ylim(),
             self.chart_legend.get_texts()[0].get_text(),
+            self.field_legend.get_texts()[2].get_text(),
             id(self._floor_drawn),
         )
 
@@ -557,14 +568,16 @@ class Classroom:
 
     def png(self) -> bytes:
         """The current figure as PNG bytes (what the widget shows after each press): :meth:`render`
-        and a fast PNG encoding of its RGB channels."""
+        and a fast PNG encoding (zlib level 1) of its RGB channels."""
         import io
 
         from PIL import Image as PillowImage
 
         pixels = self.render()
         buffer = io.BytesIO()
-        PillowImage.fromarray(pixels[..., :3]).save(buffer, format="png", compress_level=1)
+        height, width = pixels.shape[:2]
+        image = PillowImage.frombuffer("RGBA", (width, height), pixels, "raw", "RGBA", 0, 1).convert("RGB")
+        image.save(buffer, format="png", compress_level=1)
         return buffer.getvalue()
 
     # ---------------------------------------------------------------- record and replay
@@ -625,7 +638,13 @@ class Classroom:
         dataset = widgets.Dropdown(options=CLASSROOM_DATASETS, value=self.config.dataset, description="data")
         algorithm = widgets.Dropdown(options=CLASSROOM_ALGORITHMS, value=self.config.algorithm, description="algorithm")
         learning_rate = widgets.FloatLogSlider(
-            value=self.config.learning_rate, base=10, min=-5, max=-1, description="learning rate", readout_format=".1e"
+            value=self.config.learning_rate,
+            base=10,
+            min=-5,
+            max=-1,
+            description="learning rate",
+            readout_format=".1e",
+            style={"description_width": "initial"},  # the whole name, not "learning r..."
         )
         n_critic = widgets.IntSlider(value=self.config.n_critic, min=1, max=20, description="n_critic")
         constant = widgets.FloatLogSlider(value=0.01, base=10, min=-3, max=2, description="c", readout_format=".3g")
