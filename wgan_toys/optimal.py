@@ -33,6 +33,7 @@ Gulrajani et al. (2017), "Improved Training of Wasserstein GANs", arXiv:1704.000
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -310,6 +311,25 @@ class PenaltyOptimum:
     density: np.ndarray
 
 
+@functools.lru_cache(maxsize=32)
+def _penalty_ingredients(real: Gaussian1D, fake: Gaussian1D, points: int, nodes: int) -> tuple:
+    """What :func:`gradient_penalty_optimum` needs that does not depend on lambda, computed once per
+    pair of laws and grid (a sweep over lambda, as Figure-style plots draw, reuses it): the grid,
+    sign D, D = F_g - F_r, |D| / rho and rho on the grid, and W. The arrays are read-only."""
+    from .distances import wasserstein_1
+
+    grid = integration_grid(real, fake, points)
+    sign, log_gap = _log_cdf_gap(real, fake, grid)
+    log_density = _log_interpolate_density(real, fake, grid, nodes)
+    ratio = np.exp(log_gap - log_density)  # |D| / rho
+    gap = sign * np.exp(log_gap)
+    sign = np.where(sign == 0, 1.0, sign)  # where D = 0 both slopes +-1 are optimal (no gain, no penalty)
+    density = np.exp(log_density)
+    for array in (grid, sign, gap, ratio, density):
+        array.flags.writeable = False
+    return grid, sign, gap, ratio, density, wasserstein_1(real, fake)
+
+
 def gradient_penalty_optimum(
     real: Gaussian1D, fake: Gaussian1D, penalty_weight: float, points: int = 8001, nodes: int = _EPSILON_NODES
 ) -> PenaltyOptimum:
@@ -405,7 +425,6 @@ def gradient_penalty_optimum(
     (1.5958, 1.7231, 1.8366)
     """
     from ._validation import check_int
-    from .distances import wasserstein_1
 
     _check_gaussians(real, fake)
     penalty_weight = check_positive("penalty_weight", penalty_weight, hint=" (WGAN-GP uses lambda = 10)")
@@ -413,17 +432,10 @@ def gradient_penalty_optimum(
     if points % 2 == 0:
         raise ValueError(f"points == {points}, must be odd (Simpson's rule).")
     check_int("nodes", nodes, minimum=2)
-    grid = integration_grid(real, fake, points)
-    sign, log_gap = _log_cdf_gap(real, fake, grid)
-    log_density = _log_interpolate_density(real, fake, grid, nodes)
-    ratio = np.exp(log_gap - log_density)  # |D| / rho
-    gap = sign * np.exp(log_gap)
-    sign = np.where(sign == 0, 1.0, sign)  # where D = 0 both slopes +-1 are optimal (no gain, no penalty)
+    grid, sign, gap, ratio, density, wasserstein = _penalty_ingredients(real, fake, points, nodes)
     slope = sign * (1.0 + ratio / (2.0 * penalty_weight))
-    density = np.exp(log_density)
     estimate = _simpson(slope * gap, grid)
     penalty = penalty_weight * _simpson(density * (np.abs(slope) - 1.0) ** 2, grid)
-    wasserstein = wasserstein_1(real, fake)
     return PenaltyOptimum(
         estimate=estimate,
         objective=estimate - penalty,
