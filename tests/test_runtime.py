@@ -52,6 +52,19 @@ def test_progress_bar_draws_on_a_terminal_only():
         assert ("verify" in stream.getvalue()) is terminal  # a log file gets no carriage-return noise
 
 
+def test_progress_bar_draws_in_a_jupyter_kernel():
+    """A lesson's long cell writes to ipykernel's OutStream, which is no terminal: the bar must still
+    draw there (tqdm.auto picks the notebook widget inside a real kernel; here, outside one, text)."""
+    from wgan_toys.runtime import progress_bar
+
+    kernel_stream = type("OutStream", (_Stream,), {"__module__": "ipykernel.iostream"})(False)
+    with progress_bar(3, "train-images", stream=kernel_stream) as bar:
+        bar.update(3)
+    assert "train-images" in kernel_stream.getvalue()
+    with progress_bar(3, "train-images", stream=kernel_stream, enabled=False) as bar:  # verbose=False wins
+        bar.update(3)
+
+
 def test_verify_reports_each_finished_check_to_the_progress_bar():
     from wgan_toys.verify import CheckResult, Status, run_checks
 

@@ -182,6 +182,12 @@ def set_threads(threads: int | None = None, workload: str = "mlp") -> int:
     return int(threads)
 
 
+def _is_kernel_stream(stream) -> bool:
+    """True for the stdout/stderr replacement of a Jupyter (ipykernel) kernel, where tqdm.auto draws
+    a notebook widget instead of carriage returns."""
+    return type(stream).__module__.startswith("ipykernel.")
+
+
 def progress_bar(total: int, description: str, *, unit: str = "step", stream=None, enabled: bool | None = None):
     """A tqdm progress bar on a terminal; silent when the stream is not one.
 
@@ -199,13 +205,14 @@ def progress_bar(total: int, description: str, *, unit: str = "step", stream=Non
     unit : str, default="step"
     stream : file-like, default=sys.stderr
     enabled : bool or None, default=None
-        ``None`` draws the bar only when ``stream`` is a terminal.
+        ``None`` draws the bar only when ``stream`` is a terminal or a Jupyter kernel's output
+        stream (a lesson's long cell then shows tqdm's notebook bar); a log file or a pipe gets none.
     """
     from tqdm.auto import tqdm
 
     stream = sys.stderr if stream is None else stream
     if enabled is None:
-        enabled = bool(getattr(stream, "isatty", lambda: False)())
+        enabled = bool(getattr(stream, "isatty", lambda: False)()) or _is_kernel_stream(stream)
     return tqdm(
         total=total, desc=description, unit=unit, file=stream, disable=not enabled, dynamic_ncols=True, leave=False
     )
