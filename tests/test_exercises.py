@@ -5,6 +5,7 @@ does not raise; ``strict=True`` raises on anything but a right answer; bad input
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -60,6 +61,29 @@ def penalised_floor() -> float:
     return w + w * w / (2 * penalty_weight)  # max over s of s W - lambda (s - 1)^2
 
 
+@functools.lru_cache(maxsize=None)
+def exact_penalty_optimum_04() -> tuple[float, float]:
+    """(W, estimate) of the WGAN-GP optimum over all critics between N(0, 1) and N(1, 1.5^2) at lambda = 10, on a
+    grid, independently of optimal.gradient_penalty_optimum: maximising int f' D - lambda int rho (|f'| - 1)^2 pointwise
+    gives f' = sign D (1 + |D| / (2 lambda rho)), so estimate = int f' D = W + int D^2 / rho / (2 lambda), with D = F_g - F_r
+    and rho the density of eps x + (1 - eps) y, eps ~ U[0, 1] (Gauss-Legendre over eps)."""
+    from scipy.stats import norm
+
+    x = np.linspace(-12.0, 14.0, 40_001)
+    gap = norm.cdf(x, 1.0, 1.5) - norm.cdf(x, 0.0, 1.0)
+    nodes, weights = np.polynomial.legendre.leggauss(200)
+    eps, weights = (nodes + 1) / 2, weights / 2
+    rho = sum(w * norm.pdf(x, 1.0 - e, np.sqrt(e**2 + 2.25 * (1 - e) ** 2)) for e, w in zip(eps, weights))
+    step = x[1] - x[0]
+    w1 = float(np.sum(np.abs(gap)) * step)
+    return w1, w1 + float(np.sum(gap**2 / rho) * step) / (2 * 10.0)
+
+
+def exact_penalty_slope() -> float:
+    w1, estimate = exact_penalty_optimum_04()
+    return estimate / w1
+
+
 # exercise -> (reference answer, worked independently of the checker; [(wrong answer, words of its hint), ...])
 CASES = {
     "01.1": (math.log(2), [(0.0, "equal to 0"), (1.0, "log base 2"), (2 * math.log(2), "forget the 1/2")]),
@@ -96,9 +120,27 @@ CASES = {
     "03.5": (1.2, [(1.4, "forget the 1/2"), (1.0, "maximise"), (0.8, "sign error")]),  # 1 + W / (2 lambda), W = 4
     "03.6": (1.0, [(-1.0, "minus sign"), (0.5, "multiplies z")]),
     "03.7": (lambda: mmd_saturation_by_hand(0.25), [(mmd_saturation_by_hand(0.5), "h = 0.5"), (2.2757, "MMD^2")]),
+    "04.1": (
+        exact_penalty_slope,
+        [
+            (1.0, "spectral normalisation"),
+            (lambda: 1 + exact_penalty_optimum_04()[0] / 20, "lower bound"),
+            (lambda: exact_penalty_optimum_04()[1], "divide it by W"),
+        ],
+    ),
+    "04.2": ((3, 5), [((2, 4), "output layer"), ((5, 3), "other order")]),  # depth hidden layers + the output layer
+    "04.5": (
+        # W + W^2/20 = E and W + W^2/40 = E (the penalised loss), solved by the quadratic formula
+        (
+            (math.sqrt(100 + 240) - 10) / (math.sqrt(100 + 22) - 10),
+            (math.sqrt(400 + 480) - 20) / (math.sqrt(400 + 44) - 20),
+        ),
+        [((12 / 1.1, 9.02), "invert E = W + W^2/20"), ((8.07, 8.07), "not the gap"), ((9.02, 9.02), "penalised loss")],
+    ),
     "05.3": (4, [(3, "output layer"), (1, "not linear in c")]),
     "05.5": ({-0.5}, [(set(), "other side"), ({-0.5, 2.0}, "still an optimal critic"), ({0.25, -0.5}, "same side")]),
     "06.6": (penalised_floor, [(1.0, "take exact_w1")]),
+    "07.4": (25 * 100 + 275 * 5, [(1500, "Algorithm 1's schedule"), (1500 + 2500, "replace the 5")]),
 }
 
 

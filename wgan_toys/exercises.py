@@ -30,6 +30,7 @@ Gulrajani et al. (2017), *Improved Training of Wasserstein GANs* (WGAN-GP), arXi
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -263,6 +264,13 @@ def _uniform(low: float, high: float):
     return Uniform1D(low, high)
 
 
+@functools.lru_cache(maxsize=None)
+def _plan_cost_exponent() -> float:
+    """The log-log slope of the mean excess cost over 8 seeds at n = 10, 40, 160 (computed once per process)."""
+    sizes = np.array([10, 40, 160])
+    return float(np.polyfit(np.log(sizes), np.log(_plan_cost_excess(0.6, sizes, 8)), 1)[0])
+
+
 def _plan_cost_excess(theta: float, sizes, repeats: int) -> np.ndarray:
     from .transport import exact_transport
 
@@ -290,8 +298,7 @@ def check_plan_cost_rate(answer, strict: bool = False) -> Verdict:
     if _is_unattempted(answer):
         return _finish(exercise, "not attempted", "", strict)
     value = _number(exercise, answer, "the exponent a in cost - 0.6 ~ n^a")
-    sizes = np.array([10, 40, 160])
-    reference = float(np.polyfit(np.log(sizes), np.log(_plan_cost_excess(0.6, sizes, 8)), 1)[0])
+    reference = _plan_cost_exponent()
     if abs(value - reference) <= 0.25:
         return _finish(exercise, "right", f"the excess falls like n^{reference:.2f}, about 1/n", strict)
     if value > 0:
@@ -507,10 +514,10 @@ def check_discriminator_slope_at_fake(answer, strict: bool = False) -> Verdict:
     )
 
 
-def _weight_layers() -> int:
+def _weight_layers(depth: int = 3) -> int:
     from .networks import make_critic
 
-    return sum(1 for name, _ in make_critic().named_parameters() if name.endswith("weight"))
+    return sum(1 for name, _ in make_critic(depth=depth).named_parameters() if name.endswith("weight"))
 
 
 def check_clip_ratio(answer, strict: bool = False) -> Verdict:
@@ -709,6 +716,137 @@ def check_mmd_saturation_shift(answer, strict: bool = False) -> Verdict:
 
 
 # ---------------------------------------------------------------------------------------------
+# Lesson 04: keeping the critic Lipschitz (Algorithm 1, line 7; WGAN-GP)
+
+
+@functools.lru_cache(maxsize=None)
+def _penalty_optimum_04():
+    from .optimal import gradient_penalty_optimum
+
+    return gradient_penalty_optimum(Gaussian1D(0.0, 1.0), Gaussian1D(1.0, 1.5), 10.0)
+
+
+def check_penalty_effective_slope(answer, strict: bool = False) -> Verdict:
+    r"""Exercise 04.1: the effective slope, estimate / W, of a converged gradient-penalty critic
+    (:math:`\lambda = 10`) between :math:`\mathbb{P}_r = N(0, 1)` and :math:`\mathbb{P}_g = N(1, 1.5^2)`: the exact optimum
+    of the WGAN-GP objective over all critics.
+
+    Its slope is :math:`\operatorname{sign} D\,(1 + |D|/(2\lambda\rho))` and its gap :math:`W + \frac{1}{2\lambda}\int D^2/\rho`,
+    above the linear critics' :math:`W + W^2/(2\lambda)` (lesson 04, section 7). Reference:
+    :func:`~wgan_toys.optimal.gradient_penalty_optimum`; tolerance 0.3% relative.
+    """
+    exercise = "04.1"
+    if _is_unattempted(answer):
+        return _finish(exercise, "not attempted", "", strict)
+    value = _number(exercise, answer, "estimate / W of the exact WGAN-GP optimum")
+    optimum = _penalty_optimum_04()
+    reference = optimum.estimate / optimum.wasserstein
+    if _near(value, reference, 0.003):
+        return _finish(exercise, "right", f"{reference:.4f}: above 1, and above the linear critics' bound", strict)
+    if _near(value, optimum.linear_lower_bound / optimum.wasserstein, 0.003):
+        return _finish(
+            exercise,
+            "wrong",
+            "that is the optimum over the scaled optimal critics, a lower bound; over all critics the slope bends with |D|/rho.",
+            strict,
+        )
+    if _near(value, optimum.estimate, 0.003):
+        return _finish(exercise, "wrong", "that is the estimate itself; divide it by W.", strict)
+    if _near(value, 1.0, 0.003):
+        return _finish(
+            exercise, "wrong", "1 is what spectral normalisation reaches; the penalty's optimum overshoots it.", strict
+        )
+    return _finish(
+        exercise, "wrong", "use optimal.gradient_penalty_optimum(real, fake, 10.0): its estimate over its W.", strict
+    )
+
+
+def check_depth_exponents(answer, strict: bool = False) -> Verdict:
+    r"""Exercise 04.2: the exponents L in the effective slope :math:`\propto c^L` that the clipped family's bound
+    :math:`\prod_l c\sqrt{n_{l-1} n_l}` predicts for ``make_critic(depth=2)`` and ``make_critic(depth=4)``. The answer
+    is ``(L for depth 2, L for depth 4)``.
+
+    Algorithm 1, line 7 clips every weight; each weight layer contributes one factor c. Reference: the weight layers
+    of :func:`~wgan_toys.networks.make_critic` counted; exact.
+    """
+    exercise = "04.2"
+    what = "(exponent for depth=2, exponent for depth=4)"
+    if _is_unattempted(answer):
+        return _finish(exercise, "not attempted", "", strict)
+    values = _numbers(exercise, answer, 2, what)
+    reference = np.array([_weight_layers(depth) for depth in (2, 4)], dtype=float)
+    if np.allclose(values, reference, rtol=0, atol=1e-9):
+        return _finish(exercise, "right", "one factor c per weight layer: hidden layers plus the output", strict)
+    if np.allclose(values, reference - 1, rtol=0, atol=1e-9):
+        return _finish(
+            exercise, "wrong", "you counted the hidden layers; the output layer's weights are clipped too.", strict
+        )
+    if np.allclose(values, reference[::-1], rtol=0, atol=1e-9):
+        return _finish(exercise, "wrong", "your two numbers are in the other order: (depth=2, depth=4).", strict)
+    return _finish(
+        exercise, "wrong", "count the weight matrices of networks.make_critic(depth=d), each bounded by c.", strict
+    )
+
+
+def _shift_w_from_gap(gap: float, penalty_weight: float, penalised_loss: bool) -> float:
+    """Invert the WGAN-GP optimum over linear critics: the gap W + W^2/(2 lambda), or the penalised objective
+    W + W^2/(4 lambda) (the gap minus the penalty lambda (s* - 1)^2 = W^2/(4 lambda))."""
+    from scipy.optimize import brentq
+
+    from .optimal import gradient_penalty_prediction
+
+    def logged(w):
+        value = gradient_penalty_prediction(w, penalty_weight)
+        return value["estimate"] - (penalty_weight * (value["slope"] - 1) ** 2 if penalised_loss else 0.0)
+
+    return float(brentq(lambda w: logged(w) - gap, 0.0, gap, xtol=1e-12))
+
+
+def check_penalty_inversion(answer, strict: bool = False) -> Verdict:
+    r"""Exercise 04.5: a WGAN-GP run (:math:`\lambda = 10`, shifted Gaussians) logs a gap falling from 12 to 1.1. The
+    answer is ``(factor by which W fell, the same factor had the run logged the penalised loss)``.
+
+    Over the linear critics :math:`s f^*` the optimum is :math:`s^* = 1 + W/(2\lambda)` with gap
+    :math:`W + W^2/(2\lambda)` and penalised objective :math:`W + W^2/(4\lambda)`
+    (:func:`~wgan_toys.optimal.gradient_penalty_prediction`; nearly exact for shifts, lesson 04 section 7).
+    Reference: both inverted by Brent's method; tolerance 1% relative.
+    """
+    exercise = "04.5"
+    what = "(factor by which W fell from the logged gap, the factor from a logged penalised loss)"
+    if _is_unattempted(answer):
+        return _finish(exercise, "not attempted", "", strict)
+    gap_factor, loss_factor = _numbers(exercise, answer, 2, what)
+    reference = [
+        _shift_w_from_gap(12.0, 10.0, penalised) / _shift_w_from_gap(1.1, 10.0, penalised)
+        for penalised in (False, True)
+    ]
+    right = [_near(gap_factor, reference[0], 0.01), _near(loss_factor, reference[1], 0.01)]
+    if all(right):
+        return _finish(exercise, "right", f"W fell {reference[0]:.2f}x, not 12/1.1 = {12 / 1.1:.2f}x", strict)
+    if _near(gap_factor, 12 / 1.1, 0.01) or _near(loss_factor, 12 / 1.1, 0.01):
+        return _finish(
+            exercise, "wrong", "12/1.1 is the factor of the logged numbers; invert E = W + W^2/20 first.", strict
+        )
+    if not right[0]:
+        if _near(gap_factor, reference[1], 0.01):
+            return _finish(
+                exercise,
+                "wrong",
+                "your first factor inverts the penalised loss; the gap is W + W^2/(2 lambda).",
+                strict,
+            )
+        return _finish(exercise, "wrong", "solve W + W^2/20 = 12 and = 1.1 (quadratics in W) and divide.", strict)
+    if _near(loss_factor, reference[0], 0.01):
+        return _finish(
+            exercise,
+            "wrong",
+            "the penalised loss subtracts the penalty lambda (s* - 1)^2 at the optimum: it is not the gap.",
+            strict,
+        )
+    return _finish(exercise, "wrong", "at s* = 1 + W/(2 lambda), what is s W - lambda (s - 1)^2? Invert that.", strict)
+
+
+# ---------------------------------------------------------------------------------------------
 # Lesson 05: learning the parallel lines (Example 1, Theorem 3, Algorithm 1)
 
 
@@ -796,6 +934,15 @@ def check_theorem_3_fixed_critic(answer, strict: bool = False) -> Verdict:
 # Lesson 06: 2D toys (Section 4, Figures 3-4; WGAN-GP)
 
 
+@functools.lru_cache(maxsize=None)
+def _untrained_toy_w1() -> tuple[float, float]:
+    """(exact_w1 at step 0, penalty_weight) of the seed-0 WGAN-GP toy on 8 Gaussians (computed once per process)."""
+    from .toy_gan import ToyConfig, ToyGAN
+
+    trainer = ToyGAN(ToyConfig(dataset="8gaussians", algorithm="wgan-gp", seed=0))
+    return trainer.evaluate()["exact_w1"], trainer.config.penalty_weight
+
+
 def check_penalised_floor(answer, strict: bool = False) -> Verdict:
     r"""Exercise 06.6: the value a fully trained WGAN-GP critic's estimate must at least reach against the
     *untrained* generator of ``ToyGAN(ToyConfig(dataset="8gaussians", algorithm="wgan-gp", seed=0))``:
@@ -811,10 +958,8 @@ def check_penalised_floor(answer, strict: bool = False) -> Verdict:
         return _finish(exercise, "not attempted", "", strict)
     value = _number(exercise, answer, "W + W^2 / (2 lambda) at step 0")
     from .optimal import gradient_penalty_prediction
-    from .toy_gan import ToyConfig, ToyGAN
 
-    trainer = ToyGAN(ToyConfig(dataset="8gaussians", algorithm="wgan-gp", seed=0))
-    distance, penalty_weight = trainer.evaluate()["exact_w1"], trainer.config.penalty_weight
+    distance, penalty_weight = _untrained_toy_w1()
     reference = gradient_penalty_prediction(distance, penalty_weight)["estimate"]
     if _near(value, reference, 1e-6):
         return _finish(
@@ -838,6 +983,49 @@ def check_penalised_floor(answer, strict: bool = False) -> Verdict:
     )
 
 
+# ---------------------------------------------------------------------------------------------
+# Lesson 07: images (Section 4, Algorithm 1)
+
+
+def check_paper_code_critic_steps(answer, strict: bool = False) -> Verdict:
+    r"""Exercise 07.4: the number of critic steps in a 300-generator-step run with ``critic_schedule="paper-code"``.
+
+    Algorithm 1 takes :math:`n_{\text{critic}} = 5` critic steps per generator step; the paper's code takes 100 for
+    the first 25 generator steps and every 500th. Reference: ``ImageConfig.critic_iterations`` summed over the run;
+    exact.
+    """
+    exercise = "07.4"
+    if _is_unattempted(answer):
+        return _finish(exercise, "not attempted", "", strict)
+    value = _number(exercise, answer, "the critic steps of a 300-step paper-code run")
+    from .images.trainer import ImageConfig
+
+    paper_code, algorithm_1 = ImageConfig(critic_schedule="paper-code"), ImageConfig()
+    reference = sum(paper_code.critic_iterations(step) for step in range(300))
+    plain = sum(algorithm_1.critic_iterations(step) for step in range(300))
+    if _near(value, reference, 0.0, 0.5):
+        return _finish(
+            exercise, "right", f"{reference} critic steps, {reference / plain:.2f}x Algorithm 1's {plain}", strict
+        )
+    if _near(value, plain, 0.0, 0.5):
+        return _finish(
+            exercise, "wrong", "that is Algorithm 1's schedule; the paper's code changes the first 25 steps.", strict
+        )
+    if _near(value, plain + 25 * 100, 0.0, 0.5):
+        return _finish(
+            exercise,
+            "wrong",
+            "the 100 critic steps replace the 5 of those generator steps; they do not add to them.",
+            strict,
+        )
+    return _finish(
+        exercise,
+        "wrong",
+        "print ImageConfig(critic_schedule='paper-code').critic_iterations(step) for a few steps.",
+        strict,
+    )
+
+
 CHECKERS = {
     "01.1": check_js_at_smallest_theta,
     "01.4": check_descent_by_hand,
@@ -853,9 +1041,13 @@ CHECKERS = {
     "03.5": check_penalty_slope,
     "03.6": check_theorem_3_by_hand,
     "03.7": check_mmd_saturation_shift,
+    "04.1": check_penalty_effective_slope,
+    "04.2": check_depth_exponents,
+    "04.5": check_penalty_inversion,
     "05.3": check_clip_gradient_power,
     "05.5": check_theorem_3_fixed_critic,
     "06.6": check_penalised_floor,
+    "07.4": check_paper_code_critic_steps,
 }
 
 
