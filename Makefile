@@ -32,9 +32,12 @@ demo: $(STAMP)
 	$(BIN)/wgan-toys verify
 	$(BIN)/wgan-toys figures --out-dir figures
 
-# one pytest worker per core (pytest-xdist); every torch workload in the tests uses one thread
+# one pytest worker per core (pytest-xdist); every torch workload in the tests uses one thread, and so do
+# numpy's and scipy's BLAS/OpenMP pools (their idle threads spin: with one worker per core they only
+# take cycles from the other worker; test_optimal's L-BFGS checks burn 60% more CPU with them)
+TEST_THREADS := OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
 test: $(STAMP)
-	env -u MPLBACKEND $(BIN)/python -m pytest -n auto --dist worksteal
+	env -u MPLBACKEND $(TEST_THREADS) $(BIN)/python -m pytest -n auto --dist worksteal
 
 # lint and formatting (ruff, configured in pyproject.toml); CI runs it before the tests
 check: $(STAMP)
