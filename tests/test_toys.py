@@ -116,7 +116,7 @@ def test_train_logs_the_promised_keys_and_clips():
 
 
 def test_a_diverging_run_stops_with_a_message_and_keeps_its_history():
-    trainer = ToyGAN(small_config(algorithm="gan", learning_rate=1e30, iterations=50))
+    trainer = ToyGAN(small_config(algorithm="gan-minimax", learning_rate=1e30, iterations=50))
     with pytest.raises(TrainingDivergedError, match=r"became .* at generator step \d+ .*lower learning_rate"):
         trainer.train()
     assert len(trainer.history) >= 1
@@ -164,7 +164,7 @@ def test_toy_cli_diverging_run_exits_1_and_keeps_metrics(tmp_path):
     result = run_cli(
         "toy",
         "--algorithm",
-        "gan",
+        "gan-minimax",
         "--learning-rate",
         "1e30",
         "--iterations",
@@ -188,7 +188,7 @@ def test_toy_cli_unknown_algorithm_lists_choices():
     result = run_cli("toy", "--algorithm", "lsgan")
     assert result.returncode == 2
     assert "invalid choice: 'lsgan'" in result.stderr
-    assert all(name in result.stderr for name in ("gan", "gan-logd", "wgan", "wgan-gp"))
+    assert all(name in result.stderr for name in ("gan-minimax", "gan-logd", "wgan", "wgan-gp"))
 
 
 # ---------------------------------------------------------------- the generator's arrows (issue 10, item 6)
@@ -214,7 +214,10 @@ def _minus_loss_gradient_by_finite_differences(trainer, points, loss_of_logit, s
 @pytest.mark.parametrize(
     "algorithm, loss_of_logit",
     [
-        ("gan", lambda logit: np.log1p(-1.0 / (1.0 + np.exp(-logit)))),  # log(1 - D), the minimax generator's loss
+        (
+            "gan-minimax",
+            lambda logit: np.log1p(-1.0 / (1.0 + np.exp(-logit))),
+        ),  # log(1 - D), the minimax generator's loss
         ("gan-logd", lambda logit: -np.log(1.0 / (1.0 + np.exp(-logit)))),  # -log D
         ("wgan-gp", lambda value: -value),  # -f_w
     ],
@@ -229,7 +232,7 @@ def test_push_is_minus_the_gradient_of_the_loss_the_generator_descends(algorithm
     scale = np.abs(expected).max()
     assert scale > 0
     assert np.allclose(pushed, expected, rtol=1e-3, atol=1e-3 * scale)
-    if algorithm == "gan":  # the check can tell the two GAN losses apart at these points
+    if algorithm == "gan-minimax":  # the check can tell the two GAN losses apart at these points
         other = _minus_loss_gradient_by_finite_differences(
             trainer, points, lambda logit: -np.log(1.0 / (1.0 + np.exp(-logit)))
         )
@@ -237,7 +240,7 @@ def test_push_is_minus_the_gradient_of_the_loss_the_generator_descends(algorithm
 
 
 def test_evaluate_logs_the_push_norms_and_the_run_scale_is_their_maximum():
-    trainer = ToyGAN(small_config(algorithm="gan"))
+    trainer = ToyGAN(small_config(algorithm="gan-minimax"))
     rows = trainer.train()
     norms = np.linalg.norm(trainer.push(trainer.generated()), axis=1)
     assert rows[-1]["push_norm_median"] <= rows[-1]["push_norm_max"]
@@ -254,7 +257,7 @@ def test_field_plot_draws_every_frame_on_the_runs_scale():
 
     from wgan_toys import plots
 
-    trainer = ToyGAN(small_config(algorithm="gan"))
+    trainer = ToyGAN(small_config(algorithm="gan-minimax"))
     trainer.train()
     ax = plots.plot_critic_field(
         trainer, grid_size=12, arrows=20, plan_points=30, arrow_scale=10 * trainer.arrow_scale()
