@@ -256,15 +256,28 @@ class GradientPenalty(LipschitzMethod):
         return f"{'one-sided ' if self.one_sided else ''}gradient penalty, lambda = {weight}"
 
 
+SPECTRAL_START_SEED = 0  # the power iteration's start vectors (SpectralNormalization.prepare)
+
+
 class SpectralNormalization(LipschitzMethod):
     """Every nn.Linear divided by its spectral norm (torch.nn.utils.parametrizations.spectral_norm)."""
 
     name = "spectral"
 
     def prepare(self, network):
-        for module in list(network.modules()):
-            if isinstance(module, nn.Linear) and not hasattr(module, "parametrizations"):
-                nn.utils.parametrizations.spectral_norm(module)
+        """Parametrise every nn.Linear of ``network`` by its spectral normalisation, in place.
+
+        torch's ``spectral_norm`` draws the power iteration's start vectors from the global random
+        state; here they come from a fixed seed (SPECTRAL_START_SEED) in a forked random state, so
+        that two runs with the same seed are identical and the caller's random state is left as it
+        was. The start is immaterial to the norm: ``spectral_norm`` runs 15 power iterations first.
+        """
+        cuda_devices = sorted({p.device.index or 0 for p in network.parameters() if p.device.type == "cuda"})
+        with torch.random.fork_rng(devices=cuda_devices):
+            torch.manual_seed(SPECTRAL_START_SEED)
+            for module in list(network.modules()):
+                if isinstance(module, nn.Linear) and not hasattr(module, "parametrizations"):
+                    nn.utils.parametrizations.spectral_norm(module)
         return network
 
     def make_optimizer(self, parameters, learning_rate=None):
