@@ -67,8 +67,11 @@ def test_notebook_starts_with_paper_and_goals_and_ends_with_summary_and_exercise
             )
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=notebook_id)
-def test_notebook_executes_and_draws(path, monkeypatch):
+def executed(path: Path, monkeypatch):
+    """The notebook at ``path`` executed in a fresh kernel, with its own folder as the working directory.
+
+    Raises CellExecutionError, naming the cell, if any cell fails.
+    """
     # With MPLBACKEND=Agg in the environment the kernel skips the inline backend and every figure
     # is silently dropped; remove it so that the kernel shows figures as a reader's Jupyter does.
     monkeypatch.delenv("MPLBACKEND", raising=False)
@@ -77,9 +80,15 @@ def test_notebook_executes_and_draws(path, monkeypatch):
         notebook,
         kernel_name="python3",
         timeout=EXECUTION_TIMEOUT_S,
-        resources={"metadata": {"path": str(NOTEBOOK_DIR)}},
+        resources={"metadata": {"path": str(path.parent)}},
     )
-    client.execute()  # raises CellExecutionError, naming the cell, if any cell fails
+    client.execute()
+    return notebook
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=notebook_id)
+def test_notebook_executes_and_draws(path, monkeypatch):
+    notebook = executed(path, monkeypatch)
     outputs = code_outputs(notebook)
     errors = [output for output in outputs if output.output_type == "error"]
     assert not errors, f"{path.name}: {json.dumps(errors, indent=1)[:2000]}"
@@ -158,15 +167,7 @@ def test_solutions_cover_every_exercise_of_their_lesson(path):
 @pytest.mark.parametrize("path", SOLUTIONS, ids=notebook_id)
 def test_solutions_execute_and_pass_their_checks(path, monkeypatch):
     """Every solution notebook runs top to bottom; its checkers run with strict=True, so a wrong solution fails."""
-    monkeypatch.delenv("MPLBACKEND", raising=False)
-    notebook = nbformat.read(path, as_version=4)
-    client = nbclient.NotebookClient(
-        notebook,
-        kernel_name="python3",
-        timeout=EXECUTION_TIMEOUT_S,
-        resources={"metadata": {"path": str(SOLUTIONS_DIR)}},
-    )
-    client.execute()
+    notebook = executed(path, monkeypatch)
     printed = "".join(output.get("text", "") for output in code_outputs(notebook))
     checked = re.findall(r"^Exercise (\d\d\.\d+): right", printed, flags=re.M)
     expected = re.findall(
