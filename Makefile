@@ -51,9 +51,9 @@ format: $(STAMP)
 lab: $(STAMP)
 	env -u MPLBACKEND $(BIN)/jupyter lab notebooks
 
-# execute every lesson top to bottom and write HTML copies to build/lessons/ (ignored by git)
-lessons: $(STAMP)
-	env -u MPLBACKEND $(BIN)/jupyter nbconvert --to html --execute --output-dir build/lessons notebooks/*.ipynb
+# every lesson executed top to bottom, readable without Jupyter: the book (below), whose pages bundle
+# their math (nbconvert's HTML loaded MathJax from a CDN and showed raw $...$ offline)
+lessons: book
 
 # the course book (issue 14): every lesson executed once and cached in build/book-cache, the API and
 # CLI references, the verify table and the figure gallery, readable from build/book/index.html offline

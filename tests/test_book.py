@@ -102,3 +102,24 @@ def test_api_index_covers_every_layer_of_the_package():
         section = sections[sections.index(f"Layer {layer}") + 1]
         listed = re.findall(r"^   wgan_toys\.(\S+)$", section, re.M)
         assert listed == [name for name in modules if name not in wgan_book.NOT_DOCUMENTED], (layer, listed)
+
+
+def test_a_progress_bar_is_dropped_and_a_widget_becomes_a_sentence():
+    """A lesson's long cell draws a tqdm notebook bar; a static page would show its frozen text
+    ("0%| | 0/300"), so the book drops it, and turns a widget's repr into a sentence."""
+    from docutils import nodes
+
+    sys.path.insert(0, str(DOCS / "_ext"))
+    try:
+        wgan_book = importlib.import_module("wgan_book")
+    finally:
+        sys.path.remove(str(DOCS / "_ext"))
+    bar = nodes.literal_block(text="train-images:   0%|          | 0/300 [00:00<?, ?step/s]", classes=["text_plain"])
+    widget = nodes.literal_block(text="VBox(children=(HBox(children=(Button(),)),))", classes=["text_plain"])
+    printed = nodes.literal_block(text="loss 0.5 | 10/10 done", classes=["text_plain"])
+    doctree = nodes.document(None, None)
+    doctree += [bar, widget, printed]
+    wgan_book.widget_note(None, doctree)
+    texts = [node.astext() for node in doctree.children]
+    assert bar.astext() not in texts and printed.astext() in texts
+    assert any("ipywidgets panel" in text for text in texts)

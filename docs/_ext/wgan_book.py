@@ -157,14 +157,22 @@ def fold_hidden_markdown(app, docname, source) -> None:
         source[0] = json.dumps(notebook)
 
 
+# a tqdm notebook bar's text fallback, e.g. "train-images:   0%|          | 0/300 [00:00<?, ?step/s]"
+_TQDM_BAR = re.compile(r"^[^\n]*\d+%\|[^\n]*\|\s*\d+/\d+ \[[^\n]*\]$")
+
+
 def widget_note(app, doctree) -> None:
     """A widget's text repr (``VBox(children=(...``) becomes a sentence saying where the widget runs.
 
     The book loads no widget JavaScript (it would come from a CDN), so a widget output would show its
-    Python repr; lesson 08 draws the same picture as static frames above it.
+    Python repr; lesson 08 draws the same picture as static frames above it. A tqdm progress bar
+    (a long cell's, drawn by ``wgan_toys.runtime.progress_bar`` in a kernel) is dropped.
     """
     for block in list(doctree.findall(nodes.literal_block)):
         text = block.astext()
+        if "text_plain" in block.get("classes", []) and _TQDM_BAR.match(text):
+            block.parent.remove(block)  # a tqdm progress bar (wgan_toys.runtime.progress_bar): nothing to show
+            continue
         if "text_plain" in block.get("classes", []) and re.match(r"^(VBox|HBox|Box|Tab|Accordion)\(children=", text):
             note = nodes.paragraph(
                 text="(An interactive ipywidgets panel appears here when the notebook runs in JupyterLab, "
