@@ -35,7 +35,7 @@ def test_critic_step_moves_the_critic_only(classroom):
     classroom.draw()
     field, fake = classroom.frames[-1]["field"].copy(), classroom.frames[-1]["fake"].copy()
     classroom.critic_step()
-    assert classroom.trainer.critic_steps == 1 and classroom.trainer.generator_steps == 0
+    assert classroom.trainer.critic_steps == 1 and classroom.trainer.generator_step == 0
     assert not np.allclose(classroom.frames[-1]["field"], field)
     assert np.allclose(classroom.frames[-1]["fake"], fake)  # same generator, same noise
     assert np.allclose(classroom.image.get_array(), classroom.frames[-1]["field"])
@@ -46,7 +46,7 @@ def test_generator_step_moves_the_samples_and_the_chart_grows(classroom):
     classroom.critic_step()
     before = classroom.frames[-1]["fake"].copy()
     classroom.generator_step()
-    assert classroom.trainer.generator_steps == 1
+    assert classroom.trainer.generator_step == 1
     assert not np.allclose(classroom.frames[-1]["fake"], before)
     assert np.allclose(classroom.fake_dots.get_offsets(), classroom.frames[-1]["fake"])
     assert len(classroom.exact_line.get_xdata()) == len(classroom.frames) == 3
@@ -54,9 +54,9 @@ def test_generator_step_moves_the_samples_and_the_chart_grows(classroom):
 
 def test_iteration_runs_n_critic_then_one_generator_step_and_reset_restarts(classroom):
     classroom.iteration()
-    assert (classroom.trainer.critic_steps, classroom.trainer.generator_steps) == (5, 1)
+    assert (classroom.trainer.critic_steps, classroom.trainer.generator_step) == (5, 1)
     classroom.reset()
-    assert (classroom.trainer.critic_steps, classroom.trainer.generator_steps) == (0, 0)
+    assert (classroom.trainer.critic_steps, classroom.trainer.generator_step) == (0, 0)
     assert len(classroom.frames) == 1
 
 
@@ -86,12 +86,12 @@ def test_widget_buttons_call_the_same_methods():
     controls["critic_step"].click()
     assert classroom.trainer.critic_steps == 1
     controls["generator_step"].click()
-    assert classroom.trainer.generator_steps == 1
+    assert classroom.trainer.generator_step == 1
     controls["run"].value += 1  # one tick of the play button: one iteration
-    assert classroom.trainer.generator_steps == 2
+    assert classroom.trainer.generator_step == 2
     assert controls["timing"].value.startswith("last iteration (step + measure + redraw + PNG):")
     controls["dataset"].value = "25gaussians"
-    assert classroom.trainer.dataset.name == "25gaussians" and classroom.trainer.generator_steps == 0
+    assert classroom.trainer.dataset.name == "25gaussians" and classroom.trainer.generator_step == 0
     controls["reset"].click()
     assert len(classroom.frames) == 1
 
@@ -226,12 +226,12 @@ def test_sliders_apply_without_a_restart_and_say_so():
     controls["learning_rate"].value = 1e-4
     controls["constant"].value = 0.001
     controls["n_critic"].value = 2
-    assert (classroom.trainer.critic_steps, classroom.trainer.generator_steps, len(classroom.frames)) == (20, 1, frames)
+    assert (classroom.trainer.critic_steps, classroom.trainer.generator_step, len(classroom.frames)) == (20, 1, frames)
     for optimizer in (classroom.trainer.critic_optimizer, classroom.trainer.generator_optimizer):
         assert optimizer.param_groups[0]["lr"] == pytest.approx(1e-4)
     assert "no restart" in controls["notice"].value
     controls["run"].value += 1  # one iteration with the new n_critic and c
-    assert (classroom.trainer.critic_steps, classroom.trainer.generator_steps) == (22, 2)
+    assert (classroom.trainer.critic_steps, classroom.trainer.generator_step) == (22, 2)
     largest = max(float(p.detach().abs().max()) for p in classroom.trainer.critic.parameters())
     assert largest <= 0.001 + 1e-9  # clipped to the new c (Algorithm 1, line 7)
     controls["reset"].click()  # a reset keeps the adjusted settings
@@ -244,7 +244,7 @@ def test_the_projector_box_only_restyles():
     controls["generator_step"].click()
     frames = list(classroom.frames)
     controls["projector"].value = True
-    assert classroom.frames == frames and classroom.trainer.generator_steps == 1  # was a reset to step 0
+    assert classroom.frames == frames and classroom.trainer.generator_step == 1  # was a reset to step 0
     assert classroom.field_ax.title.get_fontsize() >= 16
     assert "critic step 1" in classroom.field_ax.get_title()
     assert controls["timing"].value.startswith("last projector change")
@@ -274,9 +274,9 @@ def test_stop_runs_no_extra_iteration():
     play = controls["run"]
     play.value = 1
     play.value = 2
-    assert classroom.trainer.generator_steps == 2
+    assert classroom.trainer.generator_step == 2
     play.value = play.min  # what the play widget's stop button does
-    assert classroom.trainer.generator_steps == 2  # was 3
+    assert classroom.trainer.generator_step == 2  # was 3
 
 
 def test_the_timing_label_names_what_it_timed_after_each_change():

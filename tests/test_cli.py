@@ -311,3 +311,14 @@ def test_toy_claims_prints_one_row_per_run_and_writes_the_table(tmp_path, capsys
     assert len(rows) == 5  # wgan-gp, wgan, gan, gan-logd, and wgan with Adam, for one seed
     assert [line.split()[0] for line in printed[1:6]] == [row["algorithm"].split()[0] for row in rows]
     assert rows[-1]["algorithm"] == "wgan (adam critic)"
+
+
+def test_toy_summary_reads_an_old_metrics_row_as_a_new_one():
+    from wgan_toys.cli import _toy_fields
+
+    row = {"generator_step": 20, "wasserstein_estimate": 0.4321, "exact_w1": 0.5, "modes_covered": 7}
+    old = {("critic_estimate" if key == "wasserstein_estimate" else key): value for key, value in row.items()}
+    expected = {"estimate": "0.4321", "exact W1": "0.5000", "modes": "7/8"}
+    assert _toy_fields(row, 8) == _toy_fields(old, 8) == expected
+    gan = {"generator_step": 20, "js_estimate": 0.25, "exact_w1": 0.5}
+    assert _toy_fields(gan, 8) == {"estimate": "0.2500", "exact W1": "0.5000"}

@@ -28,7 +28,7 @@ def test_a_finite_explosion_stops_the_run_after_logging_its_row(algorithm):
         trainer.train(callback=logged.append)
     last = trainer.history[-1]
     assert logged == trainer.history and last["generator_step"] == 10  # the exploded row is logged, then the stop
-    key = "critic_estimate" if trainer.is_wgan else "js_estimate"
+    key = "wasserstein_estimate" if trainer.is_wgan else "js_estimate"
     assert math.isfinite(last["exact_w1"]) and math.isfinite(last[key])  # finite: the NaN check alone missed it
     assert last["exact_w1"] > EXPLOSION_FACTOR * trainer.data_scale
 
@@ -38,7 +38,7 @@ def test_a_parameter_norm_past_the_bound_is_reported_by_name():
     with torch.no_grad():  # blow up the critic's hidden layers only: the generator's points stay where they are
         for parameter in list(trainer.critic.parameters())[:-2]:
             parameter.mul_(2 * EXPLOSION_FACTOR)
-    with pytest.raises(TrainingDivergedError, match=r"(the critic's parameter norm|critic_estimate\|) became"):
+    with pytest.raises(TrainingDivergedError, match=r"(the critic's parameter norm|wasserstein_estimate\|) became"):
         trainer.train(iterations=0)
 
 

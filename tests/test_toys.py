@@ -84,12 +84,39 @@ def test_critic_step_moves_only_the_critic_and_generator_step_only_the_generator
     assert not torch.equal(_parameters(trainer.critic), critic)
     assert torch.equal(_parameters(trainer.generator), generator)
     critic = _parameters(trainer.critic)
-    trainer.generator_step()
+    trainer.generator_step_update()
     assert torch.equal(_parameters(trainer.critic), critic)
     assert not torch.equal(_parameters(trainer.generator), generator)
-    assert (trainer.critic_steps, trainer.generator_steps) == (1, 1)
+    assert (trainer.critic_steps, trainer.generator_step) == (1, 1)
     trainer.iteration()  # n_critic = 5 for WGAN-GP, then one generator step
-    assert (trainer.critic_steps, trainer.generator_steps) == (6, 2)
+    assert (trainer.critic_steps, trainer.generator_step) == (6, 2)
+
+
+def test_generator_step_counts_the_updates_as_in_the_image_trainer():
+    import copy
+
+    trainer = ToyGAN(small_config())
+    assert isinstance(trainer.generator_step, int) and trainer.generator_step == 0
+    for expected in (1, 2):
+        trainer.generator_step_update()
+        assert trainer.generator_step == expected
+    trainer.iteration()
+    rows = trainer.train(iterations=2)
+    assert trainer.generator_step == 5 and rows[-1]["generator_step"] == 5 and type(rows[-1]["generator_step"]) is int
+    assert json.loads(json.dumps({"step": trainer.generator_step})) == {"step": 5}
+    assert type(copy.deepcopy(trainer.generator_step)) is int  # a copy does not carry the trainer along
+    trainer.reset()
+    assert trainer.generator_step == 0
+
+
+def test_the_old_generator_step_names_warn_and_still_work():
+    old, new = ToyGAN(small_config()), ToyGAN(small_config())
+    with pytest.warns(FutureWarning, match=r"generator_step_update\(\)"):
+        old_loss = old.generator_step()
+    assert old_loss == new.generator_step_update()  # the same update on twin trainers
+    assert torch.equal(_parameters(old.generator), _parameters(new.generator))
+    with pytest.warns(FutureWarning, match=r"ToyGAN.generator_step \(as in ImageTrainer\)"):
+        assert old.generator_steps == 1 == old.generator_step
 
 
 def test_reset_returns_to_the_same_start_and_runs_repeat_exactly():
@@ -109,10 +136,10 @@ def test_train_logs_the_promised_keys_and_clips():
     trainer = ToyGAN(small_config(algorithm="wgan"))
     rows = trainer.train()
     assert [row["generator_step"] for row in rows] == [0, 5, 10]
-    assert {"step", "critic_estimate", "exact_w1", "modes_covered", "high_quality_fraction"} <= set(rows[-1])
+    assert {"step", "wasserstein_estimate", "exact_w1", "modes_covered", "high_quality_fraction"} <= set(rows[-1])
     assert all(float(p.detach().abs().max()) <= 0.01 for p in trainer.critic.parameters())
     gan_rows = ToyGAN(small_config(algorithm="gan-logd")).train()
-    assert "js_estimate" in gan_rows[-1] and "critic_estimate" not in gan_rows[-1]
+    assert "js_estimate" in gan_rows[-1] and "wasserstein_estimate" not in gan_rows[-1]
 
 
 def test_a_diverging_run_stops_with_a_message_and_keeps_its_history():
@@ -152,7 +179,7 @@ def test_toy_cli_writes_config_metrics_and_figures(tmp_path):
     assert config["algorithm"] == "wgan-gp" and config["n_critic"] == 5
     rows = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
     assert [row["step"] for row in rows] == [0, 10, 20]
-    assert {"step", "critic_estimate", "exact_w1", "modes_covered", "high_quality_fraction"} <= set(rows[-1])
+    assert {"step", "wasserstein_estimate", "exact_w1", "modes_covered", "high_quality_fraction"} <= set(rows[-1])
     assert (out / "toy_run.png").read_bytes()[:4] == b"\x89PNG"
     assert (out / "samples_over_iterations.png").read_bytes()[:4] == b"\x89PNG"
     assert (out / "samples.gif").read_bytes()[:3] == b"GIF"
@@ -295,6 +322,41 @@ def test_sample_floor_is_exact_w1_between_samples_of_one_law_and_falls_with_n():
         sample_floor(dataset, 300, reference=np.zeros((5, 2)))
 
 
+def test_old_rows_with_critic_estimate_are_drawn_the_same():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from wgan_toys import plots
+    from wgan_toys.toy_gan import logged_estimate
+
+    history = [
+        {"generator_step": 10 * i, "wasserstein_estimate": 2.0 - 0.1 * i, "exact_w1": 1.5 - 0.1 * i} for i in range(6)
+    ]
+    old = [
+        {("critic_estimate" if key == "wasserstein_estimate" else key): value for key, value in row.items()}
+        for row in history
+    ]
+    assert logged_estimate(old[3]) == logged_estimate(history[3]) == ("wasserstein_estimate", pytest.approx(1.7))
+    for draw in (plots.plot_estimate_against_exact, plots.plot_estimate_scatter):
+        drawn = []
+        for rows in (history, old):
+            fig, ax = plt.subplots()
+            draw(rows, ax=ax)
+            drawn.append(
+                (
+                    [(line.get_label(), line.get_ydata().tolist()) for line in ax.get_lines()],
+                    [collection.get_offsets().tolist() for collection in ax.collections],
+                    ax.get_ylabel(),
+                )
+            )
+            plt.close(fig)
+        assert repr(drawn[0]) == repr(drawn[1]) and "critic estimate $E_r f - E_g f$" in repr(drawn[0])  # NaN != NaN
+    with pytest.raises(KeyError, match="none of the estimate keys"):
+        logged_estimate({"generator_step": 0, "exact_w1": 1.0})
+
+
 def test_estimate_chart_is_one_axis_with_raw_points_and_filters_only_full_windows():
     import matplotlib
 
@@ -304,7 +366,7 @@ def test_estimate_chart_is_one_axis_with_raw_points_and_filters_only_full_window
     from wgan_toys import plots
 
     history = [
-        {"generator_step": 10 * i, "critic_estimate": 0.0 if i == 0 else 2.0 - 0.1 * i, "exact_w1": 1.5 - 0.1 * i}
+        {"generator_step": 10 * i, "wasserstein_estimate": 0.0 if i == 0 else 2.0 - 0.1 * i, "exact_w1": 1.5 - 0.1 * i}
         for i in range(9)
     ]
     floor = {"n": 100, "repeats": 3, "values": [0.1, 0.2, 0.3], "mean": 0.2, "low": 0.1, "high": 0.3}

@@ -245,7 +245,7 @@ class Classroom:
                 for group in optimizer.param_groups:
                     group["lr"] = float(settings["learning_rate"])
         shown = ", ".join(f"{name} = {value:.3g}" for name, value in settings.items())
-        return f"{shown}: applies from the next step, no restart (still at generator step {trainer.generator_steps})"
+        return f"{shown}: applies from the next step, no restart (still at generator step {trainer.generator_step})"
 
     def critic_step(self, _button=None) -> None:
         """One critic (or discriminator) update, then redraw (the 'critic step' button)."""
@@ -265,7 +265,7 @@ class Classroom:
 
     def generator_step(self, _button=None) -> None:
         """One generator update, then redraw (the 'generator step' button)."""
-        self.trainer.generator_step()
+        self.trainer.generator_step_update()
         self._capture("generator step")
         self.draw()
 
@@ -290,7 +290,7 @@ class Classroom:
 
         trainer = self.trainer
         last = self.frames[-1] if self.frames else None
-        if last is not None and last["generator_step"] == trainer.generator_steps:
+        if last is not None and last["generator_step"] == trainer.generator_step:
             fake, partner, exact_w1 = last["fake"], last["partner"], last["exact_w1"]
         else:
             fake = trainer.generated()  # the fixed evaluation noise: samples move only when the generator does
@@ -317,7 +317,7 @@ class Classroom:
         self.frames.append(
             {
                 "action": action,
-                "generator_step": trainer.generator_steps,
+                "generator_step": int(trainer.generator_step),
                 "critic_steps": trainer.critic_steps,
                 "estimate": estimate,
                 "exact_w1": exact_w1,

@@ -228,11 +228,7 @@ def _toy(args) -> int:
             def log(row):
                 log_row(row)
                 bar.update(row["generator_step"] - bar.n)
-                value = row.get("critic_estimate", row.get("js_estimate"))
-                fields = {"estimate": f"{value:.4f}", "exact W1": f"{row['exact_w1']:.4f}"}
-                if "modes_covered" in row:
-                    fields["modes"] = f"{row['modes_covered']}/{len(trainer.dataset.centers)}"
-                bar.set_postfix(fields, refresh=False)
+                bar.set_postfix(_toy_fields(row, len(trainer.dataset.centers)), refresh=False)
 
             try:
                 trainer.train(callback=log)
@@ -246,7 +242,7 @@ def _toy(args) -> int:
             except KeyboardInterrupt:
                 bar.close()
                 print(
-                    f"wgan-toys toy: interrupted at step {trainer.generator_steps} of {config.iterations}; the "
+                    f"wgan-toys toy: interrupted at step {trainer.generator_step} of {config.iterations}; the "
                     f"{len(trainer.history)} rows logged so far are in {metrics_path}, no figures were drawn.",
                     file=sys.stderr,
                 )
@@ -270,13 +266,24 @@ def _toy(args) -> int:
             print(f"wrote {os.path.join(args.out, 'samples.gif')}")
     last = trainer.history[-1]
     share = last["exact_w1_seconds"] / max(last["wall_seconds"], 1e-9)
-    value = last.get("critic_estimate", last.get("js_estimate"))
-    modes = f", modes {last['modes_covered']}/{len(trainer.dataset.centers)}" if "modes_covered" in last else ""
+    shown = ", ".join(f"{name} {value}" for name, value in _toy_fields(last, len(trainer.dataset.centers)).items())
     print(
-        f"wgan-toys toy: step {last['generator_step']} of {config.iterations}, estimate {value:.4f}, exact W1 {last['exact_w1']:.4f}{modes}; "
+        f"wgan-toys toy: step {last['generator_step']} of {config.iterations}, {shown}; "
         f"wall {last['wall_seconds']:.1f} s, of which exact W1 logging {last['exact_w1_seconds']:.1f} s ({100 * share:.0f}%)"
     )
     return status
+
+
+def _toy_fields(row: dict, modes: int) -> dict:
+    """A toy metrics row as the fields ``wgan-toys toy`` shows: the estimate, the exact W1 and, for
+    mixtures, the modes covered out of ``modes``. Rows of old run folders (``critic_estimate``) read
+    the same (:func:`~wgan_toys.toy_gan.logged_estimate`)."""
+    from .toy_gan import logged_estimate
+
+    fields = {"estimate": f"{logged_estimate(row)[1]:.4f}", "exact W1": f"{row['exact_w1']:.4f}"}
+    if "modes_covered" in row:
+        fields["modes"] = f"{row['modes_covered']}/{modes}"
+    return fields
 
 
 def _toy_claims(args) -> int:

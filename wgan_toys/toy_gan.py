@@ -2,7 +2,7 @@ r"""A GAN / WGAN / WGAN-GP trainer for 2D toy data, with exact W1 as the yardsti
 
 :class:`ToyGAN` holds the whole state (generator g_theta, critic or discriminator, optimisers,
 random stream, history) in one object, with a stepping API that a script, a test or a
-classroom widget drives alike: :meth:`ToyGAN.critic_step`, :meth:`ToyGAN.generator_step`,
+classroom widget drives alike: :meth:`ToyGAN.critic_step`, :meth:`ToyGAN.generator_step_update`,
 :meth:`ToyGAN.iteration` (n_critic critic steps, then one generator step: Algorithm 1,
 lines 2-10), :meth:`ToyGAN.train` and :meth:`ToyGAN.evaluate`. ``wgan-toys toy`` runs the
 same object.
@@ -58,6 +58,7 @@ import dataclasses
 import math
 import pathlib
 import time
+import warnings
 from dataclasses import dataclass
 from numbers import Integral
 
@@ -99,7 +100,7 @@ from .toys2d import DATASETS as TOY_DATASETS
 from .toys2d import make_dataset, mode_coverage
 from .train import TrainingDivergedError
 
-__all__ = ["ALGORITHMS", "ToyConfig", "ToyGAN", "claims_table", "run_folder"]
+__all__ = ["ALGORITHMS", "ToyConfig", "ToyGAN", "claims_table", "logged_estimate", "run_folder"]
 
 # The names ToyConfig accepts: objectives.ALGORITHMS and, for one release, the old "gan" (the
 # minimax loss here), which ToyConfig turns into "gan-minimax" with a FutureWarning. Drop the old
@@ -109,6 +110,58 @@ _WGAN, _WGAN_GP = algorithm_defaults("wgan", "toy"), algorithm_defaults("wgan-gp
 DATASETS = tuple(TOY_DATASETS)  # 8gaussians, 25gaussians, swissroll, 2clusters
 RUN_MARKERS = ("config.json", "metrics.jsonl")  # a folder holding one of these holds a run
 RUN_OUTPUTS = ("toy_run.png", "samples_over_iterations.png", "samples.gif")  # deleted with it on overwrite
+# Metric keys renamed in the toy's rows, old -> new: the toy logged eq. (3)'s estimate as
+# "critic_estimate" where the image trainer (and objectives.wasserstein_estimate) says
+# "wasserstein_estimate". Readers go through logged_estimate, which accepts the old key for one
+# release (old run folders' metrics.jsonl); drop it here when that release is over.
+RENAMED_METRIC_KEYS = {"critic_estimate": "wasserstein_estimate"}
+ESTIMATE_KEYS = ("wasserstein_estimate", "js_estimate")  # WGANs: eq. (3); GANs: L(D)/2 + log 2
+
+
+def logged_estimate(row: dict) -> tuple[str, float]:
+    """The estimate a toy metrics row logged, as ``(key, value)`` under today's key.
+
+    ``key`` is ``"wasserstein_estimate"`` (WGANs: eq. (3), :math:`E_r f - E_g f`) or
+    ``"js_estimate"`` (GANs: :math:`L(D)/2 + \\log 2`). A row written before the rename holds
+    ``"critic_estimate"`` for the first; it is read as ``"wasserstein_estimate"`` (for one release,
+    see :data:`RENAMED_METRIC_KEYS`).
+
+    Raises
+    ------
+    KeyError
+        If ``row`` holds none of these keys.
+    """
+    for key in ESTIMATE_KEYS:
+        if key in row:
+            return key, row[key]
+    for old, new in RENAMED_METRIC_KEYS.items():
+        if old in row:
+            return new, row[old]
+    raise KeyError(
+        f"row has none of the estimate keys {ESTIMATE_KEYS + tuple(RENAMED_METRIC_KEYS)}: pass a row of a toy "
+        f"run's history or metrics.jsonl (its keys were {sorted(row)})"
+    )
+
+
+class _GeneratorStepCount(int):
+    """``ToyGAN.generator_step``: the number of generator updates done, an int (as
+    ``ImageTrainer.generator_step``). Calling it, as the old method ``ToyGAN.generator_step()``
+    was called, does one update through ``generator_step_update()`` with a FutureWarning (for one
+    release; drop this class with it)."""
+
+    def __call__(self) -> float:
+        warnings.warn(
+            "ToyGAN.generator_step() is now ToyGAN.generator_step_update(); ToyGAN.generator_step is the "
+            "number of generator updates done, as in ImageTrainer. The old call works for one release.",
+            FutureWarning,
+            stacklevel=2,
+        )
+        return self._trainer.generator_step_update()
+
+    def __reduce_ex__(self, protocol):  # copies and pickles are plain ints, without the trainer
+        return int, (int(self),)
+
+
 EXPLOSION_FACTOR = (
     1e3  # a finite run has exploded beyond 1000 x the data's scale / its initial norms (see the module doc)
 )
@@ -193,7 +246,9 @@ class ToyGAN:
         g_theta (noise -> R^2) and f_w (for GANs, the discriminator's logits).
     history : list of dict
         One row per evaluation (see :meth:`evaluate`).
-    generator_steps, critic_steps : int
+    generator_step, critic_steps : int
+        Generator updates and critic updates done (``generator_step`` as in ``ImageTrainer``; the
+        method that does one generator update is :meth:`generator_step_update`).
     """
 
     def __init__(self, config: ToyConfig | None = None):
@@ -230,11 +285,33 @@ class ToyGAN:
         )
         self.history: list[dict] = []
         self.snapshots: list[tuple[int, np.ndarray]] = []  # (generator step, fixed-noise samples)
-        self.generator_steps = 0
+        self.generator_step = 0
         self.critic_steps = 0
         self.wall_seconds = 0.0
         self.exact_w1_seconds = 0.0
         self._recent = {"critic_loss": [], "generator_loss": [], "step_cosine": []}
+
+    @property
+    def generator_step(self) -> int:
+        """Generator updates done (Algorithm 1, lines 9-10), as ``ImageTrainer.generator_step``."""
+        count = _GeneratorStepCount(self._generator_step)
+        count._trainer = self  # for the old call trainer.generator_step(), one release
+        return count
+
+    @generator_step.setter
+    def generator_step(self, value: int) -> None:
+        self._generator_step = int(value)
+
+    @property
+    def generator_steps(self) -> int:
+        """The old name of :attr:`generator_step` (one release, with a FutureWarning)."""
+        warnings.warn(
+            "ToyGAN.generator_steps is now ToyGAN.generator_step (as in ImageTrainer); the old name works for "
+            "one release.",
+            FutureWarning,
+            stacklevel=2,
+        )
+        return self._generator_step
 
     @property
     def is_wgan(self) -> bool:
@@ -290,7 +367,7 @@ class ToyGAN:
         self._recent["step_cosine"].append(cosine)
         return critic_loss.item()
 
-    def generator_step(self) -> float:
+    def generator_step_update(self) -> float:
         """One generator update (Algorithm 1, lines 9-10); returns the generator's loss.
 
         WGAN: descend :math:`-E_z f_w(g_\\theta(z))`. GAN minimax: descend
@@ -302,7 +379,7 @@ class ToyGAN:
         self.generator_optimizer.zero_grad(set_to_none=True)
         generator_loss.backward()
         self.generator_optimizer.step()
-        self.generator_steps += 1
+        self._generator_step += 1
         self._recent["generator_loss"].append(generator_loss.item())
         return generator_loss.item()
 
@@ -311,7 +388,7 @@ class ToyGAN:
 
         WGAN: :math:`-f_w(x)`. GAN minimax: :math:`\log(1 - D(x)) = -\mathrm{softplus}(\ell(x))`
         with :math:`\ell` the discriminator's logit. GAN -log D: :math:`-\log D(x) =
-        \mathrm{softplus}(-\ell(x))`. :meth:`generator_step` descends their mean and
+        \mathrm{softplus}(-\ell(x))`. :meth:`generator_step_update` descends their mean and
         :meth:`push` differentiates their sum, so the arrows show the loss that is trained.
         """
         return generator_losses(self.generator_loss, output)
@@ -320,13 +397,13 @@ class ToyGAN:
         """n_critic critic steps, then one generator step: one pass of Algorithm 1's loop."""
         for _ in range(self.config.n_critic):
             self.critic_step()
-        self.generator_step()
+        self.generator_step_update()
 
     def _check_bounded(self, row: dict) -> None:
         """Raise a TrainingDivergedError if the evaluation ``row`` shows a finite explosion: the
         exact W1, the estimate or a parameter norm beyond ``EXPLOSION_FACTOR`` times its yardstick
         (the module doc states the bounds)."""
-        key = "critic_estimate" if self.is_wgan else "js_estimate"
+        key = "wasserstein_estimate" if self.is_wgan else "js_estimate"
         scale = self.data_scale
         checks = [
             ("the exact W1", row["exact_w1"], scale, f"the data's scale {scale:.3g} (RMS norm of real points)"),
@@ -345,7 +422,7 @@ class ToyGAN:
         for what, value, yardstick, described in checks:
             if value > EXPLOSION_FACTOR * yardstick:
                 raise TrainingDivergedError(
-                    f"{what} became {value:.3g} at generator step {self.generator_steps}, more than "
+                    f"{what} became {value:.3g} at generator step {self._generator_step}, more than "
                     f"{EXPLOSION_FACTOR:g} x {described}: the run exploded (finite, but its numbers mean nothing); "
                     f"lower learning_rate (now {self.config.learning_rate})."
                 )
@@ -353,7 +430,7 @@ class ToyGAN:
     def _check(self, loss: torch.Tensor, what: str) -> None:
         if not torch.isfinite(loss):
             raise TrainingDivergedError(
-                f"{what} became {loss.item()} at generator step {self.generator_steps} (critic step {self.critic_steps}); "
+                f"{what} became {loss.item()} at generator step {self._generator_step} (critic step {self.critic_steps}); "
                 f"lower learning_rate (now {self.config.learning_rate}) or use the algorithm's default optimiser."
             )
 
@@ -402,7 +479,7 @@ class ToyGAN:
     def evaluate(self) -> dict:
         """Measure now and append a row to ``history``.
 
-        The row holds ``step`` (= ``generator_step``), ``critic_steps``, ``critic_estimate``
+        The row holds ``step`` (= ``generator_step``), ``critic_steps``, ``wasserstein_estimate``
         (WGAN: E_r f - E_g f on fresh batches of ``eval_samples``) or ``js_estimate`` (GAN:
         L(D)/2 + log 2), ``exact_w1`` (``ot.emd2`` between ``eval_samples`` fresh generated and
         real points), the mean losses and step cosine since the last row, mode coverage for
@@ -422,8 +499,9 @@ class ToyGAN:
             real_out, fake_out = self.critic(real), self.critic(fake)
         if not bool(torch.isfinite(fake).all()):
             self._check(torch.tensor(float("nan")), "a generated sample")
-        row = {"step": self.generator_steps, "generator_step": self.generator_steps, "critic_steps": self.critic_steps}
-        row["critic_estimate" if self.is_wgan else "js_estimate"] = self.loss_estimate(real_out, fake_out)
+        step = self._generator_step
+        row = {"step": step, "generator_step": step, "critic_steps": self.critic_steps}
+        row["wasserstein_estimate" if self.is_wgan else "js_estimate"] = self.loss_estimate(real_out, fake_out)
         start = time.perf_counter()
         row["exact_w1"] = wasserstein_1_samples(real.cpu().numpy(), fake.cpu().numpy())
         self.exact_w1_seconds += time.perf_counter() - start
@@ -440,7 +518,7 @@ class ToyGAN:
             coverage = mode_coverage(self.dataset, fake.cpu().numpy())
             row["modes_covered"] = coverage["modes_covered"]
             row["high_quality_fraction"] = coverage["high_quality_fraction"]
-        self.snapshots.append((self.generator_steps, self.generated()))
+        self.snapshots.append((self._generator_step, self.generated()))
         self.wall_seconds += time.perf_counter() - evaluation_start
         row["wall_seconds"] = self.wall_seconds  # training and evaluation, not idle time
         row["exact_w1_seconds"] = self.exact_w1_seconds
@@ -468,9 +546,9 @@ class ToyGAN:
             start = time.perf_counter()
             self.iteration()
             self.wall_seconds += time.perf_counter() - start
-            if self.generator_steps % self.config.log_every == 0:
+            if self._generator_step % self.config.log_every == 0:
                 log(self.evaluate())
-        if self.history[-1]["generator_step"] != self.generator_steps:
+        if self.history[-1]["generator_step"] != self._generator_step:
             log(self.evaluate())
         return self.history
 
@@ -558,7 +636,7 @@ def claims_table(
             except TrainingDivergedError as error:
                 diverged = str(error)
             history = trainer.history[1:]
-            key = "critic_estimate" if trainer.is_wgan else "js_estimate"
+            key = "wasserstein_estimate" if trainer.is_wgan else "js_estimate"
             estimate = np.array([row[key] for row in history])
             exact = np.array([row["exact_w1"] for row in history])
             enough = len(history) >= 3 and np.ptp(estimate) > 0 and np.ptp(exact) > 0

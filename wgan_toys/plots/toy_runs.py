@@ -95,7 +95,7 @@ def plot_critic_field(
         else (r"$-\nabla_x \log(1 - D)$" if trainer.generator_loss == "gan-minimax" else r"$\nabla_x \log D$")
     )
     ax.set_title(
-        f"{trainer.config.algorithm}, step {trainer.generator_steps}: exact plan cost {plan.cost:.3f}\n"
+        f"{trainer.config.algorithm}, step {trainer.generator_step}: exact plan cost {plan.cost:.3f}\n"
         f"arrows {what}, largest here {largest:.1e} (key: the run's largest, {arrow_scale:.1e})",
         fontsize=10,
     )
@@ -104,10 +104,16 @@ def plot_critic_field(
     return ax
 
 
-def _estimate_key(history):
-    if "critic_estimate" in history[0]:
-        return "critic_estimate", "critic estimate $E_r f - E_g f$", COLORS["em"]
-    return "js_estimate", r"GAN's JS estimate $L/2 + \log 2$ (nats)", COLORS["js"]
+def _estimates(history):
+    """The logged estimates of ``history`` (rows of a toy run; old rows with ``critic_estimate`` read
+    the same, see :func:`~wgan_toys.toy_gan.logged_estimate`), with their label and colour."""
+    from ..toy_gan import logged_estimate
+
+    keys, values = zip(*(logged_estimate(row) for row in history))
+    estimate = np.array(values, dtype=float)
+    if keys[0] == "wasserstein_estimate":
+        return keys[0], estimate, "critic estimate $E_r f - E_g f$", COLORS["em"]
+    return keys[0], estimate, r"GAN's JS estimate $L/2 + \log 2$ (nats)", COLORS["js"]
 
 
 def _floor_label(floor) -> str:
@@ -126,8 +132,7 @@ def plot_estimate_against_exact(history, ax=None, window: int = 5, floor: dict |
     """
     ax = new_axes(ax)
     steps = np.array([row["generator_step"] for row in history])
-    key, label, color = _estimate_key(history)
-    estimate = np.array([row[key] for row in history], dtype=float)
+    key, estimate, label, color = _estimates(history)
     exact = np.array([row["exact_w1"] for row in history], dtype=float)
     if floor is not None:
         ax.axhspan(floor["low"], floor["high"], color="0.6", alpha=0.3, lw=0, label=_floor_label(floor))
@@ -140,7 +145,7 @@ def plot_estimate_against_exact(history, ax=None, window: int = 5, floor: dict |
             steps, median_filter(estimate, window), color=color, lw=2, label=f"median of {window} (full windows only)"
         )
     ax.set_xlabel("generator steps")
-    ax.set_ylabel("same units: distance" if key == "critic_estimate" else "exact $W_1$ and JS estimate")
+    ax.set_ylabel("same units: distance" if key == "wasserstein_estimate" else "exact $W_1$ and JS estimate")
     ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=2)  # below the axes: it covers no data
     ax.grid(alpha=0.3)
     return ax
@@ -155,9 +160,8 @@ def plot_estimate_scatter(history, ax=None, floor: dict | None = None):
     ringed. The sample floor, when given, is a vertical band: exact W1 left of it is noise.
     """
     ax = new_axes(ax)
-    key, label, _ = _estimate_key(history)
+    key, estimate, label, _ = _estimates(history)
     steps = np.array([row["generator_step"] for row in history])
-    estimate = np.array([row[key] for row in history], dtype=float)
     exact = np.array([row["exact_w1"] for row in history], dtype=float)
     if floor is not None:
         ax.axvspan(floor["low"], floor["high"], color="0.6", alpha=0.3, lw=0, label="sample floor")
