@@ -64,7 +64,7 @@ def main(argv=None) -> int:
     rows, presses = [], []
     for label, bare, full in (
         ("critic step", trainer.critic_step, classroom.critic_step),
-        ("generator step", trainer.generator_step, classroom.generator_step),
+        ("generator step", trainer.generator_step_update, classroom.generator_step),
         ("iteration (n_critic = 5, then generator)", trainer.iteration, classroom.iteration),
     ):
         bare_wall, _ = times(bare, args.repeats)
