@@ -83,8 +83,8 @@ def test_image_gan_warns_naming_the_log_d_trick_and_the_new_name():
     assert config.algorithm == "gan-logd"
 
 
-def test_image_gan_trains_the_same_numbers_as_gan_logd_and_not_as_gan_minimax(tmp_path, monkeypatch):
-    monkeypatch.setenv("WGAN_TOYS_CACHE", str(tmp_path / "cache"))
+def test_image_gan_trains_the_same_numbers_as_gan_logd_and_not_as_gan_minimax(tmp_path, monkeypatch, classifier_cache):
+    monkeypatch.setenv("WGAN_TOYS_CACHE", str(classifier_cache))
     runs = {}
     for name in ("gan", "gan-logd", "gan-minimax"):
         with warnings.catch_warnings():
@@ -99,8 +99,10 @@ def test_image_gan_trains_the_same_numbers_as_gan_logd_and_not_as_gan_minimax(tm
     assert all(math.isfinite(r["js_estimate"]) for r in minimax)  # a GAN logs the JS estimate
 
 
-def test_train_images_command_gan_prints_a_note_and_writes_the_gan_logd_run(tmp_path, capsys, monkeypatch):
-    monkeypatch.setenv("WGAN_TOYS_CACHE", str(tmp_path / "cache"))
+def test_train_images_command_gan_prints_a_note_and_writes_the_gan_logd_run(
+    tmp_path, capsys, monkeypatch, classifier_cache
+):
+    monkeypatch.setenv("WGAN_TOYS_CACHE", str(classifier_cache))
     common = ["train-images", "--smoke", "--device", "cpu", "--threads", "1", "--arch", "mlp", "--critic-arch", "mlp"]
     assert main([*common, "--algorithm", "gan", "--out", str(tmp_path / "old")]) == 0
     note = capsys.readouterr().err
@@ -111,8 +113,8 @@ def test_train_images_command_gan_prints_a_note_and_writes_the_gan_logd_run(tmp_
     assert _numbers(read_metrics(tmp_path / "old")) == _numbers(read_metrics(tmp_path / "new"))
 
 
-def test_a_checkpoint_that_recorded_gan_resumes_as_gan_logd_without_a_warning(tmp_path, monkeypatch):
-    monkeypatch.setenv("WGAN_TOYS_CACHE", str(tmp_path / "cache"))
+def test_a_checkpoint_that_recorded_gan_resumes_as_gan_logd_without_a_warning(tmp_path, monkeypatch, classifier_cache):
+    monkeypatch.setenv("WGAN_TOYS_CACHE", str(classifier_cache))
     from wgan_toys.images import runs
 
     out = tmp_path / "run"

@@ -208,8 +208,8 @@ def test_mode_coverage_counts_confident_classes_and_kl_from_uniform():
     }
 
 
-def test_the_classifier_reads_no_digits_in_an_untrained_generators_noise(tmp_path, monkeypatch):
-    monkeypatch.setenv("WGAN_TOYS_CACHE", str(tmp_path))
+def test_the_classifier_reads_no_digits_in_an_untrained_generators_noise(monkeypatch, classifier_cache):
+    monkeypatch.setenv("WGAN_TOYS_CACHE", str(classifier_cache))
     trainer = ImageTrainer(ImageConfig(**dict(TINY, filters=32, noise_dim=100)), verbose=False)
     untrained = trainer.evaluate()
     assert untrained["confident_fraction"] < 0.2 and untrained["classes_covered"] <= 3
@@ -352,8 +352,8 @@ def test_a_run_from_before_clip_parameters_resumes_with_its_recorded_setting(tmp
 
 
 @pytest.mark.parametrize("algorithm,generator", [("wgan", "dcgan"), ("gan-logd", "mlp"), ("wgan-gp", "dcgan-nobn")])
-def test_a_run_folder_holds_everything(tmp_path, algorithm, generator, monkeypatch):
-    monkeypatch.setenv("WGAN_TOYS_CACHE", str(tmp_path / "cache"))
+def test_a_run_folder_holds_everything(tmp_path, algorithm, generator, monkeypatch, classifier_cache):
+    monkeypatch.setenv("WGAN_TOYS_CACHE", str(classifier_cache))
     out = tmp_path / "run"
     trainer = ImageTrainer(
         ImageConfig(**dict(TINY, algorithm=algorithm, generator=generator)), out, verbose=False
@@ -466,7 +466,7 @@ def test_bad_settings_are_clear_errors():
 
 
 # ----- several processes: DistributedDataParallel over gloo ------------------------------------
-def test_two_gloo_processes_match_each_other_and_one_process(tmp_path):
+def test_two_gloo_processes_match_each_other_and_one_process(tmp_path, classifier_cache):
     """torchrun --nproc_per_node=2: after 3 generator steps the two ranks hold identical
     parameters (weight clipping included), and without batch norm they match one process with the
     same global batch to 1e-6 (measured: 3e-8; only the order of float sums differs) in float32.
@@ -478,7 +478,7 @@ def test_two_gloo_processes_match_each_other_and_one_process(tmp_path):
         "wgan_gp": dict(tiny, algorithm="wgan-gp", generator="dcgan-nobn"),
         "gan_mlp": dict(tiny, algorithm="gan-logd", generator="mlp", critic="mlp"),
     }
-    env = dict(os.environ, OMP_NUM_THREADS="1", WGAN_TOYS_CACHE=str(tmp_path / "cache"))
+    env = dict(os.environ, OMP_NUM_THREADS="1", WGAN_TOYS_CACHE=str(classifier_cache))
     command = [
         sys.executable,
         "-m",
@@ -515,9 +515,9 @@ def _cli(*args, **kwargs):
     return subprocess.run([sys.executable, "-m", "wgan_toys", *args], capture_output=True, text=True, **kwargs)
 
 
-def test_cli_smoke_run_then_refuses_to_overwrite_then_resumes(tmp_path):
+def test_cli_smoke_run_then_refuses_to_overwrite_then_resumes(tmp_path, classifier_cache):
     out = tmp_path / "run"
-    env = dict(os.environ, WGAN_TOYS_CACHE=str(tmp_path / "cache"))
+    env = dict(os.environ, WGAN_TOYS_CACHE=str(classifier_cache))
     first = _cli(
         "train-images",
         "--dataset",
@@ -542,9 +542,9 @@ def test_cli_smoke_run_then_refuses_to_overwrite_then_resumes(tmp_path):
     assert bad.returncode == 2 and "image_size == 24, must be a power of two" in bad.stderr
 
 
-def test_ctrl_c_writes_a_checkpoint_that_resumes(tmp_path):
+def test_ctrl_c_writes_a_checkpoint_that_resumes(tmp_path, classifier_cache):
     out = tmp_path / "run"
-    env = dict(os.environ, WGAN_TOYS_CACHE=str(tmp_path / "cache"))
+    env = dict(os.environ, WGAN_TOYS_CACHE=str(classifier_cache))
     process = subprocess.Popen(
         [
             sys.executable,
@@ -624,7 +624,7 @@ def test_across_runs_ranks_runs_by_final_loss_and_sliced_w():
     assert across_runs(rows) == {"wgan": {"spearman": 1.0, "runs": 3}, "gan": {"spearman": -0.5, "runs": 3}}
 
 
-def test_image_run_figure_draws_raw_points_full_windows_and_the_floor(tmp_path, monkeypatch):
+def test_image_run_figure_draws_raw_points_full_windows_and_the_floor(tmp_path, monkeypatch, classifier_cache):
     """The trainer logs the real-vs-real floor, and plot_image_run draws every logged value, the
     median only where its window is full, and the floor beside the sliced W1."""
     import matplotlib
@@ -632,7 +632,7 @@ def test_image_run_figure_draws_raw_points_full_windows_and_the_floor(tmp_path, 
     matplotlib.use("Agg")
     from wgan_toys.plots import plot_image_run
 
-    monkeypatch.setenv("WGAN_TOYS_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("WGAN_TOYS_CACHE", str(classifier_cache))
     out = tmp_path / "run"
     ImageTrainer(ImageConfig(**dict(TINY, generator_steps=6, eval_every=2)), out, verbose=False).train()
     records = read_metrics(out)
@@ -646,13 +646,13 @@ def test_image_run_figure_draws_raw_points_full_windows_and_the_floor(tmp_path, 
     assert len(floor_lines) == 1 and floor_lines[0].get_ydata()[0] == records[-1]["sliced_w_real"]
 
 
-def test_section4_smoke_writes_table_and_figure(tmp_path, monkeypatch):
+def test_section4_smoke_writes_table_and_figure(tmp_path, monkeypatch, classifier_cache):
     """``wgan-toys section4`` trains (images.section4, no drawing), then draws section4.png and
     each run's curve.png (plots): here with two of the six runs, for two seeds."""
     import wgan_toys.images.section4 as section4
     from wgan_toys.cli import main
 
-    monkeypatch.setenv("WGAN_TOYS_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("WGAN_TOYS_CACHE", str(classifier_cache))
     trained = []
     run_section4 = section4.run_section4
     monkeypatch.setattr(
