@@ -375,3 +375,19 @@ def test_a_press_measures_only_what_changed(monkeypatch):
 
     for frame in classroom.frames:
         assert frame["exact_w1"] == pytest.approx(wasserstein_1_samples(frame["fake"], classroom.real), rel=1e-9)
+
+
+def test_a_new_data_set_draws_its_own_real_points_and_field():
+    """Switching the data set restarts on new real points: the figure must show them, not the old
+    set's dots (the lab check's screenshot showed 8 Gaussians under '25gaussians')."""
+    classroom = Classroom(dataset="8gaussians", algorithm="wgan-gp", n_samples=128, grid_size=30)
+    classroom.draw()
+    classroom.png()
+    classroom.configure(dataset="25gaussians")
+    classroom.png()
+    assert np.allclose(classroom.real_dots.get_offsets(), classroom.real)
+    assert classroom.image.get_extent() == list(classroom._field_extent())
+    fresh = Classroom(dataset="25gaussians", algorithm="wgan-gp", n_samples=128, grid_size=30)
+    fresh.draw()
+    assert np.array_equal(classroom.real, fresh.real)
+    assert np.allclose(classroom.real_dots.get_offsets(), fresh.real_dots.get_offsets())

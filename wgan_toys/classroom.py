@@ -225,6 +225,8 @@ class Classroom:
             check_choice("algorithm", settings["algorithm"], ALGORITHMS)
             settings = {**algorithm_settings(settings["algorithm"]), **settings}
         self.config = dataclasses.replace(self.config, **settings)  # checks every value before anything changes
+        if "dataset" in settings:
+            self.figure = None  # new real points and a new field extent: a new figure, not the cached one
         self._build()
         self.draw()
 
