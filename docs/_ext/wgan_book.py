@@ -176,7 +176,7 @@ def widget_note(app, doctree) -> None:
         if "text_plain" in block.get("classes", []) and re.match(r"^(VBox|HBox|Box|Tab|Accordion)\(children=", text):
             note = nodes.paragraph(
                 text="(An interactive ipywidgets panel appears here when the notebook runs in JupyterLab, "
-                "make lab; a static book cannot run it. The frames above are what its buttons draw.)",
+                "make lab; a static book cannot run it.)",
                 classes=["widget-note"],
             )
             block.replace_self(note)
