@@ -12,12 +12,11 @@ import re
 import signal
 import subprocess
 import sys
-import time
 
 import numpy as np
 import pytest
 import torch
-from image_runs import TINY_IMAGE_RUN
+from image_runs import TINY_IMAGE_RUN, interrupt_a_long_run
 from scipy.special import gammaln
 
 from wgan_toys.images.data import load_images
@@ -545,33 +544,8 @@ def test_cli_smoke_run_then_refuses_to_overwrite_then_resumes(tmp_path, classifi
 def test_ctrl_c_writes_a_checkpoint_that_resumes(tmp_path, classifier_cache):
     out = tmp_path / "run"
     env = dict(os.environ, WGAN_TOYS_CACHE=str(classifier_cache))
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "wgan_toys",
-            "train-images",
-            "--smoke",
-            "--generator-steps",
-            "100000",
-            "--eval-every",
-            "100000",
-            "--checkpoint-every",
-            "100000",
-            "--out",
-            str(out),
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
-    deadline = time.time() + 1800  # a hang guard: under load the first rows may take minutes
-    while time.time() < deadline and not ((out / "metrics.jsonl").exists() and len(read_metrics(out)) >= 3):
-        time.sleep(0.2)
-    process.send_signal(signal.SIGINT)
-    _, stderr = process.communicate(timeout=1800)  # a hang guard, not a speed limit
-    assert process.returncode == 130, stderr  # 128 + SIGINT, as a shell reports a Ctrl-C
+    returncode, stderr = interrupt_a_long_run(out, signal.SIGINT, rows=3, env=env)
+    assert returncode == 130, stderr  # 128 + SIGINT, as a shell reports a Ctrl-C
     assert "writing the checkpoint" in stderr
     assert re.search(
         rf"interrupted at step \d+ of 100000; continue with --resume --out {re.escape(str(out))}\n$", stderr

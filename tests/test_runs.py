@@ -15,12 +15,11 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 import zipfile
 
 import pytest
 import torch
-from image_runs import TINY_IMAGE_RUN
+from image_runs import HANG_GUARD, TINY_IMAGE_RUN, interrupt_a_long_run
 
 from wgan_toys.images import runs
 from wgan_toys.images.runs import (
@@ -39,7 +38,6 @@ from wgan_toys.toy_gan import ToyConfig, ToyGAN, run_folder
 
 TINY = dict(TINY_IMAGE_RUN, eval_every=100, sample_every=100)
 TOY_SMOKE = ("--iterations", "2", "--eval-samples", "50", "--width", "8", "--no-gif")  # a two-step toy run
-HANG_GUARD = 1800  # seconds; a guard against a hung child, never a speed limit
 
 
 def _python(*args, **kwargs):
@@ -432,37 +430,8 @@ def test_a_second_ctrl_c_while_saving_lets_the_checkpoint_finish(tmp_path):
 @pytest.mark.parametrize("signum, status", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
 def test_an_interrupted_run_exits_128_plus_the_signal_with_one_line(tmp_path, signum, status):
     out = tmp_path / "run"
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "wgan_toys",
-            "train-images",
-            "--smoke",
-            "--threads",
-            "1",
-            "--device",
-            "cpu",
-            "--generator-steps",
-            "100000",
-            "--eval-every",
-            "100000",
-            "--checkpoint-every",
-            "100000",
-            "--out",
-            str(out),
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    metrics = out / "metrics.jsonl"
-    deadline = time.time() + HANG_GUARD
-    while time.time() < deadline and not (metrics.exists() and len(metrics.read_text().splitlines()) >= 2):
-        time.sleep(0.2)
-    process.send_signal(signum)
-    _, stderr = process.communicate(timeout=HANG_GUARD)
-    assert process.returncode == status, stderr
+    returncode, stderr = interrupt_a_long_run(out, signum, rows=2)
+    assert returncode == status, stderr
     last = stderr.strip().splitlines()[-1]
     assert re.fullmatch(
         rf"wgan-toys train-images: interrupted at step (\d+) of 100000; continue with --resume --out {re.escape(str(out))}",
