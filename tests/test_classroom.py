@@ -89,7 +89,7 @@ def test_widget_buttons_call_the_same_methods():
     assert classroom.trainer.generator_step == 1
     controls["run"].value += 1  # one tick of the play button: one iteration
     assert classroom.trainer.generator_step == 2
-    assert controls["timing"].value.startswith("last iteration (step + measure + redraw + PNG):")
+    assert controls["timing"].value.startswith("last iteration (step + measure + redraw + JPEG):")
     controls["dataset"].value = "25gaussians"
     assert classroom.trainer.dataset.name == "25gaussians" and classroom.trainer.generator_step == 0
     controls["reset"].click()
@@ -177,7 +177,7 @@ def test_widget_views_are_an_image_widget_not_an_output_capture():
     assert not any(isinstance(w, widgets.Output) for w in everything)
     view = next(w for w in everything if isinstance(w, widgets.Image))
     before = bytes(view.value)
-    assert before[:4] == b"\x89PNG"
+    assert view.format == "jpeg" and before[:3] == b"\xff\xd8\xff"  # JPEG's start-of-image marker
     classroom.controls["critic_x20"].click()
     assert classroom.trainer.critic_steps == 20 and bytes(view.value) != before
 
@@ -338,11 +338,8 @@ def test_the_fast_redraw_draws_what_a_full_render_draws():
     classroom = Classroom(dataset="2clusters", n_samples=48, grid_size=12)
 
     def same_as_full_render():
-        from wgan_toys.classroom import PROJECTOR_STYLE
-        from wgan_toys.plots import STYLE
-
         fast = classroom.render().copy()
-        with matplotlib.rc_context(PROJECTOR_STYLE if classroom.projector else STYLE):  # as render() draws
+        with matplotlib.rc_context(classroom._style()):  # as render() draws
             classroom.figure.canvas.draw()
         full = np.asarray(classroom.figure.canvas.buffer_rgba())
         assert np.array_equal(fast, full)
@@ -391,3 +388,22 @@ def test_a_new_data_set_draws_its_own_real_points_and_field():
     fresh.draw()
     assert np.array_equal(classroom.real, fresh.real)
     assert np.allclose(classroom.real_dots.get_offsets(), fresh.real_dots.get_offsets())
+
+
+def test_the_widget_picture_is_the_figure_within_jpeg_noise():
+    """The widget sends JPEG (quality 90, no chroma subsampling), about 4x faster to encode than PNG:
+    decoded, it is the lossless picture to within a few levels, text and lines included."""
+    import io
+
+    from PIL import Image
+
+    classroom = Classroom(dataset="8gaussians", n_samples=128, grid_size=24)
+    for _ in range(3):
+        classroom.iteration()
+    lossless = np.asarray(Image.open(io.BytesIO(classroom.png())).convert("RGB"), dtype=float)
+    lossy = np.asarray(Image.open(io.BytesIO(classroom.jpeg())).convert("RGB"), dtype=float)
+    assert lossy.shape == lossless.shape
+    error = np.abs(lossy - lossless)
+    # measured: mean 0.52 and 99th percentile 6 levels of 255 at quality 90; quality 50 gives 1.57 and 22
+    assert error.mean() < 1.0
+    assert np.percentile(error, 99) < 12  # the ringing at the edges of text and thin lines stays faint
