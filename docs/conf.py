@@ -88,6 +88,7 @@ html_theme_options = {
     "use_fullscreen_button": False,
     "use_repository_button": False,
     "navigation_with_keys": False,
+    "navbar_persistent": [],  # one search box, the sidebar's (the header repeated it)
 }
 # MathJax 3 (SVG output: no web fonts to load from file://), copied into _static/mathjax by wgan_book
 mathjax_path = "mathjax/tex-svg.js"

@@ -142,6 +142,10 @@ function findRawMath() {
     await page.screenshot({ path: path.join(shotDir, name) });
   };
   await shoot('index.html', 'landing.png');
+  // one search box in view (the theme's header once repeated the sidebar's)
+  const searchBoxes = await page.locator('.search-button-field, form.bd-search').evaluateAll(
+    (elements) => elements.filter((element) => element.offsetParent !== null && element.getBoundingClientRect().width > 0).length);
+  if (searchBoxes !== 1) problem('index.html', `${searchBoxes} search boxes in view, expected 1`);
   await shoot(LESSON, 'lesson.png');
   await shoot(LESSON, 'lesson_figure.png', '.cell_output img');
   await shoot(API_PAGE, 'api.png');
