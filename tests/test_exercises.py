@@ -240,6 +240,13 @@ def test_checker_rejects_plausible_wrong_answers_with_their_hint(exercise, capsy
         capsys.readouterr()
 
 
+def test_js_range_accepts_log_2_to_three_decimals(capsys):
+    """07.6's tolerance (5e-4) takes log 2 typed as 0.693, and still tells it from log base 2 and 2 log 2."""
+    assert check("07.6", (0, 0.693))
+    assert not check("07.6", (0, 0.69)) and not check("07.6", (0, 1.386))
+    capsys.readouterr()
+
+
 def test_penalised_floor_names_the_missing_half_and_w_itself(capsys):
     """06.6's two wrong answers, W itself and the bias without its 1/2, need the trainer's W: computed once."""
     w, penalty_weight = untrained_w1_and_penalty_weight()

@@ -251,7 +251,8 @@ def check_js_estimate_range(answer, strict: bool = False) -> Verdict:
     :math:`\max_D L = 2\,JS - 2 \log 2`, so the estimate is at most JS, which is at most :math:`\log 2`, reached
     when the laws are disjoint (Example 1). Reference: :func:`~wgan_toys.objectives.js_estimate` of
     :func:`~wgan_toys.objectives.gan_objective` at zero logits, and
-    :func:`~wgan_toys.distances.js_divergence` of two disjoint parallel lines; tolerance 1e-6.
+    :func:`~wgan_toys.distances.js_divergence` of two disjoint parallel lines; tolerance 5e-4 absolute (0.693 counts
+    as log 2).
     """
     exercise = "07.6"
     what = "(JS estimate when D = 1/2 everywhere, the ceiling of the estimate)"
@@ -267,24 +268,24 @@ def check_js_estimate_range(answer, strict: bool = False) -> Verdict:
     zero = torch.zeros(4, dtype=torch.float64)
     reference = (float(js_estimate(gan_objective(zero, zero))), js_divergence(ParallelLines(0.0), ParallelLines(1.0)))
     log_2 = reference[1]
-    if near(undecided, reference[0], 0.0, 1e-6) and near(ceiling, reference[1], 0.0, 1e-6):
+    if near(undecided, reference[0], 0.0, 5e-4) and near(ceiling, reference[1], 0.0, 5e-4):
         return finish(
             exercise, "right", f"from {reference[0]:g} (D cannot tell) up to log 2 = {log_2:.4f} at most", strict
         )
-    if near(ceiling, 1.0, 0.0, 1e-6) or near(undecided, 1.0, 0.0, 1e-6):
+    if near(ceiling, 1.0, 0.0, 5e-4) or near(undecided, 1.0, 0.0, 5e-4):
         return finish(exercise, "wrong", "1 is log base 2; the trainer's logs are natural.", strict)
-    if near(ceiling, 2 * log_2, 0.0, 1e-6):
+    if near(ceiling, 2 * log_2, 0.0, 5e-4):
         return finish(
             exercise,
             "wrong",
             "2 log 2 is JS without its 1/2 (Section 2's formula); the estimate uses the 1/2: did you forget the 1/2?",
             strict,
         )
-    if near(undecided, -log_2, 0.0, 1e-6) or near(undecided, -2 * log_2, 0.0, 1e-6):
+    if near(undecided, -log_2, 0.0, 5e-4) or near(undecided, -2 * log_2, 0.0, 5e-4):
         return finish(exercise, "wrong", "L(D) = 2 log(1/2) at D = 1/2; the estimate is L/2 plus log 2.", strict)
     if math.isinf(ceiling):
         return finish(exercise, "wrong", "JS, unlike KL, is bounded: by which constant?", strict)
-    if near(undecided, log_2, 0.0, 1e-6):
+    if near(undecided, log_2, 0.0, 5e-4):
         return finish(
             exercise,
             "wrong",
