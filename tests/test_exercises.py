@@ -84,6 +84,17 @@ def exact_penalty_slope() -> float:
     return estimate / w1
 
 
+def mlp_over_dcgan_by_hand(size: int, channels: int, noise: int = 100, width: int = 512, filters: int = 64) -> float:
+    """The generators' parameter counts from their layers (images.models), written out: the MLP's three hidden
+    linear layers and its output layer with biases; DCGAN's transposed 4x4 convolutions without biases, from noise
+    to 4x4 with filters * 2^(log2(size) - 3) channels, halving to ``filters`` at size/2, then to ``channels``, with
+    a batch-norm scale and shift per hidden channel."""
+    mlp = (noise + 1) * width + 2 * (width + 1) * width + (width + 1) * channels * size * size
+    widths = [filters * 2**k for k in range(int(math.log2(size)) - 3, -1, -1)]  # 4x4 ... size/2
+    dcgan = noise * widths[0] * 16 + sum(a * b * 16 for a, b in zip(widths, widths[1:])) + widths[-1] * channels * 16
+    return mlp / (dcgan + 2 * sum(widths))
+
+
 # exercise -> (reference answer, worked independently of the checker; [(wrong answer, words of its hint), ...])
 CASES = {
     "01.1": (math.log(2), [(0.0, "equal to 0"), (1.0, "log base 2"), (2 * math.log(2), "forget the 1/2")]),
@@ -140,7 +151,59 @@ CASES = {
     "05.3": (4, [(3, "output layer"), (1, "not linear in c")]),
     "05.5": ({-0.5}, [(set(), "other side"), ({-0.5, 2.0}, "still an optimal critic"), ({0.25, -0.5}, "same side")]),
     "06.6": (penalised_floor, [(1.0, "take exact_w1")]),
+    "07.1": (
+        (
+            10.0,
+            1e-4,
+            0.0,
+            0.9,
+        ),  # Gulrajani et al. (2017), Algorithm 1: lambda = 10, alpha = 1e-4, beta1 = 0, beta2 = 0.9
+        [
+            ((10.0, 5e-5, 0.0, 0.9), "WGAN's Algorithm 1"),
+            ((10.0, 2e-4, 0.5, 0.999), "DCGAN's Adam"),
+            ((10.0, 1e-4, 0.9, 0.0), "other order"),
+            ((1.0, 1e-4, 0.0, 0.9), "read penalty_weight"),
+        ],
+    ),
+    "07.2": (
+        # 16x16 critic: conv 16 -> 8, conv 8 -> 4 with batch norm, conv 4 -> 1: three convolutions, one scale
+        (1e4, math.inf),
+        [
+            ((1e3, math.inf), "batch-norm scales are clipped too"),
+            ((1e5, math.inf), "shift beta adds"),
+            ((10.0, math.inf), "not linear in c"),
+            ((100.0, math.inf), "every batch"),
+            ((1e4, 1e4), "gamma are free"),
+        ],
+    ),
+    "07.3": (
+        lambda: mlp_over_dcgan_by_hand(16, 1),
+        [
+            (lambda: mlp_over_dcgan_by_hand(64, 3), "paper's 64x64x3"),
+            (lambda: 1 / mlp_over_dcgan_by_hand(16, 1), "other order"),
+            (708_352 / (100 * 64 * 16 + 64 * 64 * 16 + 64 * 16), "without batch norm"),  # dcgan-nobn: 64 filters
+        ],
+    ),
     "07.4": (25 * 100 + 275 * 5, [(1500, "Algorithm 1's schedule"), (1500 + 2500, "replace the 5")]),
+    "07.5": (
+        (300 // 10, 0.0),  # a row every 10 steps, 150 among them; bitwise equal on a CPU
+        [
+            ((31, 0.0), "no row at step 0"),
+            ((45, 0.0), "twice"),
+            ((15, 0.0), "resumed half"),
+            ((30, 1e-7), "random stream"),
+        ],
+    ),
+    "07.6": (
+        (0.0, math.log(2)),  # (1/2) 2 log(1/2) + log 2 = 0; estimate <= JS <= log 2
+        [
+            ((0.0, 1.0), "log base 2"),
+            ((0.0, 2 * math.log(2)), "forget the 1/2"),
+            ((-math.log(2), math.log(2)), "plus log 2"),
+            ((math.log(2), math.log(2)), "cannot tell"),
+            ((0.0, math.inf), "bounded"),
+        ],
+    ),
 }
 
 
@@ -175,6 +238,13 @@ def test_checker_rejects_plausible_wrong_answers_with_their_hint(exercise, capsy
         with pytest.raises(WrongAnswer, match=f"Exercise {exercise}: not yet"):
             check(exercise, answer, strict=True)
         capsys.readouterr()
+
+
+def test_js_range_accepts_log_2_to_three_decimals(capsys):
+    """07.6's tolerance (5e-4) takes log 2 typed as 0.693, and still tells it from log base 2 and 2 log 2."""
+    assert check("07.6", (0, 0.693))
+    assert not check("07.6", (0, 0.69)) and not check("07.6", (0, 1.386))
+    capsys.readouterr()
 
 
 def test_penalised_floor_names_the_missing_half_and_w_itself(capsys):
