@@ -95,6 +95,30 @@ def mlp_over_dcgan_by_hand(size: int, channels: int, noise: int = 100, width: in
     return mlp / (dcgan + 2 * sum(widths))
 
 
+@functools.lru_cache(maxsize=None)
+def rmsprop_replayed_from_far() -> float:
+    """theta_20 of lesson 05's RMSProp run from theta0 = 5 (minimax GAN, seed 0), replayed by hand from the run's own
+    gradients: v_t = 0.99 v_(t-1) + 0.01 g_t^2, theta <- theta - 0.02 * 0.99^t g_t / (sqrt(v_t) + 1e-8) (torch's
+    RMSprop defaults, independently of torch.optim)."""
+    from wgan_toys.parallel_lines import learn_parallel_lines
+
+    run = learn_parallel_lines("gan", theta0=5.0, iterations=20, optimizer="rmsprop", seed=0)
+    theta, mean_square = 5.0, 0.0
+    for t, gradient in enumerate(run["theta_gradients"]):
+        mean_square = 0.99 * mean_square + 0.01 * gradient**2
+        theta -= 0.02 * 0.99**t * gradient / (math.sqrt(mean_square) + 1e-8)
+    assert abs(theta - run["thetas"][20]) < 1e-4, (theta, run["thetas"][20])
+    return theta
+
+
+def sign_descent_by_hand(learning_rate: float = 0.02, decay: float = 0.99, steps: int = 150) -> np.ndarray:
+    """theta_t of descent on |theta| from 1 with the exact gradient sign(theta) and step learning_rate * decay^t."""
+    thetas = [1.0]
+    for t in range(steps):
+        thetas.append(thetas[-1] - learning_rate * decay**t * np.sign(thetas[-1]))
+    return np.array(thetas)
+
+
 # exercise -> (reference answer, worked independently of the checker; [(wrong answer, words of its hint), ...])
 CASES = {
     "01.1": (math.log(2), [(0.0, "equal to 0"), (1.0, "log base 2"), (2 * math.log(2), "forget the 1/2")]),
@@ -148,8 +172,44 @@ CASES = {
         ),
         [((12 / 1.1, 9.02), "invert E = W + W^2/20"), ((8.07, 8.07), "not the gap"), ((9.02, 9.02), "penalised loss")],
     ),
+    "05.1": (
+        rmsprop_replayed_from_far,
+        [
+            (4.9955, "plain descent"),
+            (4.8, "after the first step"),
+            (lambda: 5.0 - rmsprop_replayed_from_far(), "how far theta moved"),
+            (0.0, "theta0 = 1"),
+        ],
+    ),
+    # theta_t = 1 - 2 (1 - 0.99^t) <= 0 first at t = ceil(log 0.5 / log 0.99); section 2's 1 - (10/3)(1 - 0.97^t) at 12
+    "05.2": (
+        math.ceil(math.log(0.5) / math.log(0.99)),
+        [
+            (50, "shrinking steps"),
+            (math.ceil(math.log(0.7) / math.log(0.97)), "section 2's schedule"),
+            (math.inf, "0.02 / K"),
+        ],
+    ),
     "05.3": (4, [(3, "output layer"), (1, "not linear in c")]),
+    "05.4": (
+        lambda: sign_descent_by_hand().min(),
+        [
+            (lambda: -sign_descent_by_hand().min(), "negative number"),
+            (lambda: sign_descent_by_hand()[np.flatnonzero(sign_descent_by_hand() <= 0)[0]], "first crossing"),
+            (lambda: sign_descent_by_hand(0.1, 0.97, 300).min(), "section 2's schedule"),
+            (-0.216, "trained critic's overshoot"),
+        ],
+    ),
     "05.5": ({-0.5}, [(set(), "other side"), ({-0.5, 2.0}, "still an optimal critic"), ({0.25, -0.5}, "same side")]),
+    "05.6": (
+        1.0,  # d|theta|/d theta at 0.5: a clipped critic K f* has gradient K and estimate K W = 0.5 K
+        [(4e-4, "raw gradient"), (2.0, "divided by the estimate"), (-1.0, "sign error"), (0.5, "estimate / gradient")],
+    ),
+    # the checker's own draws (seeds 1 and 2; seed 0's is 0.314), to 3 digits
+    "05.8": (
+        (0.354, 0.324),
+        [((0.324, 0.354), "other order"), ((0.314, 0.324), "seed 0's peak"), ((0.0085, 0.0064), "first gradients")],
+    ),
     "06.6": (penalised_floor, [(1.0, "take exact_w1")]),
     "07.1": (
         (
@@ -282,6 +342,7 @@ def test_unattempted_prints_and_does_not_raise(exercise, unattempted, capsys):
         ("01.5", {"tv", "wasserstein"}, ValueError, "names among"),
         ("03.4", (2, -1), ValueError, "two signs"),
         ("05.5", {0.3}, ValueError, "values among"),
+        ("05.8", 0.35, ValueError, "tuple of 2 numbers"),
     ],
 )
 def test_bad_input_is_refused_by_name(exercise, answer, error, words):
