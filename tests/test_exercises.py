@@ -49,6 +49,72 @@ def mmd_saturation_by_hand(bandwidth: float) -> float:
     return math.sqrt(2 * spread * math.log(1 / (1 - 0.99**2)))
 
 
+@functools.lru_cache(maxsize=None)
+def floor_25gaussians_by_assignment() -> float:
+    """The mean exact W1 between two real samples of 25 Gaussians, n = 1000, over the run charts' 4 seeded pairs,
+    by the Hungarian method (scipy's linear_sum_assignment: equal uniform weights make the optimal plan a
+    permutation) instead of ot.emd, on the pairs sample_floor draws (numpy's default_rng(0), two draws a pair)."""
+    from scipy.optimize import linear_sum_assignment
+    from scipy.spatial.distance import cdist
+
+    from wgan_toys.toys2d import make_dataset
+
+    dataset, rng, values = make_dataset("25gaussians"), np.random.default_rng(0), []
+    for _ in range(4):
+        cost = cdist(dataset.sample(1000, seed=rng), dataset.sample(1000, seed=rng))
+        rows, columns = linear_sum_assignment(cost)
+        values.append(cost[rows, columns].mean())
+    return float(np.mean(values))
+
+
+@functools.lru_cache(maxsize=None)
+def clip_ratio_by_evaluate() -> float:
+    """Estimate at c = 0.05 over estimate at c = 0.01 after 50 critic steps against the untrained generator, read
+    from evaluate() as the student does (the checker draws evaluate's batches without its exact transport)."""
+    from wgan_toys.toy_gan import ToyConfig, ToyGAN
+
+    rows = {}
+    for clip_value in (0.01, 0.05):
+        trainer = ToyGAN(ToyConfig(algorithm="wgan", clip_value=clip_value, seed=0))
+        for _ in range(50):
+            trainer.critic_step()
+        rows[clip_value] = trainer.evaluate()
+    assert rows[0.01]["exact_w1"] == rows[0.05]["exact_w1"]  # one generator, one stream: the ratio is the slopes'
+    return rows[0.05]["wasserstein_estimate"] / rows[0.01]["wasserstein_estimate"]
+
+
+@functools.lru_cache(maxsize=None)
+def momentum_row_by_hand() -> tuple[float, float]:
+    """(exact W1, negative-cosine share) at generator step 5 of the Adam-critic WGAN at learning rate 5e-3, stepped
+    by hand as train() steps it: the cosine between each critic step and the ascent direction -grad, read from the
+    parameters before and after and the gradients the step left, and W1 by the Hungarian method on the batches
+    evaluate() draws."""
+    import torch
+    from scipy.optimize import linear_sum_assignment
+    from scipy.spatial.distance import cdist
+
+    from wgan_toys.toy_gan import ToyConfig, ToyGAN
+
+    trainer = ToyGAN(ToyConfig(algorithm="wgan", critic_optimizer="adam", learning_rate=5e-3, log_every=5, seed=0))
+    trainer.real_batch(1000), trainer.noise(1000)  # the draws of train()'s evaluation at step 0
+    flat = lambda tensors: torch.cat([t.detach().reshape(-1) for t in tensors])  # noqa: E731
+    negative = 0
+    for _ in range(5):
+        for _ in range(trainer.config.n_critic):
+            before = flat(trainer.critic.parameters())
+            trainer.critic_step()
+            step = flat(trainer.critic.parameters()) - before
+            ascent = -flat(p.grad for p in trainer.critic.parameters())
+            negative += int(torch.dot(step, ascent) < 0)
+        trainer.generator_step_update()
+    real = trainer.real_batch(1000).numpy()
+    with torch.no_grad():
+        fake = trainer.generator(trainer.noise(1000)).numpy()
+    cost = cdist(real, fake)
+    rows, columns = linear_sum_assignment(cost)
+    return float(cost[rows, columns].mean()), negative / (5 * trainer.config.n_critic)
+
+
 def untrained_w1_and_penalty_weight() -> tuple[float, float]:
     from wgan_toys.toy_gan import ToyConfig, ToyGAN
 
@@ -210,6 +276,41 @@ CASES = {
         (0.354, 0.324),
         [((0.324, 0.354), "other order"), ((0.314, 0.324), "seed 0's peak"), ((0.0085, 0.0064), "first gradients")],
     ),
+    "06.1": (
+        floor_25gaussians_by_assignment,
+        [(0.114, "floor of 8 Gaussians"), (0.270, "n = 256"), (0.1346, "one end of the grey band")],
+    ),
+    "06.2": (
+        (0, 30, 60, 90, 100),  # train(): step 0, every 30 generator steps, and the last step (100 = 3 x 30 + 10)
+        [((30, 60, 90), "before the first step"), ((0, 30, 60, 90), "not a multiple"), ((30, 60, 90, 100), "step 0")],
+    ),
+    "06.3": (
+        clip_ratio_by_evaluate,
+        [
+            (625.0, "ratio of the family's bounds"),
+            (5.0, "not linear in c"),
+            (lambda: 1 / clip_ratio_by_evaluate(), "upside"),
+        ],
+    ),
+    "06.4": (
+        (3, 1 - math.exp(-4.5)),  # 3 modes; P(|x - centre| <= 3 sd) in 2D = P(chi^2_2 <= 9); other centres 30 sd away
+        [
+            ((3, 3 / 8), "not the share of modes"),
+            ((8, 0.989), "real law"),
+            ((3, 0.9973), "three-sigma rule"),
+            ((3, 1.0), "not every point"),
+            ((0.989, 3), "other order"),
+        ],
+    ),
+    "06.5": (
+        momentum_row_by_hand,
+        [
+            ((1.969, 0.04), "row at step 0"),
+            (lambda: (momentum_row_by_hand()[0], 1.0), "count of critic steps"),
+            (lambda: (momentum_row_by_hand()[0], 0.2), "not generator steps"),
+            ((16.79, 0.0), "optimiser Adam"),
+        ],
+    ),
     "06.6": (penalised_floor, [(1.0, "take exact_w1")]),
     "07.1": (
         (
@@ -343,6 +444,8 @@ def test_unattempted_prints_and_does_not_raise(exercise, unattempted, capsys):
         ("03.4", (2, -1), ValueError, "two signs"),
         ("05.5", {0.3}, ValueError, "values among"),
         ("05.8", 0.35, ValueError, "tuple of 2 numbers"),
+        ("06.2", "0, 30", TypeError, "list of generator steps"),
+        ("06.2", (0, 30.5), ValueError, "whole numbers"),
     ],
 )
 def test_bad_input_is_refused_by_name(exercise, answer, error, words):
