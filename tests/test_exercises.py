@@ -31,6 +31,18 @@ def bisect(function, low: float, high: float, tolerance: float = 1e-10) -> float
     return (low + high) / 2
 
 
+def histogram_js_by_hand(theta: float) -> float:
+    """figure_1's histogram JS, written with numpy: 4096 heights z of each segment from one seeded generator,
+    21 x 10 cells on [-1.1, 1.1] x [0, 1], JS = (KL(p || m) + KL(q || m)) / 2 of the cell frequencies."""
+    rng = np.random.default_rng(0)
+    z_real, z_fake = rng.uniform(0.0, 1.0, 4096), rng.uniform(0.0, 1.0, 4096)
+    cells = {"bins": (21, 10), "range": [(-1.1, 1.1), (0.0, 1.0)]}
+    p = np.histogram2d(np.zeros(4096), z_real, **cells)[0].ravel() / 4096
+    q = np.histogram2d(np.full(4096, theta), z_fake, **cells)[0].ravel() / 4096
+    m = (p + q) / 2
+    return sum(0.5 * float(np.sum(a[a > 0] * np.log(a[a > 0] / m[a > 0]))) for a in (p, q))
+
+
 def flat_edges_by_hand() -> tuple[float, float]:
     # P = N(0, 1), Q = N(4, 1): logit l(x) = 8 - 4x, |D*'| = 4 s (1 - s) with s = sigmoid(l); solve 4 s (1 - s) = 1e-3
     logit = bisect(lambda t: -4 * math.exp(-t) / (1 + math.exp(-t)) ** 2 + 1e-3, 0.0, 30.0)  # decreasing in t > 0
@@ -87,6 +99,15 @@ def exact_penalty_slope() -> float:
 # exercise -> (reference answer, worked independently of the checker; [(wrong answer, words of its hint), ...])
 CASES = {
     "01.1": (math.log(2), [(0.0, "equal to 0"), (1.0, "log base 2"), (2 * math.log(2), "forget the 1/2")]),
+    "01.2": (
+        lambda: (histogram_js_by_hand(0.03), histogram_js_by_hand(0.08)),  # the noise of theta = 0, then log 2
+        [
+            ((math.log(2), math.log(2)), "middle column"),
+            ((0.0, math.log(2)), "binned laws"),
+            (lambda: (histogram_js_by_hand(0.03), histogram_js_by_hand(0.03)), "share no column"),
+            (lambda: (math.log(2), histogram_js_by_hand(0.03)), "other order"),
+        ],
+    ),
     "01.4": (
         (0.0, 0.8),  # W: 0.8 - 8 x 0.1 = 0, then |slope| = |theta| / h keeps it there; JS: slope 0, never moves
         [
