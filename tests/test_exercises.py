@@ -91,6 +91,23 @@ def penalised_floor() -> float:
     return w + w * w / (2 * penalty_weight)  # max over s of s W - lambda (s - 1)^2
 
 
+def deep_clipped_feature_slope_by_hand() -> float:
+    """max_j |dh_j/dx| at x = 0 of the last hidden layer of make_critic(depth=8) (seed 0) clipped to +-0.001, by numpy in
+    float64: run x = 0 forward, keep each layer's ReLU pattern, and multiply the masked weight matrices."""
+    from wgan_toys.networks import make_critic
+    from wgan_toys.runtime import build_seeded
+
+    network = build_seeded(lambda: make_critic(depth=8), 0)
+    linears = [layer for layer in network.layers[:-1] if hasattr(layer, "weight")]
+    h, slope = np.zeros(1), np.ones(1)
+    for layer in linears:
+        weight = np.clip(layer.weight.detach().double().numpy(), -0.001, 0.001)
+        bias = np.clip(layer.bias.detach().double().numpy(), -0.001, 0.001)
+        pre = weight @ h + bias
+        h, slope = np.maximum(pre, 0.0), (pre > 0) * (weight @ slope)
+    return float(np.abs(slope).max())
+
+
 @functools.lru_cache(maxsize=None)
 def exact_penalty_optimum_04() -> tuple[float, float]:
     """(W, estimate) of the WGAN-GP optimum over all critics between N(0, 1) and N(1, 1.5^2) at lambda = 10, on a
@@ -178,6 +195,15 @@ CASES = {
         ],
     ),
     "04.2": ((3, 5), [((2, 4), "output layer"), ((5, 3), "other order")]),  # depth hidden layers + the output layer
+    "04.3": (
+        deep_clipped_feature_slope_by_hand,
+        [
+            (0.0, "differentiate instead"),
+            (0.008 * 0.064**7, "family bound"),  # c sqrt(1 * 64) c^7 sqrt(64 * 64)^7, c = 0.001
+            (1e-24, "each unit sums 64 inputs"),
+            (1e-3, "first layers"),
+        ],
+    ),
     "04.5": (
         # W + W^2/20 = E and W + W^2/40 = E (the penalised loss), solved by the quadratic formula
         (
@@ -185,6 +211,18 @@ CASES = {
             (math.sqrt(400 + 480) - 20) / (math.sqrt(400 + 44) - 20),
         ),
         [((12 / 1.1, 9.02), "invert E = W + W^2/20"), ((8.07, 8.07), "not the gap"), ((9.02, 9.02), "penalised loss")],
+    ),
+    "04.6": (
+        (
+            4.0 / 2,
+            0,
+        ),  # s < 0: J' = W - 2 lambda (s + 1) = 0 at s = -1 + W / (2 lambda) < 0 iff lambda > W / 2; one-sided: sW
+        [
+            ((2.0, 1), "charges nothing"),
+            ((0.5, 0), "inverted the ratio"),
+            ((4.0, 0), "when is that root negative"),
+            ((10.0, 0), "section 9 trains"),
+        ],
     ),
     "05.3": (4, [(3, "output layer"), (1, "not linear in c")]),
     "05.5": ({-0.5}, [(set(), "other side"), ({-0.5, 2.0}, "still an optimal critic"), ({0.25, -0.5}, "same side")]),
