@@ -31,6 +31,36 @@ def bisect(function, low: float, high: float, tolerance: float = 1e-10) -> float
     return (low + high) / 2
 
 
+def histogram_js_by_hand(theta: float) -> float:
+    """figure_1's histogram JS, written with numpy: 4096 heights z of each segment from one seeded generator,
+    21 x 10 cells on [-1.1, 1.1] x [0, 1], JS = (KL(p || m) + KL(q || m)) / 2 of the cell frequencies."""
+    rng = np.random.default_rng(0)
+    z_real, z_fake = rng.uniform(0.0, 1.0, 4096), rng.uniform(0.0, 1.0, 4096)
+    cells = {"bins": (21, 10), "range": [(-1.1, 1.1), (0.0, 1.0)]}
+    p = np.histogram2d(np.zeros(4096), z_real, **cells)[0].ravel() / 4096
+    q = np.histogram2d(np.full(4096, theta), z_fake, **cells)[0].ravel() / 4096
+    m = (p + q) / 2
+    return sum(0.5 * float(np.sum(a[a > 0] * np.log(a[a > 0] / m[a > 0]))) for a in (p, q))
+
+
+@functools.lru_cache(maxsize=None)
+def binning_gaps_by_quadrature(bins: tuple = (10, 30)) -> tuple:
+    """Exact JS minus the JS of the binned laws of N(0, 1) and N(1, 1.5^2), equal bins on [-5.5, 7.5]: each bin's mass
+    by quad of the density (not the CDF), renormalised to the range; the exact JS by quadrature of its definition."""
+    from scipy.integrate import quad
+
+    p, q = Gaussian1D(0.0, 1.0), Gaussian1D(1.0, 1.5)
+    exact = js_divergence_quadrature(p, q).value
+    gaps = []
+    for count in bins:
+        edges = np.linspace(-5.5, 7.5, count + 1)
+        masses = [np.array([quad(law.pdf, a, b)[0] for a, b in zip(edges[:-1], edges[1:])]) for law in (p, q)]
+        a, b = (mass / mass.sum() for mass in masses)
+        m = (a + b) / 2
+        gaps.append(exact - 0.5 * float(np.sum(a * np.log(a / m)) + np.sum(b * np.log(b / m))))
+    return tuple(gaps)
+
+
 def flat_edges_by_hand() -> tuple[float, float]:
     # P = N(0, 1), Q = N(4, 1): logit l(x) = 8 - 4x, |D*'| = 4 s (1 - s) with s = sigmoid(l); solve 4 s (1 - s) = 1e-3
     logit = bisect(lambda t: -4 * math.exp(-t) / (1 + math.exp(-t)) ** 2 + 1e-3, 0.0, 30.0)  # decreasing in t > 0
@@ -127,6 +157,23 @@ def penalised_floor() -> float:
     return w + w * w / (2 * penalty_weight)  # max over s of s W - lambda (s - 1)^2
 
 
+def deep_clipped_feature_slope_by_hand() -> float:
+    """max_j |dh_j/dx| at x = 0 of the last hidden layer of make_critic(depth=8) (seed 0) clipped to +-0.001, by numpy in
+    float64: run x = 0 forward, keep each layer's ReLU pattern, and multiply the masked weight matrices."""
+    from wgan_toys.networks import make_critic
+    from wgan_toys.runtime import build_seeded
+
+    network = build_seeded(lambda: make_critic(depth=8), 0)
+    linears = [layer for layer in network.layers[:-1] if hasattr(layer, "weight")]
+    h, slope = np.zeros(1), np.ones(1)
+    for layer in linears:
+        weight = np.clip(layer.weight.detach().double().numpy(), -0.001, 0.001)
+        bias = np.clip(layer.bias.detach().double().numpy(), -0.001, 0.001)
+        pre = weight @ h + bias
+        h, slope = np.maximum(pre, 0.0), (pre > 0) * (weight @ slope)
+    return float(np.abs(slope).max())
+
+
 @functools.lru_cache(maxsize=None)
 def exact_penalty_optimum_04() -> tuple[float, float]:
     """(W, estimate) of the WGAN-GP optimum over all critics between N(0, 1) and N(1, 1.5^2) at lambda = 10, on a
@@ -188,6 +235,15 @@ def sign_descent_by_hand(learning_rate: float = 0.02, decay: float = 0.99, steps
 # exercise -> (reference answer, worked independently of the checker; [(wrong answer, words of its hint), ...])
 CASES = {
     "01.1": (math.log(2), [(0.0, "equal to 0"), (1.0, "log base 2"), (2 * math.log(2), "forget the 1/2")]),
+    "01.2": (
+        lambda: (histogram_js_by_hand(0.03), histogram_js_by_hand(0.08)),  # the noise of theta = 0, then log 2
+        [
+            ((math.log(2), math.log(2)), "middle column"),
+            ((0.0, math.log(2)), "binned laws"),
+            (lambda: (histogram_js_by_hand(0.03), histogram_js_by_hand(0.03)), "share no column"),
+            (lambda: (math.log(2), histogram_js_by_hand(0.03)), "other order"),
+        ],
+    ),
     "01.4": (
         (0.0, 0.8),  # W: 0.8 - 8 x 0.1 = 0, then |slope| = |theta| / h keeps it there; JS: slope 0, never moves
         [
@@ -203,6 +259,16 @@ CASES = {
     ),
     "01.6": (-1.0, [(-0.5, "sqrt(0.6^2 + delta^2)"), (1.0, "exponent is negative")]),  # excess ~ delta^2 / 1.2 ~ 1/n
     "02.1": (1.0, [(0.0, "standard deviation is > 0"), (2.0, "which terms cancel")]),
+    "02.2": (
+        binning_gaps_by_quadrature,
+        [
+            (lambda: binning_gaps_by_quadrature()[::-1], "other order"),
+            (lambda: tuple(-gap for gap in binning_gaps_by_quadrature()), "positive numbers"),
+            (lambda: tuple(0.0992901 - gap for gap in binning_gaps_by_quadrature()), "binned laws itself"),
+            (lambda: binning_gaps_by_quadrature((9, 29)), "11 edges"),
+            ((0.0098, 0.0012), "read from samples"),  # convergence_study's js_abs_error at n = 10^5, seed 0
+        ],
+    ),
     "02.4": (flat_edges_by_hand, [((4.07, -0.07), "left edge first"), ((0.2736, 3.7264), "chain rule")]),
     "02.5": (
         (1.0, 1.5),
@@ -230,6 +296,15 @@ CASES = {
         ],
     ),
     "04.2": ((3, 5), [((2, 4), "output layer"), ((5, 3), "other order")]),  # depth hidden layers + the output layer
+    "04.3": (
+        deep_clipped_feature_slope_by_hand,
+        [
+            (0.0, "differentiate instead"),
+            (0.008 * 0.064**7, "family bound"),  # c sqrt(1 * 64) c^7 sqrt(64 * 64)^7, c = 0.001
+            (1e-24, "each unit sums 64 inputs"),
+            (1e-3, "first layers"),
+        ],
+    ),
     "04.5": (
         # W + W^2/20 = E and W + W^2/40 = E (the penalised loss), solved by the quadratic formula
         (
@@ -237,6 +312,18 @@ CASES = {
             (math.sqrt(400 + 480) - 20) / (math.sqrt(400 + 44) - 20),
         ),
         [((12 / 1.1, 9.02), "invert E = W + W^2/20"), ((8.07, 8.07), "not the gap"), ((9.02, 9.02), "penalised loss")],
+    ),
+    "04.6": (
+        (
+            4.0 / 2,
+            0,
+        ),  # s < 0: J' = W - 2 lambda (s + 1) = 0 at s = -1 + W / (2 lambda) < 0 iff lambda > W / 2; one-sided: sW
+        [
+            ((2.0, 1), "charges nothing"),
+            ((0.5, 0), "inverted the ratio"),
+            ((4.0, 0), "when is that root negative"),
+            ((10.0, 0), "section 9 trains"),
+        ],
     ),
     "05.1": (
         rmsprop_replayed_from_far,

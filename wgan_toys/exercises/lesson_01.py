@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 
-from ..distances import all_distances, js_divergence, wasserstein_1
+from ..distances import LOG_2, all_distances, js_divergence, wasserstein_1
 from ..distributions import ParallelLines
 from ._answers import Verdict, as_names, as_number, as_numbers, finish, is_unattempted, near
 
@@ -44,6 +44,85 @@ def check_js_at_smallest_theta(answer, strict: bool = False) -> Verdict:
         if near(value, wrong, 1e-6, 1e-12):
             return finish(exercise, "wrong", hint, strict)
     return finish(exercise, "wrong", "compute wt.js_divergence(target, wt.ParallelLines(5e-324)) and compare.", strict)
+
+
+_FIGURE_1_GRID = {"bins": (21, 10), "range": [(-1.1, 1.1), (0.0, 1.0)]}  # plots.figure_1's histogram grid
+
+
+@functools.lru_cache(maxsize=None)
+def _histogram_js(theta: float, n_samples: int = 4096, seed: int = 0) -> float:
+    """figure_1's histogram JS between n samples of P_0 and of P_theta, drawn from one generator (P_0 first)."""
+    from ..empirical import histogram_distances
+
+    rng = np.random.default_rng(seed)
+    real, fake = ParallelLines(0.0).sample(n_samples, seed=rng), ParallelLines(theta).sample(n_samples, seed=rng)
+    return histogram_distances(real, fake, **_FIGURE_1_GRID)["js"]
+
+
+def check_histogram_js_inside_a_column(answer, strict: bool = False) -> Verdict:
+    r"""Exercise 01.2: the histogram estimates of JS that ``plots.figure_1`` would draw at :math:`	heta = 0.03` and at
+    :math:`	heta = 0.08`, from 4096 samples of each law (``rng = np.random.default_rng(0)``, then
+    ``target.sample(4096, seed=rng)`` and ``wt.ParallelLines(theta).sample(4096, seed=rng)``, a fresh generator per
+    :math:`	heta`) on figure_1's grid: 21 columns on :math:`[-1.1, 1.1]`, 10 rows on :math:`[0, 1]`. The answer is
+    ``(estimate at 0.03, estimate at 0.08)``.
+
+    Example 1, Figure 1: the exact JS is :math:`\log 2` at both. The middle column is :math:`[-2.2/42, 2.2/42]`, so at
+    0.03 both samples land in it, the binned laws coincide (their JS is 0) and the estimate is the sampling noise of
+    the 10 rows, as at :math:`	heta = 0`; at 0.08 the samples sit in different columns and the estimate is
+    :math:`\log 2`. Reference: :func:`~wgan_toys.empirical.histogram_distances` on that draw; tolerance
+    :math:`10^{-6}` relative (the draw is seeded).
+    """
+    exercise = "01.2"
+    what = "(histogram JS at theta = 0.03, histogram JS at theta = 0.08)"
+    if is_unattempted(answer):
+        return finish(exercise, "not attempted", "", strict)
+    inside, outside = as_numbers(exercise, answer, 2, what)
+    reference = (_histogram_js(0.03), _histogram_js(0.08))
+
+    def close(value, target):
+        return near(value, target, 1e-6, 1e-12)
+
+    if close(inside, reference[0]) and close(outside, reference[1]):
+        return finish(
+            exercise,
+            "right",
+            f"{reference[0]:.2e} inside the middle column, the noise of theta = 0; log 2 one column over",
+            strict,
+        )
+    if close(inside, reference[1]) and close(outside, reference[0]):
+        return finish(
+            exercise, "wrong", "your two numbers are in the other order: (theta = 0.03, theta = 0.08).", strict
+        )
+    if close(inside, LOG_2):
+        return finish(
+            exercise,
+            "wrong",
+            "log 2 is the exact JS; at theta = 0.03 both segments fall inside the middle column: what does a "
+            "histogram see of theta there?",
+            strict,
+        )
+    if inside == 0.0:
+        return finish(
+            exercise,
+            "wrong",
+            "0 is the JS of the binned laws; two finite samples of them give histograms that differ a little: "
+            "compute the estimate from the draw.",
+            strict,
+        )
+    if not close(outside, reference[1]) and outside < 0.5 * LOG_2:
+        return finish(
+            exercise,
+            "wrong",
+            "theta = 0.08 is beyond the middle column's edge 2.2/42 = 0.052: the two samples share no column there.",
+            strict,
+        )
+    return finish(
+        exercise,
+        "wrong",
+        "draw both samples from one np.random.default_rng(0) per theta (P_0 first) and call "
+        "empirical.histogram_distances(x, y, bins=(21, 10), range=[(-1.1, 1.1), (0, 1)]).",
+        strict,
+    )
 
 
 def _descent_by_finite_differences(distance, theta: float, steps: int, learning_rate: float, h: float) -> float:
@@ -191,6 +270,7 @@ def check_plan_cost_rate(answer, strict: bool = False) -> Verdict:
 
 CHECKERS = {
     "01.1": check_js_at_smallest_theta,
+    "01.2": check_histogram_js_inside_a_column,
     "01.4": check_descent_by_hand,
     "01.5": check_distances_that_vanish,
     "01.6": check_plan_cost_rate,

@@ -5,6 +5,7 @@ See :mod:`wgan_toys.exercises` for what a checker prints and when it raises.
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -43,6 +44,93 @@ def check_kl_symmetric_width(answer, strict: bool = False) -> Verdict:
         "wrong",
         f"at sigma_2 = {value:g}, KL(P||Q) - KL(Q||P) = {gaps[1]:+.3f} for mu_2 = 1: write both closed forms and "
         "subtract them; which terms cancel for every mu_2?",
+        strict,
+    )
+
+
+_BINNING_RANGE = (-5.5, 7.5)  # about the span of 10^5 samples of N(0, 1) and of N(1, 1.5^2)
+
+
+def _binned_js(p: Gaussian1D, q: Gaussian1D, bins: int, low: float, high: float) -> float:
+    """JS between the binned laws: masses F(b_{k+1}) - F(b_k) of ``bins`` equal bins on [low, high], renormalised
+    to the range as a histogram of samples is."""
+    edges = np.linspace(low, high, bins + 1)
+    masses = [np.diff(law.cdf(edges)) for law in (p, q)]
+    p_bins, q_bins = (mass / mass.sum() for mass in masses)
+    mixture = (p_bins + q_bins) / 2
+    return float(sum(0.5 * np.sum(b[b > 0] * np.log(b[b > 0] / mixture[b > 0])) for b in (p_bins, q_bins)))
+
+
+@functools.lru_cache(maxsize=None)
+def _binning_gaps(bins: tuple = (10, 30)) -> tuple:
+    p, q = Gaussian1D(0.0, 1.0), Gaussian1D(1.0, 1.5)
+    exact = js_divergence(p, q)
+    return tuple(exact - _binned_js(p, q, count, *_BINNING_RANGE) for count in bins)
+
+
+def check_binning_bias(answer, strict: bool = False) -> Verdict:
+    r"""Exercise 02.2: the level at which the histogram estimate of JS levels off, for
+    :math:`\mathbb{P} = N(0, 1)`, :math:`\mathbb{Q} = N(1, 1.5^2)`: the gap :math:`JS(\mathbb{P}, \mathbb{Q}) - JS(\text{binned})`
+    between the exact JS and the JS of the *binned* laws, for 10 and for 30 equal bins on :math:`[-5.5, 7.5]` (about
+    the span of :math:`10^5` samples of both laws, where ``empirical.convergence_study`` puts its grid at
+    :math:`n = 10^5`). The answer is ``(gap for 10 bins, gap for 30 bins)``.
+
+    Theorem 2 (lesson 02, section 2): TV and JS need smoothing, and a histogram estimate converges to the distance
+    between the binned laws. Binning is a map applied to both laws, so it can only lower JS. Reference: the bin masses
+    from the normal CDFs, renormalised to the range like a histogram, against :func:`~wgan_toys.distances.js_divergence`;
+    tolerance 2% relative on each.
+    """
+    exercise = "02.2"
+    what = "(exact JS - JS of the binned laws for 10 bins, the same for 30 bins)"
+    if is_unattempted(answer):
+        return finish(exercise, "not attempted", "", strict)
+    coarse, fine = as_numbers(exercise, answer, 2, what)
+    reference = _binning_gaps()
+
+    def close(value, target, relative=0.02):
+        return near(value, target, relative)
+
+    if close(coarse, reference[0]) and close(fine, reference[1]):
+        return finish(
+            exercise,
+            "right",
+            f"10 bins lose {reference[0]:.4f} of JS, 30 bins {reference[1]:.5f}: the levels the errors stop at",
+            strict,
+        )
+    if close(coarse, reference[1]) and close(fine, reference[0]):
+        return finish(exercise, "wrong", "your two numbers are in the other order: (10 bins, 30 bins).", strict)
+    if coarse < 0 or fine < 0:
+        return finish(
+            exercise,
+            "wrong",
+            "binning merges mass and can only lower JS, so the binned JS is below the exact one: give the gaps as "
+            "positive numbers.",
+            strict,
+        )
+    exact = js_divergence(Gaussian1D(0.0, 1.0), Gaussian1D(1.0, 1.5))
+    if close(coarse, exact - reference[0]) or close(fine, exact - reference[1]):
+        return finish(
+            exercise,
+            "wrong",
+            "that is the JS of the binned laws itself; the level is its distance from the exact JS.",
+            strict,
+        )
+    nine, twenty_nine = _binning_gaps((9, 29))
+    if close(coarse, nine) and close(fine, twenty_nine):
+        return finish(exercise, "wrong", "10 bins have 11 edges: np.linspace(-5.5, 7.5, 11).", strict)
+    if close(coarse, reference[0], 0.3) and close(fine, reference[1], 0.5):
+        return finish(
+            exercise,
+            "wrong",
+            "close, but read from samples: the study's level carries sampling noise and a grid that moves with the "
+            "samples; compute the gap exactly from the bin masses.",
+            strict,
+        )
+    return finish(
+        exercise,
+        "wrong",
+        "bin each law with its CDF, F(b_k+1) - F(b_k), on 11 and 31 equal edges over [-5.5, 7.5], take the JS of "
+        "the two vectors and subtract it from wt.js_divergence(p, q).",
         strict,
     )
 
@@ -170,6 +258,7 @@ def check_js_saturation_shift(answer, strict: bool = False) -> Verdict:
 
 CHECKERS = {
     "02.1": check_kl_symmetric_width,
+    "02.2": check_binning_bias,
     "02.4": check_flat_discriminator_edges,
     "02.5": check_mixed_plan_costs,
     "02.6": check_js_saturation_shift,
