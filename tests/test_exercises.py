@@ -232,6 +232,71 @@ def sign_descent_by_hand(learning_rate: float = 0.02, decay: float = 0.99, steps
     return np.array(thetas)
 
 
+# --- lesson 08: the lesson's classroom (256 samples, seed 0) driven through its trainer, measured here by hand ---
+
+
+def lesson_08_session(**settings):
+    from wgan_toys.classroom import Classroom
+
+    return Classroom(n_samples=256, **settings)
+
+
+@functools.lru_cache(maxsize=None)
+def clip_shrink_by_hand() -> float:
+    """08.1: eq. (3) after 20 critic steps at c = 0.01 over the same at c = 0.001, as float64 means of the critic's
+    values (not through objectives.wasserstein_estimate)."""
+    estimates = []
+    for clip_value in (0.01, 0.001):
+        session = lesson_08_session(dataset="2clusters", algorithm="wgan", clip_value=clip_value)
+        for _ in range(20):
+            session.trainer.critic_step()
+        values = [
+            session.trainer.critic_values(points).astype(float)
+            for points in (session.real, session.trainer.generated())
+        ]
+        estimates.append(values[0].mean() - values[1].mean())
+    return estimates[0] / estimates[1]
+
+
+@functools.lru_cache(maxsize=None)
+def saturation_arrows_by_hand() -> tuple[float, float]:
+    """08.2: (-log D ratio, minimax ratio) of the largest arrow after 100 over after 30 discriminator steps, with the
+    arrows by the chain rule: grad log D = (1 - D) grad l and -grad log(1 - D) = D grad l, D = sigmoid(l) (not
+    through objectives.generator_losses or ToyGAN.push)."""
+    import torch
+
+    session = lesson_08_session(dataset="2clusters", algorithm="gan-logd")
+    trainer = session.trainer
+    largest = {}
+    for steps in (30, 100):
+        while trainer.critic_steps < steps:
+            trainer.critic_step()
+        x = torch.tensor(trainer.generated(), dtype=torch.float32, requires_grad=True)
+        logit = trainer.critic(x)
+        (slope,) = torch.autograd.grad(logit.sum(), x)
+        d = torch.sigmoid(logit.detach())[:, None]
+        largest[steps] = [float(((1 - d) * slope).norm(dim=1).max()), float((d * slope).norm(dim=1).max())]
+    return largest[100][0] / largest[30][0], largest[100][1] / largest[30][1]
+
+
+@functools.lru_cache(maxsize=None)
+def untrained_w1_by_assignment() -> float:
+    """08.3: the exact W1 at step 0 between the session's 256 generated and 256 real points, as an assignment
+    problem (scipy's Hungarian method, not POT)."""
+    from scipy.optimize import linear_sum_assignment
+    from scipy.spatial.distance import cdist
+
+    session = lesson_08_session(dataset="25gaussians", algorithm="wgan-gp")
+    cost = cdist(session.trainer.generated(), session.real)
+    rows, columns = linear_sum_assignment(cost)
+    return float(cost[rows, columns].mean())
+
+
+def penalty_pair(bias) -> tuple[float, float]:
+    w = untrained_w1_by_assignment()
+    return tuple(bias(w, weight) for weight in (10.0, 0.1))
+
+
 # exercise -> (reference answer, worked independently of the checker; [(wrong answer, words of its hint), ...])
 CASES = {
     "01.1": (math.log(2), [(0.0, "equal to 0"), (1.0, "log base 2"), (2 * math.log(2), "forget the 1/2")]),
@@ -452,6 +517,42 @@ CASES = {
             ((0.0, math.inf), "bounded"),
         ],
     ),
+    "08.1": (
+        clip_shrink_by_hand,
+        [
+            (1e4, "family bound"),
+            (10.0, "not linear in c"),
+            (1e3, "hidden layers only"),
+            (lambda: 1 / clip_shrink_by_hand(), "other way round"),
+        ],
+    ),
+    "08.2": (
+        lambda: saturation_arrows_by_hand()[0],
+        [
+            (lambda: saturation_arrows_by_hand()[1], "minimax generator's ratio"),
+            (lambda: 1 / saturation_arrows_by_hand()[0], "other way round"),
+        ],
+    ),
+    "08.3": (
+        lambda: penalty_pair(lambda w, weight: w + w * w / (2 * weight)),  # s* W, s* = 1 + W / (2 lambda)
+        [
+            (lambda: penalty_pair(lambda w, weight: w + w * w / (2 * weight))[::-1], "other order"),
+            (lambda: penalty_pair(lambda w, weight: w), "W itself"),
+            (lambda: penalty_pair(lambda w, weight: w + w * w / weight), "forget the 1/2"),
+            (lambda: penalty_pair(lambda w, weight: w * w / (2 * weight)), "bias alone"),
+            (lambda: penalty_pair(lambda w, weight: w + w * w / (4 * weight)), "penalised objective"),
+        ],
+    ),
+    "08.4": (
+        (1 + 20, 20 * 5),  # step 0 and one frame per tick of run; n_critic = 5 critic steps per tick
+        [
+            ((20, 100), "step 0"),
+            ((20 * 6 + 1, 100), "one frame per press"),
+            ((21, 20), "n_critic critic steps"),
+            ((21, 120), "updates only"),
+            ((100, 21), "other order"),
+        ],
+    ),
 }
 
 
@@ -533,6 +634,8 @@ def test_unattempted_prints_and_does_not_raise(exercise, unattempted, capsys):
         ("05.8", 0.35, ValueError, "tuple of 2 numbers"),
         ("06.2", "0, 30", TypeError, "list of generator steps"),
         ("06.2", (0, 30.5), ValueError, "whole numbers"),
+        ("08.3", 2.0, ValueError, "tuple of 2 numbers"),
+        ("08.4", "21", TypeError, "tuple of 2 numbers"),
     ],
 )
 def test_bad_input_is_refused_by_name(exercise, answer, error, words):
