@@ -407,3 +407,26 @@ def test_the_widget_picture_is_the_figure_within_jpeg_noise():
     # measured: mean 0.52 and 99th percentile 6 levels of 255 at quality 90; quality 50 gives 1.57 and 22
     assert error.mean() < 1.0
     assert np.percentile(error, 99) < 12  # the ringing at the edges of text and thin lines stays faint
+
+
+def test_the_plan_lines_always_join_the_shown_samples_to_their_partners():
+    """A critic step reuses the drawn plan (the same arrays); every other change must redraw it: after
+    each press, a reset and a replayed older frame, each line runs from a shown sample to its partner."""
+    classroom = Classroom(dataset="8gaussians", n_samples=32, grid_size=12)
+
+    def plan_matches(frame):
+        segments = np.asarray(classroom.plan_lines.get_segments())
+        expected = np.stack([frame["fake"], classroom.real[frame["partner"]]], axis=1)
+        return segments.shape == expected.shape and np.allclose(segments, expected)
+
+    for press in (classroom.critic_step, classroom.generator_step, classroom.critic_step, classroom.iteration):
+        press()
+        classroom.render()
+        assert plan_matches(classroom.frames[-1])
+    first = classroom.frames[0]
+    classroom.draw(first)
+    assert plan_matches(first)
+    classroom.reset()
+    classroom.generator_step()
+    classroom.render()
+    assert plan_matches(classroom.frames[-1])

@@ -31,9 +31,10 @@ the next step (:meth:`Classroom.adjust`); a new data set or algorithm restarts a
 Speed: a press measures only what changed (a critic step keeps the generated samples and their
 exact plan, a generator step keeps the critic's field) and redraws only the artists that change
 over a cached background (blitting; the axes, ticks, legends and colour bar are redrawn only when
-their limits move, and limits move in steps). One press at 512 samples takes about 95 ms of
-computing (``benchmarks/bench_classroom.py``, median CPU time; 172 ms before these changes, measured
-the same way); on a slower machine lower ``n_samples`` and ``grid_size``.
+their limits move, and limits move in steps), text is drawn unhinted and the widget receives JPEG.
+A press at 512 samples takes about 130 ms from click to new image in JupyterLab on a quiet 2-core
+machine (``tools/lab_screenshot.js``; ``benchmarks/bench_classroom.py`` times the kernel's part); on a
+slower machine lower ``n_samples`` and ``grid_size``.
 """
 
 from __future__ import annotations
@@ -414,6 +415,7 @@ class Classroom:
             self._background = None
             self._background_key = None
             self._colorbar_pixels = self._colorbar_box = None
+            self._plan_drawn = None  # the (fake, partner) arrays the plan lines show
         # out of pyplot's list of open figures: Jupyter's inline backend would otherwise show it
         # again at the end of every cell; a cell shows it by returning ``draw()``'s value.
         # Closing leaves a bare canvas, so give it an Agg canvas of its own to render with.
@@ -453,7 +455,11 @@ class Classroom:
             self.colorbar.ax.set_title(r"critic $f_w$" if trainer.is_wgan else r"$D$", fontsize="small")
             fake = frame["fake"]
             self.fake_dots.set_offsets(fake)
-            self.plan_lines.set_segments(np.stack([fake, self.real[frame["partner"]]], axis=1))
+            # a critic step keeps the samples and their plan: the same arrays, whose 512 paths need no rebuilding
+            shown_plan = self._plan_drawn
+            if shown_plan is None or shown_plan[0] is not fake or shown_plan[1] is not frame["partner"]:
+                self.plan_lines.set_segments(np.stack([fake, self.real[frame["partner"]]], axis=1))
+                self._plan_drawn = (fake, frame["partner"])  # held, so that their identity stays theirs
             arrows = frame["arrows"]
             # one scale per session (all arrows are 0 while it is 0): a saturated discriminator's arrows vanish
             scale = frame["arrow_scale"] or 1.0
