@@ -110,6 +110,20 @@ def test_record_and_replay(tmp_path, classroom):
     from PIL import Image
 
     assert Image.open(gif).n_frames == len(classroom.frames) == 4
+    # each frame is the figure as drawn for that recorded frame (up to the GIF's 256-colour palette)
+    import io
+
+    recorded = {}
+    with Image.open(gif) as animation:
+        for index in (0, 3):
+            animation.seek(index)
+            recorded[index] = np.asarray(animation.convert("RGB"), dtype=float)
+            classroom.draw(classroom.frames[index])
+            drawn = np.asarray(Image.open(io.BytesIO(classroom.png())).convert("RGB"), dtype=float)
+            assert recorded[index].shape == drawn.shape and np.abs(recorded[index] - drawn).mean() < 3.0, index
+    assert np.abs(recorded[0] - recorded[3]).mean() > 3.0  # the frames differ: the session moved
+    with pytest.raises(ValueError, match="fps"):
+        classroom.save_gif(str(tmp_path / "bad.gif"), fps=0)
     rows = [json.loads(line) for line in open(metrics)]
     assert [row["generator_step"] for row in rows] == [0, 1, 2, 3]
     assert {"action", "critic_steps", "estimate", "exact_w1"} <= set(rows[0])
@@ -430,3 +444,19 @@ def test_the_plan_lines_always_join_the_shown_samples_to_their_partners():
     classroom.generator_step()
     classroom.render()
     assert plan_matches(classroom.frames[-1])
+
+
+def test_configure_without_a_new_data_set_keeps_the_figure():
+    """Only new real points (a new data set or seed) need a new figure (0.3 s); a new algorithm keeps the
+    cached one. A new seed draws new real points, which the old figure would not show."""
+    classroom = Classroom(dataset="2clusters", n_samples=32, grid_size=12)
+    figure = classroom.draw()
+    classroom.configure(dataset="2clusters", algorithm="wgan")
+    assert classroom.figure is figure and classroom.trainer.generator_step == 0
+    classroom.configure(seed=1)
+    assert classroom.figure is not figure
+    assert np.allclose(classroom.real_dots.get_offsets(), classroom.real)
+    figure = classroom.figure
+    classroom.configure(dataset="8gaussians")
+    assert classroom.figure is not figure
+    assert np.allclose(classroom.real_dots.get_offsets(), classroom.real)
