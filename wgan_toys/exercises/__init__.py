@@ -36,7 +36,22 @@ from . import lesson_01, lesson_02, lesson_03, lesson_04, lesson_05, lesson_06, 
 from ._answers import Verdict, WrongAnswer
 from .lesson_03 import mmd_gaussians
 
-__all__ = ["CHECKERS", "Verdict", "WrongAnswer", "check", "mmd_gaussians"]
+__all__ = [
+    "CHECKERS",
+    "Verdict",
+    "WrongAnswer",
+    "check",
+    "mmd_gaussians",
+    # the lesson modules, so that the API reference shows every checker with its docstring
+    "lesson_01",
+    "lesson_02",
+    "lesson_03",
+    "lesson_04",
+    "lesson_05",
+    "lesson_06",
+    "lesson_07",
+    "lesson_08",
+]
 
 #: exercise id ("LL.N") -> its checker, gathered from the lesson modules in the course's order
 CHECKERS = {
