@@ -186,3 +186,38 @@ def test_the_readme_counts_the_checked_exercises():
     paragraph = " ".join(readme[readme.index("**Exercises.**") :].split("\n\n")[0].split())
     assert f"Each of the {len(CHECKERS)} that are not pen and paper (of {total})" in paragraph, paragraph
     assert f"The {total - len(CHECKERS)} pen-and-paper exercises" in paragraph, paragraph
+
+
+# --- widgets that a headless run can execute (jupyter/nbclient#312) -----------------------------------------------
+
+
+def test_no_lesson_or_solution_captures_into_an_output_widget():
+    """interact, interactive_output and Output widgets capture outputs into an Output widget: executed headless,
+    nbclient then sends comm messages on the shell channel mid-cell, a race that hung lesson 02 (its interact
+    slider) for the whole cell timeout once, beside two busy processes. The lessons use Image widgets instead."""
+    pattern = re.compile(r"\binteract(ive|ive_output)?\s*\(|\bwidgets\.Output\s*\(|\bOutput\s*\(|@interact\b")
+    offenders = [
+        f"{path.name}, cell {index}"
+        for path in NOTEBOOKS + SOLUTIONS
+        for index, cell in enumerate(nbformat.read(path, as_version=4).cells)
+        if cell.cell_type == "code" and pattern.search(cell.source)
+    ]
+    assert not offenders, offenders
+
+
+def test_the_gaussian_pair_sliders_redraw_an_image_widget():
+    import ipywidgets as widgets
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from wgan_toys import plots
+    from wgan_toys.distributions import Gaussian1D
+
+    box = plots.gaussian_pair_widget(Gaussian1D(0.0, 1.0), mu2=3.0, sigma2=1.0)
+    (mean, spread), picture = box.children[0].children, box.children[1]
+    assert isinstance(picture, widgets.Image) and picture.value[:4] == b"\x89PNG"
+    before = bytes(picture.value)
+    mean.value = -2.0
+    moved = bytes(picture.value)
+    spread.value = 2.0
+    assert before != moved != bytes(picture.value)

@@ -14,7 +14,7 @@ import numpy as np
 from ..distances import LOG_2, all_distances
 from ..distributions import Gaussian1D, ParallelLines
 from ..runtime import numpy_generator
-from ._style import COLORS, new_axes, styled
+from ._style import COLORS, STYLE, new_axes, styled
 
 __all__ = [
     "LABELS",
@@ -26,6 +26,7 @@ __all__ = [
     "plot_convergence",
     "figure_convergence",
     "plot_gaussian_pair",
+    "gaussian_pair_widget",
     "plot_optimal_critic_1d",
 ]
 
@@ -346,6 +347,44 @@ def plot_gaussian_pair(p: Gaussian1D, q: Gaussian1D, ax=None):
     ax.legend(fontsize=8)
     ax.grid(alpha=0.3)
     return ax
+
+
+def gaussian_pair_widget(p: Gaussian1D, mu2: float = 3.0, sigma2: float = 1.0):
+    r"""Sliders for :math:`\mu_2` and :math:`\sigma_2` of :math:`Q = N(\mu_2, \sigma_2^2)` beside a fixed
+    ``p``, and :func:`plot_gaussian_pair`'s picture, redrawn at each move (lesson 02, section 6).
+
+    The picture is an ``ipywidgets.Image`` whose PNG is replaced, not an ``Output`` widget (what
+    ``ipywidgets.interact`` uses): executing a notebook headless (the tests, ``make book``), every
+    capture into an Output widget makes nbclient send a comm message on the shell channel while it
+    waits on that channel for the cell's reply, a race that can leave both sides idle until the cell
+    times out (jupyter/nbclient#312; lesson 02 hung so once, beside two busy processes).
+
+    Returns
+    -------
+    ipywidgets.VBox
+        The two sliders over the picture; its ``children`` are ``[HBox([mu2, sigma2]), image]``.
+    """
+    import io
+
+    import ipywidgets as widgets
+
+    mean = widgets.FloatSlider(value=mu2, min=-5.0, max=5.0, step=0.25, description="mu2")
+    spread = widgets.FloatSlider(value=sigma2, min=0.25, max=3.0, step=0.05, description="sigma2")
+    picture = widgets.Image(format="png")
+
+    def redraw(_change=None):
+        with plt.rc_context(STYLE):
+            figure, ax = plt.subplots(figsize=(8, 3), constrained_layout=True)
+            plot_gaussian_pair(p, Gaussian1D(mean.value, spread.value), ax=ax)
+            buffer = io.BytesIO()
+            figure.savefig(buffer, format="png")
+        plt.close(figure)  # out of pyplot's list: the inline backend would show it again
+        picture.value = buffer.getvalue()
+
+    mean.observe(redraw, names="value")
+    spread.observe(redraw, names="value")
+    redraw()
+    return widgets.VBox([widgets.HBox([mean, spread]), picture])
 
 
 @styled
