@@ -416,6 +416,7 @@ class Classroom:
             self._background = None
             self._background_key = None
             self._colorbar_pixels = self._colorbar_box = None
+            self._chart_box = None  # the chart's pixels in the cached background (tick labels, legend, floor)
             self._plan_drawn = None  # the (fake, partner) arrays the plan lines show
         # out of pyplot's list of open figures: Jupyter's inline backend would otherwise show it
         # again at the end of every cell; a cell shows it by returning ``draw()``'s value.
@@ -548,6 +549,34 @@ class Classroom:
         right = max(tight.x1, self.chart_ax.bbox.x0 - 1)
         return Bbox.from_extents(tight.x0, tight.y0, right, tight.y1)
 
+    def _redraw_chart_background(self) -> None:
+        """Redraw the chart's side of the cached background (axes, ticks, legend, floor band) over the
+        old one, for a change of the chart's limits, legend or floor: about a third of a full draw.
+        The old and new chart boxes are painted with the figure's colour first, which is what a full
+        render draws there before the chart, so the result is pixel for pixel the full render's."""
+        import math
+
+        from matplotlib.patches import Rectangle
+        from matplotlib.transforms import Bbox, IdentityTransform
+
+        canvas = self.figure.canvas
+        canvas.restore_region(self._background)
+        renderer = canvas.get_renderer()
+        box = Bbox.union([self._chart_box, self.chart_ax.get_tightbbox(renderer)])
+        x0, y0, x1, y1 = math.floor(box.x0) - 2, math.floor(box.y0) - 2, math.ceil(box.x1) + 2, math.ceil(box.y1) + 2
+        blank = Rectangle(
+            (x0, y0),
+            x1 - x0,
+            y1 - y0,
+            transform=IdentityTransform(),
+            facecolor=self.figure.get_facecolor(),
+            edgecolor="none",
+            antialiased=False,
+        )
+        blank.set_figure(self.figure)
+        blank.draw(renderer)
+        self.chart_ax.draw(renderer)
+
     def render(self) -> np.ndarray:
         """The current figure as an RGBA array: the cached background (axes, ticks, legends, colour
         bar; redrawn when a limit or label moved) with the changing artists drawn over it."""
@@ -563,13 +592,17 @@ class Classroom:
                 for artist in changing:
                     artist.set_text("") if id(artist) in titles else artist.set_visible(False)
                 try:
-                    canvas.draw()
+                    if self._background_key is not None and state[3] == self._background_key[3]:
+                        self._redraw_chart_background()  # only the chart moved: most background changes
+                    else:
+                        canvas.draw()
+                    self._chart_box = self.chart_ax.get_tightbbox(canvas.get_renderer())
                 finally:
                     for artist in changing:
                         artist.set_text(titles[id(artist)]) if id(artist) in titles else artist.set_visible(True)
                 self._background = canvas.copy_from_bbox(self.figure.bbox)
                 self._background_key = state
-                self._colorbar_pixels = self._colorbar_box = None
+                self._colorbar_pixels = self._colorbar_box = None  # its box reaches into the chart's tick labels
             else:
                 canvas.restore_region(self._background)
             renderer = canvas.get_renderer()
