@@ -416,7 +416,7 @@ class Classroom:
             self._background = None
             self._background_key = None
             self._colorbar_pixels = self._colorbar_box = None
-            self._chart_box = None  # the chart's pixels in the cached background (tick labels, legend, floor)
+            self._chart_left = None  # left of this pixel column the chart draws nothing (set at the layout)
             self._plan_drawn = None  # the (fake, partner) arrays the plan lines show
         # out of pyplot's list of open figures: Jupyter's inline backend would otherwise show it
         # again at the end of every cell; a cell shows it by returning ``draw()``'s value.
@@ -523,6 +523,8 @@ class Classroom:
             )
             if not self._layout_done:  # lay out once, then keep the layout: redraws get ~2x faster
                 self.figure.canvas.draw()
+                # with the layout's widest tick labels: the chart's side never reaches further left
+                self._chart_left = math.floor(self.chart_ax.get_tightbbox(self.figure.canvas.get_renderer()).x0) - 2
                 self.figure.set_layout_engine("none")
                 self.colorbar.formatter = FuncFormatter(_short_number)
                 self.chart_ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: _short_number(value, digits=3)))
@@ -551,23 +553,22 @@ class Classroom:
 
     def _redraw_chart_background(self) -> None:
         """Redraw the chart's side of the cached background (axes, ticks, legend, floor band) over the
-        old one, for a change of the chart's limits, legend or floor: about a third of a full draw.
-        The old and new chart boxes are painted with the figure's colour first, which is what a full
-        render draws there before the chart, so the result is pixel for pixel the full render's."""
-        import math
-
+        old one, for a change of the chart's limits, legend or floor. The figure's right part, from the
+        chart's leftmost pixel at the layout (its widest tick labels) on, is painted with the figure's
+        colour first, which is what a full render draws there before the chart: nothing else of the
+        background lies there (the colour bar left of it is redrawn at each press), so the result is
+        pixel for pixel the full render's."""
         from matplotlib.patches import Rectangle
-        from matplotlib.transforms import Bbox, IdentityTransform
+        from matplotlib.transforms import IdentityTransform
 
         canvas = self.figure.canvas
         canvas.restore_region(self._background)
         renderer = canvas.get_renderer()
-        box = Bbox.union([self._chart_box, self.chart_ax.get_tightbbox(renderer)])
-        x0, y0, x1, y1 = math.floor(box.x0) - 2, math.floor(box.y0) - 2, math.ceil(box.x1) + 2, math.ceil(box.y1) + 2
+        width, height = canvas.get_width_height()
         blank = Rectangle(
-            (x0, y0),
-            x1 - x0,
-            y1 - y0,
+            (self._chart_left, 0),
+            width - self._chart_left,
+            height,
             transform=IdentityTransform(),
             facecolor=self.figure.get_facecolor(),
             edgecolor="none",
@@ -596,7 +597,6 @@ class Classroom:
                         self._redraw_chart_background()  # only the chart moved: most background changes
                     else:
                         canvas.draw()
-                    self._chart_box = self.chart_ax.get_tightbbox(canvas.get_renderer())
                 finally:
                     for artist in changing:
                         artist.set_text(titles[id(artist)]) if id(artist) in titles else artist.set_visible(True)
