@@ -32,7 +32,7 @@ Speed: a press measures only what changed (a critic step keeps the generated sam
 exact plan, a generator step keeps the critic's field) and redraws only the artists that change
 over a cached background (blitting; the axes, ticks, legends and colour bar are redrawn only when
 their limits move, and limits move in steps), text is drawn unhinted and the widget receives JPEG.
-A press at 512 samples takes about 115 ms from click to new image in JupyterLab on a quiet 2-core
+A press at 512 samples takes about 130 ms from click to new image in JupyterLab on a quiet 2-core
 machine (``tools/lab_screenshot.js``; ``benchmarks/bench_classroom.py`` times the kernel's part); on a
 slower machine lower ``n_samples`` and ``grid_size``.
 """
