@@ -532,14 +532,16 @@ class Classroom:
         return self.figure
 
     def _background_state(self) -> tuple:
-        """Everything drawn in the cached background that a press can change."""
-        return (
+        """Everything drawn in the cached background that a press can change, as ``(field side,
+        chart side)``: when only the chart side moved, only the chart is redrawn."""
+        field_side = (self.field_legend.get_texts()[2].get_text(),)
+        chart_side = (
             self.chart_ax.get_xlim(),
             self.chart_ax.get_ylim(),
             self.chart_legend.get_texts()[0].get_text(),
-            self.field_legend.get_texts()[2].get_text(),
             id(self._floor_drawn),
         )
+        return field_side, chart_side
 
     def _colorbar_region(self, renderer):
         """The pixels the colour bar may cover: its tight box as drawn now, widened to the chart's
@@ -593,7 +595,7 @@ class Classroom:
                 for artist in changing:
                     artist.set_text("") if id(artist) in titles else artist.set_visible(False)
                 try:
-                    if self._background_key is not None and state[3] == self._background_key[3]:
+                    if self._background_key is not None and state[0] == self._background_key[0]:
                         self._redraw_chart_background()  # only the chart moved: most background changes
                     else:
                         canvas.draw()
@@ -621,16 +623,19 @@ class Classroom:
                     self._colorbar_pixels = (drawn, canvas.copy_from_bbox(self._colorbar_box))
         return np.asarray(canvas.buffer_rgba())
 
-    def _encoded(self, **save) -> bytes:
-        import io
-
+    def _picture(self):
+        """:meth:`render` as a Pillow RGB image, a copy (the canvas is drawn over at the next press)."""
         from PIL import Image as PillowImage
 
         pixels = self.render()
-        buffer = io.BytesIO()
         height, width = pixels.shape[:2]
-        image = PillowImage.frombuffer("RGBA", (width, height), pixels, "raw", "RGBA", 0, 1).convert("RGB")
-        image.save(buffer, **save)
+        return PillowImage.frombuffer("RGBA", (width, height), pixels, "raw", "RGBA", 0, 1).convert("RGB")
+
+    def _encoded(self, **save) -> bytes:
+        import io
+
+        buffer = io.BytesIO()
+        self._picture().save(buffer, **save)
         return buffer.getvalue()
 
     def png(self) -> bytes:
@@ -660,16 +665,11 @@ class Classroom:
         Each frame is drawn as a press draws it (:meth:`render`: the changing artists over the cached
         background, pixel for pixel a full render), so a session records in a fraction of the time a
         full redraw per frame takes."""
-        from PIL import Image as PillowImage
-
         fps = check_int("fps", fps, minimum=1)
         pictures = []
         for frame in self.frames:
             self.draw(frame)
-            pixels = self.render()
-            height, width = pixels.shape[:2]
-            picture = PillowImage.frombuffer("RGBA", (width, height), pixels, "raw", "RGBA", 0, 1)
-            pictures.append(picture.convert("RGB"))  # a copy: the canvas is drawn over for the next frame
+            pictures.append(self._picture())
         pictures[0].save(path, format="gif", save_all=True, append_images=pictures[1:], duration=1000 // fps, loop=0)
         self.draw()
         return path
