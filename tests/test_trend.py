@@ -108,3 +108,23 @@ def test_undefined_and_refused_inputs():
         null_rates(residual_spearman, np.zeros((3, 5)), np.zeros((3, 5)), 0.5)
     with pytest.raises(ValueError, match="level == 1.5"):
         calibrated_threshold(level=1.5)
+
+
+def test_the_section4_summary_carries_the_trend_robust_statistic():
+    """``summarize_run`` writes ``residual_spearman`` of the loss and the sliced W1 at the evaluations."""
+    from wgan_toys.images.section4 import loss_at_evaluations, summarize_run
+
+    rng = np.random.default_rng(7)
+    common = rng.normal(0, 0.02, 21)
+    records = []
+    for step in range(1, 201):
+        record = {"generator_step": step, "wasserstein_estimate": float(np.exp(-step / 60)), "wall_seconds": 0.1 * step}
+        if step % 10 == 0:
+            k = step // 10
+            record["wasserstein_estimate"] += float(common[k] + rng.normal(0, 0.02))
+            record["sliced_w"] = float(0.5 * np.exp(-step / 40) + common[k] + rng.normal(0, 0.02))
+        records.append(record)
+    row = summarize_run(records, window=1)
+    steps, losses, sliced = loss_at_evaluations(records, window=1)
+    assert row["residual_spearman"] == residual_spearman(losses, sliced, steps)
+    assert row["residual_spearman"] > 0.3  # linked noise: seen beyond the two trends

@@ -29,6 +29,7 @@ import pathlib
 import numpy as np
 
 from ..empirical import median_filter, rank_correlations
+from ..trend import residual_spearman
 from . import GENERATOR_ARCHITECTURES
 
 __all__ = [
@@ -76,7 +77,9 @@ def summarize_run(records: list[dict], window: int = 5) -> dict:
     estimate for WGAN, the JS estimate for the GAN); ``spearman_loss_vs_sliced_w`` and
     ``spearman_differences`` are :func:`~wgan_toys.empirical.rank_correlations` of the loss at
     each evaluation (:func:`loss_at_evaluations`) against the sliced W1 there, over
-    ``evaluations`` points (None where undefined).
+    ``evaluations`` points (None where undefined); ``residual_spearman`` is the trend-robust
+    :func:`~wgan_toys.trend.residual_spearman` of the same two series (first differences remove
+    only a linear trend).
     """
     key = "wasserstein_estimate" if "wasserstein_estimate" in records[0] else "js_estimate"
     evaluated = [r for r in records if "sliced_w" in r]
@@ -93,10 +96,11 @@ def summarize_run(records: list[dict], window: int = 5) -> dict:
     for name in ("diversity", "classes_covered", "class_kl", "confident_fraction"):
         if name in final:
             row[name] = final[name]
-    _, losses, sliced = loss_at_evaluations(records, window)
+    steps, losses, sliced = loss_at_evaluations(records, window)
     correlations = rank_correlations(losses, sliced)
     row["spearman_loss_vs_sliced_w"] = correlations["spearman"]
     row["spearman_differences"] = correlations["spearman_of_differences"]
+    row["residual_spearman"] = residual_spearman(losses, sliced, steps)
     row["evaluations"] = correlations["points"]
     return row
 
