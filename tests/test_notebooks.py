@@ -198,13 +198,14 @@ def test_solutions_execute_and_pass_their_checks(path, monkeypatch):
     assert checked == expected, f"{path.name}: printed right for {checked}, expected {expected}"
 
 
-def test_the_readme_counts_the_checked_exercises():
-    """README's exercise paragraph states how many exercises have checkers and how many are pen and paper."""
+def test_the_book_counts_the_checked_exercises():
+    """The book's setup page (docs/guide/setup.md) states how many exercises have checkers and how many are
+    pen and paper."""
     from wgan_toys.exercises import CHECKERS
 
     sections = [exercise_sections(nbformat.read(path, as_version=4), "###") for path in NOTEBOOKS]
     total = sum(len(found) for found in sections)
-    readme = (NOTEBOOK_DIR.parent / "README.md").read_text()
+    readme = (NOTEBOOK_DIR.parent / "docs" / "guide" / "setup.md").read_text()
     paragraph = " ".join(readme[readme.index("**Exercises.**") :].split("\n\n")[0].split())
     assert f"Each of the {len(CHECKERS)} that are not pen and paper (of {total})" in paragraph, paragraph
     assert f"The {total - len(CHECKERS)} pen-and-paper exercises" in paragraph, paragraph
