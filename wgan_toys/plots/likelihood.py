@@ -120,8 +120,19 @@ def plot_likelihood_profile(noise_stds, profiles: dict, ax=None):
     matplotlib Axes
     """
     ax = new_axes(ax)
-    for (label, values), color in zip(profiles.items(), (COLORS["real"], COLORS["fake"], COLORS["samples"])):
+    noise_stds = np.asarray(noise_stds, dtype=float)
+    curves = {label: np.asarray(values, dtype=float) for label, values in profiles.items()}
+    # the view: from the lowest value at the widest sigma to the highest value anywhere; a curve that plunges
+    # below it (data with noise, fitted with a far smaller sigma) says so in its label instead of flattening the rest
+    bottom = min(values[np.argmax(noise_stds)] for values in curves.values())
+    top = max(np.max(values) for values in curves.values())
+    margin = 0.05 * (top - bottom)
+    for (label, values), color in zip(curves.items(), (COLORS["real"], COLORS["fake"], COLORS["samples"])):
+        below = noise_stds[values < bottom - margin]
+        if below.size:
+            label += rf" (below the axis for $\sigma \leq {below.max():.2g}$)"
         ax.semilogx(noise_stds, values, "o-", ms=3, color=color, label=label)
+    ax.set_ylim(bottom - margin, top + margin)
     ax.set_xlabel(r"noise $\sigma$ of the model $\mathbb{P}_{\hat\theta, \sigma}$")
     ax.set_ylabel(r"$\frac{1}{m}\sum_i \log p_{\hat\theta,\sigma}(x^{(i)})$")
     ax.legend(fontsize=7.5)
