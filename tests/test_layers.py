@@ -27,10 +27,10 @@ PACKAGE_ROOT = Path(__file__).resolve().parents[1] / "wgan_toys"
 PACKAGE = "wgan_toys"
 
 LAYERS = {
-    0: ("_validation", "runtime", "distributions", "distances", "empirical", "transport", "optimal"),
+    0: ("_validation", "runtime", "distributions", "distances", "empirical", "transport", "optimal", "likelihood"),
     1: ("networks", "lipschitz", "objectives", "train", "sweep", "measure"),
     2: ("parallel_lines", "toys2d", "toy_gan", "images"),
-    3: ("plots", "classroom", "verify", "cli", "exercises", "__init__", "__main__"),
+    3: ("plots", "classroom", "verify", "verify_section1", "cli", "exercises", "__init__", "__main__"),
 }
 
 

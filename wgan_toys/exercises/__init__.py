@@ -33,7 +33,7 @@ Gulrajani et al. (2017), *Improved Training of Wasserstein GANs* (WGAN-GP), arXi
 
 from __future__ import annotations
 
-from . import lesson_01, lesson_02, lesson_03, lesson_04, lesson_05, lesson_06, lesson_07, lesson_08
+from . import lesson_00, lesson_01, lesson_02, lesson_03, lesson_04, lesson_05, lesson_06, lesson_07, lesson_08
 from ._answers import MalformedAnswer, Verdict, WrongAnswer, finish
 from .lesson_03 import mmd_gaussians
 
@@ -45,6 +45,7 @@ __all__ = [
     "check",
     "mmd_gaussians",
     # the lesson modules, so that the API reference shows every checker with its docstring
+    "lesson_00",
     "lesson_01",
     "lesson_02",
     "lesson_03",
@@ -57,6 +58,7 @@ __all__ = [
 
 #: exercise id ("LL.N") -> its checker, gathered from the lesson modules in the course's order
 CHECKERS = {
+    **lesson_00.CHECKERS,
     **lesson_01.CHECKERS,
     **lesson_02.CHECKERS,
     **lesson_03.CHECKERS,

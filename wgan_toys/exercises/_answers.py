@@ -1,6 +1,6 @@
 """What every exercise checker shares: the verdict, the one printed line, and answers read as numbers or names.
 
-Private to :mod:`wgan_toys.exercises`; the lesson modules ``lesson_01`` ... ``lesson_08`` import from here.
+Private to :mod:`wgan_toys.exercises`; the lesson modules ``lesson_00`` ... ``lesson_08`` import from here.
 """
 
 from __future__ import annotations
