@@ -7,14 +7,16 @@ from __future__ import annotations
 
 import functools
 import math
+import re
 
 import numpy as np
 import pytest
+from scipy.stats import norm as scipy_norm
 
 from wgan_toys import exercises
 from wgan_toys.distances import js_divergence_quadrature
 from wgan_toys.distributions import Gaussian1D
-from wgan_toys.exercises import CHECKERS, WrongAnswer, check
+from wgan_toys.exercises import CHECKERS, MalformedAnswer, WrongAnswer, check
 from wgan_toys.runtime import set_threads
 
 
@@ -297,8 +299,51 @@ def penalty_pair(bias) -> tuple[float, float]:
     return tuple(bias(w, weight) for weight in (10.0, 0.1))
 
 
+def gaussian_js_by_quadrature(theta: float, sigma: float) -> float:
+    """JS of N(0, sigma^2) and N(theta, sigma^2) by scipy.integrate.quad of its definition (1/2 convention, nats)."""
+    from scipy import integrate
+
+    def term(x):
+        p, q = scipy_norm.pdf(x, 0.0, sigma), scipy_norm.pdf(x, theta, sigma)
+        m = (p + q) / 2
+        return 0.5 * (p * math.log(p / m) if p > 0 else 0.0) + 0.5 * (q * math.log(q / m) if q > 0 else 0.0)
+
+    return integrate.quad(term, -12 * sigma, theta + 12 * sigma, points=[theta / 2], epsabs=1e-14, limit=200)[0]
+
+
+def first_n_below_by_hand(distance, sigma: float = 0.1, level: float = 1e-3) -> int:
+    """The first n with distance(1/n, sigma) < level, by bisection on n (each distance falls as n grows)."""
+    low, high = 1, 100_000
+    while high - low > 1:
+        middle = (low + high) // 2
+        low, high = (middle, high) if distance(1 / middle, sigma) >= level else (low, middle)
+    return high
+
+
 # exercise -> (reference answer, worked independently of the checker; [(wrong answer, words of its hint), ...])
 CASES = {
+    # Section 1 on blurred lines, from the formulas by hand (scipy's normal quantile), not the package's distances
+    "00.1": (0.3 / math.sqrt(2), [(0.3, "1/2 in front"), (0.045, "variance"), (0.15, "not theta / 2")]),
+    "00.2": (
+        2 * 0.1 * scipy_norm.ppf(0.995),  # 2 Phi(theta / (2 sigma)) - 1 = 0.99
+        [(0.1 * scipy_norm.ppf(0.995), "cross at theta / 2"), (2 * 0.1 * scipy_norm.ppf(0.99), "Phi^-1(0.995)")],
+    ),
+    "00.3": (
+        2 * math.log(10),  # every point on the line: the density's 1/sigma gains log 100, the edges ~1e-5 of that
+        [
+            (-2 * math.log(10), "grows as sigma shrinks"),
+            (2000 * math.log(10), "total over the 1000"),
+            (2.0, "log base 10"),
+            (math.log(10), "one decade"),
+        ],
+    ),
+    "00.5": (
+        lambda: first_n_below_by_hand(gaussian_js_by_quadrature),  # 112
+        [
+            (lambda: first_n_below_by_hand(lambda t, s: t * t / (2 * s * s)), "KL"),  # 224
+            (lambda: first_n_below_by_hand(lambda t, s: math.erf(t / (2 * math.sqrt(2) * s))), "TV drops"),
+        ],  # 3990
+    ),
     "01.1": (math.log(2), [(0.0, "equal to 0"), (1.0, "log base 2"), (2 * math.log(2), "forget the 1/2")]),
     "01.2": (
         lambda: (histogram_js_by_hand(0.03), histogram_js_by_hand(0.08)),  # the noise of theta = 0, then log 2
@@ -622,7 +667,7 @@ def test_unattempted_prints_and_does_not_raise(exercise, unattempted, capsys):
     "exercise, answer, error, words",
     [
         ("01.1", "0.69", TypeError, "string"),
-        ("01.1", [0.5, 0.6], ValueError, r"shape \(2,\), must be one number"),
+        ("01.1", [0.5, 0.6], ValueError, r"(?=.*shape \(2,\))(?=.*one number)"),
         ("01.1", True, TypeError, "boolean"),
         ("01.1", float("nan"), ValueError, "nan"),
         ("01.4", 0.0, ValueError, "tuple of 2 numbers"),
@@ -638,13 +683,43 @@ def test_unattempted_prints_and_does_not_raise(exercise, unattempted, capsys):
         ("08.4", "21", TypeError, "tuple of 2 numbers"),
     ],
 )
-def test_bad_input_is_refused_by_name(exercise, answer, error, words):
+def test_bad_input_is_refused_by_name(exercise, answer, error, words, capsys):
+    """Without ``strict`` a malformed answer prints one line naming the expected shape; with it, it raises."""
+    verdict = check(exercise, answer)
+    printed = capsys.readouterr().out
+    assert verdict.status == "malformed" and not verdict
+    assert printed.count("\n") == 1 and printed.startswith(f"Exercise {exercise}: not yet: expected "), printed
+    assert re.search(words, printed), printed
     with pytest.raises(error, match=words):
-        check(exercise, answer)
+        check(exercise, answer, strict=True)
+
+
+# answers of the wrong type or shape, as a student might type them: a formula as a string, a half-filled tuple,
+# a nested list, a complex number, a boolean, an object that is no number
+MALFORMED = ["log 2", (8.07, None), [[1.0, 2.0], [3.0, 4.0]], 1j, True, [None], object()]
+
+
+@pytest.mark.parametrize("exercise", sorted(CHECKERS))
+def test_every_checker_answers_a_malformed_answer_with_one_line(exercise, capsys):
+    """Every registered checker, fed each malformed answer, prints one line that says which shape of answer it
+    expects (a number, a tuple of n numbers, a set of names ...) and raises nothing; ``strict`` raises a
+    MalformedAnswer that is a TypeError or ValueError with the same words."""
+    for answer in MALFORMED:
+        verdict = check(exercise, answer)
+        printed = capsys.readouterr().out
+        assert printed.count("\n") == 1, (exercise, answer, printed)
+        assert printed.startswith(f"Exercise {exercise}: not yet: expected "), (exercise, answer, printed)
+        assert "; the answer given " in printed and "numpy.asarray" not in printed, printed
+        assert verdict.status == "malformed" and not verdict, (exercise, answer)
+        with pytest.raises(MalformedAnswer) as raised:
+            check(exercise, answer, strict=True)
+        assert isinstance(raised.value, (TypeError, ValueError))
+        assert raised.value.line in printed
+        capsys.readouterr()
 
 
 def test_unknown_exercise_lists_the_checked_ones():
-    with pytest.raises(ValueError, match="'04.9', must be one of 01.1, "):
+    with pytest.raises(ValueError, match="'04.9', must be one of 00.1, 00.2, 00.3, 00.5, 01.1, "):
         check("04.9", 1.0)
 
 

@@ -2,10 +2,10 @@
 or the ones below, no cycle, and no module reaching into another module's private names.
 
 Every ``import`` statement counts, function-local ones included: a lazy import still ties the two
-modules together. The layers, as the README's module table shows them:
+modules together. The layers, as the book's module table (docs/guide/package.md) shows them:
 
 - 0, ground truth without training: ``_validation``, ``runtime``, ``distributions``, ``distances``,
-  ``empirical``, ``transport``, ``optimal``, ``trend``, ``ipm``;
+  ``empirical``, ``transport``, ``optimal``, ``likelihood``, ``trend``, ``ipm``;
 - 1, critics to optimality: ``networks``, ``lipschitz``, ``objectives``, ``train``, ``sweep``,
   ``measure``;
 - 2, scenarios and trainers: ``parallel_lines``, ``toys2d``, ``toy_gan``, ``images.*``;
@@ -27,10 +27,21 @@ PACKAGE_ROOT = Path(__file__).resolve().parents[1] / "wgan_toys"
 PACKAGE = "wgan_toys"
 
 LAYERS = {
-    0: ("_validation", "runtime", "distributions", "distances", "empirical", "transport", "optimal", "trend", "ipm"),
+    0: (
+        "_validation",
+        "runtime",
+        "distributions",
+        "distances",
+        "empirical",
+        "transport",
+        "optimal",
+        "likelihood",
+        "trend",
+        "ipm",
+    ),
     1: ("networks", "lipschitz", "objectives", "train", "sweep", "measure"),
     2: ("parallel_lines", "toys2d", "toy_gan", "images"),
-    3: ("plots", "classroom", "verify", "cli", "exercises", "__init__", "__main__"),
+    3: ("plots", "classroom", "verify", "verify_section1", "cli", "exercises", "__init__", "__main__"),
 }
 
 
@@ -56,7 +67,7 @@ def layer_of(name: str) -> int:
         if top in members:
             return layer
     raise AssertionError(
-        f"module {PACKAGE}.{name} has no layer: add it to LAYERS here and to the README's module table"
+        f"module {PACKAGE}.{name} has no layer: add it to LAYERS here and to the module table of docs/guide/package.md"
     )
 
 

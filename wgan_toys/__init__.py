@@ -2,7 +2,9 @@
 
 Modules, one concern each:
 
-- ``distributions``: Example 1's ``ParallelLines(theta)``, ``Gaussian1D(mean, std)``, ``Uniform1D``, ``Discrete1D``.
+- ``distributions``: Example 1's ``ParallelLines(theta)``, ``NoisyParallelLines(theta, noise_std)`` (Section 1's
+  noise remedy), ``Gaussian1D(mean, std)``, ``Uniform1D``, ``Discrete1D``.
+- ``likelihood``: Section 1's maximum likelihood on Example 1 with noise, its limit KL(P_r || P_theta).
 - ``distances``: exact TV, KL, JS, EM (Wasserstein-1), closed forms and quadrature references.
 - ``empirical``: the same distances from samples or weighted points (POT's exact solver, histograms).
 - ``transport``: exact transport plans, Kantorovich potentials, the exact optimal critic.
@@ -23,7 +25,7 @@ from .distances import (
     wasserstein_1,
     wasserstein_2,
 )
-from .distributions import Discrete1D, Gaussian1D, ParallelLines, Uniform1D
+from .distributions import Discrete1D, Gaussian1D, NoisyParallelLines, ParallelLines, Uniform1D
 
 __version__ = "0.1.0"
 
@@ -31,6 +33,7 @@ __all__ = [
     "LOG_2",
     "Discrete1D",
     "Gaussian1D",
+    "NoisyParallelLines",
     "ParallelLines",
     "Uniform1D",
     "all_distances",

@@ -33,6 +33,10 @@ laws and return ``(value, abs_error)``; the tests use them as an independent che
 closed forms. Infinite values are ``math.inf``, never NaN. Nothing here imports torch or POT
 (see :mod:`wgan_toys.empirical` for distances from samples).
 
+Pairs of :class:`~wgan_toys.distributions.NoisyParallelLines` with the same noise (Section 1's remedy
+applied to Example 1) are exact too: KL = dtheta^2 / (2 sigma^2) both ways, TV = 2 Phi(|dtheta| / (2 sigma))
+- 1, JS = that of N(0, sigma^2) and N(dtheta, sigma^2), W1 = |dtheta| (see ``_noisy_lines_pair``).
+
 References
 ----------
 Arjovsky, Chintala, Bottou (2017), "Wasserstein GAN", arXiv:1701.07875, Section 2, Example 1.
@@ -45,7 +49,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .distributions import Discrete1D, Gaussian1D, ParallelLines, Uniform1D
+from .distributions import Discrete1D, Gaussian1D, NoisyParallelLines, ParallelLines, Uniform1D
 
 LOG_2 = math.log(2.0)
 _SQRT_2 = math.sqrt(2.0)
@@ -78,6 +82,8 @@ class QuadratureResult(NamedTuple):
 
 
 def _family(distribution) -> str:
+    if isinstance(distribution, NoisyParallelLines):
+        return "noisy_lines"
     if isinstance(distribution, ParallelLines):
         return "lines"
     if isinstance(distribution, Discrete1D):
@@ -92,6 +98,8 @@ def _family(distribution) -> str:
 
 def _pair(p, q) -> str:
     families = (_family(p), _family(q))
+    if "noisy_lines" in families:
+        return _noisy_lines_pair(p, q)
     if "lines" in families and families != ("lines", "lines"):
         raise TypeError(
             "ParallelLines live in R^2 and can only be compared with ParallelLines, got "
@@ -457,6 +465,8 @@ def total_variation(p, q) -> float:
     0.382925
     """
     pair = _pair(p, q)
+    if pair == "noisy_lines":
+        return _noisy_lines_total_variation(p, q)
     if pair == "lines":
         return _lines_value(p, q, 1.0)
     if pair == "atoms":
@@ -490,6 +500,8 @@ def kl_divergence(p, q) -> float:
     2.0
     """
     pair = _pair(p, q)
+    if pair == "noisy_lines":
+        return _noisy_lines_kl_divergence(p, q)
     if pair == "lines":
         return _lines_value(p, q, math.inf)
     if pair == "atoms":
@@ -535,6 +547,8 @@ def js_divergence(p, q) -> float:
     0.111421
     """
     pair = _pair(p, q)
+    if pair == "noisy_lines":
+        return _noisy_lines_js_divergence(p, q)
     if pair == "lines":
         return _lines_value(p, q, LOG_2)
     if pair == "atoms":
@@ -574,6 +588,8 @@ def wasserstein_1(p, q) -> float:
     4.0
     """
     pair = _pair(p, q)
+    if pair == "noisy_lines":
+        return _noisy_lines_wasserstein_1(p, q)
     if pair == "lines":
         return abs(p.theta - q.theta)
     if pair == "gaussians":
@@ -647,3 +663,61 @@ def all_distances(p, q) -> dict[str, float]:
         "js": js_divergence(p, q),
         "em": wasserstein_1(p, q),
     }
+
+
+# ------------------------------------------------- Section 1: Example 1 blurred by Gaussian noise
+
+
+def _noisy_lines_pair(p, q) -> str:
+    r"""``"noisy_lines"`` for two :class:`NoisyParallelLines` with one noise; a clear error otherwise.
+
+    With the same :math:`\sigma`, :math:`P = N(\theta_P, \sigma^2) \otimes V` and
+    :math:`Q = N(\theta_Q, \sigma^2) \otimes V`, where :math:`V = U[0, 1] * N(0, \sigma^2)` is the common
+    vertical law (the noise is isotropic, so the two coordinates are independent). The density ratio
+    :math:`p/q` is then the ratio of the horizontal Gaussians alone, so every f-divergence (TV, KL, JS)
+    of the pair equals that of :math:`N(\theta_P, \sigma^2)` and :math:`N(\theta_Q, \sigma^2)`.
+    """
+    for name, law in (("p", p), ("q", q)):
+        if not isinstance(law, NoisyParallelLines):
+            raise TypeError(
+                f"{name} is {type(law).__name__}: NoisyParallelLines can only be compared with NoisyParallelLines "
+                "(both live in R^2; ParallelLines is the noiseless limit, against which KL is infinite); "
+                f"got {type(p).__name__} and {type(q).__name__}."
+            )
+    if p.noise_std != q.noise_std:
+        raise ValueError(
+            f"q.noise_std == {q.noise_std}, must equal p.noise_std == {p.noise_std}: the distances are exact only "
+            "when both lines carry the same noise; blur both laws with one sigma."
+        )
+    return "noisy_lines"
+
+
+def _noisy_lines_total_variation(p: NoisyParallelLines, q: NoisyParallelLines) -> float:
+    """TV = 2 Phi(|dtheta| / (2 sigma)) - 1 = erf(|dtheta| / (2 sqrt(2) sigma)), the horizontal Gaussians' TV."""
+    shift = abs(p.theta - q.theta)
+    scaled = shift / (2.0 * _SQRT_2 * p.noise_std) if math.isfinite(shift) else math.inf
+    return math.erf(scaled)
+
+
+def _noisy_lines_kl_divergence(p: NoisyParallelLines, q: NoisyParallelLines) -> float:
+    """KL = dtheta^2 / (2 sigma^2), the same both ways; ``math.inf`` beyond float64."""
+    shift = p.theta - q.theta
+    scaled = shift / p.noise_std if math.isfinite(shift) else math.inf
+    return 0.5 * scaled * scaled  # a float product overflows to inf, never an OverflowError
+
+
+def _noisy_lines_js_divergence(p: NoisyParallelLines, q: NoisyParallelLines) -> float:
+    """JS = the JS of the horizontal Gaussians N(theta_P, sigma^2) and N(theta_Q, sigma^2)."""
+    return js_divergence(p.horizontal, q.horizontal)
+
+
+def _noisy_lines_wasserstein_1(p: NoisyParallelLines, q: NoisyParallelLines) -> float:
+    r"""W1 = :math:`|\theta_P - \theta_Q|` exactly, with or without noise.
+
+    Lower bound: for any coupling :math:`\gamma` of P and Q, :math:`E_\gamma\|X - Y\| \ge
+    \|E_\gamma(X - Y)\| = \|E_P X - E_Q Y\| = |\theta_P - \theta_Q|` (Jensen; the vertical means are both
+    1/2). Upper bound: the translation coupling :math:`Y = X + (\theta_Q - \theta_P, 0)`, which maps P onto
+    Q because the noise and the heights are the same, moves every point by exactly
+    :math:`|\theta_P - \theta_Q|`. So the noise neither helps nor hurts W1.
+    """
+    return abs(p.theta - q.theta)

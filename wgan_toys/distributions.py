@@ -3,6 +3,8 @@
 - :class:`ParallelLines` is Example 1: P_theta, the law of g_theta(Z) = (theta, Z) in R^2 with
   Z ~ U[0, 1]. It is supported on a vertical segment, so it has no density on R^2.
 - :class:`Gaussian1D` is N(mean, std^2), the pair of Figure 2.
+- :class:`NoisyParallelLines` is Example 1 convolved with N(0, sigma^2 I), Section 1's "typical remedy":
+  it has a density, so a likelihood.
 - :class:`Uniform1D` and :class:`Discrete1D` (weighted atoms; one atom is a Dirac mass) give the
   sequences of Theorem 2.
 
@@ -258,3 +260,110 @@ class ParallelLines:
 # figure, the lessons, verify and the benchmarks all use these two laws.
 FIGURE_2_REAL = Gaussian1D(0.0, 0.5)
 FIGURE_2_FAKE = Gaussian1D(4.0, 0.5)
+
+
+def _log_normal_mass(low, high):
+    """log(Phi(high) - Phi(low)) elementwise for low <= high, taken in the tail where it does not cancel."""
+    from scipy.special import log_ndtr
+
+    low, high = np.broadcast_arrays(np.asarray(low, dtype=float), np.asarray(high, dtype=float))
+    upper_tail = low > 0  # both in the upper tail: Phi(-low) - Phi(-high) keeps the digits
+    big = np.where(upper_tail, log_ndtr(-low), log_ndtr(high))
+    small = np.where(upper_tail, log_ndtr(-high), log_ndtr(low))
+    with np.errstate(divide="ignore"):  # a mass of exactly 0 is log 0 = -inf, never NaN
+        return big + np.log1p(-np.exp(small - big))
+
+
+@dataclass(frozen=True)
+class NoisyParallelLines:
+    r"""Example 1 with the "typical remedy" of Section 1: the parallel line blurred by Gaussian noise.
+
+    The law of :math:`g_\theta(Z) + \sigma \varepsilon` with :math:`Z \sim U[0, 1]`,
+    :math:`g_\theta(z) = (\theta, z)` and :math:`\varepsilon \sim N(0, I_2)`: :class:`ParallelLines`
+    convolved with :math:`N(0, \sigma^2 I)`. Its two coordinates are independent: the horizontal one is
+    :math:`N(\theta, \sigma^2)` and the vertical one is :math:`U[0, 1] * N(0, \sigma^2)`, so it has a
+    density on :math:`\mathbb{R}^2`,
+
+    .. math::
+
+        p_{\theta,\sigma}(x, y) = \frac{1}{\sigma}\varphi\Big(\frac{x - \theta}{\sigma}\Big)
+            \Big[\Phi\Big(\frac{y}{\sigma}\Big) - \Phi\Big(\frac{y - 1}{\sigma}\Big)\Big],
+
+    and a likelihood. Two such laws with the same ``noise_std`` differ only in their horizontal
+    part; :mod:`~wgan_toys.distances` gives their TV, KL, JS and W1 exactly.
+
+    Parameters
+    ----------
+    theta : float
+        The horizontal offset theta; any finite number.
+    noise_std : float
+        The noise's standard deviation sigma on each coordinate; finite and > 0 (the paper's
+        Section 1 quotes about 0.1 per pixel for image models fitted by likelihood).
+        ``sigma -> 0`` gives back :class:`ParallelLines`.
+
+    References
+    ----------
+    Arjovsky, Chintala, Bottou (2017), arXiv:1701.07875, Section 1 and Example 1.
+
+    Examples
+    --------
+    >>> law = NoisyParallelLines(0.5, 0.1)
+    >>> law.sample(4, seed=0).shape
+    (4, 2)
+    >>> round(float(law.pdf([[0.5, 0.5]])[0]), 6)  # phi(0) / 0.1 * (Phi(5) - Phi(-5))
+    3.989421
+    """
+
+    theta: float
+    noise_std: float
+    dim: int = field(default=2, init=False, repr=False)
+
+    def __post_init__(self):
+        object.__setattr__(self, "theta", check_real("theta", self.theta))
+        object.__setattr__(
+            self,
+            "noise_std",
+            check_positive(
+                "noise_std", self.noise_std, hint=" (sigma -> 0 is ParallelLines(theta), which has no density)"
+            ),
+        )
+
+    @property
+    def horizontal(self) -> Gaussian1D:
+        """The law of the horizontal coordinate, N(theta, sigma^2)."""
+        return Gaussian1D(self.theta, self.noise_std)
+
+    def generator(self, z, noise):
+        """g_theta(z) + sigma * noise for ``z`` of shape (n,) and ``noise`` of shape (n, 2); shape (n, 2)."""
+        z = np.asarray(z, dtype=float)
+        return ParallelLines(self.theta).generator(z) + self.noise_std * np.asarray(noise, dtype=float)
+
+    def logpdf(self, points):
+        """log p(x, y) at ``points`` of shape (n, 2); shape (n,). Finite far in the tails."""
+        points = check_samples("points", points, dim=2)
+        x, y = points[:, 0], points[:, 1]
+        sigma = self.noise_std
+        return self.horizontal.logpdf(x) + _log_normal_mass((y - 1.0) / sigma, y / sigma)
+
+    def pdf(self, points):
+        """p(x, y) at ``points`` of shape (n, 2); shape (n,)."""
+        return np.exp(self.logpdf(points))
+
+    def sample(self, n: int, seed=None) -> np.ndarray:
+        """Draw ``n`` points, shape (n, 2): first the n heights z, then the (n, 2) noise, from one generator."""
+        n = check_int("n", n, minimum=1)
+        rng = numpy_generator(seed)
+        z = rng.uniform(0.0, 1.0, size=n)
+        return self.generator(z, rng.standard_normal((n, 2)))
+
+    def sample_torch(self, n: int, seed=None, device="cpu", dtype=None):
+        """Draw ``n`` points as a torch tensor of shape (n, 2) on ``device``."""
+        import torch
+
+        n = check_int("n", n, minimum=1)
+        dtype = dtype or torch.float32
+        _check_torch_range(abs(self.theta) + 1.0 + 40.0 * self.noise_std, dtype, repr(self))
+        generator = torch_generator(seed, device=device)
+        z = torch.rand(n, generator=generator, device=device, dtype=dtype)
+        noise = torch.randn(n, 2, generator=generator, device=device, dtype=dtype)
+        return torch.stack([torch.full_like(z, self.theta), z], dim=1) + self.noise_std * noise

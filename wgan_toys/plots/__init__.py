@@ -6,6 +6,8 @@ the Okabe-Ito palette, which survives colour blindness and a washed-out projecto
 the paper's symbols; every drawing function draws in one style (:data:`STYLE`). This package
 imports matplotlib; ``import wgan_toys`` does not load it.
 
+- :mod:`~wgan_toys.plots.likelihood`: Section 1: Example 1 blurred by noise, what the noise buys and
+  costs, the likelihood as sigma shrinks, the topologies of Theorem 2 and Appendix A (lesson 00);
 - :mod:`~wgan_toys.plots.distances`: Section 2: Figure 1, two Gaussians, transport plans,
   convergence of sample estimates (lessons 01-02);
 - :mod:`~wgan_toys.plots.critics`: Section 3: Figure 2, the Lipschitz constraints (clipping's
@@ -25,11 +27,12 @@ Arjovsky, Chintala, Bottou (2017), arXiv:1701.07875.
 """
 
 from ..distributions import FIGURE_2_FAKE, FIGURE_2_REAL  # noqa: F401  (lessons 03-04 read Figure 2's pair here)
-from . import critics, distances, image_runs, toy_runs
+from . import critics, distances, image_runs, likelihood, toy_runs
 from ._style import COLORS, PROJECTOR_STYLE, STYLE, course_style
 from .critics import *  # noqa: F403  (each module's __all__, re-exported whole)
 from .distances import *  # noqa: F403
 from .image_runs import *  # noqa: F403
+from .likelihood import *  # noqa: F403
 from .toy_runs import *  # noqa: F403
 
 __all__ = [
@@ -37,6 +40,7 @@ __all__ = [
     "STYLE",
     "PROJECTOR_STYLE",
     "course_style",
+    *likelihood.__all__,
     *distances.__all__,
     *critics.__all__,
     *toy_runs.__all__,
