@@ -5,7 +5,7 @@ Every ``import`` statement counts, function-local ones included: a lazy import s
 modules together. The layers, as the book's module table (docs/guide/package.md) shows them:
 
 - 0, ground truth without training: ``_validation``, ``runtime``, ``distributions``, ``distances``,
-  ``empirical``, ``transport``, ``optimal``;
+  ``empirical``, ``transport``, ``optimal``, ``likelihood``, ``trend``, ``ipm``;
 - 1, critics to optimality: ``networks``, ``lipschitz``, ``objectives``, ``train``, ``sweep``,
   ``measure``;
 - 2, scenarios and trainers: ``parallel_lines``, ``toys2d``, ``toy_gan``, ``images.*``;
@@ -27,7 +27,18 @@ PACKAGE_ROOT = Path(__file__).resolve().parents[1] / "wgan_toys"
 PACKAGE = "wgan_toys"
 
 LAYERS = {
-    0: ("_validation", "runtime", "distributions", "distances", "empirical", "transport", "optimal", "likelihood"),
+    0: (
+        "_validation",
+        "runtime",
+        "distributions",
+        "distances",
+        "empirical",
+        "transport",
+        "optimal",
+        "likelihood",
+        "trend",
+        "ipm",
+    ),
     1: ("networks", "lipschitz", "objectives", "train", "sweep", "measure"),
     2: ("parallel_lines", "toys2d", "toy_gan", "images"),
     3: ("plots", "classroom", "verify", "verify_section1", "cli", "exercises", "__init__", "__main__"),

@@ -10,11 +10,14 @@ the MLP (Section 4.3), and the WGAN loss tracks sample quality while the GAN's d
 :func:`run_section4` runs the six combinations on scikit-learn's digits and returns one row per
 run: the sliced W1 to held-out digits at the first and last evaluations, the diversity of the
 samples (mean pairwise distance over that of real digits: near 0 is mode collapse), the digit
-classes produced and the KL divergence of the class histogram from uniform, and two Spearman
+classes produced and the KL divergence of the class histogram from uniform, and three Spearman
 correlations over training between the loss (median-filtered) and the sliced W1: of the levels,
-and of their first differences (:func:`~wgan_toys.empirical.rank_correlations`). Within one run
+of their first differences (:func:`~wgan_toys.empirical.rank_correlations`), and of their
+residuals around fitted trends (:func:`~wgan_toys.trend.residual_spearman`). Within one run
 any two series that both fall have a high level correlation, so that number alone shows "both
-fell"; the differenced one asks whether they move together from one evaluation to the next.
+fell"; the differenced one removes only a linear trend (two independent series that share a
+decay have positively correlated differences); the residual one asks whether they move together
+around their trends, at a false-positive rate measured on such a null.
 :func:`across_runs` asks the paper's other question, "losses can be subjected to comparison"
 (Figure 3's caption: the same DCGAN critic for every generator): does the final estimate rank
 *separate runs* as their final sliced W1 does? With ``seeds`` the six runs repeat for each seed.
@@ -29,6 +32,7 @@ import pathlib
 import numpy as np
 
 from ..empirical import median_filter, rank_correlations
+from ..trend import residual_spearman
 from . import GENERATOR_ARCHITECTURES
 
 __all__ = [
@@ -76,7 +80,9 @@ def summarize_run(records: list[dict], window: int = 5) -> dict:
     estimate for WGAN, the JS estimate for the GAN); ``spearman_loss_vs_sliced_w`` and
     ``spearman_differences`` are :func:`~wgan_toys.empirical.rank_correlations` of the loss at
     each evaluation (:func:`loss_at_evaluations`) against the sliced W1 there, over
-    ``evaluations`` points (None where undefined).
+    ``evaluations`` points (None where undefined); ``residual_spearman`` is the trend-robust
+    :func:`~wgan_toys.trend.residual_spearman` of the same two series (first differences remove
+    only a linear trend).
     """
     key = "wasserstein_estimate" if "wasserstein_estimate" in records[0] else "js_estimate"
     evaluated = [r for r in records if "sliced_w" in r]
@@ -93,10 +99,11 @@ def summarize_run(records: list[dict], window: int = 5) -> dict:
     for name in ("diversity", "classes_covered", "class_kl", "confident_fraction"):
         if name in final:
             row[name] = final[name]
-    _, losses, sliced = loss_at_evaluations(records, window)
+    steps, losses, sliced = loss_at_evaluations(records, window)
     correlations = rank_correlations(losses, sliced)
     row["spearman_loss_vs_sliced_w"] = correlations["spearman"]
     row["spearman_differences"] = correlations["spearman_of_differences"]
+    row["residual_spearman"] = residual_spearman(losses, sliced, steps)
     row["evaluations"] = correlations["points"]
     return row
 
