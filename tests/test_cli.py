@@ -101,7 +101,7 @@ def test_verify_passes_and_prints_each_row_with_its_time(capsys):
     stdout = capsys.readouterr().out
     assert code == 0, stdout
     assert "FAIL" not in stdout
-    assert "Example 1 at theta = 0" in stdout and "Theorem 2" in stdout and "measured:" in stdout
+    assert "Example 1 at theta = 1e-06" in stdout and "Theorem 2" in stdout and "measured:" in stdout
     assert re.search(r"^PASS +\d+\.\d\d s  Example 1", stdout, re.MULTILINE)  # status, seconds, claim
     assert "not run (slow" in stdout and "mode_coverage" in stdout
     assert re.search(r"\d+ passed, 0 failed, 0 info \(undecided, not a pass\) in \d+\.\d s$", stdout.rstrip())
