@@ -15,6 +15,8 @@ networks it changes and forgets them afterwards.
 import dataclasses
 import importlib
 import math
+import sys
+import types
 from types import SimpleNamespace
 
 import numpy as np
@@ -396,3 +398,20 @@ def test_a_row_module_is_one_entry_of_row_modules():
     assert {"claim", "CheckResult", "run_checks", "example_1", "theorem_2_sequences", "mode_coverage"} <= set(
         verify.__all__
     )
+
+
+def test_a_module_elsewhere_in_the_package_registers_through_row_modules(monkeypatch):
+    """A module of rows outside this package (as wgan_toys.verify_section1 will be) takes its place in
+    the table from ROW_MODULES, whatever the order of the imports, and its names resolve on the package."""
+    module = types.ModuleType("wgan_toys.verify_demo_rows")
+
+    def demo_rows():
+        yield CheckResult("a demo row", "1", "1", True)
+
+    demo_rows.__module__, module.demo_rows, module.__all__ = module.__name__, demo_rows, ["demo_rows"]
+    monkeypatch.setitem(sys.modules, module.__name__, module)
+    monkeypatch.setattr(verify, "ROW_MODULES", (module.__name__, *verify.ROW_MODULES))
+    monkeypatch.setattr(verify, "CHECKS", [*verify.CHECKS, verify.Check("demo_rows", demo_rows)])  # registered last
+    assert [check.name for check in verify.list_checks()][:2] == ["demo_rows", "example_1"]
+    assert [check.name for check in verify.select_checks()][0] == "demo_rows"
+    assert verify.demo_rows is demo_rows

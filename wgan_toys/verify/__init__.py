@@ -30,11 +30,13 @@ The rows live in modules grouped by the paper, listed in :data:`ROW_MODULES` in 
 - ``critics``: duality (eq. (2)), Figure 2, the GAN bound (Section 4.2), the WGAN-GP optimum, clipping;
 - ``learning``: descent on Example 1, Theorem 3, mode coverage (Section 4.3, slow).
 
-**Registering a module of rows.** A module registers its checks with ``@claim`` (``from wgan_toys.verify
-import CheckResult, claim``) and is one more entry of :data:`ROW_MODULES`, at the place its rows take in
-the table (a module of Section 1's rows, ``wgan_toys.verify_section1``, goes first). The package imports
-the entries in that order and re-exports each module's ``__all__``; ``tests/test_verify.py`` then asks
-every new row for the mutations that flip it.
+**Registering a module of rows.** A module registers its checks with ``@claim`` (``from
+wgan_toys.verify import CheckResult, claim, fmt, same, status_of``) and is one more entry of
+:data:`ROW_MODULES`, at the place its rows take in the table (a module of Section 1's rows,
+``wgan_toys.verify_section1``, goes first). The package imports the entries in that order and
+re-exports each module's ``__all__``; ``tests/test_verify.py`` then asks every new row for the
+mutations of the code it checks that flip it.
+
 The trained networks are small MLPs, each trained once (one thread) and shared by the rows that
 use them; the default table takes about 20 s of CPU on one thread.
 
@@ -53,12 +55,15 @@ from ._registry import (
     CheckResult,
     Status,
     claim,
+    fmt,
     format_row,
     format_summary,
     format_table,
     list_checks,
     run_checks,
+    same,
     select_checks,
+    status_of,
 )
 
 # The registration point: the modules of rows, in table order; importing one registers its checks.
@@ -70,14 +75,24 @@ ROW_MODULES = (
 
 
 def _import_row_modules() -> list[str]:
-    """Import ROW_MODULES in order (registering their checks) and bind their public names here."""
+    """Import ROW_MODULES (registering their checks) and bind their public names here. A module that
+    is itself being imported (it imported this package first) registers its checks as it finishes;
+    its names are found by ``__getattr__`` and its rows take their place by ROW_MODULES' order."""
     names = []
     for module_name in ROW_MODULES:
         module = importlib.import_module(module_name)
-        for name in module.__all__:
+        for name in getattr(module, "__all__", ()):
             globals()[name] = getattr(module, name)
-        names.extend(module.__all__)
+            names.append(name)
     return names
+
+
+def __getattr__(name: str):
+    for module_name in ROW_MODULES:
+        module = importlib.import_module(module_name)
+        if name in getattr(module, "__all__", ()):
+            return getattr(module, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 _ROW_NAMES = _import_row_modules()
@@ -94,6 +109,9 @@ __all__ = [
     "format_table",
     "format_summary",
     "CHECKS",
+    "fmt",
+    "status_of",
+    "same",
     "ROW_MODULES",
     *_ROW_NAMES,
 ]

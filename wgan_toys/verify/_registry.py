@@ -114,8 +114,16 @@ def claim(function=None, *, slow: bool = False):
 
 def _registered() -> list[Check]:
     """The package's ``CHECKS`` (looked up there, so that ``wgan_toys.verify.CHECKS`` replaced by a
-    caller, as the tests do, is the list the table runs)."""
-    return importlib.import_module(__package__).CHECKS
+    caller, as the tests do, is the list the table runs), in table order: by the package's
+    ``ROW_MODULES``, then in the order each module registered them (checks of other modules last)."""
+    package = importlib.import_module(__package__)
+    order = list(package.ROW_MODULES)
+
+    def place(check: Check) -> int:
+        module = getattr(check.function, "__module__", None)
+        return order.index(module) if module in order else len(order)
+
+    return sorted(package.CHECKS, key=place)
 
 
 def list_checks() -> list[Check]:
