@@ -1,8 +1,8 @@
 """The verify table's machinery: rows (:class:`CheckResult`), checks (:class:`Check`), the
 :func:`claim` decorator that registers a check, and running and printing the table.
 
-A row module registers its checks with ``@claim``; the package ``__init__`` imports the row
-modules in table order, so a new module of rows is one more import there.
+A row module registers its checks with ``@claim``; the package's ``ROW_MODULES`` lists the row
+modules in table order, so a new module of rows is one more entry there.
 """
 
 from __future__ import annotations

@@ -87,7 +87,11 @@ def clip_sweep():
 @functools.lru_cache(maxsize=None)
 def penalty_sweep():
     """GRADIENT_PENALTY_CRITICS WGAN-GP critics on GRADIENT_PENALTY_PAIR at GRADIENT_PENALTY_WEIGHT,
-    each from its own initialisation and batches (seed 0's stream), trained together (m = 64)."""
+    each from its own initialisation and batches (seed 0's stream), trained together (m = 64).
+
+    Adam at 3e-4 instead of WGAN-GP's 1e-4, as lesson 04 section 7 does: the stopping rule ends the run
+    after 1350 steps instead of 2200, with shares of the exact bias 0.78-0.90 (0.83-0.90 at 1e-4).
+    """
     from ..train import train_critic_sweep
 
     return train_critic_sweep(
@@ -95,6 +99,7 @@ def penalty_sweep():
         "gp",
         penalty_weights=(GRADIENT_PENALTY_WEIGHT,),
         n_critics=GRADIENT_PENALTY_CRITICS,
+        learning_rate=3e-4,
         seed=0,
     )
 
@@ -270,7 +275,7 @@ def gradient_penalty_optimum():
         status_of(max(objectives) <= optimum.objective + 3e-3),
     )
     # the share of the exact bias that each critic recovers: 1 at the exact optimum, and
-    # (W + W^2/(2 lambda) - W)/(exact - W) = 0.48 for the linear lower bound
+    # (W + W^2/(2 lambda) - W)/(exact - W) = 0.58 for the linear lower bound
     shares = (gaps - optimum.wasserstein) / (optimum.estimate - optimum.wasserstein)
     linear_share = (optimum.linear_lower_bound - optimum.wasserstein) / (optimum.estimate - optimum.wasserstein)
     ok = bool(np.all((shares >= 0.7) & (shares <= 1.1))) and optimum.linear_lower_bound <= optimum.estimate
