@@ -30,12 +30,14 @@ The rows live in modules grouped by the paper, listed in :data:`ROW_MODULES` in 
 - ``critics``: duality (eq. (2)), Figure 2, the GAN bound (Section 4.2), the WGAN-GP optimum, clipping;
 - ``learning``: descent on Example 1, Theorem 3, mode coverage (Section 4.3, slow).
 
-**Registering a module of rows.** A module registers its checks with ``@claim`` (``from
-wgan_toys.verify import CheckResult, claim, fmt, same, status_of``) and is one more entry of
-:data:`ROW_MODULES`, at the place its rows take in the table (a module of Section 1's rows,
-``wgan_toys.verify_section1``, goes first). The package imports the entries in that order and
-re-exports each module's ``__all__``; ``tests/test_verify.py`` then asks every new row for the
-mutations of the code it checks that flip it.
+**Registering a module of rows.** A module of rows is one entry of :data:`ROW_MODULES`, at the
+place its rows take in the table (``wgan_toys.verify_section1``, Section 1's rows, goes first). It
+either registers its checks with ``@claim`` as it is imported (``from wgan_toys.verify import
+CheckResult, claim, fmt, same, status_of``, as the modules of this package do), or lists its row
+functions in a tuple ``ROWS`` and registers nothing itself: the package then registers each of them
+(``claim(row)``) when it imports the module. Either way the package re-exports the module's
+``__all__``, and a test asserts per row that some mutation of the code the row checks makes it FAIL
+(``tests/test_verify.py`` for this package's modules).
 
 The trained networks are small MLPs, each trained once (one thread) and shared by the rows that
 use them; the default table takes about 20 s of CPU on one thread.
@@ -60,6 +62,7 @@ from ._registry import (
     format_summary,
     format_table,
     list_checks,
+    register_listed_rows,
     run_checks,
     same,
     select_checks,
@@ -75,12 +78,14 @@ ROW_MODULES = (
 
 
 def _import_row_modules() -> list[str]:
-    """Import ROW_MODULES (registering their checks) and bind their public names here. A module that
-    is itself being imported (it imported this package first) registers its checks as it finishes;
-    its names are found by ``__getattr__`` and its rows take their place by ROW_MODULES' order."""
+    """Import ROW_MODULES (registering their checks: a module's ``ROWS`` are registered here) and bind
+    their public names here. A module that is itself being imported (it imported this package first)
+    registers its checks as it finishes; its names are found by ``__getattr__`` and its rows take their
+    place by ROW_MODULES' order."""
     names = []
     for module_name in ROW_MODULES:
         module = importlib.import_module(module_name)
+        register_listed_rows((module_name,))
         for name in getattr(module, "__all__", ()):
             globals()[name] = getattr(module, name)
             names.append(name)
@@ -113,5 +118,6 @@ __all__ = [
     "status_of",
     "same",
     "ROW_MODULES",
+    "register_listed_rows",
     *_ROW_NAMES,
 ]

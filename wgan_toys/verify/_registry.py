@@ -11,6 +11,7 @@ import enum
 import fnmatch
 import importlib
 import math
+import sys
 import time
 from dataclasses import dataclass
 from typing import Callable, Iterator
@@ -23,6 +24,7 @@ __all__ = [
     "Check",
     "claim",
     "list_checks",
+    "register_listed_rows",
     "select_checks",
     "run_checks",
     "format_row",
@@ -112,12 +114,27 @@ def claim(function=None, *, slow: bool = False):
     return register(function) if function is not None else register
 
 
+_LISTED_ROWS: set = set()  # the row functions of modules' ROWS tuples registered so far
+
+
+def register_listed_rows(module_names) -> None:
+    """Register (:func:`claim`) the row functions each imported module of ``module_names`` lists in its
+    ``ROWS`` tuple, each once; a module not imported yet, or still being imported, is skipped (it is
+    registered at the next call: the package calls this before each listing of the table)."""
+    for module_name in module_names:
+        for row in getattr(sys.modules.get(module_name), "ROWS", ()):
+            if row not in _LISTED_ROWS:
+                _LISTED_ROWS.add(row)
+                claim(row)
+
+
 def _registered() -> list[Check]:
     """The package's ``CHECKS`` (looked up there, so that ``wgan_toys.verify.CHECKS`` replaced by a
     caller, as the tests do, is the list the table runs), in table order: by the package's
     ``ROW_MODULES``, then in the order each module registered them (checks of other modules last)."""
     package = importlib.import_module(__package__)
     order = list(package.ROW_MODULES)
+    register_listed_rows(order)
 
     def place(check: Check) -> int:
         module = getattr(check.function, "__module__", None)
