@@ -41,7 +41,7 @@ LAYERS = {
     ),
     1: ("networks", "lipschitz", "objectives", "train", "sweep", "measure"),
     2: ("parallel_lines", "toys2d", "toy_gan", "images"),
-    3: ("plots", "classroom", "verify", "verify_section1", "cli", "exercises", "__init__", "__main__"),
+    3: ("plots", "classroom", "verify", "cli", "exercises", "__init__", "__main__"),
 }
 
 

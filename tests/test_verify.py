@@ -316,12 +316,12 @@ OWN_MODULES = ("wgan_toys.verify.distances", "wgan_toys.verify.critics", "wgan_t
 
 def test_the_table_passes_as_shipped_and_every_row_has_a_mutation():
     """Every row of this package's modules passes, and FLIPS names each of them, with known mutations. A
-    module of rows outside the package (wgan_toys.verify_section1) has its own test file doing the same."""
+    module of rows with its own ROWS (wgan_toys.verify.section1) has its own test file doing the same."""
     own = [check for check in verify.select_checks() if check.function.__module__ in OWN_MODULES]
     rows = verify.run_checks(own)
     assert all(row.passed for row in rows), [row for row in rows if not row.passed]
     for module_name in set(verify.ROW_MODULES) - set(OWN_MODULES):
-        test_file = Path(__file__).with_name(f"test_{module_name.rsplit('.', 1)[1]}.py")
+        test_file = Path(__file__).with_name(f"test_{module_name.removeprefix('wgan_toys.').replace('.', '_')}.py")
         assert test_file.exists(), f"{module_name} is in ROW_MODULES; {test_file.name} must flip each of its rows"
     claims = [row.claim for row in rows]
     assert len(claims) == len(set(claims)), "two rows share a claim: FLIPS could not tell them apart"
@@ -406,7 +406,7 @@ def test_a_row_module_is_one_entry_of_row_modules():
 
 
 def test_a_module_elsewhere_in_the_package_registers_through_row_modules(monkeypatch):
-    """A module of rows outside this package (as wgan_toys.verify_section1 will be) takes its place in
+    """A module of rows outside this package (a module of rows elsewhere) takes its place in
     the table from ROW_MODULES, whatever the order of the imports, and its names resolve on the package."""
     module = types.ModuleType("wgan_toys.verify_demo_rows")
 

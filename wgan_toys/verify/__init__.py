@@ -31,7 +31,7 @@ The rows live in modules grouped by the paper, listed in :data:`ROW_MODULES` in 
 - ``learning``: descent on Example 1, Theorem 3, mode coverage (Section 4.3, slow).
 
 **Registering a module of rows.** A module of rows is one entry of :data:`ROW_MODULES`, at the
-place its rows take in the table (``wgan_toys.verify_section1``, Section 1's rows, goes first). It
+place its rows take in the table (``wgan_toys.verify.section1``, Section 1's rows, goes first). It
 either registers its checks with ``@claim`` as it is imported (``from wgan_toys.verify import
 CheckResult, claim, fmt, same, status_of``, as the modules of this package do), or lists its row
 functions in a tuple ``ROWS`` and registers nothing itself: the package then registers each of them
@@ -71,6 +71,7 @@ from ._registry import (
 
 # The registration point: the modules of rows, in table order; importing one registers its checks.
 ROW_MODULES = (
+    "wgan_toys.verify.section1",
     "wgan_toys.verify.distances",
     "wgan_toys.verify.critics",
     "wgan_toys.verify.learning",

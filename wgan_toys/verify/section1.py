@@ -28,10 +28,10 @@ import math
 
 import numpy as np
 
-from .distances import LOG_2, all_distances, js_divergence
-from .distributions import Gaussian1D, NoisyParallelLines, ParallelLines
-from .likelihood import fit_noisy_lines, kl_by_likelihood, likelihood_profile
-from .verify import CheckResult, Status
+from ..distances import LOG_2, all_distances, js_divergence
+from ..distributions import Gaussian1D, NoisyParallelLines, ParallelLines
+from ..likelihood import fit_noisy_lines, kl_by_likelihood, likelihood_profile
+from ._registry import CheckResult, Status
 
 __all__ = [
     "ROWS",
@@ -128,7 +128,7 @@ def section_1_noisy_lines_wasserstein():
     """W1 between blurred lines is |theta| whatever the noise (W1 >= |difference of means|, and the translation
     coupling attains it): POT's exact transport between samples of the public sampler, within the real-vs-real
     floor at the same n (the triangle inequality bounds the sampling error by W1(P_n, P) + W1(Q_n, Q))."""
-    from .empirical import wasserstein_1_samples
+    from ..empirical import wasserstein_1_samples
 
     for index, (theta, sigma) in enumerate(((0.5, 0.1), (-0.3, 0.3))):
         rng = np.random.default_rng(index)
@@ -245,7 +245,7 @@ def appendix_a_weak_not_strong():
     sampler ``ParallelLines.sample`` with one seed for both laws (so the heights coincide and the samples realise
     the translation coupling): POT's exact W1 between the samples equals 1/n, and the exact TV of the two
     empirical laws (atoms matched, no bins) stays 1; the package's values agree."""
-    from .empirical import wasserstein_1_samples
+    from ..empirical import wasserstein_1_samples
 
     measured_w1, measured_tv, package_w1, package_tv = [], [], [], []
     for index, n in enumerate(APPENDIX_A_STEPS):
