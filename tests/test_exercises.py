@@ -44,6 +44,21 @@ def histogram_js_by_hand(theta: float) -> float:
 
 
 @functools.lru_cache(maxsize=None)
+def clip_exponent_by_hand(seed: int) -> float:
+    """Exercise 05.3 as a student runs it: three seeded one-iteration runs, and the least-squares slope of
+    log|theta_gradients[0]| on log c written out as cov / var."""
+    from wgan_toys.parallel_lines import learn_parallel_lines
+
+    cs = np.log([0.005, 0.02, 0.05])
+    runs = [
+        learn_parallel_lines("wgan", iterations=1, clip_value=c, optimizer="sgd", seed=seed)
+        for c in (0.005, 0.02, 0.05)
+    ]
+    logs = np.log([abs(run["theta_gradients"][0]) for run in runs])
+    return float(np.sum((cs - cs.mean()) * (logs - logs.mean())) / np.sum((cs - cs.mean()) ** 2))
+
+
+@functools.lru_cache(maxsize=None)
 def binning_gaps_by_quadrature(bins: tuple = (10, 30)) -> tuple:
     """Exact JS minus the JS of the binned laws of N(0, 1) and N(1, 1.5^2), equal bins on [-5.5, 7.5]: each bin's mass
     by quad of the density (not the CDF), renormalised to the range; the exact JS by quadrature of its definition."""
@@ -347,7 +362,10 @@ CASES = {
         0.398,  # 4 s (1 - s) at l = 2 - 4x over the fake samples: the checker's own draw (seed 2), to 3 digits
         [(4.0, "slope of the logit"), (-0.5, "differentiate")],
     ),
-    "03.3": (16.0, [(2.0, "not linear in c"), (8.0, "output layer"), (1.0, "does depend on c")]),
+    "03.3": (
+        16.0,  # (0.02 sqrt(1 * 64) 0.02 64 0.02 64 0.02 sqrt(64)) / (the same at 0.01) = 2^4
+        [(2.0, "not linear in c"), (8.0, "output layer"), (1.0, "does depend on c"), (13.7, "fitted ratio")],
+    ),
     "03.4": ((1, -1), [((-1, -1), "which sign"), ((1, 1), "moves away")]),
     "03.5": (1.2, [(1.4, "forget the 1/2"), (1.0, "maximise"), (0.8, "sign error")]),  # 1 + W / (2 lambda), W = 4
     "03.6": (1.0, [(-1.0, "minus sign"), (0.5, "multiplies z")]),
@@ -408,7 +426,10 @@ CASES = {
             (math.inf, "0.02 / K"),
         ],
     ),
-    "05.3": (4, [(3, "output layer"), (1, "not linear in c")]),
+    "05.3": (
+        lambda: clip_exponent_by_hand(0),
+        [(4, "exponent of the family bound"), (lambda: -clip_exponent_by_hand(1), "sign"), (3, "a count")],
+    ),
     "05.4": (
         lambda: sign_descent_by_hand().min(),
         [
