@@ -63,6 +63,11 @@ SCREENSHOTS ?= /tmp/book-screenshots
 book: $(STAMP)
 	env -u MPLBACKEND $(BIN)/python -m sphinx -b html -W --keep-going -d build/book-doctrees docs build/book
 
+# the book without the worked solutions, for lecturers to hand to students (docs/conf.py reads the variable)
+.PHONY: book-student
+book-student: $(STAMP)
+	env -u MPLBACKEND WGAN_TOYS_BOOK_SOLUTIONS=0 $(BIN)/python -m sphinx -b html -W --keep-going -d build/book-student-doctrees docs build/book-student
+
 # the book in headless Chromium from file:// (tools/book_check.js says what it needs and checks)
 book-check: book
 	NODE_PATH=$${NODE_PATH:-/tmp/node_modules} node tools/book_check.js build/book $(SCREENSHOTS)

@@ -11,6 +11,7 @@ This file imports only the standard library, so that ``tests/test_book.py`` can 
 Sphinx installed.
 """
 
+import os
 import sys
 from pathlib import Path
 
@@ -45,6 +46,11 @@ exclude_patterns = [
     "solutions/data",
     "solutions/runs",
 ]
+# make book-student sets WGAN_TOYS_BOOK_SOLUTIONS=0: a book for students, the worked solutions neither executed
+# nor copied (their toctree glob is then empty)
+BOOK_SOLUTIONS = os.environ.get("WGAN_TOYS_BOOK_SOLUTIONS", "1") != "0"
+if not BOOK_SOLUTIONS:
+    exclude_patterns.append("solutions")
 templates_path = ["_templates"]
 # the solutions/ toctree glob is empty until solution notebooks exist: that is not an error
 suppress_warnings = ["toc.empty_glob"]

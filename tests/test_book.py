@@ -123,3 +123,29 @@ def test_a_progress_bar_is_dropped_and_a_widget_becomes_a_sentence():
     texts = [node.astext() for node in doctree.children]
     assert bar.astext() not in texts and printed.astext() in texts
     assert any("ipywidgets panel" in text for text in texts)
+
+
+def test_the_student_book_leaves_the_solutions_out(monkeypatch):
+    """make book-student (WGAN_TOYS_BOOK_SOLUTIONS=0) excludes solutions/ from the book; make book keeps it."""
+    assert "solutions" not in runpy.run_path(str(DOCS / "conf.py"))["exclude_patterns"]
+    monkeypatch.setenv("WGAN_TOYS_BOOK_SOLUTIONS", "0")
+    assert "solutions" in runpy.run_path(str(DOCS / "conf.py"))["exclude_patterns"]
+    makefile = (ROOT / "Makefile").read_text()
+    target = makefile[makefile.index("\nbook-student:") :].split("\n\n")[0]
+    assert "WGAN_TOYS_BOOK_SOLUTIONS=0" in target and "build/book-student" in target, target
+
+
+def test_the_readme_is_a_front_page():
+    """README.md: what this is, the two commands, the lesson map, where to go next, the sources by reference;
+    about 120 lines, nothing outside the clone, no measured timings (they live in the benchmarks' output)."""
+    text = (ROOT / "README.md").read_text()
+    assert len(text.splitlines()) <= 130, len(text.splitlines())
+    assert "make demo" in text and "\nmake test " in text
+    linked = re.findall(r"\]\(notebooks/([^)]+)\.ipynb\)", text)
+    assert linked == LESSONS, linked
+    for needed in ("make book-student", "arXiv:1701.07875", "arXiv:1704.00028", "GPU", "wgan-toys --help"):
+        assert needed in text, needed
+    assert "../" not in text, "README points outside the clone"
+    assert not re.search(r"\d+(\.\d+)? ?(ms|min|s)\b", text), re.search(r"\d+(\.\d+)? ?(ms|min|s)\b", text)
+    for page in ("guide/setup", "guide/commands", "guide/package"):
+        assert page in toctrees((DOCS / "index.md").read_text())["Guide"], page

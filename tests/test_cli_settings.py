@@ -27,7 +27,9 @@ from wgan_toys.objectives import (
 )
 from wgan_toys.toy_gan import ToyConfig
 
-README = pathlib.Path(__file__).resolve().parents[1] / "README.md"
+README = (
+    pathlib.Path(__file__).resolve().parents[1] / "docs" / "guide" / "commands.md"
+)  # the book's page on the command
 
 # (command, config, scale of objectives.DEFAULTS)
 COMMANDS = [("train-images", ImageConfig, "paper"), ("toy", ToyConfig, "toy")]
@@ -128,12 +130,14 @@ def test_the_readme_table_is_the_table():
     text = README.read_text()
     for name, description in ALGORITHM_DESCRIPTIONS.items():
         assert f"- `{name}`: {description}.\n" in text, (
-            f"README.md's line on {name} differs from ALGORITHM_DESCRIPTIONS"
+            f"docs/guide/commands.md's line on {name} differs from ALGORITHM_DESCRIPTIONS"
         )
     found = re.search(r"<!-- defaults table: begin.*?-->\n(.*?)\n<!-- defaults table: end -->", text, re.S)
-    assert found, "README.md lost the block <!-- defaults table: begin ... --> ... <!-- defaults table: end -->"
+    assert found, (
+        "docs/guide/commands.md lost the block <!-- defaults table: begin ... --> ... <!-- defaults table: end -->"
+    )
     assert found.group(1) == defaults_table(), (
-        "README.md's table of defaults differs from objectives.DEFAULTS; paste the output of "
+        "docs/guide/commands.md's table of defaults differs from objectives.DEFAULTS; paste the output of "
         "python -c 'from wgan_toys.objectives import defaults_table; print(defaults_table())'"
     )
 
@@ -148,7 +152,7 @@ def test_the_readme_prose_quotes_the_tables_numbers():
         text,
     )
     assert found, (
-        "README.md lost the sentence 'trains Algorithm 1 (RMSProp, alpha = ..., c = ..., m = ..., n_critic = ...)'"
+        "docs/guide/commands.md lost the sentence 'trains Algorithm 1 (RMSProp, alpha = ..., c = ..., m = ..., n_critic = ...)'"
     )
     assert (float(found[1]), float(found[2]), int(found[3]), int(found[4])) == (
         wgan.learning_rate,
@@ -161,7 +165,9 @@ def test_the_readme_prose_quotes_the_tables_numbers():
         r"-log D trick, Adam (\S+), beta1 (\S+); WGAN-GP uses Adam (\S+), betas \((\S+), (\S+)\), lambda (\S+) and",
         text,
     )
-    assert found, "README.md lost the sentence on --algorithm's choices (the GAN's Adam ..., WGAN-GP's Adam ...)"
+    assert found, (
+        "docs/guide/commands.md lost the sentence on --algorithm's choices (the GAN's Adam ..., WGAN-GP's Adam ...)"
+    )
     assert tuple(map(float, found.groups())) == (
         logd.learning_rate,
         logd.betas[0],
@@ -174,11 +180,15 @@ def test_the_readme_prose_quotes_the_tables_numbers():
         r"`--method clip` \(c, RMSProp (\S+) as Algorithm 1\), `gp` \(lambda, Adam (\S+) with betas \((\S+), (\S+)\) as WGAN-GP\)",
         text,
     )
-    assert found, "README.md lost the sentence on `critic --method clip` (RMSProp ... as Algorithm 1) and `gp`"
+    assert found, (
+        "docs/guide/commands.md lost the sentence on `critic --method clip` (RMSProp ... as Algorithm 1) and `gp`"
+    )
     assert tuple(map(float, found.groups())) == (wgan.learning_rate, gp.learning_rate, *gp.betas)
     assert (wgan.optimizer, gp.optimizer) == ("rmsprop", "adam")
     # the toys
     found = re.search(r"The toy defaults use a learning rate of (\S+) \((\S+) for clipped WGAN", text)
-    assert found, "README.md lost the sentence 'The toy defaults use a learning rate of ... (... for clipped WGAN'"
+    assert found, (
+        "docs/guide/commands.md lost the sentence 'The toy defaults use a learning rate of ... (... for clipped WGAN'"
+    )
     assert (float(found[1]), float(found[2])) == (toy_gp.learning_rate, toy_wgan.learning_rate)
     assert "--algorithm wgan | wgan-gp | gan-minimax | gan-logd" in text

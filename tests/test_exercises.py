@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import math
+import re
 
 import numpy as np
 import pytest
@@ -14,7 +15,7 @@ import pytest
 from wgan_toys import exercises
 from wgan_toys.distances import js_divergence_quadrature
 from wgan_toys.distributions import Gaussian1D
-from wgan_toys.exercises import CHECKERS, WrongAnswer, check
+from wgan_toys.exercises import CHECKERS, MalformedAnswer, WrongAnswer, check
 from wgan_toys.runtime import set_threads
 
 
@@ -643,7 +644,7 @@ def test_unattempted_prints_and_does_not_raise(exercise, unattempted, capsys):
     "exercise, answer, error, words",
     [
         ("01.1", "0.69", TypeError, "string"),
-        ("01.1", [0.5, 0.6], ValueError, r"shape \(2,\), must be one number"),
+        ("01.1", [0.5, 0.6], ValueError, r"(?=.*shape \(2,\))(?=.*one number)"),
         ("01.1", True, TypeError, "boolean"),
         ("01.1", float("nan"), ValueError, "nan"),
         ("01.4", 0.0, ValueError, "tuple of 2 numbers"),
@@ -659,9 +660,39 @@ def test_unattempted_prints_and_does_not_raise(exercise, unattempted, capsys):
         ("08.4", "21", TypeError, "tuple of 2 numbers"),
     ],
 )
-def test_bad_input_is_refused_by_name(exercise, answer, error, words):
+def test_bad_input_is_refused_by_name(exercise, answer, error, words, capsys):
+    """Without ``strict`` a malformed answer prints one line naming the expected shape; with it, it raises."""
+    verdict = check(exercise, answer)
+    printed = capsys.readouterr().out
+    assert verdict.status == "malformed" and not verdict
+    assert printed.count("\n") == 1 and printed.startswith(f"Exercise {exercise}: not yet: expected "), printed
+    assert re.search(words, printed), printed
     with pytest.raises(error, match=words):
-        check(exercise, answer)
+        check(exercise, answer, strict=True)
+
+
+# answers of the wrong type or shape, as a student might type them: a formula as a string, a half-filled tuple,
+# a nested list, a complex number, a boolean, an object that is no number
+MALFORMED = ["log 2", (8.07, None), [[1.0, 2.0], [3.0, 4.0]], 1j, True, [None], object()]
+
+
+@pytest.mark.parametrize("exercise", sorted(CHECKERS))
+def test_every_checker_answers_a_malformed_answer_with_one_line(exercise, capsys):
+    """Every registered checker, fed each malformed answer, prints one line that says which shape of answer it
+    expects (a number, a tuple of n numbers, a set of names ...) and raises nothing; ``strict`` raises a
+    MalformedAnswer that is a TypeError or ValueError with the same words."""
+    for answer in MALFORMED:
+        verdict = check(exercise, answer)
+        printed = capsys.readouterr().out
+        assert printed.count("\n") == 1, (exercise, answer, printed)
+        assert printed.startswith(f"Exercise {exercise}: not yet: expected "), (exercise, answer, printed)
+        assert "; the answer given " in printed and "numpy.asarray" not in printed, printed
+        assert verdict.status == "malformed" and not verdict, (exercise, answer)
+        with pytest.raises(MalformedAnswer) as raised:
+            check(exercise, answer, strict=True)
+        assert isinstance(raised.value, (TypeError, ValueError))
+        assert raised.value.line in printed
+        capsys.readouterr()
 
 
 def test_unknown_exercise_lists_the_checked_ones():

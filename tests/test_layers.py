@@ -2,7 +2,7 @@
 or the ones below, no cycle, and no module reaching into another module's private names.
 
 Every ``import`` statement counts, function-local ones included: a lazy import still ties the two
-modules together. The layers, as the README's module table shows them:
+modules together. The layers, as the book's module table (docs/guide/package.md) shows them:
 
 - 0, ground truth without training: ``_validation``, ``runtime``, ``distributions``, ``distances``,
   ``empirical``, ``transport``, ``optimal``;
@@ -56,7 +56,7 @@ def layer_of(name: str) -> int:
         if top in members:
             return layer
     raise AssertionError(
-        f"module {PACKAGE}.{name} has no layer: add it to LAYERS here and to the README's module table"
+        f"module {PACKAGE}.{name} has no layer: add it to LAYERS here and to the module table of docs/guide/package.md"
     )
 
 

@@ -86,12 +86,33 @@ def executed(path: Path, monkeypatch):
     return notebook
 
 
+def noise(notebook) -> list[str]:
+    """What an executed notebook shows that a reader should not see: anything on stderr (warnings,
+    FutureWarning and DeprecationWarning included), a warning printed to stdout, an output of a setup cell
+    (one that imports), and a bare integer shown as a cell's value (such as ``1`` from ``set_threads()``)."""
+    found = []
+    for index, cell in enumerate(notebook.cells):
+        if cell.cell_type != "code":
+            continue
+        setup = re.search(r"^(import|from) \w", cell.source, flags=re.M) is not None
+        for output in cell.outputs:
+            text = output.get("text", "") or output.get("data", {}).get("text/plain", "")
+            if output.output_type == "stream" and output.name == "stderr":
+                found.append(f"cell {index} writes to stderr: {text[:300]!r}")
+            elif re.search(r"\w*Warning\b", text):
+                found.append(f"cell {index} shows a warning: {text[:300]!r}")
+            elif output.output_type == "execute_result" and (setup or re.fullmatch(r"-?\d+", text.strip())):
+                found.append(f"cell {index} shows a stray value: {text[:100]!r}")
+    return found
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=notebook_id)
 def test_notebook_executes_and_draws(path, monkeypatch):
     notebook = executed(path, monkeypatch)
     outputs = code_outputs(notebook)
     errors = [output for output in outputs if output.output_type == "error"]
     assert not errors, f"{path.name}: {json.dumps(errors, indent=1)[:2000]}"
+    assert not noise(notebook), f"{path.name} prints what a reader should not see: {noise(notebook)}"
     images = [output for output in outputs if "image/png" in output.get("data", {})]
     assert images, f"{path.name}: executed, but no cell produced an image/png output"
 
@@ -168,6 +189,7 @@ def test_solutions_cover_every_exercise_of_their_lesson(path):
 def test_solutions_execute_and_pass_their_checks(path, monkeypatch):
     """Every solution notebook runs top to bottom; its checkers run with strict=True, so a wrong solution fails."""
     notebook = executed(path, monkeypatch)
+    assert not noise(notebook), f"{path.name} prints what a reader should not see: {noise(notebook)}"
     printed = "".join(output.get("text", "") for output in code_outputs(notebook))
     checked = re.findall(r"^Exercise (\d\d\.\d+): right", printed, flags=re.M)
     expected = re.findall(
@@ -176,19 +198,52 @@ def test_solutions_execute_and_pass_their_checks(path, monkeypatch):
     assert checked == expected, f"{path.name}: printed right for {checked}, expected {expected}"
 
 
-def test_the_readme_counts_the_checked_exercises():
-    """README's exercise paragraph states how many exercises have checkers and how many are pen and paper."""
+def test_the_book_counts_the_checked_exercises():
+    """The book's setup page (docs/guide/setup.md) states how many exercises have checkers and how many are
+    pen and paper."""
     from wgan_toys.exercises import CHECKERS
 
     sections = [exercise_sections(nbformat.read(path, as_version=4), "###") for path in NOTEBOOKS]
     total = sum(len(found) for found in sections)
-    readme = (NOTEBOOK_DIR.parent / "README.md").read_text()
+    readme = (NOTEBOOK_DIR.parent / "docs" / "guide" / "setup.md").read_text()
     paragraph = " ".join(readme[readme.index("**Exercises.**") :].split("\n\n")[0].split())
     assert f"Each of the {len(CHECKERS)} that are not pen and paper (of {total})" in paragraph, paragraph
     assert f"The {total - len(CHECKERS)} pen-and-paper exercises" in paragraph, paragraph
 
 
 # --- widgets that a headless run can execute (jupyter/nbclient#312) -----------------------------------------------
+
+
+def test_noise_finds_a_warning_a_stray_value_and_stderr():
+    """The filter that the executed lessons pass: it finds what lesson 01 showed (``1`` from its setup cell) and
+    what lessons 06 and 07 printed (a FutureWarning on stderr), and lets a figure and a deliberate value through."""
+    cell = nbformat.v4.new_code_cell
+    notebook = nbformat.v4.new_notebook(
+        cells=[
+            cell(
+                "import wgan_toys\nruntime.set_threads()",
+                outputs=[nbformat.v4.new_output("execute_result", {"text/plain": "1"})],
+            ),
+            cell(
+                "trainer = ToyGAN(config)",
+                outputs=[nbformat.v4.new_output("stream", name="stderr", text="FutureWarning: 'gan'")],
+            ),
+            cell("trainer.critic_steps", outputs=[nbformat.v4.new_output("execute_result", {"text/plain": "20"})]),
+            cell(
+                "trainer.evaluate()",
+                outputs=[nbformat.v4.new_output("execute_result", {"text/plain": "{'exact_w1': 1.2}"})],
+            ),
+            cell(
+                "plot()",
+                outputs=[nbformat.v4.new_output("display_data", {"image/png": "iVBOR", "text/plain": "<Figure>"})],
+            ),
+        ]
+    )
+    assert [line.split(":")[0] for line in noise(notebook)] == [
+        "cell 0 shows a stray value",
+        "cell 1 writes to stderr",
+        "cell 2 shows a stray value",
+    ]
 
 
 def test_no_lesson_or_solution_captures_into_an_output_widget():

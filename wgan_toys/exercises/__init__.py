@@ -15,8 +15,9 @@ likely mistake (a sign error, a missing 1/2, the other direction of KL, log base
 ...) without giving the answer away. An unattempted answer (``None`` or ``...``) prints ``not
 attempted yet`` and does not raise, so a student notebook runs top to bottom as shipped.
 ``strict=True`` (the solution notebooks and the tests) raises :class:`WrongAnswer` unless the
-answer is right. Answers of the wrong type or shape raise ``TypeError`` or ``ValueError`` naming
-what was expected, whatever ``strict`` says.
+answer is right. An answer of the wrong type or shape (a string, ``(8.07, None)``, two numbers for
+one) prints one line, ``not yet: expected`` the shape of answer the exercise asks for; with
+``strict=True`` it raises :class:`MalformedAnswer` (a ``TypeError`` or ``ValueError``) with that text.
 
 The checkers of lesson LL live in ``lesson_LL`` (one function per exercise, with its private
 reference computations); ``_answers`` holds what they share (the verdict, the printed line, reading
@@ -33,11 +34,12 @@ Gulrajani et al. (2017), *Improved Training of Wasserstein GANs* (WGAN-GP), arXi
 from __future__ import annotations
 
 from . import lesson_01, lesson_02, lesson_03, lesson_04, lesson_05, lesson_06, lesson_07, lesson_08
-from ._answers import Verdict, WrongAnswer
+from ._answers import MalformedAnswer, Verdict, WrongAnswer, finish
 from .lesson_03 import mmd_gaussians
 
 __all__ = [
     "CHECKERS",
+    "MalformedAnswer",
     "Verdict",
     "WrongAnswer",
     "check",
@@ -86,9 +88,10 @@ def check(exercise: str, answer, strict: bool = False) -> Verdict:
     Raises
     ------
     ValueError
-        If ``exercise`` has no checker (the message lists those that do), or the answer has the wrong shape.
-    TypeError
-        If the answer has the wrong type.
+        If ``exercise`` has no checker (the message lists those that do).
+    MalformedAnswer
+        With ``strict=True``, if the answer has the wrong type (a ``TypeError``) or shape (a ``ValueError``);
+        without it the checker prints one line that says which shape of answer is expected.
     WrongAnswer
         With ``strict=True``, if the answer is wrong or missing.
 
@@ -97,9 +100,17 @@ def check(exercise: str, answer, strict: bool = False) -> Verdict:
     >>> check("01.1", None).status
     Exercise 01.1: not attempted yet
     'not attempted'
+    >>> check("01.1", "log 2").status
+    Exercise 01.1: not yet: expected one number (a float): JS(P_0, P_theta) at theta = 5e-324; the answer given is the string 'log 2'.
+    'malformed'
     """
     if exercise not in CHECKERS:
         raise ValueError(
             f"exercise == {exercise!r}, must be one of {', '.join(CHECKERS)} (the exercises with a checker)."
         )
-    return CHECKERS[exercise](answer, strict=strict)
+    try:
+        return CHECKERS[exercise](answer, strict=strict)
+    except MalformedAnswer as error:
+        if strict:
+            raise
+        return finish(exercise, "malformed", error.line, strict=False)

@@ -13,12 +13,16 @@ import numpy as np
 from .._validation import as_real_array
 
 __all__ = [
+    "AnswerShapeError",
+    "AnswerTypeError",
+    "MalformedAnswer",
     "Verdict",
     "WrongAnswer",
     "as_names",
     "as_number",
     "as_numbers",
     "as_values",
+    "describe",
     "finish",
     "is_unattempted",
     "near",
@@ -31,10 +35,31 @@ class WrongAnswer(AssertionError):
     is the line the checker printed."""
 
 
+class MalformedAnswer(Exception):
+    """An answer of the wrong type or shape. ``line`` is what :func:`~wgan_toys.exercises.check` prints:
+    the shape of answer expected and what was given instead."""
+
+    def __init__(self, exercise: str, given: str, expected: str):
+        self.exercise, self.given, self.expected = exercise, given, expected
+        super().__init__(f"answer for exercise {exercise} {given}, must be {expected}.")
+
+    @property
+    def line(self) -> str:
+        return f"expected {self.expected}; the answer given {self.given}."
+
+
+class AnswerTypeError(MalformedAnswer, TypeError):
+    """An answer of the wrong type (a string, a boolean, None inside a tuple, a complex number)."""
+
+
+class AnswerShapeError(MalformedAnswer, ValueError):
+    """An answer of the wrong shape or range of values (two numbers for one, nan, an unknown name)."""
+
+
 @dataclass(frozen=True)
 class Verdict:
-    """What a checker decided: ``status`` is ``"right"``, ``"wrong"`` or ``"not attempted"``;
-    ``message`` is the line it printed. True only when right."""
+    """What a checker decided: ``status`` is ``"right"``, ``"wrong"``, ``"malformed"`` (an answer of the
+    wrong type or shape) or ``"not attempted"``; ``message`` is the line it printed. True only when right."""
 
     exercise: str
     status: str
@@ -52,7 +77,7 @@ def is_unattempted(answer) -> bool:
 
 
 def finish(exercise: str, status: str, text: str, strict: bool) -> Verdict:
-    label = {"right": "right", "wrong": "not yet", "not attempted": "not attempted yet"}[status]
+    label = {"right": "right", "wrong": "not yet", "malformed": "not yet", "not attempted": "not attempted yet"}[status]
     message = f"Exercise {exercise}: {label}" + (f": {text}" if text else "")
     print(message)
     if strict and status != "right":
@@ -60,60 +85,86 @@ def finish(exercise: str, status: str, text: str, strict: bool) -> Verdict:
     return Verdict(exercise, status, message)
 
 
-def as_number(exercise: str, answer, what: str) -> float:
-    """``answer`` as one finite float, or a TypeError/ValueError that says what was expected."""
+def describe(answer) -> str:
+    """What ``answer`` is, in a few words, for a line that says it is not of the expected shape."""
+    text = repr(answer)
+    text = text if len(text) <= 40 else text[:37] + "..."
+    if isinstance(answer, (str, bytes)):
+        return f"is the string {text}"
     if isinstance(answer, (bool, np.bool_)):
-        raise TypeError(f"answer for exercise {exercise} is a boolean ({answer!r}), must be {what} (a float).")
-    array = as_real_array(f"answer for exercise {exercise}", answer)
+        return f"is a boolean ({text})"
+    if isinstance(answer, complex):
+        return f"is a complex number ({text})"
+    return f"is {text} ({type(answer).__name__})"
+
+
+def _as_array(exercise: str, answer, expected: str) -> np.ndarray:
+    """``answer`` as a float64 array, or an AnswerTypeError saying it does not hold numbers only."""
+    try:
+        return as_real_array(f"answer for exercise {exercise}", answer)
+    except (TypeError, ValueError):
+        pass
+    given = describe(answer)
+    if not given.startswith("is the string"):
+        given += ", which is not numbers only"
+    raise AnswerTypeError(exercise, given, expected) from None
+
+
+def as_number(exercise: str, answer, what: str) -> float:
+    """``answer`` as one finite float, or a :class:`MalformedAnswer` that says what was expected."""
+    expected = f"one number (a float): {what}"
+    if isinstance(answer, (bool, np.bool_)):
+        raise AnswerTypeError(exercise, describe(answer), expected)
+    array = _as_array(exercise, answer, expected)
     if array.size != 1:
-        raise ValueError(f"answer for exercise {exercise} has shape {array.shape}, must be one number: {what}.")
+        raise AnswerShapeError(exercise, f"has shape {array.shape}", expected)
     value = float(array.reshape(()))
     if math.isnan(value):
-        raise ValueError(f"answer for exercise {exercise} is nan, must be {what}.")
+        raise AnswerShapeError(exercise, "is nan", expected)
     return value
 
 
 def as_numbers(exercise: str, answer, count: int, what: str) -> np.ndarray:
-    """``answer`` as ``count`` floats (a tuple, list or array), or a clear error."""
-    if isinstance(answer, (str, bytes, dict, set)):
-        raise TypeError(
-            f"answer for exercise {exercise} is a {type(answer).__name__}, must be a tuple of {count} numbers: {what}."
-        )
-    array = as_real_array(f"answer for exercise {exercise}", answer)
+    """``answer`` as ``count`` floats (a tuple, list or array), or a :class:`MalformedAnswer`."""
+    expected = f"a tuple of {count} numbers: {what}"
+    if isinstance(answer, (str, bytes, dict, set, bool, np.bool_)):
+        raise AnswerTypeError(exercise, describe(answer), expected)
+    array = _as_array(exercise, answer, expected)
     if array.shape != (count,):
-        raise ValueError(
-            f"answer for exercise {exercise} has shape {array.shape}, must be a tuple of {count} numbers: {what}."
-        )
+        raise AnswerShapeError(exercise, f"has shape {array.shape}", expected)
     if np.isnan(array).any():
-        raise ValueError(f"answer for exercise {exercise} holds nan, must be {count} numbers: {what}.")
+        raise AnswerShapeError(exercise, "holds nan", expected)
     return array
 
 
 def as_names(exercise: str, answer, allowed, what: str) -> frozenset:
     """``answer`` as a set of names drawn from ``allowed`` (a set, list or tuple of strings)."""
-    if isinstance(answer, str) or not hasattr(answer, "__iter__"):
-        raise TypeError(
-            f"answer for exercise {exercise} is {answer!r}, must be a set of names such as {{'tv', 'em'}}: {what}."
-        )
+    expected = f"a set of names such as {{'tv', 'em'}}, names among {sorted(allowed)}: {what}"
+    if isinstance(answer, (str, bytes)) or not hasattr(answer, "__iter__"):
+        raise AnswerTypeError(exercise, describe(answer), expected)
     names = list(answer)
     unknown = [name for name in names if not isinstance(name, str) or name not in allowed]
     if unknown:
-        raise ValueError(
-            f"answer for exercise {exercise} holds {unknown!r}, must hold names among {sorted(allowed)}: {what}."
-        )
+        raise AnswerShapeError(exercise, f"holds {unknown!r}", expected)
     return frozenset(names)
 
 
 def as_values(exercise: str, answer, allowed, what: str) -> frozenset:
     """``answer`` as a set of numbers drawn from ``allowed`` (an iterable of numbers; may be empty)."""
+    expected = f"a set of numbers, values among {sorted(allowed)}: {what}"
     if isinstance(answer, (str, bytes)) or not hasattr(answer, "__iter__"):
-        raise TypeError(f"answer for exercise {exercise} is {answer!r}, must be a set of numbers: {what}.")
-    values = [as_number(exercise, item, what) for item in answer]
+        raise AnswerTypeError(exercise, describe(answer), expected)
+    values = []
+    for item in answer:
+        if isinstance(item, (str, bytes, bool, np.bool_)):
+            raise AnswerTypeError(exercise, f"holds {describe(item)[3:]}", expected)
+        array = _as_array(exercise, item, expected)
+        if array.size != 1 or np.isnan(array).any():
+            raise AnswerShapeError(exercise, f"holds {item!r}", expected)
+        values.append(float(array.reshape(())))
     unknown = [value for value in values if not any(math.isclose(value, a) for a in allowed)]
     if unknown:
-        raise ValueError(
-            f"answer for exercise {exercise} holds {unknown!r}, must hold values among {sorted(allowed)}: {what}."
-        )
+        raise AnswerShapeError(exercise, f"holds {unknown!r}", expected)
     return frozenset(a for a in allowed if any(math.isclose(value, a) for value in values))
 
 

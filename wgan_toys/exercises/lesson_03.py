@@ -11,7 +11,7 @@ import numpy as np
 
 from ..distances import wasserstein_1
 from ..distributions import FIGURE_2_FAKE, FIGURE_2_REAL, Gaussian1D
-from ._answers import Verdict, as_number, as_numbers, finish, is_unattempted, near, weight_layers
+from ._answers import AnswerShapeError, Verdict, as_number, as_numbers, finish, is_unattempted, near, weight_layers
 
 
 def check_discriminator_slope_at_fake(answer, strict: bool = False) -> Verdict:
@@ -125,7 +125,7 @@ def check_swapped_signs(answer, strict: bool = False) -> Verdict:
         return finish(exercise, "not attempted", "", strict)
     loss_sign, generator = as_numbers(exercise, answer, 2, what)
     if loss_sign not in (1.0, -1.0) or generator not in (1.0, -1.0):
-        raise ValueError(f"answer for exercise {exercise} is {tuple(answer)!r}, must be two signs, +1 or -1: {what}.")
+        raise AnswerShapeError(exercise, f"is {tuple(answer)!r}", f"two signs, +1 or -1: {what}")
     # eq. (3): with the swap the critic maximises E_r f - E_g f, which the code prints as errD_real - errD_fake > 0;
     # the generator then maximises E_z f(g(z)), i.e. descends -E_z f, i.e. backward(mone)
     reference = (1.0, -1.0)

@@ -12,7 +12,17 @@ import math
 import numpy as np
 
 from .._validation import as_real_array
-from ._answers import Verdict, as_number, as_numbers, finish, is_unattempted, near
+from ._answers import (
+    AnswerShapeError,
+    AnswerTypeError,
+    Verdict,
+    as_number,
+    as_numbers,
+    describe,
+    finish,
+    is_unattempted,
+    near,
+)
 
 # --- 06.1: the sample floor of 25 Gaussians -------------------------------------------------------------------
 
@@ -102,12 +112,16 @@ def _frame_steps(iterations: int, log_every: int) -> tuple[int, ...]:
 
 
 def _as_steps(exercise: str, answer, what: str) -> tuple[int, ...]:
-    """``answer`` as sorted whole numbers (a list, tuple, set or array of steps), or a clear error."""
+    """``answer`` as sorted whole numbers (a list, tuple, set or array of steps), or a :class:`MalformedAnswer`."""
+    expected = f"a list of generator steps, whole numbers: {what}"
     if isinstance(answer, (str, bytes, dict)) or not hasattr(answer, "__iter__"):
-        raise TypeError(f"answer for exercise {exercise} is {answer!r}, must be a list of generator steps: {what}.")
-    array = as_real_array(f"answer for exercise {exercise}", list(answer))
+        raise AnswerTypeError(exercise, describe(answer), expected)
+    try:
+        array = as_real_array(f"answer for exercise {exercise}", list(answer))
+    except (TypeError, ValueError):
+        raise AnswerTypeError(exercise, describe(answer) + ", which is not numbers only", expected) from None
     if array.ndim != 1 or not np.all(np.isfinite(array)) or not np.all(array == np.round(array)):
-        raise ValueError(f"answer for exercise {exercise} is {answer!r}, must be a list of whole numbers: {what}.")
+        raise AnswerShapeError(exercise, f"is {answer!r}", expected)
     return tuple(sorted(int(step) for step in array))
 
 
