@@ -148,3 +148,20 @@ def test_theorem_2_4_epsilon_and_gradient_shrink_as_d_sharpens():
     norms = [m["gradient_norm"] for m in measured]
     assert epsilons[0] > epsilons[1] > epsilons[2] and norms[0] > norms[1] > norms[2]
     assert all(m["gradient_norm"] < m["bound"] for m in measured)
+
+
+def test_theorem_2_4_truncated_generator_keeps_epsilon_below_its_value_at_the_support_edge():
+    """z truncated to |z| <= 3: generated points lie in [2.5, 5.5], so the measured eps is at most |D| + |D'| at 2.5,
+    the edge nearest the real law (D = sigmoid(l) falls with x there, l' = -16 for N(0, 0.5^2) against N(4, 0.5^2));
+    untruncated draws reach x = 2 and beyond, where D' is about 4."""
+    terms = theory.theorem_2_4_terms(gaussian_logit(0.0, 4.0, 0.5), mean=4.0, std=0.5, n=10_000, seed=0, truncation=3.0)
+    edge = 1 / (1 + math.exp(8.0))  # D at x = 2.5: logit ((2.5 - 4)^2 - 2.5^2) / 0.5 = -8
+    assert terms["epsilon"] <= edge + 16 * edge * (1 - edge)
+    assert terms["gradient_norm"] < terms["bound"] < 0.01
+    untruncated = theory.theorem_2_4_terms(gaussian_logit(0.0, 4.0, 0.5), mean=4.0, std=0.5, n=10_000, seed=0)
+    assert untruncated["epsilon"] > 1
+
+
+def test_theorem_2_4_refuses_a_truncation_that_rejection_cannot_serve():
+    with pytest.raises(ValueError, match=r"truncation == 0.05, must be >= 0.1"):
+        theory.theorem_2_4_terms(gaussian_logit(0.0, 4.0, 0.5), mean=4.0, std=0.5, truncation=0.05)

@@ -294,9 +294,9 @@ def coupling_cosines(critic, real, fake, seed=0) -> dict:
     }
 
 
-def theorem_2_4_terms(logit, mean: float, std: float, n: int = 10_000, seed=0) -> dict:
+def theorem_2_4_terms(logit, mean: float, std: float, n: int = 10_000, seed=0, truncation: float | None = None) -> dict:
     r"""Both sides of Arjovsky and Bottou's Theorem 2.4 for a generator :math:`g_\theta(z) = \mu + \sigma z` on the
-    line, :math:`\theta = (\mu, \sigma)`, :math:`z \sim N(0, 1)`, and a discriminator :math:`D = \text{sigmoid}(\text{logit})`.
+    line, :math:`\theta = (\mu, \sigma)`, :math:`z \sim N(0, 1)` (truncated to :math:`|z| \le` ``truncation`` if given), and a discriminator :math:`D = \text{sigmoid}(\text{logit})`.
 
     Theorem 2.4 (Arjovsky and Bottou 2017, "vanishing gradients on the generator"): let :math:`g_\theta` be
     differentiable, D a differentiable discriminator, the conditions of their Theorem 2.1 or 2.2 hold (the supports
@@ -325,6 +325,9 @@ def theorem_2_4_terms(logit, mean: float, std: float, n: int = 10_000, seed=0) -
     n : int, default=10_000
         Draws of z, >= 2.
     seed : int, None or torch.Generator, default=0
+    truncation : float or None, default=None
+        If given (>= 0.1), z is drawn from N(0, 1) conditioned on :math:`|z| \le` ``truncation`` (by rejection), so the
+        generated law has the compact support :math:`[\mu - \sigma b, \mu + \sigma b]` that the theorem assumes.
 
     Returns
     -------
@@ -337,7 +340,7 @@ def theorem_2_4_terms(logit, mean: float, std: float, n: int = 10_000, seed=0) -
     mean = float(mean)
     std = check_positive("std", std)
     n = check_int("n", n, minimum=2)
-    z = torch.randn(n, 1, generator=torch_generator(seed), dtype=torch.float64)
+    z = _standard_normal_draws(n, seed, truncation)
     theta = torch.tensor([mean, std], dtype=torch.float64, requires_grad=True)
     points = theta[0] + theta[1] * z
     (gradient,) = torch.autograd.grad(torch.nn.functional.logsigmoid(-_logit_of(logit, points)).mean(), theta)
@@ -354,6 +357,26 @@ def theorem_2_4_terms(logit, mean: float, std: float, n: int = 10_000, seed=0) -
         "jacobian_bound": jacobian_bound,
         "bound": jacobian_bound * epsilon / (1 - epsilon) if epsilon < 1 else math.inf,
     }
+
+
+def _standard_normal_draws(n: int, seed, truncation):
+    """(n, 1) float64 draws of N(0, 1), conditioned on |z| <= truncation by rejection when it is given."""
+    import torch
+
+    generator = torch_generator(seed)
+    if truncation is None:
+        return torch.randn(n, 1, generator=generator, dtype=torch.float64)
+    bound = check_positive("truncation", truncation)
+    if bound < 0.1:
+        raise ValueError(
+            f"truncation == {truncation!r}, must be >= 0.1 (or None): below it rejection keeps under 8% of the draws; "
+            "widen it."
+        )
+    kept = torch.empty(0, 1, dtype=torch.float64)
+    while len(kept) < n:
+        draws = torch.randn(2 * n, 1, generator=generator, dtype=torch.float64)
+        kept = torch.cat([kept, draws[draws.abs().squeeze(1) <= bound]])
+    return kept[:n]
 
 
 def _logit_of(logit, points):
