@@ -96,7 +96,7 @@ class LinearCritic(torch.nn.Module):
         super().__init__()
         self.layer = torch.nn.Linear(2, 1, bias=False)
         with torch.no_grad():
-            self.layer.weight.copy_(torch.tensor([direction], dtype=torch.float32))
+            self.layer.weight.copy_(torch.as_tensor(np.asarray(direction, dtype=np.float32)).reshape(1, 2))
 
     def forward(self, x):
         return self.layer(x)
