@@ -10,8 +10,8 @@ Four statements that the course uses and a student can check with a few seconds 
   (lessons 04 and 05).
 - :func:`penalty_bound_terms`: the gradient-penalty objective of WGAN-GP, eq. (3) of Gulrajani et al., measured on a
   trained critic in any dimension, beside the lower bounds :math:`\lambda\,\mathbb{E}(\|\nabla f\| - 1)^2 \ge
-  W^2/(4\lambda)` and :math:`\mathbb{E}_r f - \mathbb{E}_g f \ge W + W^2/(2\lambda)` that hold at its optimum (lesson 04,
-  section 7).
+  W^2/(4\lambda)` and :math:`\mathbb{E}_r f - \mathbb{E}_g f \ge W + W^2/(2\lambda)` that hold at its optimum
+  (lesson 04, section 7).
 - :func:`coupling_cosines`: WGAN-GP's Proposition 1 measured: the cosine between a critic's gradient at points on
   the segments of the exact optimal coupling (POT) and the segments' direction (lesson 04, section 8).
 - :func:`theorem_2_4_terms`: Arjovsky and Bottou (2017), Theorem 2.4, the bound on the minimax generator's gradient
@@ -218,7 +218,8 @@ def penalty_bound_terms(critic, real, fake, penalty_weight: float, wasserstein: 
     x_fake = check_samples("fake", fake, dim=x_real.shape[1])
     if len(x_real) != len(x_fake):
         raise ValueError(
-            f"real has {len(x_real)} points and fake {len(x_fake)}, must be equal: they are paired for the interpolates."
+            f"real has {len(x_real)} points and fake {len(x_fake)}, must be equal: they are paired for the "
+            "interpolates."
         )
     weight = check_positive("penalty_weight", penalty_weight)
     distance = check_positive("wasserstein", wasserstein)
@@ -296,7 +297,8 @@ def coupling_cosines(critic, real, fake, seed=0) -> dict:
 
 def theorem_2_4_terms(logit, mean: float, std: float, n: int = 10_000, seed=0, truncation: float | None = None) -> dict:
     r"""Both sides of Arjovsky and Bottou's Theorem 2.4 for a generator :math:`g_\theta(z) = \mu + \sigma z` on the
-    line, :math:`\theta = (\mu, \sigma)`, :math:`z \sim N(0, 1)` (truncated to :math:`|z| \le` ``truncation`` if given), and a discriminator :math:`D = \text{sigmoid}(\text{logit})`.
+    line, :math:`\theta = (\mu, \sigma)`, :math:`z \sim N(0, 1)` (truncated to :math:`|z| \le` ``truncation`` if given),
+    and a discriminator :math:`D = \text{sigmoid}(\text{logit})`.
 
     Theorem 2.4 (Arjovsky and Bottou 2017, "vanishing gradients on the generator"): let :math:`g_\theta` be
     differentiable, D a differentiable discriminator, the conditions of their Theorem 2.1 or 2.2 hold (the supports
