@@ -46,6 +46,21 @@ def histogram_js_by_hand(theta: float) -> float:
 
 
 @functools.lru_cache(maxsize=None)
+def clip_exponent_by_hand(seed: int) -> float:
+    """Exercise 05.3 as a student runs it: three seeded one-iteration runs, and the least-squares slope of
+    log|theta_gradients[0]| on log c written out as cov / var."""
+    from wgan_toys.parallel_lines import learn_parallel_lines
+
+    cs = np.log([0.005, 0.02, 0.05])
+    runs = [
+        learn_parallel_lines("wgan", iterations=1, clip_value=c, optimizer="sgd", seed=seed)
+        for c in (0.005, 0.02, 0.05)
+    ]
+    logs = np.log([abs(run["theta_gradients"][0]) for run in runs])
+    return float(np.sum((cs - cs.mean()) * (logs - logs.mean())) / np.sum((cs - cs.mean()) ** 2))
+
+
+@functools.lru_cache(maxsize=None)
 def binning_gaps_by_quadrature(bins: tuple = (10, 30)) -> tuple:
     """Exact JS minus the JS of the binned laws of N(0, 1) and N(1, 1.5^2), equal bins on [-5.5, 7.5]: each bin's mass
     by quad of the density (not the CDF), renormalised to the range; the exact JS by quadrature of its definition."""
@@ -294,6 +309,16 @@ def untrained_w1_by_assignment() -> float:
     return float(cost[rows, columns].mean())
 
 
+@functools.lru_cache(maxsize=None)
+def early_peak_by_hand(seed: int) -> float:
+    """05.8 as the student runs it: the largest |theta_gradients| of the first 10 plain-descent minimax GAN
+    iterations from theta0 = 1."""
+    from wgan_toys.parallel_lines import learn_parallel_lines
+
+    run = learn_parallel_lines("gan", theta0=1.0, iterations=10, optimizer="sgd", seed=seed)
+    return float(np.abs(run["theta_gradients"][:10]).max())
+
+
 def penalty_pair(bias) -> tuple[float, float]:
     w = untrained_w1_by_assignment()
     return tuple(bias(w, weight) for weight in (10.0, 0.1))
@@ -392,7 +417,10 @@ CASES = {
         0.398,  # 4 s (1 - s) at l = 2 - 4x over the fake samples: the checker's own draw (seed 2), to 3 digits
         [(4.0, "slope of the logit"), (-0.5, "differentiate")],
     ),
-    "03.3": (16.0, [(2.0, "not linear in c"), (8.0, "output layer"), (1.0, "does depend on c")]),
+    "03.3": (
+        16.0,  # (0.02 sqrt(1 * 64) 0.02 64 0.02 64 0.02 sqrt(64)) / (the same at 0.01) = 2^4
+        [(2.0, "not linear in c"), (8.0, "output layer"), (1.0, "does depend on c"), (13.7, "fitted ratio")],
+    ),
     "03.4": ((1, -1), [((-1, -1), "which sign"), ((1, 1), "moves away")]),
     "03.5": (1.2, [(1.4, "forget the 1/2"), (1.0, "maximise"), (0.8, "sign error")]),  # 1 + W / (2 lambda), W = 4
     "03.6": (1.0, [(-1.0, "minus sign"), (0.5, "multiplies z")]),
@@ -453,7 +481,10 @@ CASES = {
             (math.inf, "0.02 / K"),
         ],
     ),
-    "05.3": (4, [(3, "output layer"), (1, "not linear in c")]),
+    "05.3": (
+        lambda: clip_exponent_by_hand(0),
+        [(4, "exponent of the family bound"), (lambda: -clip_exponent_by_hand(1), "sign"), (3, "a count")],
+    ),
     "05.4": (
         lambda: sign_descent_by_hand().min(),
         [
@@ -468,10 +499,13 @@ CASES = {
         1.0,  # d|theta|/d theta at 0.5: a clipped critic K f* has gradient K and estimate K W = 0.5 K
         [(4e-4, "raw gradient"), (2.0, "divided by the estimate"), (-1.0, "sign error"), (0.5, "estimate / gradient")],
     ),
-    # the checker's own draws (seeds 1 and 2; seed 0's is 0.314), to 3 digits
     "05.8": (
-        (0.354, 0.324),
-        [((0.324, 0.354), "other order"), ((0.314, 0.324), "seed 0's peak"), ((0.0085, 0.0064), "first gradients")],
+        lambda: (early_peak_by_hand(1), early_peak_by_hand(2)),
+        [
+            (lambda: (early_peak_by_hand(2), early_peak_by_hand(1)), "other order"),
+            (lambda: (early_peak_by_hand(0), early_peak_by_hand(2)), "seed 0's peak"),
+            ((0.0085, 0.0064), "first gradients"),
+        ],
     ),
     "06.1": (
         floor_25gaussians_by_assignment,
@@ -604,6 +638,104 @@ CASES = {
 def reference(exercise):
     answer = CASES[exercise][0]
     return answer() if callable(answer) else answer
+
+
+def weight_layers_of(network) -> int:
+    return sum(1 for name, _ in network.named_parameters() if name.endswith("weight"))
+
+
+def family_bound_by_hand(c: float) -> float:
+    """prod_l c sqrt(n_(l-1) n_l) over the linear layers of make_critic(), read from the layers' shapes."""
+    from wgan_toys.networks import make_critic
+
+    shapes = [p.shape for name, p in make_critic().named_parameters() if name.endswith("weight")]
+    return math.prod(c * math.sqrt(rows * columns) for rows, columns in shapes)
+
+
+def kl_exponent_by_quadrature() -> float:
+    """The power of dmu in KL(N(0, 1) || N(dmu, 1)), from KL at dmu = 0.5 and 1 integrated on a grid."""
+    x = np.linspace(-12.0, 13.0, 200_001)
+
+    def kl(shift):
+        p, q = np.exp(-(x**2) / 2), np.exp(-((x - shift) ** 2) / 2)
+        return float(np.sum(p * np.log(p / q)) * (x[1] - x[0]) / math.sqrt(2 * math.pi))
+
+    return math.log(kl(1.0) / kl(0.5)) / math.log(2.0)
+
+
+# numbers a "right" message states beside the reference answer, each computed here by its own route:
+# exercise -> callable returning the numbers (seeded runs by hand, exact bounds from the layers' shapes)
+REPRODUCED = {
+    "02.1": lambda: (kl_exponent_by_quadrature(),),
+    "04.5": lambda: (12 / 1.1,),  # the naive inversion the message names as not the answer
+    "05.3": lambda: tuple(clip_exponent_by_hand(seed) for seed in (1, 2)),
+    "06.3": lambda: (math.log(family_bound_by_hand(0.05) / family_bound_by_hand(0.01)) / math.log(5),),
+    "07.4": lambda: (reference("07.4") / 1500,),  # against Algorithm 1's 100 x 5 + ... = 1500 critic steps
+    "08.1": lambda: (10.0 ** weight_layers_of(lesson_08_session().trainer.critic),),
+    "08.2": lambda: saturation_arrows_by_hand()[1:],
+    "08.3": lambda: (penalty_pair(lambda w, weight: w + w * w / (2 * weight))[1] / untrained_w1_by_assignment(),),
+}
+
+# the tolerance of a checker whose reference is a law and whose message quotes its own seeded measurement
+ABSOLUTE_TOLERANCE = {"01.6": 0.25}
+
+# a power (n^-0.94, 10^4), a fold or ratio (16-fold, 762x, 10.3 x W) or a fitted exponent (p = 2.71)
+STATED = re.compile(
+    r"(?P<base>\d+(?:\.\d+)?)?(?P<bracket>\))?\^\(?(?P<power>-?\d+(?:\.\d+)?)"
+    r"|(?P<ratio>\d+(?:\.\d+)?(?:e[+-]?\d+)?)(?:\s?x\b|-fold)"
+    r"|\bp = (?P<exponent>-?\d+(?:\.\d+)?)"
+)
+
+
+def stated_numbers(message: str) -> list[tuple[str, float]]:
+    """(text, value) of every power, ratio or fitted exponent a message states; a power of a number is its value
+    (10^4 is 1e4), a power of a symbol is its exponent (n^-0.94 is -0.94)."""
+    found = []
+    for match in STATED.finditer(message):
+        if match["power"] is not None:
+            power = float(match["power"])
+            number = match["base"] and not match["bracket"]
+            found.append((match[0], float(match["base"]) ** power if number else power))
+        else:
+            found.append((match[0], float(match["ratio"] or match["exponent"])))
+    return found
+
+
+def flat_numbers(value) -> list[float]:
+    if isinstance(value, (tuple, list, np.ndarray)):
+        return [number for item in value for number in flat_numbers(item)]
+    return [float(value)] if isinstance(value, (int, float, np.floating, np.integer)) else []
+
+
+def agrees(text: str, stated: float, computed: float, tolerance: float) -> bool:
+    """Equal to the digits printed (half a unit of the last one), to 1%, or within the checker's tolerance."""
+    mantissa = re.sub(r"e[+-]?\d+$", "", text.split("^")[-1].split("=")[-1].strip(" x()-fold"))
+    digits = len(mantissa.split(".")[1]) if "." in mantissa else 0
+    exponent = re.search(r"e([+-]?\d+)$", re.sub(r"(x|-fold)$", "", text.strip()))
+    unit = 10.0 ** (-digits + (int(exponent[1]) if exponent else 0))
+    return abs(stated - computed) <= max(0.5 * unit, 0.01 * abs(computed), tolerance)
+
+
+@pytest.mark.parametrize("exercise", sorted(CHECKERS))
+def test_right_messages_state_only_numbers_that_the_exercise_reproduces(exercise, capsys):
+    """A checker's "right" message may state a power, a ratio or a fitted exponent only if this file reproduces it
+    by its own route (the reference answer, or REPRODUCED: seeded runs by hand, exact bounds from the layers'
+    shapes), within the checker's tolerance. A law quoted as a measurement (c^4 for a first gradient that scales
+    like c^2.7) fails here."""
+    verdict = check(exercise, reference(exercise))
+    message = capsys.readouterr().out
+    assert verdict.status == "right", message
+    allowed = flat_numbers(reference(exercise)) + list(REPRODUCED.get(exercise, tuple)())
+    tolerance = ABSOLUTE_TOLERANCE.get(exercise, 0.0)
+    for text, stated in stated_numbers(message):
+        assert any(agrees(text, stated, value, tolerance) for value in allowed), (exercise, text, allowed, message)
+
+
+def test_stated_numbers_reads_powers_ratios_and_exponents():
+    message = "c^4; n^-0.94; 10^4; (0.05/0.01)^4 = 625; 762x; 1.4e+04x; 16-fold; 10.3 x W; p = 2.71; x = 4"
+    assert [value for _, value in stated_numbers(message)] == [4.0, -0.94, 1e4, 4.0, 762.0, 1.4e4, 16.0, 10.3, 2.71]
+    assert agrees("1.4e+04x", 1.4e4, 14_420.0, 0.0) and not agrees("1.4e+04x", 1.4e4, 15_200.0, 0.0)
+    assert agrees("p = 2.71", 2.71, 2.7135, 0.0) and not agrees("c^4", 4.0, 2.7135, 0.0)
 
 
 def test_every_checker_is_tested():

@@ -41,8 +41,9 @@ def check_rmsprop_from_far(answer, strict: bool = False) -> Verdict:
     optimizer="rmsprop", seed=0)`` (``run["thetas"][20]``): how far RMSProp (Algorithm 1, line 10) carries the minimax
     GAN when it starts far from the target (Section 3: the discriminator saturates, its gradient vanishes).
 
-    RMSProp's step is :math:`\alpha_t g_t / \sqrt{v_t}` with :math:`v_t` a running mean of :math:`g^2` (decay 0.99):
-    the first step is :math:`\alpha_0/\sqrt{0.01} = 10\alpha_0` whatever the gradient's size, but a gradient that
+    RMSProp's step is :math:`\alpha_t g_t / (\sqrt{v_t} + \epsilon)` with :math:`v_t` a running mean of :math:`g^2`
+    (decay 0.99, :math:`\epsilon = 10^{-8}`, no bias correction): for :math:`|g| \gg \epsilon` the first step is
+    :math:`\alpha_0/\sqrt{0.01} = 10\alpha_0` whatever the gradient's size, but a gradient that
     keeps shrinking falls below the :math:`\sqrt{v_t}` that remembers its larger past, and theta stops. Reference:
     the same seeded 20-iteration run on the CPU (0.2 s); tolerance 0.005.
     """
@@ -195,33 +196,75 @@ def check_overshoot_of_exact_critic(answer, strict: bool = False) -> Verdict:
     )
 
 
-def check_clip_gradient_power(answer, strict: bool = False) -> Verdict:
-    r"""Exercise 05.3: the power p in ``theta_gradients[0]`` :math:`\propto c^p` for the clipped critic of
-    ``learn_parallel_lines`` (Algorithm 1, line 7), as the clipped family's bound predicts.
+#: the clipping constants of exercise 05.3 and the seeds whose fitted exponents the checker accepts
+CLIP_VALUES_05_3, SEEDS_05_3 = (0.005, 0.02, 0.05), (0, 1, 2)
 
-    The critic's slope, and with it the generator's gradient (Theorem 3 times K), is bounded by
-    :math:`\prod_l c\sqrt{n_{l-1} n_l} \propto c^L`, L the number of weight layers (3 hidden layers and
-    the output). Exact answer: L, counted from :func:`~wgan_toys.networks.make_critic`.
+
+@functools.lru_cache(maxsize=None)
+def first_gradient(clip_value: float, seed: int) -> float:
+    """``theta_gradients[0]`` of ``learn_parallel_lines("wgan", clip_value=c, optimizer="sgd", seed=seed)`` on the CPU:
+    the generator's first gradient, after the first n_critic = 5 critic steps (one iteration: 0.1 s of CPU)."""
+    from ..parallel_lines import learn_parallel_lines
+
+    run = learn_parallel_lines("wgan", iterations=1, clip_value=clip_value, optimizer="sgd", seed=seed, device="cpu")
+    return float(run["theta_gradients"][0])
+
+
+def fitted_clip_exponent(seed: int, clip_values: tuple = CLIP_VALUES_05_3) -> float:
+    """The least-squares slope of log|theta_gradients[0]| on log c over ``clip_values``, for one seed."""
+    gradients = [abs(first_gradient(c, seed)) for c in clip_values]
+    return float(np.polyfit(np.log(clip_values), np.log(gradients), 1)[0])
+
+
+def check_clip_gradient_power(answer, strict: bool = False) -> Verdict:
+    r"""Exercise 05.3: the fitted exponent p of ``theta_gradients[0]`` :math:`\propto c^p` for the clipped critic
+    of ``learn_parallel_lines("wgan", optimizer="sgd")`` over c = 0.005, 0.02, 0.05 (Algorithm 1, line 7), for one
+    of the seeds 0, 1, 2.
+
+    The clipped family bounds the critic's slope, and with it the generator's gradient (Theorem 3 times K), by
+    :math:`\prod_l c\sqrt{n_{l-1} n_l} \propto c^L`, L the number of weight layers: a bound, whose exponent the
+    measured gradient need not follow. After the first 5 critic steps only the layers whose weights sit at the walls
+    contribute a factor c: the output layer starts at zero and reaches its walls only for the smallest c, and the
+    share of PyTorch's initial 64 x 64 weights beyond c falls as c grows. Reference: the fitted exponent of the
+    seeded runs (9 one-iteration runs, about a second of CPU); tolerance 0.02 around any of the three seeds' values.
     """
     exercise = "05.3"
     if is_unattempted(answer):
         return finish(exercise, "not attempted", "", strict)
-    value = as_number(exercise, answer, "the power p in gradient ~ c^p")
+    value = as_number(exercise, answer, "the fitted exponent p in theta_gradients[0] ~ c^p")
+    exponents = [fitted_clip_exponent(seed) for seed in SEEDS_05_3]
     layers = weight_layers()
+    if any(near(value, exponent, 0.0, 0.02) for exponent in exponents):
+        return finish(
+            exercise,
+            "right",
+            f"p = {exponents[0]:.2f} for seed 0, {min(exponents):.2f} to {max(exponents):.2f} over seeds 0-2: "
+            "below the bound's exponent, an upper envelope that the first gradients do not follow",
+            strict,
+        )
     if near(value, layers, 0.0, 1e-9):
         return finish(
-            exercise, "right", f"c^{layers}: one factor c per weight layer (measure it: one seed is one seed)", strict
+            exercise,
+            "wrong",
+            "that is the exponent of the family bound, prod_l c sqrt(n n'), a bound and not the measurement: "
+            "fit log|theta_gradients[0]| on log c over the three runs.",
+            strict,
         )
-    if near(value, layers - 1, 0.0, 1e-9):
+    if any(near(value, -exponent, 0.0, 0.02) for exponent in exponents):
+        return finish(exercise, "wrong", "sign: the gradient grows with c; fit log|gradient| on log c.", strict)
+    if near(value, layers - 1, 0.0, 1e-9) or near(value, 1.0, 0.0, 1e-9):
         return finish(
-            exercise, "wrong", "you counted the hidden layers; the output layer's weights are clipped too.", strict
-        )
-    if near(value, 1.0, 0.0, 1e-9):
-        return finish(
-            exercise, "wrong", "the gradient is not linear in c: each clipped layer contributes a factor.", strict
+            exercise,
+            "wrong",
+            "that is a count, not a measurement: run the three clip values and fit the slope of log|gradient| on log c.",
+            strict,
         )
     return finish(
-        exercise, "wrong", "count the weight matrices the gradient passes through, each bounded by c.", strict
+        exercise,
+        "wrong",
+        "for c in (0.005, 0.02, 0.05) take run['theta_gradients'][0] of learn_parallel_lines('wgan', clip_value=c, "
+        "optimizer='sgd', seed=0), then np.polyfit(np.log(cs), np.log(np.abs(gradients)), 1)[0].",
+        strict,
     )
 
 
