@@ -137,12 +137,36 @@ class _StandardisedPair(NamedTuple):
     log_ratio: float  # log(sigma_n / sigma_w) <= 0, always finite
 
 
+def _scaled_gap(mean_a: float, mean_b: float, scale: float) -> float:
+    """(mean_a - mean_b) / scale without forming an overflowing difference.
+
+    Two finite means can be up to 3.6e308 apart, beyond float64: then the half-difference
+    mean_a / 2 - mean_b / 2 (always finite) is divided by ``scale`` and doubled, so that
+    N(1e308, 1e308^2) against N(-1e308, 1e308^2) has offset 2, not inf. The result is +-inf
+    only when the standardised gap itself exceeds float64.
+    """
+    gap = mean_a - mean_b
+    if math.isfinite(gap):
+        return gap / scale
+    return 2.0 * ((0.5 * mean_a - 0.5 * mean_b) / scale)
+
+
 def _standardise(p: Gaussian1D, q: Gaussian1D) -> _StandardisedPair:
     narrow, wide = (p, q) if p.std <= q.std else (q, p)
-    log_ratio = math.log(narrow.std) - math.log(wide.std)
-    gap = narrow.mean - wide.mean
-    offset = gap / wide.std if math.isfinite(gap) else math.copysign(math.inf, gap)
+    log_ratio = _log_std_ratio(narrow.std, wide.std)
+    offset = _scaled_gap(narrow.mean, wide.mean, wide.std)
     return _StandardisedPair(narrow, wide, offset, math.exp(log_ratio), log_ratio)
+
+
+def _log_std_ratio(std_a: float, std_b: float) -> float:
+    """log(std_a / std_b) for positive floats, finite for any two of them.
+
+    Close stds (ratio in [1/2, 2]) use log1p of the relative difference, exact by Sterbenz's
+    lemma, so that stds 1e-9 apart keep all their digits; others a difference of logs.
+    """
+    if 0.5 * std_b <= std_a <= 2.0 * std_b:
+        return math.log1p((std_a - std_b) / std_b)
+    return math.log(std_a) - math.log(std_b)
 
 
 def _standardised_crossings(pair: _StandardisedPair) -> tuple[float, ...]:
@@ -272,11 +296,15 @@ def _gaussian_js_divergence(p: Gaussian1D, q: Gaussian1D) -> float:
     JS = 1/2 E_P[log 2 - log(1 + q/p)] + 1/2 E_Q[log 2 - log(1 + p/q)]; each integrand lies in
     (-inf, log 2], the log-ratios are computed in standardised coordinates (no cancellation), and
     the pieces are split at the crossings. The sum is rounded into [0, log 2].
+
+    When the std ratio r is below 1e-300 (or underflows to 0, as for stds 1e-200 and 1e200,
+    where the wide law's coordinate would divide by 0), JS is log 2 to float64 precision: the
+    deficit is O(r log(1/r)^{3/2}), under 1e-295.
     """
     if p == q:
         return 0.0
     pair = _standardise(p, q)
-    if not math.isfinite(pair.offset):
+    if not math.isfinite(pair.offset) or pair.ratio < 1e-300:
         return LOG_2
     half = lambda log_gap: LOG_2 - _log1p_exp(log_gap)  # noqa: E731
     value = 0.5 * (_expectation_in_own_coordinate(pair, True, half) + _expectation_in_own_coordinate(pair, False, half))
@@ -507,7 +535,22 @@ def total_variation(p, q) -> float:
         return 1.0
     if pair == "gaussians":
         return _gaussian_total_variation(p, q)
-    return total_variation_quadrature(p, q).value
+    return _continuous_total_variation(p, q)
+
+
+def _continuous_total_variation(p, q) -> float:
+    """TV of two continuous 1D laws by quadrature, in [0, 1] by construction (no clipping).
+
+    1/2 int |p - q| has a non-negative integrand, so it is >= 0; above 1/2 the value is taken
+    as 1 - int min(p, q) instead (also a non-negative integrand), which is <= 1 and keeps the
+    digits of a TV near 1 (1/2 int |p - q| of disjoint laws can exceed 1 by 5e-14).
+    """
+    value = total_variation_quadrature(p, q).value
+    if value <= 0.5:
+        return value
+    log_p, log_q = _logpdf_scalar(p), _logpdf_scalar(q)
+    overlap = _quad(lambda x: math.exp(min(log_p(x), log_q(x))), p, q).value
+    return 1.0 - overlap
 
 
 def kl_divergence(p, q) -> float:
@@ -545,17 +588,30 @@ def kl_divergence(p, q) -> float:
 def _gaussian_kl_divergence(p: Gaussian1D, q: Gaussian1D) -> float:
     """KL between Gaussians in log space: 1/2 (expm1(2t) - 2t + ((mu_P - mu_Q)/sigma_Q)^2).
 
-    t = log(sigma_P / sigma_Q) is a difference of logs, finite for any positive floats; a value
-    beyond float64 (e.g. sigma_Q = 1e-320 against sigma_P = 1) is ``math.inf``, never an
-    OverflowError or NaN.
+    t = log(sigma_P / sigma_Q) is finite for any positive floats (log1p of the relative difference
+    for close stds), e^{2t} - 1 - 2t is a Taylor series for small t, and the mean gap is scaled
+    without an overflowing difference; a value beyond float64 (e.g. sigma_Q = 1e-320 against
+    sigma_P = 1) is ``math.inf``, never an OverflowError or NaN.
     """
-    log_ratio = math.log(p.std) - math.log(q.std)
+    log_ratio = _log_std_ratio(p.std, q.std)
     # sigma_P^2/sigma_Q^2 - 1 - 2 log(sigma_P/sigma_Q) = expm1(2t) - 2t with t = log ratio
-    variance_term = math.expm1(2.0 * log_ratio) - 2.0 * log_ratio if 2.0 * log_ratio < 709.0 else math.inf
-    gap = p.mean - q.mean
-    scaled_gap = gap / q.std if math.isfinite(gap) else math.inf
+    variance_term = _expm1_minus_identity(2.0 * log_ratio) if 2.0 * log_ratio < 709.0 else math.inf
+    scaled_gap = _scaled_gap(p.mean, q.mean, q.std)
     mean_term = scaled_gap * scaled_gap if abs(scaled_gap) < 1e154 else math.inf
     return 0.5 * (variance_term + mean_term)
+
+
+def _expm1_minus_identity(x: float) -> float:
+    """e^x - 1 - x, by its Taylor series x^2/2 + x^3/6 + ... for |x| < 1 (where expm1(x) - x cancels)."""
+    if abs(x) >= 1.0:
+        return math.expm1(x) - x
+    term, total, k = x, 0.0, 1
+    while True:
+        k += 1
+        term *= x / k
+        if total + term == total:
+            return total
+        total += term
 
 
 def js_divergence(p, q) -> float:
