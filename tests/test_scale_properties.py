@@ -268,3 +268,41 @@ def test_tv_of_a_uniform_and_a_gaussian_stays_in_range_and_matches_mpmath():
                 value = total_variation(p, q)
             assert 0.0 <= value <= 1.0, (p, q, value)
             assert value == pytest.approx(reference, abs=1e-9), (p, q)
+
+
+# ----- the 1D ground truth for laws far apart ------------------------------------------------------
+@pytest.mark.parametrize("far", [1e5, 1e10])
+def test_expectation_gap_for_laws_far_apart(far):
+    """E_P f - E_Q f for f(x) = |x - far/3| + tanh(x - far), P = N(0, 1), Q = N(far, 1).
+
+    Closed form: E_P |X - c| = c and E_Q |Y - c| = far - c (the laws sit 1e5 std from c), so the
+    first part is 2c - far; E_Q tanh(Y - far) = 0 by symmetry and E_P tanh(X - far) = -1 to 1e-300.
+    One grid over both laws gives -42330 and -6e-18 for -33334.33 and -3.3e9.
+    """
+    from wgan_toys.optimal import expectation_gap
+
+    p, q, c = Gaussian1D(0.0, 1.0), Gaussian1D(far, 1.0), far / 3
+
+    def function(x):
+        return np.abs(x - c) + np.tanh(x - far)
+
+    assert expectation_gap(function, p, q) == pytest.approx(2 * c - far - 1.0, rel=1e-11)
+
+
+@pytest.mark.parametrize("far", [1e5, 1e10])
+def test_ground_truth_regions_for_laws_far_apart(far):
+    """mass_region covers each law's central 99% (empty on one grid over both: "points is empty" from the
+    discriminator); at the optimal discriminator the JS lower bound is JS = log 2; the optimal
+    critic's gap is W1 = far (Kantorovich-Rubinstein, eq. (2))."""
+    from wgan_toys.optimal import expectation_gap, js_lower_bound, mass_region, optimal_discriminator_logit
+    from wgan_toys.transport import OptimalCritic1D
+
+    p, q = Gaussian1D(0.0, 1.0), Gaussian1D(far, 1.0)
+    region = mass_region(p, q)
+    for law in (p, q):
+        tail = 0.5 * (1 - 0.99)  # as mass_region computes it (0.005 + 4e-18)
+        low, high = law.quantile([tail, 1 - tail])
+        inside = region[(region >= low) & (region <= high)]
+        assert inside.size >= 1000 and inside.min() == low and inside.max() == high
+    assert js_lower_bound(optimal_discriminator_logit(p, q), p, q) == pytest.approx(LOG_2, abs=1e-12)
+    assert expectation_gap(OptimalCritic1D(p, q), p, q) == pytest.approx(far, rel=1e-12)
