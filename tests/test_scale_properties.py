@@ -306,3 +306,38 @@ def test_ground_truth_regions_for_laws_far_apart(far):
         assert inside.size >= 1000 and inside.min() == low and inside.max() == high
     assert js_lower_bound(optimal_discriminator_logit(p, q), p, q) == pytest.approx(LOG_2, abs=1e-12)
     assert expectation_gap(OptimalCritic1D(p, q), p, q) == pytest.approx(far, rel=1e-12)
+
+
+# ----- float32 sampling and float images -----------------------------------------------------------
+def _float_tiffs(folder, values):
+    from PIL import Image
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for index, pixels in enumerate(values):
+        Image.fromarray(pixels.astype(np.float32), mode="F").save(folder / f"image_{index}.tif")
+
+
+def test_float_tiffs_in_0_1_are_scaled_like_npz_floats(tmp_path):
+    from PIL import Image
+
+    from wgan_toys.images.data import load_images
+
+    rng = np.random.default_rng(3)
+    values = rng.uniform(0, 1, (3, 16, 16))
+    _float_tiffs(tmp_path / "float", values)
+    with Image.open(tmp_path / "float" / "image_0.tif") as image:
+        assert image.mode == "F"
+    for preload in ("yes", "no"):
+        data = load_images("folder", root=tmp_path / "float", image_size=16, held_out=1, preload=preload, verbose=False)
+        images = data.batch(torch.arange(data.count))  # [-1, 1]
+        levels = torch.round((images + 1) * 255 / 2).to(torch.int64)
+        expected = torch.from_numpy(np.round(values[1:] * 255).astype(np.int64))[:, None]
+        assert torch.equal(levels, expected), preload  # not all 0 (black)
+
+
+def test_float_tiffs_outside_0_1_are_refused_with_the_reason(tmp_path):
+    from wgan_toys.images.data import load_images
+
+    _float_tiffs(tmp_path / "wide", [np.full((16, 16), 0.5), np.linspace(0, 255, 256).reshape(16, 16)])
+    with pytest.raises(ValueError, match=r"image_1\.tif.*mode F.*values in \[0, 255\].*must lie in \[0, 1\]"):
+        load_images("folder", root=tmp_path / "wide", image_size=16, held_out=1, verbose=False)
