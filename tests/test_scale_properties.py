@@ -309,6 +309,14 @@ def test_ground_truth_regions_for_laws_far_apart(far):
 
 
 # ----- float32 sampling and float images -----------------------------------------------------------
+def test_sample_torch_refuses_a_std_below_float32s_range():
+    for law in (Gaussian1D(0.0, 1e-50), Uniform1D(0.0, 1e-45)):
+        with pytest.raises(ValueError, match=r"smallest normal number .* pass dtype=torch.float64"):
+            law.sample_torch(3, seed=0)  # float32: every sample would be exactly 0
+    samples = Gaussian1D(0.0, 1e-50).sample_torch(4000, seed=0, dtype=torch.float64)
+    assert float(samples.std()) == pytest.approx(1e-50, rel=0.05, abs=0)
+
+
 def _float_tiffs(folder, values):
     from PIL import Image
 
