@@ -8,6 +8,7 @@ W1(cP, cQ) = c W1(P, Q)), 40-digit mpmath in the x coordinate for KL, TV and JS,
 expectations, and pixel values written by Pillow.
 """
 
+import math
 import warnings
 
 import numpy as np
@@ -93,6 +94,18 @@ def test_w1_is_homogeneous_under_scaling_for_every_pair_of_law_types(kind_p, kin
 )
 def test_discrete_w1_far_from_zero(first, second, exact):
     assert wasserstein_1(Discrete1D(first), Discrete1D(second)) == exact
+
+
+def test_w1_of_mixed_pairs_near_the_ends_of_float64():
+    """Laws apart by more than half of float64's range: separated, so W1 is the gap of the means
+    (1.7e308; x-coordinate quadrature gives 8e307), and beyond float64 it is inf (not nan, not an
+    OverflowError)."""
+    far_apart = wasserstein_1(Uniform1D(-0.8e308, 0.8e308), Gaussian1D(1.7e308, 1e300))
+    assert far_apart == pytest.approx(1.7e308, rel=1e-12, abs=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # quad's notes on an infinite integrand
+        assert wasserstein_1(Discrete1D([1.7e308]), Gaussian1D(-1.7e308, 1.0)) == math.inf
+        assert wasserstein_1(Gaussian1D(1e308, 1e307), Discrete1D([-1e308])) == math.inf
 
 
 def test_discrete_w1_matches_scipy_on_random_weighted_pairs_at_large_offsets():
