@@ -438,7 +438,10 @@ def js_divergence_quadrature(p, q) -> QuadratureResult:
 def wasserstein_1_quadrature(p, q) -> QuadratureResult:
     r"""W1 on the line by adaptive quadrature of :math:`\int |F_P(x) - F_Q(x)|\,dx`.
 
-    Works for any two 1D laws with a ``cdf`` (continuous or atomic); atoms are breakpoints.
+    Works for any two 1D laws with a ``cdf`` (continuous or atomic); atoms are breakpoints. The
+    integral is taken in the coordinate (x - c) / 2^e that maps the integration window to about
+    [-1, 1] (:func:`_recentred`) and scaled back by 2^e, so that its relative accuracy is the same
+    at every offset and scale (W1(P + t, Q + t) = W1(P, Q), W1(cP, cQ) = c W1(P, Q)).
     """
     for name, d in (("p", p), ("q", q)):
         if _family(d) == "lines":
