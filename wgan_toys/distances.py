@@ -53,6 +53,7 @@ from .distributions import Discrete1D, Gaussian1D, NoisyParallelLines, ParallelL
 
 LOG_2 = math.log(2.0)
 _SQRT_2 = math.sqrt(2.0)
+_TINY = np.finfo(float).tiny  # the smallest normal float64
 _GAUSSIAN_WINDOW = 40.0  # quadrature runs over mean +- 40 std: the mass outside is < 1e-300
 
 __all__ = [
@@ -144,12 +145,36 @@ class _StandardisedPair(NamedTuple):
     log_ratio: float  # log(sigma_n / sigma_w) <= 0, always finite
 
 
+def _scaled_gap(mean_a: float, mean_b: float, scale: float) -> float:
+    """(mean_a - mean_b) / scale without forming an overflowing difference.
+
+    Two finite means can be up to 3.6e308 apart, beyond float64: then the half-difference
+    mean_a / 2 - mean_b / 2 (always finite) is divided by ``scale`` and doubled, so that
+    N(1e308, 1e308^2) against N(-1e308, 1e308^2) has offset 2, not inf. The result is +-inf
+    only when the standardised gap itself exceeds float64.
+    """
+    gap = mean_a - mean_b
+    if math.isfinite(gap):
+        return gap / scale
+    return 2.0 * ((0.5 * mean_a - 0.5 * mean_b) / scale)
+
+
 def _standardise(p: Gaussian1D, q: Gaussian1D) -> _StandardisedPair:
     narrow, wide = (p, q) if p.std <= q.std else (q, p)
-    log_ratio = math.log(narrow.std) - math.log(wide.std)
-    gap = narrow.mean - wide.mean
-    offset = gap / wide.std if math.isfinite(gap) else math.copysign(math.inf, gap)
+    log_ratio = _log_std_ratio(narrow.std, wide.std)
+    offset = _scaled_gap(narrow.mean, wide.mean, wide.std)
     return _StandardisedPair(narrow, wide, offset, math.exp(log_ratio), log_ratio)
+
+
+def _log_std_ratio(std_a: float, std_b: float) -> float:
+    """log(std_a / std_b) for positive floats, finite for any two of them.
+
+    Close stds (ratio in [1/2, 2]) use log1p of the relative difference, exact by Sterbenz's
+    lemma, so that stds 1e-9 apart keep all their digits; others a difference of logs.
+    """
+    if 0.5 * std_b <= std_a <= 2.0 * std_b:
+        return math.log1p((std_a - std_b) / std_b)
+    return math.log(std_a) - math.log(std_b)
 
 
 def _standardised_crossings(pair: _StandardisedPair) -> tuple[float, ...]:
@@ -279,11 +304,15 @@ def _gaussian_js_divergence(p: Gaussian1D, q: Gaussian1D) -> float:
     JS = 1/2 E_P[log 2 - log(1 + q/p)] + 1/2 E_Q[log 2 - log(1 + p/q)]; each integrand lies in
     (-inf, log 2], the log-ratios are computed in standardised coordinates (no cancellation), and
     the pieces are split at the crossings. The sum is rounded into [0, log 2].
+
+    When the std ratio r is below 1e-300 (or underflows to 0, as for stds 1e-200 and 1e200,
+    where the wide law's coordinate would divide by 0), JS is log 2 to float64 precision: the
+    deficit is O(r log(1/r)^{3/2}), under 1e-295.
     """
     if p == q:
         return 0.0
     pair = _standardise(p, q)
-    if not math.isfinite(pair.offset):
+    if not math.isfinite(pair.offset) or pair.ratio < 1e-300:
         return LOG_2
     half = lambda log_gap: LOG_2 - _log1p_exp(log_gap)  # noqa: E731
     value = 0.5 * (_expectation_in_own_coordinate(pair, True, half) + _expectation_in_own_coordinate(pair, False, half))
@@ -314,14 +343,22 @@ def integration_window(p, q) -> tuple[float, float, list[float]]:
     return low, high, inner
 
 
-def _quad(integrand, p, q) -> QuadratureResult:
+def _quad(integrand, p, q, length_scaled: bool = False) -> QuadratureResult:
+    """Adaptive quadrature over the pieces of :func:`integration_window`.
+
+    The absolute tolerance is 1e-15, for integrals of order one (of a density); with
+    ``length_scaled`` (an integral of order the laws' width, as W1 is) it is 1e-15 times
+    the window's width / 80, so that the relative accuracy does not depend on the scale (an
+    absolute 1e-15 would be all of W1 between laws of width 1e-14).
+    """
     from scipy.integrate import quad
 
     low, high, points = integration_window(p, q)
     edges = [low, *points, high]
+    epsabs = 1e-15 * (0.5 * high - 0.5 * low) / 40.0 if length_scaled else 1e-15
     value, error = 0.0, 0.0
     for a, b in zip(edges[:-1], edges[1:]):  # one quad per piece: each piece is smooth
-        piece, piece_error = quad(integrand, a, b, epsabs=1e-15, epsrel=1e-13, limit=200)
+        piece, piece_error = quad(integrand, a, b, epsabs=epsabs, epsrel=1e-13, limit=200)
         value += piece
         error += piece_error
     return QuadratureResult(value, error)
@@ -409,12 +446,50 @@ def js_divergence_quadrature(p, q) -> QuadratureResult:
 def wasserstein_1_quadrature(p, q) -> QuadratureResult:
     r"""W1 on the line by adaptive quadrature of :math:`\int |F_P(x) - F_Q(x)|\,dx`.
 
-    Works for any two 1D laws with a ``cdf`` (continuous or atomic); atoms are breakpoints.
+    Works for any two 1D laws with a ``cdf`` (continuous or atomic); atoms are breakpoints. The
+    integral is taken in the coordinate (x - c) / 2^e that maps the integration window to about
+    [-1, 1] (:func:`_recentred`) and scaled back by 2^e, so that its relative accuracy is the same
+    at every offset and scale (W1(P + t, Q + t) = W1(P, Q), W1(cP, cQ) = c W1(P, Q)).
     """
     for name, d in (("p", p), ("q", q)):
         if _family(d) == "lines":
             raise TypeError(f"{name} must be a 1D law, got {type(d).__name__}.")
-    return _quad(lambda x: abs(float(p.cdf(x)) - float(q.cdf(x))), p, q)
+    low, high, _ = integration_window(p, q)
+    exponent = 0
+    if math.isfinite(low) and math.isfinite(high):  # not when a Gaussian's window passes 1.8e308
+        centre, exponent = 0.5 * low + 0.5 * high, _binary_exponent(0.5 * high - 0.5 * low)
+        p, q = _recentred(p, centre, exponent), _recentred(q, centre, exponent)
+    value, error = _quad(lambda x: abs(float(p.cdf(x)) - float(q.cdf(x))), p, q, length_scaled=True)
+    with np.errstate(over="ignore"):  # a W1 beyond float64 (atoms at +-1.7e308) is inf
+        return QuadratureResult(float(np.ldexp(value, exponent)), float(np.ldexp(error, exponent)))
+
+
+def _binary_exponent(value: float) -> int:
+    """e with 2^(e-1) <= ``value`` < 2^e (0 for 0): dividing by 2^e is exact and brings it to [1/2, 1)."""
+    return math.frexp(value)[1] if value > 0 else 0
+
+
+def _recentred(d, centre: float, exponent: int):
+    """The law of (X - centre) / 2^exponent, so that W1 is integrated on a window of order one.
+
+    W1(P, Q) = 2^exponent W1(P', Q') exactly (a power of 2), and every parameter moves by at most
+    half an ulp of the window; in x, rounding of the nodes near 1e6 costs 1e-7 relative, and quad's
+    absolute tolerance costs up to 4.5e-4 relative at scales of 1e-13. A Gaussian or uniform
+    whose width underflows in the new coordinate (below 2^-1022 of the window) is replaced by an
+    atom at its mean: W1 moves by at most its mean deviation (triangle inequality), below one ulp
+    of the window.
+    """
+
+    def place(x):
+        return np.ldexp(np.asarray(x, dtype=float) - centre, -exponent)
+
+    if isinstance(d, Discrete1D):
+        return Discrete1D(place(d.points), d.weights)
+    if isinstance(d, Gaussian1D):
+        mean, std = float(place(d.mean)), math.ldexp(d.std, -exponent)
+        return Gaussian1D(mean, std) if std >= _TINY else Discrete1D([mean])
+    low, high = float(place(d.low)), float(place(d.high))
+    return Uniform1D(low, high) if high - low >= _TINY else Discrete1D([0.5 * low + 0.5 * high])
 
 
 # -------------------------------------------------------------------------- closed forms
@@ -476,7 +551,22 @@ def total_variation(p, q) -> float:
         return 1.0
     if pair == "gaussians":
         return _gaussian_total_variation(p, q)
-    return total_variation_quadrature(p, q).value
+    return _continuous_total_variation(p, q)
+
+
+def _continuous_total_variation(p, q) -> float:
+    """TV of two continuous 1D laws by quadrature, in [0, 1] by construction (no clipping).
+
+    1/2 int |p - q| has a non-negative integrand, so it is >= 0; above 1/2 the value is taken
+    as 1 - int min(p, q) instead (also a non-negative integrand), which is <= 1 and keeps the
+    digits of a TV near 1 (1/2 int |p - q| of disjoint laws can exceed 1 by 5e-14).
+    """
+    value = total_variation_quadrature(p, q).value
+    if value <= 0.5:
+        return value
+    log_p, log_q = _logpdf_scalar(p), _logpdf_scalar(q)
+    overlap = _quad(lambda x: math.exp(min(log_p(x), log_q(x))), p, q).value
+    return 1.0 - overlap
 
 
 def kl_divergence(p, q) -> float:
@@ -516,17 +606,30 @@ def kl_divergence(p, q) -> float:
 def _gaussian_kl_divergence(p: Gaussian1D, q: Gaussian1D) -> float:
     """KL between Gaussians in log space: 1/2 (expm1(2t) - 2t + ((mu_P - mu_Q)/sigma_Q)^2).
 
-    t = log(sigma_P / sigma_Q) is a difference of logs, finite for any positive floats; a value
-    beyond float64 (e.g. sigma_Q = 1e-320 against sigma_P = 1) is ``math.inf``, never an
-    OverflowError or NaN.
+    t = log(sigma_P / sigma_Q) is finite for any positive floats (log1p of the relative difference
+    for close stds), e^{2t} - 1 - 2t is a Taylor series for small t, and the mean gap is scaled
+    without an overflowing difference; a value beyond float64 (e.g. sigma_Q = 1e-320 against
+    sigma_P = 1) is ``math.inf``, never an OverflowError or NaN.
     """
-    log_ratio = math.log(p.std) - math.log(q.std)
+    log_ratio = _log_std_ratio(p.std, q.std)
     # sigma_P^2/sigma_Q^2 - 1 - 2 log(sigma_P/sigma_Q) = expm1(2t) - 2t with t = log ratio
-    variance_term = math.expm1(2.0 * log_ratio) - 2.0 * log_ratio if 2.0 * log_ratio < 709.0 else math.inf
-    gap = p.mean - q.mean
-    scaled_gap = gap / q.std if math.isfinite(gap) else math.inf
+    variance_term = _expm1_minus_identity(2.0 * log_ratio) if 2.0 * log_ratio < 709.0 else math.inf
+    scaled_gap = _scaled_gap(p.mean, q.mean, q.std)
     mean_term = scaled_gap * scaled_gap if abs(scaled_gap) < 1e154 else math.inf
     return 0.5 * (variance_term + mean_term)
+
+
+def _expm1_minus_identity(x: float) -> float:
+    """e^x - 1 - x, by its Taylor series x^2/2 + x^3/6 + ... for |x| < 1 (where expm1(x) - x cancels)."""
+    if abs(x) >= 1.0:
+        return math.expm1(x) - x
+    term, total, k = x, 0.0, 1
+    while True:
+        k += 1
+        term *= x / k
+        if total + term == total:
+            return total
+        total += term
 
 
 def js_divergence(p, q) -> float:
@@ -613,9 +716,13 @@ def _knots(d) -> np.ndarray:
 def _wasserstein_1_piecewise_linear(p, q) -> float:
     """Exact int |F_P - F_Q| when both CDFs are piecewise linear (atoms and uniforms).
 
-    Between consecutive knots the gap h = F_P - F_Q is linear; the integral of |h| over a
-    piece of length L with end values h0, h1 is L |h0 + h1| / 2 without a sign change and
-    L (h0^2 + h1^2) / (2 (|h0| + |h1|)) with one.
+    Between consecutive knots k_i < k_{i+1} the gap h = F_P - F_Q is linear. Its end values are
+    read at the knots themselves, never at a point "just inside" (below one ulp of a knot far
+    from 0, such a point is the knot, and an atom's jump would be counted): on the piece, an
+    atomic CDF is the cumulative weight of the atoms <= k_i (``cdf(k_i)``, right-continuous, a
+    cumulative sum read by index), a uniform one runs from ``cdf(k_i)`` to ``cdf(k_{i+1})``.
+    The integral of |h| over a piece of length L with end values h0, h1 is L |h0 + h1| / 2
+    without a sign change and L (h0^2 + h1^2) / (2 (|h0| + |h1|)) with one.
     """
     knots = np.union1d(_knots(p), _knots(q))
     if knots.size < 2:
@@ -623,14 +730,13 @@ def _wasserstein_1_piecewise_linear(p, q) -> float:
     left, right = knots[:-1], knots[1:]
     # half-lengths cannot overflow (the knots are finite floats); a length can (1e308 - -1e308)
     half_length = 0.5 * right - 0.5 * left
-    # just inside each piece, so that the jumps of atomic CDFs at the knots are excluded
-    inside_left = left + 2e-12 * half_length
-    inside_right = right - 2e-12 * half_length
-    h0 = p.cdf(inside_left) - q.cdf(inside_left)
-    h1 = p.cdf(inside_right) - q.cdf(inside_right)
-    # h is linear on the piece: extend its end values from the inside points to the knots
-    slope_per_half = (h1 - h0) / (2.0 * (1.0 - 2e-12))
-    h0, h1 = h0 - slope_per_half * 2e-12, h1 + slope_per_half * 2e-12
+
+    def ends(d):
+        start = np.asarray(d.cdf(left), dtype=float)  # the value on [k_i, k_{i+1}) starts here
+        return start, start if isinstance(d, Discrete1D) else np.asarray(d.cdf(right), dtype=float)
+
+    (p0, p1), (q0, q1) = ends(p), ends(q)
+    h0, h1 = p0 - q0, p1 - q1
     same_sign = h0 * h1 >= 0
     denominator = np.where(same_sign, 1.0, np.abs(h0) + np.abs(h1))
     pieces = np.where(same_sign, 0.5 * np.abs(h0 + h1), 0.5 * (h0**2 + h1**2) / denominator)

@@ -37,6 +37,20 @@ def _check_torch_range(largest: float, dtype, name: str) -> None:
         )
 
 
+def _check_torch_resolution(spread: float, dtype, name: str, what: str) -> None:
+    """Raise if a law's ``spread`` (a std or a width) underflows torch ``dtype``'s normal range:
+    ``spread * noise`` would come out 0 (or a few subnormal levels) and every sample the mean."""
+    import torch
+
+    tiny = float(torch.finfo(dtype).tiny)
+    if spread < tiny:
+        raise ValueError(
+            f"{name}: {what} == {spread:.3g} is below {dtype}'s smallest normal number {tiny:.3g}, "
+            f"so the noise times {what} underflows and every sample would equal the location; "
+            + ("rescale the law." if dtype == torch.float64 else "pass dtype=torch.float64 (or rescale the law).")
+        )
+
+
 def _to_torch(array: np.ndarray, device, dtype):
     import torch
 
@@ -102,12 +116,18 @@ class Gaussian1D:
         return self.mean + self.std * numpy_generator(seed).standard_normal(n)
 
     def sample_torch(self, n: int, seed=None, device="cpu", dtype=None):
-        """Draw ``n`` samples as a torch tensor of shape (n, 1) on ``device``."""
+        """Draw ``n`` samples as a torch tensor of shape (n, 1) on ``device``.
+
+        ``dtype`` defaults to float32; a law that float32 cannot hold (|x| beyond 3.4e38, or a
+        std below 1.2e-38, where every sample would be the mean) is a ValueError that says to
+        pass ``dtype=torch.float64``.
+        """
         import torch
 
         n = check_int("n", n, minimum=1)
         dtype = dtype or torch.float32
         _check_torch_range(abs(self.mean) + 40.0 * self.std, dtype, f"Gaussian1D({self.mean}, {self.std})")
+        _check_torch_resolution(self.std, dtype, f"Gaussian1D({self.mean}, {self.std})", "std")
         generator = torch_generator(seed, device=device)
         noise = torch.randn(n, 1, generator=generator, device=device, dtype=dtype)
         return self.mean + self.std * noise
@@ -160,6 +180,7 @@ class Uniform1D:
         n = check_int("n", n, minimum=1)
         dtype = dtype or torch.float32
         _check_torch_range(max(abs(self.low), abs(self.high)), dtype, f"Uniform1D({self.low}, {self.high})")
+        _check_torch_resolution(self.high - self.low, dtype, f"Uniform1D({self.low}, {self.high})", "high - low")
         generator = torch_generator(seed, device=device)
         unit = torch.rand(n, 1, generator=generator, device=device, dtype=dtype)
         return self.low + (self.high - self.low) * unit

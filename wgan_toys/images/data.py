@@ -13,7 +13,8 @@ Sources (``load_images(dataset=...)``):
   JPEG, a damaged PNG or a decompression bomb is an error naming it, or with ``skip_unreadable``
   skipped and counted). 16-bit greyscale images are scaled to 8 bits explicitly (65535 -> 255),
   not clipped; when no 16-bit image of the set goes above 1023, 4095 or 16383 they are read as
-  10-, 12- or 14-bit data, with a warning.
+  10-, 12- or 14-bit data, with a warning. 32-bit float images (float TIFFs, Pillow mode "F") in
+  [0, 1] are scaled by 255 as npz floats are; outside [0, 1] they are an error naming the file.
 - ``"npz"``: an array ``images`` (or the file's only array) of shape (N, H, W), (N, H, W, C) or
   (N, C, H, W), uint8 in [0, 255], other integers in [0, 255] (or 16-bit data, scaled as above),
   or floats in [0, 1]; a single ``.npy`` array file works too. An ambiguous layout is read as
@@ -28,6 +29,7 @@ tensor (the estimate is printed); larger data streams from disk, decoded by a th
 from __future__ import annotations
 
 import concurrent.futures
+import math
 import pathlib
 import struct
 import sys
@@ -136,11 +138,32 @@ def _depth_divisor(peak: int, count: int, what: str) -> float:
     return divisor
 
 
-def _to_eight_bits(image, divisor: float = 257.0):
-    """A 16-bit (or 32-bit integer) greyscale Pillow image as 8-bit "L", scaled, never clipped
-    (Pillow's ``convert("L")`` clips I;16 at 255, so that most pixels come out white)."""
+def _float_to_eight_bits(image):
+    """A 32-bit float greyscale image (Pillow mode "F", as float TIFFs open) with values in [0, 1]
+    as 8-bit "L", times 255 as for npz floats; Pillow's ``convert("L")`` would clip [0, 1] to 0
+    and 1, an all-black image. Values outside [0, 1] (or not finite) are a ValueError."""
     from PIL import Image
 
+    array = np.asarray(image, dtype=np.float64)
+    finite = bool(np.isfinite(array).all())
+    low, high = (float(array.min()), float(array.max())) if finite else (math.nan, math.nan)
+    if not finite or low < 0 or high > 1:
+        values = f"values in [{low:.6g}, {high:.6g}]" if finite else "NaN or infinite values"
+        raise ValueError(
+            f"32-bit float image (mode F) with {values}; float images must lie in [0, 1] "
+            "(as for npz), or save it with 8 or 16 bits per sample"
+        )
+    return Image.fromarray(np.round(array * 255.0).astype(np.uint8), mode="L")
+
+
+def _to_eight_bits(image, divisor: float = 257.0):
+    """A 16-bit (or 32-bit integer) greyscale Pillow image as 8-bit "L", scaled, never clipped
+    (Pillow's ``convert("L")`` clips I;16 at 255, so that most pixels come out white); a float
+    image (mode "F") in [0, 1] times 255 (:func:`_float_to_eight_bits`)."""
+    from PIL import Image
+
+    if image.mode == "F":
+        return _float_to_eight_bits(image)
     if image.mode not in _DEEP_MODES:
         return image
     array = np.asarray(image)
@@ -424,6 +447,8 @@ def _folder_paths(root, image_size, channels, skip_unreadable):
                 image.draft(None, (image_size, image_size))
                 image.load()
                 peak = _sixteen_bit_peak(image) if image.mode in _DEEP_MODES else None
+                if image.mode == "F":
+                    _float_to_eight_bits(image)  # refuses values outside [0, 1] now, naming the file
         except unreadable as error:
             return error, None, None
         return None, side, peak
