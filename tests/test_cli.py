@@ -89,7 +89,7 @@ def test_figure_2_trains_in_the_command_and_draws_the_trained_networks(tmp_path,
     assert main(["figure", "2", "--out", str(out)]) == 0
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert trained["train_critic"].method.startswith("weight clipping")
-    fit = drawn["fig"].fit
+    fit = drawn["fig"].fit  # figure_2 returns (figure, fit)
     # the figure's K fits the critic the command trained: K W is its estimate (to the fit's accuracy)
     assert fit["k_fit"] * 4.0 == pytest.approx(trained["train_critic"].estimate, rel=0.05)
 

@@ -260,7 +260,7 @@ def _toy(args) -> int:
                 )
                 return 130
         if status == 0:
-            fig = plots.figure_toy_run(trainer)
+            fig = plots.figure_toy_run(trainer).figure
         else:  # the generator's output is no longer finite: draw what was logged, over the sample floor
             from .toys2d import sample_floor
 
@@ -393,7 +393,7 @@ def _figure_2(plots):
     set_threads(workload="mlp")
     discriminator = train_discriminator(FIGURE_2_REAL, FIGURE_2_FAKE, seed=0)
     critic = train_critic(FIGURE_2_REAL, FIGURE_2_FAKE, method="clip", seed=0)
-    return plots.figure_2(discriminator, critic)
+    return plots.figure_2(discriminator, critic).figure
 
 
 # name -> (draw(plots) -> Figure, file name in `figures --out-dir`)
@@ -401,7 +401,7 @@ FIGURES = {
     "1": (lambda plots: plots.figure_1(), "figure_1.png"),
     "transport-lines": (lambda plots: plots.figure_transport_parallel_lines(), "transport_parallel_lines.png"),
     "transport-gaussians": (lambda plots: plots.figure_transport_gaussians(), "transport_gaussians.png"),
-    "convergence": (lambda plots: plots.figure_convergence(), "convergence_gaussians.png"),
+    "convergence": (lambda plots: plots.figure_convergence().figure, "convergence_gaussians.png"),
     "2": (_figure_2, "figure_2.png"),
 }
 
