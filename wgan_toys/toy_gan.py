@@ -149,6 +149,8 @@ class _GeneratorStepCount(int):
     was called, does one update through ``generator_step_update()`` with a FutureWarning (for one
     release; drop this class with it)."""
 
+    _trainer: ToyGAN
+
     def __call__(self) -> float:
         warnings.warn(
             "ToyGAN.generator_step() is now ToyGAN.generator_step_update(); ToyGAN.generator_step is the "
@@ -216,6 +218,21 @@ class ToyConfig:
         """The algorithm's row of :data:`~wgan_toys.objectives.DEFAULTS` at toy scale."""
         return algorithm_defaults(self.algorithm, "toy")
 
+    @property
+    def resolved_n_critic(self) -> int:
+        """``n_critic``, or the algorithm's when it is None."""
+        return self.defaults.n_critic if self.n_critic is None else self.n_critic
+
+    @property
+    def resolved_learning_rate(self) -> float:
+        """``learning_rate``, or the algorithm's when it is None."""
+        return self.defaults.learning_rate if self.learning_rate is None else self.learning_rate
+
+    @property
+    def resolved_critic_optimizer(self) -> str:
+        """``critic_optimizer``, or the algorithm's when it is None."""
+        return self.defaults.optimizer if self.critic_optimizer is None else self.critic_optimizer
+
     def resolved(self) -> "ToyConfig":
         """A copy with the algorithm's defaults filled in (every field was checked on construction)."""
         row = self.defaults
@@ -271,8 +288,9 @@ class ToyGAN:
         # the critic's optimiser is the algorithm's unless config.critic_optimizer says otherwise; the generator's is
         # the algorithm's (objectives.DEFAULTS, toy scale; an Adam on WGAN's critic takes that row's betas)
         betas = config.defaults.betas
-        self.critic_optimizer = _optimizer(config.critic_optimizer, self.critic, config.learning_rate, betas)
-        self.generator_optimizer = _optimizer(config.defaults.optimizer, self.generator, config.learning_rate, betas)
+        rate = config.resolved_learning_rate
+        self.critic_optimizer = _optimizer(config.resolved_critic_optimizer, self.critic, rate, betas)
+        self.generator_optimizer = _optimizer(config.defaults.optimizer, self.generator, rate, betas)
         # the yardsticks of _check_bounded; they draw nothing from self.random (seed 0 of numpy)
         self.data_scale = float(np.sqrt(np.mean(np.sum(self.dataset.sample(2000, seed=0) ** 2, axis=1))))
         self.initial_norms = {
@@ -289,7 +307,7 @@ class ToyGAN:
         self.critic_steps = 0
         self.wall_seconds = 0.0
         self.exact_w1_seconds = 0.0
-        self._recent = {"critic_loss": [], "generator_loss": [], "step_cosine": []}
+        self._recent: dict[str, list[float]] = {"critic_loss": [], "generator_loss": [], "step_cosine": []}
 
     @property
     def generator_step(self) -> int:
@@ -395,7 +413,7 @@ class ToyGAN:
 
     def iteration(self) -> None:
         """n_critic critic steps, then one generator step: one pass of Algorithm 1's loop."""
-        for _ in range(self.config.n_critic):
+        for _ in range(self.config.resolved_n_critic):
             self.critic_step()
         self.generator_step_update()
 
@@ -500,7 +518,7 @@ class ToyGAN:
         if not bool(torch.isfinite(fake).all()):
             self._check(torch.tensor(float("nan")), "a generated sample")
         step = self._generator_step
-        row = {"step": step, "generator_step": step, "critic_steps": self.critic_steps}
+        row: dict[str, float | None] = {"step": step, "generator_step": step, "critic_steps": self.critic_steps}
         row["wasserstein_estimate" if self.is_wgan else "js_estimate"] = self.loss_estimate(real_out, fake_out)
         start = time.perf_counter()
         row["exact_w1"] = wasserstein_1_samples(real.cpu().numpy(), fake.cpu().numpy())
@@ -590,7 +608,7 @@ CLAIMS_ALGORITHMS = ("wgan-gp", "wgan", "gan-minimax", "gan-logd")
 def claims_runs(algorithms=CLAIMS_ALGORITHMS, momentum_test: bool = True) -> list[tuple[str, str | None]]:
     """The (algorithm, critic optimiser) pairs :func:`claims_table` trains for each seed: each
     algorithm with its own optimiser, and with ``momentum_test`` WGAN again with Adam."""
-    runs = [(algorithm, None) for algorithm in algorithms]
+    runs: list[tuple[str, str | None]] = [(algorithm, None) for algorithm in algorithms]
     if momentum_test and "wgan" in algorithms:
         runs.append(("wgan", "adam"))
     return runs
