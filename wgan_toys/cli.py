@@ -26,6 +26,7 @@ import json
 import math
 import re
 import sys
+from typing import Any
 
 # The share of the WGAN-GP bias (exact optimum over all critics minus W) that trained critics recover at
 # small lambda, as measured by tests/test_cli.py (this command, N(0,1) vs N(0,3^2), lambda = 1, seeds 0
@@ -142,7 +143,7 @@ def _critic(args) -> int:
     )
     exact = wasserstein_1(p, q)
     grid = integration_grid(p, q, 4001)
-    values = {
+    values: dict[str, Any] = {
         "estimate": result.estimate,
         "exact_em": exact,
         "effective_slope": result.estimate / exact

@@ -203,6 +203,7 @@ def learn_parallel_lines(
     theta = torch.tensor(theta0, device=device, requires_grad=True)
     # RMSProp (as Algorithm 1) divides out the critic's scale K; the decaying step lets theta
     # settle instead of bouncing around 0 at the size of one step
+    theta_optimizer: torch.optim.Optimizer
     if optimizer == "rmsprop":
         theta_optimizer = torch.optim.RMSprop([theta], lr=learning_rate)
     else:  # plain gradient descent: steps proportional to the gradient, so vanishing ones show
@@ -234,6 +235,8 @@ def learn_parallel_lines(
             )
         theta_optimizer.zero_grad(set_to_none=True)
         theta_loss.backward()
+        if theta.grad is None:  # theta requires grad and the loss depends on it
+            raise RuntimeError(f"theta has no gradient after backward() at iteration {iteration}")
         gradients.append(float(theta.grad))
         theta_optimizer.step()
         schedule.step()

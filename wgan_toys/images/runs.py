@@ -33,9 +33,14 @@ import tempfile
 import threading
 import warnings
 import zipfile
+from types import ModuleType
+from typing import Any, Iterable
 
+fcntl: ModuleType | None
 try:
-    import fcntl
+    import fcntl as _fcntl
+
+    fcntl = _fcntl
 except ImportError:  # Windows: no flock; runs are then not protected against a second process
     fcntl = None
 
@@ -287,6 +292,7 @@ def nonfinite_entries(state, prefix: str = "") -> list[str]:
         return []
     if isinstance(state, float):
         return [] if math.isfinite(state) else [prefix or "value"]
+    items: Iterable[tuple[Any, Any]]
     if isinstance(state, dict):
         items = state.items()
     elif isinstance(state, (list, tuple)):
