@@ -38,6 +38,7 @@ import warnings
 import zipfile
 import zlib
 from dataclasses import dataclass
+from typing import Callable, Protocol
 
 import numpy as np
 import torch
@@ -92,7 +93,7 @@ def _resize_pil(image, image_size: int, channels: int):
         left, top = (width - side) // 2, (height - side) // 2
         image = image.crop((left, top, left + side, top + side))
     if side != image_size:
-        image = image.resize((image_size, image_size), Image.BICUBIC)
+        image = image.resize((image_size, image_size), Image.Resampling.BICUBIC)
     array = np.asarray(image, dtype=np.uint8)
     return array[None] if channels == 1 else array.transpose(2, 0, 1)
 
@@ -214,12 +215,12 @@ class ImageData:
     count: int
     device: torch.device
     tensor: torch.Tensor | None = None  # uint8 (N, C, S, S) on device, when preloaded
-    reader: object = None  # callable index -> uint8 array (C, S, S), when streaming
+    reader: Callable[[int], np.ndarray] | None = None  # index -> uint8 array (C, S, S), when streaming
     held_out: torch.Tensor | None = None
     held_out_labels: np.ndarray | None = None
     skipped_at_load: int = 0
     workers: int = 4
-    files: object = None  # the _PathReader of a streamed folder: counts the files it skipped
+    files: _PathReader | None = None  # the reader of a streamed folder: counts the files it skipped
 
     @property
     def preloaded(self) -> bool:
@@ -234,6 +235,8 @@ class ImageData:
             return images_to_float(self.tensor.index_select(0, indices.to(self.tensor.device)))
         if getattr(self, "_pool", None) is None:
             self._pool = concurrent.futures.ThreadPoolExecutor(self.workers)  # Pillow decodes without the GIL
+        if self.reader is None:
+            raise RuntimeError(f"ImageData {self.name!r} has neither a preloaded tensor nor a reader")
         arrays = list(self._pool.map(self.reader, indices.tolist()))
         return images_to_float(torch.from_numpy(np.stack(arrays)).to(self.device))
 
@@ -309,7 +312,7 @@ def load_images(
     device = resolve_device(device)
     labels = None
     skipped = 0
-    reader = None
+    reader: _ImageReader  # set exactly when arrays stays None (a folder or torchvision streams its files)
     arrays = None
     files = None
     if dataset == "digits":
@@ -337,6 +340,7 @@ def load_images(
             + (f"; skipped {skipped} unreadable files" if skipped else ""),
             file=sys.stderr,
         )
+    held: torch.Tensor | None
     if arrays is not None:
         held = images_to_float(torch.from_numpy(arrays[held_index]))
         data = ImageData(
@@ -388,6 +392,14 @@ def check_batch_size(batch_size: int, data: ImageData) -> None:
         )
 
 
+class _ImageReader(Protocol):
+    """A streamed source: its length, and index -> uint8 array (C, S, S)."""
+
+    def __len__(self) -> int: ...
+
+    def __call__(self, index: int) -> np.ndarray: ...
+
+
 class _PathReader:
     """index -> uint8 (C, S, S) from a list of files. With ``skip_unreadable``, a file that fails
     now (changed since the pre-check) is counted in ``bad``, warned about once, and the next
@@ -399,10 +411,10 @@ class _PathReader:
         self.bad: set[int] = set()
         self._lock = threading.Lock()
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self.paths)
 
-    def __call__(self, index: int):
+    def __call__(self, index: int) -> np.ndarray:
         for offset in range(len(self.paths)):
             candidate = (index + offset) % len(self.paths)
             if candidate in self.bad:
