@@ -86,6 +86,7 @@ import threading
 import time
 from dataclasses import dataclass
 from numbers import Real
+from typing import TYPE_CHECKING
 
 import torch
 from torch import nn
@@ -129,6 +130,9 @@ from . import (
 )
 from .data import check_batch_size, load_images
 from .models import IMAGE_SIZES, count_parameters, make_image_critic, make_image_generator
+
+if TYPE_CHECKING:  # imported when first evaluating on digits
+    from .quality import DigitsClassifier
 from .runs import (
     CHECKPOINT,
     PREVIOUS_CHECKPOINT,
@@ -458,27 +462,31 @@ class ImageTrainer:
             self.generator = nn.SyncBatchNorm.convert_sync_batchnorm(self.generator)
             self.critic = nn.SyncBatchNorm.convert_sync_batchnorm(self.critic)
         memory_format = torch.channels_last if self.channels_last else torch.contiguous_format
-        self.generator.to(self.device, memory_format=memory_format)
-        self.critic.to(self.device, memory_format=memory_format)
+        # torch's stubs omit nn.Module.to's memory_format keyword, which it documents and accepts
+        self.generator.to(self.device, memory_format=memory_format)  # type: ignore[call-overload]
+        self.critic.to(self.device, memory_format=memory_format)  # type: ignore[call-overload]
         normalizations = (nn.modules.batchnorm._BatchNorm, nn.GroupNorm, nn.LayerNorm)
-        self.clip_targets = [
+        self.clip_targets: list[torch.Tensor] = [
             p
             for module in self.critic.modules()  # w of Algorithm 1, line 7
             if config.clip_parameters == "all" or not isinstance(module, normalizations)
             for p in module.parameters(recurse=False)
         ]
-        lr = config.resolved_learning_rate
-        if config.defaults.optimizer == "rmsprop":
+        lr, betas = config.resolved_learning_rate, config.resolved_betas
+        self.critic_optimizer: torch.optim.Optimizer
+        self.generator_optimizer: torch.optim.Optimizer
+        if betas is None:  # the algorithm's optimiser is RMSProp (resolved_betas is Adam's)
             self.critic_optimizer = torch.optim.RMSprop(self.critic.parameters(), lr=lr)
             self.generator_optimizer = torch.optim.RMSprop(self.generator.parameters(), lr=lr)
         else:
-            self.critic_optimizer = torch.optim.Adam(self.critic.parameters(), lr=lr, betas=config.resolved_betas)
-            self.generator_optimizer = torch.optim.Adam(self.generator.parameters(), lr=lr, betas=config.resolved_betas)
+            self.critic_optimizer = torch.optim.Adam(self.critic.parameters(), lr=lr, betas=betas)
+            self.generator_optimizer = torch.optim.Adam(self.generator.parameters(), lr=lr, betas=betas)
         uses_batch_norm = any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in self.critic.modules())
         objective = _CriticObjective(
             self.critic, config.algorithm, config.penalty_weight, separate_batches=uses_batch_norm
         )
-        self.critic_objective, self.generator_forward = objective, self.generator
+        self.critic_objective: nn.Module = objective  # DDP-wrapped below on several processes
+        self.generator_forward: nn.Module = self.generator
         if self.world_size > 1:
             from torch.nn.parallel import DistributedDataParallel
 
@@ -499,8 +507,8 @@ class ImageTrainer:
         self.stop_signal = None  # the signal (SIGINT, SIGTERM) that stopped the last train() early
         self._saving = False
         self.saved_step = None  # the generator step of the last checkpoint written or loaded
-        self._classifier = None
-        self._sliced_w_real = None  # sliced W1 between training and held-out real images, the floor
+        self._classifier: DigitsClassifier | None = None
+        self._sliced_w_real: float | None = None  # sliced W1 between training and held-out real images, the floor
         self.classifier_accuracy = None  # held-out accuracy of the digits classifier, after the first evaluation
         self._resumed = _state is not None
         if _state is not None:
