@@ -43,6 +43,7 @@ import dataclasses
 import json
 import math
 import time
+from typing import TYPE_CHECKING, Any, cast
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -56,6 +57,11 @@ from ._validation import check_choice, check_int
 from .objectives import ALGORITHMS, algorithm_defaults, resolve_algorithm
 from .plots import COLORS, PROJECTOR_STYLE, STYLE
 from .toy_gan import ToyConfig, ToyGAN
+
+if TYPE_CHECKING:
+    from matplotlib.artist import Artist
+    from matplotlib.figure import Figure
+    from matplotlib.transforms import Bbox
 
 __all__ = [
     "Classroom",
@@ -132,6 +138,11 @@ def _stable_limits(current, low, high, below=0.1, above=0.1) -> tuple[float, flo
     return _nice_limits(low, high, below, above)
 
 
+def _agg_canvas(figure: Figure) -> FigureCanvasAgg:
+    """The Agg canvas :meth:`Classroom._create_figure` gives its figure (to blit and read pixels)."""
+    return cast(FigureCanvasAgg, figure.canvas)
+
+
 class Classroom:
     """Hands-on GAN / WGAN / WGAN-GP training with exact W1 beside the critic's estimate.
 
@@ -152,6 +163,17 @@ class Classroom:
         Large fonts and thick lines for a lecture hall.
     seed : int, default=0
     """
+
+    # the drawing's state: None until _create_figure (the caches, until the first render)
+    figure: Figure | None
+    _floor_artists: list[Artist]
+    _floor_drawn: dict | None
+    _background: Any  # the canvas's saved region (a backend object)
+    _background_key: tuple | None
+    _colorbar_pixels: tuple[tuple, Any] | None
+    _colorbar_box: Bbox | None
+    _chart_left: int | None  # left of this pixel column the chart draws nothing (set at the layout)
+    _plan_drawn: tuple[np.ndarray, np.ndarray] | None
 
     def __init__(
         self,
@@ -346,12 +368,13 @@ class Classroom:
         self.figure = None
         self.draw()
 
-    def _create_figure(self) -> None:
+    def _create_figure(self) -> Figure:
         with plt.rc_context(self._style()):
             size = (15, 6.5) if self.projector else (11, 4.6)
-            self.figure, (self.field_ax, self.chart_ax) = plt.subplots(
+            figure, (self.field_ax, self.chart_ax) = plt.subplots(
                 1, 2, figsize=size, gridspec_kw={"width_ratios": (1.1, 1)}, constrained_layout=True
             )
+            self.figure = figure
             self.image = self.field_ax.imshow(
                 np.zeros((2, 2)), origin="lower", extent=self._field_extent(), cmap="cividis", aspect="equal", alpha=0.8
             )
@@ -401,7 +424,7 @@ class Classroom:
                 bbox_to_anchor=(0.5, -0.08),
                 ncol=3,
             )
-            self.colorbar = self.figure.colorbar(self.image, ax=self.field_ax, shrink=0.85)
+            self.colorbar = figure.colorbar(self.image, ax=self.field_ax, shrink=0.85)
             # while the layout is made (once, in draw), labels as wide as _short_number's widest
             self.colorbar.formatter = FuncFormatter(lambda value, position: "-0.00075")
             (self.estimate_line,) = self.chart_ax.plot([], [], color=COLORS["em"], label="critic estimate")
@@ -416,13 +439,14 @@ class Classroom:
             self._background = None
             self._background_key = None
             self._colorbar_pixels = self._colorbar_box = None
-            self._chart_left = None  # left of this pixel column the chart draws nothing (set at the layout)
+            self._chart_left = None
             self._plan_drawn = None  # the (fake, partner) arrays the plan lines show
         # out of pyplot's list of open figures: Jupyter's inline backend would otherwise show it
         # again at the end of every cell; a cell shows it by returning ``draw()``'s value.
         # Closing leaves a bare canvas, so give it an Agg canvas of its own to render with.
-        plt.close(self.figure)
-        FigureCanvasAgg(self.figure)
+        plt.close(figure)
+        FigureCanvasAgg(figure)
+        return figure
 
     def _changing_artists(self) -> list:
         """The artists a press changes, in drawing order; everything else is the cached background."""
@@ -435,11 +459,10 @@ class Classroom:
             [self.colorbar.ax] + field + [self.field_ax.title, self.estimate_line, self.exact_line, self.chart_ax.title]
         )
 
-    def draw(self, frame: dict | None = None):
+    def draw(self, frame: dict | None = None) -> Figure:
         """Update both views to ``frame`` (default: the latest) and return the figure (a notebook
         cell that ends with ``classroom.draw()`` shows it once)."""
-        if self.figure is None:
-            self._create_figure()
+        figure = self._create_figure() if self.figure is None else self.figure
         frame = frame or self.frames[-1]
         trainer = self.trainer
         with plt.rc_context(self._style()):
@@ -460,7 +483,8 @@ class Classroom:
             # a critic step keeps the samples and their plan: the same arrays, whose 512 paths need no rebuilding
             shown_plan = self._plan_drawn
             if shown_plan is None or shown_plan[0] is not fake or shown_plan[1] is not frame["partner"]:
-                self.plan_lines.set_segments(np.stack([fake, self.real[frame["partner"]]], axis=1))
+                segments = np.stack([fake, self.real[frame["partner"]]], axis=1)  # (n, 2, 2)
+                self.plan_lines.set_segments(segments)  # type: ignore[arg-type]  # stubs: a Sequence; arrays work
                 self._plan_drawn = (fake, frame["partner"])  # held, so that their identity stays theirs
             arrows = frame["arrows"]
             # one scale per session (all arrows are 0 while it is 0): a saturated discriminator's arrows vanish
@@ -522,14 +546,14 @@ class Classroom:
                 f"floor {self.floor['low']:.2f}-{self.floor['high']:.2f}"
             )
             if not self._layout_done:  # lay out once, then keep the layout: redraws get ~2x faster
-                self.figure.canvas.draw()
+                figure.canvas.draw()
                 # with the layout's widest tick labels: the chart's side never reaches further left
-                self._chart_left = math.floor(self.chart_ax.get_tightbbox(self.figure.canvas.get_renderer()).x0) - 2
-                self.figure.set_layout_engine("none")
+                self._chart_left = math.floor(self.chart_ax.get_tightbbox(_agg_canvas(figure).get_renderer()).x0) - 2
+                figure.set_layout_engine("none")
                 self.colorbar.formatter = FuncFormatter(_short_number)
                 self.chart_ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: _short_number(value, digits=3)))
                 self._layout_done = True
-        return self.figure
+        return figure
 
     def _background_state(self) -> tuple:
         """Everything drawn in the cached background that a press can change, as ``(field side,
@@ -563,29 +587,31 @@ class Classroom:
         from matplotlib.patches import Rectangle
         from matplotlib.transforms import IdentityTransform
 
-        canvas = self.figure.canvas
+        figure, left = self.figure, self._chart_left
+        if figure is None or left is None:
+            raise RuntimeError("the chart's background is redrawn only after the first full render")
+        canvas = _agg_canvas(figure)
         canvas.restore_region(self._background)
         renderer = canvas.get_renderer()
         width, height = canvas.get_width_height()
         blank = Rectangle(
-            (self._chart_left, 0),
-            width - self._chart_left,
+            (left, 0),
+            width - left,
             height,
             transform=IdentityTransform(),
-            facecolor=self.figure.get_facecolor(),
+            facecolor=figure.get_facecolor(),
             edgecolor="none",
             antialiased=False,
         )
-        blank.set_figure(self.figure)
+        blank.set_figure(figure)
         blank.draw(renderer)
         self.chart_ax.draw(renderer)
 
     def render(self) -> np.ndarray:
         """The current figure as an RGBA array: the cached background (axes, ticks, legends, colour
         bar; redrawn when a limit or label moved) with the changing artists drawn over it."""
-        if self.figure is None:
-            self.draw()
-        canvas = self.figure.canvas
+        figure = self.draw() if self.figure is None else self.figure
+        canvas = _agg_canvas(figure)
         changing = self._changing_artists()
         with plt.rc_context(self._style()):
             state = self._background_state()
@@ -602,7 +628,7 @@ class Classroom:
                 finally:
                     for artist in changing:
                         artist.set_text(titles[id(artist)]) if id(artist) in titles else artist.set_visible(True)
-                self._background = canvas.copy_from_bbox(self.figure.bbox)
+                self._background = canvas.copy_from_bbox(figure.bbox)
                 self._background_key = state
                 self._colorbar_pixels = self._colorbar_box = None  # its box reaches into the chart's tick labels
             else:
