@@ -34,11 +34,11 @@ __all__ = [
 
 
 class Figure2(NamedTuple):
-    """What :func:`figure_2` returns: the figure and the fit it drew."""
+    """What :func:`figure_2` returns: the ``figure`` and the ``fit`` it drew, the critic's fitted scale
+    ``k_fit`` and ``offset`` (:func:`wgan_toys.optimal.compare_to_potential`)."""
 
     figure: Figure
     fit: dict
-    """The fitted scale ``k_fit`` and ``offset`` of the critic (:func:`wgan_toys.optimal.compare_to_potential`)."""
 
 
 @styled

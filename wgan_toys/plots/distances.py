@@ -308,11 +308,11 @@ def plot_convergence(rows, name: str = "em", ax=None):
 
 
 class ConvergenceFigure(NamedTuple):
-    """What :func:`figure_convergence` returns: the figure and the rows it drew."""
+    """What :func:`figure_convergence` returns: the ``figure`` and the ``rows`` it drew, those of
+    :func:`wgan_toys.empirical.convergence_study`, one per sample size."""
 
     figure: Figure
     rows: list[dict]
-    """The :func:`wgan_toys.empirical.convergence_study` rows, one per sample size."""
 
 
 @styled

@@ -192,11 +192,11 @@ def plot_estimate_scatter(history, ax=None, floor: dict | None = None):
 
 
 class ToyRunFigure(NamedTuple):
-    """What :func:`figure_toy_run` returns: the figure and the sample floor it drew."""
+    """What :func:`figure_toy_run` returns: the ``figure`` and the sample ``floor`` it drew, the
+    :func:`~wgan_toys.toys2d.sample_floor` band (``low``, ``mean``, ``high``, ...)."""
 
     figure: Figure
     floor: dict
-    """The :func:`~wgan_toys.toys2d.sample_floor` band (``low``, ``mean``, ``high``, ...)."""
 
 
 @styled
