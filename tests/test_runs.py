@@ -21,8 +21,9 @@ import pytest
 import torch
 from image_runs import HANG_GUARD, TINY_IMAGE_RUN, interrupt_a_long_run
 
-from wgan_toys.images import runs
-from wgan_toys.images.runs import (
+from wgan_toys import runs
+from wgan_toys.images.trainer import ImageConfig, ImageTrainer, TrainingStopped, read_metrics
+from wgan_toys.runs import (
     CHECKPOINT,
     PREVIOUS_CHECKPOINT,
     NonFiniteState,
@@ -33,7 +34,6 @@ from wgan_toys.images.runs import (
     save_checkpoint,
     truncate_jsonl,
 )
-from wgan_toys.images.trainer import ImageConfig, ImageTrainer, TrainingStopped, read_metrics
 from wgan_toys.toy_gan import ToyConfig, ToyGAN, run_folder
 
 TINY = dict(TINY_IMAGE_RUN, eval_every=100, sample_every=100)
@@ -69,7 +69,7 @@ def run(finished_run, tmp_path):
 # ----- item 5: one run per folder --------------------------------------------------------------
 HOLD_LOCK = """
 import sys, time
-from wgan_toys.images.runs import run_lock
+from wgan_toys.runs import run_lock
 with run_lock(sys.argv[1]):
     print("locked", flush=True)
     sys.stdin.read()  # hold it until the parent closes our stdin
@@ -104,7 +104,7 @@ def test_a_second_process_is_refused_while_a_run_holds_the_folder(tmp_path):
 # ----- item 6: rewrites are atomic, handlers come first ---------------------------------------
 KILL_DURING_REWRITE = """
 import os, signal, sys
-from wgan_toys.images import runs
+from wgan_toys import runs
 def killed(source, target):  # the temporary file is written and fsynced; die before the rename
     os.kill(os.getpid(), signal.SIGKILL)
 runs.os.replace = killed
@@ -150,7 +150,7 @@ def test_signal_handlers_are_installed_before_the_folder_is_rewritten(run, monke
         seen.append((pathlib.Path(path).name, signal.getsignal(signal.SIGINT)))
         return rewrite(path, text)
 
-    monkeypatch.setattr("wgan_toys.images.runs.atomic_write_text", watched)
+    monkeypatch.setattr("wgan_toys.runs.atomic_write_text", watched)
     trainer.train(until=4)
     assert [name for name, _ in seen] == ["config.json", "metrics.jsonl"]
     assert all(
@@ -292,8 +292,8 @@ def test_resume_falls_back_to_the_previous_checkpoint_with_a_warning(run, kind):
 def test_changed_settings_are_refused_on_resume(run):
     with pytest.raises(
         ValueError,
-        match=r"--resume keeps the settings of the run in .*these differ: generator: was 'dcgan', "
-        r"now 'mlp'; learning_rate: was 5e-05, now 0\.001\. Drop those flags.*device, threads",
+        match=r"resume=True keeps the settings of the run in .*these differ: generator: was 'dcgan', "
+        r"now 'mlp'; learning_rate: was 5e-05, now 0\.001\. Drop those settings.*device, threads",
     ):
         ImageTrainer.resume(run, settings={"generator": "mlp", "learning_rate": 1e-3, "device": "cpu"}, verbose=False)
     # a default given explicitly, and the settings that may change
@@ -328,7 +328,8 @@ def test_a_run_without_a_checkpoint_is_not_overwritten_without_overwrite(tmp_pat
     (out / "samples").mkdir()
     (out / "samples" / "step_000100.png").write_bytes(b"old")
     with pytest.raises(
-        ValueError, match=rf"already holds a run \({marker}\); pass --overwrite to replace it.*Nothing was overwritten"
+        ValueError,
+        match=rf"already holds a run \({marker}\); pass overwrite=True to replace it.*Nothing was overwritten",
     ):
         ImageTrainer(ImageConfig(**TINY), out, verbose=False).train()
     assert (out / marker).read_text() == "{}\n"
@@ -345,7 +346,7 @@ def test_toy_run_folders_are_not_overwritten_without_overwrite(tmp_path):
         trainer.train(callback=log)
     rows = (out / "metrics.jsonl").read_text()
     assert len(rows.splitlines()) == 3
-    with pytest.raises(ValueError, match=r"already holds a run \(config\.json, metrics\.jsonl\); pass --overwrite"):
+    with pytest.raises(ValueError, match=r"already holds a run \(config\.json, metrics\.jsonl\); pass overwrite=True"):
         with run_folder(trainer, out):
             pass
     assert (out / "metrics.jsonl").read_text() == rows
@@ -440,3 +441,189 @@ def test_an_interrupted_run_exits_128_plus_the_signal_with_one_line(tmp_path, si
     assert "Traceback" not in stderr
     step = int(re.search(r"at step (\d+)", last).group(1))
     assert load_checkpoint(out / CHECKPOINT)["generator_step"] == step == read_metrics(out)[-1]["generator_step"]
+
+
+# ----- a run folder belongs to one run ----------------------------------------------------------
+def test_every_piece_of_a_run_records_its_id(run):
+    state = load_checkpoint(run / CHECKPOINT)
+    recorded = json.loads((run / "config.json").read_text())["run_id"]
+    assert isinstance(state["run_id"], str) and len(state["run_id"]) == 32
+    assert recorded == state["run_id"]
+    assert {row["run_id"] for row in read_jsonl(run / "metrics.jsonl")} == {recorded}
+
+
+def test_a_checkpoint_copied_from_another_run_is_refused(run, tmp_path):
+    other = tmp_path / "other"
+    ImageTrainer(ImageConfig(**{**TINY, "seed": 1}), other, verbose=False).train()
+    shutil.copy(other / CHECKPOINT, run / CHECKPOINT)
+    before = (run / "metrics.jsonl").read_bytes(), (run / "config.json").read_bytes()
+    with pytest.raises(ValueError, match=r"belongs to run .* records run .*copied in"):
+        ImageTrainer.resume(run, generator_steps=6, verbose=False)
+    result = _cli("train-images", "--resume", "--out", str(run), "--generator-steps", "6", "--threads", "1")
+    assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
+    assert "start a new run in another --out" in result.stderr  # the API's words, as flags
+    assert ((run / "metrics.jsonl").read_bytes(), (run / "config.json").read_bytes()) == before
+
+
+def test_metrics_rows_of_another_run_or_without_a_step_are_refused_on_resume(run):
+    metrics = run / "metrics.jsonl"
+    lines = metrics.read_text().splitlines()
+    metrics.write_text("\n".join([lines[0], "{}", *lines[1:]]) + "\n")  # a {} line survived truncation
+    with pytest.raises(ValueError, match=r"metrics.jsonl, line 2: generator_step == None"):
+        ImageTrainer.resume(run, verbose=False)
+    foreign = json.loads(lines[0]) | {"run_id": "0" * 32}
+    metrics.write_text("\n".join([json.dumps(foreign), *lines[1:]]) + "\n")
+    with pytest.raises(ValueError, match=r"line 1 belongs to run 0{32}.*mixes two runs"):
+        ImageTrainer.resume(run, verbose=False)
+
+
+def test_overwrite_removes_every_file_of_the_previous_run_and_only_those(run):
+    (run / "notes.txt").write_text("mine")
+    (run / ".notes.tmp").write_text("mine too")
+    trainer = ToyGAN(ToyConfig(iterations=0, width=8, eval_samples=50))
+    with run_folder(trainer, run, overwrite=True) as log:
+        log({"generator_step": 0})
+    assert sorted(path.name for path in run.rglob("*") if path.is_file()) == [
+        ".lock",
+        ".notes.tmp",
+        "config.json",
+        "metrics.jsonl",
+        "notes.txt",
+    ]
+    with pytest.raises(ValueError, match="no checkpoint at"):  # the image run's checkpoints went with it
+        ImageTrainer.resume(run, verbose=False)
+
+
+# ----- a crafted folder does no harm ------------------------------------------------------------
+def test_a_lock_that_is_a_symlink_is_refused_and_its_target_untouched(tmp_path):
+    notes = tmp_path / "notes.txt"
+    notes.write_text("my notes\n")
+    out = tmp_path / "sym"
+    out.mkdir()
+    (out / ".lock").symlink_to(notes)
+    with pytest.raises(ValueError, match=r"\.lock is a symbolic link"):
+        with run_lock(out):
+            pass
+    assert notes.read_text() == "my notes\n"
+
+
+@pytest.mark.parametrize("kind", ["fifo", "folder", "hard link"])
+def test_a_lock_that_is_not_a_plain_file_is_refused(tmp_path, kind):
+    out = tmp_path / "out"
+    out.mkdir()
+    if kind == "fifo":
+        os.mkfifo(out / ".lock")
+    elif kind == "folder":
+        (out / ".lock").mkdir()
+    else:
+        (tmp_path / "notes.txt").write_text("my notes\n")
+        os.link(tmp_path / "notes.txt", out / ".lock")
+    with pytest.raises(
+        ValueError, match=r"\.lock is (a folder|not a regular file \(a FIFO\)|a file with other hard links)"
+    ):
+        with run_lock(out):
+            pass
+    if kind == "hard link":
+        assert (tmp_path / "notes.txt").read_text() == "my notes\n"
+
+
+def test_the_stale_file_sweep_removes_only_the_packages_temporary_files(tmp_path):
+    for name in (".notes.tmp", ".config.json.tmp", "config.json.abcdefgh.tmp"):
+        (tmp_path / name).write_text("a user's file")
+    (tmp_path / ".metrics.jsonl.k2_9xq1z.tmp").write_text("left by a killed writer")
+    with run_lock(tmp_path):
+        pass
+    assert sorted(path.name for path in tmp_path.iterdir()) == [
+        ".config.json.tmp",
+        ".lock",
+        ".notes.tmp",
+        "config.json.abcdefgh.tmp",
+    ]
+
+
+def test_atomic_writes_keep_the_mode_the_umask_gives(tmp_path):
+    previous = os.umask(0o022)
+    try:
+        written = runs.atomic_write_text(tmp_path / "config.json", "{}")
+        save_checkpoint(tmp_path / CHECKPOINT, {"step": torch.tensor(1)})
+    finally:
+        os.umask(previous)
+    assert oct(written.stat().st_mode & 0o777) == oct(0o644)
+    assert oct((tmp_path / CHECKPOINT).stat().st_mode & 0o777) == oct(0o644)
+
+
+# ----- a checkpoint's contents are checked against its config ------------------------------------
+def _edit_checkpoint(run, edit):
+    state = load_checkpoint(run / CHECKPOINT)
+    edit(state)
+    torch.save(state, run / CHECKPOINT)
+    (run / PREVIOUS_CHECKPOINT).unlink()
+
+
+@pytest.mark.parametrize(
+    "edit, message",
+    [
+        (
+            lambda s: s["config"].update(filters=16),
+            r"(generator|critic)\.main\.\S+ has shape .* but the network its config builds",
+        ),
+        (lambda s: s.update(order=s["order"] + 100000), r"order .* is not a permutation of the \d+ training images"),
+        (
+            lambda s: s.update(random=torch.zeros(3, dtype=torch.uint8)),
+            r"random \(3 bytes\) is not a torch.Generator state",
+        ),
+        (lambda s: s["config"].pop("algorithm"), r"records no algorithm in its config"),
+        (lambda s: s.update(position=-5), r"records position == -5, must be an integer >= 0"),
+        (lambda s: s.update(generator_step="4"), r"records generator_step == '4', must be an integer"),
+        (lambda s: s["config"].update(filters=10**6), r"records a config that is not valid: filters == 1000000"),
+        (
+            lambda s: s["critic_optimizer"]["state"][0].update(square_avg=torch.zeros(3)),
+            r"critic_optimizer\.state\.0\.square_avg has shape \(3,\)",
+        ),
+    ],
+    ids=[
+        "size mismatch",
+        "order out of range",
+        "short rng state",
+        "no algorithm",
+        "negative position",
+        "string step",
+        "huge filters",
+        "optimizer state",
+    ],
+)
+def test_a_crafted_checkpoint_is_refused_in_one_line_naming_the_file(run, edit, message):
+    _edit_checkpoint(run, edit)
+    with pytest.raises(ValueError, match=message) as error:
+        ImageTrainer.resume(run, verbose=False)
+    assert str(run / CHECKPOINT) in str(error.value) and "\n" not in str(error.value)
+
+
+def test_deeply_nested_json_in_metrics_is_an_error_naming_the_line(tmp_path):
+    path = tmp_path / "metrics.jsonl"
+    path.write_text('{"generator_step": 1}\n' + "[" * 100000 + "]" * 100000 + "\n")
+    with pytest.raises(ValueError, match=r"metrics.jsonl, line 2: not a JSON object \(nested deeper than 64"):
+        read_jsonl(path)
+
+
+def test_a_config_json_that_is_a_folder_is_named(run):
+    (run / "config.json").unlink()
+    (run / "config.json").mkdir()
+    with pytest.raises(ValueError, match=r"config.json is not a file"):
+        ImageTrainer.resume(run, verbose=False)
+
+
+def test_a_full_disk_while_saving_samples_names_the_file_and_leaves_no_png(tmp_path, monkeypatch):
+    trainer = ImageTrainer(ImageConfig(**TINY), tmp_path / "run", verbose=False)
+
+    fsync = os.fsync
+
+    def full(fd):  # the disk fills up while a sample grid is written
+        if "step_" in os.readlink(f"/proc/self/fd/{fd}"):
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return fsync(fd)
+
+    monkeypatch.setattr(runs.os, "fsync", full)
+    with pytest.raises(TrainingStopped, match=r"could not write the sample grid \S+step_000000.png .*ENOSPC"):
+        trainer.train()
+    assert not list((tmp_path / "run" / "samples").iterdir())
