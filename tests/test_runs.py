@@ -627,3 +627,14 @@ def test_a_full_disk_while_saving_samples_names_the_file_and_leaves_no_png(tmp_p
     with pytest.raises(TrainingStopped, match=r"could not write the sample grid \S+step_000000.png .*ENOSPC"):
         trainer.train()
     assert not list((tmp_path / "run" / "samples").iterdir())
+
+
+def test_an_empty_out_is_refused_instead_of_meaning_the_current_folder(tmp_path, monkeypatch):
+    # `wgan-toys toy --out ''` trained into the current folder (pathlib reads '' as '.')
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(runs.RunFolderError, match=r"^out == '' names no folder"):
+        runs.RunFolder("")
+    with pytest.raises(runs.RunFolderError, match=r"^out == ' ' names no folder"):
+        with runs.run_lock(" "):
+            pass
+    assert list(tmp_path.iterdir()) == []

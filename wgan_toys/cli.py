@@ -44,6 +44,13 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
+def _path(text: str) -> str:
+    """argparse type of a path flag: an empty path would silently mean the current folder."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError(f"{text!r} names no file or folder; give a path")
+    return text
+
+
 def _json_number(value: float):
     """RFC 8259 has no infinity and no NaN: write infinity as the string "inf" and NaN (an
     undefined number, such as a correlation of a constant series) as null. Every json.dump here
@@ -228,8 +235,9 @@ def _toy(args) -> int:
         for field in dataclasses.fields(ToyConfig)
         if getattr(args, field.name, None) is not None
     }
+    settings = ToyConfig(**given)  # every setting checked before a note is printed or a network built
     _note("toy", _unused_flags(given, "toy"))
-    trainer = ToyGAN(ToyConfig(**given))
+    trainer = ToyGAN(settings)
     config = trainer.config
     metrics_path = os.path.join(args.out, "metrics.jsonl")
     with run_folder(trainer, args.out, overwrite=args.overwrite) as log_row:  # locked; refuses an existing run
@@ -828,7 +836,7 @@ def _add_image_arguments(command) -> None:
         default=None,
         help="skip (and count) image files Pillow cannot read, instead of stopping (default: stop)",
     )
-    add("--out", default="runs/images", help="run folder (default: runs/images)")
+    add("--out", type=_path, default="runs/images", help="run folder (default: runs/images)")
     add(
         "--resume",
         action="store_true",
@@ -990,7 +998,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     toy = commands.add_parser("toy", help="train GAN / WGAN / WGAN-GP on 2D toy data, with exact W1 logged")
     _add_toy_arguments(toy)
-    toy.add_argument("--out", default="runs/toy", help="run folder (default: runs/toy)")
+    toy.add_argument("--out", type=_path, default="runs/toy", help="run folder (default: runs/toy)")
     toy.add_argument("--no-gif", action="store_true", help="skip the animated GIF")
     toy.add_argument("--overwrite", action="store_true", help="replace a run already in --out (refused without it)")
     _add_threads_flag(toy)
@@ -1004,7 +1012,7 @@ def build_parser() -> argparse.ArgumentParser:
     claims.add_argument("--log-every", type=int, default=50, help="generator steps between evaluations (default: 50)")
     claims.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2], help="default: 0 1 2")
     claims.add_argument(
-        "--out", default="runs/toy_claims.json", help="JSON file for the rows (default: runs/toy_claims.json)"
+        "--out", type=_path, default="runs/toy_claims.json", help="JSON file for the rows (default: runs/toy_claims.json)"
     )
     _add_threads_flag(claims)
     claims.set_defaults(run=_toy_claims)
@@ -1017,7 +1025,7 @@ def build_parser() -> argparse.ArgumentParser:
         "section4", help="Figures 5-7 on digits: 3 generators x {WGAN, GAN}, with a table (minutes)"
     )
     section4.add_argument(
-        "--out", default="runs/section4", help="folder for the six runs and table.json (default: runs/section4)"
+        "--out", type=_path, default="runs/section4", help="folder for the six runs and table.json (default: runs/section4)"
     )
     section4.add_argument(
         "--generator-steps", dest="generator_steps", type=int, default=None, help="per run (default: 1000)"
@@ -1037,11 +1045,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     figure = commands.add_parser("figure", help="write one figure as PNG")
     figure.add_argument("name", choices=list(FIGURES), help="1 and 2 are the paper's Figures 1 and 2, extended")
-    figure.add_argument("--out", required=True, help="output path, e.g. figures/figure_1.png")
+    figure.add_argument("--out", type=_path, required=True, help="output path, e.g. figures/figure_1.png")
     figure.set_defaults(run=_figure)
 
     figures = commands.add_parser("figures", help="write every figure into a folder")
-    figures.add_argument("--out-dir", default="figures", help="output folder (default: figures)")
+    figures.add_argument("--out-dir", type=_path, default="figures", help="output folder (default: figures)")
     figures.set_defaults(run=_figures)
 
     verify = commands.add_parser(

@@ -123,6 +123,13 @@ class NonFiniteState(ValueError):
         self.names = names
 
 
+def _folder_path(out) -> pathlib.Path:
+    """``out`` as a path; an empty string (which pathlib reads as the current folder) is refused."""
+    if isinstance(out, str) and not out.strip():
+        raise RunFolderError(f"out == {out!r} names no folder; give the run folder's path.")
+    return pathlib.Path(out)
+
+
 # ----- the lock --------------------------------------------------------------------------------
 _held: dict[str, list] = {}  # resolved folder -> [open lock file, depth]; the lock is re-entrant within a process
 _held_guard = threading.Lock()
@@ -195,7 +202,7 @@ def run_lock(out):
         If another process holds the lock (``out is in use by another run (process PID)``), or
         ``out/.lock`` is a symbolic link, a FIFO, a folder or a file with other hard links.
     """
-    out = pathlib.Path(out)
+    out = _folder_path(out)
     out.mkdir(parents=True, exist_ok=True)
     key = str(out.resolve())
     with _held_guard:
@@ -756,7 +763,7 @@ class RunFolder:
     """
 
     def __init__(self, path, run_id: str | None = None):
-        self.path = pathlib.Path(path)
+        self.path = _folder_path(path)
         self.run_id = run_id or new_run_id()
 
     @property
