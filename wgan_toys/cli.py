@@ -1012,7 +1012,10 @@ def build_parser() -> argparse.ArgumentParser:
     claims.add_argument("--log-every", type=int, default=50, help="generator steps between evaluations (default: 50)")
     claims.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2], help="default: 0 1 2")
     claims.add_argument(
-        "--out", type=_path, default="runs/toy_claims.json", help="JSON file for the rows (default: runs/toy_claims.json)"
+        "--out",
+        type=_path,
+        default="runs/toy_claims.json",
+        help="JSON file for the rows (default: runs/toy_claims.json)",
     )
     _add_threads_flag(claims)
     claims.set_defaults(run=_toy_claims)
@@ -1025,7 +1028,10 @@ def build_parser() -> argparse.ArgumentParser:
         "section4", help="Figures 5-7 on digits: 3 generators x {WGAN, GAN}, with a table (minutes)"
     )
     section4.add_argument(
-        "--out", type=_path, default="runs/section4", help="folder for the six runs and table.json (default: runs/section4)"
+        "--out",
+        type=_path,
+        default="runs/section4",
+        help="folder for the six runs and table.json (default: runs/section4)",
     )
     section4.add_argument(
         "--generator-steps", dest="generator_steps", type=int, default=None, help="per run (default: 1000)"
