@@ -638,3 +638,73 @@ def test_an_empty_out_is_refused_instead_of_meaning_the_current_folder(tmp_path,
         with runs.run_lock(" "):
             pass
     assert list(tmp_path.iterdir()) == []
+
+
+# ----- outputs never go into a running run's folder, nor over a run's file -----------------------
+def test_output_commands_refuse_a_path_inside_a_locked_folder(tmp_path, capsys):
+    # toy-claims --out runs/c3/metrics.jsonl beside a running train-images lost its rows
+    from wgan_toys.cli import main
+
+    out = tmp_path / "c3"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_LOCK, str(out)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        for argv in (
+            ["toy-claims", "--iterations", "1", "--out", str(out / "metrics.jsonl")],
+            ["figure", "1", "--out", str(out / "curve.png")],
+            ["figure", "1", "--out", str(out / "samples" / "extra.png")],
+        ):
+            with pytest.raises(SystemExit) as stop:
+                main(argv)
+            error = capsys.readouterr().err
+            assert stop.value.code == 2 and error.count("\n") == 1, error
+            assert f"which a running run holds (process {holder.pid})" in error and "--out ==" in error
+        assert sorted(path.name for path in out.iterdir()) == [".lock"]
+    finally:
+        holder.communicate(input="", timeout=HANG_GUARD)
+
+
+def test_a_figure_is_not_written_over_a_file_of_a_run(tmp_path, capsys):
+    from wgan_toys.cli import main
+
+    out = tmp_path / "run"
+    out.mkdir()
+    (out / "config.json").write_text("{}")
+    (out / "curve.png").write_bytes(b"a run's curve")
+    with pytest.raises(SystemExit) as stop:
+        main(["figure", "1", "--out", str(out / "curve.png")])
+    assert stop.value.code == 2 and "is a file of the run in" in capsys.readouterr().err
+    assert (out / "curve.png").read_bytes() == b"a run's curve"
+    assert main(["figure", "1", "--out", str(out / "figure_1.png")]) == 0  # a new file beside it is fine
+
+
+# ----- section4 and toy-claims: one run per seed, the settings asked for ----------------------------
+def test_section4_refuses_a_repeated_seed(tmp_path):
+    from wgan_toys.images.section4 import run_section4
+
+    with pytest.raises(ValueError, match=r"seeds == \(0, 0\) repeats 0; give each seed once"):
+        run_section4(tmp_path / "s4", smoke=True, seeds=(0, 0))
+    assert not (tmp_path / "s4").exists()
+
+
+def test_section4_refuses_a_folder_recorded_with_other_settings(tmp_path, monkeypatch, classifier_cache):
+    # the 16 px runs were resumed and table.json claimed 32 px
+    from wgan_toys.images.section4 import run_section4
+
+    monkeypatch.setenv("WGAN_TOYS_CACHE", str(classifier_cache))
+    one = dict(smoke=True, threads=1, runs=(("mlp", "wgan"),))
+    run_section4(tmp_path / "s4", image_size=16, **one)
+    table = (tmp_path / "s4" / "table.json").read_text()
+    with pytest.raises(ValueError, match=r"image_size: was 16, now 32"):
+        run_section4(tmp_path / "s4", image_size=32, **one)
+    assert (tmp_path / "s4" / "table.json").read_text() == table
+
+
+def test_toy_claims_refuses_a_repeated_seed_before_training(tmp_path, capsys):
+    from wgan_toys.cli import main
+
+    with pytest.raises(SystemExit) as stop:
+        main(["toy-claims", "--seeds", "0", "0", "--out", str(tmp_path / "claims.json")])
+    assert stop.value.code == 2 and "--seeds == 0 0 repeats 0" in capsys.readouterr().err
