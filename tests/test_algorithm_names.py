@@ -115,14 +115,14 @@ def test_train_images_command_gan_prints_a_note_and_writes_the_gan_logd_run(
 
 def test_a_checkpoint_that_recorded_gan_resumes_as_gan_logd_without_a_warning(tmp_path, monkeypatch, classifier_cache):
     monkeypatch.setenv("WGAN_TOYS_CACHE", str(classifier_cache))
-    from wgan_toys import runs
+    from wgan_toys import run_files
 
     out = tmp_path / "run"
     trainer = ImageTrainer(ImageConfig(**dict(IMAGES, algorithm="gan-logd", generator_steps=2)), out, verbose=False)
     trainer.train()
     state = trainer.state_dict()
     state["config"]["algorithm"] = "gan"  # what a run of the previous release recorded
-    runs.save_checkpoint(out / runs.CHECKPOINT, state)
+    run_files.save_checkpoint(out / run_files.CHECKPOINT, state)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         resumed = ImageTrainer.resume(out, generator_steps=3, verbose=False)

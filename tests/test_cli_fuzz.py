@@ -185,3 +185,4 @@ def test_every_command_refuses_bad_flags_in_one_line_with_status_2(tmp_path):
     assert bad == []
     assert report["peak_bytes"] < 2**30  # nothing allocated what a refused size asked for
     assert not any((tmp_path / name).exists() for name in ("config.json", "metrics.jsonl", ".lock"))
+    assert not list(tmp_path.glob("*/.lock"))  # no refused command made a run folder

@@ -29,7 +29,7 @@ PACKAGE = "wgan_toys"
 LAYERS = {
     0: ("_validation", "runtime", "distributions", "distances", "empirical", "transport", "optimal"),
     1: ("networks", "lipschitz", "objectives", "train", "sweep", "measure"),
-    2: ("runs", "parallel_lines", "toys2d", "toy_gan", "images"),
+    2: ("run_files", "runs", "parallel_lines", "toys2d", "toy_gan", "images"),
     3: ("plots", "classroom", "verify", "cli", "exercises", "__init__", "__main__"),
 }
 

@@ -21,19 +21,18 @@ import pytest
 import torch
 from image_runs import HANG_GUARD, TINY_IMAGE_RUN, interrupt_a_long_run
 
-from wgan_toys import runs
+from wgan_toys import run_files, runs
 from wgan_toys.images.trainer import ImageConfig, ImageTrainer, TrainingStopped, read_metrics
-from wgan_toys.runs import (
+from wgan_toys.run_files import (
     CHECKPOINT,
     PREVIOUS_CHECKPOINT,
     NonFiniteState,
     load_checkpoint,
-    load_latest_checkpoint,
     read_jsonl,
-    run_lock,
     save_checkpoint,
     truncate_jsonl,
 )
+from wgan_toys.runs import load_latest_checkpoint, run_lock
 from wgan_toys.toy_gan import ToyConfig, ToyGAN, run_folder
 
 TINY = dict(TINY_IMAGE_RUN, eval_every=100, sample_every=100)
@@ -104,11 +103,11 @@ def test_a_second_process_is_refused_while_a_run_holds_the_folder(tmp_path):
 # ----- item 6: rewrites are atomic, handlers come first ---------------------------------------
 KILL_DURING_REWRITE = """
 import os, signal, sys
-from wgan_toys import runs
+from wgan_toys import run_files
 def killed(source, target):  # the temporary file is written and fsynced; die before the rename
     os.kill(os.getpid(), signal.SIGKILL)
-runs.os.replace = killed
-runs.truncate_jsonl(sys.argv[1], lambda record: record["generator_step"] <= 10)
+run_files.os.replace = killed
+run_files.truncate_jsonl(sys.argv[1], lambda record: record["generator_step"] <= 10)
 """
 
 
@@ -129,14 +128,14 @@ def test_a_kill_during_resumes_rewrite_loses_nothing(tmp_path):
 
 
 def test_an_interrupted_config_write_keeps_the_old_file(tmp_path, monkeypatch):
-    path = runs.atomic_write_json(tmp_path / "config.json", {"learning_rate": 5e-5})
+    path = run_files.atomic_write_json(tmp_path / "config.json", {"learning_rate": 5e-5})
 
     def interrupted(source, target):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(runs.os, "replace", interrupted)
+    monkeypatch.setattr(run_files.os, "replace", interrupted)
     with pytest.raises(KeyboardInterrupt):
-        runs.atomic_write_json(path, {"learning_rate": 1.0})
+        run_files.atomic_write_json(path, {"learning_rate": 1.0})
     assert json.loads(path.read_text()) == {"learning_rate": 5e-5}
     assert not list(tmp_path.glob(".*.tmp"))
 
@@ -144,13 +143,13 @@ def test_an_interrupted_config_write_keeps_the_old_file(tmp_path, monkeypatch):
 def test_signal_handlers_are_installed_before_the_folder_is_rewritten(run, monkeypatch):
     trainer = ImageTrainer.resume(run, verbose=False)
     seen = []
-    rewrite = runs.atomic_write_text
+    rewrite = run_files.atomic_write_text
 
     def watched(path, text):
         seen.append((pathlib.Path(path).name, signal.getsignal(signal.SIGINT)))
         return rewrite(path, text)
 
-    monkeypatch.setattr("wgan_toys.runs.atomic_write_text", watched)
+    monkeypatch.setattr("wgan_toys.run_files.atomic_write_text", watched)
     trainer.train(until=4)
     assert [name for name, _ in seen] == ["config.json", "metrics.jsonl"]
     assert all(
@@ -379,7 +378,7 @@ def test_a_full_disk_during_a_checkpoint_cleans_up_and_names_errno(run, monkeypa
     if where == "torch.save":
         monkeypatch.setattr(torch, "save", full_save)
     else:
-        monkeypatch.setattr(runs.os, "fsync", full_fsync)
+        monkeypatch.setattr(run_files.os, "fsync", full_fsync)
     with pytest.raises(
         TrainingStopped,
         match=r"could not write .*checkpoint\.pt at generator step 6: No space left on device "
@@ -544,7 +543,7 @@ def test_the_stale_file_sweep_removes_only_the_packages_temporary_files(tmp_path
 def test_atomic_writes_keep_the_mode_the_umask_gives(tmp_path):
     previous = os.umask(0o022)
     try:
-        written = runs.atomic_write_text(tmp_path / "config.json", "{}")
+        written = run_files.atomic_write_text(tmp_path / "config.json", "{}")
         save_checkpoint(tmp_path / CHECKPOINT, {"step": torch.tensor(1)})
     finally:
         os.umask(previous)
@@ -623,7 +622,7 @@ def test_a_full_disk_while_saving_samples_names_the_file_and_leaves_no_png(tmp_p
             raise OSError(errno.ENOSPC, "No space left on device")
         return fsync(fd)
 
-    monkeypatch.setattr(runs.os, "fsync", full)
+    monkeypatch.setattr(run_files.os, "fsync", full)
     with pytest.raises(TrainingStopped, match=r"could not write the sample grid \S+step_000000.png .*ENOSPC"):
         trainer.train()
     assert not list((tmp_path / "run" / "samples").iterdir())

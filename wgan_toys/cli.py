@@ -316,7 +316,8 @@ def _toy_claims(args) -> int:
     _set_threads(args)
     from tqdm.auto import tqdm
 
-    from .runs import atomic_write_text, check_output_path
+    from .run_files import atomic_write_text
+    from .runs import check_output_path
     from .runtime import progress_bar
     from .toy_gan import claims_runs, claims_table
 
@@ -585,6 +586,8 @@ def _train_images(args) -> int:
     out = pathlib.Path(args.out)
     if args.resume and args.overwrite:
         raise ValueError("--resume continues the run in --out and --overwrite replaces it: pass one of them.")
+    if args.resume and not out.is_dir():  # refused before the lock would make the folder
+        raise ValueError(f"--resume: {out} does not exist, so there is no run to continue; check --out.")
     values = _image_config_values(args)
     _note("train-images", _unused_flags(values, "train-images"))
     with contextlib.ExitStack() as stack:

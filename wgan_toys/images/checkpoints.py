@@ -1,6 +1,6 @@
 """A checkpoint's contents checked against the run its config describes, before any of it is loaded.
 
-:func:`~wgan_toys.runs.load_checkpoint` checks the file (a zip whose CRC-32s match, tensors only);
+:func:`~wgan_toys.run_files.load_checkpoint` checks the file (a zip whose CRC-32s match, tensors only);
 this module checks what it holds, one message per problem, each naming the file: the config
 records every setting (:func:`check_recorded_config`); the counters are integers in range
 (:func:`check_counters`); the networks' and optimisers' tensors have the shapes the config's

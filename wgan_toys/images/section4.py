@@ -153,7 +153,7 @@ def run_section4(
     for). Each seed is given once."""
     import dataclasses
 
-    from ..runs import CHECKPOINT, PREVIOUS_CHECKPOINT, atomic_write_json
+    from ..run_files import CHECKPOINT, PREVIOUS_CHECKPOINT, atomic_write_json
     from .trainer import ImageConfig, ImageTrainer, TrainingStopped, read_metrics
 
     out = pathlib.Path(out)

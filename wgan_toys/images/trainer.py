@@ -121,22 +121,24 @@ from ..objectives import (
     resolve_algorithm,
     wasserstein_estimate,
 )
-from ..runs import (
+from ..run_files import (
     CHECKPOINT,
     PREVIOUS_CHECKPOINT,
-    RUN_FILES,
     NonFiniteState,
-    RunFolder,
     atomic_write_bytes,
-    changed_settings,
     describe_os_error,
-    load_latest_checkpoint,
-    new_run_id,
     read_jsonl,
-    refuse_existing_run,
-    run_lock,
     save_checkpoint,
     truncate_jsonl,
+)
+from ..runs import (
+    RUN_FILES,
+    RunFolder,
+    changed_settings,
+    load_latest_checkpoint,
+    new_run_id,
+    refuse_existing_run,
+    run_lock,
 )
 from ..runtime import progress_bar, resolve_device
 from . import (
@@ -638,7 +640,7 @@ class ImageTrainer:
         self.wall_seconds = float(state["wall_seconds"])
 
     def save_checkpoint(self) -> pathlib.Path | None:
-        """Write ``checkpoint.pt`` atomically (:func:`~wgan_toys.runs.save_checkpoint`: a
+        """Write ``checkpoint.pt`` atomically (:func:`~wgan_toys.run_files.save_checkpoint`: a
         temporary file, then ``os.replace``; the replaced one kept as ``checkpoint.previous.pt``);
         rank 0 only.
 
