@@ -22,7 +22,6 @@ from wgan_toys.train import FitSettings, NetworkShape
 
 NAN, INF = float("nan"), float("inf")
 SEED = ([0, 2**32 - 1], [-1, 2**32, 2**64, 1.0, True, "0"])
-INT_AT_LEAST_1 = ([1, 10**6], [0, -1, 1.0, True, "1"])
 # a size-like setting of the image and toy runs: >= 1, and at most its declared upper bound
 SIZE = ([1, 1000], [0, -1, 1.0, True, "1", 10**12])
 POSITIVE_REAL = ([1e-300, 5e-5, 1], [0.0, -0.01, NAN, INF, "0.01"])
@@ -87,19 +86,19 @@ TOY = {
 
 # train.py's two settings (issue 13): what train_critic, train_discriminator and train_critic_sweep share
 FIT = {
-    "batch_size": INT_AT_LEAST_1,
-    "max_steps": INT_AT_LEAST_1,
+    "batch_size": SIZE,
+    "max_steps": SIZE,
     "learning_rate": ([None, 1e-300, 5e-5], [0.0, -5e-5, NAN, INF, "5e-5"]),
-    "eval_every": INT_AT_LEAST_1,
-    "patience": INT_AT_LEAST_1,
+    "eval_every": SIZE,
+    "patience": SIZE,
     "tolerance": ([1e-300, 1e-3, 1.0], [0.0, -1e-3, NAN, INF]),
     "heldout_size": ([2, 4096], [1, 0, 2.0]),
     "seed": ([0, 2**32 - 1, None, "generator"], [-1, 2**32, 1.0, True, "0"]),  # "generator": a torch.Generator
     "device": (["cpu", "auto", "cuda", "cuda:1", "mps", "torch.device"], ["gpu", "CPU", "", None, 0]),
 }
 SHAPE = {
-    "width": INT_AT_LEAST_1,
-    "depth": INT_AT_LEAST_1,
+    "width": SIZE,
+    "depth": ([1, 64], [0, 65, 10000, 3.0]),
     "activation": (["relu", "leaky_relu", "tanh", "elu", "softplus"], ["sigmoid", "ReLU", None]),
 }
 
@@ -137,7 +136,7 @@ def test_a_value_just_inside_is_accepted(config_class, name, value):
     assert getattr(config, name) == value
 
 
-@pytest.mark.parametrize("config_class", [ImageConfig, ToyConfig], ids=lambda c: c.__name__)
+@pytest.mark.parametrize("config_class", [ImageConfig, ToyConfig, FitSettings, NetworkShape], ids=lambda c: c.__name__)
 def test_every_integer_setting_declares_an_upper_bound(config_class):
     # an unbounded size reached torch's allocator (--width 1e6, --batch-size 1e9: a MemoryError traceback)
     unbounded = []
