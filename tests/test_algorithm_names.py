@@ -22,13 +22,13 @@ from wgan_toys.runtime import set_threads
 from wgan_toys.toy_gan import ToyConfig, ToyGAN
 
 set_threads(1)
-TIMES = ("wall_seconds", "exact_w1_seconds", "images_per_second", "seconds")
+TIMES = ("wall_seconds", "exact_w1_seconds", "images_per_second", "seconds", "run_id")  # and the run id, new per run
 TOY = dict(width=16, batch_size=64, eval_samples=100, iterations=6, log_every=3)
 IMAGES = dict(TINY_IMAGE_RUN, generator="mlp", critic="mlp", generator_steps=3, eval_every=3)
 
 
 def _numbers(rows) -> str:
-    """The logged rows without their timings (the only values two identical runs may differ in), as
+    """The logged rows without their timings and run ids (the only values two identical runs may differ in), as
     JSON text so that a NaN (an undefined cosine at step 0) compares equal to itself."""
     return json.dumps([{key: value for key, value in row.items() if key not in TIMES} for row in rows], sort_keys=True)
 
@@ -115,14 +115,14 @@ def test_train_images_command_gan_prints_a_note_and_writes_the_gan_logd_run(
 
 def test_a_checkpoint_that_recorded_gan_resumes_as_gan_logd_without_a_warning(tmp_path, monkeypatch, classifier_cache):
     monkeypatch.setenv("WGAN_TOYS_CACHE", str(classifier_cache))
-    from wgan_toys.images import runs
+    from wgan_toys import run_files
 
     out = tmp_path / "run"
     trainer = ImageTrainer(ImageConfig(**dict(IMAGES, algorithm="gan-logd", generator_steps=2)), out, verbose=False)
     trainer.train()
     state = trainer.state_dict()
     state["config"]["algorithm"] = "gan"  # what a run of the previous release recorded
-    runs.save_checkpoint(out / runs.CHECKPOINT, state)
+    run_files.save_checkpoint(out / run_files.CHECKPOINT, state)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         resumed = ImageTrainer.resume(out, generator_steps=3, verbose=False)

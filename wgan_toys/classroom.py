@@ -52,7 +52,7 @@ from matplotlib.collections import LineCollection
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from ._validation import check_choice, check_int
+from ._validation import Boolean, check_choice, check_constraint, check_int, size
 from .objectives import ALGORITHMS, algorithm_defaults, resolve_algorithm
 from .plots import COLORS, PROJECTOR_STYLE, STYLE
 from .toy_gan import ToyConfig, ToyGAN
@@ -132,6 +132,15 @@ def _stable_limits(current, low, high, below=0.1, above=0.1) -> tuple[float, flo
     return _nice_limits(low, high, below, above)
 
 
+# A press draws n_samples points, solves their exact n x n transport problem and evaluates the
+# critic on grid_size**2 points: bounded so that a press stays interactive (6000 points took 49 s
+# to build and 6 s a press; grid_size = 20000 asked for 6 GB).
+MAX_SAMPLES = 2048
+MAX_GRID_SIZE = 400
+_SAMPLES_WHY = "each press solves an n x n transport problem; 512 is interactive"
+_GRID_WHY = "the critic is evaluated on grid_size**2 points each press; 80 is the default"
+
+
 class Classroom:
     """Hands-on GAN / WGAN / WGAN-GP training with exact W1 beside the critic's estimate.
 
@@ -145,9 +154,11 @@ class Classroom:
         :func:`algorithm_settings` (wgan: 5e-4, 5, c = 0.01; wgan-gp: 1e-3, 5, lambda = 0.1;
         the GANs: 1e-3, 1).
     n_samples : int, default=512
-        Points drawn per view and used for the exact plan and W1.
+        Points drawn per view and used for the exact plan and W1; 8 to :data:`MAX_SAMPLES` (each
+        press solves an n x n transport problem: about 6 s a press at 6000 points).
     grid_size : int, default=80
-        Heatmap resolution.
+        Heatmap resolution, 8 to :data:`MAX_GRID_SIZE` (the critic is evaluated on grid_size**2
+        points each press).
     projector : bool, default=False
         Large fonts and thick lines for a lecture hall.
     seed : int, default=0
@@ -169,9 +180,9 @@ class Classroom:
         check_choice("dataset", dataset, CLASSROOM_DATASETS)
         algorithm = resolve_algorithm(algorithm, "toy")[0]  # the old "gan", with a FutureWarning
         check_choice("algorithm", algorithm, ALGORITHMS)
-        self.n_samples = check_int("n_samples", n_samples, minimum=8)
-        self.grid_size = check_int("grid_size", grid_size, minimum=8)
-        self.projector = bool(projector)
+        self.n_samples = check_constraint("n_samples", n_samples, size(MAX_SAMPLES, 8), _SAMPLES_WHY)
+        self.grid_size = check_constraint("grid_size", grid_size, size(MAX_GRID_SIZE, 8), _GRID_WHY)
+        self.projector = check_constraint("projector", projector, Boolean())  # "no" is not False
         given = {"learning_rate": learning_rate, "n_critic": n_critic}
         given.update(clip_value=clip_value, penalty_weight=penalty_weight)
         settings = {name: value for name, value in algorithm_settings(algorithm).items() if given.get(name) is None}

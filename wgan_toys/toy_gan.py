@@ -43,7 +43,7 @@ within ten steps.
 
 :func:`run_folder` holds a run folder for ``wgan-toys toy`` (locked while the run writes it, never
 overwritten without ``overwrite``, ``config.json`` written atomically; the mechanics are those of
-:mod:`~wgan_toys.images.runs`).
+:mod:`~wgan_toys.runs`).
 
 References
 ----------
@@ -56,11 +56,9 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import math
-import pathlib
 import time
 import warnings
 from dataclasses import dataclass
-from numbers import Integral
 
 import numpy as np
 import torch
@@ -68,18 +66,16 @@ from torch.nn import functional
 
 from ._validation import (
     DEVICE,
-    NON_NEGATIVE,
-    NON_NEGATIVE_INT,
-    POSITIVE,
-    POSITIVE_INT,
+    NON_NEGATIVE_FLOAT32,
+    POSITIVE_FLOAT32,
     SEED,
-    Interval,
     Options,
     check_constraints,
     check_int,
+    check_memory,
     setting,
+    size,
 )
-from .images.runs import append_jsonl, atomic_write_json, atomic_write_text, refuse_existing_run, run_lock
 from .lipschitz import clip_weights_, gradient_penalty
 from .networks import make_critic, make_generator
 from .objectives import ALGORITHMS as ALGORITHM_NAMES
@@ -95,6 +91,7 @@ from .objectives import (
     resolve_algorithm,
     wasserstein_estimate,
 )
+from .runs import RunFolder
 from .runtime import build_seeded, resolve_device, torch_generator
 from .toys2d import DATASETS as TOY_DATASETS
 from .toys2d import make_dataset, mode_coverage
@@ -177,30 +174,33 @@ class ToyConfig:
     # Each setting's default and constraint, declared once (checked by check_constraints on construction).
     dataset: str = setting("8gaussians", Options(DATASETS))  # 8gaussians, 25gaussians, swissroll, 2clusters
     algorithm: str = setting("wgan-gp", Options(ALGORITHM_NAMES))  # wgan, wgan-gp, gan-minimax, gan-logd
-    iterations: int = setting(2000, NON_NEGATIVE_INT)  # generator steps (Algorithm 1's outer loop)
+    # sizes have upper bounds, and __post_init__ refuses settings whose memory estimate exceeds the machine's
+    iterations: int = setting(2000, size(10**8, 0))  # generator steps (Algorithm 1's outer loop)
     n_critic: int | None = setting(
-        None, [POSITIVE_INT, None], "the paper uses n_critic = 5"
+        None, [size(10**4), None], "the paper uses n_critic = 5"
     )  # critic steps per generator step; None: the algorithm's (objectives.DEFAULTS)
-    batch_size: int = setting(_WGAN_GP.batch_size, Interval(Integral, 2, None, closed="left"))  # m
-    noise_dim: int = setting(2, POSITIVE_INT)  # z ~ N(0, I) in R^noise_dim
-    width: int = setting(128, POSITIVE_INT)  # hidden units of generator and critic
-    depth: int = setting(3, POSITIVE_INT)  # hidden layers of generator and critic
+    batch_size: int = setting(_WGAN_GP.batch_size, size(2**20, 2))  # m
+    noise_dim: int = setting(2, size(16384))  # z ~ N(0, I) in R^noise_dim
+    width: int = setting(128, size(16384))  # hidden units of generator and critic
+    depth: int = setting(3, size(64))  # hidden layers of generator and critic
     learning_rate: float | None = setting(
-        None, [POSITIVE, None], f"the toys use alpha = {defaults_help('learning_rate', 'toy')}"
+        None, [POSITIVE_FLOAT32, None], f"the toys use alpha = {defaults_help('learning_rate', 'toy')}"
     )  # alpha; None: the algorithm's
     critic_optimizer: str | None = setting(
         None, [Options(OPTIMIZERS), None]
     )  # None: the algorithm's; 'adam' on wgan for the momentum test (Section 4.2)
-    clip_value: float = setting(_WGAN.clip_value, POSITIVE, f"the paper uses c = {_WGAN.clip_value:g}")  # c (wgan)
+    clip_value: float = setting(
+        _WGAN.clip_value, POSITIVE_FLOAT32, f"the paper uses c = {_WGAN.clip_value:g}"
+    )  # c (wgan)
     penalty_weight: float = setting(
         _WGAN_GP.penalty_weight,
-        NON_NEGATIVE,
+        NON_NEGATIVE_FLOAT32,
         f"WGAN-GP uses lambda = {algorithm_defaults('wgan-gp', 'paper').penalty_weight:g}, "
         f"{_WGAN_GP.penalty_weight:g} on toys",
     )  # lambda (wgan-gp); WGAN-GP's toy experiments use 0.1
-    log_every: int = setting(100, POSITIVE_INT)  # generator steps between evaluations
+    log_every: int = setting(100, size(10**8))  # generator steps between evaluations
     eval_samples: int = setting(
-        1000, Interval(Integral, 2, None, closed="left")
+        1000, size(20_000, 2), "the exact W1 solves an n x n transport problem"
     )  # n for the exact W1 and mode coverage (>= 1000 for the claims)
     seed: int = setting(
         0, SEED, "a seed is an unsigned 32-bit integer, 0 to 2**32 - 1"
@@ -210,6 +210,16 @@ class ToyConfig:
     def __post_init__(self):
         self.algorithm = resolve_algorithm(self.algorithm, "toy")[0]  # the old "gan": "gan-minimax", with a note
         check_constraints(self)
+        # float32: weights, gradients, two optimiser states of both MLPs; three batches' activations; the
+        # exact W1's n x n cost matrix and plan (float64)
+        parameters = 2 * (self.depth * self.width**2 + self.width * (self.noise_dim + 4))
+        activations = 3 * 3 * self.batch_size * self.width * self.depth
+        check_memory(
+            4 * (4 * parameters + activations) + 16 * self.eval_samples**2,
+            f"the networks (width {self.width}, depth {self.depth}), a batch of {self.batch_size} and an "
+            f"exact W1 over {self.eval_samples} points",
+            "lower width, depth, batch_size or eval_samples",
+        )
 
     @property
     def defaults(self):
@@ -558,7 +568,7 @@ def run_folder(trainer: ToyGAN, out, *, overwrite: bool = False):
     """Hold the folder ``out`` for one toy run and yield ``log(row)``, which appends a row to
     ``out/metrics.jsonl`` and flushes it (a crash or Ctrl-C keeps every row logged so far).
 
-    While the block runs, ``out`` is locked (:func:`~wgan_toys.images.runs.run_lock`: a second
+    While the block runs, ``out`` is locked (:func:`~wgan_toys.runs.run_lock`: a second
     process is refused); ``config.json`` is written atomically first.
 
     Parameters
@@ -576,12 +586,10 @@ def run_folder(trainer: ToyGAN, out, *, overwrite: bool = False):
         If ``out`` holds ``config.json`` or ``metrics.jsonl`` and not ``overwrite``, or another
         process holds ``out``.
     """
-    out = pathlib.Path(out)
-    with run_lock(out):
-        refuse_existing_run(out, RUN_MARKERS, overwrite=overwrite, remove=RUN_OUTPUTS, resumable=False)
-        atomic_write_json(out / "config.json", dataclasses.asdict(trainer.config))
-        metrics = atomic_write_text(out / "metrics.jsonl", "")
-        yield lambda row: append_jsonl(metrics, row)
+    folder = RunFolder(out)  # config.json and each row record the run's id
+    with folder.locked():
+        folder.start(dataclasses.asdict(trainer.config), overwrite=overwrite, markers=RUN_MARKERS)
+        yield folder.append_metrics
 
 
 CLAIMS_ALGORITHMS = ("wgan-gp", "wgan", "gan-minimax", "gan-logd")

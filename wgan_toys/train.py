@@ -47,7 +47,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import numbers
 import time
 from dataclasses import dataclass, field
 
@@ -58,15 +57,14 @@ from torch import nn
 from ._validation import (
     DEVICE,
     POSITIVE,
-    POSITIVE_INT,
     SEED,
-    Interval,
     Options,
     check_choice,
     check_constraints,
     check_int,
     check_samples,
     setting,
+    size,
 )
 from .lipschitz import GradientPenalty, LipschitzMethod, WeightClipping, make_lipschitz_method
 from .networks import ACTIVATIONS, StackedCritics, make_critic, make_discriminator
@@ -152,13 +150,13 @@ class FitSettings:
         'auto', 'cpu', 'cuda', 'cuda:N' or 'mps'.
     """
 
-    batch_size: int = setting(256, POSITIVE_INT, "m, points of each law per step")
-    max_steps: int = setting(20000, POSITIVE_INT)
+    batch_size: int = setting(256, size(2**20), "m, points of each law per step")
+    max_steps: int = setting(20000, size(10**8))
     learning_rate: float | None = setting(None, [POSITIVE, None], "None takes the method's default, 5e-5 for clipping")
-    eval_every: int = setting(50, POSITIVE_INT)
-    patience: int = setting(6, POSITIVE_INT)
+    eval_every: int = setting(50, size(10**8))
+    patience: int = setting(6, size(10**6))
     tolerance: float = setting(1e-3, POSITIVE, "a relative improvement of the held-out objective")
-    heldout_size: int = setting(4096, Interval(numbers.Integral, 2, None, closed="left"))
+    heldout_size: int = setting(4096, size(10**7, 2))
     seed: int | None | torch.Generator = setting(
         0, [SEED, _InstanceOf(torch.Generator, "a torch.Generator"), None], "an unsigned 32-bit integer"
     )
@@ -181,8 +179,8 @@ class NetworkShape:
     activation : {'relu', 'leaky_relu', 'tanh', 'elu', 'softplus'}, default='relu'
     """
 
-    width: int = setting(64, POSITIVE_INT)
-    depth: int = setting(3, POSITIVE_INT)
+    width: int = setting(64, size(16384))
+    depth: int = setting(3, size(64))
     activation: str = setting("relu", Options(tuple(ACTIVATIONS)))
 
     def __post_init__(self):
