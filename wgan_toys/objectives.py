@@ -9,7 +9,10 @@ does, in each command, with a note that names the loss and the new name (:func:`
 
 **Defaults.** :data:`DEFAULTS` holds one :class:`Defaults` row per algorithm and scale: ``paper``
 (the image trainer: the values of the papers, each row citing its source) and ``toy`` (the 2D
-toys, tuned to move within a few thousand steps). ``ImageConfig`` and ``ToyConfig`` read their
+toys and Example 1's parallel lines, tuned to move within a few thousand steps); the ``fit`` rows,
+keyed by constraint (and ``discriminator``), hold the optimisers of networks trained to optimality
+between two fixed laws (``train``). Algorithm 1's optimiser factory
+(:func:`wgan_toys.algorithm1.make_optimizer`) reads them and nothing else. ``ImageConfig`` and ``ToyConfig`` read their
 algorithm-dependent defaults from it, and the command's help and the README quote it
 (:func:`defaults_help`, :func:`defaults_table`); a test checks that they agree.
 
@@ -53,6 +56,7 @@ __all__ = [
     "ALGORITHMS",
     "ALGORITHM_DESCRIPTIONS",
     "DEFAULTS",
+    "FIT_ROWS",
     "GENERATOR_LOSSES",
     "OPTIMIZERS",
     "RENAMED_ALGORITHMS",
@@ -228,12 +232,30 @@ DEFAULTS = {
     ),
     ("gan-minimax", "toy"): Defaults("adam", 1e-3, (0.5, 0.999), 1, None, None, 256, _TOY_GAN),
     ("gan-logd", "toy"): Defaults("adam", 1e-3, (0.5, 0.999), 1, None, None, 256, _TOY_GAN),
+    # fit: one network trained to optimality between two fixed laws (train.train_critic, keyed by
+    # its constraint, and train.train_discriminator); n_critic does not apply (no generator)
+    ("clip", "fit"): Defaults("rmsprop", 5e-5, None, 1, 0.01, None, 256, "WGAN Algorithm 1: RMSProp, alpha = 5e-5"),
+    ("gp", "fit"): Defaults(
+        "adam", 1e-4, (0.0, 0.9), 1, None, 10.0, 256, "WGAN-GP Algorithm 1: Adam alpha = 1e-4, betas (0, 0.9)"
+    ),
+    ("spectral", "fit"): Defaults(
+        "adam", 1e-3, (0.5, 0.9), 1, None, None, 256, "spectral normalisation: Adam alpha = 1e-3, betas (0.5, 0.9)"
+    ),
+    ("none", "fit"): Defaults(
+        "adam", 1e-3, (0.9, 0.999), 1, None, None, 256, "no constraint: Adam alpha = 1e-3, torch's betas"
+    ),
+    ("discriminator", "fit"): Defaults(
+        "adam", 1e-3, (0.9, 0.999), 1, None, None, 256, "GAN discriminator: Adam alpha = 1e-3, torch's betas"
+    ),
 }
+FIT_ROWS = ("clip", "gp", "spectral", "none", "discriminator")  # the keys of the "fit" rows
 
 
 def algorithm_defaults(algorithm: str, scale: str) -> Defaults:
     """The row of :data:`DEFAULTS` for ``algorithm`` (one of :data:`ALGORITHMS`) at ``scale``
-    (``"paper"``: the image trainer; ``"toy"``: the 2D toys).
+    (``"paper"``: the image trainer; ``"toy"``: the 2D toys and Example 1), or for a network
+    trained to optimality (``"fit"``: ``algorithm`` one of :data:`FIT_ROWS`, a constraint or
+    ``"discriminator"``).
 
     Examples
     --------
@@ -243,7 +265,8 @@ def algorithm_defaults(algorithm: str, scale: str) -> Defaults:
     if (algorithm, scale) not in DEFAULTS:
         raise ValueError(
             f"(algorithm, scale) == ({algorithm!r}, {scale!r}), must have algorithm one of "
-            f"{', '.join(map(repr, ALGORITHMS))} and scale one of {', '.join(map(repr, SCALES))}."
+            f"{', '.join(map(repr, ALGORITHMS))} and scale one of {', '.join(map(repr, SCALES))}, or "
+            f"scale 'fit' with algorithm one of {', '.join(map(repr, FIT_ROWS))}."
         )
     return DEFAULTS[(algorithm, scale)]
 

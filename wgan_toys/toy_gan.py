@@ -79,8 +79,9 @@ from ._validation import (
     check_int,
     setting,
 )
+from .algorithm1 import CriticObjective, critic_update, generator_update, make_optimizer
 from .images.runs import append_jsonl, atomic_write_json, atomic_write_text, refuse_existing_run, run_lock
-from .lipschitz import clip_weights_, gradient_penalty
+from .lipschitz import GradientPenalty, LipschitzConstraint, NoConstraint, WeightClipping
 from .networks import make_critic, make_generator
 from .objectives import ALGORITHMS as ALGORITHM_NAMES
 from .objectives import (
@@ -223,10 +224,14 @@ class ToyConfig:
         return dataclasses.replace(self, **{k: v for k, v in defaults.items() if getattr(self, k) is None})
 
 
-def _optimizer(name: str, module, learning_rate: float, betas) -> torch.optim.Optimizer:
-    if name == "rmsprop":
-        return torch.optim.RMSprop(module.parameters(), lr=learning_rate)
-    return torch.optim.Adam(module.parameters(), lr=learning_rate, betas=betas)
+def _constraint(config: ToyConfig) -> LipschitzConstraint:
+    """The critic's Lipschitz constraint for ``config.algorithm``: clipping at c (wgan), the penalty
+    with weight lambda (wgan-gp), none for a GAN discriminator (its loss is its own)."""
+    if config.algorithm == "wgan":
+        return WeightClipping(config.clip_value)
+    if config.algorithm == "wgan-gp":
+        return GradientPenalty(config.penalty_weight)
+    return NoConstraint()
 
 
 def _flat_parameters(module) -> torch.Tensor:
@@ -255,6 +260,18 @@ class ToyGAN:
         self.config = (config or ToyConfig()).resolved()
         self.reset()
 
+    @property
+    def config(self) -> ToyConfig:
+        """The settings. A new one (the classroom's sliders) reaches the next critic step: its c or
+        lambda becomes the constraint's (Algorithm 1, lines 5 and 7)."""
+        return self._config
+
+    @config.setter
+    def config(self, config: ToyConfig) -> None:
+        self._config = config
+        if hasattr(self, "critic_objective"):
+            self.constraint = self.critic_objective.constraint = _constraint(config)
+
     # ------------------------------------------------------------------ state
     def reset(self) -> None:
         """Back to the initial state: fresh networks, optimisers, random stream and history."""
@@ -266,13 +283,23 @@ class ToyGAN:
             lambda: make_generator(config.noise_dim, 2, config.width, config.depth), config.seed
         ).to(self.device)
         self.critic = build_seeded(lambda: make_critic(2, config.width, config.depth), config.seed + 1).to(self.device)
-        if config.algorithm == "wgan":
-            clip_weights_(self.critic, config.clip_value)
+        self.constraint = _constraint(config)
+        self.constraint.prepare(self.critic)
+        self.critic_objective = CriticObjective(
+            self.critic, self.constraint, discriminator=not self.is_wgan, rng=self.random
+        )
         # the critic's optimiser is the algorithm's unless config.critic_optimizer says otherwise; the generator's is
         # the algorithm's (objectives.DEFAULTS, toy scale; an Adam on WGAN's critic takes that row's betas)
-        betas = config.defaults.betas
-        self.critic_optimizer = _optimizer(config.critic_optimizer, self.critic, config.learning_rate, betas)
-        self.generator_optimizer = _optimizer(config.defaults.optimizer, self.generator, config.learning_rate, betas)
+        self.critic_optimizer = make_optimizer(
+            self.critic.parameters(),
+            config.algorithm,
+            "toy",
+            learning_rate=config.learning_rate,
+            optimizer=config.critic_optimizer,
+        )
+        self.generator_optimizer = make_optimizer(
+            self.generator.parameters(), config.algorithm, "toy", learning_rate=config.learning_rate
+        )
         # the yardsticks of _check_bounded; they draw nothing from self.random (seed 0 of numpy)
         self.data_scale = float(np.sqrt(np.mean(np.sum(self.dataset.sample(2000, seed=0) ** 2, axis=1))))
         self.initial_norms = {
@@ -336,26 +363,23 @@ class ToyGAN:
         WGAN: ascend eq. (3), :math:`E_r f_w - E_g f_w` (minus the penalty for WGAN-GP), then clip
         (Algorithm 1, lines 3-7). GAN: ascend :math:`L(D) = E_r \\log D + E_g \\log(1 - D)`.
         """
-        config = self.config
-        real = self.real_batch(config.batch_size)
-        with torch.no_grad():
-            fake = self.generator(self.noise(config.batch_size))
-        if self.is_wgan:
-            critic_loss = -wasserstein_estimate(self.critic(real), self.critic(fake))  # eq. (3)
-            if config.algorithm == "wgan-gp":
-                critic_loss = critic_loss + gradient_penalty(
-                    self.critic, real, fake, config.penalty_weight, self.random
-                )
-        else:
-            critic_loss = -gan_objective(self.critic(real), self.critic(fake))
-        self._check(critic_loss, "critic_loss")
+        m = self.config.batch_size
         before = _flat_parameters(self.critic)
-        self.critic_optimizer.zero_grad(set_to_none=True)
-        critic_loss.backward()
+
+        def sample_fake():
+            with torch.no_grad():
+                return self.generator(self.noise(m))
+
+        critic_loss, _ = critic_update(  # Algorithm 1, lines 3-7
+            self.critic,
+            self.critic_objective,
+            self.critic_optimizer,
+            self.constraint,
+            lambda: self.real_batch(m),
+            sample_fake,
+            check=lambda loss: self._check(loss, "critic_loss"),
+        )
         ascent = -torch.cat([p.grad.reshape(-1) for p in self.critic.parameters()])
-        self.critic_optimizer.step()
-        if config.algorithm == "wgan":
-            clip_weights_(self.critic, config.clip_value)  # Algorithm 1, line 7
         step = _flat_parameters(self.critic) - before
         cosine = (
             functional.cosine_similarity(step, ascent, dim=0).item()
@@ -373,12 +397,14 @@ class ToyGAN:
         WGAN: descend :math:`-E_z f_w(g_\\theta(z))`. GAN minimax: descend
         :math:`E_z \\log(1 - D(g_\\theta(z)))`. GAN -log D: descend :math:`-E_z \\log D(g_\\theta(z))`.
         """
-        fake = self.generator(self.noise(self.config.batch_size))
-        generator_loss = self.generator_losses(self.critic(fake)).mean()
-        self._check(generator_loss, "generator_loss")
-        self.generator_optimizer.zero_grad(set_to_none=True)
-        generator_loss.backward()
-        self.generator_optimizer.step()
+        generator_loss = generator_update(  # Algorithm 1, lines 9-11
+            self.critic,
+            self.generator,
+            self.generator_optimizer,
+            self.generator_loss,
+            lambda: self.noise(self.config.batch_size),
+            check=lambda loss: self._check(loss, "generator_loss"),
+        )
         self._generator_step += 1
         self._recent["generator_loss"].append(generator_loss.item())
         return generator_loss.item()

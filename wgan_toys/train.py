@@ -68,7 +68,8 @@ from ._validation import (
     check_samples,
     setting,
 )
-from .lipschitz import GradientPenalty, LipschitzMethod, WeightClipping, make_lipschitz_method
+from .algorithm1 import CriticObjective, critic_update, make_optimizer
+from .lipschitz import GradientPenalty, LipschitzConstraint, NoConstraint, WeightClipping, make_constraint
 from .networks import ACTIVATIONS, StackedCritics, make_critic, make_discriminator
 from .objectives import gan_objective, js_estimate, wasserstein_estimate
 from .runtime import build_seeded, resolve_device, torch_generator
@@ -89,13 +90,10 @@ __all__ = [
     "gan_objective",
     "StoppingRule",
     "check_finite_loss",
-    "check_loop_settings",
     "samplers_and_heldout",
     "settings_and_shape",
     "SWEEP_SETTINGS",
 ]
-
-DISCRIMINATOR_LEARNING_RATE = 1e-3  # Adam's step for train_discriminator when FitSettings.learning_rate is None
 
 
 class _InstanceOf:
@@ -288,19 +286,19 @@ class SweepResult:
 
 
 def make_sampler(source, name: str, device):
-    """A function ``sample(n, generator) -> Tensor (n, d)`` for a law or for a set of samples.
+    """A function ``sample(n, rng) -> Tensor (n, d)`` for a law or for a set of samples.
 
     ``source`` is a distribution with ``sample_torch`` (fresh draws each call) or an array or
     tensor of samples of shape (N,) or (N, d) (batches drawn with replacement).
     """
     if hasattr(source, "sample_torch"):
-        return lambda n, generator: source.sample_torch(n, seed=generator, device=device)
+        return lambda n, rng: source.sample_torch(n, seed=rng, device=device)
     if isinstance(source, torch.Tensor):
         source = source.detach().cpu().numpy()
     data = torch.as_tensor(check_samples(name, source), dtype=torch.float32, device=device)
 
-    def sample(n, generator):
-        index = torch.randint(0, data.shape[0], (n,), generator=generator, device=device)
+    def sample(n, rng):
+        index = torch.randint(0, data.shape[0], (n,), generator=rng, device=device)
         return data[index]
 
     return sample
@@ -328,19 +326,6 @@ class StoppingRule:
         return self.waited >= self.patience
 
 
-def check_loop_settings(batch_size, max_steps, eval_every, patience, heldout_size, tolerance) -> FitSettings:
-    """The loop settings checked with named errors: :class:`FitSettings` with these fields (kept
-    for one release; construct a ``FitSettings`` instead)."""
-    return FitSettings(
-        batch_size=batch_size,
-        max_steps=max_steps,
-        eval_every=eval_every,
-        patience=patience,
-        heldout_size=heldout_size,
-        tolerance=tolerance,
-    )
-
-
 def samplers_and_heldout(real, fake, heldout_size: int, seed, device):
     """The two samplers, the run's random stream and the fixed held-out batches.
 
@@ -348,13 +333,13 @@ def samplers_and_heldout(real, fake, heldout_size: int, seed, device):
     if real and fake points have different shapes.
     """
     sample_real, sample_fake = make_sampler(real, "real", device), make_sampler(fake, "fake", device)
-    generator = torch_generator(seed, device=device)
-    heldout_real, heldout_fake = sample_real(heldout_size, generator), sample_fake(heldout_size, generator)
+    rng = torch_generator(seed, device=device)
+    heldout_real, heldout_fake = sample_real(heldout_size, rng), sample_fake(heldout_size, rng)
     if heldout_real.shape[1:] != heldout_fake.shape[1:]:
         raise ValueError(
             f"real points have shape {tuple(heldout_real.shape[1:])} and fake {tuple(heldout_fake.shape[1:])}; they must match."
         )
-    return sample_real, sample_fake, generator, heldout_real, heldout_fake
+    return sample_real, sample_fake, rng, heldout_real, heldout_fake
 
 
 @dataclass
@@ -366,39 +351,43 @@ class _Run:
 
 
 def _train_until_stopped(
-    network,
+    critic,
+    objective,
     optimizer,
-    draw,
-    batch_loss,
+    constraint,
+    sample_real,
+    sample_fake,
     evaluate,
     settings: FitSettings,
-    generator,
     *,
     members=1,
-    after_step,
     what,
     remedy,
 ) -> _Run:
     """Algorithm 1's critic loop (lines 2-8) with the generator frozen, for one network or S stacked ones.
 
-    Each step: ``draw(generator)`` gives a real and a fake batch, ``batch_loss`` the loss to
-    descend (named ``what`` in a divergence error), then the optimiser step and ``after_step``
-    (clipping, Algorithm 1, line 7). Every ``eval_every`` steps ``evaluate()`` gives the held-out
-    objective of each of the S = ``members`` networks, shape (S,) or a float, and the rest of a history row; a
-    member stops when its objective has not improved for ``patience`` evaluations, and the run
-    ends when every member has stopped, or at ``max_steps``. Leaves ``network`` in eval mode.
+    Each step is :func:`~wgan_toys.algorithm1.critic_update`: ``sample_real()`` and
+    ``sample_fake()`` draw the batches, ``objective`` gives the loss (named ``what`` in a
+    divergence error), then the optimiser step and the constraint (clipping, Algorithm 1, line 7).
+    Every ``eval_every`` steps ``evaluate()`` gives the held-out objective of each of the
+    S = ``members`` networks, shape (S,) or a float, and the rest of a history row; a member stops
+    when its objective has not improved for ``patience`` evaluations, and the run ends when every
+    member has stopped, or at ``max_steps``. Leaves ``critic`` in eval mode.
     """
     stoppers = [StoppingRule(settings.tolerance, settings.patience) for _ in range(members)]
     history, converged = [], np.zeros(members, dtype=bool)
     start, step = time.perf_counter(), 0
-    network.train()
+    critic.train()
     for step in range(1, settings.max_steps + 1):
-        loss = batch_loss(*draw(generator))
-        check_finite_loss(loss, step, what, remedy)
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        optimizer.step()
-        after_step(network)
+        critic_update(
+            critic,
+            objective,
+            optimizer,
+            constraint,
+            sample_real,
+            sample_fake,
+            check=lambda loss: check_finite_loss(loss, step, what, remedy),
+        )
         if step % settings.eval_every == 0:
             objectives, row = evaluate()
             objectives = np.atleast_1d(np.asarray(objectives, dtype=float))
@@ -411,14 +400,14 @@ def _train_until_stopped(
                     converged[index] = True
             if converged.all():
                 break
-    network.eval()
+    critic.eval()
     return _Run(step, history, converged, start)
 
 
 def train_critic(
     real,
     fake,
-    method: str | LipschitzMethod = "clip",
+    method: str | LipschitzConstraint = "clip",
     clip_value: float = 0.01,
     penalty_weight: float = 10.0,
     critic: nn.Module | None = None,
@@ -437,7 +426,7 @@ def train_critic(
     ----------
     real, fake : distribution with ``sample_torch``, or array of samples (n,) or (n, d)
         P_r and P_g.
-    method : {'clip', 'gp', 'spectral', 'none'} or LipschitzMethod, default='clip'
+    method : {'clip', 'gp', 'spectral', 'none'} or LipschitzConstraint, default='clip'
     clip_value : float, default=0.01
         c of Algorithm 1 (method 'clip'), > 0.
     penalty_weight : float, default=10.0
@@ -469,24 +458,21 @@ def train_critic(
     settings, shape = settings_and_shape("train_critic", settings, shape, overrides)
     device = resolve_device(settings.device)
     lipschitz = (
-        method if isinstance(method, LipschitzMethod) else make_lipschitz_method(method, clip_value, penalty_weight)
+        method if isinstance(method, LipschitzConstraint) else make_constraint(method, clip_value, penalty_weight)
     )
-    sample_real, sample_fake, generator, heldout_real, heldout_fake = samplers_and_heldout(
+    sample_real, sample_fake, rng, heldout_real, heldout_fake = samplers_and_heldout(
         real, fake, settings.heldout_size, settings.seed, device
     )
     if critic is None:
         input_dim = heldout_real.shape[1]
         start_flat = lipschitz.name != "spectral"  # a zero layer has spectral norm 0: no flat start
         critic = build_seeded(
-            lambda: make_critic(input_dim, shape.width, shape.depth, shape.activation, start_flat), generator
+            lambda: make_critic(input_dim, shape.width, shape.depth, shape.activation, start_flat), rng
         )
     critic = lipschitz.prepare(critic.to(device))
-    optimizer = lipschitz.make_optimizer(critic.parameters(), settings.learning_rate)
-
-    def batch_loss(real_batch, fake_batch):  # eq. (3), plus the penalty for GP
-        return -wasserstein_estimate(critic(real_batch), critic(fake_batch)) + lipschitz.penalty(
-            critic, real_batch, fake_batch, generator
-        )
+    row = lipschitz.name if lipschitz.name in ("clip", "gp", "spectral") else "none"  # objectives.DEFAULTS, fit rows
+    optimizer = make_optimizer(critic.parameters(), row, "fit", learning_rate=settings.learning_rate)
+    objective = CriticObjective(critic, lipschitz, rng=rng)  # eq. (3), plus the penalty for GP
 
     def heldout_objective() -> tuple[float, float]:
         estimate = wasserstein_estimate(critic(heldout_real), critic(heldout_fake)).item()
@@ -499,13 +485,13 @@ def train_critic(
 
     run = _train_until_stopped(
         critic,
+        objective,
         optimizer,
-        lambda generator: (sample_real(settings.batch_size, generator), sample_fake(settings.batch_size, generator)),
-        batch_loss,
+        lipschitz,  # Algorithm 1, line 7 for clipping
+        lambda: sample_real(settings.batch_size, rng),
+        lambda: sample_fake(settings.batch_size, rng),
         evaluate,
         settings,
-        generator,
-        after_step=lipschitz.after_step,  # Algorithm 1, line 7 for clipping
         what="critic_loss",
         remedy="lower learning_rate, or penalty_weight for 'gp', or check the samples for NaN",
     )
@@ -537,17 +523,18 @@ def train_discriminator(
     """
     settings, shape = settings_and_shape("train_discriminator", settings, shape, overrides)
     device = resolve_device(settings.device)
-    sample_real, sample_fake, generator, heldout_real, heldout_fake = samplers_and_heldout(
+    sample_real, sample_fake, rng, heldout_real, heldout_fake = samplers_and_heldout(
         real, fake, settings.heldout_size, settings.seed, device
     )
     if discriminator is None:
         input_dim = heldout_real.shape[1]
         discriminator = build_seeded(
-            lambda: make_discriminator(input_dim, shape.width, shape.depth, shape.activation), generator
+            lambda: make_discriminator(input_dim, shape.width, shape.depth, shape.activation), rng
         )
     discriminator = discriminator.to(device)
-    learning_rate = DISCRIMINATOR_LEARNING_RATE if settings.learning_rate is None else settings.learning_rate
-    optimizer = torch.optim.Adam(discriminator.parameters(), lr=learning_rate)
+    optimizer = make_optimizer(discriminator.parameters(), "discriminator", "fit", learning_rate=settings.learning_rate)
+    constraint = NoConstraint()  # the discriminator's loss is its own: -L(D)
+    objective = CriticObjective(discriminator, constraint, discriminator=True)
 
     def heldout_objective() -> float:
         with torch.no_grad():
@@ -559,13 +546,13 @@ def train_discriminator(
 
     run = _train_until_stopped(
         discriminator,
+        objective,
         optimizer,
-        lambda generator: (sample_real(settings.batch_size, generator), sample_fake(settings.batch_size, generator)),
-        lambda real_batch, fake_batch: -gan_objective(discriminator(real_batch), discriminator(fake_batch)),
+        constraint,
+        lambda: sample_real(settings.batch_size, rng),
+        lambda: sample_fake(settings.batch_size, rng),
         evaluate,
         settings,
-        generator,
-        after_step=lambda network: None,
         what="discriminator_loss",
         remedy="lower learning_rate or check the samples for NaN",
     )
@@ -650,29 +637,33 @@ def train_critic_sweep(
     critic_settings = [{"index": i, name: v} for i, v in enumerate(values)]
 
     if real_laws is None:
-        sample_real, sample_fake, generator, heldout_real, heldout_fake = samplers_and_heldout(
+        sample_real, sample_fake, rng, heldout_real, heldout_fake = samplers_and_heldout(
             real, fake, heldout_size, settings.seed, device
         )
 
-        def draw(generator):  # (S, m, d) each: S * m fresh points, critic i takes rows i*m to (i+1)*m
-            real_batch = sample_real(n_members * batch_size, generator).view(n_members, batch_size, -1)
-            return real_batch, sample_fake(n_members * batch_size, generator).view(n_members, batch_size, -1)
+        def draw_real():  # (S, m, d): S * m fresh points, critic i takes rows i*m to (i+1)*m
+            return sample_real(n_members * batch_size, rng).view(n_members, batch_size, -1)
+
+        def draw_fake():
+            return sample_fake(n_members * batch_size, rng).view(n_members, batch_size, -1)
 
         heldout_real, heldout_fake = heldout_real.expand(n_members, -1, -1), heldout_fake.expand(n_members, -1, -1)
     else:  # one pair per critic: critic i draws from real[i] and fake[i]
-        generator = torch_generator(settings.seed, device=device)
+        rng = torch_generator(settings.seed, device=device)
         real_samplers = [make_sampler(law, "real", device) for law in real_laws]
         fake_samplers = [make_sampler(law, "fake", device) for law in fake_laws]
-        held = [sample(heldout_size, generator) for sample in real_samplers + fake_samplers]
+        held = [sample(heldout_size, rng) for sample in real_samplers + fake_samplers]
         if len({tuple(batch.shape[1:]) for batch in held}) != 1:
             raise ValueError(
                 f"the laws in real and fake draw points of shapes {sorted({tuple(batch.shape[1:]) for batch in held})}; they must all match."
             )
         heldout_real, heldout_fake = torch.stack(held[:n_members]), torch.stack(held[n_members:])  # (S, H, d)
 
-        def draw(generator):  # (S, m, d) each
-            real_batch = torch.stack([sample(batch_size, generator) for sample in real_samplers])
-            return real_batch, torch.stack([sample(batch_size, generator) for sample in fake_samplers])
+        def draw_real():  # (S, m, d)
+            return torch.stack([sample(batch_size, rng) for sample in real_samplers])
+
+        def draw_fake():
+            return torch.stack([sample(batch_size, rng) for sample in fake_samplers])
 
     input_dim = heldout_real.shape[-1]
 
@@ -683,18 +674,15 @@ def train_critic_sweep(
             stack.biases[-1].zero_()
         return stack
 
-    critics = build_seeded(build, generator).to(device)
+    critics = build_seeded(build, rng).to(device)
     if isinstance(lipschitz, WeightClipping):
         lipschitz.clip_value = lipschitz.clip_value.to(device)
     else:
         lipschitz.penalty_weight = lipschitz.penalty_weight.to(device)
     lipschitz.prepare(critics)
-    optimizer = lipschitz.make_optimizer(critics.parameters(), settings.learning_rate)
-
-    def batch_loss(real_batch, fake_batch):
-        wasserstein_estimates = critics(real_batch).mean(dim=1) - critics(fake_batch).mean(dim=1)  # (S,), eq. (3)
-        penalties = lipschitz.penalty(critics, real_batch, fake_batch, generator, batch_dims=2)
-        return (-wasserstein_estimates + penalties).sum()  # block-separate gradients
+    # objectives.DEFAULTS' fit rows; for these elementwise optimisers, one over the stack equals S separate ones
+    optimizer = make_optimizer(critics.parameters(), method, "fit", learning_rate=settings.learning_rate)
+    objective = CriticObjective(critics, lipschitz, rng=rng, stacked=True)  # sum of S eq. (3): block-separate
 
     def heldout_estimates() -> tuple[np.ndarray, np.ndarray]:
         estimate = critics(heldout_real).mean(dim=1) - critics(heldout_fake).mean(dim=1)  # (S,)
@@ -711,14 +699,14 @@ def train_critic_sweep(
     remedy = "lower learning_rate, or the largest penalty_weight, or check the samples for NaN"
     run = _train_until_stopped(
         critics,
+        objective,
         optimizer,
-        draw,
-        batch_loss,
+        lipschitz,
+        draw_real,
+        draw_fake,
         evaluate,
         settings,
-        generator,
         members=n_members,
-        after_step=lipschitz.after_step,
         what="the summed critic_loss",
         remedy=remedy,
     )

@@ -105,17 +105,14 @@ from .._validation import (
     check_int,
     setting,
 )
-from ..lipschitz import clip_parameters_, gradient_penalty
+from ..algorithm1 import CriticObjective, critic_update, generator_update, make_optimizer
+from ..lipschitz import GradientPenalty, NoConstraint, WeightClipping
 from ..objectives import (
     ALGORITHMS,
     algorithm_defaults,
     defaults_help,
-    gan_objective,
     generator_loss_kind,
-    generator_losses,
-    js_estimate,
     resolve_algorithm,
-    wasserstein_estimate,
 )
 from ..runtime import progress_bar, resolve_device
 from . import (
@@ -222,7 +219,9 @@ class ImageConfig:
     penalty_weight: float = setting(
         _WGAN_GP.penalty_weight, NON_NEGATIVE, f"WGAN-GP uses lambda = {_WGAN_GP.penalty_weight:g}"
     )
-    seed: int = setting(0, SEED, "a seed is an unsigned 32-bit integer, 0 to 2**32 - 1")  # + rank on each process
+    seed: int = setting(
+        0, SEED, "a seed is an unsigned 32-bit integer, 0 to 2**32 - 1"
+    )  # one stream, shared by every process
     device: str = setting("auto", DEVICE)
     precision: str = setting(
         "auto", Options(PRECISIONS)
@@ -349,32 +348,6 @@ def _upgrade_config(values: dict, path) -> dict:
     return values
 
 
-class _CriticObjective(nn.Module):
-    """The critic's (or discriminator's) loss as one module, so that DistributedDataParallel sees
-    one forward per backward. Returns ``(loss, estimate)``."""
-
-    def __init__(self, critic: nn.Module, algorithm: str, penalty_weight: float, separate_batches: bool):
-        super().__init__()
-        self.critic, self.algorithm, self.penalty_weight = critic, algorithm, penalty_weight
-        self.separate_batches = separate_batches  # batch norm: real and fake get their own statistics
-
-    def forward(self, real, fake, epsilon):
-        if self.separate_batches:
-            real_out, fake_out = self.critic(real), self.critic(fake)
-        else:
-            real_out, fake_out = self.critic(torch.cat([real, fake])).split(len(real))
-        real_out, fake_out = real_out.float(), fake_out.float()
-        if generator_loss_kind(self.algorithm) != "wgan":
-            # -L(D) = BCE(real, 1) + BCE(fake, 0); JS estimate = log 2 + L(D) / 2 (Figure 4)
-            objective = gan_objective(real_out, fake_out)
-            return -objective, js_estimate(objective.detach())
-        estimate = wasserstein_estimate(real_out, fake_out)  # eq. (3)
-        loss = -estimate
-        if self.algorithm == "wgan-gp":
-            loss = loss + gradient_penalty(self.critic, real, fake, self.penalty_weight, epsilon=epsilon)
-        return loss, estimate.detach()
-
-
 class ImageTrainer:
     """Holds a whole image run: data, networks, optimisers, random stream, counters and folder.
 
@@ -467,16 +440,24 @@ class ImageTrainer:
             if config.clip_parameters == "all" or not isinstance(module, normalizations)
             for p in module.parameters(recurse=False)
         ]
-        lr = config.resolved_learning_rate
-        if config.defaults.optimizer == "rmsprop":
-            self.critic_optimizer = torch.optim.RMSprop(self.critic.parameters(), lr=lr)
-            self.generator_optimizer = torch.optim.RMSprop(self.generator.parameters(), lr=lr)
-        else:
-            self.critic_optimizer = torch.optim.Adam(self.critic.parameters(), lr=lr, betas=config.resolved_betas)
-            self.generator_optimizer = torch.optim.Adam(self.generator.parameters(), lr=lr, betas=config.resolved_betas)
+        optimizer_settings = dict(learning_rate=config.resolved_learning_rate, betas=config.resolved_betas)
+        self.critic_optimizer = make_optimizer(
+            self.critic.parameters(), config.algorithm, "paper", **optimizer_settings
+        )
+        self.generator_optimizer = make_optimizer(
+            self.generator.parameters(), config.algorithm, "paper", **optimizer_settings
+        )
+        self.constraint = (
+            WeightClipping(config.clip_value, select=lambda critic: self.clip_targets)  # w of Alg. 1, line 7
+            if config.algorithm == "wgan"
+            else GradientPenalty(config.penalty_weight)
+            if config.algorithm == "wgan-gp"
+            else NoConstraint()  # a GAN discriminator: its loss is its own
+        )
         uses_batch_norm = any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in self.critic.modules())
-        objective = _CriticObjective(
-            self.critic, config.algorithm, config.penalty_weight, separate_batches=uses_batch_norm
+        # batch norm: real and fake get their own statistics; otherwise one forward on both
+        objective = CriticObjective(
+            self.critic, self.constraint, discriminator=config.is_gan, joint_batch=not uses_batch_norm
         )
         self.critic_objective, self.generator_forward = objective, self.generator
         if self.world_size > 1:
@@ -668,21 +649,26 @@ class ImageTrainer:
     # ----- Algorithm 1 ----------------------------------------------------------------------
     def critic_step(self) -> None:
         """One critic (discriminator) update on a fresh real batch and a fresh generated batch:
-        Algorithm 1, lines 3-7 (clipping after the update, line 7, for WGAN)."""
-        real = self._real()
-        noise = self._noise()
-        epsilon = None
-        if self.config.algorithm == "wgan-gp":
-            epsilon = self._local(torch.rand(self.config.batch_size, 1, 1, 1, generator=self.random)).to(self.device)
-        with torch.no_grad(), self._autocast():  # no autograd graph for the generator here
-            fake = self.generator(noise)
-        with self._autocast():
-            loss, estimate = self.critic_objective(real, fake, epsilon)
-        self.critic_optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        self.critic_optimizer.step()
-        if self.config.algorithm == "wgan":
-            clip_parameters_(self.clip_targets, self.config.clip_value)
+        Algorithm 1, lines 3-7 (:func:`~wgan_toys.algorithm1.critic_update`; clipping after the
+        update, line 7, for WGAN). The trainer adds the devices: the global batch's slice of this
+        process, autocast, DistributedDataParallel, and WGAN-GP's epsilon drawn from the shared stream."""
+
+        def sample_fake():
+            noise = self._noise()
+            with torch.no_grad(), self._autocast():  # no autograd graph for the generator here
+                return self.generator(noise)
+
+        def objective(real, fake):
+            epsilon = None
+            if self.config.algorithm == "wgan-gp":  # one global draw, this process's slice
+                epsilon = self._local(torch.rand(self.config.batch_size, 1, 1, 1, generator=self.random))
+                epsilon = epsilon.to(self.device)
+            with self._autocast():
+                return self.critic_objective(real, fake, epsilon)
+
+        loss, estimate = critic_update(
+            self.critic, objective, self.critic_optimizer, self.constraint, self._real, sample_fake
+        )
         self.critic_steps += 1
         self._nonfinite |= ~torch.isfinite(loss.detach())
         self.last["critic_loss"], self.last["estimate"] = loss.detach(), estimate
@@ -690,17 +676,14 @@ class ImageTrainer:
     def generator_step_update(self) -> None:
         """One generator update: Algorithm 1, lines 9-10 (WGAN, WGAN-GP: descend -E f(g(z));
         GAN: descend -E log D(g(z)), the -log D trick, or E log(1 - D(g(z))), the minimax loss)."""
-        noise = self._noise()
-        self.critic.requires_grad_(False)  # no parameter gradients for the critic here
-        try:
-            with self._autocast():
-                output = self.critic(self.generator_forward(noise)).float()
-            loss = generator_losses(generator_loss_kind(self.config.algorithm), output).mean()
-            self.generator_optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            self.generator_optimizer.step()
-        finally:
-            self.critic.requires_grad_(True)
+        loss = generator_update(
+            self.critic,
+            self.generator_forward,
+            self.generator_optimizer,
+            generator_loss_kind(self.config.algorithm),
+            self._noise,
+            autocast=self._autocast,
+        )
         self.generator_step += 1
         self._nonfinite |= ~torch.isfinite(loss.detach())
         self.last["generator_loss"] = loss.detach()
