@@ -88,7 +88,7 @@ def test_figure_2_trains_in_the_command_and_draws_the_trained_networks(tmp_path,
     out = tmp_path / "figure_2.png"
     assert main(["figure", "2", "--out", str(out)]) == 0
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert trained["train_critic"].method.startswith("weight clipping")
+    assert trained["train_critic"].constraint.startswith("weight clipping")
     fit = drawn["fig"].fit
     # the figure's K fits the critic the command trained: K W is its estimate (to the fit's accuracy)
     assert fit["k_fit"] * 4.0 == pytest.approx(trained["train_critic"].estimate, rel=0.05)
@@ -313,12 +313,11 @@ def test_toy_claims_prints_one_row_per_run_and_writes_the_table(tmp_path, capsys
     assert rows[-1]["algorithm"] == "wgan (adam critic)"
 
 
-def test_toy_summary_reads_an_old_metrics_row_as_a_new_one():
+def test_toy_summary_reads_a_metrics_row():
     from wgan_toys.cli import _toy_fields
 
     row = {"generator_step": 20, "wasserstein_estimate": 0.4321, "exact_w1": 0.5, "modes_covered": 7}
-    old = {("critic_estimate" if key == "wasserstein_estimate" else key): value for key, value in row.items()}
     expected = {"estimate": "0.4321", "exact W1": "0.5000", "modes": "7/8"}
-    assert _toy_fields(row, 8) == _toy_fields(old, 8) == expected
+    assert _toy_fields(row, 8) == expected
     gan = {"generator_step": 20, "js_estimate": 0.25, "exact_w1": 0.5}
     assert _toy_fields(gan, 8) == {"estimate": "0.2500", "exact W1": "0.5000"}

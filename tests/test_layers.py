@@ -7,7 +7,7 @@ modules together. The layers, as the README's module table shows them:
 - 0, ground truth without training: ``_validation``, ``runtime``, ``distributions``, ``distances``,
   ``empirical``, ``transport``, ``optimal``;
 - 1, Algorithm 1 and critics to optimality: ``networks``, ``lipschitz``, ``objectives``,
-  ``algorithm1`` (the critic and generator updates every trainer calls), ``train``, ``sweep``, ``measure``;
+  ``algorithm1`` (the critic and generator updates every trainer calls), ``train``, ``measure``;
 - 2, scenarios and trainers: ``parallel_lines``, ``toys2d``, ``toy_gan``, ``images.*``;
 - 3, presentation and entry points: ``plots`` (a package: ``plots.distances``, ``plots.critics``, ...),
   ``classroom``, ``verify``, ``cli``, the package's ``__init__`` and ``__main__``.
@@ -28,7 +28,7 @@ PACKAGE = "wgan_toys"
 
 LAYERS = {
     0: ("_validation", "runtime", "distributions", "distances", "empirical", "transport", "optimal"),
-    1: ("networks", "lipschitz", "objectives", "algorithm1", "train", "sweep", "measure"),
+    1: ("networks", "lipschitz", "objectives", "algorithm1", "train", "measure"),
     2: ("parallel_lines", "toys2d", "toy_gan", "images"),
     3: ("plots", "classroom", "verify", "cli", "exercises", "__init__", "__main__"),
 }

@@ -88,7 +88,7 @@ def test_linear_critic_penalty_is_lambda_times_slope_gap_squared():
 
 
 def test_stacked_penalty_equals_each_critics_own():
-    stack = StackedCritics(3, 2, 8, 2, generator=torch.Generator().manual_seed(0))
+    stack = StackedCritics(3, 2, 8, 2, rng=torch.Generator().manual_seed(0))
     real, fake = torch.randn(3, 32, 2), torch.randn(3, 32, 2)
     weights = torch.tensor([1.0, 10.0, 100.0])
     stacked = gradient_penalty(stack, real, fake, weights, rng=torch.Generator().manual_seed(1), batch_dims=2)
@@ -203,16 +203,16 @@ def test_family_bound_is_reached_by_the_all_c_network_and_bounds_every_slope():
 
 def test_spectral_normalisation_is_reproducible_and_leaves_the_global_random_state_alone():
     # torch's spectral_norm draws its power-iteration start vectors from the global random state:
-    # two train_critic(method="spectral", seed=0) calls in one process used to differ (3.83622 vs
+    # two train_critic(constraint="spectral", seed=0) calls in one process used to differ (3.83622 vs
     # 3.83636 after 300 steps), and each consumed the caller's random numbers
     from wgan_toys import Gaussian1D
     from wgan_toys.train import train_critic
 
     real, fake = Gaussian1D(0.0, 1.0), Gaussian1D(4.0, 1.0)
     before = torch.get_rng_state()
-    first = train_critic(real, fake, method="spectral", max_steps=100, eval_every=50, seed=0)
+    first = train_critic(real, fake, constraint="spectral", max_steps=100, eval_every=50, seed=0)
     torch.randn(7)  # the caller's own draws between two runs change nothing
-    second = train_critic(real, fake, method="spectral", max_steps=100, eval_every=50, seed=0)
+    second = train_critic(real, fake, constraint="spectral", max_steps=100, eval_every=50, seed=0)
     assert first.estimate == second.estimate
     for a, b in zip(first.network.state_dict().values(), second.network.state_dict().values()):
         assert torch.equal(a, b)
@@ -220,6 +220,6 @@ def test_spectral_normalisation_is_reproducible_and_leaves_the_global_random_sta
     torch.randn(7)
     after_own_draws = torch.get_rng_state()
     torch.set_rng_state(before)
-    train_critic(real, fake, method="spectral", max_steps=50, eval_every=50, seed=0)
+    train_critic(real, fake, constraint="spectral", max_steps=50, eval_every=50, seed=0)
     torch.randn(7)
     assert torch.equal(torch.get_rng_state(), after_own_draws)  # training drew nothing from the global state

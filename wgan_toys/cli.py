@@ -124,7 +124,7 @@ def _critic(args) -> int:
     result = train_critic(
         p,
         q,
-        method=args.method,
+        constraint=args.method,
         clip_value=args.clip_value,
         penalty_weight=args.penalty_weight,
         seed=args.seed,
@@ -140,7 +140,7 @@ def _critic(args) -> int:
         else float("nan"),  # what this critic realises, not the family's K
         "max_grad_norm": lipschitz_constant_on_grid(result.network, grid),
         "estimate_exact_expectation": expectation_gap(lambda x: network_values(result.network, x), p, q),
-        "method": result.method,
+        "method": result.constraint,
         "steps": result.steps,
         "converged": result.converged,
         "seconds": result.seconds,
@@ -276,8 +276,7 @@ def _toy(args) -> int:
 
 def _toy_fields(row: dict, modes: int) -> dict:
     """A toy metrics row as the fields ``wgan-toys toy`` shows: the estimate, the exact W1 and, for
-    mixtures, the modes covered out of ``modes``. Rows of old run folders (``critic_estimate``) read
-    the same (:func:`~wgan_toys.toy_gan.logged_estimate`)."""
+    mixtures, the modes covered out of ``modes`` (:func:`~wgan_toys.toy_gan.logged_estimate`)."""
     from .toy_gan import logged_estimate
 
     fields = {"estimate": f"{logged_estimate(row)[1]:.4f}", "exact W1": f"{row['exact_w1']:.4f}"}
@@ -380,7 +379,7 @@ def _figure_2(plots):
 
     set_threads(workload="mlp")
     discriminator = train_discriminator(FIGURE_2_REAL, FIGURE_2_FAKE, seed=0)
-    critic = train_critic(FIGURE_2_REAL, FIGURE_2_FAKE, method="clip", seed=0)
+    critic = train_critic(FIGURE_2_REAL, FIGURE_2_FAKE, constraint="clip", seed=0)
     return plots.figure_2(discriminator, critic)
 
 
@@ -614,30 +613,11 @@ def _section4(args) -> int:
     return 0
 
 
-def _algorithm_flag(command: str):
-    """The ``type`` of ``--algorithm``: today's names pass, and for one release the old names of
-    ``command`` become the algorithm they meant there, with a printed note that names the loss
-    (argparse then checks the result against ``choices``, listing them for an unknown name)."""
+def _algorithm_help(default: str) -> str:
+    from .objectives import ALGORITHM_DESCRIPTIONS
 
-    def algorithm(text: str) -> str:
-        from .objectives import resolve_algorithm
-
-        name, note = resolve_algorithm(text, command, flag="--algorithm", warn=False)
-        if note:
-            print(f"wgan-toys {command}: note: {note}", file=sys.stderr)
-        return name
-
-    return algorithm
-
-
-def _algorithm_help(command: str, default: str) -> str:
-    from .objectives import ALGORITHM_DESCRIPTIONS, RENAMED_ALGORITHMS
-
-    old = "; ".join(
-        f"{name} still means {new} here, for one release" for name, new in RENAMED_ALGORITHMS[command].items()
-    )
     described = "; ".join(f"{name}: {text}" for name, text in ALGORITHM_DESCRIPTIONS.items())
-    return f"{described}. The old name {old} (default: {default})"
+    return f"{described} (default: {default})"
 
 
 def _add_image_arguments(command) -> None:
@@ -656,12 +636,7 @@ def _add_image_arguments(command) -> None:
     from .objectives import ALGORITHMS, defaults_help
 
     add = command.add_argument
-    add(
-        "--algorithm",
-        type=_algorithm_flag("train-images"),
-        choices=ALGORITHMS,
-        help=_algorithm_help("train-images", "wgan"),
-    )
+    add("--algorithm", choices=ALGORITHMS, help=_algorithm_help("wgan"))
     add(
         "--dataset",
         choices=DATASETS,
@@ -796,7 +771,7 @@ def _add_toy_arguments(command) -> None:
 
     add = command.add_argument
     add("--dataset", choices=tuple(DATASETS), help="(default: 8gaussians)")
-    add("--algorithm", type=_algorithm_flag("toy"), choices=ALGORITHMS, help=_algorithm_help("toy", "wgan-gp"))
+    add("--algorithm", choices=ALGORITHMS, help=_algorithm_help("wgan-gp"))
     add("--iterations", type=int, help="generator steps (default: 2000)")
     add(
         "--n-critic",

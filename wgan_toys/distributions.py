@@ -106,8 +106,8 @@ class Gaussian1D:
         n = check_int("n", n, minimum=1)
         dtype = dtype or torch.float32
         _check_torch_range(abs(self.mean) + 40.0 * self.std, dtype, f"Gaussian1D({self.mean}, {self.std})")
-        generator = torch_generator(seed, device=device)
-        noise = torch.randn(n, 1, generator=generator, device=device, dtype=dtype)
+        rng = torch_generator(seed, device=device)
+        noise = torch.randn(n, 1, generator=rng, device=device, dtype=dtype)
         return self.mean + self.std * noise
 
 
@@ -158,8 +158,8 @@ class Uniform1D:
         n = check_int("n", n, minimum=1)
         dtype = dtype or torch.float32
         _check_torch_range(max(abs(self.low), abs(self.high)), dtype, f"Uniform1D({self.low}, {self.high})")
-        generator = torch_generator(seed, device=device)
-        unit = torch.rand(n, 1, generator=generator, device=device, dtype=dtype)
+        rng = torch_generator(seed, device=device)
+        unit = torch.rand(n, 1, generator=rng, device=device, dtype=dtype)
         return self.low + (self.high - self.low) * unit
 
 
@@ -248,8 +248,8 @@ class ParallelLines:
         import torch
 
         n = check_int("n", n, minimum=1)
-        generator = torch_generator(seed, device=device)
-        z = torch.rand(n, generator=generator, device=device, dtype=dtype or torch.float32)
+        rng = torch_generator(seed, device=device)
+        z = torch.rand(n, generator=rng, device=device, dtype=dtype or torch.float32)
         return torch.stack([torch.full_like(z, self.theta), z], dim=1)
 
 

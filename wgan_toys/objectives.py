@@ -3,9 +3,7 @@ optimiser defaults, and the losses.
 
 **Names.** :data:`ALGORITHMS` (``wgan``, ``wgan-gp``, ``gan-minimax``, ``gan-logd``), each with a
 one-line description in :data:`ALGORITHM_DESCRIPTIONS`; both trainers (``toy_gan``,
-``images.trainer``) and the command take these names. The old name ``gan`` meant the minimax loss
-in ``wgan-toys toy`` and the -log D trick in ``wgan-toys train-images``; for one release it still
-does, in each command, with a note that names the loss and the new name (:func:`resolve_algorithm`).
+``images.trainer``), ``parallel_lines`` and the command take these names.
 
 **Defaults.** :data:`DEFAULTS` holds one :class:`Defaults` row per algorithm and scale: ``paper``
 (the image trainer: the values of the papers, each row citing its source) and ``toy`` (the 2D
@@ -43,7 +41,6 @@ arXiv:1511.06434.
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -59,7 +56,6 @@ __all__ = [
     "FIT_ROWS",
     "GENERATOR_LOSSES",
     "OPTIMIZERS",
-    "RENAMED_ALGORITHMS",
     "SCALES",
     "Defaults",
     "algorithm_defaults",
@@ -69,7 +65,6 @@ __all__ = [
     "generator_loss_kind",
     "generator_losses",
     "js_estimate",
-    "resolve_algorithm",
     "wasserstein_estimate",
 ]
 
@@ -86,58 +81,6 @@ ALGORITHM_DESCRIPTIONS = {
 ALGORITHMS = tuple(ALGORITHM_DESCRIPTIONS)  # ("wgan", "wgan-gp", "gan-minimax", "gan-logd")
 GENERATOR_LOSSES = ("wgan", "gan-minimax", "gan-logd")
 OPTIMIZERS = ("rmsprop", "adam")  # the values of Defaults.optimizer (both networks use the algorithm's)
-
-# Old names that meant different losses in different commands, accepted for one release:
-# {command: {old name: the algorithm it meant there}}.
-RENAMED_ALGORITHMS = {
-    "toy": {"gan": "gan-minimax"},  # wgan-toys toy, ToyConfig, the classroom
-    "train-images": {"gan": "gan-logd"},  # wgan-toys train-images, ImageConfig, section4
-}
-_WHERE = {"toy": "wgan-toys toy and ToyConfig", "train-images": "wgan-toys train-images and ImageConfig"}
-_LOSS_WORDS = {
-    "gan-minimax": "the minimax GAN loss log(1 - D(g(z)))",
-    "gan-logd": "the -log D trick's loss -log D(g(z))",
-}
-
-
-def resolve_algorithm(name, command: str, *, flag: str = "algorithm", warn: bool = True):
-    """``name`` in today's vocabulary: an old name of ``command`` (see :data:`RENAMED_ALGORITHMS`)
-    becomes the algorithm it meant there, with a ``FutureWarning`` that names the loss and the new
-    name (or, with ``warn=False``, the note returned as the second item for the caller to print).
-
-    Any other value is returned unchanged, for the config's constraint to accept or refuse.
-
-    Returns
-    -------
-    (name, note) : (str, str or None)
-
-    Examples
-    --------
-    >>> resolve_algorithm("gan", "train-images", warn=False)[0]
-    'gan-logd'
-    >>> resolve_algorithm("wgan", "toy")
-    ('wgan', None)
-    """
-    renamed = RENAMED_ALGORITHMS[command]
-    if not isinstance(name, str) or name not in renamed:
-        return name, None
-    new = renamed[name]
-    elsewhere = "; ".join(
-        f"{_LOSS_WORDS[meant[name]]} in {_WHERE[other]}"
-        for other, meant in RENAMED_ALGORITHMS.items()
-        if other != command and name in meant
-    )
-
-    def spelled(value):
-        return f"{flag} {value}" if flag.startswith("-") else f"{flag}={value!r}"
-
-    note = (
-        f"{spelled(name)} is {_LOSS_WORDS[new]} in {_WHERE[command]} ({elsewhere}); "
-        f"type {spelled(new)} for it: the old name goes in the next release."
-    )
-    if warn:
-        warnings.warn(note, FutureWarning, stacklevel=4)  # resolve <- __post_init__ <- __init__ <- caller
-    return new, note
 
 
 def generator_loss_kind(algorithm: str) -> str:

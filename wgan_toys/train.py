@@ -133,7 +133,7 @@ class FitSettings:
         :data:`SWEEP_SETTINGS`, m = 64, at which lesson 04 and ``verify`` measure their sweeps.
     max_steps : int, default=20000
     learning_rate : float or None, default=None
-        alpha, > 0. None takes the loop's default: the Lipschitz method's optimiser for a critic
+        alpha, > 0. None takes the loop's default: the Lipschitz constraint's optimiser for a critic
         (RMSProp 5e-5 for clipping as Algorithm 1, Adam 1e-4 with betas (0, 0.9) for GP, Adam 1e-3
         for spectral normalisation), Adam 1e-3 for a discriminator.
     eval_every : int, default=50
@@ -152,7 +152,9 @@ class FitSettings:
 
     batch_size: int = setting(256, POSITIVE_INT, "m, points of each law per step")
     max_steps: int = setting(20000, POSITIVE_INT)
-    learning_rate: float | None = setting(None, [POSITIVE, None], "None takes the method's default, 5e-5 for clipping")
+    learning_rate: float | None = setting(
+        None, [POSITIVE, None], "None takes the constraint's default, 5e-5 for clipping"
+    )
     eval_every: int = setting(50, POSITIVE_INT)
     patience: int = setting(6, POSITIVE_INT)
     tolerance: float = setting(1e-3, POSITIVE, "a relative improvement of the held-out objective")
@@ -245,7 +247,8 @@ class TrainingResult:
     seconds : float
     converged : bool
         False when ``max_steps`` ended the run first.
-    method : str
+    constraint : str
+        How the network was kept Lipschitz, in words (``"weight clipping, c = 0.01"``).
     """
 
     network: nn.Module
@@ -254,7 +257,7 @@ class TrainingResult:
     steps: int = 0
     seconds: float = 0.0
     converged: bool = False
-    method: str = ""
+    constraint: str = ""
 
 
 @dataclass
@@ -407,7 +410,7 @@ def _train_until_stopped(
 def train_critic(
     real,
     fake,
-    method: str | LipschitzConstraint = "clip",
+    constraint: str | LipschitzConstraint = "clip",
     clip_value: float = 0.01,
     penalty_weight: float = 10.0,
     critic: nn.Module | None = None,
@@ -419,22 +422,23 @@ def train_critic(
 
     Each step (Algorithm 1, lines 3-7, with the generator frozen): draw m = ``batch_size``
     points of each law, ascend :math:`E_r f_w - E_g f_w` (minus the penalty, for GP), then
-    apply the method's constraint (clipping). Stops when the held-out objective has not
+    apply the constraint's update (clipping). Stops when the held-out objective has not
     improved by more than ``tolerance`` (relative) for ``patience`` evaluations.
 
     Parameters
     ----------
     real, fake : distribution with ``sample_torch``, or array of samples (n,) or (n, d)
         P_r and P_g.
-    method : {'clip', 'gp', 'spectral', 'none'} or LipschitzConstraint, default='clip'
+    constraint : {'clip', 'gp', 'spectral', 'none'} or LipschitzConstraint, default='clip'
+        How the critic is kept Lipschitz (:mod:`~wgan_toys.lipschitz`).
     clip_value : float, default=0.01
-        c of Algorithm 1 (method 'clip'), > 0.
+        c of Algorithm 1 (constraint 'clip'), > 0.
     penalty_weight : float, default=10.0
-        lambda of WGAN-GP (method 'gp'), >= 0.
+        lambda of WGAN-GP (constraint 'gp'), >= 0.
     critic : nn.Module, default=None
         A network to train; None builds ``make_critic(d, width, depth, activation)`` from ``shape``.
     settings : FitSettings, default=None
-        Batch size, steps, learning rate (None: the method's default, RMSProp 5e-5 for clipping
+        Batch size, steps, learning rate (None: the constraint's default, RMSProp 5e-5 for clipping
         as Algorithm 1, Adam 1e-4 with betas (0, 0.9) for GP, Adam 1e-3 for spectral
         normalisation), stopping rule, held-out size, seed, device; None takes ``FitSettings()``.
     shape : NetworkShape, default=None
@@ -458,7 +462,9 @@ def train_critic(
     settings, shape = settings_and_shape("train_critic", settings, shape, overrides)
     device = resolve_device(settings.device)
     lipschitz = (
-        method if isinstance(method, LipschitzConstraint) else make_constraint(method, clip_value, penalty_weight)
+        constraint
+        if isinstance(constraint, LipschitzConstraint)
+        else make_constraint(constraint, clip_value, penalty_weight)
     )
     sample_real, sample_fake, rng, heldout_real, heldout_fake = samplers_and_heldout(
         real, fake, settings.heldout_size, settings.seed, device
@@ -577,7 +583,7 @@ def _per_critic_laws(source):
 def train_critic_sweep(
     real,
     fake,
-    method: str = "clip",
+    constraint: str = "clip",
     clip_values=(0.01,),
     penalty_weights=(10.0,),
     n_critics: int | None = None,
@@ -587,7 +593,7 @@ def train_critic_sweep(
 ) -> SweepResult:
     """Train S critics between ``real`` and ``fake`` in one batched run.
 
-    S is the length of ``clip_values`` (method 'clip') or ``penalty_weights`` (method 'gp'), or
+    S is the length of ``clip_values`` (constraint 'clip') or ``penalty_weights`` (constraint 'gp'), or
     ``n_critics`` copies of a single value (a sweep over seeds: each copy starts from its own
     random weights and sees its own batches). ``real`` and ``fake`` may also be lists of S laws
     (objects with ``sample_torch``), one pair per critic, to compare critics across pairs in one
@@ -595,17 +601,17 @@ def train_critic_sweep(
     Each critic stops improving on its own; the run ends when all have (or at ``max_steps``).
     ``settings``, ``shape`` and the keyword overrides as :func:`train_critic` (each critic draws
     ``batch_size`` points of each law per step); ``settings`` None takes :data:`SWEEP_SETTINGS`
-    (m = 64, otherwise ``FitSettings()``'s defaults); the optimiser is the method's (RMSProp 5e-5 for
+    (m = 64, otherwise ``FitSettings()``'s defaults); the optimiser is the constraint's (RMSProp 5e-5 for
     clipping, Adam 1e-4 with betas (0, 0.9) for GP, at ``settings.learning_rate`` if given),
     applied to the stacked parameters, which for these elementwise optimisers equals S separate
     optimisers.
     """
-    check_choice("method", method, ("clip", "gp"))
+    check_choice("constraint", constraint, ("clip", "gp"))
     settings = SWEEP_SETTINGS if settings is None else settings
     settings, shape = settings_and_shape("train_critic_sweep", settings, shape, overrides)
     batch_size, heldout_size = settings.batch_size, settings.heldout_size
-    values_name = "clip_values" if method == "clip" else "penalty_weights"
-    values = [float(v) for v in (clip_values if method == "clip" else penalty_weights)]
+    values_name = "clip_values" if constraint == "clip" else "penalty_weights"
+    values = [float(v) for v in (clip_values if constraint == "clip" else penalty_weights)]
     if not values:
         raise ValueError(f"{values_name} is empty, must hold at least one value.")
     if n_critics is not None:
@@ -630,10 +636,10 @@ def train_critic_sweep(
     device = resolve_device(settings.device)
     lipschitz = (
         WeightClipping(torch.tensor(values, dtype=torch.float64))
-        if method == "clip"
+        if constraint == "clip"
         else GradientPenalty(torch.tensor(values, dtype=torch.float64))
     )
-    name = "clip_value" if method == "clip" else "penalty_weight"
+    name = "clip_value" if constraint == "clip" else "penalty_weight"
     critic_settings = [{"index": i, name: v} for i, v in enumerate(values)]
 
     if real_laws is None:
@@ -681,7 +687,7 @@ def train_critic_sweep(
         lipschitz.penalty_weight = lipschitz.penalty_weight.to(device)
     lipschitz.prepare(critics)
     # objectives.DEFAULTS' fit rows; for these elementwise optimisers, one over the stack equals S separate ones
-    optimizer = make_optimizer(critics.parameters(), method, "fit", learning_rate=settings.learning_rate)
+    optimizer = make_optimizer(critics.parameters(), constraint, "fit", learning_rate=settings.learning_rate)
     objective = CriticObjective(critics, lipschitz, rng=rng, stacked=True)  # sum of S eq. (3): block-separate
 
     def heldout_estimates() -> tuple[np.ndarray, np.ndarray]:

@@ -614,8 +614,8 @@ def _trained(kind: str, real: Gaussian1D, fake: Gaussian1D, penalty_weight: floa
     if kind == "discriminator-tight":  # a tighter stopping rule than the default: the GAN bound row asks for 2e-3
         return train_discriminator(real, fake, tolerance=1e-4, patience=8, seed=0).network
     if kind == "spectral":  # Adam 3e-3 instead of 1e-3: half the steps, E_r f - E_g f still within 0.05% of W
-        return train_critic(real, fake, method="spectral", learning_rate=3e-3, seed=0).network
-    return train_critic(real, fake, method=kind, penalty_weight=penalty_weight, seed=0).network
+        return train_critic(real, fake, constraint="spectral", learning_rate=3e-3, seed=0).network
+    return train_critic(real, fake, constraint=kind, penalty_weight=penalty_weight, seed=0).network
 
 
 @functools.lru_cache(maxsize=None)
@@ -628,7 +628,7 @@ def _clip_sweep():
     steps instead of hundreds. The stopping rule then ends the run after 650 steps instead of 1550,
     with the same ordering of the effective slopes over c.
     """
-    from .sweep import train_critic_sweep
+    from .train import train_critic_sweep
 
     return train_critic_sweep(
         *FIGURE_2_PAIR, "clip", clip_values=CLIP_VALUES * CLIP_SEEDS, learning_rate=CLIP_LEARNING_RATE, seed=0

@@ -274,7 +274,7 @@ def check_theorem_3_fixed_critic(answer, strict: bool = False) -> Verdict:
 
 
 def check_clipped_gradient_rescaled(answer, strict: bool = False) -> Verdict:
-    r"""Exercise 05.6: for a clipped critic (``train_critic(..., method="clip")``) trained between
+    r"""Exercise 05.6: for a clipped critic (``train_critic(..., constraint="clip")``) trained between
     :math:`\mathbb{P}_0` and :math:`\mathbb{P}_{0.5}`, ``theorem_3_gradient(critic.network, 0.5)`` divided by
     ``critic.estimate / 0.5``, its effective slope K.
 

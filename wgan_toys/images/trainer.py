@@ -18,9 +18,7 @@ family. The paper's public code also clamps every parameter, but *before* the RM
 instead of after it; here the clip follows the update, in Algorithm 1's order (lines 6-7).
 
 - ``algorithm="gan-logd"``: the DCGAN baseline with the -log D trick (Section 4.1), Adam 2e-4,
-  betas (0.5, 0.999), one discriminator step per generator step. ``"gan"``, its old name here,
-  still works for one release, with a ``FutureWarning`` (in ``wgan-toys toy`` it meant the minimax
-  loss); a checkpoint that recorded it resumes as ``"gan-logd"``.
+  betas (0.5, 0.999), one discriminator step per generator step.
 - ``algorithm="gan-minimax"``: the same discriminator and optimiser, the generator descending
   Goodfellow et al.'s minimax loss :math:`E_z \log(1 - D(g_\theta(z)))` (Section 4.2 of the paper).
 - ``algorithm="wgan-gp"``: Gulrajani et al. (2017), Adam 1e-4, betas (0, 0.9) by default,
@@ -112,7 +110,6 @@ from ..objectives import (
     algorithm_defaults,
     defaults_help,
     generator_loss_kind,
-    resolve_algorithm,
 )
 from ..runtime import progress_bar, resolve_device
 from . import (
@@ -238,7 +235,6 @@ class ImageConfig:
     skip_unreadable: bool = setting(False, Boolean())
 
     def __post_init__(self):
-        self.algorithm = resolve_algorithm(self.algorithm, "train-images")[0]  # the old "gan": "gan-logd", with a note
         check_constraints(self)
         if self.dataset != "digits" and self.held_out == 0:
             raise ValueError(
@@ -322,28 +318,12 @@ def _resolved_settings(config: ImageConfig) -> dict:
 
 
 def _upgrade_config(values: dict, path) -> dict:
-    """A checkpoint's config in today's names, with its meaning kept.
-
-    A run recorded as ``algorithm="gan"`` (the old name) trained the -log D trick: it resumes as
-    ``"gan-logd"``.
-
-    Runs written before ``clip_parameters`` existed recorded ``clip_batchnorm`` (False: only
-    convolution and linear weights were clipped, the default then). Such a run resumes with the
-    setting it was trained with (``clip_batchnorm=False`` -> ``clip_parameters="weights"``,
-    True -> ``"all"``), never silently under today's default.
-    """
-    if values.get("algorithm") == "gan":  # the old name, which meant the -log D trick here
-        values["algorithm"] = "gan-logd"
-    if "clip_batchnorm" in values:
-        if "clip_parameters" in values:
-            raise ValueError(
-                f"{path} records both clip_batchnorm and clip_parameters; it was not written by wgan_toys."
-            )
-        values["clip_parameters"] = "all" if values.pop("clip_batchnorm") else "weights"
-    elif "clip_parameters" not in values:
+    """A checkpoint's config, refused when it does not say which critic parameters it clipped
+    (``clip_parameters``): resuming under today's default could change the run silently."""
+    if "clip_parameters" not in values:
         raise ValueError(
-            f"{path} records neither clip_parameters nor clip_batchnorm, so which critic parameters "
-            "it clipped is unknown; start a new run instead of resuming this one."
+            f"{path} records no clip_parameters, so which critic parameters it clipped is unknown; "
+            "start a new run instead of resuming this one."
         )
     return values
 
@@ -467,9 +447,9 @@ class ImageTrainer:
             self.critic_objective = DistributedDataParallel(objective, device_ids=ids)
             self.generator_forward = DistributedDataParallel(self.generator, device_ids=ids)
 
-        self.random = torch.Generator().manual_seed(config.seed)
+        self.rng = torch.Generator().manual_seed(config.seed)
         self.fixed_noise = torch.randn(64, config.noise_dim, generator=torch.Generator().manual_seed(config.seed + 1))
-        self.order = torch.randperm(self.data.count, generator=self.random)
+        self.order = torch.randperm(self.data.count, generator=self.rng)
         self.position = 0
         self.generator_step = 0
         self.critic_steps = 0
@@ -557,7 +537,7 @@ class ImageTrainer:
             "critic": self.critic.state_dict(),
             "generator_optimizer": self.generator_optimizer.state_dict(),
             "critic_optimizer": self.critic_optimizer.state_dict(),
-            "random": self.random.get_state(),
+            "random": self.rng.get_state(),
             "order": self.order,
             "position": self.position,
             "generator_step": self.generator_step,
@@ -570,7 +550,7 @@ class ImageTrainer:
         self.critic.load_state_dict(state["critic"])
         self.generator_optimizer.load_state_dict(state["generator_optimizer"])
         self.critic_optimizer.load_state_dict(state["critic_optimizer"])
-        self.random.set_state(state["random"])
+        self.rng.set_state(state["random"])
         self.order, self.position = state["order"], int(state["position"])
         self.generator_step, self.critic_steps = int(state["generator_step"]), int(state["critic_steps"])
         self.wall_seconds = float(state["wall_seconds"])
@@ -623,7 +603,7 @@ class ImageTrainer:
     def _indices(self) -> torch.Tensor:
         size = self.config.batch_size
         if self.position + size > len(self.order):
-            self.order = torch.randperm(self.data.count, generator=self.random)
+            self.order = torch.randperm(self.data.count, generator=self.rng)
             self.position = 0
         chosen = self.order[self.position : self.position + size]
         self.position += size
@@ -634,7 +614,7 @@ class ImageTrainer:
         return tensor[start : start + self.local_batch]
 
     def _noise(self) -> torch.Tensor:
-        noise = torch.randn(self.config.batch_size, self.config.noise_dim, generator=self.random)
+        noise = torch.randn(self.config.batch_size, self.config.noise_dim, generator=self.rng)
         return self._local(noise).to(self.device, non_blocking=True)
 
     def _real(self) -> torch.Tensor:
@@ -661,7 +641,7 @@ class ImageTrainer:
         def objective(real, fake):
             epsilon = None
             if self.config.algorithm == "wgan-gp":  # one global draw, this process's slice
-                epsilon = self._local(torch.rand(self.config.batch_size, 1, 1, 1, generator=self.random))
+                epsilon = self._local(torch.rand(self.config.batch_size, 1, 1, 1, generator=self.rng))
                 epsilon = epsilon.to(self.device)
             with self._autocast():
                 return self.critic_objective(real, fake, epsilon)
