@@ -283,6 +283,16 @@ def test_critic_bad_clip_value():
     assert "--clip-value == -0.01, must be > 0 (the paper uses c = 0.01)" in result.stderr
 
 
+@pytest.mark.parametrize("command", ["critic", "discriminator"])
+def test_a_pair_at_a_scale_float32_cannot_train_is_one_line_not_a_zero_estimate(command):
+    """At sigma = 1e-30 both fits reported an estimate of 0 as converged; the command now says why not."""
+    result = run(
+        command, "gaussians", "--mu1", "0", "--sigma1", "1e-30", "--mu2", "2e-30", "--sigma2", "1e-30", "--json"
+    )
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.count("\n") == 1 and "must be in [0.001, 1e+15]" in result.stderr
+
+
 def test_toy_claims_refuses_an_unwritable_out_before_computing(tmp_path, monkeypatch, capsys):
     """Minutes of runs must not be lost to a table that cannot be written (issue 11, item 17)."""
     import wgan_toys.toy_gan as toy_gan

@@ -132,3 +132,39 @@ def test_bad_samples():
         train_discriminator(np.zeros((0, 1)), FAKE)
     with pytest.raises(ValueError, match=r"real points have shape \(2,\) and fake \(1,\)"):
         train_critic(np.zeros((10, 2)), FAKE)
+
+
+@pytest.mark.parametrize("scale", [1e-30, 1e-6, 1e30])
+def test_samples_at_a_scale_float32_cannot_train_are_refused_with_the_fix(scale):
+    """N(0, s^2) against N(2s, s^2) has W = 2s at every s, but float32 critics trained at these
+    scales reported an estimate of exactly 0 as converged (clipping at 1e-6; every fit at 1e-30 and
+    1e30). Each trainer now refuses the samples, naming their spread, the range and the rescaling."""
+    from wgan_toys.train import train_critic_sweep
+
+    real, fake = Gaussian1D(0.0, scale), Gaussian1D(2 * scale, scale)
+    message = r"samples have spread .*, must be in \[0.001, 1e\+15\]: .* multiply the estimate by s"
+    with pytest.raises(ValueError, match=message):
+        train_critic(real, fake, constraint="clip", max_steps=100)
+    with pytest.raises(ValueError, match=message):
+        train_discriminator(real, fake, max_steps=100)
+    with pytest.raises(ValueError, match=message):
+        train_critic_sweep(real, fake, "gp", penalty_weights=(1.0, 10.0), max_steps=100)
+    with pytest.raises(ValueError, match=message):
+        train_critic_sweep([REAL, real], [FAKE, fake], "gp", max_steps=100)  # one pair per critic
+
+
+def test_samples_far_from_0_for_their_spread_are_refused():
+    """float32 spaces numbers near 1e7 one apart, so N(1e7, 1) against N(1e7 + 2, 1) is mostly lost
+    (at 1e30 every sample is the same number)."""
+    with pytest.raises(ValueError, match=r"reach \|x\| = .*, must be at most 1e\+06 times: float32 resolves"):
+        train_critic(Gaussian1D(1e7, 1.0), Gaussian1D(1e7 + 2.0, 1.0), constraint="gp", max_steps=100)
+
+
+def test_the_edges_of_the_trainable_range_still_train():
+    """At spreads 1e-3 and 1e5 the penalised critic's estimate is W = 2s to within 30% after 600 steps
+    (W + W^2/(2 lambda) bounds it above at large s, hence lambda = 1e6 there)."""
+    for scale, weight in ((1e-3, 10.0), (1e5, 1e6)):
+        result = train_critic(
+            Gaussian1D(0.0, scale), Gaussian1D(2 * scale, scale), constraint="gp", penalty_weight=weight, max_steps=600
+        )
+        assert result.estimate == pytest.approx(2 * scale, rel=0.3), (scale, result.estimate)
