@@ -4,7 +4,7 @@ Subcommands::
 
     wgan-toys distances parallel-lines --theta T [--json]
     wgan-toys distances gaussians --mu1 M1 --sigma1 S1 --mu2 M2 --sigma2 S2 [--json]
-    wgan-toys critic gaussians --mu1 M1 --sigma1 S1 --mu2 M2 --sigma2 S2 --method {clip,gp,spectral} [--json]
+    wgan-toys critic gaussians --mu1 M1 --sigma1 S1 --mu2 M2 --sigma2 S2 --constraint {clip,gp,spectral} [--json]
     wgan-toys discriminator gaussians --mu1 M1 --sigma1 S1 --mu2 M2 --sigma2 S2 [--json]
     wgan-toys figure {1,2,transport-lines,transport-gaussians,convergence} --out PATH
     wgan-toys toy --dataset 8gaussians --algorithm wgan-gp --out runs/toy
@@ -124,7 +124,7 @@ def _critic(args) -> int:
     result = train_critic(
         p,
         q,
-        constraint=args.method,
+        constraint=args.constraint,
         clip_value=args.clip_value,
         penalty_weight=args.penalty_weight,
         seed=args.seed,
@@ -140,14 +140,14 @@ def _critic(args) -> int:
         else float("nan"),  # what this critic realises, not the family's K
         "max_grad_norm": lipschitz_constant_on_grid(result.network, grid),
         "estimate_exact_expectation": expectation_gap(lambda x: network_values(result.network, x), p, q),
-        "method": result.constraint,
+        "constraint": result.constraint,
         "steps": result.steps,
         "converged": result.converged,
         "seconds": result.seconds,
     }
     if not np.isfinite(values["effective_slope"]):
         values["effective_slope"] = None
-    if args.method == "gp" and args.penalty_weight > 0:
+    if args.constraint == "gp" and args.penalty_weight > 0:
         # the exact maximiser's E_r f - E_g f over all critics (not W + W^2/(2 lambda), a lower bound)
         optimum = gradient_penalty_optimum(p, q, args.penalty_weight)
         values["exact_penalized_estimate"] = optimum.estimate
@@ -857,20 +857,24 @@ def build_parser() -> argparse.ArgumentParser:
     critic_gaussians = critic_laws.add_parser("gaussians", help="P = N(mu1, sigma1^2) real, Q = N(mu2, sigma2^2) fake")
     _add_gaussian_flags(critic_gaussians)
     critic_gaussians.add_argument(
-        "--method", choices=("clip", "gp", "spectral"), default="clip", help="Lipschitz method (default: clip)"
+        "--constraint",
+        choices=("clip", "gp", "spectral"),
+        default="clip",
+        help="how the critic is kept Lipschitz: weight clipping, the gradient penalty or spectral normalisation "
+        "(default: clip)",
     )
     paper_wgan, paper_gp = algorithm_defaults("wgan", "paper"), algorithm_defaults("wgan-gp", "paper")
     critic_gaussians.add_argument(
         "--clip-value",
         type=_real,
         default=paper_wgan.clip_value,
-        help=f"c for --method clip (default: {paper_wgan.clip_value:g}, Algorithm 1's)",
+        help=f"c for --constraint clip (default: {paper_wgan.clip_value:g}, Algorithm 1's)",
     )
     critic_gaussians.add_argument(
         "--penalty-weight",
         type=_real,
         default=paper_gp.penalty_weight,
-        help=f"lambda for --method gp (default: {paper_gp.penalty_weight:g}, WGAN-GP's)",
+        help=f"lambda for --constraint gp (default: {paper_gp.penalty_weight:g}, WGAN-GP's)",
     )
     _add_training_flags(critic_gaussians)
     critic.set_defaults(run=_critic)
