@@ -27,8 +27,7 @@ SIZE = ([1, 1000], [0, -1, 1.0, True, "1", 10**12])
 POSITIVE_REAL = ([1e-300, 5e-5, 1], [0.0, -0.01, NAN, INF, "0.01"])
 
 IMAGE = {
-    # the old name "gan" is accepted with a FutureWarning and becomes another name: tests/test_algorithm_names.py
-    "algorithm": (["wgan", "wgan-gp", "gan-minimax", "gan-logd"], ["wgan2", "WGAN", "gan-min", None, 1]),
+    "algorithm": (["wgan", "wgan-gp", "gan-minimax", "gan-logd"], ["gan", "wgan2", "WGAN", "gan-min", None, 1]),
     "dataset": (["digits", "folder", "npz", "mnist", "cifar10", "lsun", "celeba"], ["imagenet", None]),
     "data_root": ([None, "data/digits.npz"], ["", 3]),
     "image_size": ([16, 32, 64, 128], [8, 48, 100, 256, 32.0, True]),

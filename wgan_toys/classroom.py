@@ -53,7 +53,7 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from ._validation import Boolean, check_choice, check_constraint, check_int, size
-from .objectives import ALGORITHMS, algorithm_defaults, resolve_algorithm
+from .objectives import ALGORITHMS, algorithm_defaults
 from .plots import COLORS, PROJECTOR_STYLE, STYLE
 from .toy_gan import ToyConfig, ToyGAN
 
@@ -82,7 +82,7 @@ def algorithm_settings(algorithm: str) -> dict:
     >>> algorithm_settings("wgan")
     {'learning_rate': 0.0005, 'n_critic': 5, 'clip_value': 0.01}
     """
-    row = algorithm_defaults(resolve_algorithm(algorithm, "toy", warn=False)[0], "toy")
+    row = algorithm_defaults(algorithm, "toy")
     settings = {"learning_rate": row.learning_rate, "n_critic": row.n_critic}
     settings.update({name: getattr(row, name) for name in ("clip_value", "penalty_weight") if getattr(row, name)})
     return settings
@@ -91,15 +91,14 @@ def algorithm_settings(algorithm: str) -> dict:
 def settings_note(algorithm: str) -> str:
     """One line for the screen: ``algorithm``'s toy settings, the paper's values beside them and
     the table's reason for the difference (its ``source``)."""
-    name = resolve_algorithm(algorithm, "toy", warn=False)[0]
-    toy, paper = algorithm_defaults(name, "toy"), algorithm_defaults(name, "paper")
+    toy, paper = algorithm_defaults(algorithm, "toy"), algorithm_defaults(algorithm, "paper")
     optimizer = toy.optimizer if toy.optimizer == "rmsprop" else f"adam {toy.betas}"
     parts = [f"learning rate {toy.learning_rate:g} (paper {paper.learning_rate:g})", f"n_critic {toy.n_critic}"]
     if toy.clip_value:
         parts.append(f"c = {toy.clip_value:g} (paper {paper.clip_value:g})")
     if toy.penalty_weight:
         parts.append(f"lambda = {toy.penalty_weight:g} (paper {paper.penalty_weight:g})")
-    return f"{name} at toy scale: {optimizer}, {', '.join(parts)}. {toy.source}"
+    return f"{algorithm} at toy scale: {optimizer}, {', '.join(parts)}. {toy.source}"
 
 
 def _short_number(value, _position=None, digits: int = 2) -> str:
@@ -178,7 +177,6 @@ class Classroom:
         seed: int = 0,
     ):
         check_choice("dataset", dataset, CLASSROOM_DATASETS)
-        algorithm = resolve_algorithm(algorithm, "toy")[0]  # the old "gan", with a FutureWarning
         check_choice("algorithm", algorithm, ALGORITHMS)
         self.n_samples = check_constraint("n_samples", n_samples, size(MAX_SAMPLES, 8), _SAMPLES_WHY)
         self.grid_size = check_constraint("grid_size", grid_size, size(MAX_GRID_SIZE, 8), _GRID_WHY)
@@ -233,7 +231,6 @@ class Classroom:
         if "dataset" in settings:
             check_choice("dataset", settings["dataset"], CLASSROOM_DATASETS)
         if "algorithm" in settings:
-            settings["algorithm"] = resolve_algorithm(settings["algorithm"], "toy")[0]
             check_choice("algorithm", settings["algorithm"], ALGORITHMS)
             settings = {**algorithm_settings(settings["algorithm"]), **settings}
         previous = self.config

@@ -4,7 +4,7 @@ Subcommands::
 
     wgan-toys distances parallel-lines --theta T [--json]
     wgan-toys distances gaussians --mu1 M1 --sigma1 S1 --mu2 M2 --sigma2 S2 [--json]
-    wgan-toys critic gaussians --mu1 M1 --sigma1 S1 --mu2 M2 --sigma2 S2 --method {clip,gp,spectral} [--json]
+    wgan-toys critic gaussians --mu1 M1 --sigma1 S1 --mu2 M2 --sigma2 S2 --constraint {clip,gp,spectral} [--json]
     wgan-toys discriminator gaussians --mu1 M1 --sigma1 S1 --mu2 M2 --sigma2 S2 [--json]
     wgan-toys figure {1,2,transport-lines,transport-gaussians,convergence} --out PATH
     wgan-toys toy --dataset 8gaussians --algorithm wgan-gp --out runs/toy
@@ -154,7 +154,7 @@ def _critic(args) -> int:
     result = train_critic(
         p,
         q,
-        method=args.method,
+        constraint=args.constraint,
         clip_value=args.clip_value,
         penalty_weight=args.penalty_weight,
         seed=args.seed,
@@ -170,14 +170,14 @@ def _critic(args) -> int:
         else float("nan"),  # what this critic realises, not the family's K
         "max_grad_norm": lipschitz_constant_on_grid(result.network, grid),
         "estimate_exact_expectation": expectation_gap(lambda x: network_values(result.network, x), p, q),
-        "method": result.method,
+        "constraint": result.constraint,
         "steps": result.steps,
         "converged": result.converged,
         "seconds": result.seconds,
     }
     if not np.isfinite(values["effective_slope"]):
         values["effective_slope"] = None
-    if args.method == "gp" and args.penalty_weight > 0:
+    if args.constraint == "gp" and args.penalty_weight > 0:
         # the exact maximiser's E_r f - E_g f over all critics (not W + W^2/(2 lambda), a lower bound)
         optimum = gradient_penalty_optimum(p, q, args.penalty_weight)
         values["exact_penalized_estimate"] = optimum.estimate
@@ -312,8 +312,7 @@ def _toy(args) -> int:
 
 def _toy_fields(row: dict, modes: int) -> dict:
     """A toy metrics row as the fields ``wgan-toys toy`` shows: the estimate, the exact W1 and, for
-    mixtures, the modes covered out of ``modes``. Rows of old run folders (``critic_estimate``) read
-    the same (:func:`~wgan_toys.toy_gan.logged_estimate`)."""
+    mixtures, the modes covered out of ``modes`` (:func:`~wgan_toys.toy_gan.logged_estimate`)."""
     from .toy_gan import logged_estimate
 
     fields = {"estimate": f"{logged_estimate(row)[1]:.4f}", "exact W1": f"{row['exact_w1']:.4f}"}
@@ -419,7 +418,7 @@ def _figure_2(plots):
 
     set_threads(workload="mlp")
     discriminator = train_discriminator(FIGURE_2_REAL, FIGURE_2_FAKE, seed=0)
-    critic = train_critic(FIGURE_2_REAL, FIGURE_2_FAKE, method="clip", seed=0)
+    critic = train_critic(FIGURE_2_REAL, FIGURE_2_FAKE, constraint="clip", seed=0)
     return plots.figure_2(discriminator, critic)
 
 
@@ -698,30 +697,11 @@ def _section4(args) -> int:
     return 0
 
 
-def _algorithm_flag(command: str):
-    """The ``type`` of ``--algorithm``: today's names pass, and for one release the old names of
-    ``command`` become the algorithm they meant there, with a printed note that names the loss
-    (argparse then checks the result against ``choices``, listing them for an unknown name)."""
+def _algorithm_help(default: str) -> str:
+    from .objectives import ALGORITHM_DESCRIPTIONS
 
-    def algorithm(text: str) -> str:
-        from .objectives import resolve_algorithm
-
-        name, note = resolve_algorithm(text, command, flag="--algorithm", warn=False)
-        if note:
-            print(f"wgan-toys {command}: note: {note}", file=sys.stderr)
-        return name
-
-    return algorithm
-
-
-def _algorithm_help(command: str, default: str) -> str:
-    from .objectives import ALGORITHM_DESCRIPTIONS, RENAMED_ALGORITHMS
-
-    old = "; ".join(
-        f"{name} still means {new} here, for one release" for name, new in RENAMED_ALGORITHMS[command].items()
-    )
     described = "; ".join(f"{name}: {text}" for name, text in ALGORITHM_DESCRIPTIONS.items())
-    return f"{described}. The old name {old} (default: {default})"
+    return f"{described} (default: {default})"
 
 
 def _add_image_arguments(command) -> None:
@@ -740,12 +720,7 @@ def _add_image_arguments(command) -> None:
     from .objectives import ALGORITHMS, defaults_help
 
     add = command.add_argument
-    add(
-        "--algorithm",
-        type=_algorithm_flag("train-images"),
-        choices=ALGORITHMS,
-        help=_algorithm_help("train-images", "wgan"),
-    )
+    add("--algorithm", choices=ALGORITHMS, help=_algorithm_help("wgan"))
     add(
         "--dataset",
         choices=DATASETS,
@@ -880,7 +855,7 @@ def _add_toy_arguments(command) -> None:
 
     add = command.add_argument
     add("--dataset", choices=tuple(DATASETS), help="(default: 8gaussians)")
-    add("--algorithm", type=_algorithm_flag("toy"), choices=ALGORITHMS, help=_algorithm_help("toy", "wgan-gp"))
+    add("--algorithm", choices=ALGORITHMS, help=_algorithm_help("wgan-gp"))
     add("--iterations", type=int, help="generator steps (default: 2000)")
     add(
         "--n-critic",
@@ -982,20 +957,24 @@ def build_parser() -> argparse.ArgumentParser:
     critic_gaussians = critic_laws.add_parser("gaussians", help="P = N(mu1, sigma1^2) real, Q = N(mu2, sigma2^2) fake")
     _add_gaussian_flags(critic_gaussians)
     critic_gaussians.add_argument(
-        "--method", choices=("clip", "gp", "spectral"), default="clip", help="Lipschitz method (default: clip)"
+        "--constraint",
+        choices=("clip", "gp", "spectral"),
+        default="clip",
+        help="how the critic is kept Lipschitz: weight clipping, the gradient penalty or spectral normalisation "
+        "(default: clip)",
     )
     paper_wgan, paper_gp = algorithm_defaults("wgan", "paper"), algorithm_defaults("wgan-gp", "paper")
     critic_gaussians.add_argument(
         "--clip-value",
         type=_real,
         default=paper_wgan.clip_value,
-        help=f"c for --method clip (default: {paper_wgan.clip_value:g}, Algorithm 1's)",
+        help=f"c for --constraint clip (default: {paper_wgan.clip_value:g}, Algorithm 1's)",
     )
     critic_gaussians.add_argument(
         "--penalty-weight",
         type=_real,
         default=paper_gp.penalty_weight,
-        help=f"lambda for --method gp (default: {paper_gp.penalty_weight:g}, WGAN-GP's). The penalty lifts the "
+        help=f"lambda for --constraint gp (default: {paper_gp.penalty_weight:g}, WGAN-GP's). The penalty lifts the "
         "critic's gap above W; the report gives the exact optimum over all critics and bias_share, the fraction of "
         f"its bias the trained critic recovers. At small lambda critics recover most of it, not all: {GP_BIAS_SHARE_HELP}",
     )

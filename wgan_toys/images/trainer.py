@@ -18,9 +18,7 @@ family. The paper's public code also clamps every parameter, but *before* the RM
 instead of after it; here the clip follows the update, in Algorithm 1's order (lines 6-7).
 
 - ``algorithm="gan-logd"``: the DCGAN baseline with the -log D trick (Section 4.1), Adam 2e-4,
-  betas (0.5, 0.999), one discriminator step per generator step. ``"gan"``, its old name here,
-  still works for one release, with a ``FutureWarning`` (in ``wgan-toys toy`` it meant the minimax
-  loss); a checkpoint that recorded it resumes as ``"gan-logd"``.
+  betas (0.5, 0.999), one discriminator step per generator step.
 - ``algorithm="gan-minimax"``: the same discriminator and optimiser, the generator descending
   Goodfellow et al.'s minimax loss :math:`E_z \log(1 - D(g_\theta(z)))` (Section 4.2 of the paper).
 - ``algorithm="wgan-gp"``: Gulrajani et al. (2017), Adam 1e-4, betas (0, 0.9) by default,
@@ -109,17 +107,13 @@ from .._validation import (
     setting,
     size,
 )
-from ..lipschitz import clip_parameters_, gradient_penalty
+from ..algorithm1 import CriticObjective, critic_update, generator_update, make_optimizer
+from ..lipschitz import GradientPenalty, NoConstraint, WeightClipping
 from ..objectives import (
     ALGORITHMS,
     algorithm_defaults,
     defaults_help,
-    gan_objective,
     generator_loss_kind,
-    generator_losses,
-    js_estimate,
-    resolve_algorithm,
-    wasserstein_estimate,
 )
 from ..run_files import (
     CHECKPOINT,
@@ -233,7 +227,9 @@ class ImageConfig:
     penalty_weight: float = setting(
         _WGAN_GP.penalty_weight, NON_NEGATIVE_FLOAT32, f"WGAN-GP uses lambda = {_WGAN_GP.penalty_weight:g}"
     )
-    seed: int = setting(0, SEED, "a seed is an unsigned 32-bit integer, 0 to 2**32 - 1")  # one stream all ranks share
+    seed: int = setting(
+        0, SEED, "a seed is an unsigned 32-bit integer, 0 to 2**32 - 1"
+    )  # one stream, shared by every process
     device: str = setting("auto", DEVICE)
     precision: str = setting(
         "auto", Options(PRECISIONS)
@@ -250,7 +246,6 @@ class ImageConfig:
     skip_unreadable: bool = setting(False, Boolean())
 
     def __post_init__(self):
-        self.algorithm = resolve_algorithm(self.algorithm, "train-images")[0]  # the old "gan": "gan-logd", with a note
         try:
             check_constraints(self)
         except ValueError as error:  # a size beyond its cap: say what it would have needed
@@ -356,56 +351,14 @@ def _resolved_settings(config: ImageConfig) -> dict:
 
 
 def _upgrade_config(values: dict, path) -> dict:
-    """A checkpoint's config in today's names, with its meaning kept.
-
-    A run recorded as ``algorithm="gan"`` (the old name) trained the -log D trick: it resumes as
-    ``"gan-logd"``.
-
-    Runs written before ``clip_parameters`` existed recorded ``clip_batchnorm`` (False: only
-    convolution and linear weights were clipped, the default then). Such a run resumes with the
-    setting it was trained with (``clip_batchnorm=False`` -> ``clip_parameters="weights"``,
-    True -> ``"all"``), never silently under today's default.
-    """
-    if values.get("algorithm") == "gan":  # the old name, which meant the -log D trick here
-        values["algorithm"] = "gan-logd"
-    if "clip_batchnorm" in values:
-        if "clip_parameters" in values:
-            raise ValueError(
-                f"{path} records both clip_batchnorm and clip_parameters; it was not written by wgan_toys."
-            )
-        values["clip_parameters"] = "all" if values.pop("clip_batchnorm") else "weights"
-    elif "clip_parameters" not in values:
+    """A checkpoint's config, refused when it does not say which critic parameters it clipped
+    (``clip_parameters``): resuming under today's default could change the run silently."""
+    if "clip_parameters" not in values:
         raise ValueError(
-            f"{path} records neither clip_parameters nor clip_batchnorm, so which critic parameters "
-            "it clipped is unknown; start a new run instead of resuming this one."
+            f"{path} records no clip_parameters, so which critic parameters it clipped is unknown; "
+            "start a new run instead of resuming this one."
         )
     return values
-
-
-class _CriticObjective(nn.Module):
-    """The critic's (or discriminator's) loss as one module, so that DistributedDataParallel sees
-    one forward per backward. Returns ``(loss, estimate)``."""
-
-    def __init__(self, critic: nn.Module, algorithm: str, penalty_weight: float, separate_batches: bool):
-        super().__init__()
-        self.critic, self.algorithm, self.penalty_weight = critic, algorithm, penalty_weight
-        self.separate_batches = separate_batches  # batch norm: real and fake get their own statistics
-
-    def forward(self, real, fake, epsilon):
-        if self.separate_batches:
-            real_out, fake_out = self.critic(real), self.critic(fake)
-        else:
-            real_out, fake_out = self.critic(torch.cat([real, fake])).split(len(real))
-        real_out, fake_out = real_out.float(), fake_out.float()
-        if generator_loss_kind(self.algorithm) != "wgan":
-            # -L(D) = BCE(real, 1) + BCE(fake, 0); JS estimate = log 2 + L(D) / 2 (Figure 4)
-            objective = gan_objective(real_out, fake_out)
-            return -objective, js_estimate(objective.detach())
-        estimate = wasserstein_estimate(real_out, fake_out)  # eq. (3)
-        loss = -estimate
-        if self.algorithm == "wgan-gp":
-            loss = loss + gradient_penalty(self.critic, real, fake, self.penalty_weight, epsilon=epsilon)
-        return loss, estimate.detach()
 
 
 class ImageTrainer:
@@ -500,16 +453,24 @@ class ImageTrainer:
             if config.clip_parameters == "all" or not isinstance(module, normalizations)
             for p in module.parameters(recurse=False)
         ]
-        lr = config.resolved_learning_rate
-        if config.defaults.optimizer == "rmsprop":
-            self.critic_optimizer = torch.optim.RMSprop(self.critic.parameters(), lr=lr)
-            self.generator_optimizer = torch.optim.RMSprop(self.generator.parameters(), lr=lr)
-        else:
-            self.critic_optimizer = torch.optim.Adam(self.critic.parameters(), lr=lr, betas=config.resolved_betas)
-            self.generator_optimizer = torch.optim.Adam(self.generator.parameters(), lr=lr, betas=config.resolved_betas)
+        optimizer_settings = dict(learning_rate=config.resolved_learning_rate, betas=config.resolved_betas)
+        self.critic_optimizer = make_optimizer(
+            self.critic.parameters(), config.algorithm, "paper", **optimizer_settings
+        )
+        self.generator_optimizer = make_optimizer(
+            self.generator.parameters(), config.algorithm, "paper", **optimizer_settings
+        )
+        self.constraint = (
+            WeightClipping(config.clip_value, select=lambda critic: self.clip_targets)  # w of Alg. 1, line 7
+            if config.algorithm == "wgan"
+            else GradientPenalty(config.penalty_weight)
+            if config.algorithm == "wgan-gp"
+            else NoConstraint()  # a GAN discriminator: its loss is its own
+        )
         uses_batch_norm = any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in self.critic.modules())
-        objective = _CriticObjective(
-            self.critic, config.algorithm, config.penalty_weight, separate_batches=uses_batch_norm
+        # batch norm: real and fake get their own statistics; otherwise one forward on both
+        objective = CriticObjective(
+            self.critic, self.constraint, discriminator=config.is_gan, joint_batch=not uses_batch_norm
         )
         self.critic_objective, self.generator_forward = objective, self.generator
         if self.world_size > 1:
@@ -519,9 +480,9 @@ class ImageTrainer:
             self.critic_objective = DistributedDataParallel(objective, device_ids=ids)
             self.generator_forward = DistributedDataParallel(self.generator, device_ids=ids)
 
-        self.random = torch.Generator().manual_seed(config.seed)
+        self.rng = torch.Generator().manual_seed(config.seed)
         self.fixed_noise = torch.randn(64, config.noise_dim, generator=torch.Generator().manual_seed(config.seed + 1))
-        self.order = torch.randperm(self.data.count, generator=self.random)
+        self.order = torch.randperm(self.data.count, generator=self.rng)
         self.position = 0
         self.generator_step = 0
         self.critic_steps = 0
@@ -618,7 +579,7 @@ class ImageTrainer:
             "critic": self.critic.state_dict(),
             "generator_optimizer": self.generator_optimizer.state_dict(),
             "critic_optimizer": self.critic_optimizer.state_dict(),
-            "random": self.random.get_state(),
+            "random": self.rng.get_state(),
             "order": self.order,
             "position": self.position,
             "generator_step": self.generator_step,
@@ -634,7 +595,7 @@ class ImageTrainer:
         self.critic.load_state_dict(state["critic"])
         self.generator_optimizer.load_state_dict(state["generator_optimizer"])
         self.critic_optimizer.load_state_dict(state["critic_optimizer"])
-        self.random.set_state(state["random"])
+        self.rng.set_state(state["random"])
         self.order, self.position = state["order"], int(state["position"])
         self.generator_step, self.critic_steps = int(state["generator_step"]), int(state["critic_steps"])
         self.wall_seconds = float(state["wall_seconds"])
@@ -692,7 +653,7 @@ class ImageTrainer:
     def _indices(self) -> torch.Tensor:
         size = self.config.batch_size
         if self.position + size > len(self.order):
-            self.order = torch.randperm(self.data.count, generator=self.random)
+            self.order = torch.randperm(self.data.count, generator=self.rng)
             self.position = 0
         chosen = self.order[self.position : self.position + size]
         self.position += size
@@ -703,7 +664,7 @@ class ImageTrainer:
         return tensor[start : start + self.local_batch]
 
     def _noise(self) -> torch.Tensor:
-        noise = torch.randn(self.config.batch_size, self.config.noise_dim, generator=self.random)
+        noise = torch.randn(self.config.batch_size, self.config.noise_dim, generator=self.rng)
         return self._local(noise).to(self.device, non_blocking=True)
 
     def _real(self) -> torch.Tensor:
@@ -718,21 +679,26 @@ class ImageTrainer:
     # ----- Algorithm 1 ----------------------------------------------------------------------
     def critic_step(self) -> None:
         """One critic (discriminator) update on a fresh real batch and a fresh generated batch:
-        Algorithm 1, lines 3-7 (clipping after the update, line 7, for WGAN)."""
-        real = self._real()
-        noise = self._noise()
-        epsilon = None
-        if self.config.algorithm == "wgan-gp":
-            epsilon = self._local(torch.rand(self.config.batch_size, 1, 1, 1, generator=self.random)).to(self.device)
-        with torch.no_grad(), self._autocast():  # no autograd graph for the generator here
-            fake = self.generator(noise)
-        with self._autocast():
-            loss, estimate = self.critic_objective(real, fake, epsilon)
-        self.critic_optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        self.critic_optimizer.step()
-        if self.config.algorithm == "wgan":
-            clip_parameters_(self.clip_targets, self.config.clip_value)
+        Algorithm 1, lines 3-7 (:func:`~wgan_toys.algorithm1.critic_update`; clipping after the
+        update, line 7, for WGAN). The trainer adds the devices: the global batch's slice of this
+        process, autocast, DistributedDataParallel, and WGAN-GP's epsilon drawn from the shared stream."""
+
+        def sample_fake():
+            noise = self._noise()
+            with torch.no_grad(), self._autocast():  # no autograd graph for the generator here
+                return self.generator(noise)
+
+        def objective(real, fake):
+            epsilon = None
+            if self.config.algorithm == "wgan-gp":  # one global draw, this process's slice
+                epsilon = self._local(torch.rand(self.config.batch_size, 1, 1, 1, generator=self.rng))
+                epsilon = epsilon.to(self.device)
+            with self._autocast():
+                return self.critic_objective(real, fake, epsilon)
+
+        loss, estimate = critic_update(
+            self.critic, objective, self.critic_optimizer, self.constraint, self._real, sample_fake
+        )
         self.critic_steps += 1
         self._nonfinite |= ~torch.isfinite(loss.detach())
         self.last["critic_loss"], self.last["estimate"] = loss.detach(), estimate
@@ -740,17 +706,14 @@ class ImageTrainer:
     def generator_step_update(self) -> None:
         """One generator update: Algorithm 1, lines 9-10 (WGAN, WGAN-GP: descend -E f(g(z));
         GAN: descend -E log D(g(z)), the -log D trick, or E log(1 - D(g(z))), the minimax loss)."""
-        noise = self._noise()
-        self.critic.requires_grad_(False)  # no parameter gradients for the critic here
-        try:
-            with self._autocast():
-                output = self.critic(self.generator_forward(noise)).float()
-            loss = generator_losses(generator_loss_kind(self.config.algorithm), output).mean()
-            self.generator_optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            self.generator_optimizer.step()
-        finally:
-            self.critic.requires_grad_(True)
+        loss = generator_update(
+            self.critic,
+            self.generator_forward,
+            self.generator_optimizer,
+            generator_loss_kind(self.config.algorithm),
+            self._noise,
+            autocast=self._autocast,
+        )
         self.generator_step += 1
         self._nonfinite |= ~torch.isfinite(loss.detach())
         self.last["generator_loss"] = loss.detach()
