@@ -59,5 +59,5 @@ def test_a_gradient_penalty_of_zero_is_refused_before_training(capsys):
 
     flags = ["--mu1", "0", "--sigma1", "1", "--mu2", "4", "--sigma2", "1"]
     with pytest.raises(SystemExit) as stop:
-        main(["critic", "gaussians", *flags, "--method", "gp", "--penalty-weight", "0"])
+        main(["critic", "gaussians", *flags, "--constraint", "gp", "--penalty-weight", "0"])
     assert stop.value.code == 2 and "leaves the critic unconstrained" in capsys.readouterr().err

@@ -30,7 +30,7 @@ FLAGS = {
         "--threads": ["0", "1000000", "-4"],
         "--seed": ["-1", "4294967296", "1.5"],
         "--device": ["tpu", "cuda:x"],
-        "--method": ["sgd"],
+        "--constraint": ["sgd"],
     },
     ("discriminator", "gaussians"): {"--threads": ["0", "99999999"], "--seed": ["-5", str(2**64)], "--device": ["gpu"]},
     ("toy",): {
@@ -89,7 +89,7 @@ FLAGS = {
         "--out": [""],
     },
 }
-NOT_NUMERIC = {"--device", "--method", "--dataset", "--out", "--only", "--seeds"}
+NOT_NUMERIC = {"--device", "--constraint", "--dataset", "--out", "--only", "--seeds"}
 REQUIRED = {("distances", "gaussians"): GAUSSIANS, ("critic", "gaussians"): GAUSSIANS}
 REQUIRED[("discriminator", "gaussians")] = GAUSSIANS
 REQUIRED[("distances", "parallel-lines")] = ["--theta", "0.5"]
@@ -112,7 +112,7 @@ FIXED = [
     ["toy-claims", "--seeds", "3", "3"],
     ["train-images", "--resume", "--overwrite"],
     ["train-images", "--resume"],  # no run to resume in the folder
-    ["critic", "gaussians", *GAUSSIANS, "--method", "gp", "--penalty-weight", "0"],  # an unbounded objective
+    ["critic", "gaussians", *GAUSSIANS, "--constraint", "gp", "--penalty-weight", "0"],  # an unbounded objective
     ["nosuchcommand"],
     ["toy", "--width"],
 ]

@@ -146,9 +146,9 @@ def _critic(args) -> int:
     check_constraint(
         "--penalty-weight", args.penalty_weight, NON_NEGATIVE_FLOAT32, f"WGAN-GP uses lambda = {penalty:g}"
     )
-    if args.method == "gp" and args.penalty_weight == 0:
+    if args.constraint == "gp" and args.penalty_weight == 0:
         raise ValueError(
-            "--penalty-weight == 0 with --method gp leaves the critic unconstrained: E_P f - E_Q f then has no "
+            "--penalty-weight == 0 with --constraint gp leaves the critic unconstrained: E_P f - E_Q f then has no "
             f"maximum and the estimate grows without bound; pass --penalty-weight > 0 (WGAN-GP uses lambda = {penalty:g})."
         )
     result = train_critic(

@@ -157,7 +157,7 @@ def check_checkpoint(trainer, state: dict, path) -> None:
         )
     if state["position"] > count:
         raise ValueError(f"{path} records position == {state['position']}, must be in [0, {count}]; {_FIX}.")
-    random, expected = state["random"], trainer.random.get_state()
+    random, expected = state["random"], trainer.rng.get_state()
     if not isinstance(random, torch.Tensor) or random.dtype != torch.uint8 or random.shape != expected.shape:
         shown = f"{random.numel()} bytes" if isinstance(random, torch.Tensor) else type(random).__name__
         raise ValueError(f"{path}: random ({shown}) is not a torch.Generator state ({expected.numel()} bytes); {_FIX}.")
