@@ -214,7 +214,20 @@ def test_critic_help_states_the_share_of_the_gp_bias_recovered_at_small_lambda(c
     help names (N(0,1) vs N(0,3^2), lambda = 1: exact 4.004, linear bound 2.869, trained 3.702 at seed 0)."""
     from wgan_toys.cli import GP_BIAS_SHARE, GP_BIAS_SHARE_HELP, build_parser
 
-    flags = ["--mu1", "0", "--sigma1", "1", "--mu2", "0", "--sigma2", "3", "--constraint", "gp", "--penalty-weight", "1"]
+    flags = [
+        "--mu1",
+        "0",
+        "--sigma1",
+        "1",
+        "--mu2",
+        "0",
+        "--sigma2",
+        "3",
+        "--constraint",
+        "gp",
+        "--penalty-weight",
+        "1",
+    ]
     assert main(["critic", "gaussians", *flags, "--seed", "0", "--threads", "1", "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["converged"] is True
