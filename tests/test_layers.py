@@ -10,7 +10,7 @@ modules together. The layers, as the book's module table (docs/guide/package.md)
   ``measure``;
 - 2, scenarios and trainers: ``parallel_lines``, ``toys2d``, ``toy_gan``, ``images.*``;
 - 3, presentation and entry points: ``plots`` (a package: ``plots.distances``, ``plots.critics``, ...),
-  ``classroom``, ``verify``, ``cli``, the package's ``__init__`` and ``__main__``.
+  ``classroom`` (with ``classroom_session`` and ``classroom_view``), ``verify``, ``cli``, the package's ``__init__`` and ``__main__``.
 
 A subpackage's modules take its layer. A private module (``plots._style``) is imported only from
 inside its own package; ``_validation`` sits at the top and serves every module.
@@ -30,7 +30,7 @@ LAYERS = {
     0: ("_validation", "runtime", "distributions", "distances", "empirical", "transport", "optimal"),
     1: ("networks", "lipschitz", "objectives", "train", "sweep", "measure"),
     2: ("parallel_lines", "toys2d", "toy_gan", "images"),
-    3: ("plots", "classroom", "verify", "cli", "exercises", "__init__", "__main__"),
+    3: ("plots", "classroom", "classroom_session", "classroom_view", "verify", "cli", "exercises", "__init__", "__main__"),
 }
 
 
