@@ -30,7 +30,17 @@ LAYERS = {
     0: ("_validation", "runtime", "distributions", "distances", "empirical", "transport", "optimal"),
     1: ("networks", "lipschitz", "objectives", "train", "sweep", "measure"),
     2: ("parallel_lines", "toys2d", "toy_gan", "images"),
-    3: ("plots", "classroom", "classroom_session", "classroom_view", "verify", "cli", "exercises", "__init__", "__main__"),
+    3: (
+        "plots",
+        "classroom",
+        "classroom_session",
+        "classroom_view",
+        "verify",
+        "cli",
+        "exercises",
+        "__init__",
+        "__main__",
+    ),
 }
 
 
