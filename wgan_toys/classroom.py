@@ -47,8 +47,10 @@ from .classroom_session import (
     ADJUSTABLE,
     CLASSROOM_ALGORITHMS,
     CLASSROOM_DATASETS,
+    PRESETS,
     ClassroomSession,
     algorithm_settings,
+    estimate_note,
     settings_note,
 )
 from .classroom_view import ClassroomView
@@ -62,6 +64,8 @@ __all__ = [
     "CLASSROOM_ALGORITHMS",
     "CLASSROOM_DATASETS",
     "ADJUSTABLE",
+    "PRESETS",
+    "estimate_note",
     "algorithm_settings",
     "settings_note",
 ]
@@ -77,8 +81,8 @@ class Classroom(ClassroomView, ClassroomSession):
         ('gan-minimax' is 'gan' in toy_gan before issue 13's names; 'gan' is accepted for it)
     learning_rate, n_critic, clip_value, penalty_weight : default=None
         alpha, n_critic, c (wgan) and lambda (wgan-gp); None takes the algorithm's value in
-        :func:`algorithm_settings` (wgan: 5e-4, 5, c = 0.01; wgan-gp: 1e-3, 5, lambda = 0.1;
-        the GANs: 1e-3, 1).
+        :func:`algorithm_settings` under ``preset`` (wgan: 5e-4, 5, c = 0.01; wgan-gp: 1e-3, 5,
+        lambda = 10, or 0.1 under the toy preset; the GANs: 1e-3, 1).
     n_samples : int, default=512
         Points drawn per view and used for the exact plan and W1.
     grid_size : int, default=80
@@ -86,6 +90,11 @@ class Classroom(ClassroomView, ClassroomSession):
     projector : bool, default=False
         Large fonts and thick lines for a lecture hall.
     seed : int, default=0
+    preset : {'paper', 'toy'}, default='paper'
+        'paper' shows the paper's claim: WGAN-GP at the paper's lambda = 10 (its estimate tracks exact
+        W1), and the clipped WGAN critic's estimate divided by its measured slope on the chart.
+        'toy' takes WGAN-GP's toy-script lambda = 0.1 and charts every estimate as measured, with
+        their bias explained on screen (:func:`~wgan_toys.classroom_session.estimate_note`).
     """
 
     def __init__(
@@ -100,6 +109,7 @@ class Classroom(ClassroomView, ClassroomSession):
         grid_size: int = 80,
         projector: bool = False,
         seed: int = 0,
+        preset: str = "paper",
     ):
         check_choice("dataset", dataset, CLASSROOM_DATASETS)
         algorithm = resolve_algorithm(algorithm, "toy")[0]  # the old "gan", with a FutureWarning
@@ -109,7 +119,9 @@ class Classroom(ClassroomView, ClassroomSession):
         self.projector = bool(projector)
         given = {"learning_rate": learning_rate, "n_critic": n_critic}
         given.update(clip_value=clip_value, penalty_weight=penalty_weight)
-        settings = {name: value for name, value in algorithm_settings(algorithm).items() if given.get(name) is None}
+        self.preset = check_choice("preset", preset, tuple(PRESETS))
+        chosen = algorithm_settings(algorithm, self.preset)
+        settings = {name: value for name, value in chosen.items() if given.get(name) is None}
         settings.update({name: value for name, value in given.items() if value is not None})
         self.config = ToyConfig(
             dataset=dataset,
@@ -125,161 +137,264 @@ class Classroom(ClassroomView, ClassroomSession):
         self._build()
 
     # ---------------------------------------------------------------- the widget
-    def widget(self):
-        """The controls and the views as one ipywidgets box, wired to this object's methods.
+    def widget(self, timing: bool | None = None):
+        """The controls and the picture as one ipywidgets box, wired to this object's methods.
 
-        The views are an ``ipywidgets.Image`` whose value is replaced after each press, not an
+        One row of controls (data set, algorithm, preset, the step buttons, run/pause, reset, and a
+        *sliders* toggle that shows the learning rate, n_critic, c or lambda, the run speed and the
+        projector box), a note on the settings and on what the chart's estimate is, and the
+        picture, sized to the window: the whole widget fits a 1280x720 screen. A notice line
+        appears when a change restarted the session or applied without a restart; ``timing=True``
+        (or the environment variable ``WGAN_TOYS_CLASSROOM_TIMING=1``, which ``tools/lab_screenshot.js``
+        asks for) adds a line with how long the last press took in the kernel.
+
+        The picture is an ``ipywidgets.Image`` whose value is replaced after each press, not an
         ``Output`` widget: under nbclient (``make lessons``, the notebook tests) every capture into
         an Output widget makes the client send a comm message on the shell channel while it waits
         on that channel for the cell's reply, a race that can leave both sides idle until the cell
-        timeout (jupyter/nbclient#312; lesson 08 once sat ~10 minutes on a busy machine). An Image
-        widget's updates travel from the kernel only.
-
-        Under the buttons, three lines: the chosen algorithm's settings and where they come from
-        (:func:`settings_note`), what the last change did (restarted, or applied without a
-        restart), and how long the last press or change took, named.
+        timeout (jupyter/nbclient#312). An Image widget's updates travel from the kernel only.
         """
-        import html
+        import os
 
+        if timing is None:
+            timing = os.environ.get("WGAN_TOYS_CLASSROOM_TIMING") == "1"
+        return _Wiring(self, bool(timing)).box
+
+    def present(self):
+        """The widget as a full-page view for a lecture: it covers the whole browser window (the
+        notebook hidden behind it), in projector style, with the picture as large as the window
+        allows; its *leave full page* button returns to the notebook's layout."""
+        if not self.projector:
+            self.set_projector(True)
+        wiring = _Wiring(self, timing=False, present=True)
+        return wiring.box
+
+
+WIDGET_CSS = """<style>
+.wgan-classroom .widget-button, .wgan-classroom .widget-toggle-button, .wgan-classroom select,
+.wgan-classroom .widget-label, .wgan-classroom .widget-readout {font-size: 15px;}
+.wgan-classroom .wgan-note {font-size: 13px; line-height: 1.3; color: #333;}
+.wgan-classroom.wgan-present {position: fixed; inset: 0; z-index: 10000; background: white; padding: 6px 10px;}
+.wgan-classroom.wgan-present .widget-button, .wgan-classroom.wgan-present select {font-size: 18px;}
+</style>"""
+PICTURE_HEIGHT = {False: "calc(100vh - 240px)", True: "calc(100vh - 110px)"}  # the notebook's bars, or none
+
+
+class _Wiring:
+    """The widget: controls made once, each wired to one of the classroom's methods."""
+
+    def __init__(self, classroom: Classroom, timing: bool, present: bool = False):
         import ipywidgets as widgets
 
-        view = widgets.Image(format="jpeg")
-        defaults = widgets.HTML(html.escape(settings_note(self.config.algorithm)))  # HTML wraps; a Label cuts
-        notice = widgets.Label("")
-        timing = widgets.Label("")
-        quiet = {"on": False}  # set while the sliders are moved by the program, not by a person
+        self.classroom, self.widgets, self.quiet = classroom, widgets, False
+        self.controls = controls = self._make_controls(present)
+        controls["timing"].layout.display = None if timing else "none"
+        self._wire()
+        self.show_settings()
+        classroom.draw()
+        controls["view"].value = classroom.jpeg()
+        rows = [
+            widgets.HTML(WIDGET_CSS, layout=widgets.Layout(display="none")),
+            widgets.HBox([controls[name] for name in ROW], layout=widgets.Layout(flex_flow="row wrap")),
+            widgets.HBox(
+                [controls[name] for name in SLIDERS], layout=widgets.Layout(display="none", flex_flow="row wrap")
+            ),
+            controls["defaults"],
+            controls["notice"],
+            controls["timing"],
+            controls["view"],
+        ]
+        self.sliders = rows[2]
+        self.box = widgets.VBox(rows)
+        self.box.add_class("wgan-classroom")
+        if present:
+            self.box.add_class("wgan-present")
+        classroom.controls = controls
 
-        def timed(what, method):
-            start = time.perf_counter()
-            message = method()
-            view.value = self.jpeg()
-            timing.value = (
-                f"last {what} (step + measure + redraw + JPEG): {1000 * (time.perf_counter() - start):.0f} ms"
-            )
-            if message:
-                notice.value = message
+    def _make_controls(self, present: bool) -> dict:
+        widgets, config = self.widgets, self.classroom.config
+        wide = {"description_width": "initial"}  # the whole name, not "learning r..."
+
+        def button(text, tooltip):
+            return widgets.Button(description=text, tooltip=tooltip, layout=widgets.Layout(width="auto"))
+
+        return {
+            "dataset": widgets.Dropdown(
+                options=CLASSROOM_DATASETS,
+                value=config.dataset,
+                description="data",
+                style=wide,
+                layout=widgets.Layout(width="160px"),
+            ),
+            "algorithm": widgets.Dropdown(
+                options=CLASSROOM_ALGORITHMS,
+                value=config.algorithm,
+                description="algorithm",
+                style=wide,
+                layout=widgets.Layout(width="190px"),
+            ),
+            "preset": widgets.Dropdown(
+                options=[("paper's claim", "paper"), ("toy script", "toy")],
+                value=self.classroom.preset,
+                description="preset",
+                style=wide,
+                layout=widgets.Layout(width="190px"),
+                tooltip=" / ".join(PRESETS.values()),
+            ),
+            "critic_step": button("critic step", "one critic (or discriminator) update"),
+            "critic_x20": button("critic x20", "20 critic updates with the generator held"),
+            "generator_step": button("generator step", "one generator update"),
+            "run": widgets.Play(
+                value=0,
+                min=0,
+                max=10**6,
+                step=1,
+                interval=300,
+                show_repeat=False,
+                tooltip="run / pause: one iteration (n_critic critic steps, one generator step) per tick; stop: back to 0, no step",
+                layout=widgets.Layout(width="auto"),
+            ),
+            "reset": button("reset", "back to step 0 with the current settings"),
+            "show_sliders": widgets.ToggleButton(
+                description="sliders",
+                tooltip="learning rate, n_critic, c or lambda, speed, projector",
+                layout=widgets.Layout(width="auto"),
+            ),
+            "leave": button("leave full page", "back to the notebook")
+            if present
+            else widgets.HTML(layout=widgets.Layout(display="none")),
+            "learning_rate": widgets.FloatLogSlider(
+                value=config.learning_rate,
+                base=10,
+                min=-5,
+                max=-1,
+                description="learning rate",
+                readout_format=".1e",
+                style=wide,
+            ),
+            "n_critic": widgets.IntSlider(value=config.n_critic, min=1, max=20, description="n_critic", style=wide),
+            "constant": widgets.FloatLogSlider(
+                value=0.01, base=10, min=-3, max=2, description="c", readout_format=".3g"
+            ),
+            "speed": widgets.IntSlider(value=300, min=50, max=2000, step=50, description="ms per step", style=wide),
+            "projector": widgets.Checkbox(value=self.classroom.projector, description="projector", indent=False),
+            "defaults": widgets.HTML(""),  # HTML wraps; a Label cuts
+            "notice": widgets.Label("", layout=widgets.Layout(display="none")),
+            "timing": widgets.Label(""),
+            "view": widgets.Image(
+                format="jpeg",
+                layout=widgets.Layout(width="100%", max_height=PICTURE_HEIGHT[present], object_fit="contain"),
+            ),
+        }
+
+    def timed(self, what, method) -> None:
+        start = time.perf_counter()
+        message = method()
+        controls = self.controls
+        controls["view"].value = self.classroom.jpeg()
+        milliseconds = 1000 * (time.perf_counter() - start)
+        controls["timing"].value = f"last {what} (step + measure + redraw + JPEG): {milliseconds:.0f} ms"
+        if message:
+            controls["notice"].value = message
+            controls["notice"].layout.display = None
+
+    def _wire(self) -> None:
+        classroom, controls = self.classroom, self.controls
 
         def press(what, method):
-            return lambda button=None: timed(what, method)
+            return lambda button=None: self.timed(what, method)
 
-        dataset = widgets.Dropdown(options=CLASSROOM_DATASETS, value=self.config.dataset, description="data")
-        algorithm = widgets.Dropdown(options=CLASSROOM_ALGORITHMS, value=self.config.algorithm, description="algorithm")
-        learning_rate = widgets.FloatLogSlider(
-            value=self.config.learning_rate,
-            base=10,
-            min=-5,
-            max=-1,
-            description="learning rate",
-            readout_format=".1e",
-            style={"description_width": "initial"},  # the whole name, not "learning r..."
-        )
-        n_critic = widgets.IntSlider(value=self.config.n_critic, min=1, max=20, description="n_critic")
-        constant = widgets.FloatLogSlider(value=0.01, base=10, min=-3, max=2, description="c", readout_format=".3g")
-        projector = widgets.Checkbox(value=self.projector, description="projector")
-        critic_button = widgets.Button(description="critic step")
-        critic_many_button = widgets.Button(description="critic x20")
-        generator_button = widgets.Button(description="generator step")
-        reset_button = widgets.Button(description="reset")
-        play = widgets.Play(value=0, min=0, max=10**6, step=1, interval=300, description="run")
-        speed = widgets.IntSlider(value=300, min=50, max=2000, step=50, description="ms per step")
-        critic_button.on_click(press("critic step", self.critic_step))
-        critic_many_button.on_click(press("critic x20", self.train_critic))
-        generator_button.on_click(press("generator step", self.generator_step))
-        reset_button.on_click(press("reset", lambda: (self.reset(), "reset: back to step 0")[1]))
-        widgets.jslink((speed, "value"), (play, "interval"))
+        controls["critic_step"].on_click(press("critic step", classroom.critic_step))
+        controls["critic_x20"].on_click(press("critic x20", classroom.train_critic))
+        controls["generator_step"].on_click(press("generator step", classroom.generator_step))
+        controls["reset"].on_click(press("reset", lambda: (classroom.reset(), "reset: back to step 0")[1]))
+        self.widgets.jslink((controls["speed"], "value"), (controls["run"], "interval"))
+        controls["run"].observe(self.tick, names="value")
+        for name in ("dataset", "algorithm", "preset"):
+            controls[name].observe(self.restart, names="value")
+        for name in ("learning_rate", "n_critic", "constant"):
+            controls[name].observe(self.adjust, names="value")
+        controls["projector"].observe(self.restyle, names="value")
+        controls["show_sliders"].observe(self.toggle_sliders, names="value")
+        if isinstance(controls["leave"], self.widgets.Button):
+            controls["leave"].on_click(lambda button=None: self.box.remove_class("wgan-present"))
 
-        def tick(change):
-            # the play button counts up; its stop button sets the count back to 0, which is no step
-            if change["new"] > change["old"]:
-                timed("iteration", self.iteration)
+    def tick(self, change) -> None:
+        # the play button counts up; its stop button sets the count back to 0, which is no step
+        if change["new"] > change["old"]:
+            self.timed("iteration", self.classroom.iteration)
 
-        play.observe(tick, names="value")
+    def toggle_sliders(self, change) -> None:
+        self.sliders.layout.display = None if change["new"] else "none"
 
-        def show_settings():
-            """The sliders and the defaults line follow self.config (after a restart or a new algorithm)."""
-            quiet["on"] = True
-            try:
-                learning_rate.value = self.config.learning_rate
-                n_critic.value = self.config.n_critic
-                name = {"wgan": "clip_value", "wgan-gp": "penalty_weight"}.get(self.config.algorithm)
-                constant.disabled = name is None
-                constant.description = {"clip_value": "c", "penalty_weight": "lambda", None: "(unused)"}[name]
-                if name is not None:
-                    constant.value = getattr(self.config, name)
-                defaults.value = html.escape(settings_note(self.config.algorithm))
-            finally:
-                quiet["on"] = False
+    def show_settings(self) -> None:
+        """The sliders and the notes follow the classroom's config (after a restart or a new algorithm)."""
+        import html
 
-        def restart(change):
-            if quiet["on"]:
-                return
-            setting = "dataset" if change["owner"] is dataset else "algorithm"
+        classroom, controls = self.classroom, self.controls
+        config = classroom.config
+        self.quiet = True  # the sliders are moved by the program, not by a person
+        try:
+            controls["learning_rate"].value = config.learning_rate
+            controls["n_critic"].value = config.n_critic
+            name = {"wgan": "clip_value", "wgan-gp": "penalty_weight"}.get(config.algorithm)
+            constant = controls["constant"]
+            constant.layout.display = "none" if name is None else None  # a GAN has neither c nor lambda
+            if name is not None:
+                constant.description = {"clip_value": "c", "penalty_weight": "lambda"}[name]
+                constant.value = getattr(config, name)
+            notes = settings_note(config.algorithm, classroom.preset), estimate_note(config.algorithm, classroom.preset)
+            controls["defaults"].value = "<div class='wgan-note'>" + "<br>".join(map(html.escape, notes)) + "</div>"
+        finally:
+            self.quiet = False
 
-            def apply():
-                self.configure(**{setting: change["new"]})
-                show_settings()
-                brings = " with its own settings (below)" if setting == "algorithm" else ""
-                return f"{setting} {change['new']!r}: restarted at step 0{brings}"
+    def restart(self, change) -> None:
+        if self.quiet:
+            return
+        setting = next(name for name in ("dataset", "algorithm", "preset") if change["owner"] is self.controls[name])
 
-            timed(f"{setting} change (restart)", apply)
+        def apply():
+            self.classroom.configure(**{setting: change["new"]})
+            self.show_settings()
+            brings = " with its own settings (below)" if setting != "dataset" else ""
+            return f"{setting} {change['new']!r}: restarted at step 0{brings}"
 
-        def adjust(change):
-            if quiet["on"]:
-                return
-            owner = change["owner"]
-            name = {id(learning_rate): "learning_rate", id(n_critic): "n_critic"}.get(id(owner))
-            if name is None:
-                name = "clip_value" if self.config.algorithm == "wgan" else "penalty_weight"
-            current = getattr(self.config, name)
-            if owner is not n_critic and abs(math.log10(change["new"] / current)) < 0.051:
-                # the browser's log slider rounds a value set here (5e-4) to its step of 0.1 in
-                # log10 (10**-3.3) and sends it back: that is no change, a person's is >= 0.1
-                return
+        self.timed(f"{setting} change (restart)", apply)
 
-            def apply():
-                message = self.adjust(**{name: change["new"]})
-                self.draw()
-                return message
+    def adjust(self, change) -> None:
+        if self.quiet:
+            return
+        classroom, controls, owner = self.classroom, self.controls, change["owner"]
+        name = {id(controls["learning_rate"]): "learning_rate", id(controls["n_critic"]): "n_critic"}.get(id(owner))
+        if name is None:
+            name = "clip_value" if classroom.config.algorithm == "wgan" else "penalty_weight"
+        current = getattr(classroom.config, name)
+        if owner is not controls["n_critic"] and abs(math.log10(change["new"] / current)) < 0.051:
+            # the browser's log slider rounds a value set here (5e-4) to its step of 0.1 in
+            # log10 (10**-3.3) and sends it back: that is no change, a person's is >= 0.1
+            return
 
-            timed(f"{name} change", apply)
+        def apply():
+            message = classroom.adjust(**{name: change["new"]})
+            classroom.draw()
+            return message
 
-        def restyle(change):
-            timed("projector change (restyle, no restart)", lambda: self.set_projector(change["new"]))
+        self.timed(f"{name} change", apply)
 
-        dataset.observe(restart, names="value")
-        algorithm.observe(restart, names="value")
-        for control in (learning_rate, n_critic, constant):
-            control.observe(adjust, names="value")
-        projector.observe(restyle, names="value")
-        show_settings()
-        self.draw()
-        view.value = self.jpeg()
-        controls = widgets.VBox(
-            [
-                widgets.HBox([dataset, algorithm, projector]),
-                widgets.HBox([learning_rate, n_critic, constant]),
-                widgets.HBox([critic_button, critic_many_button, generator_button, play, speed, reset_button]),
-                defaults,
-                notice,
-                timing,
-            ]
-        )
-        self.controls = {
-            "dataset": dataset,
-            "algorithm": algorithm,
-            "learning_rate": learning_rate,
-            "n_critic": n_critic,
-            "constant": constant,
-            "projector": projector,
-            "critic_step": critic_button,
-            "critic_x20": critic_many_button,
-            "generator_step": generator_button,
-            "reset": reset_button,
-            "run": play,
-            "speed": speed,
-            "defaults": defaults,
-            "notice": notice,
-            "timing": timing,
-            "view": view,
-        }
-        return widgets.VBox([controls, view])
+    def restyle(self, change) -> None:
+        self.timed("projector change (restyle, no restart)", lambda: self.classroom.set_projector(change["new"]))
+
+
+ROW = (
+    "dataset",
+    "algorithm",
+    "preset",
+    "critic_step",
+    "critic_x20",
+    "generator_step",
+    "run",
+    "reset",
+    "show_sliders",
+    "leave",
+)
+SLIDERS = ("learning_rate", "n_critic", "constant", "speed", "projector")

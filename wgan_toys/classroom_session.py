@@ -10,6 +10,7 @@ the drawing half is :class:`~wgan_toys.classroom_view.ClassroomView`. A press me
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 
 import numpy as np
@@ -34,34 +35,91 @@ ADJUSTABLE = ("learning_rate", "n_critic", "clip_value", "penalty_weight")  # ap
 CLASSROOM_ALGORITHMS = ALGORITHMS  # the dropdown's choices: wgan, wgan-gp, gan-minimax, gan-logd
 
 
-def algorithm_settings(algorithm: str) -> dict:
+PRESETS = {
+    "paper": "the paper's claim: WGAN-GP at lambda = 10 (its Algorithm 1), the clipped critic's estimate over its slope",
+    "toy": "WGAN-GP's toy script: lambda = 0.1, every estimate as measured",
+}
+
+
+def _check_preset(preset: str) -> str:
+    return check_choice("preset", preset, tuple(PRESETS))
+
+
+def algorithm_settings(algorithm: str, preset: str = "paper") -> dict:
     """What ``algorithm`` brings when it is chosen (the constructor's None, the algorithm dropdown,
     ``configure(algorithm=...)``): its row of :data:`~wgan_toys.objectives.DEFAULTS` at toy scale,
     the one table of defaults (learning rate, n_critic, and c or lambda where the algorithm has one).
+    With ``preset='paper'`` lambda is the paper row's (WGAN-GP's lambda = 10, under which the estimate
+    tracks W1); ``preset='toy'`` keeps the toy script's lambda = 0.1 and its bias.
 
     Examples
     --------
     >>> algorithm_settings("wgan")
     {'learning_rate': 0.0005, 'n_critic': 5, 'clip_value': 0.01}
+    >>> algorithm_settings("wgan-gp")["penalty_weight"], algorithm_settings("wgan-gp", "toy")["penalty_weight"]
+    (10.0, 0.1)
     """
-    row = algorithm_defaults(resolve_algorithm(algorithm, "toy", warn=False)[0], "toy")
+    name = resolve_algorithm(algorithm, "toy", warn=False)[0]
+    row = algorithm_defaults(name, "toy")
     settings = {"learning_rate": row.learning_rate, "n_critic": row.n_critic}
     settings.update({name: getattr(row, name) for name in ("clip_value", "penalty_weight") if getattr(row, name)})
+    if _check_preset(preset) == "paper" and "penalty_weight" in settings:
+        settings["penalty_weight"] = algorithm_defaults(name, "paper").penalty_weight
     return settings
 
 
-def settings_note(algorithm: str) -> str:
-    """One line for the screen: ``algorithm``'s toy settings, the paper's values beside them and
-    the table's reason for the difference (its ``source``)."""
+def estimate_note(algorithm: str, preset: str = "paper") -> str:
+    """One line for the screen: what the chart's estimate is under ``preset``, and its bias."""
+    name = resolve_algorithm(algorithm, "toy", warn=False)[0]
+    if name == "wgan-gp" and _check_preset(preset) == "paper":
+        return "lambda = 10: the penalty holds the critic's slope near 1, so its estimate E_r f - E_g f tracks W1."
+    if name == "wgan-gp":
+        return (
+            "lambda = 0.1 (the toy script's): the penalty lets the critic's slope grow above 1 and its estimate "
+            "overshoot W1; for linear critics the optimum is W + W^2/(2 lambda) (lesson 04). "
+            "The paper's preset uses lambda = 10."
+        )
+    if name == "wgan" and _check_preset(preset) == "paper":
+        return (
+            "chart: the clipped critic's estimate divided by its slope K, the largest |grad f| measured at the "
+            "samples and the midpoints of their transport segments (a lower bound on its Lipschitz constant, so "
+            "the ratio may exceed W1)."
+        )
+    if name == "wgan":
+        return (
+            "chart: the clipped critic's estimate as measured, W1 times the critic's slope K (about 1e-4 at "
+            "c = 0.01): a line near 0 on W1's axis. The paper's preset divides it by K."
+        )
+    return "chart: the GAN's JS estimate L/2 + log 2 on W1's axis (it measures JS, not W1)."
+
+
+def settings_note(algorithm: str, preset: str = "paper") -> str:
+    """One line for the screen: ``algorithm``'s settings under ``preset``, the paper's values beside
+    them and the table's reason for the difference (its ``source``)."""
     name = resolve_algorithm(algorithm, "toy", warn=False)[0]
     toy, paper = algorithm_defaults(name, "toy"), algorithm_defaults(name, "paper")
+    chosen = algorithm_settings(name, preset)
     optimizer = toy.optimizer if toy.optimizer == "rmsprop" else f"adam {toy.betas}"
     parts = [f"learning rate {toy.learning_rate:g} (paper {paper.learning_rate:g})", f"n_critic {toy.n_critic}"]
     if toy.clip_value:
         parts.append(f"c = {toy.clip_value:g} (paper {paper.clip_value:g})")
     if toy.penalty_weight:
-        parts.append(f"lambda = {toy.penalty_weight:g} (paper {paper.penalty_weight:g})")
+        parts.append(f"lambda = {chosen['penalty_weight']:g} (paper {paper.penalty_weight:g})")
     return f"{name} at toy scale: {optimizer}, {', '.join(parts)}. {toy.source}"
+
+
+@functools.lru_cache(maxsize=16)
+def _real_and_floor(dataset: str, n_samples: int, seed: int) -> tuple[np.ndarray, dict]:
+    """The session's real sample and its sample floor (the exact W1 between it and fresh samples of
+    the same law: what a perfect generator would read), computed once per data set, size and seed:
+    a reset or a new algorithm keeps them, and a data set chosen again finds them (ten ``ot.emd``
+    solves, about 0.4 s at 512 points)."""
+    from .toys2d import make_dataset, sample_floor
+
+    law = make_dataset(dataset)  # the same law as the session's ToyGAN draws its batches from
+    real = law.sample(n_samples, seed=seed + 5)
+    floor = sample_floor(law, n_samples, repeats=10, seed=seed + 6, reference=real)
+    return real, floor
 
 
 class ClassroomSession:
@@ -71,15 +129,9 @@ class ClassroomSession:
 
     # ---------------------------------------------------------------- state
     def _build(self) -> None:
-        from .toys2d import sample_floor
-
         self.trainer = ToyGAN(self.config)
         self.frames: list[dict] = []
-        self.real = self.trainer.dataset.sample(self.n_samples, seed=self.config.seed + 5)
-        # what a perfect generator would read against this real sample: W1 to fresh samples of the same law
-        self.floor = sample_floor(
-            self.trainer.dataset, self.n_samples, repeats=10, seed=self.config.seed + 6, reference=self.real
-        )
+        self.real, self.floor = _real_and_floor(self.config.dataset, self.n_samples, self.config.seed)
         self._capture("start")
 
     def reset(self, _button=None) -> None:
@@ -88,27 +140,26 @@ class ClassroomSession:
         self.draw()
 
     def configure(self, **settings) -> None:
-        """Change settings (dataset, algorithm, learning_rate, n_critic, clip_value, penalty_weight,
-        seed) and restart at step 0; unknown names are an error that lists the valid ones.
+        """Change settings (dataset, algorithm, preset, learning_rate, n_critic, clip_value,
+        penalty_weight, seed) and restart at step 0; unknown names are an error that lists the valid ones.
 
-        A new ``algorithm`` brings its own values (:func:`algorithm_settings`) for every setting
-        not given in the same call, so that choosing 'wgan' after 'wgan-gp' trains with c = 0.01 and
+        A new ``algorithm`` or ``preset`` brings the algorithm's values under the preset
+        (:func:`algorithm_settings`) for every setting not given in the same call, so that choosing 'wgan' after 'wgan-gp' trains with c = 0.01 and
         5e-4, not with the previous sliders. To change the learning rate, n_critic, c or lambda
         without a restart, use :meth:`adjust`.
         """
-        allowed = ("dataset", "algorithm") + ADJUSTABLE + ("seed",)
+        allowed = ("dataset", "algorithm", "preset") + ADJUSTABLE + ("seed",)
         for name in settings:
             check_choice("setting", name, allowed)
         if "dataset" in settings:
             check_choice("dataset", settings["dataset"], CLASSROOM_DATASETS)
-        if "algorithm" in settings:
-            settings["algorithm"] = resolve_algorithm(settings["algorithm"], "toy")[0]
-            check_choice("algorithm", settings["algorithm"], ALGORITHMS)
-            settings = {**algorithm_settings(settings["algorithm"]), **settings}
-        previous = self.config
+        preset = _check_preset(settings.pop("preset", self.preset))
+        if "algorithm" in settings or preset != self.preset:
+            algorithm = resolve_algorithm(settings.get("algorithm", self.config.algorithm), "toy")[0]
+            settings["algorithm"] = check_choice("algorithm", algorithm, ALGORITHMS)
+            settings = {**algorithm_settings(algorithm, preset), **settings}
         self.config = dataclasses.replace(self.config, **settings)  # checks every value before anything changes
-        if (self.config.dataset, self.config.seed) != (previous.dataset, previous.seed):
-            self.figure = None  # new real points and a new field extent: a new figure, not the cached one
+        self.preset = preset
         self._build()
         self.draw()
 
@@ -169,28 +220,16 @@ class ClassroomSession:
 
         Only what changed is measured again: with the generator unchanged since the last frame
         (a critic step) the generated samples, their exact plan and W1 are that frame's; with the
-        critic unchanged (a generator step) so is the field."""
-        from .transport import exact_transport
+        critic unchanged (a generator step) so is the field.
 
+        A frame's ``estimate`` is eq. (3) (or the GAN's JS estimate) as measured; ``slope`` is the
+        critic's measured slope K (:meth:`_measure_slope`, None for a GAN); ``shown`` is what the
+        chart plots: the estimate divided by K for the clipped critic under the paper's preset,
+        else the estimate."""
         trainer = self.trainer
         last = self.frames[-1] if self.frames else None
-        if last is not None and last["generator_step"] == trainer.generator_step:
-            fake, partner, exact_w1 = last["fake"], last["partner"], last["exact_w1"]
-        else:
-            fake = trainer.generated()  # the fixed evaluation noise: samples move only when the generator does
-            plan = exact_transport(fake, self.real)
-            partner = plan.plan.argmax(axis=1)  # uniform weights: each fake goes to one real point
-            exact_w1 = plan.cost
-        if last is not None and last["critic_steps"] == trainer.critic_steps:
-            field = last["field"]
-        else:
-            x0, x1, y0, y1 = self._field_extent()
-            xs, ys = np.meshgrid(np.linspace(x0, x1, self.grid_size), np.linspace(y0, y1, self.grid_size))
-            field = trainer.critic_values(np.stack([xs.ravel(), ys.ravel()], 1)).reshape(xs.shape)
-            if not trainer.is_wgan:
-                from scipy.special import expit  # the logistic sigmoid, stable for any logit
-
-                field = expit(field)
+        fake, partner, exact_w1 = self._measure_samples(last)
+        field = self._measure_field(last)
         arrows = trainer.push(fake)  # minus the gradient of the generator's loss at each fake
         arrow_norm_max = float(np.linalg.norm(arrows, axis=1).max())
         arrow_scale = max(arrow_norm_max, last["arrow_scale"] if last else 0.0)  # the session's largest so far
@@ -198,6 +237,8 @@ class ClassroomSession:
             real_out = trainer.critic(torch.as_tensor(self.real, dtype=torch.float32, device=trainer.device))
             fake_out = trainer.critic(torch.as_tensor(fake, dtype=torch.float32, device=trainer.device))
         estimate = trainer.loss_estimate(real_out, fake_out)
+        slope = self._measure_slope(fake, partner) if trainer.is_wgan else None
+        scaled = self.preset == "paper" and self.config.algorithm == "wgan" and slope
         self.frames.append(
             {
                 "action": action,
@@ -205,6 +246,8 @@ class ClassroomSession:
                 "critic_steps": trainer.critic_steps,
                 "estimate": estimate,
                 "exact_w1": exact_w1,
+                "slope": slope,
+                "shown": estimate / slope if scaled else estimate,
                 "fake": fake,
                 "field": field,
                 "arrows": arrows,
@@ -213,6 +256,42 @@ class ClassroomSession:
                 "partner": partner,
             }
         )
+
+    def _measure_samples(self, last: dict | None) -> tuple:
+        """The generated samples, each one's partner in the exact plan to the real sample, and W1."""
+        from .transport import exact_transport
+
+        if last is not None and last["generator_step"] == self.trainer.generator_step:
+            return last["fake"], last["partner"], last["exact_w1"]
+        fake = self.trainer.generated()  # the fixed evaluation noise: samples move only when the generator does
+        plan = exact_transport(fake, self.real)
+        partner = plan.plan.argmax(axis=1)  # uniform weights: each fake goes to one real point
+        return fake, partner, plan.cost
+
+    def _measure_field(self, last: dict | None) -> np.ndarray:
+        """The critic's values (or the discriminator's D) on the grid over the field."""
+        trainer = self.trainer
+        if last is not None and last["critic_steps"] == trainer.critic_steps:
+            return last["field"]
+        x0, x1, y0, y1 = self._field_extent()
+        xs, ys = np.meshgrid(np.linspace(x0, x1, self.grid_size), np.linspace(y0, y1, self.grid_size))
+        field = trainer.critic_values(np.stack([xs.ravel(), ys.ravel()], 1)).reshape(xs.shape)
+        if not trainer.is_wgan:
+            from scipy.special import expit  # the logistic sigmoid, stable for any logit
+
+            field = expit(field)
+        return field
+
+    def _measure_slope(self, fake: np.ndarray, partner: np.ndarray) -> float:
+        """The critic's slope K: the largest gradient norm of f_w at the real and generated samples and
+        at the midpoints of the exact plan's segments (where an optimal critic has slope 1, Gulrajani
+        et al. Prop. 1). A lower bound on f_w's Lipschitz constant, so estimate / K may exceed W1."""
+        from .lipschitz import gradient_norms
+
+        trainer = self.trainer
+        points = np.concatenate([self.real, fake, 0.5 * (fake + self.real[partner])])
+        tensor = torch.as_tensor(points, dtype=torch.float32, device=trainer.device)
+        return float(gradient_norms(trainer.critic, tensor).max())
 
     # ---------------------------------------------------------------- record and replay
     def save_metrics(self, path: str) -> str:

@@ -23,7 +23,13 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator
 from ._validation import check_int
 from .plots import COLORS, PROJECTOR_STYLE, STYLE
 
-__all__ = ["ClassroomView", "ViewCache"]
+__all__ = ["ClassroomView", "ViewCache", "ESTIMATE_LABELS"]
+
+ESTIMATE_LABELS = {  # the chart's estimate: a WGAN critic's, the clipped one over its slope, a GAN's
+    "critic": r"critic estimate $E_r f - E_g f$",
+    "scaled": r"critic estimate / its slope $K$",
+    "gan": r"GAN's JS estimate $L/2 + \log 2$",
+}
 
 
 def _short_number(value, _position=None, digits: int = 2) -> str:
@@ -69,6 +75,7 @@ class ViewCache:
     plan_drawn: tuple | None = None  # the (fake, partner) arrays the plan lines show
     floor_artists: list = dataclasses.field(default_factory=list)
     floor_drawn: object = None  # the floor the chart shows
+    real_drawn: object = None  # the real sample the field shows
 
 
 class ClassroomView:
@@ -118,13 +125,14 @@ class ClassroomView:
         self.fake_dots = self.field_ax.scatter(
             [], [], s=marker, color=COLORS["fake"], marker="s", label="generated", zorder=3
         )
-        every = max(1, self.n_samples // 96)  # at most ~96 arrows stay readable
+        every = max(1, self.n_samples // 48)  # at most ~48 arrows stay readable where the samples crowd
         self.arrow_every = every
         shown = np.zeros((len(range(0, self.n_samples, every)), 2))
         self.quiver = self.field_ax.quiver(
             *shown.T,
             *shown.T,
             color="black",
+            alpha=0.75,
             angles="xy",
             scale_units="xy",
             scale=2.5,
@@ -160,15 +168,27 @@ class ClassroomView:
         self.colorbar.formatter = FuncFormatter(lambda value, position: "-0.00075")
 
     def _create_chart(self) -> None:
-        """The chart's artists: the estimate and exact W1 lines, axis, grid and legend."""
-        (self.estimate_line,) = self.chart_ax.plot([], [], color=COLORS["em"], label="critic estimate")
-        (self.exact_line,) = self.chart_ax.plot([], [], color="black", ls="--", label=r"exact $W_1$ (ot.emd)")
+        """The chart's artists: the estimate and exact W1 lines, axis, grid and legend (with the floor's key)."""
+        from matplotlib.patches import Patch
+
+        (self.estimate_line,) = self.chart_ax.plot(
+            [], [], color=COLORS["em"], marker="o", ms=3, label="critic estimate"
+        )
+        (self.exact_line,) = self.chart_ax.plot(
+            [], [], color="black", ls="--", marker="o", ms=3, label=r"exact $W_1$ (ot.emd)"
+        )  # the markers show frame 0's values, which a line of one point would not
+        floor_key = Patch(color="0.6", alpha=0.5, label=f"sample floor (n = {self.n_samples})")
         self.chart_ax.set_xlabel("frame (one per button press)")
         self.chart_ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         self.chart_ax.yaxis.set_major_formatter(FuncFormatter(lambda value, position: "-0.125"))  # as above
         self.chart_ax.grid(alpha=0.3)
         # made once, below the axes so that it covers no curve: only its text changes
-        self.chart_legend = self.chart_ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2)
+        self.chart_legend = self.chart_ax.legend(
+            handles=[self.estimate_line, self.exact_line, floor_key],
+            loc="upper center",
+            bbox_to_anchor=(0.5, -0.16),
+            ncol=2,
+        )
 
     def _changing_artists(self) -> list:
         """The artists a press changes, in drawing order; everything else is the cached background."""
@@ -197,6 +217,8 @@ class ClassroomView:
     def _draw_field(self, frame: dict) -> None:
         """The heatmap and its colour limits, the generated samples, their plan lines and arrows, the title."""
         trainer = self.trainer
+        if self._cache.real_drawn is not self.real:  # a new data set or seed: new real points, a new extent
+            self._show_real()
         field = frame["field"]
         self.image.set_data(field)
         if trainer.is_wgan:
@@ -237,18 +259,28 @@ class ClassroomView:
             f"critic step {frame['critic_steps']}"
         )
 
+    def _show_real(self) -> None:
+        """The session's real points and the field's extent around them, in the same figure and layout."""
+        extent = self._field_extent()
+        self.real_dots.set_offsets(self.real)
+        self.image.set_extent(extent)
+        self.field_ax.set_xlim(*extent[:2])
+        self.field_ax.set_ylim(*extent[2:])
+        self._cache.real_drawn = self.real
+
     def _draw_chart(self, frame: dict) -> None:
         """The estimate and exact W1 up to ``frame``, the legend's label, the floor, limits that move in steps."""
         position = next((i for i, recorded in enumerate(self.frames) if recorded is frame), len(self.frames) - 1)
         shown = self.frames[: position + 1]
         index = np.arange(len(shown))
-        label = "critic estimate $E_r f - E_g f$" if self.trainer.is_wgan else r"GAN's JS estimate $L/2 + \log 2$"
-        self.estimate_line.set_data(index, [f["estimate"] for f in shown])
-        self.chart_legend.get_texts()[0].set_text(label)
+        scaled = frame["shown"] != frame["estimate"]
+        kind = "scaled" if scaled else ("critic" if self.trainer.is_wgan else "gan")
+        self.estimate_line.set_data(index, [f["shown"] for f in shown])
+        self.chart_legend.get_texts()[0].set_text(ESTIMATE_LABELS[kind])
         self.exact_line.set_data(index, [f["exact_w1"] for f in shown])
         if self._cache.floor_drawn is not self.floor:  # the floor changes with the data set and n
             self._draw_floor()
-        values = [f["estimate"] for f in shown] + [f["exact_w1"] for f in shown] + [self.floor["high"], 0.0]
+        values = [f["shown"] for f in shown] + [f["exact_w1"] for f in shown] + [self.floor["high"], 0.0]
         # limits that move in steps (1-2-5 frames, round values): the background is redrawn only then
         last_x = max(5, len(shown) - 1)
         magnitude = 10 ** math.floor(math.log10(last_x))
@@ -256,34 +288,28 @@ class ClassroomView:
         self.chart_ax.set_xlim(-0.5, right + 0.5)
         current = self.chart_ax.get_ylim() if self._cache.background_key is not None else None
         self.chart_ax.set_ylim(*_stable_limits(current, min(values), max(values), below=0.05, above=0.15))
+        estimate = f"estimate/K {frame['shown']:.3f}" if scaled else f"estimate {frame['shown']:.3f}"
         self.chart_ax.set_title(
-            f"estimate {frame['estimate']:.3f}   exact W1 {frame['exact_w1']:.3f}   "
-            f"floor {self.floor['low']:.2f}-{self.floor['high']:.2f}"
+            f"{estimate}   exact W1 {frame['exact_w1']:.3f}   floor {self.floor['low']:.2f}-{self.floor['high']:.2f}"
         )
 
     def _draw_floor(self) -> None:
-        """The sample floor's band, mean and label on the chart, in place of the previous floor's."""
+        """The sample floor's band and mean on the chart, in place of the previous floor's (its key is in the legend)."""
         for artist in self._cache.floor_artists:
             artist.remove()
         self._cache.floor_artists = [
             self.chart_ax.axhspan(self.floor["low"], self.floor["high"], color="0.6", alpha=0.3, lw=0, zorder=0),
             self.chart_ax.axhline(self.floor["mean"], color="0.4", lw=1, ls=":", zorder=0),
-            self.chart_ax.text(
-                0.01,
-                self.floor["high"],
-                f" sample floor (n = {self.n_samples})",
-                transform=self.chart_ax.get_yaxis_transform(),
-                va="bottom",
-                ha="left",
-                color="0.3",
-                fontsize="small",
-            ),
         ]
         self._cache.floor_drawn = self.floor
 
     def _make_layout(self) -> None:
-        """Lay the figure out once, with the widest tick labels, then keep that layout."""
+        """Lay the figure out once, with the widest tick labels and legend label, then keep that layout."""
+        label = self.chart_legend.get_texts()[0]
+        shown = label.get_text()
+        label.set_text(max(ESTIMATE_LABELS.values(), key=len))  # so that no later label is cut off
         self.figure.canvas.draw()
+        label.set_text(shown)
         # with the layout's widest tick labels: the chart's side never reaches further left
         self._cache.chart_left = math.floor(self.chart_ax.get_tightbbox(self.figure.canvas.get_renderer()).x0) - 2
         self.figure.set_layout_engine("none")
@@ -294,7 +320,7 @@ class ClassroomView:
     def _background_state(self) -> tuple:
         """Everything drawn in the cached background that a press can change, as ``(field side,
         chart side)``: when only the chart side moved, only the chart is redrawn."""
-        field_side = (self.field_legend.get_texts()[2].get_text(),)
+        field_side = (self.field_legend.get_texts()[2].get_text(), id(self._cache.real_drawn))
         chart_side = (
             self.chart_ax.get_xlim(),
             self.chart_ax.get_ylim(),
