@@ -193,6 +193,7 @@ class _Wiring:
         self.show_settings()
         classroom.draw()
         controls["view"].value = classroom.jpeg()
+        classroom.prepare_data_sets()
         rows = [
             widgets.HTML(WIDGET_CSS, layout=widgets.Layout(display="none")),
             widgets.HBox([controls[name] for name in ROW], layout=widgets.Layout(flex_flow="row wrap")),

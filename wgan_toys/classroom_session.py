@@ -210,6 +210,20 @@ class ClassroomSession:
         self._capture("iteration")
         self.draw()
 
+    def prepare_data_sets(self):
+        """Compute the other data sets' real samples and sample floors in a background thread (the
+        widget starts it once its picture is shown), so that choosing one later finds them: a
+        data-set change then costs a new session and a redraw, not ten ``ot.emd`` solves."""
+        import threading
+
+        def prepare(key=(self.n_samples, self.config.seed)):
+            for dataset in CLASSROOM_DATASETS:
+                _real_and_floor(dataset, *key)
+
+        thread = threading.Thread(target=prepare, name="classroom-floors", daemon=True)
+        thread.start()
+        return thread
+
     # ---------------------------------------------------------------- measuring
     def _field_extent(self) -> tuple[float, float, float, float]:
         low, high = self.real.min(0) - 1.0, self.real.max(0) + 1.0
