@@ -264,6 +264,13 @@ class _Wiring:
             "leave": button("leave full page", "back to the notebook")
             if present
             else widgets.HTML(layout=widgets.Layout(display="none")),
+            **self._make_settings_and_view(present),
+        }
+
+    def _make_settings_and_view(self, present: bool) -> dict:
+        widgets, config = self.widgets, self.classroom.config
+        wide = {"description_width": "initial"}  # the whole name, not "learning r..."
+        return {
             "learning_rate": widgets.FloatLogSlider(
                 value=config.learning_rate,
                 base=10,
