@@ -70,7 +70,7 @@ class ViewCache:
     background: object = None  # the canvas's pixels without the changing artists
     background_key: tuple | None = None  # what the background shows (_background_state)
     colorbar_pixels: tuple | None = None  # ((limits, title), pixels) of the colour bar as last drawn
-    colorbar_box: object = None  # the pixels the colour bar may cover
+    colorbar_box: object = None  # the pixels the colour bar may cover (measured at the layout)
     chart_left: int | None = None  # left of this pixel column the chart draws nothing (set at the layout)
     plan_drawn: tuple | None = None  # the (fake, partner) arrays the plan lines show
     floor_artists: list = dataclasses.field(default_factory=list)
@@ -308,8 +308,15 @@ class ClassroomView:
         label = self.chart_legend.get_texts()[0]
         shown = label.get_text()
         label.set_text(max(ESTIMATE_LABELS.values(), key=len))  # so that no later label is cut off
+        title = self.colorbar.ax.title
+        shown_title = title.get_text()
+        title.set_text(r"critic $f_w$")  # the wider of its two titles
         self.figure.canvas.draw()
+        # the pixels the colour bar may ever cover, measured once with its widest labels and title
+        # (a tight box costs as much as drawing the colour bar: 30-50 ms at each new background)
+        self._cache.colorbar_box = self._colorbar_region(self.figure.canvas.get_renderer())
         label.set_text(shown)
+        title.set_text(shown_title)
         # with the layout's widest tick labels: the chart's side never reaches further left
         self._cache.chart_left = math.floor(self.chart_ax.get_tightbbox(self.figure.canvas.get_renderer()).x0) - 2
         self.figure.set_layout_engine("none")
@@ -330,14 +337,19 @@ class ClassroomView:
         return field_side, chart_side
 
     def _colorbar_region(self, renderer):
-        """The pixels the colour bar may cover: its tight box as drawn now, widened to the chart's
-        frame on the right, where longer tick labels after a change of limits would reach (all of
-        it is background there, so restoring it is exact)."""
+        """The pixels the colour bar may cover: its tight box at the layout (its widest labels and
+        title), widened to the chart's frame on the right, where longer tick labels after a change of
+        limits would reach, and by a label's height above and below (all of it is background there,
+        so restoring it is exact)."""
         from matplotlib.transforms import Bbox
 
         tight = self.colorbar.ax.get_tightbbox(renderer).padded(3)
         right = max(tight.x1, self.chart_ax.bbox.x0 - 1)
-        return Bbox.from_extents(tight.x0, tight.y0, right, tight.y1)
+        # a tick label as high again above and below: the end ticks sit at the colour bar's ends for
+        # some limits (a GAN's 0 and 1) and not for those of the layout
+        label = self.colorbar.ax.get_yticklabels()[0]
+        extra = label.get_fontsize() * self.figure.dpi / 72
+        return Bbox.from_extents(tight.x0, tight.y0 - extra, right, tight.y1 + extra)
 
     def _redraw_chart_background(self) -> None:
         """Redraw the chart's side of the cached background (axes, ticks, legend, floor band) over the
@@ -390,9 +402,7 @@ class ClassroomView:
                         artist.set_text(titles[id(artist)]) if id(artist) in titles else artist.set_visible(True)
                 self._cache.background = canvas.copy_from_bbox(self.figure.bbox)
                 self._cache.background_key = state
-                self._cache.colorbar_pixels = self._cache.colorbar_box = (
-                    None  # its box reaches into the chart's tick labels
-                )
+                self._cache.colorbar_pixels = None  # drawn over a new background: draw it again
             else:
                 canvas.restore_region(self._cache.background)
             renderer = canvas.get_renderer()
@@ -406,8 +416,6 @@ class ClassroomView:
                     canvas.restore_region(self._cache.colorbar_pixels[1])
                 else:
                     artist.draw(renderer)
-                    if self._cache.colorbar_box is None:  # once per background: a tight box costs as much as the draw
-                        self._cache.colorbar_box = self._colorbar_region(renderer)
                     self._cache.colorbar_pixels = (drawn, canvas.copy_from_bbox(self._cache.colorbar_box))
         return np.asarray(canvas.buffer_rgba())
 
