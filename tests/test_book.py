@@ -174,8 +174,8 @@ def _title(name: str) -> str:
 
 
 def test_lesson_titles_do_not_collide():
-    """Lesson 01 was "learning parallel lines" (it trains nothing) beside lesson 05's "learning the
-    parallel lines": no two lesson titles may share their words once "the" and the number are dropped."""
+    """No two lesson titles may share their words once "the" and the number are dropped (e.g. lesson
+    01, which trains nothing, and lesson 05, which learns the parallel lines)."""
     keys = []
     for name in LESSONS:
         words = re.sub(r"^# Lesson \d+:\s*", "", _title(name)).split("(")[0].lower().split()

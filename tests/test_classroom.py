@@ -455,9 +455,9 @@ def test_the_plan_lines_always_join_the_shown_samples_to_their_partners():
 
 
 def test_configure_keeps_the_figure_and_shows_new_real_points():
-    """A new algorithm, seed or data set keeps the figure and its layout (a new one took 0.3-0.6 s of
-    the 0.7-0.9 s a data-set change took); the field shows the new real points and extent, and the
-    fast redraw is still a full render's picture."""
+    """A new algorithm, seed or data set keeps the figure and its layout (a new figure and layout cost
+    0.3-0.6 s); the field shows the new real points and extent, and the fast redraw is still a full
+    render's picture."""
     classroom = Classroom(dataset="2clusters", n_samples=32, grid_size=12)
     figure = classroom.draw()
     classroom.configure(dataset="2clusters", algorithm="wgan")
@@ -541,8 +541,8 @@ def test_the_default_preset_tracks_exact_w1_on_8_gaussians():
 
 
 def test_the_widget_prepares_the_other_data_sets_in_the_background():
-    """A data-set change finds its real sample and floor computed (ten ot.emd solves, about 0.4 s at
-    512 points, were most of a change's 0.7-0.9 s): the same objects as a session built afresh."""
+    """A data-set change finds its real sample and floor computed (ten ot.emd solves, most of a
+    change's time at 512 points): the same objects as a session built afresh."""
     from wgan_toys.classroom_session import CLASSROOM_DATASETS
 
     classroom = Classroom(dataset="8gaussians", n_samples=24, grid_size=8)

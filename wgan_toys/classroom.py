@@ -32,9 +32,16 @@ Speed: a press measures only what changed (a critic step keeps the generated sam
 exact plan, a generator step keeps the critic's field) and redraws only the artists that change
 over a cached background (blitting; the axes, ticks, legends and colour bar are redrawn only when
 their limits move, and limits move in steps), text is drawn unhinted and the widget receives JPEG.
-A press at 512 samples takes about 130 ms from click to new image in JupyterLab on a quiet 2-core
-machine (``tools/lab_screenshot.js``; ``benchmarks/bench_classroom.py`` times the kernel's part); on a
-slower machine lower ``n_samples`` and ``grid_size``.
+``tools/lab_screenshot.js`` measures a press from click to new image in JupyterLab and
+``benchmarks/bench_classroom.py`` the kernel's part; on a slow machine lower ``n_samples`` and ``grid_size``.
+
+Presets: ``preset='paper'`` (the default) shows the paper's claim, WGAN-GP at lambda = 10 and the
+clipped critic's estimate divided by its measured slope; ``preset='toy'`` takes the toy script's
+lambda = 0.1, its bias stated on screen (:func:`~wgan_toys.classroom_session.estimate_note`). The
+widget is one row of controls over a picture sized to the window (it fits 1280x720);
+:meth:`Classroom.present` shows it as a full page. The session (training and measuring) is
+:class:`~wgan_toys.classroom_session.ClassroomSession`, the drawing
+:class:`~wgan_toys.classroom_view.ClassroomView`; this module holds the constructor and the widget.
 """
 
 from __future__ import annotations
