@@ -10,7 +10,7 @@ modules together. The layers, as the book's module table (docs/guide/package.md)
   ``algorithm1`` (the critic and generator updates every trainer calls), ``train``, ``measure``, ``theory``;
 - 2, scenarios and trainers: ``parallel_lines``, ``toys2d``, ``toy_gan``, ``images.*``;
 - 3, presentation and entry points: ``plots`` (a package: ``plots.distances``, ``plots.critics``, ...),
-  ``classroom``, ``verify``, ``cli``, the package's ``__init__`` and ``__main__``.
+  ``classroom`` (with ``classroom_session`` and ``classroom_view``), ``verify``, ``cli``, the package's ``__init__`` and ``__main__``.
 
 A subpackage's modules take its layer. A private module (``plots._style``) is imported only from
 inside its own package; ``_validation`` sits at the top and serves every module.
@@ -41,7 +41,17 @@ LAYERS = {
     ),
     1: ("networks", "lipschitz", "objectives", "algorithm1", "train", "measure", "theory"),
     2: ("run_files", "runs", "parallel_lines", "toys2d", "toy_gan", "images"),
-    3: ("plots", "classroom", "verify", "cli", "exercises", "__init__", "__main__"),
+    3: (
+        "plots",
+        "classroom",
+        "classroom_session",
+        "classroom_view",
+        "verify",
+        "cli",
+        "exercises",
+        "__init__",
+        "__main__",
+    ),
 }
 
 
