@@ -49,11 +49,11 @@ def main(argv=None) -> int:
     baseline = bare_step_seconds()
     rows = []
     for method in ("clip",) if args.quick else ("clip", "gp", "spectral"):
-        result = train_critic(FIGURE_2_REAL, FIGURE_2_FAKE, method=method, seed=args.seed)
+        result = train_critic(FIGURE_2_REAL, FIGURE_2_FAKE, constraint=method, seed=args.seed)
         per_step = result.seconds / result.steps
         rows.append(
             [
-                f"critic, {result.method}",
+                f"critic, {result.constraint}",
                 str(result.steps),
                 format_seconds(result.seconds),
                 format_seconds(per_step),

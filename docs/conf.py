@@ -83,7 +83,10 @@ numpydoc_xref_param_type = False
 # --- HTML --------------------------------------------------------------------------------------------
 html_theme = "sphinx_book_theme"
 html_title = "wgan_toys: the Wasserstein GAN course"
-html_static_path = []
+html_static_path = ["_static"]
+html_css_files = ["wgan_book.css"]  # wrapped code and outputs, figures at most the column's width
+html_js_files = ["wgan_book.js"]  # a figure shown below its own size links to itself at full size
+html_search_scorer = str(DOCS / "_static" / "wgan_scorer.js")  # lessons above API entries
 html_last_updated_fmt = None
 html_copy_source = False
 html_show_sourcelink = False

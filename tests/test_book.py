@@ -149,3 +149,78 @@ def test_the_readme_is_a_front_page():
     assert not re.search(r"\d+(\.\d+)? ?(ms|min|s)\b", text), re.search(r"\d+(\.\d+)? ?(ms|min|s)\b", text)
     for page in ("guide/setup", "guide/commands", "guide/package"):
         assert page in toctrees((DOCS / "index.md").read_text())["Guide"], page
+
+
+def test_the_algorithm_1_page_reads_each_line_from_the_module():
+    """docs/algorithm1.md shows wgan_toys.algorithm1's source through literalinclude, never a copy:
+    each include selects code (Sphinx's own reader), and together they show lines 3 to 11 of
+    Algorithm 1 as the module's comments label them; the page is in the book's Reference toctree."""
+    code = pytest.importorskip("sphinx.directives.code")
+    from sphinx.config import Config
+
+    page = (DOCS / "algorithm1.md").read_text()
+    assert "algorithm1" in toctrees((DOCS / "index.md").read_text())["Reference"]
+    shown = []
+    for path, body in re.findall(r"```\{literalinclude\} (\S+)\n(.*?)```", page, re.S):
+        options = {}
+        for line in body.strip().splitlines():
+            key, value = line[1:].split(":", 1)
+            options[key] = value.strip().strip('"')
+        options.pop("language", None)
+        options["dedent"] = int(options["dedent"]) if "dedent" in options else None
+        text, _ = code.LiteralIncludeReader(str(DOCS / path), options, Config({}, {})).read()
+        assert text.strip(), f"the include of {path} with {options} shows nothing"
+        shown.append(text)
+    labels = {int(n) for n in re.findall(r"# Alg\. 1, line (\d+)", "".join(shown))}
+    assert labels == {3, 4, 5, 6, 7, 9, 10, 11}, f"the page shows Algorithm 1's lines {sorted(labels)}"
+
+
+# ------------------------------------------------------------------ a book a student reads comfortably
+
+
+def test_the_book_wraps_code_links_small_figures_and_ranks_lessons_first(conf):
+    """The book's own CSS, script and search scorer exist and do what tools/book_check.js asserts in a browser."""
+    static = DOCS / "_static"
+    assert conf["html_static_path"] == ["_static"]
+    css = (static / conf["html_css_files"][0]).read_text()
+    assert re.search(r"pre[^{]*\{[^}]*white-space:\s*pre-wrap", css), "code and outputs must wrap, not scroll"
+    script = (static / conf["html_js_files"][0]).read_text()
+    assert "naturalWidth" in script and "wgan-enlarge" in script, "a figure shown small must link to itself"
+    scorer = Path(conf["html_search_scorer"]).read_text()
+    assert "lessons/" in scorer and "var Scorer" in scorer
+
+
+def _title(name: str) -> str:
+    import json
+
+    first = json.loads((ROOT / "notebooks" / f"{name}.ipynb").read_text())["cells"][0]["source"]
+    return ("".join(first) if isinstance(first, list) else first).splitlines()[0]
+
+
+def test_lesson_titles_do_not_collide():
+    """No two lesson titles may share their words once "the" and the number are dropped (e.g. lesson
+    01, which trains nothing, and lesson 05, which learns the parallel lines)."""
+    keys = []
+    for name in LESSONS:
+        words = re.sub(r"^# Lesson \d+:\s*", "", _title(name)).split("(")[0].lower().split()
+        keys.append(" ".join(word for word in words if word != "the"))
+    assert len(set(keys)) == len(keys), keys
+    assert "learning" not in keys[0], "lesson 01 trains nothing: its title must not say learning"
+
+
+def test_reading_time_counts_words_and_the_landing_page_shows_it():
+    sys.path.insert(0, str(DOCS / "_ext"))
+    try:
+        wgan_book = importlib.import_module("wgan_book")
+    finally:
+        sys.path.remove(str(DOCS / "_ext"))
+    words = wgan_book.WORDS_PER_MINUTE * 12
+    notebook = {"cells": [{"cell_type": "markdown", "source": ["word " * (words // 2)]}]}
+    notebook["cells"].append({"cell_type": "code", "source": "x " * (words - words // 2)})
+    notebook["cells"].append({"cell_type": "raw", "source": "not read " * 1000})
+    assert wgan_book.reading_minutes(notebook) == 12
+    assert wgan_book.reading_minutes({"cells": []}) == 1
+    assert wgan_book.lesson_title({"cells": [{"source": ["# Lesson 3: the critic (Figure 2)\n", "text"]}]}) == (
+        "3. the critic (Figure 2)"
+    )
+    assert "```{lesson-times}" in (DOCS / "index.md").read_text()

@@ -88,8 +88,8 @@ def test_figure_2_trains_in_the_command_and_draws_the_trained_networks(tmp_path,
     out = tmp_path / "figure_2.png"
     assert main(["figure", "2", "--out", str(out)]) == 0
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert trained["train_critic"].method.startswith("weight clipping")
-    fit = drawn["fig"].fit  # figure_2 returns (figure, fit)
+    assert trained["train_critic"].constraint.startswith("weight clipping")
+    fit = drawn["fig"].fit
     # the figure's K fits the critic the command trained: K W is its estimate (to the fit's accuracy)
     assert fit["k_fit"] * 4.0 == pytest.approx(trained["train_critic"].estimate, rel=0.05)
 
@@ -154,7 +154,7 @@ def test_critic_json_report():
         "4",
         "--sigma2",
         "0.5",
-        "--method",
+        "--constraint",
         "spectral",
         "--json",
     )
@@ -185,7 +185,7 @@ def test_critic_gp_lands_on_the_exact_penalized_optimum(capsys):
                 "0",
                 "--sigma2",
                 "1.5",
-                "--method",
+                "--constraint",
                 "gp",
                 "--penalty-weight",
                 "10",
@@ -214,7 +214,20 @@ def test_critic_help_states_the_share_of_the_gp_bias_recovered_at_small_lambda(c
     help names (N(0,1) vs N(0,3^2), lambda = 1: exact 4.004, linear bound 2.869, trained 3.702 at seed 0)."""
     from wgan_toys.cli import GP_BIAS_SHARE, GP_BIAS_SHARE_HELP, build_parser
 
-    flags = ["--mu1", "0", "--sigma1", "1", "--mu2", "0", "--sigma2", "3", "--method", "gp", "--penalty-weight", "1"]
+    flags = [
+        "--mu1",
+        "0",
+        "--sigma1",
+        "1",
+        "--mu2",
+        "0",
+        "--sigma2",
+        "3",
+        "--constraint",
+        "gp",
+        "--penalty-weight",
+        "1",
+    ]
     assert main(["critic", "gaussians", *flags, "--seed", "0", "--threads", "1", "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["converged"] is True
@@ -243,7 +256,7 @@ def test_critic_reports_no_penalized_optimum_for_other_methods(capsys):
                 "1",
                 "--sigma2",
                 "0.5",
-                "--method",
+                "--constraint",
                 "spectral",
                 "--threads",
                 "1",
@@ -304,6 +317,16 @@ def test_critic_bad_clip_value():
     assert "--clip-value == -0.01, must be > 0 (the paper uses c = 0.01)" in result.stderr
 
 
+@pytest.mark.parametrize("command", ["critic", "discriminator"])
+def test_a_pair_at_a_scale_float32_cannot_train_is_one_line_not_a_zero_estimate(command):
+    """At sigma = 1e-30 both fits reported an estimate of 0 as converged; the command now says why not."""
+    result = run(
+        command, "gaussians", "--mu1", "0", "--sigma1", "1e-30", "--mu2", "2e-30", "--sigma2", "1e-30", "--json"
+    )
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.count("\n") == 1 and "must be in [0.001, 1e+15]" in result.stderr
+
+
 def test_toy_claims_refuses_an_unwritable_out_before_computing(tmp_path, monkeypatch, capsys):
     """Minutes of runs must not be lost to a table that cannot be written (issue 11, item 17)."""
     import wgan_toys.toy_gan as toy_gan
@@ -334,12 +357,11 @@ def test_toy_claims_prints_one_row_per_run_and_writes_the_table(tmp_path, capsys
     assert rows[-1]["algorithm"] == "wgan (adam critic)"
 
 
-def test_toy_summary_reads_an_old_metrics_row_as_a_new_one():
+def test_toy_summary_reads_a_metrics_row():
     from wgan_toys.cli import _toy_fields
 
     row = {"generator_step": 20, "wasserstein_estimate": 0.4321, "exact_w1": 0.5, "modes_covered": 7}
-    old = {("critic_estimate" if key == "wasserstein_estimate" else key): value for key, value in row.items()}
     expected = {"estimate": "0.4321", "exact W1": "0.5000", "modes": "7/8"}
-    assert _toy_fields(row, 8) == _toy_fields(old, 8) == expected
+    assert _toy_fields(row, 8) == expected
     gan = {"generator_step": 20, "js_estimate": 0.25, "exact_w1": 0.5}
     assert _toy_fields(gan, 8) == {"estimate": "0.2500", "exact W1": "0.5000"}

@@ -177,11 +177,11 @@ def test_the_readme_prose_quotes_the_tables_numbers():
     )
     # the critic command: "as Algorithm 1" and "as WGAN-GP" must be the table's paper rows
     found = re.search(
-        r"`--method clip` \(c, RMSProp (\S+) as Algorithm 1\), `gp` \(lambda, Adam (\S+) with betas \((\S+), (\S+)\) as WGAN-GP\)",
+        r"`--constraint clip` \(c, RMSProp (\S+) as Algorithm 1\), `gp` \(lambda, Adam (\S+) with betas \((\S+), (\S+)\) as WGAN-GP\)",
         text,
     )
     assert found, (
-        "docs/guide/commands.md lost the sentence on `critic --method clip` (RMSProp ... as Algorithm 1) and `gp`"
+        "docs/guide/commands.md lost the sentence on `critic --constraint clip` (RMSProp ... as Algorithm 1) and `gp`"
     )
     assert tuple(map(float, found.groups())) == (wgan.learning_rate, gp.learning_rate, *gp.betas)
     assert (wgan.optimizer, gp.optimizer) == ("rmsprop", "adam")

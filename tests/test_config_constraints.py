@@ -22,12 +22,12 @@ from wgan_toys.train import FitSettings, NetworkShape
 
 NAN, INF = float("nan"), float("inf")
 SEED = ([0, 2**32 - 1], [-1, 2**32, 2**64, 1.0, True, "0"])
-INT_AT_LEAST_1 = ([1, 10**6], [0, -1, 1.0, True, "1"])
+# a size-like setting of the image and toy runs: >= 1, and at most its declared upper bound
+SIZE = ([1, 1000], [0, -1, 1.0, True, "1", 10**12])
 POSITIVE_REAL = ([1e-300, 5e-5, 1], [0.0, -0.01, NAN, INF, "0.01"])
 
 IMAGE = {
-    # the old name "gan" is accepted with a FutureWarning and becomes another name: tests/test_algorithm_names.py
-    "algorithm": (["wgan", "wgan-gp", "gan-minimax", "gan-logd"], ["wgan2", "WGAN", "gan-min", None, 1]),
+    "algorithm": (["wgan", "wgan-gp", "gan-minimax", "gan-logd"], ["gan", "wgan2", "WGAN", "gan-min", None, 1]),
     "dataset": (["digits", "folder", "npz", "mnist", "cifar10", "lsun", "celeba"], ["imagenet", None]),
     "data_root": ([None, "data/digits.npz"], ["", 3]),
     "image_size": ([16, 32, 64, 128], [8, 48, 100, 256, 32.0, True]),
@@ -35,12 +35,12 @@ IMAGE = {
     "generator": (["dcgan", "dcgan-nobn", "mlp"], ["vit", None]),
     "critic": (["dcgan", "mlp"], ["dcgan-nobn", None]),
     "critic_normalization": ([None, "batch", "layer", "none"], ["instance", 0]),
-    "noise_dim": INT_AT_LEAST_1,
-    "filters": INT_AT_LEAST_1,
+    "noise_dim": SIZE,
+    "filters": SIZE,
     "extra_layers": ([0, 3], [-1, 1.0]),
-    "mlp_width": INT_AT_LEAST_1,
-    "batch_size": INT_AT_LEAST_1,
-    "generator_steps": INT_AT_LEAST_1,
+    "mlp_width": SIZE,
+    "batch_size": SIZE,
+    "generator_steps": SIZE,
     "n_critic": ([None, 1, 100], [0, -5, 5.0]),
     "critic_schedule": (["algorithm-1", "paper-code"], ["paper", None]),
     "learning_rate": ([None, 1e-300, 5e-5], [0.0, -5e-5, NAN, INF, "5e-5"]),
@@ -54,11 +54,11 @@ IMAGE = {
     "precision": (["auto", "fp32", "bf16"], ["fp16", None]),
     "channels_last": ([None, True, False], [1, "yes"]),
     "threads": ([None, 1, 64], [0, -1, 2.0]),
-    "log_every": INT_AT_LEAST_1,
-    "sample_every": INT_AT_LEAST_1,
-    "eval_every": INT_AT_LEAST_1,
-    "eval_samples": INT_AT_LEAST_1,
-    "checkpoint_every": INT_AT_LEAST_1,
+    "log_every": SIZE,
+    "sample_every": SIZE,
+    "eval_every": SIZE,
+    "eval_samples": SIZE,
+    "checkpoint_every": SIZE,
     "held_out": ([0, 300], [-1, 3.0]),
     "preload": (["auto", "yes", "no"], ["maybe", True]),
     "skip_unreadable": ([True, False], [0, 1, "no", None]),
@@ -70,14 +70,14 @@ TOY = {
     "iterations": ([0, 1], [-1, 1.0]),
     "n_critic": ([None, 1, 5], [0, 5.0]),
     "batch_size": ([2, 256], [1, 0, 64.0]),
-    "noise_dim": INT_AT_LEAST_1,
-    "width": INT_AT_LEAST_1,
-    "depth": INT_AT_LEAST_1,
+    "noise_dim": SIZE,
+    "width": SIZE,
+    "depth": ([1, 64], [0, 65, 10000, 3.0]),
     "learning_rate": ([None, 1e-300, 1e-3], [0.0, -1e-3, NAN, INF]),
     "critic_optimizer": ([None, "adam", "rmsprop"], ["sgd", 1]),
     "clip_value": POSITIVE_REAL,
     "penalty_weight": ([0.0, 0.1, 10.0], [-1e-9, NAN, INF, None]),
-    "log_every": INT_AT_LEAST_1,
+    "log_every": SIZE,
     "eval_samples": ([2, 1000], [1, 0, 1000.0]),
     "seed": SEED,
     "device": (["cpu", "auto", "cuda:1"], ["gpu", None]),
@@ -85,19 +85,19 @@ TOY = {
 
 # train.py's two settings (issue 13): what train_critic, train_discriminator and train_critic_sweep share
 FIT = {
-    "batch_size": INT_AT_LEAST_1,
-    "max_steps": INT_AT_LEAST_1,
+    "batch_size": SIZE,
+    "max_steps": SIZE,
     "learning_rate": ([None, 1e-300, 5e-5], [0.0, -5e-5, NAN, INF, "5e-5"]),
-    "eval_every": INT_AT_LEAST_1,
-    "patience": INT_AT_LEAST_1,
+    "eval_every": SIZE,
+    "patience": SIZE,
     "tolerance": ([1e-300, 1e-3, 1.0], [0.0, -1e-3, NAN, INF]),
     "heldout_size": ([2, 4096], [1, 0, 2.0]),
     "seed": ([0, 2**32 - 1, None, "generator"], [-1, 2**32, 1.0, True, "0"]),  # "generator": a torch.Generator
     "device": (["cpu", "auto", "cuda", "cuda:1", "mps", "torch.device"], ["gpu", "CPU", "", None, 0]),
 }
 SHAPE = {
-    "width": INT_AT_LEAST_1,
-    "depth": INT_AT_LEAST_1,
+    "width": SIZE,
+    "depth": ([1, 64], [0, 65, 10000, 3.0]),
     "activation": (["relu", "leaky_relu", "tanh", "elu", "softplus"], ["sigmoid", "ReLU", None]),
 }
 
@@ -133,6 +133,35 @@ def test_a_value_just_inside_is_accepted(config_class, name, value):
         value = torch.Generator().manual_seed(1) if value == "generator" else torch.device("cpu")
     config = config_class(**{name: value})
     assert getattr(config, name) == value
+
+
+@pytest.mark.parametrize("config_class", [ImageConfig, ToyConfig, FitSettings, NetworkShape], ids=lambda c: c.__name__)
+def test_every_integer_setting_declares_an_upper_bound(config_class):
+    # an unbounded size reached torch's allocator (--width 1e6, --batch-size 1e9: a MemoryError traceback)
+    unbounded = []
+    for field in dataclasses.fields(config_class):
+        options = field.metadata["constraint"]
+        options = options if isinstance(options, list) else [options]
+        for option in options:
+            if isinstance(option, Interval) and option.type is numbers.Integral and option.right is None:
+                unbounded.append(field.name)
+    assert unbounded == []
+
+
+@pytest.mark.parametrize(
+    "config_class, name, value",
+    [(ImageConfig, "filters", 10**6), (ImageConfig, "batch_size", 10**9), (ToyConfig, "width", 10**7)],
+)
+def test_a_size_beyond_its_cap_names_the_cap(config_class, name, value):
+    with pytest.raises(ValueError, match=rf"^{name} == {value}, must be <= \d+, the upper bound declared"):
+        config_class(**{name: value})
+
+
+def test_settings_within_the_caps_that_could_never_fit_are_refused_with_the_estimate():
+    with pytest.raises(ValueError, match=r"need about [\d.]+ (GiB|TiB), more than this machine's"):
+        ImageConfig(filters=1024, image_size=128, batch_size=65536)
+    with pytest.raises(ValueError, match=r"exact W1 over 20000 points need about [\d.]+ (GiB|TiB), more than"):
+        ToyConfig(eval_samples=20000, width=16384, depth=64)
 
 
 def test_messages_are_in_the_house_form():

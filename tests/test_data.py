@@ -268,3 +268,72 @@ def test_an_unwritable_cache_folder_is_a_warning_not_a_crash(tmp_path, monkeypat
     with pytest.warns(UserWarning, match=r"cannot cache the digits classifier at .*a_file"):
         model, accuracy = digits_classifier(16, 1)
     assert accuracy >= 0.93
+
+
+# ----- crafted .npz files: sizes checked before numpy reads them ---------------------------------
+def _npz_with_header(path, shape, data: bytes):
+    import io
+    import zipfile
+
+    header = io.BytesIO()
+    np.lib.format.write_array_header_1_0(header, {"descr": "|u1", "fortran_order": False, "shape": shape})
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("images.npy", header.getvalue() + data)
+
+
+def test_an_npz_header_claiming_a_terabyte_is_refused_before_allocating(tmp_path):
+    # was a MemoryError traceback: numpy allocated what the header claimed
+    _npz_with_header(tmp_path / "huge.npz", (10**6, 1000, 1000), b"\0" * 100)
+    with pytest.raises(
+        ValueError, match=r"huge\.npz \(array 'images'\) declares shape \(1000000, 1000, 1000\).*holds 100 bytes"
+    ):
+        load_images("npz", root=tmp_path / "huge.npz", image_size=16, held_out=1, verbose=False)
+
+
+def test_an_npz_whose_header_fits_its_data_but_not_the_memory_is_refused(tmp_path, monkeypatch):
+    from wgan_toys import _validation
+
+    monkeypatch.setattr(_validation, "physical_memory", lambda: 1000)  # a machine with 1000 bytes
+    np.savez(tmp_path / "big.npz", images=np.zeros((5, 16, 16), dtype=np.uint8))
+    with pytest.raises(
+        ValueError, match=r"big\.npz \(array 'images'\), shape \(5, 16, 16\) of uint8, need about 1\.2 KiB"
+    ):
+        load_images("npz", root=tmp_path / "big.npz", image_size=16, held_out=1, verbose=False)
+
+
+def test_a_zip_bomb_npz_is_refused_before_it_inflates(tmp_path):
+    # 400 MB of zeros in about 400 KB: was accepted and inflated
+    np.savez_compressed(tmp_path / "bomb.npz", images=np.zeros((400, 1000, 1000), dtype=np.uint8))
+    assert (tmp_path / "bomb.npz").stat().st_size < 500_000
+    with pytest.raises(ValueError, match=r"bomb\.npz \(array 'images'\) inflates \d+ times .* zip bomb"):
+        load_images("npz", root=tmp_path / "bomb.npz", image_size=16, held_out=1, verbose=False)
+
+
+def test_handwritten_digits_compressed_by_numpy_load(tmp_path):
+    from sklearn.datasets import load_digits
+
+    digits = (load_digits().images * 15).astype(np.uint8)  # 1797 images of 8x8, 0..240
+    np.savez_compressed(tmp_path / "digits.npz", images=digits)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # 8x8 images upscaled to 16x16
+        data = load_images("npz", root=tmp_path / "digits.npz", image_size=16, held_out=1, verbose=False)
+    assert data.count == 1796
+
+
+def test_a_pickle_named_npz_is_refused_without_numpys_hint_to_unpickle_it(tmp_path):
+    import pickle
+
+    (tmp_path / "p.npz").write_bytes(pickle.dumps({"images": [1, 2, 3]}))
+    with pytest.raises(
+        ValueError, match=r"p\.npz is neither a \.npz \(zip\) nor a \.npy file \(a Python pickle"
+    ) as error:
+        load_images("npz", root=tmp_path / "p.npz", image_size=16, held_out=1, verbose=False)
+    assert "allow_pickle" not in str(error.value)
+
+
+def test_a_truncated_npy_is_named(tmp_path):
+    np.save(tmp_path / "short.npy", np.zeros((10, 16, 16), np.uint8))
+    with open(tmp_path / "short.npy", "r+b") as handle:
+        handle.truncate(200)
+    with pytest.raises(ValueError, match=r"short\.npy declares shape \(10, 16, 16\) of uint8 .* holds 72 bytes"):
+        load_images("npz", root=tmp_path / "short.npy", image_size=16, held_out=1, verbose=False)

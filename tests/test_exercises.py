@@ -232,7 +232,7 @@ def rmsprop_replayed_from_far() -> float:
     RMSprop defaults, independently of torch.optim)."""
     from wgan_toys.parallel_lines import learn_parallel_lines
 
-    run = learn_parallel_lines("gan", theta0=5.0, iterations=20, optimizer="rmsprop", seed=0)
+    run = learn_parallel_lines("gan-minimax", theta0=5.0, iterations=20, optimizer="rmsprop", seed=0)
     theta, mean_square = 5.0, 0.0
     for t, gradient in enumerate(run["theta_gradients"]):
         mean_square = 0.99 * mean_square + 0.01 * gradient**2

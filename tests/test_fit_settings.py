@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 import torch
 
-from wgan_toys import Gaussian1D, sweep, train
+from wgan_toys import Gaussian1D
 from wgan_toys.parallel_lines import learn_parallel_lines
 from wgan_toys.train import (
     SWEEP_SETTINGS,
@@ -152,9 +152,3 @@ def test_learn_parallel_lines_takes_the_same_settings():
         learn_parallel_lines("wgan", iterations=5, max_steps=10)  # it runs iterations; no stopping rule
     with pytest.raises(ValueError, match=r"^critic_learning_rate == 0\.0, must be > 0\.$"):
         learn_parallel_lines("wgan", iterations=5, critic_learning_rate=0.0)  # was silently the default
-
-
-def test_sweep_module_re_exports_the_moved_names():
-    for name in sweep.__all__:
-        assert getattr(sweep, name) is getattr(train, name)
-    assert "one release" in sweep.__doc__

@@ -6,11 +6,11 @@ modules together. The layers, as the book's module table (docs/guide/package.md)
 
 - 0, ground truth without training: ``_validation``, ``runtime``, ``distributions``, ``distances``,
   ``empirical``, ``transport``, ``optimal``, ``likelihood``, ``trend``, ``ipm``;
-- 1, critics to optimality: ``networks``, ``lipschitz``, ``objectives``, ``train``, ``sweep``,
-  ``measure``, ``theory``;
+- 1, Algorithm 1 and critics to optimality: ``networks``, ``lipschitz``, ``objectives``,
+  ``algorithm1`` (the critic and generator updates every trainer calls), ``train``, ``measure``, ``theory``;
 - 2, scenarios and trainers: ``parallel_lines``, ``toys2d``, ``toy_gan``, ``images.*``;
 - 3, presentation and entry points: ``plots`` (a package: ``plots.distances``, ``plots.critics``, ...),
-  ``classroom``, ``verify``, ``cli``, the package's ``__init__`` and ``__main__``.
+  ``classroom`` (with ``classroom_session`` and ``classroom_view``), ``verify``, ``cli``, the package's ``__init__`` and ``__main__``.
 
 A subpackage's modules take its layer. A private module (``plots._style``) is imported only from
 inside its own package; ``_validation`` sits at the top and serves every module.
@@ -39,9 +39,19 @@ LAYERS = {
         "trend",
         "ipm",
     ),
-    1: ("networks", "lipschitz", "objectives", "train", "sweep", "measure", "theory"),
-    2: ("parallel_lines", "toys2d", "toy_gan", "images"),
-    3: ("plots", "classroom", "verify", "cli", "exercises", "__init__", "__main__"),
+    1: ("networks", "lipschitz", "objectives", "algorithm1", "train", "measure", "theory"),
+    2: ("run_files", "runs", "parallel_lines", "toys2d", "toy_gan", "images"),
+    3: (
+        "plots",
+        "classroom",
+        "classroom_session",
+        "classroom_view",
+        "verify",
+        "cli",
+        "exercises",
+        "__init__",
+        "__main__",
+    ),
 }
 
 
@@ -201,7 +211,8 @@ def test_the_checker_sees_what_it_checks():
     graph = import_graph()
     assert "distances" in graph["transport"]  # module-level relative import
     assert "measure" in graph["verify.critics"]  # function-local import (two dots, inside a subpackage)
-    assert "images.runs" in graph["images.trainer"]  # relative import inside a subpackage
+    assert "images.checkpoints" in graph["images.trainer"]  # relative import inside a subpackage
+    assert "runs" in graph["images.trainer"]  # two-dot import from a subpackage
     assert any(names for _, names, _ in package_imports("cli"))
 
 

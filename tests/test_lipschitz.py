@@ -9,10 +9,9 @@ from torch import nn
 from wgan_toys.lipschitz import (
     GradientPenalty,
     SpectralNormalization,
-    WeightClipping,
     clip_weights_,
     gradient_penalty,
-    make_lipschitz_method,
+    make_constraint,
 )
 from wgan_toys.measure import layer_gradient_norms
 from wgan_toys.networks import MLP, StackedCritics
@@ -48,7 +47,7 @@ def test_clip_weights_per_stacked_critic():
 def test_gradient_penalty_one_epsilon_and_one_norm_per_sample():
     n, penalty_weight = 256, 10.0
     real, fake = torch.ones(n, 3), torch.zeros(n, 3)
-    penalty = gradient_penalty(HalfSquare(), real, fake, penalty_weight, generator=torch.Generator().manual_seed(5))
+    penalty = gradient_penalty(HalfSquare(), real, fake, penalty_weight, rng=torch.Generator().manual_seed(5))
     # by hand: x_hat_i = epsilon_i (1, 1, 1), gradient x_hat_i, per-sample norm sqrt(3) epsilon_i
     epsilon = torch.rand(n, 1, generator=torch.Generator().manual_seed(5))
     expected = penalty_weight * ((np.sqrt(3) * epsilon[:, 0] - 1) ** 2).mean()
@@ -62,13 +61,13 @@ def test_one_sided_penalty_charges_only_norms_above_one():
     n, penalty_weight = 256, 10.0
     real, fake = torch.ones(n, 3), torch.zeros(n, 3)
     one_sided = gradient_penalty(
-        HalfSquare(), real, fake, penalty_weight, generator=torch.Generator().manual_seed(5), one_sided=True
+        HalfSquare(), real, fake, penalty_weight, rng=torch.Generator().manual_seed(5), one_sided=True
     )
     # by hand: norm sqrt(3) epsilon_i, charged only where it exceeds 1 (epsilon > 0.577)
     epsilon = torch.rand(n, 1, generator=torch.Generator().manual_seed(5))[:, 0]
     expected = penalty_weight * (torch.clamp(np.sqrt(3) * epsilon - 1, min=0) ** 2).mean()
     assert float(one_sided.detach()) == pytest.approx(float(expected), rel=1e-6)
-    two_sided = gradient_penalty(HalfSquare(), real, fake, penalty_weight, generator=torch.Generator().manual_seed(5))
+    two_sided = gradient_penalty(HalfSquare(), real, fake, penalty_weight, rng=torch.Generator().manual_seed(5))
     assert float(two_sided.detach()) > 2 * float(
         one_sided.detach()
     )  # the two-sided form also charges the norms below 1
@@ -89,10 +88,10 @@ def test_linear_critic_penalty_is_lambda_times_slope_gap_squared():
 
 
 def test_stacked_penalty_equals_each_critics_own():
-    stack = StackedCritics(3, 2, 8, 2, generator=torch.Generator().manual_seed(0))
+    stack = StackedCritics(3, 2, 8, 2, rng=torch.Generator().manual_seed(0))
     real, fake = torch.randn(3, 32, 2), torch.randn(3, 32, 2)
     weights = torch.tensor([1.0, 10.0, 100.0])
-    stacked = gradient_penalty(stack, real, fake, weights, generator=torch.Generator().manual_seed(1), batch_dims=2)
+    stacked = gradient_penalty(stack, real, fake, weights, rng=torch.Generator().manual_seed(1), batch_dims=2)
     epsilon = torch.rand(3, 32, 1, generator=torch.Generator().manual_seed(1))
     for i in range(3):
         member = stack.member(i)
@@ -127,29 +126,31 @@ def test_layer_gradient_norms_vanish_for_small_clip_values():
     "kwargs, error, message",
     [
         (
-            {"method": "clip", "clip_value": -0.01},
+            {"constraint": "clip", "clip_value": -0.01},
             ValueError,
             r"clip_value == -0.01, must be > 0 \(the paper uses c = 0.01\)",
         ),
-        ({"method": "clip", "clip_value": 0.0}, ValueError, "clip_value == 0.0, must be > 0"),
+        ({"constraint": "clip", "clip_value": 0.0}, ValueError, "clip_value == 0.0, must be > 0"),
         (
-            {"method": "gp", "penalty_weight": -1.0},
+            {"constraint": "gp", "penalty_weight": -1.0},
             ValueError,
             r"penalty_weight == -1.0, must be >= 0 \(WGAN-GP uses lambda = 10\)",
         ),
-        ({"method": "sn"}, ValueError, "method == 'sn', must be one of 'clip', 'gp', 'spectral', 'none'"),
+        ({"constraint": "sn"}, ValueError, "constraint == 'sn', must be one of 'clip', 'gp', 'spectral', 'none'"),
     ],
 )
-def test_bad_method_settings(kwargs, error, message):
+def test_bad_constraint_settings(kwargs, error, message):
     with pytest.raises(error, match=message):
-        make_lipschitz_method(**kwargs)
+        make_constraint(**kwargs)
 
 
-def test_method_defaults_follow_the_papers():
+def test_constraint_optimisers_follow_the_papers():
+    from wgan_toys.algorithm1 import make_optimizer
+
     parameters = [nn.Parameter(torch.zeros(1))]
-    rmsprop = WeightClipping().make_optimizer(parameters)
+    rmsprop = make_optimizer(parameters, "clip", "fit")
     assert isinstance(rmsprop, torch.optim.RMSprop) and rmsprop.defaults["lr"] == 5e-5  # Algorithm 1
-    adam = GradientPenalty().make_optimizer(parameters)
+    adam = make_optimizer(parameters, "gp", "fit")
     assert adam.defaults["lr"] == 1e-4 and adam.defaults["betas"] == (0.0, 0.9)  # WGAN-GP Algorithm 1
     assert GradientPenalty().penalty_weight == 10.0
 
@@ -202,16 +203,16 @@ def test_family_bound_is_reached_by_the_all_c_network_and_bounds_every_slope():
 
 def test_spectral_normalisation_is_reproducible_and_leaves_the_global_random_state_alone():
     # torch's spectral_norm draws its power-iteration start vectors from the global random state:
-    # two train_critic(method="spectral", seed=0) calls in one process used to differ (3.83622 vs
+    # two train_critic(constraint="spectral", seed=0) calls in one process used to differ (3.83622 vs
     # 3.83636 after 300 steps), and each consumed the caller's random numbers
     from wgan_toys import Gaussian1D
     from wgan_toys.train import train_critic
 
     real, fake = Gaussian1D(0.0, 1.0), Gaussian1D(4.0, 1.0)
     before = torch.get_rng_state()
-    first = train_critic(real, fake, method="spectral", max_steps=100, eval_every=50, seed=0)
+    first = train_critic(real, fake, constraint="spectral", max_steps=100, eval_every=50, seed=0)
     torch.randn(7)  # the caller's own draws between two runs change nothing
-    second = train_critic(real, fake, method="spectral", max_steps=100, eval_every=50, seed=0)
+    second = train_critic(real, fake, constraint="spectral", max_steps=100, eval_every=50, seed=0)
     assert first.estimate == second.estimate
     for a, b in zip(first.network.state_dict().values(), second.network.state_dict().values()):
         assert torch.equal(a, b)
@@ -219,6 +220,6 @@ def test_spectral_normalisation_is_reproducible_and_leaves_the_global_random_sta
     torch.randn(7)
     after_own_draws = torch.get_rng_state()
     torch.set_rng_state(before)
-    train_critic(real, fake, method="spectral", max_steps=50, eval_every=50, seed=0)
+    train_critic(real, fake, constraint="spectral", max_steps=50, eval_every=50, seed=0)
     torch.randn(7)
     assert torch.equal(torch.get_rng_state(), after_own_draws)  # training drew nothing from the global state

@@ -69,14 +69,24 @@ TOYS = {  # the toy defaults as they were before the table (toy_gan.ToyConfig.re
     "gan-minimax": ("adam", 1e-3, (0.5, 0.999), 1, None, None, 256),
     "gan-logd": ("adam", 1e-3, (0.5, 0.999), 1, None, None, 256),
 }
+# networks trained to optimality (train.py), keyed by constraint: Algorithm 1's RMSProp, WGAN-GP's Adam
+FITS = {
+    "clip": ("rmsprop", 5e-5, None, 1, 0.01, None, 256),
+    "gp": ("adam", 1e-4, (0.0, 0.9), 1, None, 10.0, 256),
+    "spectral": ("adam", 1e-3, (0.5, 0.9), 1, None, None, 256),
+    "none": ("adam", 1e-3, (0.9, 0.999), 1, None, None, 256),
+    "discriminator": ("adam", 1e-3, (0.9, 0.999), 1, None, None, 256),
+}
 FIELDS = ("optimizer", "learning_rate", "betas", "n_critic", "clip_value", "penalty_weight", "batch_size")
 
 
-@pytest.mark.parametrize("scale, expected", [("paper", PAPERS), ("toy", TOYS)])
+@pytest.mark.parametrize("scale, expected", [("paper", PAPERS), ("toy", TOYS), ("fit", FITS)])
 def test_each_row_of_the_defaults_table_holds_its_sources_values(scale, expected):
-    from wgan_toys.objectives import ALGORITHMS, DEFAULTS, algorithm_defaults
+    from wgan_toys.objectives import ALGORITHMS, DEFAULTS, FIT_ROWS, algorithm_defaults
 
-    assert set(DEFAULTS) == {(name, scale) for name in ALGORITHMS for scale in ("paper", "toy")}
+    assert set(DEFAULTS) == {(name, scale) for name in ALGORITHMS for scale in ("paper", "toy")} | {
+        (name, "fit") for name in FIT_ROWS
+    }
     for name, values in expected.items():
         row = algorithm_defaults(name, scale)
         assert tuple(getattr(row, field) for field in FIELDS) == values, (name, scale)

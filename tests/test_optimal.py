@@ -109,7 +109,7 @@ def test_trained_2d_critic_against_the_exact_potential():
 
     rng = np.random.default_rng(1)
     real, fake = rng.normal(size=(400, 2)), rng.normal(size=(400, 2)) + [3.0, 0.0]
-    result = train_critic(real, fake, method="spectral", max_steps=1500)
+    result = train_critic(real, fake, constraint="spectral", max_steps=1500)
     fit = compare_to_potential_2d(lambda x: network_values(result.network, x), real, fake)
     # a 1-Lipschitz network that reaches the exact W of the samples is the exact potential up to
     # a constant on their support; a finite network gets within a fraction of the unit slope

@@ -66,8 +66,8 @@ def test_critic_objective_of_the_exact_critic():
 
 
 def test_wgan_gp_learns_theta_and_minimax_gan_stalls_under_plain_descent():
-    wgan = learn_parallel_lines("wgan-gp", iterations=150, optimizer="sgd", learning_rate=0.05)
+    wgan = learn_parallel_lines("wgan-gp", iterations=150, optimizer="sgd", theta_learning_rate=0.05)
     assert abs(wgan["thetas"][-1]) < 0.1
-    gan = learn_parallel_lines("gan", iterations=150, optimizer="sgd", learning_rate=0.05)
+    gan = learn_parallel_lines("gan-minimax", iterations=150, optimizer="sgd", theta_learning_rate=0.05)
     assert abs(gan["thetas"][-1]) > 0.5  # the saturated discriminator's gradient vanishes
     assert np.abs(gan["theta_gradients"][-10:]).mean() < 1e-2 < np.abs(wgan["theta_gradients"][:10]).mean()

@@ -21,19 +21,18 @@ import pytest
 import torch
 from image_runs import HANG_GUARD, TINY_IMAGE_RUN, interrupt_a_long_run
 
-from wgan_toys.images import runs
-from wgan_toys.images.runs import (
+from wgan_toys import run_files, runs
+from wgan_toys.images.trainer import ImageConfig, ImageTrainer, TrainingStopped, read_metrics
+from wgan_toys.run_files import (
     CHECKPOINT,
     PREVIOUS_CHECKPOINT,
     NonFiniteState,
     load_checkpoint,
-    load_latest_checkpoint,
     read_jsonl,
-    run_lock,
     save_checkpoint,
     truncate_jsonl,
 )
-from wgan_toys.images.trainer import ImageConfig, ImageTrainer, TrainingStopped, read_metrics
+from wgan_toys.runs import load_latest_checkpoint, run_lock
 from wgan_toys.toy_gan import ToyConfig, ToyGAN, run_folder
 
 TINY = dict(TINY_IMAGE_RUN, eval_every=100, sample_every=100)
@@ -69,7 +68,7 @@ def run(finished_run, tmp_path):
 # ----- item 5: one run per folder --------------------------------------------------------------
 HOLD_LOCK = """
 import sys, time
-from wgan_toys.images.runs import run_lock
+from wgan_toys.runs import run_lock
 with run_lock(sys.argv[1]):
     print("locked", flush=True)
     sys.stdin.read()  # hold it until the parent closes our stdin
@@ -104,11 +103,11 @@ def test_a_second_process_is_refused_while_a_run_holds_the_folder(tmp_path):
 # ----- item 6: rewrites are atomic, handlers come first ---------------------------------------
 KILL_DURING_REWRITE = """
 import os, signal, sys
-from wgan_toys.images import runs
+from wgan_toys import run_files
 def killed(source, target):  # the temporary file is written and fsynced; die before the rename
     os.kill(os.getpid(), signal.SIGKILL)
-runs.os.replace = killed
-runs.truncate_jsonl(sys.argv[1], lambda record: record["generator_step"] <= 10)
+run_files.os.replace = killed
+run_files.truncate_jsonl(sys.argv[1], lambda record: record["generator_step"] <= 10)
 """
 
 
@@ -129,14 +128,14 @@ def test_a_kill_during_resumes_rewrite_loses_nothing(tmp_path):
 
 
 def test_an_interrupted_config_write_keeps_the_old_file(tmp_path, monkeypatch):
-    path = runs.atomic_write_json(tmp_path / "config.json", {"learning_rate": 5e-5})
+    path = run_files.atomic_write_json(tmp_path / "config.json", {"learning_rate": 5e-5})
 
     def interrupted(source, target):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(runs.os, "replace", interrupted)
+    monkeypatch.setattr(run_files.os, "replace", interrupted)
     with pytest.raises(KeyboardInterrupt):
-        runs.atomic_write_json(path, {"learning_rate": 1.0})
+        run_files.atomic_write_json(path, {"learning_rate": 1.0})
     assert json.loads(path.read_text()) == {"learning_rate": 5e-5}
     assert not list(tmp_path.glob(".*.tmp"))
 
@@ -144,13 +143,13 @@ def test_an_interrupted_config_write_keeps_the_old_file(tmp_path, monkeypatch):
 def test_signal_handlers_are_installed_before_the_folder_is_rewritten(run, monkeypatch):
     trainer = ImageTrainer.resume(run, verbose=False)
     seen = []
-    rewrite = runs.atomic_write_text
+    rewrite = run_files.atomic_write_text
 
     def watched(path, text):
         seen.append((pathlib.Path(path).name, signal.getsignal(signal.SIGINT)))
         return rewrite(path, text)
 
-    monkeypatch.setattr("wgan_toys.images.runs.atomic_write_text", watched)
+    monkeypatch.setattr("wgan_toys.run_files.atomic_write_text", watched)
     trainer.train(until=4)
     assert [name for name, _ in seen] == ["config.json", "metrics.jsonl"]
     assert all(
@@ -292,8 +291,8 @@ def test_resume_falls_back_to_the_previous_checkpoint_with_a_warning(run, kind):
 def test_changed_settings_are_refused_on_resume(run):
     with pytest.raises(
         ValueError,
-        match=r"--resume keeps the settings of the run in .*these differ: generator: was 'dcgan', "
-        r"now 'mlp'; learning_rate: was 5e-05, now 0\.001\. Drop those flags.*device, threads",
+        match=r"resume=True keeps the settings of the run in .*these differ: generator: was 'dcgan', "
+        r"now 'mlp'; learning_rate: was 5e-05, now 0\.001\. Drop those settings.*device, threads",
     ):
         ImageTrainer.resume(run, settings={"generator": "mlp", "learning_rate": 1e-3, "device": "cpu"}, verbose=False)
     # a default given explicitly, and the settings that may change
@@ -328,7 +327,8 @@ def test_a_run_without_a_checkpoint_is_not_overwritten_without_overwrite(tmp_pat
     (out / "samples").mkdir()
     (out / "samples" / "step_000100.png").write_bytes(b"old")
     with pytest.raises(
-        ValueError, match=rf"already holds a run \({marker}\); pass --overwrite to replace it.*Nothing was overwritten"
+        ValueError,
+        match=rf"already holds a run \({marker}\); pass overwrite=True to replace it.*Nothing was overwritten",
     ):
         ImageTrainer(ImageConfig(**TINY), out, verbose=False).train()
     assert (out / marker).read_text() == "{}\n"
@@ -345,7 +345,7 @@ def test_toy_run_folders_are_not_overwritten_without_overwrite(tmp_path):
         trainer.train(callback=log)
     rows = (out / "metrics.jsonl").read_text()
     assert len(rows.splitlines()) == 3
-    with pytest.raises(ValueError, match=r"already holds a run \(config\.json, metrics\.jsonl\); pass --overwrite"):
+    with pytest.raises(ValueError, match=r"already holds a run \(config\.json, metrics\.jsonl\); pass overwrite=True"):
         with run_folder(trainer, out):
             pass
     assert (out / "metrics.jsonl").read_text() == rows
@@ -378,7 +378,7 @@ def test_a_full_disk_during_a_checkpoint_cleans_up_and_names_errno(run, monkeypa
     if where == "torch.save":
         monkeypatch.setattr(torch, "save", full_save)
     else:
-        monkeypatch.setattr(runs.os, "fsync", full_fsync)
+        monkeypatch.setattr(run_files.os, "fsync", full_fsync)
     with pytest.raises(
         TrainingStopped,
         match=r"could not write .*checkpoint\.pt at generator step 6: No space left on device "
@@ -440,3 +440,270 @@ def test_an_interrupted_run_exits_128_plus_the_signal_with_one_line(tmp_path, si
     assert "Traceback" not in stderr
     step = int(re.search(r"at step (\d+)", last).group(1))
     assert load_checkpoint(out / CHECKPOINT)["generator_step"] == step == read_metrics(out)[-1]["generator_step"]
+
+
+# ----- a run folder belongs to one run ----------------------------------------------------------
+def test_every_piece_of_a_run_records_its_id(run):
+    state = load_checkpoint(run / CHECKPOINT)
+    recorded = json.loads((run / "config.json").read_text())["run_id"]
+    assert isinstance(state["run_id"], str) and len(state["run_id"]) == 32
+    assert recorded == state["run_id"]
+    assert {row["run_id"] for row in read_jsonl(run / "metrics.jsonl")} == {recorded}
+
+
+def test_a_checkpoint_copied_from_another_run_is_refused(run, tmp_path):
+    other = tmp_path / "other"
+    ImageTrainer(ImageConfig(**{**TINY, "seed": 1}), other, verbose=False).train()
+    shutil.copy(other / CHECKPOINT, run / CHECKPOINT)
+    before = (run / "metrics.jsonl").read_bytes(), (run / "config.json").read_bytes()
+    with pytest.raises(ValueError, match=r"belongs to run .* records run .*copied in"):
+        ImageTrainer.resume(run, generator_steps=6, verbose=False)
+    result = _cli("train-images", "--resume", "--out", str(run), "--generator-steps", "6", "--threads", "1")
+    assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
+    assert "start a new run in another --out" in result.stderr  # the API's words, as flags
+    assert ((run / "metrics.jsonl").read_bytes(), (run / "config.json").read_bytes()) == before
+
+
+def test_metrics_rows_of_another_run_or_without_a_step_are_refused_on_resume(run):
+    metrics = run / "metrics.jsonl"
+    lines = metrics.read_text().splitlines()
+    metrics.write_text("\n".join([lines[0], "{}", *lines[1:]]) + "\n")  # a {} line survived truncation
+    with pytest.raises(ValueError, match=r"metrics.jsonl, line 2: generator_step == None"):
+        ImageTrainer.resume(run, verbose=False)
+    foreign = json.loads(lines[0]) | {"run_id": "0" * 32}
+    metrics.write_text("\n".join([json.dumps(foreign), *lines[1:]]) + "\n")
+    with pytest.raises(ValueError, match=r"line 1 belongs to run 0{32}.*mixes two runs"):
+        ImageTrainer.resume(run, verbose=False)
+
+
+def test_overwrite_removes_every_file_of_the_previous_run_and_only_those(run):
+    (run / "notes.txt").write_text("mine")
+    (run / ".notes.tmp").write_text("mine too")
+    trainer = ToyGAN(ToyConfig(iterations=0, width=8, eval_samples=50))
+    with run_folder(trainer, run, overwrite=True) as log:
+        log({"generator_step": 0})
+    assert sorted(path.name for path in run.rglob("*") if path.is_file()) == [
+        ".lock",
+        ".notes.tmp",
+        "config.json",
+        "metrics.jsonl",
+        "notes.txt",
+    ]
+    with pytest.raises(ValueError, match="no checkpoint at"):  # the image run's checkpoints went with it
+        ImageTrainer.resume(run, verbose=False)
+
+
+# ----- a crafted folder does no harm ------------------------------------------------------------
+def test_a_lock_that_is_a_symlink_is_refused_and_its_target_untouched(tmp_path):
+    notes = tmp_path / "notes.txt"
+    notes.write_text("my notes\n")
+    out = tmp_path / "sym"
+    out.mkdir()
+    (out / ".lock").symlink_to(notes)
+    with pytest.raises(ValueError, match=r"\.lock is a symbolic link"):
+        with run_lock(out):
+            pass
+    assert notes.read_text() == "my notes\n"
+
+
+@pytest.mark.parametrize("kind", ["fifo", "folder", "hard link"])
+def test_a_lock_that_is_not_a_plain_file_is_refused(tmp_path, kind):
+    out = tmp_path / "out"
+    out.mkdir()
+    if kind == "fifo":
+        os.mkfifo(out / ".lock")
+    elif kind == "folder":
+        (out / ".lock").mkdir()
+    else:
+        (tmp_path / "notes.txt").write_text("my notes\n")
+        os.link(tmp_path / "notes.txt", out / ".lock")
+    with pytest.raises(
+        ValueError, match=r"\.lock is (a folder|not a regular file \(a FIFO\)|a file with other hard links)"
+    ):
+        with run_lock(out):
+            pass
+    if kind == "hard link":
+        assert (tmp_path / "notes.txt").read_text() == "my notes\n"
+
+
+def test_the_stale_file_sweep_removes_only_the_packages_temporary_files(tmp_path):
+    for name in (".notes.tmp", ".config.json.tmp", "config.json.abcdefgh.tmp"):
+        (tmp_path / name).write_text("a user's file")
+    (tmp_path / ".metrics.jsonl.k2_9xq1z.tmp").write_text("left by a killed writer")
+    with run_lock(tmp_path):
+        pass
+    assert sorted(path.name for path in tmp_path.iterdir()) == [
+        ".config.json.tmp",
+        ".lock",
+        ".notes.tmp",
+        "config.json.abcdefgh.tmp",
+    ]
+
+
+def test_atomic_writes_keep_the_mode_the_umask_gives(tmp_path):
+    previous = os.umask(0o022)
+    try:
+        written = run_files.atomic_write_text(tmp_path / "config.json", "{}")
+        save_checkpoint(tmp_path / CHECKPOINT, {"step": torch.tensor(1)})
+    finally:
+        os.umask(previous)
+    assert oct(written.stat().st_mode & 0o777) == oct(0o644)
+    assert oct((tmp_path / CHECKPOINT).stat().st_mode & 0o777) == oct(0o644)
+
+
+# ----- a checkpoint's contents are checked against its config ------------------------------------
+def _edit_checkpoint(run, edit):
+    state = load_checkpoint(run / CHECKPOINT)
+    edit(state)
+    torch.save(state, run / CHECKPOINT)
+    (run / PREVIOUS_CHECKPOINT).unlink()
+
+
+@pytest.mark.parametrize(
+    "edit, message",
+    [
+        (
+            lambda s: s["config"].update(filters=16),
+            r"(generator|critic)\.main\.\S+ has shape .* but the network its config builds",
+        ),
+        (lambda s: s.update(order=s["order"] + 100000), r"order .* is not a permutation of the \d+ training images"),
+        (
+            lambda s: s.update(random=torch.zeros(3, dtype=torch.uint8)),
+            r"random \(3 bytes\) is not a torch.Generator state",
+        ),
+        (lambda s: s["config"].pop("algorithm"), r"records no algorithm in its config"),
+        (lambda s: s.update(position=-5), r"records position == -5, must be an integer >= 0"),
+        (lambda s: s.update(generator_step="4"), r"records generator_step == '4', must be an integer"),
+        (lambda s: s["config"].update(filters=10**6), r"records a config that is not valid: filters == 1000000"),
+        (
+            lambda s: s["critic_optimizer"]["state"][0].update(square_avg=torch.zeros(3)),
+            r"critic_optimizer\.state\.0\.square_avg has shape \(3,\)",
+        ),
+    ],
+    ids=[
+        "size mismatch",
+        "order out of range",
+        "short rng state",
+        "no algorithm",
+        "negative position",
+        "string step",
+        "huge filters",
+        "optimizer state",
+    ],
+)
+def test_a_crafted_checkpoint_is_refused_in_one_line_naming_the_file(run, edit, message):
+    _edit_checkpoint(run, edit)
+    with pytest.raises(ValueError, match=message) as error:
+        ImageTrainer.resume(run, verbose=False)
+    assert str(run / CHECKPOINT) in str(error.value) and "\n" not in str(error.value)
+
+
+def test_deeply_nested_json_in_metrics_is_an_error_naming_the_line(tmp_path):
+    path = tmp_path / "metrics.jsonl"
+    path.write_text('{"generator_step": 1}\n' + "[" * 100000 + "]" * 100000 + "\n")
+    with pytest.raises(ValueError, match=r"metrics.jsonl, line 2: not a JSON object \(nested deeper than 64"):
+        read_jsonl(path)
+
+
+def test_a_config_json_that_is_a_folder_is_named(run):
+    (run / "config.json").unlink()
+    (run / "config.json").mkdir()
+    with pytest.raises(ValueError, match=r"config.json is not a file"):
+        ImageTrainer.resume(run, verbose=False)
+
+
+def test_a_full_disk_while_saving_samples_names_the_file_and_leaves_no_png(tmp_path, monkeypatch):
+    trainer = ImageTrainer(ImageConfig(**TINY), tmp_path / "run", verbose=False)
+
+    fsync = os.fsync
+
+    def full(fd):  # the disk fills up while a sample grid is written
+        if "step_" in os.readlink(f"/proc/self/fd/{fd}"):
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return fsync(fd)
+
+    monkeypatch.setattr(run_files.os, "fsync", full)
+    with pytest.raises(TrainingStopped, match=r"could not write the sample grid \S+step_000000.png .*ENOSPC"):
+        trainer.train()
+    assert not list((tmp_path / "run" / "samples").iterdir())
+
+
+def test_an_empty_out_is_refused_instead_of_meaning_the_current_folder(tmp_path, monkeypatch):
+    # `wgan-toys toy --out ''` trained into the current folder (pathlib reads '' as '.')
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(runs.RunFolderError, match=r"^out == '' names no folder"):
+        runs.RunFolder("")
+    with pytest.raises(runs.RunFolderError, match=r"^out == ' ' names no folder"):
+        with runs.run_lock(" "):
+            pass
+    assert list(tmp_path.iterdir()) == []
+
+
+# ----- outputs never go into a running run's folder, nor over a run's file -----------------------
+def test_output_commands_refuse_a_path_inside_a_locked_folder(tmp_path, capsys):
+    # toy-claims --out runs/c3/metrics.jsonl beside a running train-images lost its rows
+    from wgan_toys.cli import main
+
+    out = tmp_path / "c3"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_LOCK, str(out)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        for argv in (
+            ["toy-claims", "--iterations", "1", "--out", str(out / "metrics.jsonl")],
+            ["figure", "1", "--out", str(out / "curve.png")],
+            ["figure", "1", "--out", str(out / "samples" / "extra.png")],
+        ):
+            with pytest.raises(SystemExit) as stop:
+                main(argv)
+            error = capsys.readouterr().err
+            assert stop.value.code == 2 and error.count("\n") == 1, error
+            assert f"which a running run holds (process {holder.pid})" in error and "--out ==" in error
+        assert sorted(path.name for path in out.iterdir()) == [".lock"]
+    finally:
+        holder.communicate(input="", timeout=HANG_GUARD)
+
+
+def test_a_figure_is_not_written_over_a_file_of_a_run(tmp_path, capsys):
+    from wgan_toys.cli import main
+
+    out = tmp_path / "run"
+    out.mkdir()
+    (out / "config.json").write_text("{}")
+    (out / "curve.png").write_bytes(b"a run's curve")
+    with pytest.raises(SystemExit) as stop:
+        main(["figure", "1", "--out", str(out / "curve.png")])
+    assert stop.value.code == 2 and "is a file of the run in" in capsys.readouterr().err
+    assert (out / "curve.png").read_bytes() == b"a run's curve"
+    assert main(["figure", "1", "--out", str(out / "figure_1.png")]) == 0  # a new file beside it is fine
+
+
+# ----- section4 and toy-claims: one run per seed, the settings asked for ----------------------------
+def test_section4_refuses_a_repeated_seed(tmp_path):
+    from wgan_toys.images.section4 import run_section4
+
+    with pytest.raises(ValueError, match=r"seeds == \(0, 0\) repeats 0; give each seed once"):
+        run_section4(tmp_path / "s4", smoke=True, seeds=(0, 0))
+    assert not (tmp_path / "s4").exists()
+
+
+def test_section4_refuses_a_folder_recorded_with_other_settings(tmp_path, monkeypatch, classifier_cache):
+    # the 16 px runs were resumed and table.json claimed 32 px
+    from wgan_toys.images.section4 import run_section4
+
+    monkeypatch.setenv("WGAN_TOYS_CACHE", str(classifier_cache))
+    one = dict(smoke=True, threads=1, runs=(("mlp", "wgan"),))
+    run_section4(tmp_path / "s4", image_size=16, **one)
+    table = (tmp_path / "s4" / "table.json").read_text()
+    with pytest.raises(ValueError, match=r"image_size: was 16, now 32"):
+        run_section4(tmp_path / "s4", image_size=32, **one)
+    assert (tmp_path / "s4" / "table.json").read_text() == table
+
+
+def test_toy_claims_refuses_a_repeated_seed_before_training(tmp_path, capsys):
+    from wgan_toys.cli import main
+
+    with pytest.raises(SystemExit) as stop:
+        main(["toy-claims", "--seeds", "0", "0", "--out", str(tmp_path / "claims.json")])
+    assert stop.value.code == 2 and "--seeds == 0 0 repeats 0" in capsys.readouterr().err

@@ -11,7 +11,7 @@ from wgan_toys.train import train_critic_sweep
 
 
 def test_stacked_forward_equals_each_member():
-    stack = StackedCritics(4, 2, 16, 3, activation="tanh", generator=torch.Generator().manual_seed(0))
+    stack = StackedCritics(4, 2, 16, 3, activation="tanh", rng=torch.Generator().manual_seed(0))
     x = torch.randn(4, 10, 2)
     out = stack(x)
     assert out.shape == (4, 10)
@@ -23,7 +23,7 @@ def test_stacked_forward_equals_each_member():
 
 def test_one_stacked_step_equals_separate_steps():
     """The summed loss has block-separate gradients: RMSProp on the stack = S separate RMSProps."""
-    stack = StackedCritics(3, 1, 8, 2, generator=torch.Generator().manual_seed(1))
+    stack = StackedCritics(3, 1, 8, 2, rng=torch.Generator().manual_seed(1))
     members = [stack.member(i) for i in range(3)]
     clip_values = torch.tensor([0.05, 0.1, 0.5])
     real, fake = torch.randn(3, 32, 1), torch.randn(3, 32, 1) + 2
@@ -63,7 +63,7 @@ def test_seed_sweep_gives_distinct_critics():
 
 
 def test_sweep_errors():
-    with pytest.raises(ValueError, match="method == 'spectral', must be one of 'clip', 'gp'"):
+    with pytest.raises(ValueError, match="constraint == 'spectral', must be one of 'clip', 'gp'"):
         train_critic_sweep(Gaussian1D(0, 1), Gaussian1D(1, 1), "spectral")
     with pytest.raises(ValueError, match="clip_values is empty"):
         train_critic_sweep(Gaussian1D(0, 1), Gaussian1D(1, 1), "clip", clip_values=())

@@ -28,7 +28,7 @@ def values_of(network):
 
 
 def test_spectral_critic_reaches_w_and_the_exact_potential():
-    result = train_critic(REAL, FAKE, method="spectral")
+    result = train_critic(REAL, FAKE, constraint="spectral")
     assert result.converged
     assert result.estimate == pytest.approx(4.0, rel=0.02)  # 1-Lipschitz: estimates W itself
     fit = compare_to_potential(values_of(result.network), REAL, FAKE)
@@ -38,7 +38,7 @@ def test_spectral_critic_reaches_w_and_the_exact_potential():
 
 def test_gradient_penalty_estimate_matches_the_exact_optimum():
     real, fake = Gaussian1D(0.0, 1.0), Gaussian1D(4.0, 1.0)
-    result = train_critic(real, fake, method="gp", penalty_weight=2.0)
+    result = train_critic(real, fake, constraint="gp", penalty_weight=2.0)
     predicted = gradient_penalty_prediction(4.0, 2.0)  # the linear lower bound, 8.0
     exact = gradient_penalty_optimum(real, fake, 2.0)  # over all critics, 8.065 (for a shift the two are close)
     gap = expectation_gap(values_of(result.network), real, fake)  # measured 8.056
@@ -63,14 +63,14 @@ def test_one_sided_penalty_escapes_the_wrong_sign_start():
     for one_sided in (False, True):
         critic = build_seeded(lambda: make_critic(start_flat=False), 0)
         estimates[one_sided] = train_critic(
-            REAL, FAKE, method=GradientPenalty(10.0, one_sided=one_sided), critic=critic
+            REAL, FAKE, constraint=GradientPenalty(10.0, one_sided=one_sided), critic=critic
         ).estimate
     assert estimates[False] < -2.0
     assert estimates[True] == pytest.approx(gradient_penalty_optimum(REAL, FAKE, 10.0).estimate, rel=0.03)
 
 
 def test_clipped_critic_obeys_kantorovich_rubinstein():
-    result = train_critic(REAL, FAKE, method="clip", clip_value=0.01)
+    result = train_critic(REAL, FAKE, constraint="clip", clip_value=0.01)
     gap = expectation_gap(values_of(result.network), REAL, FAKE)
     largest_slope = lipschitz_constant_on_grid(result.network, integration_grid(REAL, FAKE, 4001))
     assert 0 < gap <= largest_slope * wasserstein_1(REAL, FAKE) * (1 + 1e-6)  # eq. (2)
@@ -89,15 +89,15 @@ def test_discriminator_approaches_d_star_and_the_js_bound():
 
 def test_same_seed_same_result_and_global_rng_untouched():
     state = torch.get_rng_state()
-    first = train_critic(REAL, FAKE, method="clip", max_steps=100)
-    second = train_critic(REAL, FAKE, method="clip", max_steps=100)
+    first = train_critic(REAL, FAKE, constraint="clip", max_steps=100)
+    second = train_critic(REAL, FAKE, constraint="clip", max_steps=100)
     assert first.estimate == second.estimate
     assert torch.equal(torch.get_rng_state(), state)
 
 
 def test_training_from_samples_and_on_each_device(device):
     real = REAL.sample(2000, seed=0)
-    result = train_critic(real, FAKE, method="spectral", max_steps=200, device=device)
+    result = train_critic(real, FAKE, constraint="spectral", max_steps=200, device=device)
     assert result.steps <= 200 and result.estimate > 0
     assert next(result.network.parameters()).device.type == device
 
@@ -106,7 +106,7 @@ def test_diverging_training_names_the_step_and_a_remedy():
     with pytest.raises(
         TrainingDivergedError, match=r"critic_loss became (nan|inf|-inf) at step \d+; lower learning_rate"
     ):
-        train_critic(REAL, FAKE, method="none", learning_rate=1e30, max_steps=200)
+        train_critic(REAL, FAKE, constraint="none", learning_rate=1e30, max_steps=200)
 
 
 @pytest.mark.parametrize(
@@ -114,7 +114,7 @@ def test_diverging_training_names_the_step_and_a_remedy():
     [
         ({"batch_size": 0}, "batch_size == 0, must be >= 1"),
         ({"clip_value": -0.01}, "clip_value == -0.01, must be > 0"),
-        ({"method": "gp", "penalty_weight": -2.0}, "penalty_weight == -2.0, must be >= 0"),
+        ({"constraint": "gp", "penalty_weight": -2.0}, "penalty_weight == -2.0, must be >= 0"),
         ({"tolerance": 0.0}, "tolerance == 0.0, must be > 0"),
         ({"heldout_size": 1}, "heldout_size == 1, must be >= 2"),
         ({"width": 0}, "width == 0, must be >= 1"),
@@ -132,3 +132,39 @@ def test_bad_samples():
         train_discriminator(np.zeros((0, 1)), FAKE)
     with pytest.raises(ValueError, match=r"real points have shape \(2,\) and fake \(1,\)"):
         train_critic(np.zeros((10, 2)), FAKE)
+
+
+@pytest.mark.parametrize("scale", [1e-30, 1e-6, 1e30])
+def test_samples_at_a_scale_float32_cannot_train_are_refused_with_the_fix(scale):
+    """N(0, s^2) against N(2s, s^2) has W = 2s at every s, but float32 critics trained at these
+    scales reported an estimate of exactly 0 as converged (clipping at 1e-6; every fit at 1e-30 and
+    1e30). Each trainer now refuses the samples, naming their spread, the range and the rescaling."""
+    from wgan_toys.train import train_critic_sweep
+
+    real, fake = Gaussian1D(0.0, scale), Gaussian1D(2 * scale, scale)
+    message = r"samples have spread .*, must be in \[0.001, 1e\+15\]: .* multiply the estimate by s"
+    with pytest.raises(ValueError, match=message):
+        train_critic(real, fake, constraint="clip", max_steps=100)
+    with pytest.raises(ValueError, match=message):
+        train_discriminator(real, fake, max_steps=100)
+    with pytest.raises(ValueError, match=message):
+        train_critic_sweep(real, fake, "gp", penalty_weights=(1.0, 10.0), max_steps=100)
+    with pytest.raises(ValueError, match=message):
+        train_critic_sweep([REAL, real], [FAKE, fake], "gp", max_steps=100)  # one pair per critic
+
+
+def test_samples_far_from_0_for_their_spread_are_refused():
+    """float32 spaces numbers near 1e7 one apart, so N(1e7, 1) against N(1e7 + 2, 1) is mostly lost
+    (at 1e30 every sample is the same number)."""
+    with pytest.raises(ValueError, match=r"reach \|x\| = .*, must be at most 1e\+06 times: float32 resolves"):
+        train_critic(Gaussian1D(1e7, 1.0), Gaussian1D(1e7 + 2.0, 1.0), constraint="gp", max_steps=100)
+
+
+def test_the_edges_of_the_trainable_range_still_train():
+    """At spreads 1e-3 and 1e5 the penalised critic's estimate is W = 2s to within 30% after 600 steps
+    (W + W^2/(2 lambda) bounds it above at large s, hence lambda = 1e6 there)."""
+    for scale, weight in ((1e-3, 10.0), (1e5, 1e6)):
+        result = train_critic(
+            Gaussian1D(0.0, scale), Gaussian1D(2 * scale, scale), constraint="gp", penalty_weight=weight, max_steps=600
+        )
+        assert result.estimate == pytest.approx(2 * scale, rel=0.3), (scale, result.estimate)

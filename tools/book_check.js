@@ -12,7 +12,10 @@
 // - an image that does not load (naturalWidth 0),
 // - unrendered math: $...$, \( or \[ left in text outside code, or a MathJax error box,
 // - a console error or an uncaught exception,
-// and checks that the search page finds 'wasserstein'. It writes landing.png, lesson.png,
+// - a figure shown below 60% of its own width that is not a link to itself (click to enlarge),
+// - a code or output block that scrolls sideways (wider than the column),
+// - a lesson page without a download link to its notebook,
+// and checks that the search page finds 'wasserstein' and ranks a lesson first. It writes landing.png, lesson.png,
 // lesson_figure.png and api.png into the screenshot folder.
 const fs = require('fs');
 const path = require('path');
@@ -93,6 +96,18 @@ function findRawMath() {
     const broken = await page.evaluate(() => [...document.images]
       .filter((img) => !img.complete || img.naturalWidth === 0).map((img) => img.getAttribute('src')));
     for (const src of broken) problem(current, `image does not load: ${src}`);
+    // wgan_book.js links a figure shown below its size to itself after the image loads
+    await page.waitForTimeout(50);
+    const small = await page.evaluate(() => [...document.querySelectorAll('div.cell_output img, figure img')]
+      .filter((img) => img.naturalWidth > 0 && img.width < 0.6 * img.naturalWidth && !img.closest('a'))
+      .map((img) => `${img.getAttribute('src')} at ${Math.round(100 * img.width / img.naturalWidth)}%`));
+    for (const what of small) problem(current, `figure shown small with no way to enlarge it: ${what}`);
+    const sideways = await page.evaluate(() => [...document.querySelectorAll('div.highlight pre, div.cell_output pre')]
+      .filter((pre) => pre.scrollWidth > pre.clientWidth + 2).length);
+    if (sideways) problem(current, `${sideways} code or output block(s) scroll sideways`);
+    if (current.startsWith('lessons/') && !(await page.locator('p.wgan-download a[href$=".ipynb"]').count())) {
+      problem(current, 'no download link to the lesson\'s notebook');
+    }
     idsByPage.set(url, new Set(await page.evaluate(() => [...document.querySelectorAll('[id], a[name]')]
       .map((e) => e.id || e.getAttribute('name')))));
     const links = await page.evaluate(() => [...document.querySelectorAll('a[href]')].map((a) => a.href));
@@ -127,6 +142,8 @@ function findRawMath() {
     await page.waitForFunction(() => /finished/i.test(document.querySelector('#search-results').innerText),
       null, { timeout: 20000 });
     hits = await page.locator('#search-results li').count();
+    const first = await page.locator('#search-results li a').first().getAttribute('href');
+    if (!first || !first.includes('lessons/')) problem('search.html', `'wasserstein' ranks ${first} first, not a lesson`);
   } catch (error) {
     problem('search.html', "searching 'wasserstein' found nothing");
   }

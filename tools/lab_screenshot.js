@@ -7,8 +7,9 @@
 //
 // Serve a copy of the lessons (JupyterLab autosaves outputs into the notebooks it opens), with a token:
 //   rm -rf /tmp/lab-notebooks && cp -r notebooks /tmp/lab-notebooks
-//   .venv/bin/jupyter lab --no-browser --ip 127.0.0.1 --port 8899 --IdentityProvider.token=SECRET \
-//       --notebook-dir /tmp/lab-notebooks &
+//   WGAN_TOYS_CLASSROOM_TIMING=1 .venv/bin/jupyter lab --no-browser --ip 127.0.0.1 --port 8899 \
+//       --IdentityProvider.token=SECRET --notebook-dir /tmp/lab-notebooks &
+// (WGAN_TOYS_CLASSROOM_TIMING=1 makes the widget show its timing line, which this check reads.)
 // As root, jupyter refuses to start without --allow-root: add it (or run as a normal user).
 //
 // Run, from the repository root:
@@ -18,19 +19,24 @@
 // What it does, failing (exit 1, with the reason) at the first thing that is wrong:
 //   - opens 08_classroom.ipynb; a login page (no token, or a wrong one) is an error that says so;
 //   - dismisses JupyterLab's notification toasts (the "official Jupyter news?" question) so that
-//     nothing covers the widget;
-//   - restarts the kernel and runs every cell; any error output in a cell, or any error on the
-//     browser's console or an uncaught page error, fails the check;
+//     nothing covers the widget, and collapses the left sidebar (Ctrl+B), as a lecturer would;
+//   - restarts the kernel and runs every cell, timing it from the menu click to the widget's first
+//     picture ("ready widget"); any error output in a cell, or any error on the browser's console
+//     or an uncaught page error, fails the check;
+//   - at a 1280x720 viewport (a projector's), with the widget scrolled to the top of the notebook,
+//     asserts that the whole widget (controls, notes and picture) is in the notebook's view;
 //   - presses every control of the classroom: critic step, critic x20, generator step, run then
-//     pause (the play button), stop, reset, the data set and algorithm dropdowns, the learning
-//     rate, n_critic, c or lambda and speed sliders, and the projector box. After each button and
+//     pause (the play button pressed twice: the picture must not change while paused), stop (the
+//     play widget's second button: no step), reset, the data set, algorithm and preset dropdowns,
+//     the learning rate, n_critic, c or lambda and speed sliders (behind the 'sliders' toggle), and
+//     the projector box. After each button and
 //     each dropdown or projector change it asserts that the picture changed (the image's bytes)
 //     and that the timing line names that press; after a slider change it asserts that the
 //     notice line says the change applies without a restart;
 //   - measures the time from a click (the page's mousedown event) to the new image (the img
-//     element's load event) for
-//     'critic step' and 'generator step', several presses each, and prints the medians beside
-//     the widget's own timing line;
+//     element's load event) for 'critic step' and 'generator step', several presses each, and for
+//     each data-set and algorithm change, and prints the medians beside the widget's own timing
+//     line; a data-set or algorithm change over --change-ms (default 300) fails the check;
 //   - writes before.png, after_presses.png, projector.png and final.png to --out.
 const path = require('path');
 const fs = require('fs');
@@ -46,6 +52,8 @@ const out = option('out', '/tmp/lab');
 const notebook = option('notebook', '08_classroom.ipynb');
 const chromiumPath = option('chromium', '/usr/bin/chromium');
 const presses = Number(option('presses', '7'));
+const changeLimit = Number(option('change-ms', '300'));
+const VIEWPORT = { width: 1280, height: 720 };
 
 let chromium;
 try {
@@ -131,6 +139,34 @@ async function pressAndCheck(page, name, action, timingWords) {
   return [ms, widgetMs];
 }
 
+async function assertFits(page, what) {
+  // the widget scrolled to the top of the notebook's scrolling area, then its box against that area's
+  for (let i = 0; i < 3; i++) {  // JupyterLab's notebook is a windowed list: scroll its own area, then settle
+    await page.evaluate(() => {
+      const widget = document.querySelector('.wgan-classroom');
+      const area = widget.closest('.jp-WindowedPanel-outer') || widget.closest('.jp-Notebook');
+      if (area) area.scrollTop += widget.getBoundingClientRect().top - area.getBoundingClientRect().top - 4;
+      else widget.scrollIntoView({ block: 'start' });
+    });
+    await page.waitForTimeout(400);
+  }
+  const boxes = await page.evaluate(() => {
+    const widget = document.querySelector('.wgan-classroom');
+    const area = widget.closest('.jp-WindowedPanel-outer') || widget.closest('.jp-Notebook') || document.body;
+    const w = widget.getBoundingClientRect();
+    const a = area.getBoundingClientRect();
+    return { widget: [w.left, w.top, w.right, w.bottom], area: [a.left, a.top, a.right, a.bottom] };
+  });
+  const [wl, wt, wr, wb] = boxes.widget;
+  const [al, at, ar, ab] = boxes.area;
+  const fits = wl >= al - 1 && wt >= at - 1 && wr <= ar + 1 && wb <= ab + 1;
+  check(fits, `${what}: the widget spans x ${wl.toFixed(0)}-${wr.toFixed(0)}, y ${wt.toFixed(0)}-${wb.toFixed(0)} ` +
+    `but the notebook shows x ${al.toFixed(0)}-${ar.toFixed(0)}, y ${at.toFixed(0)}-${ab.toFixed(0)} at ` +
+    `${VIEWPORT.width}x${VIEWPORT.height}`);
+  console.log(`  ${what}: the whole widget is in view (${(wr - wl).toFixed(0)}x${(wb - wt).toFixed(0)} px of ` +
+    `${(ar - al).toFixed(0)}x${(ab - at).toFixed(0)})`);
+}
+
 async function selectOption(page, description, value) {
   const select = page.locator(`.widget-dropdown:has(label:text-is("${description}")) select`);
   await select.selectOption(value);
@@ -148,7 +184,7 @@ async function nudgeSlider(page, description, key) {
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
       '--disable-component-update', '--disable-sync'],
   });
-  const page = await browser.newPage({ viewport: { width: 1500, height: 1200 } });
+  const page = await browser.newPage({ viewport: VIEWPORT });
   page.on('console', (message) => { if (message.type() === 'error') problems.push(`console error: ${message.text()}`); });
   page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
 
@@ -165,6 +201,11 @@ async function nudgeSlider(page, description, key) {
   await page.waitForSelector('.jp-Notebook', { timeout: 90000 });
   await page.waitForTimeout(3000);
   await dismissToasts(page);
+  // a lecturer collapses the file browser: the notebook gets the screen's width
+  if (await page.evaluate(() => { const left = document.querySelector('#jp-left-stack'); return !!left && left.offsetWidth > 0; })) {
+    await page.keyboard.press('Control+b');
+    await page.waitForTimeout(500);
+  }
   problems.length = 0;  // the page's own start-up noise (e.g. an extension manager offline) is not the lesson's
 
   console.log('restart the kernel, run every cell');
@@ -173,8 +214,12 @@ async function nudgeSlider(page, description, key) {
   await page.click('.jp-Dialog button.jp-mod-accept');
   await page.waitForTimeout(3000);
   await page.click('.lm-MenuBar-itemLabel:text-is("Run")');
+  const runAll = Date.now();
   await page.click('.lm-Menu-itemLabel:text-is("Run All Cells")');
   await page.waitForSelector('button:has-text("critic step")', { timeout: 300000 });
+  await page.waitForFunction(() => { const image = document.querySelector('.widget-image'); return image && image.complete && image.naturalWidth > 0; },
+    null, { timeout: 300000 });
+  const readyMs = Date.now() - runAll;
   // every cell ran: no cell is waiting or running ("[*]")
   await page.waitForFunction(() => ![...document.querySelectorAll('.jp-InputPrompt')].some((p) => p.textContent.includes('*')),
     null, { timeout: 300000 });
@@ -182,12 +227,9 @@ async function nudgeSlider(page, description, key) {
   const errors = await page.locator('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.error"]').allTextContents();
   check(errors.length === 0, `a cell failed: ${errors.join('\n').slice(0, 2000)}`);
   check(problems.length === 0, problems.join('; '));
-  console.log('  every cell ran without an error');
+  console.log(`  every cell ran without an error; the widget's first picture ${(readyMs / 1000).toFixed(1)} s after Run All`);
 
-  const image = page.locator('.widget-image');
-  await image.scrollIntoViewIfNeeded();
-  await page.locator('button:has-text("critic step")').first().scrollIntoViewIfNeeded();
-  await page.waitForTimeout(500);
+  await assertFits(page, 'at step 0');
   await page.screenshot({ path: path.join(out, 'before.png') });
   const defaults = await label(page, 'at toy scale');
   check(defaults.startsWith('wgan-gp at toy scale'), `the defaults line says "${defaults}"`);
@@ -206,17 +248,23 @@ async function nudgeSlider(page, description, key) {
   await pressAndCheck(page, 'critic x20', button('critic x20'), 'last critic x20');
   await page.screenshot({ path: path.join(out, 'after_presses.png') });
 
-  // run (play) for a few ticks, then pause; then stop, which must not step
-  const play = page.locator('.widget-play button').first();
-  await pressAndCheck(page, 'run', () => play.click(), 'last iteration');
+  // run (play) for a few ticks, then pause (the same button), then stop, which must not step.
+  // ipywidgets 8's play control has play/pause, stop and (hidden here: show_repeat=False) repeat
+  const playButtons = page.locator('.widget-play button:visible');
+  check(await playButtons.count() === 2, `the play control shows ${await playButtons.count()} buttons, expected play/pause and stop`);
+  await pressAndCheck(page, 'run', () => playButtons.nth(0).click(), 'last iteration');
   await page.waitForTimeout(1500);
-  await page.locator('.widget-play button').nth(1).click();  // pause
-  await page.waitForTimeout(1500);
+  await playButtons.nth(0).click();  // pause
+  await page.waitForTimeout(1000);  // a tick already sent lands
   const paused = await imageBytes(page);
-  await page.locator('.widget-play button').nth(2).click();  // stop: sets the count back to 0
+  await page.waitForTimeout(2000);
+  check(await imageBytes(page) === paused, 'pause: the picture changed while paused');
+  await playButtons.nth(1).click();  // stop: sets the count back to 0
   await page.waitForTimeout(1500);
   check(await imageBytes(page) === paused, 'stop: the picture changed, so stop ran an iteration');
-  console.log('  run, pause, stop: ran while playing; stop took no step');
+  console.log('  run, pause, stop: ran while playing; no step while paused; stop took no step');
+  await page.locator('button:text-is("sliders")').click();  // the sliders' row
+  await page.waitForTimeout(500);
 
   for (const [description, key] of [['learning rate', 'ArrowLeft'], ['n_critic', 'ArrowRight'], ['lambda', 'ArrowRight']]) {
     await nudgeSlider(page, description, key);
@@ -230,14 +278,35 @@ async function nudgeSlider(page, description, key) {
   await pressAndCheck(page, 'projector on', () => page.locator('.widget-checkbox input').click(), 'last projector change');
   await page.screenshot({ path: path.join(out, 'projector.png') });
   await pressAndCheck(page, 'projector off', () => page.locator('.widget-checkbox input').click(), 'last projector change');
-  await pressAndCheck(page, 'data set', () => selectOption(page, 'data', '25gaussians'), 'last dataset change');
-  await pressAndCheck(page, 'algorithm', () => selectOption(page, 'algorithm', 'wgan'), 'last algorithm change');
+  await page.locator('button:text-is("sliders")').click();  // hide them again: the widget must fit
+  await page.waitForTimeout(500);
+  const changes = [];
+  for (const name of ['25gaussians', 'swissroll', '2clusters', '8gaussians']) {
+    changes.push([`data set ${name}`, ...await pressAndCheck(page, `data set ${name}`, () => selectOption(page, 'data', name), 'last dataset change')]);
+  }
+  // a preset restarts at step 0, whose picture is the same under both presets: read the note instead
+  await selectOption(page, 'preset', 'toy script');
+  await page.waitForFunction(() => document.body.textContent.includes('overshoot W1'), null, { timeout: 60000 })
+    .catch(() => { throw new Error('preset toy script: the note never explained the bias of lambda = 0.1'); });
+  const toy = await label(page, 'at toy scale');
+  check(toy.includes('lambda = 0.1'), `the toy preset's note says "${toy}"`);
+  await selectOption(page, 'preset', "paper's claim");
+  await page.waitForFunction(() => !document.body.textContent.includes('overshoot W1'), null, { timeout: 60000 });
+  console.log('  preset: the toy script states lambda = 0.1 and its bias; the paper preset restores lambda = 10');
+  for (const name of ['gan-minimax', 'wgan-gp', 'wgan']) {
+    changes.push([`algorithm ${name}`, ...await pressAndCheck(page, `algorithm ${name}`, () => selectOption(page, 'algorithm', name), 'last algorithm change')]);
+  }
+  const slow = changes.filter(([, ms]) => ms > changeLimit);
+  check(slow.length === 0, `changes over ${changeLimit} ms click to image: ${slow.map(([n, ms]) => `${n} ${ms.toFixed(0)} ms`).join(', ')}`);
+  await assertFits(page, 'after the changes');
   const wgan = await label(page, 'at toy scale');
   check(wgan.startsWith('wgan at toy scale') && wgan.includes('c = 0.01'), `after choosing wgan the defaults line says "${wgan}"`);
   await pressAndCheck(page, 'critic step (wgan)', button('critic step'), 'last critic step');
   await pressAndCheck(page, 'reset', button('reset'), 'last reset');
   await page.screenshot({ path: path.join(out, 'final.png') });
 
+  console.log(`data-set and algorithm changes, click to image: ${changes.map(([n, ms]) => `${n} ${ms.toFixed(0)} ms`).join(', ')}`);
+  console.log(`ready widget: ${(readyMs / 1000).toFixed(1)} s from Run All to its first picture`);
   for (const [name, values] of Object.entries(times)) {
     console.log(`${name}: median ${median(values).toFixed(0)} ms click to image, ` +
       `${median(widgetTimes[name])} ms by the widget's line, over ${values.length} presses ` +

@@ -50,14 +50,28 @@ class Interval:
     """Numbers of ``type`` (``numbers.Integral`` or ``numbers.Real``) between ``left`` and
     ``right`` (``None``: unbounded on that side); ``closed`` is ``"left"``, ``"right"``,
     ``"both"`` or ``"neither"``. Real intervals hold finite numbers only: NaN and infinity are
-    refused whatever the bounds. Booleans are not numbers here."""
+    refused whatever the bounds. Booleans are not numbers here.
 
-    def __init__(self, type, left, right, *, closed: str):
+    ``cap``, a reason, marks ``right`` as a cap (a size's upper bound, float32's largest number):
+    a value below ``left`` is then told only the lower bound, as if there were no cap, and one
+    above the cap is told the cap and its reason (:meth:`describe`)."""
+
+    def __init__(self, type, left, right, *, closed: str, cap: str | None = None):
         if type not in (numbers.Integral, numbers.Real):
             raise TypeError(f"type must be numbers.Integral or numbers.Real, got {type!r}.")
         if closed not in ("left", "right", "both", "neither"):
             raise ValueError(f"closed == {closed!r}, must be one of 'left', 'right', 'both', 'neither'.")
-        self.type, self.left, self.right, self.closed = type, left, right, closed
+        self.type, self.left, self.right, self.closed, self.cap = type, left, right, closed, cap
+
+    def describe(self, value) -> str:
+        """What ``value`` must be, as an error message says it."""
+        if self.cap is None or self.right is None:
+            return str(self)
+        if isinstance(value, numbers.Real) and math.isfinite(value) and value > self.right:
+            return f"<= {_number(self.right)}, {self.cap}"
+        return str(
+            Interval(self.type, self.left, None, closed="left" if self.closed in ("left", "both") else "neither")
+        )
 
     def type_ok(self, value) -> bool:
         return not isinstance(value, bool) and isinstance(value, self.type)
@@ -179,7 +193,9 @@ def check_constraint(name: str, value, constraint, hint: str = ""):
         return value
     if any(value in option for option in options):
         return value
-    described = " or ".join(str(option) for option in options) + (" or None" if none_ok else "")
+    described = " or ".join(
+        option.describe(value) if isinstance(option, Interval) else str(option) for option in options
+    ) + (" or None" if none_ok else "")
     note = f" ({hint})" if hint else ""
     if not any(option.type_ok(value) for option in options):
         kinds = " or ".join(option.type_name for option in options) + (" or None" if none_ok else "")
@@ -376,6 +392,56 @@ POSITIVE_INT = Interval(numbers.Integral, 1, None, closed="left")
 NON_NEGATIVE_INT = Interval(numbers.Integral, 0, None, closed="left")
 POSITIVE = Interval(numbers.Real, 0, None, closed="neither")
 NON_NEGATIVE = Interval(numbers.Real, 0, None, closed="left")
+# The networks compute in float32: a rate, a clip value or a penalty weight beyond its largest finite
+# number cannot even be stored in a parameter's dtype (torch: "cannot be converted ... without overflow").
+FLOAT32_MAX = 3.4028234663852886e38
+_FLOAT32_CAP = "the largest float32, the networks' precision"
+POSITIVE_FLOAT32 = Interval(numbers.Real, 0, FLOAT32_MAX, closed="right", cap=_FLOAT32_CAP)
+NON_NEGATIVE_FLOAT32 = Interval(numbers.Real, 0, FLOAT32_MAX, closed="both", cap=_FLOAT32_CAP)
+MAX_THREADS = 1024  # torch's CPU threads; more than any machine this course runs on has cores
+THREADS = Interval(numbers.Integral, 1, MAX_THREADS, closed="both", cap="torch's CPU threads; use the cores you have")
+
+
+def size(upper: int, lower: int = 1) -> Interval:
+    """An integer size setting in ``[lower, upper]``: every size-like setting (a width, a batch, a
+    number of samples) declares an upper bound, checked before anything is allocated."""
+    return Interval(
+        numbers.Integral,
+        lower,
+        upper,
+        closed="both",
+        cap="the upper bound declared for this size, checked before anything is allocated",
+    )
+
+
+def physical_memory() -> int | None:
+    """This machine's memory in bytes (None where the system does not say)."""
+    import os
+
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def format_bytes(count: float) -> str:
+    """``1.5 GiB``, ``320 MiB``, ``12 KiB``."""
+    for unit, scale in (("TiB", 2**40), ("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
+        if count >= scale:
+            return f"{count / scale:.1f} {unit}"
+    return f"{int(count)} bytes"
+
+
+def check_memory(needed: float, what: str, fix: str, available: int | None = None) -> None:
+    """Raise a ValueError, before anything is allocated, if ``needed`` bytes (an estimate) exceed
+    ``available`` (default: this machine's memory): ``{what} need about 38.2 GiB, more than this
+    machine's 7.7 GiB of memory; {fix}.``"""
+    available = physical_memory() if available is None else available
+    if available is not None and needed > available:
+        raise ValueError(
+            f"{what} need about {format_bytes(needed)}, more than this machine's {format_bytes(available)} "
+            f"of memory; {fix}."
+        )
 
 
 def setting(default, constraint, hint: str = ""):

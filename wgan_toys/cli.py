@@ -4,7 +4,7 @@ Subcommands::
 
     wgan-toys distances parallel-lines --theta T [--json]
     wgan-toys distances gaussians --mu1 M1 --sigma1 S1 --mu2 M2 --sigma2 S2 [--json]
-    wgan-toys critic gaussians --mu1 M1 --sigma1 S1 --mu2 M2 --sigma2 S2 --method {clip,gp,spectral} [--json]
+    wgan-toys critic gaussians --mu1 M1 --sigma1 S1 --mu2 M2 --sigma2 S2 --constraint {clip,gp,spectral} [--json]
     wgan-toys discriminator gaussians --mu1 M1 --sigma1 S1 --mu2 M2 --sigma2 S2 [--json]
     wgan-toys figure {1,2,transport-lines,transport-gaussians,convergence} --out PATH
     wgan-toys toy --dataset 8gaussians --algorithm wgan-gp --out runs/toy
@@ -45,6 +45,21 @@ DISTANCE_NAMES = {
     "js": "JS(P, Q)  (1/2 convention, nats)",
     "em": "EM / Wasserstein-1  W(P, Q)",
 }
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with its usage errors on one line (``wgan-toys toy: error: argument --width: invalid
+    int value: 'x' (see wgan-toys toy --help)``), exit status 2; subcommands inherit it."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def _path(text: str) -> str:
+    """argparse type of a path flag: an empty path would silently mean the current folder."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError(f"{text!r} names no file or folder; give a path")
+    return text
 
 
 def _json_number(value: float):
@@ -116,9 +131,10 @@ def _print_report(values: dict, as_json: bool, title: str) -> None:
 
 def _critic(args) -> int:
     _set_threads(args)
+    _check_seeds([args.seed], "--seed")
     import numpy as np
 
-    from ._validation import check_positive, check_real
+    from ._validation import NON_NEGATIVE_FLOAT32, POSITIVE_FLOAT32, check_constraint
     from .distances import wasserstein_1
     from .measure import lipschitz_constant_on_grid, network_values
     from .objectives import algorithm_defaults
@@ -127,15 +143,19 @@ def _critic(args) -> int:
 
     p, q = _gaussian_pair(args)
     c, penalty = algorithm_defaults("wgan", "paper").clip_value, algorithm_defaults("wgan-gp", "paper").penalty_weight
-    check_positive("--clip-value", args.clip_value, hint=f" (the paper uses c = {c:g})")
-    if check_real("--penalty-weight", args.penalty_weight) < 0:
+    check_constraint("--clip-value", args.clip_value, POSITIVE_FLOAT32, f"the paper uses c = {c:g}")
+    check_constraint(
+        "--penalty-weight", args.penalty_weight, NON_NEGATIVE_FLOAT32, f"WGAN-GP uses lambda = {penalty:g}"
+    )
+    if args.constraint == "gp" and args.penalty_weight == 0:
         raise ValueError(
-            f"--penalty-weight == {args.penalty_weight}, must be >= 0 (WGAN-GP uses lambda = {penalty:g})."
+            "--penalty-weight == 0 with --constraint gp leaves the critic unconstrained: E_P f - E_Q f then has no "
+            f"maximum and the estimate grows without bound; pass --penalty-weight > 0 (WGAN-GP uses lambda = {penalty:g})."
         )
     result = train_critic(
         p,
         q,
-        method=args.method,
+        constraint=args.constraint,
         clip_value=args.clip_value,
         penalty_weight=args.penalty_weight,
         seed=args.seed,
@@ -151,14 +171,14 @@ def _critic(args) -> int:
         else float("nan"),  # what this critic realises, not the family's K
         "max_grad_norm": lipschitz_constant_on_grid(result.network, grid),
         "estimate_exact_expectation": expectation_gap(lambda x: network_values(result.network, x), p, q),
-        "method": result.method,
+        "constraint": result.constraint,
         "steps": result.steps,
         "converged": result.converged,
         "seconds": result.seconds,
     }
     if not np.isfinite(values["effective_slope"]):
         values["effective_slope"] = None
-    if args.method == "gp" and args.penalty_weight > 0:
+    if args.constraint == "gp" and args.penalty_weight > 0:
         # the exact maximiser's E_r f - E_g f over all critics (not W + W^2/(2 lambda), a lower bound)
         optimum = gradient_penalty_optimum(p, q, args.penalty_weight)
         values["exact_penalized_estimate"] = optimum.estimate
@@ -175,6 +195,7 @@ def _critic(args) -> int:
 
 def _discriminator(args) -> int:
     _set_threads(args)
+    _check_seeds([args.seed], "--seed")
     import numpy as np
 
     from .distances import js_divergence
@@ -227,7 +248,9 @@ def _toy(args) -> int:
         for field in dataclasses.fields(ToyConfig)
         if getattr(args, field.name, None) is not None
     }
-    trainer = ToyGAN(ToyConfig(**given))
+    settings = ToyConfig(**given)  # every setting checked before a note is printed or a network built
+    _note("toy", _unused_flags(given, "toy"))
+    trainer = ToyGAN(settings)
     config = trainer.config
     metrics_path = os.path.join(args.out, "metrics.jsonl")
     with run_folder(trainer, args.out, overwrite=args.overwrite) as log_row:  # locked; refuses an existing run
@@ -252,14 +275,15 @@ def _toy(args) -> int:
                     file=sys.stderr,
                 )
                 status = 1
-            except KeyboardInterrupt:
+            except KeyboardInterrupt as stop:
                 bar.close()
+                how = "stopped by SIGTERM" if isinstance(stop, Terminated) else "interrupted"
                 print(
-                    f"wgan-toys toy: interrupted at step {trainer.generator_step} of {config.iterations}; the "
+                    f"wgan-toys toy: {how} at step {trainer.generator_step} of {config.iterations}; the "
                     f"{len(trainer.history)} rows logged so far are in {metrics_path}, no figures were drawn.",
                     file=sys.stderr,
                 )
-                return 130
+                return 143 if isinstance(stop, Terminated) else 130
         if status == 0:
             fig = plots.figure_toy_run(trainer).figure
         else:  # the generator's output is no longer finite: draw what was logged, over the sample floor
@@ -289,8 +313,7 @@ def _toy(args) -> int:
 
 def _toy_fields(row: dict, modes: int) -> dict:
     """A toy metrics row as the fields ``wgan-toys toy`` shows: the estimate, the exact W1 and, for
-    mixtures, the modes covered out of ``modes``. Rows of old run folders (``critic_estimate``) read
-    the same (:func:`~wgan_toys.toy_gan.logged_estimate`)."""
+    mixtures, the modes covered out of ``modes`` (:func:`~wgan_toys.toy_gan.logged_estimate`)."""
     from .toy_gan import logged_estimate
 
     fields = {"estimate": f"{logged_estimate(row)[1]:.4f}", "exact W1": f"{row['exact_w1']:.4f}"}
@@ -305,12 +328,16 @@ def _toy_claims(args) -> int:
     _set_threads(args)
     from tqdm.auto import tqdm
 
+    from .run_files import atomic_write_text
+    from .runs import check_output_path
     from .runtime import progress_bar
     from .toy_gan import claims_runs, claims_table
 
+    _check_seeds(args.seeds)
     # before minutes of computing: a table that cannot be written is refused now, not after
     if os.path.isdir(args.out):
         raise OSError(21, "is a folder; give a file name for the table", args.out)
+    check_output_path(args.out, "--out")  # never into a running run's folder, nor over a run's file
     _writable_folder(args.out)
     runs = len(args.seeds) * len(claims_runs())
     columns = (
@@ -340,14 +367,10 @@ def _toy_claims(args) -> int:
             log_every=args.log_every,
             callback=show,
         )
-    with open(args.out, "w") as handle:
-        # NaN (a correlation of a run too short or too flat to have one) as null: RFC 8259 has no NaN
-        json.dump(
-            [{k: _json_number(v) if isinstance(v, float) else v for k, v in row.items()} for row in rows],
-            handle,
-            indent=1,
-            allow_nan=False,
-        )
+    check_output_path(args.out, "--out")  # again: a run may have started there meanwhile
+    # NaN (a correlation of a run too short or too flat to have one) as null: RFC 8259 has no NaN
+    table = [{k: _json_number(v) if isinstance(v, float) else v for k, v in row.items()} for row in rows]
+    atomic_write_text(args.out, json.dumps(table, indent=1, allow_nan=False))
     print(f"wrote {args.out}")
     return 0
 
@@ -365,6 +388,9 @@ def _check_figure_path(path: str, flag: str = "--out") -> str:
         raise ValueError(f"{flag} == {path!r} is a folder, must be a file name ending in {', '.join(FIGURE_SUFFIXES)}.")
     if os.path.splitext(path)[1].lower() not in FIGURE_SUFFIXES:
         raise ValueError(f"{flag} == {path!r}, must end in {', '.join(FIGURE_SUFFIXES)}.")
+    from .runs import check_output_path
+
+    check_output_path(path, flag)  # never into a running run's folder, nor over a run's file
     _writable_folder(path)
     return path
 
@@ -393,7 +419,7 @@ def _figure_2(plots):
 
     set_threads(workload="mlp")
     discriminator = train_discriminator(FIGURE_2_REAL, FIGURE_2_FAKE, seed=0)
-    critic = train_critic(FIGURE_2_REAL, FIGURE_2_FAKE, method="clip", seed=0)
+    critic = train_critic(FIGURE_2_REAL, FIGURE_2_FAKE, constraint="clip", seed=0)
     return plots.figure_2(discriminator, critic).figure
 
 
@@ -452,6 +478,11 @@ def _verify(args) -> int:
             print(f"{check.name:<27} {'slow' if check.slow else '':<5} {check.summary}")
         return 0
     _set_threads(args)
+    if args.only is not None and not args.only.strip(" *"):
+        raise ValueError(
+            f"--only == {args.only!r} names no check and would run every one, the slow ones included; "
+            "give a name, a substring or a glob such as 'theorem_*' (--list shows the names), or leave --only out."
+        )
     checks = select_checks(args.only)
     from tqdm.auto import tqdm
 
@@ -523,19 +554,54 @@ def _image_config_values(args) -> dict:
     return values
 
 
+def _unused_flags(values: dict, command: str) -> list[str]:
+    """The flags given in ``values`` (config field names) that the chosen algorithm or data set
+    never reads, each as ``--flag is not used by ...`` (a note, not an error: the run is valid)."""
+    from .objectives import algorithm_defaults
+
+    algorithm = values.get("algorithm", "wgan" if command == "train-images" else "wgan-gp")
+    notes = []
+    if algorithm != "wgan":
+        notes += [
+            f"--{name.replace('_', '-')} is not used by {algorithm} (only wgan clips the critic's parameters)"
+            for name in ("clip_value", "clip_parameters")
+            if name in values
+        ]
+    if algorithm != "wgan-gp" and "penalty_weight" in values:
+        notes.append(f"--penalty-weight is not used by {algorithm} (only wgan-gp has a gradient penalty)")
+    scale = "paper" if command == "train-images" else "toy"
+    optimizer = values.get("critic_optimizer") or algorithm_defaults(algorithm, scale).optimizer
+    notes += [
+        f"--{name.replace('_', '-')} is not used by {algorithm}, which trains with {optimizer} (Adam's betas only)"
+        for name in ("adam_beta1", "adam_beta2")
+        if name in values and optimizer != "adam"
+    ]
+    if "data_root" in values and values.get("dataset", "digits") == "digits":
+        notes.append("--data-root is not used with the digits data set (bundled with scikit-learn)")
+    return notes
+
+
+def _note(command: str, notes: list[str]) -> None:
+    for note in notes:
+        print(f"wgan-toys {command}: note: {note}", file=sys.stderr)
+
+
 def _train_images(args) -> int:
     import contextlib
     import os
     import pathlib
     import signal
 
-    from .images.runs import refuse_existing_run, run_lock
     from .images.trainer import RUN_MARKERS, ImageConfig, ImageTrainer, TrainingStopped, read_metrics
+    from .runs import refuse_existing_run, run_lock
 
     out = pathlib.Path(args.out)
     if args.resume and args.overwrite:
         raise ValueError("--resume continues the run in --out and --overwrite replaces it: pass one of them.")
+    if args.resume and not out.is_dir():  # refused before the lock would make the folder
+        raise ValueError(f"--resume: {out} does not exist, so there is no run to continue; check --out.")
     values = _image_config_values(args)
+    _note("train-images", _unused_flags(values, "train-images"))
     with contextlib.ExitStack() as stack:
         if int(os.environ.get("RANK", "0")) == 0:  # rank 0 alone writes the folder
             stack.enter_context(run_lock(out))  # before any data is loaded: a second process is refused at once
@@ -608,9 +674,14 @@ def _section4(args) -> int:
     from .images.section4 import across_runs, format_table, run_section4
     from .plots import figure_section4, plot_image_run
 
+    _check_seeds(args.seeds)
+    if args.threads is not None:
+        _set_threads(args)
+    if args.smoke and args.generator_steps is not None:
+        _note("section4", [f"--generator-steps {args.generator_steps} is not used with --smoke (three steps per run)"])
     rows = run_section4(
         args.out,
-        generator_steps=args.generator_steps,
+        generator_steps=1000 if args.generator_steps is None else args.generator_steps,
         image_size=args.image_size,
         threads=args.threads,
         smoke=args.smoke,
@@ -627,30 +698,11 @@ def _section4(args) -> int:
     return 0
 
 
-def _algorithm_flag(command: str):
-    """The ``type`` of ``--algorithm``: today's names pass, and for one release the old names of
-    ``command`` become the algorithm they meant there, with a printed note that names the loss
-    (argparse then checks the result against ``choices``, listing them for an unknown name)."""
+def _algorithm_help(default: str) -> str:
+    from .objectives import ALGORITHM_DESCRIPTIONS
 
-    def algorithm(text: str) -> str:
-        from .objectives import resolve_algorithm
-
-        name, note = resolve_algorithm(text, command, flag="--algorithm", warn=False)
-        if note:
-            print(f"wgan-toys {command}: note: {note}", file=sys.stderr)
-        return name
-
-    return algorithm
-
-
-def _algorithm_help(command: str, default: str) -> str:
-    from .objectives import ALGORITHM_DESCRIPTIONS, RENAMED_ALGORITHMS
-
-    old = "; ".join(
-        f"{name} still means {new} here, for one release" for name, new in RENAMED_ALGORITHMS[command].items()
-    )
     described = "; ".join(f"{name}: {text}" for name, text in ALGORITHM_DESCRIPTIONS.items())
-    return f"{described}. The old name {old} (default: {default})"
+    return f"{described} (default: {default})"
 
 
 def _add_image_arguments(command) -> None:
@@ -669,12 +721,7 @@ def _add_image_arguments(command) -> None:
     from .objectives import ALGORITHMS, defaults_help
 
     add = command.add_argument
-    add(
-        "--algorithm",
-        type=_algorithm_flag("train-images"),
-        choices=ALGORITHMS,
-        help=_algorithm_help("train-images", "wgan"),
-    )
+    add("--algorithm", choices=ALGORITHMS, help=_algorithm_help("wgan"))
     add(
         "--dataset",
         choices=DATASETS,
@@ -780,7 +827,7 @@ def _add_image_arguments(command) -> None:
         default=None,
         help="skip (and count) image files Pillow cannot read, instead of stopping (default: stop)",
     )
-    add("--out", default="runs/images", help="run folder (default: runs/images)")
+    add("--out", type=_path, default="runs/images", help="run folder (default: runs/images)")
     add(
         "--resume",
         action="store_true",
@@ -809,7 +856,7 @@ def _add_toy_arguments(command) -> None:
 
     add = command.add_argument
     add("--dataset", choices=tuple(DATASETS), help="(default: 8gaussians)")
-    add("--algorithm", type=_algorithm_flag("toy"), choices=ALGORITHMS, help=_algorithm_help("toy", "wgan-gp"))
+    add("--algorithm", choices=ALGORITHMS, help=_algorithm_help("wgan-gp"))
     add("--iterations", type=int, help="generator steps (default: 2000)")
     add(
         "--n-critic",
@@ -857,11 +904,27 @@ def _add_threads_flag(command) -> None:
 
 
 def _set_threads(args) -> None:
+    from ._validation import THREADS, check_constraint
+
+    check_constraint("--threads", args.threads, THREADS, "torch's CPU threads; use at most the cores you have")
     import torch
 
-    if args.threads < 1:
-        raise ValueError(f"--threads == {args.threads}, must be >= 1.")
     torch.set_num_threads(args.threads)
+
+
+def _check_seeds(seeds, flag: str = "--seeds") -> None:
+    """Each seed an unsigned 32-bit integer, none given twice (a repeated seed repeats a run and
+    would count it twice in the table)."""
+    from ._validation import SEED, check_constraint
+
+    for seed in seeds:
+        check_constraint(flag, seed, SEED, "a seed is an unsigned 32-bit integer, 0 to 2**32 - 1")
+    repeated = sorted({seed for seed in seeds if seeds.count(seed) > 1})
+    if repeated:
+        raise ValueError(
+            f"{flag} == {' '.join(map(str, seeds))} repeats {', '.join(map(str, repeated))}; give each seed once "
+            "(a repeated seed trains the same run again and counts it twice)."
+        )
 
 
 def _add_training_flags(command) -> None:
@@ -874,7 +937,7 @@ def _add_training_flags(command) -> None:
 def build_parser() -> argparse.ArgumentParser:
     from .objectives import algorithm_defaults  # the names and the table, without torch
 
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="wgan-toys",
         description="The Wasserstein GAN paper (Arjovsky, Chintala, Bottou 2017) as toys you can run and check.",
     )
@@ -895,20 +958,24 @@ def build_parser() -> argparse.ArgumentParser:
     critic_gaussians = critic_laws.add_parser("gaussians", help="P = N(mu1, sigma1^2) real, Q = N(mu2, sigma2^2) fake")
     _add_gaussian_flags(critic_gaussians)
     critic_gaussians.add_argument(
-        "--method", choices=("clip", "gp", "spectral"), default="clip", help="Lipschitz method (default: clip)"
+        "--constraint",
+        choices=("clip", "gp", "spectral"),
+        default="clip",
+        help="how the critic is kept Lipschitz: weight clipping, the gradient penalty or spectral normalisation "
+        "(default: clip)",
     )
     paper_wgan, paper_gp = algorithm_defaults("wgan", "paper"), algorithm_defaults("wgan-gp", "paper")
     critic_gaussians.add_argument(
         "--clip-value",
         type=_real,
         default=paper_wgan.clip_value,
-        help=f"c for --method clip (default: {paper_wgan.clip_value:g}, Algorithm 1's)",
+        help=f"c for --constraint clip (default: {paper_wgan.clip_value:g}, Algorithm 1's)",
     )
     critic_gaussians.add_argument(
         "--penalty-weight",
         type=_real,
         default=paper_gp.penalty_weight,
-        help=f"lambda for --method gp (default: {paper_gp.penalty_weight:g}, WGAN-GP's). The penalty lifts the "
+        help=f"lambda for --constraint gp (default: {paper_gp.penalty_weight:g}, WGAN-GP's). The penalty lifts the "
         "critic's gap above W; the report gives the exact optimum over all critics and bias_share, the fraction of "
         f"its bias the trained critic recovers. At small lambda critics recover most of it, not all: {GP_BIAS_SHARE_HELP}",
     )
@@ -928,7 +995,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     toy = commands.add_parser("toy", help="train GAN / WGAN / WGAN-GP on 2D toy data, with exact W1 logged")
     _add_toy_arguments(toy)
-    toy.add_argument("--out", default="runs/toy", help="run folder (default: runs/toy)")
+    toy.add_argument("--out", type=_path, default="runs/toy", help="run folder (default: runs/toy)")
     toy.add_argument("--no-gif", action="store_true", help="skip the animated GIF")
     toy.add_argument("--overwrite", action="store_true", help="replace a run already in --out (refused without it)")
     _add_threads_flag(toy)
@@ -942,7 +1009,10 @@ def build_parser() -> argparse.ArgumentParser:
     claims.add_argument("--log-every", type=int, default=50, help="generator steps between evaluations (default: 50)")
     claims.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2], help="default: 0 1 2")
     claims.add_argument(
-        "--out", default="runs/toy_claims.json", help="JSON file for the rows (default: runs/toy_claims.json)"
+        "--out",
+        type=_path,
+        default="runs/toy_claims.json",
+        help="JSON file for the rows (default: runs/toy_claims.json)",
     )
     _add_threads_flag(claims)
     claims.set_defaults(run=_toy_claims)
@@ -955,10 +1025,13 @@ def build_parser() -> argparse.ArgumentParser:
         "section4", help="Figures 5-7 on digits: 3 generators x {WGAN, GAN}, with a table (minutes)"
     )
     section4.add_argument(
-        "--out", default="runs/section4", help="folder for the six runs and table.json (default: runs/section4)"
+        "--out",
+        type=_path,
+        default="runs/section4",
+        help="folder for the six runs and table.json (default: runs/section4)",
     )
     section4.add_argument(
-        "--generator-steps", dest="generator_steps", type=int, default=1000, help="per run (default: 1000)"
+        "--generator-steps", dest="generator_steps", type=int, default=None, help="per run (default: 1000)"
     )
     section4.add_argument("--image-size", dest="image_size", type=int, default=16, help="default: 16")
     section4.add_argument(
@@ -975,11 +1048,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     figure = commands.add_parser("figure", help="write one figure as PNG")
     figure.add_argument("name", choices=list(FIGURES), help="1 and 2 are the paper's Figures 1 and 2, extended")
-    figure.add_argument("--out", required=True, help="output path, e.g. figures/figure_1.png")
+    figure.add_argument("--out", type=_path, required=True, help="output path, e.g. figures/figure_1.png")
     figure.set_defaults(run=_figure)
 
     figures = commands.add_parser("figures", help="write every figure into a folder")
-    figures.add_argument("--out-dir", default="figures", help="output folder (default: figures)")
+    figures.add_argument("--out-dir", type=_path, default="figures", help="output folder (default: figures)")
     figures.set_defaults(run=_figures)
 
     verify = commands.add_parser(
@@ -998,42 +1071,99 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-_SCIENTIFIC_NEGATIVE = re.compile(r"^-(\d+\.?\d*|\.\d+)[eE][-+]?\d+$")
+_NEGATIVE = re.compile(r"^-(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")  # -5, -5., -.5, -1e-3
+_ARGPARSE_NEGATIVE = re.compile(r"^-\d+$|^-\d*\.\d+$")  # what argparse itself reads as a number
 
 
 def _join_negative_values(argv: list[str]) -> list[str]:
-    """``--theta -1e-3`` -> ``--theta=-1e-3``.
+    """``--theta -1e-3`` -> ``--theta=-1e-3`` (and ``--theta -5.``).
 
     argparse takes a token that starts with '-' for an option unless it looks like a plain
-    negative number; '-1e-3' does not look like one to it, so the value would be refused with
-    "expected one argument". Joining it to its option keeps its meaning.
+    negative number; '-1e-3' and '-5.' do not look like one to it, so the value would be refused
+    with "expected one argument". Joining it to its option keeps its meaning.
     """
     joined: list[str] = []
     for token in argv:
         previous = joined[-1] if joined else ""
-        if _SCIENTIFIC_NEGATIVE.match(token) and previous.startswith("--") and "=" not in previous:
+        negative = _NEGATIVE.match(token) and not _ARGPARSE_NEGATIVE.match(token)
+        if negative and previous.startswith("--") and "=" not in previous:
             joined[-1] = f"{previous}={token}"
         else:
             joined.append(token)
     return joined
 
 
+# The library's errors speak its Python API; on the command line they name the flags.
+_API_TO_FLAGS = (
+    ("resume=True", "--resume"),
+    ("overwrite=True", "--overwrite"),
+    ("another out", "another --out"),
+    ("point out at", "point --out at"),
+    ("(out ", "(--out "),
+)
+# errors the package raises by name (their messages say what to do); any of their subclasses too
+_NAMED_ERRORS = ("TrainingDivergedError", "TrainingStopped")
+
+
+def _one_line(error: BaseException) -> str:
+    """The error's message on one line, in the command line's words."""
+    text = " ".join(str(error).split()) or type(error).__name__
+    for api, flag in _API_TO_FLAGS:
+        text = text.replace(api, flag)
+    return text
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where the command is, so that it stops as on Ctrl-C (its rows kept, a message
+    printed) and exits with status 143."""
+
+
+def _on_sigterm(signum, frame):
+    raise Terminated
+
+
+def _sigterm_handler(command: str):
+    """Install :func:`_on_sigterm` for every command but ``train-images`` (which checkpoints first, in
+    its own handler); return what to restore, or None where signals cannot be set (not the main thread)."""
+    import signal
+    import threading
+
+    if command == "train-images" or threading.current_thread() is not threading.main_thread():
+        return None
+    return signal.signal(signal.SIGTERM, _on_sigterm)
+
+
 def main(argv=None) -> int:
     parser = build_parser()
     argv = list(sys.argv[1:] if argv is None else argv)
     args = parser.parse_args(_join_negative_values(argv))
+    name = f"wgan-toys {args.command}"
+    previous = _sigterm_handler(args.command)
     try:
         return args.run(args)
-    except (ValueError, TypeError) as error:
-        parser.exit(2, f"wgan-toys {args.command}: error: {error}\n")
+    except (ValueError, TypeError, ArithmeticError, RecursionError) as error:
+        parser.exit(2, f"{name}: error: {_one_line(error)}\n")
+    except MemoryError as error:
+        parser.exit(2, f"{name}: error: out of memory ({_one_line(error)}); lower the sizes given in the flags.\n")
     except OSError as error:  # a folder that cannot be written, a file that cannot be read
         where = f" ({error.filename})" if getattr(error, "filename", None) else ""
         parser.exit(
             1,
-            f"wgan-toys {args.command}: error: {error.strerror or error}{where}; check the path and its permissions.\n",
+            f"{name}: error: {error.strerror or _one_line(error)}{where}; check the path and its permissions.\n",
         )
+    except Terminated:
+        parser.exit(143, f"{name}: stopped by SIGTERM.\n")
     except KeyboardInterrupt:
-        parser.exit(130, f"wgan-toys {args.command}: interrupted.\n")
+        parser.exit(130, f"{name}: interrupted.\n")
+    except RuntimeError as error:
+        if not any(kind.__name__ in _NAMED_ERRORS for kind in type(error).__mro__):
+            raise  # an error the package does not name is a bug: its traceback is what a report needs
+        parser.exit(2, f"{name}: error: {_one_line(error)}\n")
+    finally:
+        if previous is not None:
+            import signal
+
+            signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":

@@ -128,8 +128,8 @@ class Gaussian1D:
         dtype = dtype or torch.float32
         _check_torch_range(abs(self.mean) + 40.0 * self.std, dtype, f"Gaussian1D({self.mean}, {self.std})")
         _check_torch_resolution(self.std, dtype, f"Gaussian1D({self.mean}, {self.std})", "std")
-        generator = torch_generator(seed, device=device)
-        noise = torch.randn(n, 1, generator=generator, device=device, dtype=dtype)
+        rng = torch_generator(seed, device=device)
+        noise = torch.randn(n, 1, generator=rng, device=device, dtype=dtype)
         return self.mean + self.std * noise
 
 
@@ -181,8 +181,8 @@ class Uniform1D:
         dtype = dtype or torch.float32
         _check_torch_range(max(abs(self.low), abs(self.high)), dtype, f"Uniform1D({self.low}, {self.high})")
         _check_torch_resolution(self.high - self.low, dtype, f"Uniform1D({self.low}, {self.high})", "high - low")
-        generator = torch_generator(seed, device=device)
-        unit = torch.rand(n, 1, generator=generator, device=device, dtype=dtype)
+        rng = torch_generator(seed, device=device)
+        unit = torch.rand(n, 1, generator=rng, device=device, dtype=dtype)
         return self.low + (self.high - self.low) * unit
 
 
@@ -271,8 +271,8 @@ class ParallelLines:
         import torch
 
         n = check_int("n", n, minimum=1)
-        generator = torch_generator(seed, device=device)
-        z = torch.rand(n, generator=generator, device=device, dtype=dtype or torch.float32)
+        rng = torch_generator(seed, device=device)
+        z = torch.rand(n, generator=rng, device=device, dtype=dtype or torch.float32)
         return torch.stack([torch.full_like(z, self.theta), z], dim=1)
 
 

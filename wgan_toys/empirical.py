@@ -27,6 +27,10 @@ from ._validation import check_int, check_samples, check_series, check_weights
 from .distances import LOG_2, all_distances
 from .runtime import numpy_generator
 
+# histogram cells over all axes: three float64 arrays of this many entries (p, q, their mixture) are
+# about 240 MB; bins = 10**9 once asked numpy for over 23 GB before the kernel stopped it
+MAX_HISTOGRAM_CELLS = 10**7
+
 __all__ = ["wasserstein_1_samples", "histogram_distances", "convergence_study", "median_filter", "rank_correlations"]
 
 
@@ -74,6 +78,26 @@ def _kl_of_histograms(p: np.ndarray, q: np.ndarray) -> float:
     return float(np.sum(p[on_p] * np.log(p[on_p] / q[on_p])))
 
 
+def _check_cells(bins, dim: int) -> None:
+    """Refuse ``bins`` whose grid has more than :data:`MAX_HISTOGRAM_CELLS` cells, before numpy allocates it."""
+    import numbers
+
+    if isinstance(bins, (numbers.Integral, bool)) or isinstance(bins, np.integer):
+        per_axis = [check_int("bins", bins, minimum=1)] * dim
+    elif not isinstance(bins, (list, tuple, np.ndarray)):
+        raise TypeError(f"bins must be an integer or one integer or edge array per axis, got {bins!r}.")
+    else:
+        per_axis = [
+            check_int("bins", b, minimum=1) if isinstance(b, numbers.Integral) else max(np.size(b) - 1, 1) for b in bins
+        ]
+    cells = int(np.prod([float(n) for n in per_axis]))
+    if cells > MAX_HISTOGRAM_CELLS:
+        raise ValueError(
+            f"bins == {bins!r} gives {cells:.3g} cells in {dim} dimension(s), more than {MAX_HISTOGRAM_CELLS:.0e} "
+            f"(three arrays of that many numbers: about {24 * cells / 2**30:.3g} GiB); pass fewer bins."
+        )
+
+
 def histogram_distances(x, y, bins=50, range=None) -> dict[str, float]:
     """TV, KL(P||Q), KL(Q||P) and JS between the histograms of two samples on one shared grid.
 
@@ -82,7 +106,8 @@ def histogram_distances(x, y, bins=50, range=None) -> dict[str, float]:
     x, y : array_like, shapes (n,) or (n, d), and (m,) or (m, d)
         Samples of P and Q (d <= 3).
     bins : int or sequence, default=50
-        Bins per axis, as in ``numpy.histogramdd``.
+        Bins per axis, as in ``numpy.histogramdd`` (an int, or one int or edge array per axis);
+        all axes together at most :data:`MAX_HISTOGRAM_CELLS` cells.
     range : sequence of (low, high) per axis, default=None
         The shared grid; None spans both samples.
 
@@ -100,6 +125,7 @@ def histogram_distances(x, y, bins=50, range=None) -> dict[str, float]:
         low, high = both.min(0), both.max(0)
         pad = np.where(high > low, 1e-9 * (high - low), 0.5)
         range = list(zip(low - pad, high + pad))
+    _check_cells(bins, x.shape[1])
     edges = np.histogramdd(np.concatenate([x, y]), bins=bins, range=range)[1]
     p = np.histogramdd(x, bins=edges)[0].ravel()
     q = np.histogramdd(y, bins=edges)[0].ravel()

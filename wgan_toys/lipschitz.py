@@ -1,4 +1,4 @@
-r"""Ways to keep the critic Lipschitz, behind one interface.
+r"""Ways to keep the critic Lipschitz (the *constraint*), behind one interface.
 
 Eq. (2) takes the supremum over 1-Lipschitz f; eq. (3) takes it over a family
 :math:`\{f_w\}_{w \in \mathcal{W}}` of K-Lipschitz functions, so its value is *at most*
@@ -18,9 +18,11 @@ estimate / W below K, which depends on the pair of laws and on the run.
   singular value (torch's parametrization), so that with 1-Lipschitz activations f is
   1-Lipschitz.
 
-Each method has ``prepare(network)`` (before training), ``penalty(critic, real, fake,
-generator)`` (added to the loss), ``after_step(network)`` (after each optimiser step) and
-``make_optimizer(parameters, learning_rate)``.
+Each constraint (a :class:`LipschitzConstraint`) has ``prepare(network)`` (before training),
+``penalty(critic, real, fake, rng)`` (added to the loss where ``penalizes``) and
+``after_update(network)`` (after each optimiser step); Algorithm 1's critic update
+(:func:`~wgan_toys.algorithm1.critic_update`) calls them. The optimisers are
+:func:`~wgan_toys.algorithm1.make_optimizer`'s, from :data:`~wgan_toys.objectives.DEFAULTS`.
 
 References
 ----------
@@ -40,15 +42,16 @@ from ._validation import check_choice, check_positive, check_real
 
 __all__ = [
     "clip_weights_",
+    "clip_parameters_",
     "gradient_penalty",
     "gradient_norms",
-    "LipschitzMethod",
+    "LipschitzConstraint",
     "WeightClipping",
     "GradientPenalty",
     "SpectralNormalization",
     "NoConstraint",
-    "make_lipschitz_method",
-    "METHODS",
+    "make_constraint",
+    "CONSTRAINTS",
     "fraction_at_clip_value",
     "uniform_in_box_",
     "spectral_norm_product",
@@ -120,7 +123,7 @@ def gradient_penalty(
     real: torch.Tensor,
     fake: torch.Tensor,
     penalty_weight=10.0,
-    generator: torch.Generator | None = None,
+    rng: torch.Generator | None = None,
     batch_dims: int = 1,
     epsilon: torch.Tensor | None = None,
     one_sided: bool = False,
@@ -145,7 +148,7 @@ def gradient_penalty(
         Paired batches of real and generated points.
     penalty_weight : float or Tensor of shape (S,), default=10.0
         lambda >= 0.
-    generator : torch.Generator, default=None
+    rng : torch.Generator, default=None
         Source of epsilon.
     batch_dims : int, default=1
         2 for stacked critics.
@@ -167,7 +170,7 @@ def gradient_penalty(
         )
     epsilon_shape = real.shape[:batch_dims] + (1,) * (real.dim() - batch_dims)
     if epsilon is None:
-        epsilon = torch.rand(epsilon_shape, generator=generator, device=real.device, dtype=real.dtype)
+        epsilon = torch.rand(epsilon_shape, generator=rng, device=real.device, dtype=real.dtype)
     elif tuple(epsilon.shape) != tuple(epsilon_shape):
         raise ValueError(
             f"epsilon has shape {tuple(epsilon.shape)}, must be {tuple(epsilon_shape)}: one weight per sample."
@@ -181,61 +184,79 @@ def gradient_penalty(
     return penalty_weight * squared_gap
 
 
-class LipschitzMethod:
-    """The interface: override what the method needs."""
+class LipschitzConstraint:
+    """How a critic is kept Lipschitz, one object per way: what Algorithm 1's critic update
+    (:func:`~wgan_toys.algorithm1.critic_update`) calls at its three places.
+
+    - ``prepare(network)``: once, before training (clip the start, or parametrise the layers);
+    - ``penalty(critic, real, fake, rng)``: a term of the loss (line 5), used where ``penalizes``;
+    - ``after_update(network)``: after each optimiser step (line 7, clipping).
+
+    The base class does nothing at any of them: a critic without a constraint, or a GAN
+    discriminator, whose loss is its own.
+    """
 
     name = "none"
+    penalizes = False  # whether penalty() joins the critic's loss
 
     def prepare(self, network: nn.Module) -> nn.Module:
         return network
 
-    def penalty(self, critic, real, fake, generator=None, batch_dims: int = 1):
+    def penalty(self, critic, real, fake, rng=None, batch_dims: int = 1, epsilon=None):
         return torch.zeros((), device=real.device)
 
-    def after_step(self, network: nn.Module) -> None:
+    def after_update(self, network: nn.Module) -> None:
         return None
-
-    def make_optimizer(self, parameters, learning_rate: float | None = None) -> torch.optim.Optimizer:
-        return torch.optim.Adam(parameters, lr=learning_rate or 1e-3)
 
     def describe(self) -> str:
         return self.name
 
 
-class NoConstraint(LipschitzMethod):
+class NoConstraint(LipschitzConstraint):
     """No Lipschitz control: for the GAN discriminator, or to see a critic blow up."""
 
     name = "none"
 
 
-class WeightClipping(LipschitzMethod):
-    """Clamp parameters to [-c, c] after each step (Algorithm 1, line 7); RMSProp as the paper."""
+class WeightClipping(LipschitzConstraint):
+    """Clamp parameters to [-c, c] after each step (Algorithm 1, line 7).
+
+    Parameters
+    ----------
+    clip_value : float, or Tensor of shape (S,) for stacked critics
+        c > 0.
+    select : callable, optional
+        ``select(network)`` -> the list of tensors to clip (the image trainer's ``clip_parameters``);
+        None clips every parameter, w of Algorithm 1.
+    """
 
     name = "clip"
 
-    def __init__(self, clip_value=0.01):
+    def __init__(self, clip_value=0.01, select=None):
         self.clip_value = _check_clip_value(clip_value)
+        self.select = select
 
     def prepare(self, network):
-        clip_weights_(network, self.clip_value)
+        self.after_update(network)
         return network
 
-    def after_step(self, network):
-        clip_weights_(network, self.clip_value)
-
-    def make_optimizer(self, parameters, learning_rate=None):
-        return torch.optim.RMSprop(parameters, lr=learning_rate or 5e-5)  # Algorithm 1: alpha = 5e-5
+    def after_update(self, network):
+        if self.select is None:
+            clip_weights_(network, self.clip_value)
+        else:
+            clip_parameters_(self.select(network), self.clip_value)
 
     def describe(self):
         c = self.clip_value.tolist() if isinstance(self.clip_value, torch.Tensor) else self.clip_value
         return f"weight clipping, c = {c}"
 
 
-class GradientPenalty(LipschitzMethod):
+class GradientPenalty(LipschitzConstraint):
     """WGAN-GP: the penalty on random interpolates, two-sided (default, WGAN-GP's eq. (3)) or
-    ``one_sided``; Adam(1e-4, betas=(0, 0.9))."""
+    ``one_sided``, added to the critic's loss (:func:`gradient_penalty`)."""
 
     name = "gp"
+    penalizes = True
 
     def __init__(self, penalty_weight=10.0, one_sided: bool = False):
         self.penalty_weight = _check_penalty_weight(penalty_weight)
@@ -243,13 +264,10 @@ class GradientPenalty(LipschitzMethod):
             raise TypeError(f"one_sided must be True or False, got {one_sided!r}.")
         self.one_sided = one_sided
 
-    def penalty(self, critic, real, fake, generator=None, batch_dims: int = 1):
+    def penalty(self, critic, real, fake, rng=None, batch_dims: int = 1, epsilon=None):
         return gradient_penalty(
-            critic, real, fake, self.penalty_weight, generator, batch_dims, one_sided=self.one_sided
+            critic, real, fake, self.penalty_weight, rng, batch_dims, epsilon=epsilon, one_sided=self.one_sided
         )
-
-    def make_optimizer(self, parameters, learning_rate=None):
-        return torch.optim.Adam(parameters, lr=learning_rate or 1e-4, betas=(0.0, 0.9))  # WGAN-GP, Alg. 1
 
     def describe(self):
         weight = self.penalty_weight.tolist() if isinstance(self.penalty_weight, torch.Tensor) else self.penalty_weight
@@ -259,7 +277,7 @@ class GradientPenalty(LipschitzMethod):
 SPECTRAL_START_SEED = 0  # the power iteration's start vectors (SpectralNormalization.prepare)
 
 
-class SpectralNormalization(LipschitzMethod):
+class SpectralNormalization(LipschitzConstraint):
     """Every nn.Linear divided by its spectral norm (torch.nn.utils.parametrizations.spectral_norm)."""
 
     name = "spectral"
@@ -280,24 +298,21 @@ class SpectralNormalization(LipschitzMethod):
                     nn.utils.parametrizations.spectral_norm(module)
         return network
 
-    def make_optimizer(self, parameters, learning_rate=None):
-        return torch.optim.Adam(parameters, lr=learning_rate or 1e-3, betas=(0.5, 0.9))
-
     def describe(self):
         return "spectral normalisation"
 
 
-METHODS = ("clip", "gp", "spectral", "none")
+CONSTRAINTS = ("clip", "gp", "spectral", "none")
 
 
-def make_lipschitz_method(method: str = "clip", clip_value=0.01, penalty_weight=10.0) -> LipschitzMethod:
-    """The method named ``method`` ('clip', 'gp', 'spectral' or 'none') with its constant."""
-    check_choice("method", method, METHODS)
-    if method == "clip":
+def make_constraint(constraint: str = "clip", clip_value=0.01, penalty_weight=10.0) -> LipschitzConstraint:
+    """The constraint named ``constraint`` ('clip', 'gp', 'spectral' or 'none') with its constant."""
+    check_choice("constraint", constraint, CONSTRAINTS)
+    if constraint == "clip":
         return WeightClipping(clip_value)
-    if method == "gp":
+    if constraint == "gp":
         return GradientPenalty(penalty_weight)
-    if method == "spectral":
+    if constraint == "spectral":
         return SpectralNormalization()
     return NoConstraint()
 
@@ -339,9 +354,9 @@ def uniform_in_box_(network: nn.Module, clip_value: float, seed=None) -> nn.Modu
     from .runtime import torch_generator
 
     clip_value = check_positive("clip_value", clip_value, hint=" (the paper uses c = 0.01)")
-    generator = torch_generator(seed)
+    rng = torch_generator(seed)
     for parameter in network.parameters():
-        draw = torch.rand(parameter.shape, generator=generator, dtype=torch.float64) * 2.0 - 1.0
+        draw = torch.rand(parameter.shape, generator=rng, dtype=torch.float64) * 2.0 - 1.0
         parameter.copy_((clip_value * draw).to(parameter))
     return network
 

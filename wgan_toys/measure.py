@@ -1,7 +1,7 @@
 r"""Probes of trained networks: values, gradients, a Lipschitz estimate, gradient-norm audits.
 
 Everything here reads a network that some loop has already trained (:mod:`wgan_toys.train`,
-:mod:`wgan_toys.sweep`, :mod:`wgan_toys.toy_gan`) and returns numpy numbers to set beside the
+:mod:`wgan_toys.toy_gan`) and returns numpy numbers to set beside the
 exact answers of :mod:`wgan_toys.optimal` and :mod:`wgan_toys.transport`:
 
 - :func:`network_values`, :func:`network_gradients`: :math:`f_w(x)` and :math:`\nabla_x f_w(x)`

@@ -124,7 +124,7 @@ class StackedCritics(nn.Module):
         width: int = 64,
         depth: int = 3,
         activation: str = "relu",
-        generator: torch.Generator | None = None,
+        rng: torch.Generator | None = None,
     ):
         super().__init__()
         self.n_critics = check_int("n_critics", n_critics, minimum=1)
@@ -136,8 +136,8 @@ class StackedCritics(nn.Module):
         self.biases = nn.ParameterList()
         for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
             bound = 1.0 / math.sqrt(fan_in)  # nn.Linear's default initialisation
-            weight = (torch.rand(n_critics, fan_in, fan_out, generator=generator) * 2 - 1) * bound
-            bias = (torch.rand(n_critics, 1, fan_out, generator=generator) * 2 - 1) * bound
+            weight = (torch.rand(n_critics, fan_in, fan_out, generator=rng) * 2 - 1) * bound
+            bias = (torch.rand(n_critics, 1, fan_out, generator=rng) * 2 - 1) * bound
             self.weights.append(nn.Parameter(weight))
             self.biases.append(nn.Parameter(bias))
         self.activation = ACTIVATIONS[activation]()

@@ -3,13 +3,14 @@ optimiser defaults, and the losses.
 
 **Names.** :data:`ALGORITHMS` (``wgan``, ``wgan-gp``, ``gan-minimax``, ``gan-logd``), each with a
 one-line description in :data:`ALGORITHM_DESCRIPTIONS`; both trainers (``toy_gan``,
-``images.trainer``) and the command take these names. The old name ``gan`` meant the minimax loss
-in ``wgan-toys toy`` and the -log D trick in ``wgan-toys train-images``; for one release it still
-does, in each command, with a note that names the loss and the new name (:func:`resolve_algorithm`).
+``images.trainer``), ``parallel_lines`` and the command take these names.
 
 **Defaults.** :data:`DEFAULTS` holds one :class:`Defaults` row per algorithm and scale: ``paper``
 (the image trainer: the values of the papers, each row citing its source) and ``toy`` (the 2D
-toys, tuned to move within a few thousand steps). ``ImageConfig`` and ``ToyConfig`` read their
+toys and Example 1's parallel lines, tuned to move within a few thousand steps); the ``fit`` rows,
+keyed by constraint (and ``discriminator``), hold the optimisers of networks trained to optimality
+between two fixed laws (``train``). Algorithm 1's optimiser factory
+(:func:`wgan_toys.algorithm1.make_optimizer`) reads them and nothing else. ``ImageConfig`` and ``ToyConfig`` read their
 algorithm-dependent defaults from it, and the command's help and the README quote it
 (:func:`defaults_help`, :func:`defaults_table`); a test checks that they agree.
 
@@ -40,7 +41,6 @@ arXiv:1511.06434.
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -53,9 +53,9 @@ __all__ = [
     "ALGORITHMS",
     "ALGORITHM_DESCRIPTIONS",
     "DEFAULTS",
+    "FIT_ROWS",
     "GENERATOR_LOSSES",
     "OPTIMIZERS",
-    "RENAMED_ALGORITHMS",
     "SCALES",
     "Defaults",
     "algorithm_defaults",
@@ -65,7 +65,6 @@ __all__ = [
     "generator_loss_kind",
     "generator_losses",
     "js_estimate",
-    "resolve_algorithm",
     "wasserstein_estimate",
 ]
 
@@ -82,58 +81,6 @@ ALGORITHM_DESCRIPTIONS = {
 ALGORITHMS = tuple(ALGORITHM_DESCRIPTIONS)  # ("wgan", "wgan-gp", "gan-minimax", "gan-logd")
 GENERATOR_LOSSES = ("wgan", "gan-minimax", "gan-logd")
 OPTIMIZERS = ("rmsprop", "adam")  # the values of Defaults.optimizer (both networks use the algorithm's)
-
-# Old names that meant different losses in different commands, accepted for one release:
-# {command: {old name: the algorithm it meant there}}.
-RENAMED_ALGORITHMS = {
-    "toy": {"gan": "gan-minimax"},  # wgan-toys toy, ToyConfig, the classroom
-    "train-images": {"gan": "gan-logd"},  # wgan-toys train-images, ImageConfig, section4
-}
-_WHERE = {"toy": "wgan-toys toy and ToyConfig", "train-images": "wgan-toys train-images and ImageConfig"}
-_LOSS_WORDS = {
-    "gan-minimax": "the minimax GAN loss log(1 - D(g(z)))",
-    "gan-logd": "the -log D trick's loss -log D(g(z))",
-}
-
-
-def resolve_algorithm(name, command: str, *, flag: str = "algorithm", warn: bool = True):
-    """``name`` in today's vocabulary: an old name of ``command`` (see :data:`RENAMED_ALGORITHMS`)
-    becomes the algorithm it meant there, with a ``FutureWarning`` that names the loss and the new
-    name (or, with ``warn=False``, the note returned as the second item for the caller to print).
-
-    Any other value is returned unchanged, for the config's constraint to accept or refuse.
-
-    Returns
-    -------
-    (name, note) : (str, str or None)
-
-    Examples
-    --------
-    >>> resolve_algorithm("gan", "train-images", warn=False)[0]
-    'gan-logd'
-    >>> resolve_algorithm("wgan", "toy")
-    ('wgan', None)
-    """
-    renamed = RENAMED_ALGORITHMS[command]
-    if not isinstance(name, str) or name not in renamed:
-        return name, None
-    new = renamed[name]
-    elsewhere = "; ".join(
-        f"{_LOSS_WORDS[meant[name]]} in {_WHERE[other]}"
-        for other, meant in RENAMED_ALGORITHMS.items()
-        if other != command and name in meant
-    )
-
-    def spelled(value):
-        return f"{flag} {value}" if flag.startswith("-") else f"{flag}={value!r}"
-
-    note = (
-        f"{spelled(name)} is {_LOSS_WORDS[new]} in {_WHERE[command]} ({elsewhere}); "
-        f"type {spelled(new)} for it: the old name goes in the next release."
-    )
-    if warn:
-        warnings.warn(note, FutureWarning, stacklevel=4)  # resolve <- __post_init__ <- __init__ <- caller
-    return new, note
 
 
 def generator_loss_kind(algorithm: str) -> str:
@@ -228,12 +175,30 @@ DEFAULTS = {
     ),
     ("gan-minimax", "toy"): Defaults("adam", 1e-3, (0.5, 0.999), 1, None, None, 256, _TOY_GAN),
     ("gan-logd", "toy"): Defaults("adam", 1e-3, (0.5, 0.999), 1, None, None, 256, _TOY_GAN),
+    # fit: one network trained to optimality between two fixed laws (train.train_critic, keyed by
+    # its constraint, and train.train_discriminator); n_critic does not apply (no generator)
+    ("clip", "fit"): Defaults("rmsprop", 5e-5, None, 1, 0.01, None, 256, "WGAN Algorithm 1: RMSProp, alpha = 5e-5"),
+    ("gp", "fit"): Defaults(
+        "adam", 1e-4, (0.0, 0.9), 1, None, 10.0, 256, "WGAN-GP Algorithm 1: Adam alpha = 1e-4, betas (0, 0.9)"
+    ),
+    ("spectral", "fit"): Defaults(
+        "adam", 1e-3, (0.5, 0.9), 1, None, None, 256, "spectral normalisation: Adam alpha = 1e-3, betas (0.5, 0.9)"
+    ),
+    ("none", "fit"): Defaults(
+        "adam", 1e-3, (0.9, 0.999), 1, None, None, 256, "no constraint: Adam alpha = 1e-3, torch's betas"
+    ),
+    ("discriminator", "fit"): Defaults(
+        "adam", 1e-3, (0.9, 0.999), 1, None, None, 256, "GAN discriminator: Adam alpha = 1e-3, torch's betas"
+    ),
 }
+FIT_ROWS = ("clip", "gp", "spectral", "none", "discriminator")  # the keys of the "fit" rows
 
 
 def algorithm_defaults(algorithm: str, scale: str) -> Defaults:
     """The row of :data:`DEFAULTS` for ``algorithm`` (one of :data:`ALGORITHMS`) at ``scale``
-    (``"paper"``: the image trainer; ``"toy"``: the 2D toys).
+    (``"paper"``: the image trainer; ``"toy"``: the 2D toys and Example 1), or for a network
+    trained to optimality (``"fit"``: ``algorithm`` one of :data:`FIT_ROWS`, a constraint or
+    ``"discriminator"``).
 
     Examples
     --------
@@ -243,7 +208,8 @@ def algorithm_defaults(algorithm: str, scale: str) -> Defaults:
     if (algorithm, scale) not in DEFAULTS:
         raise ValueError(
             f"(algorithm, scale) == ({algorithm!r}, {scale!r}), must have algorithm one of "
-            f"{', '.join(map(repr, ALGORITHMS))} and scale one of {', '.join(map(repr, SCALES))}."
+            f"{', '.join(map(repr, ALGORITHMS))} and scale one of {', '.join(map(repr, SCALES))}, or "
+            f"scale 'fit' with algorithm one of {', '.join(map(repr, FIT_ROWS))}."
         )
     return DEFAULTS[(algorithm, scale)]
 

@@ -31,17 +31,18 @@ import numpy as np
 import torch
 
 from ._validation import check_choice, check_int, check_positive, check_real
+from .algorithm1 import CriticObjective, critic_update, generator_update, make_optimizer
 from .distances import all_distances
 from .distributions import ParallelLines
-from .lipschitz import make_lipschitz_method
+from .lipschitz import NoConstraint, make_constraint
 from .networks import make_critic, make_discriminator
-from .objectives import gan_objective, generator_losses, wasserstein_estimate
+from .objectives import ALGORITHMS, generator_loss_kind
 from .runtime import build_seeded, resolve_device, torch_generator
 from .train import FitSettings, NetworkShape, TrainingDivergedError, settings_and_shape
 
 __all__ = [
     "DISTANCES",
-    "NETWORK_METHODS",
+    "NETWORK_ALGORITHMS",
     "exact_gradient",
     "descend_exact",
     "learn_parallel_lines",
@@ -50,7 +51,7 @@ __all__ = [
 ]
 
 DISTANCES = ("em", "js", "kl", "tv")
-NETWORK_METHODS = ("wgan", "wgan-gp", "gan", "gan-logd")
+NETWORK_ALGORITHMS = ALGORITHMS  # wgan, wgan-gp, gan-minimax, gan-logd
 # FitSettings fields learn_parallel_lines takes as keywords (it also reads settings.learning_rate,
 # the network's step; its own learning_rate keyword is theta's)
 FIT_KEYWORDS = ("batch_size", "seed", "device")
@@ -123,18 +124,22 @@ def descend_exact(
     return np.array(trajectory)
 
 
-def _generate(theta: torch.Tensor, n: int, generator: torch.Generator) -> torch.Tensor:
+def _generate(theta: torch.Tensor, n: int, rng: torch.Generator) -> torch.Tensor:
     """g_theta(z) = (theta, z) for n draws of z ~ U[0, 1]; differentiable in theta. Shape (n, 2)."""
-    z = torch.rand(n, generator=generator, device=theta.device)
-    return torch.stack([theta.expand(n), z], dim=1)
+    return _lines(theta, torch.rand(n, generator=rng, device=theta.device))
+
+
+def _lines(theta: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
+    """g_theta(z) = (theta, z) for given z, shape (n,): the points (n, 2)."""
+    return torch.stack([theta.expand(len(z)), z], dim=1)
 
 
 def learn_parallel_lines(
-    method: str = "wgan-gp",
+    algorithm: str = "wgan-gp",
     theta0: float = 1.0,
     iterations: int = 200,
     n_critic: int = 5,
-    learning_rate: float = 2e-2,
+    theta_learning_rate: float = 2e-2,
     decay: float = 0.99,
     optimizer: str = "rmsprop",
     critic_learning_rate: float | None = None,
@@ -148,35 +153,37 @@ def learn_parallel_lines(
 
     Each iteration: ``n_critic`` updates of the critic (eq. 3; clipping or gradient penalty) or of
     the discriminator (L(D) of Section 4.2), then one step on theta with step size
-    ``learning_rate * decay^iteration``, by RMSProp (``optimizer='rmsprop'``, as Algorithm 1; it
-    divides the gradient by its running size, which hides how small a vanishing gradient is) or
-    by plain gradient descent (``optimizer='sgd'``, where a vanishing gradient stalls theta):
+    ``theta_learning_rate * decay^iteration``, by RMSProp (``optimizer='rmsprop'``, as Algorithm
+    1; it divides the gradient by its running size, which hides how small a vanishing gradient
+    is) or by plain gradient descent (``optimizer='sgd'``, where a vanishing gradient stalls
+    theta). Both updates are Algorithm 1's (:mod:`~wgan_toys.algorithm1`), with g_theta(z) = (theta, z):
 
     - ``wgan``, ``wgan-gp``: descend :math:`-E_z f_w(g_\\theta(z))` (Algorithm 1, line 10);
-    - ``gan``: descend :math:`E_z \\log(1 - D(g_\\theta(z)))` (minimax);
+    - ``gan-minimax``: descend :math:`E_z \\log(1 - D(g_\\theta(z)))`;
     - ``gan-logd``: descend :math:`-E_z \\log D(g_\\theta(z))` (the -log D trick).
 
     The network's settings are the trainers' (:class:`~wgan_toys.train.FitSettings`,
     :class:`~wgan_toys.train.NetworkShape`), of which this loop reads ``batch_size`` (m points of
-    each law per update, >= 2), ``learning_rate`` (the network's step; None takes the method's:
-    RMSProp 5e-4 for ``wgan``, Adam 1e-3 with betas (0, 0.9) for ``wgan-gp``, Adam 1e-3 with betas
-    (0.5, 0.999) for the GANs), ``seed`` and ``device``; it runs ``iterations`` iterations, with no
-    held-out stopping rule. ``batch_size``, ``seed``, ``device``, ``width``, ``depth`` and
-    ``activation`` are also taken as keywords (``seed=1``, ``batch_size=64``). ``learning_rate`` here is theta's step, and
-    ``critic_learning_rate``, when given, the network's (over ``settings.learning_rate``).
+    each law per update, >= 2), ``learning_rate`` (the network's step; None takes the ``toy`` row
+    of :data:`~wgan_toys.objectives.DEFAULTS`: RMSProp 5e-4 for ``wgan``, Adam 1e-3 with betas
+    (0.5, 0.9) for ``wgan-gp``, as WGAN-GP's toy script, Adam 1e-3 with betas (0.5, 0.999) for the
+    GANs), ``seed`` and ``device``; it runs ``iterations`` iterations, with no held-out stopping
+    rule. ``batch_size``, ``seed``, ``device``, ``width``, ``depth`` and ``activation`` are also
+    taken as keywords (``seed=1``, ``batch_size=64``); ``critic_learning_rate``, when given, is the
+    network's step (over ``settings.learning_rate``).
 
     Returns
     -------
     dict
-        ``thetas`` (iterations + 1,), ``theta_gradients`` (iterations,), ``method``.
+        ``thetas`` (iterations + 1,), ``theta_gradients`` (iterations,), ``algorithm``.
     """
-    check_choice("method", method, NETWORK_METHODS)
+    check_choice("algorithm", algorithm, NETWORK_ALGORITHMS)
     theta0 = check_real("theta0", theta0)
     iterations = check_int("iterations", iterations, minimum=0)
     n_critic = check_int("n_critic", n_critic, minimum=1)
     settings, shape = settings_and_shape("learn_parallel_lines", settings, shape, overrides, fit_fields=FIT_KEYWORDS)
     batch_size = check_int("batch_size", settings.batch_size, minimum=2)
-    check_positive("learning_rate", learning_rate)
+    check_positive("theta_learning_rate", theta_learning_rate)
     if critic_learning_rate is not None:
         check_positive("critic_learning_rate", critic_learning_rate)
     critic_learning_rate = settings.learning_rate if critic_learning_rate is None else critic_learning_rate
@@ -184,64 +191,59 @@ def learn_parallel_lines(
         raise ValueError(f"decay == {decay}, must be in (0, 1].")
     check_choice("optimizer", optimizer, ("rmsprop", "sgd"))
     device = resolve_device(settings.device)
-    random = torch_generator(settings.seed, device=device)
-    wgan = method.startswith("wgan")
+    rng = torch_generator(settings.seed, device=device)
+    loss_kind = generator_loss_kind(algorithm)  # wgan, gan-minimax or gan-logd
+    wgan = loss_kind == "wgan"
     network = build_seeded(
-        lambda: (make_critic if wgan else make_discriminator)(2, shape.width, shape.depth, shape.activation), random
+        lambda: (make_critic if wgan else make_discriminator)(2, shape.width, shape.depth, shape.activation), rng
     ).to(device)
-    if wgan:
-        lipschitz = make_lipschitz_method("clip" if method == "wgan" else "gp", clip_value, penalty_weight)
-        lipschitz.prepare(network)
-        default_rate = 5e-4 if method == "wgan" else 1e-3
-        network_optimizer = lipschitz.make_optimizer(
-            network.parameters(), default_rate if critic_learning_rate is None else critic_learning_rate
-        )
-    else:
-        network_optimizer = torch.optim.Adam(
-            network.parameters(), lr=1e-3 if critic_learning_rate is None else critic_learning_rate, betas=(0.5, 0.999)
-        )
+    constraint = make_constraint("clip" if algorithm == "wgan" else "gp", clip_value, penalty_weight) if wgan else None
+    constraint = constraint or NoConstraint()  # a GAN discriminator: its loss is its own
+    constraint.prepare(network)
+    network_optimizer = make_optimizer(network.parameters(), algorithm, "toy", learning_rate=critic_learning_rate)
+    objective = CriticObjective(network, constraint, discriminator=not wgan, rng=rng)
     theta = torch.tensor(theta0, device=device, requires_grad=True)
     # RMSProp (as Algorithm 1) divides out the critic's scale K; the decaying step lets theta
     # settle instead of bouncing around 0 at the size of one step
     theta_optimizer: torch.optim.Optimizer
     if optimizer == "rmsprop":
-        theta_optimizer = torch.optim.RMSprop([theta], lr=learning_rate)
+        theta_optimizer = torch.optim.RMSprop([theta], lr=theta_learning_rate)
     else:  # plain gradient descent: steps proportional to the gradient, so vanishing ones show
-        theta_optimizer = torch.optim.SGD([theta], lr=learning_rate)
+        theta_optimizer = torch.optim.SGD([theta], lr=theta_learning_rate)
     schedule = torch.optim.lr_scheduler.ExponentialLR(theta_optimizer, gamma=decay)
     target = ParallelLines(0.0)
     thetas, gradients = [theta0], []
     for iteration in range(iterations):
         for _ in range(n_critic):  # Algorithm 1, lines 2-8
-            real = target.sample_torch(batch_size, seed=random, device=device)
-            fake = _generate(theta.detach(), batch_size, random)
-            if wgan:
-                network_loss = -wasserstein_estimate(network(real), network(fake)) + lipschitz.penalty(
-                    network, real, fake, random
-                )
-            else:
-                network_loss = -gan_objective(network(real), network(fake))
-            network_optimizer.zero_grad(set_to_none=True)
-            network_loss.backward()
-            network_optimizer.step()
-            if wgan:
-                lipschitz.after_step(network)
-        output = network(_generate(theta, batch_size, random))  # Algorithm 1, lines 9-10
-        kind = "wgan" if wgan else "gan-minimax" if method == "gan" else "gan-logd"
-        theta_loss = generator_losses(kind, output).mean()  # -E f, E log(1 - D) or -E log D
-        if not torch.isfinite(theta_loss):
-            raise TrainingDivergedError(
-                f"the loss on theta became {theta_loss.item()} at iteration {iteration}; lower learning_rate."
+            critic_update(
+                network,
+                objective,
+                network_optimizer,
+                constraint,
+                lambda: target.sample_torch(batch_size, seed=rng, device=device),
+                lambda: _generate(theta.detach(), batch_size, rng),
             )
-        theta_optimizer.zero_grad(set_to_none=True)
-        theta_loss.backward()
-        if theta.grad is None:  # theta requires grad and the loss depends on it
-            raise RuntimeError(f"theta has no gradient after backward() at iteration {iteration}")
+
+        def check(loss, iteration=iteration):
+            if not torch.isfinite(loss):
+                raise TrainingDivergedError(
+                    f"the loss on theta became {loss.item()} at iteration {iteration}; lower theta_learning_rate."
+                )
+
+        generator_update(  # Algorithm 1, lines 9-11: -E f, E log(1 - D) or -E log D
+            network,
+            lambda z: _lines(theta, z),
+            theta_optimizer,
+            loss_kind,
+            lambda: torch.rand(batch_size, generator=rng, device=device),
+            check=check,
+        )
+        if theta.grad is None:  # theta requires grad and the generator's loss depends on it
+            raise RuntimeError(f"theta has no gradient after the generator update at iteration {iteration}")
         gradients.append(float(theta.grad))
-        theta_optimizer.step()
         schedule.step()
         thetas.append(float(theta.detach()))
-    return {"method": method, "thetas": np.array(thetas), "theta_gradients": np.array(gradients)}
+    return {"algorithm": algorithm, "thetas": np.array(thetas), "theta_gradients": np.array(gradients)}
 
 
 def theorem_3_gradient(critic, theta: float, n: int = 100_000, seed=0) -> float:

@@ -9,8 +9,7 @@ same object.
 
 Algorithms (``ToyConfig.algorithm``, the names of :data:`~wgan_toys.objectives.ALGORITHMS`):
 
-- ``gan-minimax``: the minimax GAN, the generator descends :math:`E_z \log(1 - D(g_\theta(z)))`
-  (``gan``, its old name here, still works for one release, with a ``FutureWarning``);
+- ``gan-minimax``: the minimax GAN, the generator descends :math:`E_z \log(1 - D(g_\theta(z)))`;
 - ``gan-logd``: the -log D trick, the generator descends :math:`-E_z \log D(g_\theta(z))`
   (the paper's baseline, Section 4);
 - ``wgan``: Algorithm 1 (RMSProp, clipping to [-c, c]); the generator descends
@@ -43,7 +42,7 @@ within ten steps.
 
 :func:`run_folder` holds a run folder for ``wgan-toys toy`` (locked while the run writes it, never
 overwritten without ``overwrite``, ``config.json`` written atomically; the mechanics are those of
-:mod:`~wgan_toys.images.runs`).
+:mod:`~wgan_toys.runs`).
 
 References
 ----------
@@ -56,11 +55,8 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import math
-import pathlib
 import time
-import warnings
 from dataclasses import dataclass
-from numbers import Integral
 
 import numpy as np
 import torch
@@ -68,33 +64,31 @@ from torch.nn import functional
 
 from ._validation import (
     DEVICE,
-    NON_NEGATIVE,
-    NON_NEGATIVE_INT,
-    POSITIVE,
-    POSITIVE_INT,
+    NON_NEGATIVE_FLOAT32,
+    POSITIVE_FLOAT32,
     SEED,
-    Interval,
     Options,
     check_constraints,
     check_int,
+    check_memory,
     setting,
+    size,
 )
-from .images.runs import append_jsonl, atomic_write_json, atomic_write_text, refuse_existing_run, run_lock
-from .lipschitz import clip_weights_, gradient_penalty
+from .algorithm1 import CriticObjective, critic_update, generator_update, make_optimizer
+from .lipschitz import GradientPenalty, LipschitzConstraint, NoConstraint, WeightClipping
 from .networks import make_critic, make_generator
 from .objectives import ALGORITHMS as ALGORITHM_NAMES
 from .objectives import (
     OPTIMIZERS,
-    RENAMED_ALGORITHMS,
     algorithm_defaults,
     defaults_help,
     gan_objective,
     generator_loss_kind,
     generator_losses,
     js_estimate,
-    resolve_algorithm,
     wasserstein_estimate,
 )
+from .runs import RunFolder
 from .runtime import build_seeded, resolve_device, torch_generator
 from .toys2d import DATASETS as TOY_DATASETS
 from .toys2d import make_dataset, mode_coverage
@@ -102,19 +96,12 @@ from .train import TrainingDivergedError
 
 __all__ = ["ALGORITHMS", "ToyConfig", "ToyGAN", "claims_table", "logged_estimate", "run_folder"]
 
-# The names ToyConfig accepts: objectives.ALGORITHMS and, for one release, the old "gan" (the
-# minimax loss here), which ToyConfig turns into "gan-minimax" with a FutureWarning. Drop the old
-# name when its release is over (the classroom's check and dropdown read this tuple).
-ALGORITHMS = ALGORITHM_NAMES + tuple(RENAMED_ALGORITHMS["toy"])
+ALGORITHMS = ALGORITHM_NAMES  # the names ToyConfig accepts (the classroom's check and dropdown read them)
 _WGAN, _WGAN_GP = algorithm_defaults("wgan", "toy"), algorithm_defaults("wgan-gp", "toy")
 DATASETS = tuple(TOY_DATASETS)  # 8gaussians, 25gaussians, swissroll, 2clusters
 RUN_MARKERS = ("config.json", "metrics.jsonl")  # a folder holding one of these holds a run
 RUN_OUTPUTS = ("toy_run.png", "samples_over_iterations.png", "samples.gif")  # deleted with it on overwrite
 # Metric keys renamed in the toy's rows, old -> new: the toy logged eq. (3)'s estimate as
-# "critic_estimate" where the image trainer (and objectives.wasserstein_estimate) says
-# "wasserstein_estimate". Readers go through logged_estimate, which accepts the old key for one
-# release (old run folders' metrics.jsonl); drop it here when that release is over.
-RENAMED_METRIC_KEYS = {"critic_estimate": "wasserstein_estimate"}
 ESTIMATE_KEYS = ("wasserstein_estimate", "js_estimate")  # WGANs: eq. (3); GANs: L(D)/2 + log 2
 
 
@@ -122,9 +109,7 @@ def logged_estimate(row: dict) -> tuple[str, float]:
     """The estimate a toy metrics row logged, as ``(key, value)`` under today's key.
 
     ``key`` is ``"wasserstein_estimate"`` (WGANs: eq. (3), :math:`E_r f - E_g f`) or
-    ``"js_estimate"`` (GANs: :math:`L(D)/2 + \\log 2`). A row written before the rename holds
-    ``"critic_estimate"`` for the first; it is read as ``"wasserstein_estimate"`` (for one release,
-    see :data:`RENAMED_METRIC_KEYS`).
+    ``"js_estimate"`` (GANs: :math:`L(D)/2 + \\log 2`).
 
     Raises
     ------
@@ -134,34 +119,10 @@ def logged_estimate(row: dict) -> tuple[str, float]:
     for key in ESTIMATE_KEYS:
         if key in row:
             return key, row[key]
-    for old, new in RENAMED_METRIC_KEYS.items():
-        if old in row:
-            return new, row[old]
     raise KeyError(
-        f"row has none of the estimate keys {ESTIMATE_KEYS + tuple(RENAMED_METRIC_KEYS)}: pass a row of a toy "
+        f"row has none of the estimate keys {ESTIMATE_KEYS}: pass a row of a toy "
         f"run's history or metrics.jsonl (its keys were {sorted(row)})"
     )
-
-
-class _GeneratorStepCount(int):
-    """``ToyGAN.generator_step``: the number of generator updates done, an int (as
-    ``ImageTrainer.generator_step``). Calling it, as the old method ``ToyGAN.generator_step()``
-    was called, does one update through ``generator_step_update()`` with a FutureWarning (for one
-    release; drop this class with it)."""
-
-    _trainer: ToyGAN
-
-    def __call__(self) -> float:
-        warnings.warn(
-            "ToyGAN.generator_step() is now ToyGAN.generator_step_update(); ToyGAN.generator_step is the "
-            "number of generator updates done, as in ImageTrainer. The old call works for one release.",
-            FutureWarning,
-            stacklevel=2,
-        )
-        return self._trainer.generator_step_update()
-
-    def __reduce_ex__(self, protocol):  # copies and pickles are plain ints, without the trainer
-        return int, (int(self),)
 
 
 EXPLOSION_FACTOR = (
@@ -179,30 +140,33 @@ class ToyConfig:
     # Each setting's default and constraint, declared once (checked by check_constraints on construction).
     dataset: str = setting("8gaussians", Options(DATASETS))  # 8gaussians, 25gaussians, swissroll, 2clusters
     algorithm: str = setting("wgan-gp", Options(ALGORITHM_NAMES))  # wgan, wgan-gp, gan-minimax, gan-logd
-    iterations: int = setting(2000, NON_NEGATIVE_INT)  # generator steps (Algorithm 1's outer loop)
+    # sizes have upper bounds, and __post_init__ refuses settings whose memory estimate exceeds the machine's
+    iterations: int = setting(2000, size(10**8, 0))  # generator steps (Algorithm 1's outer loop)
     n_critic: int | None = setting(
-        None, [POSITIVE_INT, None], "the paper uses n_critic = 5"
+        None, [size(10**4), None], "the paper uses n_critic = 5"
     )  # critic steps per generator step; None: the algorithm's (objectives.DEFAULTS)
-    batch_size: int = setting(_WGAN_GP.batch_size, Interval(Integral, 2, None, closed="left"))  # m
-    noise_dim: int = setting(2, POSITIVE_INT)  # z ~ N(0, I) in R^noise_dim
-    width: int = setting(128, POSITIVE_INT)  # hidden units of generator and critic
-    depth: int = setting(3, POSITIVE_INT)  # hidden layers of generator and critic
+    batch_size: int = setting(_WGAN_GP.batch_size, size(2**20, 2))  # m
+    noise_dim: int = setting(2, size(16384))  # z ~ N(0, I) in R^noise_dim
+    width: int = setting(128, size(16384))  # hidden units of generator and critic
+    depth: int = setting(3, size(64))  # hidden layers of generator and critic
     learning_rate: float | None = setting(
-        None, [POSITIVE, None], f"the toys use alpha = {defaults_help('learning_rate', 'toy')}"
+        None, [POSITIVE_FLOAT32, None], f"the toys use alpha = {defaults_help('learning_rate', 'toy')}"
     )  # alpha; None: the algorithm's
     critic_optimizer: str | None = setting(
         None, [Options(OPTIMIZERS), None]
     )  # None: the algorithm's; 'adam' on wgan for the momentum test (Section 4.2)
-    clip_value: float = setting(_WGAN.clip_value, POSITIVE, f"the paper uses c = {_WGAN.clip_value:g}")  # c (wgan)
+    clip_value: float = setting(
+        _WGAN.clip_value, POSITIVE_FLOAT32, f"the paper uses c = {_WGAN.clip_value:g}"
+    )  # c (wgan)
     penalty_weight: float = setting(
         _WGAN_GP.penalty_weight,
-        NON_NEGATIVE,
+        NON_NEGATIVE_FLOAT32,
         f"WGAN-GP uses lambda = {algorithm_defaults('wgan-gp', 'paper').penalty_weight:g}, "
         f"{_WGAN_GP.penalty_weight:g} on toys",
     )  # lambda (wgan-gp); WGAN-GP's toy experiments use 0.1
-    log_every: int = setting(100, POSITIVE_INT)  # generator steps between evaluations
+    log_every: int = setting(100, size(10**8))  # generator steps between evaluations
     eval_samples: int = setting(
-        1000, Interval(Integral, 2, None, closed="left")
+        1000, size(20_000, 2), "the exact W1 solves an n x n transport problem"
     )  # n for the exact W1 and mode coverage (>= 1000 for the claims)
     seed: int = setting(
         0, SEED, "a seed is an unsigned 32-bit integer, 0 to 2**32 - 1"
@@ -210,8 +174,17 @@ class ToyConfig:
     device: str = setting("cpu", DEVICE)
 
     def __post_init__(self):
-        self.algorithm = resolve_algorithm(self.algorithm, "toy")[0]  # the old "gan": "gan-minimax", with a note
         check_constraints(self)
+        # float32: weights, gradients, two optimiser states of both MLPs; three batches' activations; the
+        # exact W1's n x n cost matrix and plan (float64)
+        parameters = 2 * (self.depth * self.width**2 + self.width * (self.noise_dim + 4))
+        activations = 3 * 3 * self.batch_size * self.width * self.depth
+        check_memory(
+            4 * (4 * parameters + activations) + 16 * self.eval_samples**2,
+            f"the networks (width {self.width}, depth {self.depth}), a batch of {self.batch_size} and an "
+            f"exact W1 over {self.eval_samples} points",
+            "lower width, depth, batch_size or eval_samples",
+        )
 
     @property
     def defaults(self):
@@ -240,10 +213,14 @@ class ToyConfig:
         return dataclasses.replace(self, **{k: v for k, v in defaults.items() if getattr(self, k) is None})
 
 
-def _optimizer(name: str, module, learning_rate: float, betas) -> torch.optim.Optimizer:
-    if name == "rmsprop":
-        return torch.optim.RMSprop(module.parameters(), lr=learning_rate)
-    return torch.optim.Adam(module.parameters(), lr=learning_rate, betas=betas)
+def _constraint(config: ToyConfig) -> LipschitzConstraint:
+    """The critic's Lipschitz constraint for ``config.algorithm``: clipping at c (wgan), the penalty
+    with weight lambda (wgan-gp), none for a GAN discriminator (its loss is its own)."""
+    if config.algorithm == "wgan":
+        return WeightClipping(config.clip_value)
+    if config.algorithm == "wgan-gp":
+        return GradientPenalty(config.penalty_weight)
+    return NoConstraint()
 
 
 def _flat_parameters(module) -> torch.Tensor:
@@ -268,9 +245,23 @@ class ToyGAN:
         method that does one generator update is :meth:`generator_step_update`).
     """
 
+    critic_objective: CriticObjective  # made by reset(); a config set before it has none to update
+
     def __init__(self, config: ToyConfig | None = None):
         self.config = (config or ToyConfig()).resolved()
         self.reset()
+
+    @property
+    def config(self) -> ToyConfig:
+        """The settings. A new one (the classroom's sliders) reaches the next critic step: its c or
+        lambda becomes the constraint's (Algorithm 1, lines 5 and 7)."""
+        return self._config
+
+    @config.setter
+    def config(self, config: ToyConfig) -> None:
+        self._config = config
+        if hasattr(self, "critic_objective"):
+            self.constraint = self.critic_objective.constraint = _constraint(config)
 
     # ------------------------------------------------------------------ state
     def reset(self) -> None:
@@ -278,20 +269,29 @@ class ToyGAN:
         config = self.config
         self.device = resolve_device(config.device)
         self.dataset = make_dataset(config.dataset)
-        self.random = torch_generator(config.seed, device=self.device)
+        self.rng = torch_generator(config.seed, device=self.device)
         self.generator = build_seeded(
             lambda: make_generator(config.noise_dim, 2, config.width, config.depth), config.seed
         ).to(self.device)
         self.critic = build_seeded(lambda: make_critic(2, config.width, config.depth), config.seed + 1).to(self.device)
-        if config.algorithm == "wgan":
-            clip_weights_(self.critic, config.clip_value)
+        self.constraint = _constraint(config)
+        self.constraint.prepare(self.critic)
+        self.critic_objective = CriticObjective(
+            self.critic, self.constraint, discriminator=not self.is_wgan, rng=self.rng
+        )
         # the critic's optimiser is the algorithm's unless config.critic_optimizer says otherwise; the generator's is
         # the algorithm's (objectives.DEFAULTS, toy scale; an Adam on WGAN's critic takes that row's betas)
-        betas = config.defaults.betas
-        rate = config.resolved_learning_rate
-        self.critic_optimizer = _optimizer(config.resolved_critic_optimizer, self.critic, rate, betas)
-        self.generator_optimizer = _optimizer(config.defaults.optimizer, self.generator, rate, betas)
-        # the yardsticks of _check_bounded; they draw nothing from self.random (seed 0 of numpy)
+        self.critic_optimizer = make_optimizer(
+            self.critic.parameters(),
+            config.algorithm,
+            "toy",
+            learning_rate=config.learning_rate,
+            optimizer=config.critic_optimizer,
+        )
+        self.generator_optimizer = make_optimizer(
+            self.generator.parameters(), config.algorithm, "toy", learning_rate=config.learning_rate
+        )
+        # the yardsticks of _check_bounded; they draw nothing from self.rng (seed 0 of numpy)
         self.data_scale = float(np.sqrt(np.mean(np.sum(self.dataset.sample(2000, seed=0) ** 2, axis=1))))
         self.initial_norms = {
             "generator": float(_flat_parameters(self.generator).norm()),
@@ -310,28 +310,6 @@ class ToyGAN:
         self._recent: dict[str, list[float]] = {"critic_loss": [], "generator_loss": [], "step_cosine": []}
 
     @property
-    def generator_step(self) -> int:
-        """Generator updates done (Algorithm 1, lines 9-10), as ``ImageTrainer.generator_step``."""
-        count = _GeneratorStepCount(self._generator_step)
-        count._trainer = self  # for the old call trainer.generator_step(), one release
-        return count
-
-    @generator_step.setter
-    def generator_step(self, value: int) -> None:
-        self._generator_step = int(value)
-
-    @property
-    def generator_steps(self) -> int:
-        """The old name of :attr:`generator_step` (one release, with a FutureWarning)."""
-        warnings.warn(
-            "ToyGAN.generator_steps is now ToyGAN.generator_step (as in ImageTrainer); the old name works for "
-            "one release.",
-            FutureWarning,
-            stacklevel=2,
-        )
-        return self._generator_step
-
-    @property
     def is_wgan(self) -> bool:
         return self.config.algorithm.startswith("wgan")
 
@@ -342,10 +320,10 @@ class ToyGAN:
         return generator_loss_kind(self.config.algorithm)
 
     def noise(self, n: int) -> torch.Tensor:
-        return torch.randn(n, self.config.noise_dim, generator=self.random, device=self.device)
+        return torch.randn(n, self.config.noise_dim, generator=self.rng, device=self.device)
 
     def real_batch(self, n: int) -> torch.Tensor:
-        return self.dataset.sample_torch(n, seed=self.random, device=self.device)
+        return self.dataset.sample_torch(n, seed=self.rng, device=self.device)
 
     # ------------------------------------------------------------------ steps
     def critic_step(self) -> float:
@@ -354,26 +332,23 @@ class ToyGAN:
         WGAN: ascend eq. (3), :math:`E_r f_w - E_g f_w` (minus the penalty for WGAN-GP), then clip
         (Algorithm 1, lines 3-7). GAN: ascend :math:`L(D) = E_r \\log D + E_g \\log(1 - D)`.
         """
-        config = self.config
-        real = self.real_batch(config.batch_size)
-        with torch.no_grad():
-            fake = self.generator(self.noise(config.batch_size))
-        if self.is_wgan:
-            critic_loss = -wasserstein_estimate(self.critic(real), self.critic(fake))  # eq. (3)
-            if config.algorithm == "wgan-gp":
-                critic_loss = critic_loss + gradient_penalty(
-                    self.critic, real, fake, config.penalty_weight, self.random
-                )
-        else:
-            critic_loss = -gan_objective(self.critic(real), self.critic(fake))
-        self._check(critic_loss, "critic_loss")
+        m = self.config.batch_size
         before = _flat_parameters(self.critic)
-        self.critic_optimizer.zero_grad(set_to_none=True)
-        critic_loss.backward()
+
+        def sample_fake():
+            with torch.no_grad():
+                return self.generator(self.noise(m))
+
+        critic_loss, _ = critic_update(  # Algorithm 1, lines 3-7
+            self.critic,
+            self.critic_objective,
+            self.critic_optimizer,
+            self.constraint,
+            lambda: self.real_batch(m),
+            sample_fake,
+            check=lambda loss: self._check(loss, "critic_loss"),
+        )
         ascent = -torch.cat([p.grad.reshape(-1) for p in self.critic.parameters()])
-        self.critic_optimizer.step()
-        if config.algorithm == "wgan":
-            clip_weights_(self.critic, config.clip_value)  # Algorithm 1, line 7
         step = _flat_parameters(self.critic) - before
         cosine = (
             functional.cosine_similarity(step, ascent, dim=0).item()
@@ -391,13 +366,15 @@ class ToyGAN:
         WGAN: descend :math:`-E_z f_w(g_\\theta(z))`. GAN minimax: descend
         :math:`E_z \\log(1 - D(g_\\theta(z)))`. GAN -log D: descend :math:`-E_z \\log D(g_\\theta(z))`.
         """
-        fake = self.generator(self.noise(self.config.batch_size))
-        generator_loss = self.generator_losses(self.critic(fake)).mean()
-        self._check(generator_loss, "generator_loss")
-        self.generator_optimizer.zero_grad(set_to_none=True)
-        generator_loss.backward()
-        self.generator_optimizer.step()
-        self._generator_step += 1
+        generator_loss = generator_update(  # Algorithm 1, lines 9-11
+            self.critic,
+            self.generator,
+            self.generator_optimizer,
+            self.generator_loss,
+            lambda: self.noise(self.config.batch_size),
+            check=lambda loss: self._check(loss, "generator_loss"),
+        )
+        self.generator_step += 1
         self._recent["generator_loss"].append(generator_loss.item())
         return generator_loss.item()
 
@@ -440,7 +417,7 @@ class ToyGAN:
         for what, value, yardstick, described in checks:
             if value > EXPLOSION_FACTOR * yardstick:
                 raise TrainingDivergedError(
-                    f"{what} became {value:.3g} at generator step {self._generator_step}, more than "
+                    f"{what} became {value:.3g} at generator step {self.generator_step}, more than "
                     f"{EXPLOSION_FACTOR:g} x {described}: the run exploded (finite, but its numbers mean nothing); "
                     f"lower learning_rate (now {self.config.learning_rate})."
                 )
@@ -448,7 +425,7 @@ class ToyGAN:
     def _check(self, loss: torch.Tensor, what: str) -> None:
         if not torch.isfinite(loss):
             raise TrainingDivergedError(
-                f"{what} became {loss.item()} at generator step {self._generator_step} (critic step {self.critic_steps}); "
+                f"{what} became {loss.item()} at generator step {self.generator_step} (critic step {self.critic_steps}); "
                 f"lower learning_rate (now {self.config.learning_rate}) or use the algorithm's default optimiser."
             )
 
@@ -517,7 +494,7 @@ class ToyGAN:
             real_out, fake_out = self.critic(real), self.critic(fake)
         if not bool(torch.isfinite(fake).all()):
             self._check(torch.tensor(float("nan")), "a generated sample")
-        step = self._generator_step
+        step = self.generator_step
         row: dict[str, float | None] = {"step": step, "generator_step": step, "critic_steps": self.critic_steps}
         row["wasserstein_estimate" if self.is_wgan else "js_estimate"] = self.loss_estimate(real_out, fake_out)
         start = time.perf_counter()
@@ -536,7 +513,7 @@ class ToyGAN:
             coverage = mode_coverage(self.dataset, fake.cpu().numpy())
             row["modes_covered"] = coverage["modes_covered"]
             row["high_quality_fraction"] = coverage["high_quality_fraction"]
-        self.snapshots.append((self._generator_step, self.generated()))
+        self.snapshots.append((self.generator_step, self.generated()))
         self.wall_seconds += time.perf_counter() - evaluation_start
         row["wall_seconds"] = self.wall_seconds  # training and evaluation, not idle time
         row["exact_w1_seconds"] = self.exact_w1_seconds
@@ -564,9 +541,9 @@ class ToyGAN:
             start = time.perf_counter()
             self.iteration()
             self.wall_seconds += time.perf_counter() - start
-            if self._generator_step % self.config.log_every == 0:
+            if self.generator_step % self.config.log_every == 0:
                 log(self.evaluate())
-        if self.history[-1]["generator_step"] != self._generator_step:
+        if self.history[-1]["generator_step"] != self.generator_step:
             log(self.evaluate())
         return self.history
 
@@ -576,7 +553,7 @@ def run_folder(trainer: ToyGAN, out, *, overwrite: bool = False):
     """Hold the folder ``out`` for one toy run and yield ``log(row)``, which appends a row to
     ``out/metrics.jsonl`` and flushes it (a crash or Ctrl-C keeps every row logged so far).
 
-    While the block runs, ``out`` is locked (:func:`~wgan_toys.images.runs.run_lock`: a second
+    While the block runs, ``out`` is locked (:func:`~wgan_toys.runs.run_lock`: a second
     process is refused); ``config.json`` is written atomically first.
 
     Parameters
@@ -594,12 +571,10 @@ def run_folder(trainer: ToyGAN, out, *, overwrite: bool = False):
         If ``out`` holds ``config.json`` or ``metrics.jsonl`` and not ``overwrite``, or another
         process holds ``out``.
     """
-    out = pathlib.Path(out)
-    with run_lock(out):
-        refuse_existing_run(out, RUN_MARKERS, overwrite=overwrite, remove=RUN_OUTPUTS, resumable=False)
-        atomic_write_json(out / "config.json", dataclasses.asdict(trainer.config))
-        metrics = atomic_write_text(out / "metrics.jsonl", "")
-        yield lambda row: append_jsonl(metrics, row)
+    folder = RunFolder(out)  # config.json and each row record the run's id
+    with folder.locked():
+        folder.start(dataclasses.asdict(trainer.config), overwrite=overwrite, markers=RUN_MARKERS)
+        yield folder.append_metrics
 
 
 CLAIMS_ALGORITHMS = ("wgan-gp", "wgan", "gan-minimax", "gan-logd")

@@ -63,16 +63,16 @@ class ToyDataset:
         import torch
 
         n = check_int("n", n, minimum=1)
-        generator = torch_generator(seed, device=device)
+        rng = torch_generator(seed, device=device)
         dtype = dtype or torch.float32
         if self.is_mixture:
             centers = torch.as_tensor(self.centers, dtype=dtype, device=device)
-            which = torch.randint(0, len(self.centers), (n,), generator=generator, device=device)
-            noise = torch.randn(n, 2, generator=generator, device=device, dtype=dtype)
+            which = torch.randint(0, len(self.centers), (n,), generator=rng, device=device)
+            noise = torch.randn(n, 2, generator=rng, device=device, dtype=dtype)
             return centers[which] + self.mode_std * noise
-        t = 1.5 * math.pi * (1 + 2 * torch.rand(n, generator=generator, device=device, dtype=dtype))
+        t = 1.5 * math.pi * (1 + 2 * torch.rand(n, generator=rng, device=device, dtype=dtype))
         points = torch.stack([t * torch.cos(t), t * torch.sin(t)], dim=1) / 5.0
-        return points + 0.05 * torch.randn(n, 2, generator=generator, device=device, dtype=dtype)
+        return points + 0.05 * torch.randn(n, 2, generator=rng, device=device, dtype=dtype)
 
 
 def _ring(count: int, radius: float) -> tuple:

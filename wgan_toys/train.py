@@ -47,7 +47,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import numbers
 import time
 from dataclasses import dataclass, field
 
@@ -58,17 +57,17 @@ from torch import nn
 from ._validation import (
     DEVICE,
     POSITIVE,
-    POSITIVE_INT,
     SEED,
-    Interval,
     Options,
     check_choice,
     check_constraints,
     check_int,
     check_samples,
     setting,
+    size,
 )
-from .lipschitz import GradientPenalty, LipschitzMethod, WeightClipping, make_lipschitz_method
+from .algorithm1 import CriticObjective, critic_update, make_optimizer
+from .lipschitz import GradientPenalty, LipschitzConstraint, NoConstraint, WeightClipping, make_constraint
 from .networks import ACTIVATIONS, StackedCritics, make_critic, make_discriminator
 from .objectives import gan_objective, js_estimate, wasserstein_estimate
 from .runtime import build_seeded, resolve_device, torch_generator
@@ -89,13 +88,12 @@ __all__ = [
     "gan_objective",
     "StoppingRule",
     "check_finite_loss",
-    "check_loop_settings",
     "samplers_and_heldout",
+    "check_sample_scale",
+    "SAMPLE_SPREAD",
     "settings_and_shape",
     "SWEEP_SETTINGS",
 ]
-
-DISCRIMINATOR_LEARNING_RATE = 1e-3  # Adam's step for train_discriminator when FitSettings.learning_rate is None
 
 
 class _InstanceOf:
@@ -135,7 +133,7 @@ class FitSettings:
         :data:`SWEEP_SETTINGS`, m = 64, at which lesson 04 and ``verify`` measure their sweeps.
     max_steps : int, default=20000
     learning_rate : float or None, default=None
-        alpha, > 0. None takes the loop's default: the Lipschitz method's optimiser for a critic
+        alpha, > 0. None takes the loop's default: the Lipschitz constraint's optimiser for a critic
         (RMSProp 5e-5 for clipping as Algorithm 1, Adam 1e-4 with betas (0, 0.9) for GP, Adam 1e-3
         for spectral normalisation), Adam 1e-3 for a discriminator.
     eval_every : int, default=50
@@ -152,13 +150,15 @@ class FitSettings:
         'auto', 'cpu', 'cuda', 'cuda:N' or 'mps'.
     """
 
-    batch_size: int = setting(256, POSITIVE_INT, "m, points of each law per step")
-    max_steps: int = setting(20000, POSITIVE_INT)
-    learning_rate: float | None = setting(None, [POSITIVE, None], "None takes the method's default, 5e-5 for clipping")
-    eval_every: int = setting(50, POSITIVE_INT)
-    patience: int = setting(6, POSITIVE_INT)
+    batch_size: int = setting(256, size(2**20), "m, points of each law per step")
+    max_steps: int = setting(20000, size(10**8))
+    learning_rate: float | None = setting(
+        None, [POSITIVE, None], "None takes the constraint's default, 5e-5 for clipping"
+    )
+    eval_every: int = setting(50, size(10**8))
+    patience: int = setting(6, size(10**6))
     tolerance: float = setting(1e-3, POSITIVE, "a relative improvement of the held-out objective")
-    heldout_size: int = setting(4096, Interval(numbers.Integral, 2, None, closed="left"))
+    heldout_size: int = setting(4096, size(10**7, 2))
     seed: int | None | torch.Generator = setting(
         0, [SEED, _InstanceOf(torch.Generator, "a torch.Generator"), None], "an unsigned 32-bit integer"
     )
@@ -181,8 +181,8 @@ class NetworkShape:
     activation : {'relu', 'leaky_relu', 'tanh', 'elu', 'softplus'}, default='relu'
     """
 
-    width: int = setting(64, POSITIVE_INT)
-    depth: int = setting(3, POSITIVE_INT)
+    width: int = setting(64, size(16384))
+    depth: int = setting(3, size(64))
     activation: str = setting("relu", Options(tuple(ACTIVATIONS)))
 
     def __post_init__(self):
@@ -247,7 +247,8 @@ class TrainingResult:
     seconds : float
     converged : bool
         False when ``max_steps`` ended the run first.
-    method : str
+    constraint : str
+        How the network was kept Lipschitz, in words (``"weight clipping, c = 0.01"``).
     """
 
     network: nn.Module
@@ -256,7 +257,7 @@ class TrainingResult:
     steps: int = 0
     seconds: float = 0.0
     converged: bool = False
-    method: str = ""
+    constraint: str = ""
 
 
 @dataclass
@@ -288,19 +289,19 @@ class SweepResult:
 
 
 def make_sampler(source, name: str, device):
-    """A function ``sample(n, generator) -> Tensor (n, d)`` for a law or for a set of samples.
+    """A function ``sample(n, rng) -> Tensor (n, d)`` for a law or for a set of samples.
 
     ``source`` is a distribution with ``sample_torch`` (fresh draws each call) or an array or
     tensor of samples of shape (N,) or (N, d) (batches drawn with replacement).
     """
     if hasattr(source, "sample_torch"):
-        return lambda n, generator: source.sample_torch(n, seed=generator, device=device)
+        return lambda n, rng: source.sample_torch(n, seed=rng, device=device)
     if isinstance(source, torch.Tensor):
         source = source.detach().cpu().numpy()
     data = torch.as_tensor(check_samples(name, source), dtype=torch.float32, device=device)
 
-    def sample(n, generator):
-        index = torch.randint(0, data.shape[0], (n,), generator=generator, device=device)
+    def sample(n, rng):
+        index = torch.randint(0, data.shape[0], (n,), generator=rng, device=device)
         return data[index]
 
     return sample
@@ -328,17 +329,51 @@ class StoppingRule:
         return self.waited >= self.patience
 
 
-def check_loop_settings(batch_size, max_steps, eval_every, patience, heldout_size, tolerance) -> FitSettings:
-    """The loop settings checked with named errors: :class:`FitSettings` with these fields (kept
-    for one release; construct a ``FitSettings`` instead)."""
-    return FitSettings(
-        batch_size=batch_size,
-        max_steps=max_steps,
-        eval_every=eval_every,
-        patience=patience,
-        heldout_size=heldout_size,
-        tolerance=tolerance,
+# The spread of the samples (root mean square distance to their pooled mean) at which the float32
+# networks of this module, initialised, clipped and stepped at unit scale, give their numbers;
+# measured on N(0, s^2) against N(2s, s^2), 600 steps: at s = 1e-3 and 1e5 the clipped, penalised
+# and GAN fits agree with s = 1; at s = 1e-5 the discriminator's JS estimate is 1.6e-5 instead of
+# about 0.3, at 1e-6 clipping's estimate is exactly 0, and at 1e-30 and 1e30 every fit reports 0
+# as converged (its updates underflow, or RMSProp's and Adam's squared gradients overflow, which
+# starts near s = 1e19).
+SAMPLE_SPREAD = (1e-3, 1e15)
+SAMPLE_OFFSET = 1e6  # largest |x| over the spread: float32 resolves about 7 digits
+
+
+def check_sample_scale(real: torch.Tensor, fake: torch.Tensor) -> None:
+    """Refuse held-out batches at a scale the float32 networks cannot train at (:data:`SAMPLE_SPREAD`).
+
+    Raises
+    ------
+    ValueError
+        If the pooled points' spread is outside :data:`SAMPLE_SPREAD`, or they sit more than
+        :data:`SAMPLE_OFFSET` spreads from 0, with the fix: W1 is 1-homogeneous and
+        translation-invariant (W1(c x + b, c y + b) = |c| W1(x, y)), so train on rescaled samples.
+    """
+    points = torch.cat([real.reshape(-1, real.shape[-1]), fake.reshape(-1, fake.shape[-1])]).double()
+    spread = float(points.std(dim=0, unbiased=False).norm())
+    if spread == 0.0:  # every point the same: nothing to resolve, an estimate of 0 is right
+        return
+    low, high = SAMPLE_SPREAD
+    fix = (
+        "the networks are float32, initialised and stepped for data of spread about 1; train on "
+        "(x - m) / s for a centre m and scale s of the samples and multiply the estimate by s "
+        "(W1(c x + b, c y + b) = |c| W1(x, y))."
     )
+    if not low <= spread <= high:
+        raise ValueError(
+            f"the real and fake samples have spread {spread:.3g} (root mean square distance to their mean), "
+            f"must be in [{low:g}, {high:g}]: at this scale the critic's updates "
+            f"{'underflow' if spread < low else 'overflow'} and it would report a meaningless estimate "
+            f"(0 at 1e-30 and 1e30) as converged; {fix}"
+        )
+    offset = float(points.abs().max())
+    if offset > SAMPLE_OFFSET * spread:
+        raise ValueError(
+            f"the real and fake samples reach |x| = {offset:.3g}, {offset / spread:.3g} times their spread "
+            f"{spread:.3g}, must be at most {SAMPLE_OFFSET:g} times: float32 resolves about 7 digits, so the "
+            f"differences between the points are lost; {fix}"
+        )
 
 
 def samplers_and_heldout(real, fake, heldout_size: int, seed, device):
@@ -348,13 +383,14 @@ def samplers_and_heldout(real, fake, heldout_size: int, seed, device):
     if real and fake points have different shapes.
     """
     sample_real, sample_fake = make_sampler(real, "real", device), make_sampler(fake, "fake", device)
-    generator = torch_generator(seed, device=device)
-    heldout_real, heldout_fake = sample_real(heldout_size, generator), sample_fake(heldout_size, generator)
+    rng = torch_generator(seed, device=device)
+    heldout_real, heldout_fake = sample_real(heldout_size, rng), sample_fake(heldout_size, rng)
     if heldout_real.shape[1:] != heldout_fake.shape[1:]:
         raise ValueError(
             f"real points have shape {tuple(heldout_real.shape[1:])} and fake {tuple(heldout_fake.shape[1:])}; they must match."
         )
-    return sample_real, sample_fake, generator, heldout_real, heldout_fake
+    check_sample_scale(heldout_real, heldout_fake)
+    return sample_real, sample_fake, rng, heldout_real, heldout_fake
 
 
 @dataclass
@@ -366,39 +402,43 @@ class _Run:
 
 
 def _train_until_stopped(
-    network,
+    critic,
+    objective,
     optimizer,
-    draw,
-    batch_loss,
+    constraint,
+    sample_real,
+    sample_fake,
     evaluate,
     settings: FitSettings,
-    generator,
     *,
     members=1,
-    after_step,
     what,
     remedy,
 ) -> _Run:
     """Algorithm 1's critic loop (lines 2-8) with the generator frozen, for one network or S stacked ones.
 
-    Each step: ``draw(generator)`` gives a real and a fake batch, ``batch_loss`` the loss to
-    descend (named ``what`` in a divergence error), then the optimiser step and ``after_step``
-    (clipping, Algorithm 1, line 7). Every ``eval_every`` steps ``evaluate()`` gives the held-out
-    objective of each of the S = ``members`` networks, shape (S,) or a float, and the rest of a history row; a
-    member stops when its objective has not improved for ``patience`` evaluations, and the run
-    ends when every member has stopped, or at ``max_steps``. Leaves ``network`` in eval mode.
+    Each step is :func:`~wgan_toys.algorithm1.critic_update`: ``sample_real()`` and
+    ``sample_fake()`` draw the batches, ``objective`` gives the loss (named ``what`` in a
+    divergence error), then the optimiser step and the constraint (clipping, Algorithm 1, line 7).
+    Every ``eval_every`` steps ``evaluate()`` gives the held-out objective of each of the
+    S = ``members`` networks, shape (S,) or a float, and the rest of a history row; a member stops
+    when its objective has not improved for ``patience`` evaluations, and the run ends when every
+    member has stopped, or at ``max_steps``. Leaves ``critic`` in eval mode.
     """
     stoppers = [StoppingRule(settings.tolerance, settings.patience) for _ in range(members)]
     history, converged = [], np.zeros(members, dtype=bool)
     start, step = time.perf_counter(), 0
-    network.train()
+    critic.train()
     for step in range(1, settings.max_steps + 1):
-        loss = batch_loss(*draw(generator))
-        check_finite_loss(loss, step, what, remedy)
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        optimizer.step()
-        after_step(network)
+        critic_update(
+            critic,
+            objective,
+            optimizer,
+            constraint,
+            sample_real,
+            sample_fake,
+            check=lambda loss: check_finite_loss(loss, step, what, remedy),
+        )
         if step % settings.eval_every == 0:
             objectives, row = evaluate()
             objectives = np.atleast_1d(np.asarray(objectives, dtype=float))
@@ -411,14 +451,14 @@ def _train_until_stopped(
                     converged[index] = True
             if converged.all():
                 break
-    network.eval()
+    critic.eval()
     return _Run(step, history, converged, start)
 
 
 def train_critic(
     real,
     fake,
-    method: str | LipschitzMethod = "clip",
+    constraint: str | LipschitzConstraint = "clip",
     clip_value: float = 0.01,
     penalty_weight: float = 10.0,
     critic: nn.Module | None = None,
@@ -430,22 +470,23 @@ def train_critic(
 
     Each step (Algorithm 1, lines 3-7, with the generator frozen): draw m = ``batch_size``
     points of each law, ascend :math:`E_r f_w - E_g f_w` (minus the penalty, for GP), then
-    apply the method's constraint (clipping). Stops when the held-out objective has not
+    apply the constraint's update (clipping). Stops when the held-out objective has not
     improved by more than ``tolerance`` (relative) for ``patience`` evaluations.
 
     Parameters
     ----------
     real, fake : distribution with ``sample_torch``, or array of samples (n,) or (n, d)
         P_r and P_g.
-    method : {'clip', 'gp', 'spectral', 'none'} or LipschitzMethod, default='clip'
+    constraint : {'clip', 'gp', 'spectral', 'none'} or LipschitzConstraint, default='clip'
+        How the critic is kept Lipschitz (:mod:`~wgan_toys.lipschitz`).
     clip_value : float, default=0.01
-        c of Algorithm 1 (method 'clip'), > 0.
+        c of Algorithm 1 (constraint 'clip'), > 0.
     penalty_weight : float, default=10.0
-        lambda of WGAN-GP (method 'gp'), >= 0.
+        lambda of WGAN-GP (constraint 'gp'), >= 0.
     critic : nn.Module, default=None
         A network to train; None builds ``make_critic(d, width, depth, activation)`` from ``shape``.
     settings : FitSettings, default=None
-        Batch size, steps, learning rate (None: the method's default, RMSProp 5e-5 for clipping
+        Batch size, steps, learning rate (None: the constraint's default, RMSProp 5e-5 for clipping
         as Algorithm 1, Adam 1e-4 with betas (0, 0.9) for GP, Adam 1e-3 for spectral
         normalisation), stopping rule, held-out size, seed, device; None takes ``FitSettings()``.
     shape : NetworkShape, default=None
@@ -469,24 +510,23 @@ def train_critic(
     settings, shape = settings_and_shape("train_critic", settings, shape, overrides)
     device = resolve_device(settings.device)
     lipschitz = (
-        method if isinstance(method, LipschitzMethod) else make_lipschitz_method(method, clip_value, penalty_weight)
+        constraint
+        if isinstance(constraint, LipschitzConstraint)
+        else make_constraint(constraint, clip_value, penalty_weight)
     )
-    sample_real, sample_fake, generator, heldout_real, heldout_fake = samplers_and_heldout(
+    sample_real, sample_fake, rng, heldout_real, heldout_fake = samplers_and_heldout(
         real, fake, settings.heldout_size, settings.seed, device
     )
     if critic is None:
         input_dim = heldout_real.shape[1]
         start_flat = lipschitz.name != "spectral"  # a zero layer has spectral norm 0: no flat start
         critic = build_seeded(
-            lambda: make_critic(input_dim, shape.width, shape.depth, shape.activation, start_flat), generator
+            lambda: make_critic(input_dim, shape.width, shape.depth, shape.activation, start_flat), rng
         )
     critic = lipschitz.prepare(critic.to(device))
-    optimizer = lipschitz.make_optimizer(critic.parameters(), settings.learning_rate)
-
-    def batch_loss(real_batch, fake_batch):  # eq. (3), plus the penalty for GP
-        return -wasserstein_estimate(critic(real_batch), critic(fake_batch)) + lipschitz.penalty(
-            critic, real_batch, fake_batch, generator
-        )
+    row = lipschitz.name if lipschitz.name in ("clip", "gp", "spectral") else "none"  # objectives.DEFAULTS, fit rows
+    optimizer = make_optimizer(critic.parameters(), row, "fit", learning_rate=settings.learning_rate)
+    objective = CriticObjective(critic, lipschitz, rng=rng)  # eq. (3), plus the penalty for GP
 
     def heldout_objective() -> tuple[float, float]:
         estimate = wasserstein_estimate(critic(heldout_real), critic(heldout_fake)).item()
@@ -499,13 +539,13 @@ def train_critic(
 
     run = _train_until_stopped(
         critic,
+        objective,
         optimizer,
-        lambda generator: (sample_real(settings.batch_size, generator), sample_fake(settings.batch_size, generator)),
-        batch_loss,
+        lipschitz,  # Algorithm 1, line 7 for clipping
+        lambda: sample_real(settings.batch_size, rng),
+        lambda: sample_fake(settings.batch_size, rng),
         evaluate,
         settings,
-        generator,
-        after_step=lipschitz.after_step,  # Algorithm 1, line 7 for clipping
         what="critic_loss",
         remedy="lower learning_rate, or penalty_weight for 'gp', or check the samples for NaN",
     )
@@ -537,17 +577,18 @@ def train_discriminator(
     """
     settings, shape = settings_and_shape("train_discriminator", settings, shape, overrides)
     device = resolve_device(settings.device)
-    sample_real, sample_fake, generator, heldout_real, heldout_fake = samplers_and_heldout(
+    sample_real, sample_fake, rng, heldout_real, heldout_fake = samplers_and_heldout(
         real, fake, settings.heldout_size, settings.seed, device
     )
     if discriminator is None:
         input_dim = heldout_real.shape[1]
         discriminator = build_seeded(
-            lambda: make_discriminator(input_dim, shape.width, shape.depth, shape.activation), generator
+            lambda: make_discriminator(input_dim, shape.width, shape.depth, shape.activation), rng
         )
     discriminator = discriminator.to(device)
-    learning_rate = DISCRIMINATOR_LEARNING_RATE if settings.learning_rate is None else settings.learning_rate
-    optimizer = torch.optim.Adam(discriminator.parameters(), lr=learning_rate)
+    optimizer = make_optimizer(discriminator.parameters(), "discriminator", "fit", learning_rate=settings.learning_rate)
+    constraint = NoConstraint()  # the discriminator's loss is its own: -L(D)
+    objective = CriticObjective(discriminator, constraint, discriminator=True)
 
     def heldout_objective() -> float:
         with torch.no_grad():
@@ -559,13 +600,13 @@ def train_discriminator(
 
     run = _train_until_stopped(
         discriminator,
+        objective,
         optimizer,
-        lambda generator: (sample_real(settings.batch_size, generator), sample_fake(settings.batch_size, generator)),
-        lambda real_batch, fake_batch: -gan_objective(discriminator(real_batch), discriminator(fake_batch)),
+        constraint,
+        lambda: sample_real(settings.batch_size, rng),
+        lambda: sample_fake(settings.batch_size, rng),
         evaluate,
         settings,
-        generator,
-        after_step=lambda network: None,
         what="discriminator_loss",
         remedy="lower learning_rate or check the samples for NaN",
     )
@@ -590,7 +631,7 @@ def _per_critic_laws(source):
 def train_critic_sweep(
     real,
     fake,
-    method: str = "clip",
+    constraint: str = "clip",
     clip_values=(0.01,),
     penalty_weights=(10.0,),
     n_critics: int | None = None,
@@ -600,7 +641,7 @@ def train_critic_sweep(
 ) -> SweepResult:
     """Train S critics between ``real`` and ``fake`` in one batched run.
 
-    S is the length of ``clip_values`` (method 'clip') or ``penalty_weights`` (method 'gp'), or
+    S is the length of ``clip_values`` (constraint 'clip') or ``penalty_weights`` (constraint 'gp'), or
     ``n_critics`` copies of a single value (a sweep over seeds: each copy starts from its own
     random weights and sees its own batches). ``real`` and ``fake`` may also be lists of S laws
     (objects with ``sample_torch``), one pair per critic, to compare critics across pairs in one
@@ -608,17 +649,17 @@ def train_critic_sweep(
     Each critic stops improving on its own; the run ends when all have (or at ``max_steps``).
     ``settings``, ``shape`` and the keyword overrides as :func:`train_critic` (each critic draws
     ``batch_size`` points of each law per step); ``settings`` None takes :data:`SWEEP_SETTINGS`
-    (m = 64, otherwise ``FitSettings()``'s defaults); the optimiser is the method's (RMSProp 5e-5 for
+    (m = 64, otherwise ``FitSettings()``'s defaults); the optimiser is the constraint's (RMSProp 5e-5 for
     clipping, Adam 1e-4 with betas (0, 0.9) for GP, at ``settings.learning_rate`` if given),
     applied to the stacked parameters, which for these elementwise optimisers equals S separate
     optimisers.
     """
-    check_choice("method", method, ("clip", "gp"))
+    check_choice("constraint", constraint, ("clip", "gp"))
     settings = SWEEP_SETTINGS if settings is None else settings
     settings, shape = settings_and_shape("train_critic_sweep", settings, shape, overrides)
     batch_size, heldout_size = settings.batch_size, settings.heldout_size
-    values_name = "clip_values" if method == "clip" else "penalty_weights"
-    values = [float(v) for v in (clip_values if method == "clip" else penalty_weights)]
+    values_name = "clip_values" if constraint == "clip" else "penalty_weights"
+    values = [float(v) for v in (clip_values if constraint == "clip" else penalty_weights)]
     if not values:
         raise ValueError(f"{values_name} is empty, must hold at least one value.")
     if n_critics is not None:
@@ -643,36 +684,42 @@ def train_critic_sweep(
     device = resolve_device(settings.device)
     lipschitz = (
         WeightClipping(torch.tensor(values, dtype=torch.float64))
-        if method == "clip"
+        if constraint == "clip"
         else GradientPenalty(torch.tensor(values, dtype=torch.float64))
     )
-    name = "clip_value" if method == "clip" else "penalty_weight"
+    name = "clip_value" if constraint == "clip" else "penalty_weight"
     critic_settings = [{"index": i, name: v} for i, v in enumerate(values)]
 
     if real_laws is None:
-        sample_real, sample_fake, generator, heldout_real, heldout_fake = samplers_and_heldout(
+        sample_real, sample_fake, rng, heldout_real, heldout_fake = samplers_and_heldout(
             real, fake, heldout_size, settings.seed, device
         )
 
-        def draw(generator):  # (S, m, d) each: S * m fresh points, critic i takes rows i*m to (i+1)*m
-            real_batch = sample_real(n_members * batch_size, generator).view(n_members, batch_size, -1)
-            return real_batch, sample_fake(n_members * batch_size, generator).view(n_members, batch_size, -1)
+        def draw_real():  # (S, m, d): S * m fresh points, critic i takes rows i*m to (i+1)*m
+            return sample_real(n_members * batch_size, rng).view(n_members, batch_size, -1)
+
+        def draw_fake():
+            return sample_fake(n_members * batch_size, rng).view(n_members, batch_size, -1)
 
         heldout_real, heldout_fake = heldout_real.expand(n_members, -1, -1), heldout_fake.expand(n_members, -1, -1)
     else:  # one pair per critic: critic i draws from real[i] and fake[i]
-        generator = torch_generator(settings.seed, device=device)
+        rng = torch_generator(settings.seed, device=device)
         real_samplers = [make_sampler(law, "real", device) for law in real_laws]
         fake_samplers = [make_sampler(law, "fake", device) for law in fake_laws]
-        held = [sample(heldout_size, generator) for sample in real_samplers + fake_samplers]
+        held = [sample(heldout_size, rng) for sample in real_samplers + fake_samplers]
         if len({tuple(batch.shape[1:]) for batch in held}) != 1:
             raise ValueError(
                 f"the laws in real and fake draw points of shapes {sorted({tuple(batch.shape[1:]) for batch in held})}; they must all match."
             )
         heldout_real, heldout_fake = torch.stack(held[:n_members]), torch.stack(held[n_members:])  # (S, H, d)
+        for member_real, member_fake in zip(heldout_real, heldout_fake):
+            check_sample_scale(member_real, member_fake)
 
-        def draw(generator):  # (S, m, d) each
-            real_batch = torch.stack([sample(batch_size, generator) for sample in real_samplers])
-            return real_batch, torch.stack([sample(batch_size, generator) for sample in fake_samplers])
+        def draw_real():  # (S, m, d)
+            return torch.stack([sample(batch_size, rng) for sample in real_samplers])
+
+        def draw_fake():
+            return torch.stack([sample(batch_size, rng) for sample in fake_samplers])
 
     input_dim = heldout_real.shape[-1]
 
@@ -683,18 +730,15 @@ def train_critic_sweep(
             stack.biases[-1].zero_()
         return stack
 
-    critics = build_seeded(build, generator).to(device)
+    critics = build_seeded(build, rng).to(device)
     if isinstance(lipschitz, WeightClipping):
         lipschitz.clip_value = lipschitz.clip_value.to(device)
     else:
         lipschitz.penalty_weight = lipschitz.penalty_weight.to(device)
     lipschitz.prepare(critics)
-    optimizer = lipschitz.make_optimizer(critics.parameters(), settings.learning_rate)
-
-    def batch_loss(real_batch, fake_batch):
-        wasserstein_estimates = critics(real_batch).mean(dim=1) - critics(fake_batch).mean(dim=1)  # (S,), eq. (3)
-        penalties = lipschitz.penalty(critics, real_batch, fake_batch, generator, batch_dims=2)
-        return (-wasserstein_estimates + penalties).sum()  # block-separate gradients
+    # objectives.DEFAULTS' fit rows; for these elementwise optimisers, one over the stack equals S separate ones
+    optimizer = make_optimizer(critics.parameters(), constraint, "fit", learning_rate=settings.learning_rate)
+    objective = CriticObjective(critics, lipschitz, rng=rng, stacked=True)  # sum of S eq. (3): block-separate
 
     def heldout_estimates() -> tuple[np.ndarray, np.ndarray]:
         estimate = critics(heldout_real).mean(dim=1) - critics(heldout_fake).mean(dim=1)  # (S,)
@@ -711,14 +755,14 @@ def train_critic_sweep(
     remedy = "lower learning_rate, or the largest penalty_weight, or check the samples for NaN"
     run = _train_until_stopped(
         critics,
+        objective,
         optimizer,
-        draw,
-        batch_loss,
+        lipschitz,
+        draw_real,
+        draw_fake,
         evaluate,
         settings,
-        generator,
         members=n_members,
-        after_step=lipschitz.after_step,
         what="the summed critic_loss",
         remedy=remedy,
     )

@@ -8,7 +8,11 @@
 - writes ``docs/api/index.rst``, the API reference grouped by layer, from ``LAYERS`` in
   ``tests/test_layers.py`` (the one place that says which module is in which layer), so a new module
   appears in the book as soon as it has a layer;
-- leaves the "Worked solutions" toctree out of the landing page while ``solutions/`` holds no notebook.
+- leaves the "Worked solutions" toctree out of the landing page while ``solutions/`` holds no notebook;
+- puts a download link to each lesson's notebook under its title and copies the notebooks (as
+  committed, without outputs) into the book's ``notebooks/``;
+- provides the ``lesson-times`` directive: each lesson's reading time (its words at
+  ``WORDS_PER_MINUTE``) and running time (myst-nb's execution record of this build).
 """
 
 from __future__ import annotations
@@ -225,6 +229,95 @@ def copy_mathjax(app, exception) -> None:
     )
 
 
+WORDS_PER_MINUTE = 150  # technical prose with equations and code, read with care (about 60% of light reading)
+NOTEBOOKS = ROOT / "notebooks"
+
+
+def reading_minutes(notebook: dict) -> int:
+    """Minutes to read a notebook's markdown and code cells at ``WORDS_PER_MINUTE`` (at least 1)."""
+    words = sum(
+        len(("".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]).split())
+        for cell in notebook.get("cells", [])
+        if cell.get("cell_type") in ("markdown", "code")
+    )
+    return max(1, round(words / WORDS_PER_MINUTE))
+
+
+def lesson_title(notebook: dict) -> str:
+    """A lesson's heading without its markup: "1. distances between parallel lines (Example 1)"."""
+    first = notebook["cells"][0]["source"]
+    heading = ("".join(first) if isinstance(first, list) else first).splitlines()[0]
+    return re.sub(r"^#+\s*Lesson (\d+):\s*", r"\1. ", heading)
+
+
+def lesson_download(app, doctree) -> None:
+    """Under a lesson's title, a link to its notebook (copied into the book by ``copy_notebooks``)."""
+    docname = app.env.docname
+    if not docname.startswith("lessons/"):
+        return
+    name = docname.split("/", 1)[1] + ".ipynb"
+    section = next(iter(doctree.findall(nodes.section)), None)
+    if section is None or not section.children:
+        return
+    html = (
+        f'<p class="wgan-download">Run this lesson yourself: download <a href="../notebooks/{name}" download>'
+        f"{name}</a> and open it in JupyterLab (<code>make lab</code> in a clone, or with <code>pip install "
+        "wgan_toys</code>). Its exercises print their verdict with <code>check</code>.</p>"
+    )
+    section.insert(1, nodes.raw("", html, format="html"))
+
+
+def copy_notebooks(app, exception) -> None:
+    """The lessons' notebooks, as committed (no outputs), into the book's ``notebooks/``."""
+    if exception is not None or app.builder.format != "html":
+        return
+    target = Path(app.outdir) / "notebooks"
+    target.mkdir(parents=True, exist_ok=True)
+    for path in sorted(NOTEBOOKS.glob("*.ipynb")):
+        shutil.copyfile(path, target / path.name)
+
+
+class lesson_times_node(nodes.General, nodes.Element):
+    """Replaced by the table of reading and running times once every lesson has executed."""
+
+
+class LessonTimes(Directive):
+    """A placeholder for the lessons' reading and running times (filled in by ``fill_lesson_times``)."""
+
+    has_content = False
+
+    def run(self):
+        return [lesson_times_node()]
+
+
+def fill_lesson_times(app, doctree, docname) -> None:
+    """The table of each lesson's reading time and running time in this build (myst-nb's record)."""
+    from myst_nb.sphinx_ import NbMetadataCollector
+
+    for placeholder in list(doctree.findall(lesson_times_node)):
+        rows = []
+        for path in sorted(NOTEBOOKS.glob("*.ipynb")):
+            lesson = f"lessons/{path.stem}"
+            record = NbMetadataCollector.get_exec_data(app.env, lesson) if lesson in app.env.all_docs else None
+            runtime = (record or {}).get("runtime")
+            running = f"{runtime / 60:.1f} min" if runtime else "not run in this build"
+            notebook = json.loads(path.read_text())
+            rows.append([lesson_title(notebook), f"{reading_minutes(notebook)} min", running])
+        table = nodes.table(classes=["lesson-times"])
+        group = nodes.tgroup(cols=3)
+        table += group
+        for width in (40, 15, 25):
+            group += nodes.colspec(colwidth=width)
+        head = nodes.thead()
+        group += head
+        head += VerifyTable._row(["lesson", "reading", "running (this build, one machine)"])
+        body = nodes.tbody()
+        group += body
+        for row in rows:
+            body += VerifyTable._row(row)
+        placeholder.replace_self(table)
+
+
 class VerifyTable(Directive):
     """The rows of ``wgan-toys verify`` as a table: status, claim, measured, expected, seconds."""
 
@@ -312,7 +405,12 @@ def setup(app):
     app.connect("source-read", fold_hidden_markdown)
     app.connect("env-get-outdated", reread_landing_page)
     app.connect("doctree-read", widget_note)
+    app.connect("doctree-read", lesson_download)
+    app.connect("doctree-resolved", fill_lesson_times)
     app.connect("build-finished", copy_mathjax)
+    app.connect("build-finished", copy_notebooks)
+    app.add_node(lesson_times_node)
+    app.add_directive("lesson-times", LessonTimes)
     app.add_directive("verify-table", VerifyTable)
     app.add_directive("figure-gallery", FigureGallery)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -12,19 +12,19 @@ import numpy as np
 
 from ._answers import Verdict, as_number, as_numbers, as_values, finish, is_unattempted, near, weight_layers
 
-# the step schedule of learn_parallel_lines (theta's learning_rate 0.02, decay 0.99 per generator step) and the
+# the step schedule of learn_parallel_lines (theta_learning_rate 0.02, decay 0.99 per generator step) and the
 # run length of the lesson's section 3: the yardsticks of exercises 05.2 and 05.4 descend with them
 _STEP, _DECAY, _ITERATIONS = 0.02, 0.99, 150
 
 
 @functools.lru_cache(maxsize=None)
-def _network_run(method: str, theta0: float, iterations: int, optimizer: str, seed: int) -> tuple:
+def _network_run(algorithm: str, theta0: float, iterations: int, optimizer: str, seed: int) -> tuple:
     """(thetas, theta_gradients) of a short seeded ``learn_parallel_lines`` run on the CPU (computed once per process;
     0.1-0.2 s of CPU on one thread for the 10-20 iterations the checkers ask for)."""
     from ..parallel_lines import learn_parallel_lines
 
     run = learn_parallel_lines(
-        method, theta0=theta0, iterations=iterations, optimizer=optimizer, seed=seed, device="cpu"
+        algorithm, theta0=theta0, iterations=iterations, optimizer=optimizer, seed=seed, device="cpu"
     )
     return tuple(run["thetas"]), tuple(run["theta_gradients"])
 
@@ -37,7 +37,7 @@ def _exact_descent(learning_rate: float = _STEP, decay: float = _DECAY, steps: i
 
 
 def check_rmsprop_from_far(answer, strict: bool = False) -> Verdict:
-    r"""Exercise 05.1: :math:`\theta_{20}`, theta after 20 iterations of ``learn_parallel_lines("gan", theta0=5.0,
+    r"""Exercise 05.1: :math:`\theta_{20}`, theta after 20 iterations of ``learn_parallel_lines("gan-minimax", theta0=5.0,
     optimizer="rmsprop", seed=0)`` (``run["thetas"][20]``): how far RMSProp (Algorithm 1, line 10) carries the minimax
     GAN when it starts far from the target (Section 3: the discriminator saturates, its gradient vanishes).
 
@@ -51,7 +51,7 @@ def check_rmsprop_from_far(answer, strict: bool = False) -> Verdict:
     if is_unattempted(answer):
         return finish(exercise, "not attempted", "", strict)
     value = as_number(exercise, answer, "theta after 20 RMSProp iterations from theta0 = 5")
-    thetas, _ = _network_run("gan", 5.0, 20, "rmsprop", 0)
+    thetas, _ = _network_run("gan-minimax", 5.0, 20, "rmsprop", 0)
     reference = thetas[20]
     if near(value, reference, 0.0, 0.005):
         return finish(
@@ -85,14 +85,14 @@ def check_rmsprop_from_far(answer, strict: bool = False) -> Verdict:
     return finish(
         exercise,
         "wrong",
-        "run learn_parallel_lines('gan', theta0=5.0, optimizer='rmsprop', seed=0) and read run['thetas'][20].",
+        "run learn_parallel_lines('gan-minimax', theta0=5.0, optimizer='rmsprop', seed=0) and read run['thetas'][20].",
         strict,
     )
 
 
 def check_step_divided_by_slope(answer, strict: bool = False) -> Verdict:
     r"""Exercise 05.2: the first iteration t at which :math:`\theta_t \le 0` in ``learn_parallel_lines("wgan",
-    optimizer="sgd", learning_rate=0.02 / K, seed=0)``, K the clipped critic's effective slope of section 3.
+    optimizer="sgd", theta_learning_rate=0.02 / K, seed=0)``, K the clipped critic's effective slope of section 3.
 
     The clipped critic is about :math:`K f^*`, so plain descent with its step divided by K moves theta by
     :math:`0.02 \cdot 0.99^t \operatorname{sign}\theta` (Theorem 3): the exact descent on W of section 2 with the
@@ -116,7 +116,7 @@ def check_step_divided_by_slope(answer, strict: bool = False) -> Verdict:
         return finish(
             exercise,
             "wrong",
-            "theta does cross 0 once the step is divided by K: did you pass learning_rate=0.02 / K?",
+            "theta does cross 0 once the step is divided by K: did you pass theta_learning_rate=0.02 / K?",
             strict,
         )
     if abs(value - 1.0 / _STEP) <= 2:
@@ -317,7 +317,7 @@ def check_theorem_3_fixed_critic(answer, strict: bool = False) -> Verdict:
 
 
 def check_clipped_gradient_rescaled(answer, strict: bool = False) -> Verdict:
-    r"""Exercise 05.6: for a clipped critic (``train_critic(..., method="clip")``) trained between
+    r"""Exercise 05.6: for a clipped critic (``train_critic(..., constraint="clip")``) trained between
     :math:`\mathbb{P}_0` and :math:`\mathbb{P}_{0.5}`, ``theorem_3_gradient(critic.network, 0.5)`` divided by
     ``critic.estimate / 0.5``, its effective slope K.
 
@@ -377,14 +377,14 @@ def check_clipped_gradient_rescaled(answer, strict: bool = False) -> Verdict:
 
 def _early_peak(seed: int) -> tuple[float, float]:
     """(largest, first) |d loss / d theta| of the first 10 plain-descent iterations of the minimax GAN from theta0 = 1."""
-    _, gradients = _network_run("gan", 1.0, 10, "sgd", seed)
+    _, gradients = _network_run("gan-minimax", 1.0, 10, "sgd", seed)
     return float(np.max(np.abs(gradients))), abs(gradients[0])
 
 
 def check_early_peak_other_seeds(answer, strict: bool = False) -> Verdict:
     r"""Exercise 05.8: the first claim of section 3's check cell for seeds 1 and 2: the largest
     :math:`|d\,\text{loss}/d\theta|` of the first 10 iterations of the minimax GAN with plain descent
-    (``learn_parallel_lines("gan", theta0=1.0, optimizer="sgd", seed=s)``), as the pair (seed 1, seed 2).
+    (``learn_parallel_lines("gan-minimax", theta0=1.0, optimizer="sgd", seed=s)``), as the pair (seed 1, seed 2).
 
     The claim says it lies between 0.1 and 1 (before the discriminator saturates, Section 3). Reference: the two
     seeded 10-iteration runs on the CPU (the first 10 iterations of a longer run are the same; 0.2 s); tolerance 1%
@@ -419,7 +419,7 @@ def check_early_peak_other_seeds(answer, strict: bool = False) -> Verdict:
     return finish(
         exercise,
         "wrong",
-        "for seed=1 and 2, run learn_parallel_lines('gan', theta0=1.0, optimizer='sgd', seed=seed) and take "
+        "for seed=1 and 2, run learn_parallel_lines('gan-minimax', theta0=1.0, optimizer='sgd', seed=seed) and take "
         "np.abs(run['theta_gradients'][:10]).max().",
         strict,
     )

@@ -3,8 +3,8 @@
 - :mod:`~wgan_toys.images.models`: DCGAN, DCGAN without batch norm, MLP generators; DCGAN and
   MLP critics (Section 4.3, Figures 5-7).
 - :mod:`~wgan_toys.images.data`: bundled digits, image folders, .npz, torchvision sets.
-- :mod:`~wgan_toys.images.runs`: run folders (lock, atomic writes, metrics lines, checked
-  checkpoints with a previous copy), for the image trainer and ``wgan-toys toy``.
+- :mod:`~wgan_toys.images.checkpoints`: a checkpoint's contents checked against its config
+  before loading (run folders themselves are :mod:`wgan_toys.runs`, shared with the toys).
 - :mod:`~wgan_toys.images.trainer`: Algorithm 1 and its baselines, run folders, checkpoints,
   resume, DistributedDataParallel under ``torchrun``.
 - :mod:`~wgan_toys.images.quality`: sliced Wasserstein distance, digits mode coverage.

@@ -35,7 +35,6 @@ import struct
 import sys
 import threading
 import warnings
-import zipfile
 import zlib
 from dataclasses import dataclass
 from typing import Callable, Protocol
@@ -46,6 +45,7 @@ import torch
 from .._validation import check_choice, check_int
 from . import DATASETS
 from .models import check_channels, check_image_size
+from .npz import load_image_array
 
 __all__ = [
     "DATASETS",
@@ -502,19 +502,7 @@ def _npz_arrays(root, image_size, channels):
     path = pathlib.Path(root)
     if not path.is_file():
         raise ValueError(f"root == {str(path)!r} is not a file; pass the .npz (or .npy) file.")
-    keys, array = None, None
-    try:
-        with open(path, "rb") as file:
-            loaded = np.load(file, allow_pickle=False)  # a .npy array, or an NpzFile
-            if isinstance(loaded, np.ndarray):
-                array = loaded
-            else:
-                with loaded as archive:
-                    keys = list(archive.keys())
-                    if "images" in keys or len(keys) == 1:
-                        array = archive["images" if "images" in keys else keys[0]]
-    except (OSError, EOFError, KeyError, zipfile.BadZipFile, zlib.error, ValueError) as error:
-        raise ValueError(f"cannot read {path} as .npz or .npy: {error}") from error
+    array, keys = load_image_array(path)  # header, size and compression checked before numpy reads it
     if array is None:
         raise ValueError(f"{path} holds arrays {keys}; name the image array 'images'.")
     shape = array.shape

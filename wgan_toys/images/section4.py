@@ -26,7 +26,6 @@ around their trends, at a false-positive rate measured on such a null.
 
 from __future__ import annotations
 
-import json
 import pathlib
 
 import numpy as np
@@ -157,14 +156,25 @@ def run_section4(
     ``out/<generator>-<algorithm>-seed<seed>`` and write ``out/table.json``; returns the rows.
     ``wgan-toys section4`` then draws ``out/section4.png`` (:func:`wgan_toys.plots.figure_section4`)
     and each run's ``curve.png``. A folder that already holds a run is resumed (a
-    finished one is only read), so an interrupted call continues where it stopped."""
-    from .runs import CHECKPOINT, PREVIOUS_CHECKPOINT
+    finished one is only read), so an interrupted call continues where it stopped; a run recorded
+    with other settings (another image size, fewer steps than it reached, tiny ``smoke`` ones) is
+    refused, naming each setting (its folder would otherwise be reported under the settings asked
+    for). Each seed is given once."""
+    import dataclasses
+
+    from ..run_files import CHECKPOINT, PREVIOUS_CHECKPOINT, atomic_write_json
     from .trainer import ImageConfig, ImageTrainer, TrainingStopped, read_metrics
 
     out = pathlib.Path(out)
     seeds = (seed,) if seeds is None else tuple(seeds)
     if not seeds:
         raise ValueError("seeds == (), give at least one seed.")
+    repeated = sorted({s for s in seeds if seeds.count(s) > 1})
+    if repeated:
+        raise ValueError(
+            f"seeds == {seeds} repeats {', '.join(map(str, repeated))}; give each seed once (a repeated seed "
+            "trains the same runs again and counts them twice across runs)."
+        )
     rows: list[dict] = []
     every = max(1, generator_steps // 20)
     total = len(seeds) * len(runs)
@@ -207,7 +217,9 @@ def run_section4(
             status = "trained"
             try:
                 if any((folder / name).exists() for name in (CHECKPOINT, PREVIOUS_CHECKPOINT)):
-                    trainer = ImageTrainer.resume(folder, verbose=True)
+                    # every setting compared with what the run recorded (only threads and device may change)
+                    wanted = dataclasses.asdict(ImageConfig(**values))
+                    trainer = ImageTrainer.resume(folder, settings=wanted, verbose=True)
                 else:  # nothing to resume: a run cut short before its first checkpoint starts again
                     trainer = ImageTrainer(ImageConfig(**values), folder, overwrite=True)
                 trainer.train()
@@ -234,7 +246,7 @@ def run_section4(
         "across_runs": across_runs(rows),
     }
     out.mkdir(parents=True, exist_ok=True)
-    (out / "table.json").write_text(json.dumps(table, indent=2) + "\n")
+    atomic_write_json(out / "table.json", table)
     return rows
 
 

@@ -18,9 +18,7 @@ family. The paper's public code also clamps every parameter, but *before* the RM
 instead of after it; here the clip follows the update, in Algorithm 1's order (lines 6-7).
 
 - ``algorithm="gan-logd"``: the DCGAN baseline with the -log D trick (Section 4.1), Adam 2e-4,
-  betas (0.5, 0.999), one discriminator step per generator step. ``"gan"``, its old name here,
-  still works for one release, with a ``FutureWarning`` (in ``wgan-toys toy`` it meant the minimax
-  loss); a checkpoint that recorded it resumes as ``"gan-logd"``.
+  betas (0.5, 0.999), one discriminator step per generator step.
 - ``algorithm="gan-minimax"``: the same discriminator and optimiser, the generator descending
   Goodfellow et al.'s minimax loss :math:`E_z \log(1 - D(g_\theta(z)))` (Section 4.2 of the paper).
 - ``algorithm="wgan-gp"``: Gulrajani et al. (2017), Adam 1e-4, betas (0, 0.9) by default,
@@ -43,13 +41,16 @@ replaces kept as ``checkpoint.previous.pt``.
 ``ImageTrainer.resume(out)`` continues exactly where the checkpoint stopped: on the CPU, the
 parameters are bitwise equal to those of an uninterrupted run.
 
-The folder's mechanics live in :mod:`~wgan_toys.images.runs`: a run holds an exclusive lock on
+The folder's mechanics live in :mod:`~wgan_toys.runs`: a run holds an exclusive lock on
 ``out/.lock`` while it trains (a second process is refused); ``config.json`` and the resumed
 ``metrics.jsonl`` are rewritten atomically; a torn last metrics line is dropped with a warning;
 a checkpoint is never written with NaN or infinite parameters or optimiser state; a damaged
 checkpoint (CRC-32 mismatch) is named, and resume falls back to the previous one with a warning.
 A folder holding ``config.json``, ``metrics.jsonl`` or a checkpoint is not overwritten unless
-``overwrite=True``. Resuming keeps every setting the run recorded; only :data:`RESUME_MAY_CHANGE`
+``overwrite=True``, which deletes every file a run writes (:data:`~wgan_toys.runs.RUN_FILES`).
+Each run has an id, recorded in ``config.json``, the checkpoint and each metrics row; a resume
+whose pieces disagree is refused, and a checkpoint's contents are checked against the networks,
+data and random state its config describes before any of it is loaded. Resuming keeps every setting the run recorded; only :data:`RESUME_MAY_CHANGE`
 (``device``, ``threads``) may differ, and ``generator_steps`` may move but never below the step
 the checkpoint reached.
 
@@ -93,30 +94,46 @@ from torch import nn
 
 from .._validation import (
     DEVICE,
-    NON_NEGATIVE,
-    NON_NEGATIVE_INT,
-    POSITIVE,
-    POSITIVE_INT,
+    NON_NEGATIVE_FLOAT32,
+    POSITIVE_FLOAT32,
     SEED,
+    THREADS,
     Boolean,
     Interval,
     Options,
     Text,
     check_constraints,
     check_int,
+    check_memory,
     setting,
+    size,
 )
-from ..lipschitz import clip_parameters_, gradient_penalty
+from ..algorithm1 import CriticObjective, critic_update, generator_update, make_optimizer
+from ..lipschitz import GradientPenalty, NoConstraint, WeightClipping
 from ..objectives import (
     ALGORITHMS,
     algorithm_defaults,
     defaults_help,
-    gan_objective,
     generator_loss_kind,
-    generator_losses,
-    js_estimate,
-    resolve_algorithm,
-    wasserstein_estimate,
+)
+from ..run_files import (
+    CHECKPOINT,
+    PREVIOUS_CHECKPOINT,
+    NonFiniteState,
+    atomic_write_bytes,
+    describe_os_error,
+    read_jsonl,
+    save_checkpoint,
+    truncate_jsonl,
+)
+from ..runs import (
+    RUN_FILES,
+    RunFolder,
+    changed_settings,
+    load_latest_checkpoint,
+    new_run_id,
+    refuse_existing_run,
+    run_lock,
 )
 from ..runtime import progress_bar, resolve_device
 from . import (
@@ -128,26 +145,12 @@ from . import (
     NORMALIZATIONS,
     PRECISIONS,
 )
+from .checkpoints import check_checkpoint, check_counters, check_recorded_config
 from .data import check_batch_size, load_images
 from .models import IMAGE_SIZES, count_parameters, make_image_critic, make_image_generator
 
 if TYPE_CHECKING:  # imported when first evaluating on digits
     from .quality import DigitsClassifier
-from .runs import (
-    CHECKPOINT,
-    PREVIOUS_CHECKPOINT,
-    NonFiniteState,
-    append_jsonl,
-    atomic_write_json,
-    changed_settings,
-    describe_os_error,
-    load_latest_checkpoint,
-    read_jsonl,
-    refuse_existing_run,
-    run_lock,
-    save_checkpoint,
-    truncate_jsonl,
-)
 
 __all__ = [
     "ALGORITHMS",
@@ -174,9 +177,9 @@ CHECKPOINT_KEYS = (
     "critic_steps",
     "wall_seconds",
 )
-# what a run writes: markers refuse a new run unless overwrite; with overwrite, these and the globs are deleted
+# what a run writes: markers refuse a new run unless overwrite; with overwrite, every file of RUN_FILES is deleted
 RUN_MARKERS = ("config.json", "metrics.jsonl", CHECKPOINT, PREVIOUS_CHECKPOINT)
-RUN_OUTPUTS = ("curve.png", "samples/step_*.png")
+RUN_OUTPUTS = tuple(name for name in RUN_FILES if name not in RUN_MARKERS)
 
 
 class TrainingStopped(RuntimeError):
@@ -204,51 +207,65 @@ class ImageConfig:
     critic_normalization: str | None = setting(
         None, [Options(NORMALIZATIONS), None]
     )  # batch (wgan, gan-*) / layer (wgan-gp)
-    noise_dim: int = setting(100, POSITIVE_INT)
-    filters: int = setting(64, POSITIVE_INT)
-    extra_layers: int = setting(0, NON_NEGATIVE_INT)
-    mlp_width: int = setting(512, POSITIVE_INT)
-    batch_size: int = setting(_WGAN.batch_size, POSITIVE_INT, f"the paper uses m = {_WGAN.batch_size}")
-    generator_steps: int = setting(1000, POSITIVE_INT)
+    # every size-like setting has an upper bound (checked before anything is allocated), and
+    # __post_init__ refuses settings whose estimated memory (images.memory) exceeds the machine's
+    noise_dim: int = setting(100, size(16384))
+    filters: int = setting(64, size(1024))
+    extra_layers: int = setting(0, size(16, 0))
+    mlp_width: int = setting(512, size(16384))
+    batch_size: int = setting(_WGAN.batch_size, size(65536), f"the paper uses m = {_WGAN.batch_size}")
+    generator_steps: int = setting(1000, size(10**9))
     n_critic: int | None = setting(
-        None, [POSITIVE_INT, None], f"the paper uses n_critic = {_WGAN.n_critic}"
+        None, [size(10**4), None], f"the paper uses n_critic = {_WGAN.n_critic}"
     )  # None: the algorithm's (objectives.DEFAULTS, paper scale), as the next three
     critic_schedule: str = setting("algorithm-1", Options(CRITIC_SCHEDULES))
     learning_rate: float | None = setting(
-        None, [POSITIVE, None], f"the defaults are alpha = {defaults_help('learning_rate', 'paper')}"
+        None, [POSITIVE_FLOAT32, None], f"the defaults are alpha = {defaults_help('learning_rate', 'paper')}"
     )
     adam_beta1: float | None = setting(None, [Interval(Real, 0, 1, closed="left"), None])  # Adam rows only
     adam_beta2: float | None = setting(None, [Interval(Real, 0, 1, closed="left"), None])
-    clip_value: float = setting(_WGAN.clip_value, POSITIVE, f"the paper uses c = {_WGAN.clip_value:g}")
+    clip_value: float = setting(_WGAN.clip_value, POSITIVE_FLOAT32, f"the paper uses c = {_WGAN.clip_value:g}")
     clip_parameters: str = setting(
         "all", Options(CLIP_PARAMETERS)
     )  # all: w, every critic parameter (Alg. 1, line 7); weights: conv/linear only
     penalty_weight: float = setting(
-        _WGAN_GP.penalty_weight, NON_NEGATIVE, f"WGAN-GP uses lambda = {_WGAN_GP.penalty_weight:g}"
+        _WGAN_GP.penalty_weight, NON_NEGATIVE_FLOAT32, f"WGAN-GP uses lambda = {_WGAN_GP.penalty_weight:g}"
     )
-    seed: int = setting(0, SEED, "a seed is an unsigned 32-bit integer, 0 to 2**32 - 1")  # + rank on each process
+    seed: int = setting(
+        0, SEED, "a seed is an unsigned 32-bit integer, 0 to 2**32 - 1"
+    )  # one stream, shared by every process
     device: str = setting("auto", DEVICE)
     precision: str = setting(
         "auto", Options(PRECISIONS)
     )  # bf16 autocast where the device has native bf16 (CUDA, AVX512-BF16/AMX CPUs), else fp32
     channels_last: bool | None = setting(None, [Boolean(), None])  # default: on with bf16
-    threads: int | None = setting(None, [POSITIVE_INT, None])
-    log_every: int = setting(10, POSITIVE_INT)
-    sample_every: int = setting(100, POSITIVE_INT)
-    eval_every: int = setting(100, POSITIVE_INT)
-    eval_samples: int = setting(300, POSITIVE_INT)
-    checkpoint_every: int = setting(100, POSITIVE_INT)
-    held_out: int = setting(300, NON_NEGATIVE_INT)
+    threads: int | None = setting(None, [THREADS, None])
+    log_every: int = setting(10, size(10**9))
+    sample_every: int = setting(100, size(10**9))
+    eval_every: int = setting(100, size(10**9))
+    eval_samples: int = setting(300, size(100_000))
+    checkpoint_every: int = setting(100, size(10**9))
+    held_out: int = setting(300, size(1_000_000, 0))
     preload: str = setting("auto", Options(("auto", "yes", "no")))
     skip_unreadable: bool = setting(False, Boolean())
 
     def __post_init__(self):
-        self.algorithm = resolve_algorithm(self.algorithm, "train-images")[0]  # the old "gan": "gan-logd", with a note
-        check_constraints(self)
+        try:
+            check_constraints(self)
+        except ValueError as error:  # a size beyond its cap: say what it would have needed
+            raise ValueError(f"{error}{_memory_note(self) if 'upper bound' in str(error) else ''}") from None
         if self.dataset != "digits" and self.held_out == 0:
             raise ValueError(
                 "held_out == 0 leaves no real images for the sliced Wasserstein distance; pass held_out >= 1."
             )
+        from .memory import estimated_bytes
+
+        check_memory(
+            estimated_bytes(self),
+            f"the networks, a batch of {self.batch_size} and the evaluation of these settings (filters "
+            f"{self.filters}, mlp_width {self.mlp_width}, noise_dim {self.noise_dim}, image_size {self.image_size})",
+            "lower filters, mlp_width, batch_size or eval_samples",
+        )
 
     # the algorithm's defaults (objectives.DEFAULTS, paper scale), resolved
     @property
@@ -293,6 +310,17 @@ class ImageConfig:
         return self.resolved_n_critic
 
 
+def _memory_note(config: ImageConfig) -> str:
+    """`` These settings would need about 1.2 TiB of memory.`` (empty where the estimate cannot be made)."""
+    from .._validation import format_bytes
+    from .memory import estimated_bytes
+
+    try:
+        return f" These settings would need about {format_bytes(estimated_bytes(config))} of memory."
+    except (TypeError, ValueError, AttributeError, KeyError, OverflowError):
+        return ""
+
+
 def _native_bf16(device: torch.device) -> bool:
     """Whether ``device`` computes in bfloat16 natively: CUDA GPUs from Ampere on, and CPUs with
     AVX512-BF16 or AMX (oneDNN's check); elsewhere bf16 autocast would be slower than float32."""
@@ -327,56 +355,14 @@ def _resolved_settings(config: ImageConfig) -> dict:
 
 
 def _upgrade_config(values: dict, path) -> dict:
-    """A checkpoint's config in today's names, with its meaning kept.
-
-    A run recorded as ``algorithm="gan"`` (the old name) trained the -log D trick: it resumes as
-    ``"gan-logd"``.
-
-    Runs written before ``clip_parameters`` existed recorded ``clip_batchnorm`` (False: only
-    convolution and linear weights were clipped, the default then). Such a run resumes with the
-    setting it was trained with (``clip_batchnorm=False`` -> ``clip_parameters="weights"``,
-    True -> ``"all"``), never silently under today's default.
-    """
-    if values.get("algorithm") == "gan":  # the old name, which meant the -log D trick here
-        values["algorithm"] = "gan-logd"
-    if "clip_batchnorm" in values:
-        if "clip_parameters" in values:
-            raise ValueError(
-                f"{path} records both clip_batchnorm and clip_parameters; it was not written by wgan_toys."
-            )
-        values["clip_parameters"] = "all" if values.pop("clip_batchnorm") else "weights"
-    elif "clip_parameters" not in values:
+    """A checkpoint's config, refused when it does not say which critic parameters it clipped
+    (``clip_parameters``): resuming under today's default could change the run silently."""
+    if "clip_parameters" not in values:
         raise ValueError(
-            f"{path} records neither clip_parameters nor clip_batchnorm, so which critic parameters "
-            "it clipped is unknown; start a new run instead of resuming this one."
+            f"{path} records no clip_parameters, so which critic parameters it clipped is unknown; "
+            "start a new run instead of resuming this one."
         )
     return values
-
-
-class _CriticObjective(nn.Module):
-    """The critic's (or discriminator's) loss as one module, so that DistributedDataParallel sees
-    one forward per backward. Returns ``(loss, estimate)``."""
-
-    def __init__(self, critic: nn.Module, algorithm: str, penalty_weight: float, separate_batches: bool):
-        super().__init__()
-        self.critic, self.algorithm, self.penalty_weight = critic, algorithm, penalty_weight
-        self.separate_batches = separate_batches  # batch norm: real and fake get their own statistics
-
-    def forward(self, real, fake, epsilon):
-        if self.separate_batches:
-            real_out, fake_out = self.critic(real), self.critic(fake)
-        else:
-            real_out, fake_out = self.critic(torch.cat([real, fake])).split(len(real))
-        real_out, fake_out = real_out.float(), fake_out.float()
-        if generator_loss_kind(self.algorithm) != "wgan":
-            # -L(D) = BCE(real, 1) + BCE(fake, 0); JS estimate = log 2 + L(D) / 2 (Figure 4)
-            objective = gan_objective(real_out, fake_out)
-            return -objective, js_estimate(objective.detach())
-        estimate = wasserstein_estimate(real_out, fake_out)  # eq. (3)
-        loss = -estimate
-        if self.algorithm == "wgan-gp":
-            loss = loss + gradient_penalty(self.critic, real, fake, self.penalty_weight, epsilon=epsilon)
-        return loss, estimate.detach()
 
 
 class ImageTrainer:
@@ -472,18 +458,24 @@ class ImageTrainer:
             if config.clip_parameters == "all" or not isinstance(module, normalizations)
             for p in module.parameters(recurse=False)
         ]
-        lr, betas = config.resolved_learning_rate, config.resolved_betas
-        self.critic_optimizer: torch.optim.Optimizer
-        self.generator_optimizer: torch.optim.Optimizer
-        if betas is None:  # the algorithm's optimiser is RMSProp (resolved_betas is Adam's)
-            self.critic_optimizer = torch.optim.RMSprop(self.critic.parameters(), lr=lr)
-            self.generator_optimizer = torch.optim.RMSprop(self.generator.parameters(), lr=lr)
-        else:
-            self.critic_optimizer = torch.optim.Adam(self.critic.parameters(), lr=lr, betas=betas)
-            self.generator_optimizer = torch.optim.Adam(self.generator.parameters(), lr=lr, betas=betas)
+        rate, betas = config.resolved_learning_rate, config.resolved_betas
+        self.critic_optimizer = make_optimizer(
+            self.critic.parameters(), config.algorithm, "paper", learning_rate=rate, betas=betas
+        )
+        self.generator_optimizer = make_optimizer(
+            self.generator.parameters(), config.algorithm, "paper", learning_rate=rate, betas=betas
+        )
+        self.constraint = (
+            WeightClipping(config.clip_value, select=lambda critic: self.clip_targets)  # w of Alg. 1, line 7
+            if config.algorithm == "wgan"
+            else GradientPenalty(config.penalty_weight)
+            if config.algorithm == "wgan-gp"
+            else NoConstraint()  # a GAN discriminator: its loss is its own
+        )
         uses_batch_norm = any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in self.critic.modules())
-        objective = _CriticObjective(
-            self.critic, config.algorithm, config.penalty_weight, separate_batches=uses_batch_norm
+        # batch norm: real and fake get their own statistics; otherwise one forward on both
+        objective = CriticObjective(
+            self.critic, self.constraint, discriminator=config.is_gan, joint_batch=not uses_batch_norm
         )
         self.critic_objective: nn.Module = objective  # DDP-wrapped below on several processes
         self.generator_forward: nn.Module = self.generator
@@ -494,9 +486,9 @@ class ImageTrainer:
             self.critic_objective = DistributedDataParallel(objective, device_ids=ids)
             self.generator_forward = DistributedDataParallel(self.generator, device_ids=ids)
 
-        self.random = torch.Generator().manual_seed(config.seed)
+        self.rng = torch.Generator().manual_seed(config.seed)
         self.fixed_noise = torch.randn(64, config.noise_dim, generator=torch.Generator().manual_seed(config.seed + 1))
-        self.order = torch.randperm(self.data.count, generator=self.random)
+        self.order = torch.randperm(self.data.count, generator=self.rng)
         self.position = 0
         self.generator_step = 0
         self.critic_steps = 0
@@ -510,6 +502,7 @@ class ImageTrainer:
         self._classifier: DigitsClassifier | None = None
         self._sliced_w_real: float | None = None  # sliced W1 between training and held-out real images, the floor
         self.classifier_accuracy = None  # held-out accuracy of the digits classifier, after the first evaluation
+        self.run_id: str | None = new_run_id()  # recorded in config.json, the checkpoint and each metrics row
         self._resumed = _state is not None
         if _state is not None:
             self._load_state(_state)
@@ -553,7 +546,13 @@ class ImageTrainer:
         """
         out = pathlib.Path(out)
         state, path = load_latest_checkpoint(out, CHECKPOINT_KEYS)
-        values = _upgrade_config(dict(state["config"]), path)
+        check_counters(state, path)
+        RunFolder(out).check_resume(state.get("run_id"), state["generator_step"], path)
+        values = check_recorded_config(
+            _upgrade_config(check_recorded_config(state["config"], path, ImageConfig, upgraded=False), path),
+            path,
+            ImageConfig,
+        )
         given = dict(settings or {})
         if generator_steps is not None:
             given["generator_steps"] = generator_steps
@@ -562,8 +561,8 @@ class ImageTrainer:
         changed = changed_settings(recorded, _resolved_settings(ImageConfig(**{**values, **given})), RESUME_MAY_CHANGE)
         if changed:
             raise ValueError(
-                f"--resume keeps the settings of the run in {out}, and these differ: {'; '.join(changed)}. "
-                f"Drop those flags, or start a new run with another --out (on resume only "
+                f"resume=True keeps the settings of the run in {out}, and these differ: {'; '.join(changed)}. "
+                f"Drop those settings, or start a new run in another out (on resume only "
                 f"{', '.join(RESUME_MAY_CHANGE)} and, upward, generator_steps may change)."
             )
         reached = int(state["generator_step"])
@@ -571,20 +570,22 @@ class ImageTrainer:
             if check_int("generator_steps", steps, minimum=1) < reached:
                 raise ValueError(
                     f"generator_steps == {steps}, must be >= {reached}, the generator step the run in {out} "
-                    "reached; --resume can extend a run, not undo its steps."
+                    "reached; resume=True can extend a run, not undo its steps."
                 )
             values["generator_steps"] = steps
         values.update({name: given[name] for name in RESUME_MAY_CHANGE if name in given})
-        return cls(ImageConfig(**values), out, verbose=verbose, _state=state)
+        trainer = cls(ImageConfig(**values), out, verbose=verbose, _state={**state, "_path": path})
+        return trainer
 
     def state_dict(self) -> dict:
         return {
+            "run_id": self.run_id,
             "config": dataclasses.asdict(self.config),
             "generator": self.generator.state_dict(),
             "critic": self.critic.state_dict(),
             "generator_optimizer": self.generator_optimizer.state_dict(),
             "critic_optimizer": self.critic_optimizer.state_dict(),
-            "random": self.random.get_state(),
+            "random": self.rng.get_state(),
             "order": self.order,
             "position": self.position,
             "generator_step": self.generator_step,
@@ -593,17 +594,20 @@ class ImageTrainer:
         }
 
     def _load_state(self, state: dict) -> None:
+        # every piece checked against the networks, data and random stream this config builds, before loading
+        check_checkpoint(self, state, state.get("_path", "the checkpoint"))
+        self.run_id = state.get("run_id")
         self.generator.load_state_dict(state["generator"])
         self.critic.load_state_dict(state["critic"])
         self.generator_optimizer.load_state_dict(state["generator_optimizer"])
         self.critic_optimizer.load_state_dict(state["critic_optimizer"])
-        self.random.set_state(state["random"])
+        self.rng.set_state(state["random"])
         self.order, self.position = state["order"], int(state["position"])
         self.generator_step, self.critic_steps = int(state["generator_step"]), int(state["critic_steps"])
         self.wall_seconds = float(state["wall_seconds"])
 
     def save_checkpoint(self) -> pathlib.Path | None:
-        """Write ``checkpoint.pt`` atomically (:func:`~wgan_toys.images.runs.save_checkpoint`: a
+        """Write ``checkpoint.pt`` atomically (:func:`~wgan_toys.run_files.save_checkpoint`: a
         temporary file, then ``os.replace``; the replaced one kept as ``checkpoint.previous.pt``);
         rank 0 only.
 
@@ -636,10 +640,15 @@ class ImageTrainer:
                     "rate, or for WGAN check the clip value."
                 ) from None
             except OSError as error:
+                then = (
+                    f"then continue it with resume=True (out {self.out})"
+                    if self.saved_step is not None
+                    else f"then start it again with overwrite=True (out {self.out})"
+                )
                 raise TrainingStopped(
                     f"could not write {path} at generator step {self.generator_step}: "
                     f"{describe_os_error(error)}; the temporary file was removed. {kept} Free space "
-                    f"(or fix the folder), then continue with --resume --out {self.out}."
+                    f"(or fix the folder), {then}."
                 ) from None
             finally:
                 self._saving = False
@@ -650,7 +659,7 @@ class ImageTrainer:
     def _indices(self) -> torch.Tensor:
         size = self.config.batch_size
         if self.position + size > len(self.order):
-            self.order = torch.randperm(self.data.count, generator=self.random)
+            self.order = torch.randperm(self.data.count, generator=self.rng)
             self.position = 0
         chosen = self.order[self.position : self.position + size]
         self.position += size
@@ -661,7 +670,7 @@ class ImageTrainer:
         return tensor[start : start + self.local_batch]
 
     def _noise(self) -> torch.Tensor:
-        noise = torch.randn(self.config.batch_size, self.config.noise_dim, generator=self.random)
+        noise = torch.randn(self.config.batch_size, self.config.noise_dim, generator=self.rng)
         return self._local(noise).to(self.device, non_blocking=True)
 
     def _real(self) -> torch.Tensor:
@@ -676,21 +685,26 @@ class ImageTrainer:
     # ----- Algorithm 1 ----------------------------------------------------------------------
     def critic_step(self) -> None:
         """One critic (discriminator) update on a fresh real batch and a fresh generated batch:
-        Algorithm 1, lines 3-7 (clipping after the update, line 7, for WGAN)."""
-        real = self._real()
-        noise = self._noise()
-        epsilon = None
-        if self.config.algorithm == "wgan-gp":
-            epsilon = self._local(torch.rand(self.config.batch_size, 1, 1, 1, generator=self.random)).to(self.device)
-        with torch.no_grad(), self._autocast():  # no autograd graph for the generator here
-            fake = self.generator(noise)
-        with self._autocast():
-            loss, estimate = self.critic_objective(real, fake, epsilon)
-        self.critic_optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        self.critic_optimizer.step()
-        if self.config.algorithm == "wgan":
-            clip_parameters_(self.clip_targets, self.config.clip_value)
+        Algorithm 1, lines 3-7 (:func:`~wgan_toys.algorithm1.critic_update`; clipping after the
+        update, line 7, for WGAN). The trainer adds the devices: the global batch's slice of this
+        process, autocast, DistributedDataParallel, and WGAN-GP's epsilon drawn from the shared stream."""
+
+        def sample_fake():
+            noise = self._noise()
+            with torch.no_grad(), self._autocast():  # no autograd graph for the generator here
+                return self.generator(noise)
+
+        def objective(real, fake):
+            epsilon = None
+            if self.config.algorithm == "wgan-gp":  # one global draw, this process's slice
+                epsilon = self._local(torch.rand(self.config.batch_size, 1, 1, 1, generator=self.rng))
+                epsilon = epsilon.to(self.device)
+            with self._autocast():
+                return self.critic_objective(real, fake, epsilon)
+
+        loss, estimate = critic_update(
+            self.critic, objective, self.critic_optimizer, self.constraint, self._real, sample_fake
+        )
         self.critic_steps += 1
         self._nonfinite |= ~torch.isfinite(loss.detach())
         self.last["critic_loss"], self.last["estimate"] = loss.detach(), estimate
@@ -698,17 +712,14 @@ class ImageTrainer:
     def generator_step_update(self) -> None:
         """One generator update: Algorithm 1, lines 9-10 (WGAN, WGAN-GP: descend -E f(g(z));
         GAN: descend -E log D(g(z)), the -log D trick, or E log(1 - D(g(z))), the minimax loss)."""
-        noise = self._noise()
-        self.critic.requires_grad_(False)  # no parameter gradients for the critic here
-        try:
-            with self._autocast():
-                output = self.critic(self.generator_forward(noise)).float()
-            loss = generator_losses(generator_loss_kind(self.config.algorithm), output).mean()
-            self.generator_optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            self.generator_optimizer.step()
-        finally:
-            self.critic.requires_grad_(True)
+        loss = generator_update(
+            self.critic,
+            self.generator_forward,
+            self.generator_optimizer,
+            generator_loss_kind(self.config.algorithm),
+            self._noise,
+            autocast=self._autocast,
+        )
         self.generator_step += 1
         self._nonfinite |= ~torch.isfinite(loss.detach())
         self.last["generator_loss"] = loss.detach()
@@ -800,7 +811,7 @@ class ImageTrainer:
         if self.out is None or not self.is_main:
             return
         if not self._resumed and self.generator_step == 0:
-            refuse_existing_run(self.out, RUN_MARKERS, overwrite=self.overwrite, remove=RUN_OUTPUTS)
+            refuse_existing_run(self.out, RUN_MARKERS, overwrite=self.overwrite)  # overwrite: every RUN_FILES file
         self._resumed = True  # later calls of train() continue this run
         self.out.mkdir(parents=True, exist_ok=True)
         (self.out / "samples").mkdir(exist_ok=True)
@@ -815,7 +826,7 @@ class ImageTrainer:
             generator_parameters=count_parameters(self.generator),
             critic_parameters=count_parameters(self.critic),
         )
-        atomic_write_json(self.out / "config.json", config)
+        RunFolder(self.out, self.run_id).write_config(config)
         metrics = self.out / "metrics.jsonl"
         if metrics.exists():  # on resume, drop what was logged after the checkpoint (atomically)
             step = self.generator_step
@@ -824,9 +835,22 @@ class ImageTrainer:
     def _save_samples(self) -> None:
         if self.out is None or not self.is_main:
             return
-        from .grids import save_image_grid
+        import io
 
-        save_image_grid(self.generate(self.fixed_noise), self.out / "samples" / f"step_{self.generator_step:06d}.png")
+        from PIL import Image
+
+        from .grids import image_grid
+
+        path = self.out / "samples" / f"step_{self.generator_step:06d}.png"
+        encoded = io.BytesIO()
+        Image.fromarray(image_grid(self.generate(self.fixed_noise))).save(encoded, format="PNG")
+        try:
+            atomic_write_bytes(path, encoded.getvalue())  # a full disk leaves no truncated PNG
+        except OSError as error:
+            raise TrainingStopped(
+                f"could not write the sample grid {path} at generator step {self.generator_step}: "
+                f"{describe_os_error(error)}; no partial file was left. Free space (or fix the folder)."
+            ) from None
 
     def train(self, until: int | None = None) -> "ImageTrainer":
         """Run generator steps up to ``until`` (default ``config.generator_steps``); log, sample,
@@ -900,7 +924,7 @@ class ImageTrainer:
                 if step % config.eval_every == 0 or step == until:
                     record.update(self.evaluate())
                 if self.out is not None and self.is_main:
-                    append_jsonl(self.out / "metrics.jsonl", record)
+                    RunFolder(self.out, self.run_id).append_metrics(record)
                 progress.set_postfix(_progress_fields(record), refresh=False)
             if step % config.sample_every == 0 or step == until:
                 self._save_samples()

@@ -113,8 +113,8 @@ def plot_critic_field(
 
 
 def _estimates(history):
-    """The logged estimates of ``history`` (rows of a toy run; old rows with ``critic_estimate`` read
-    the same, see :func:`~wgan_toys.toy_gan.logged_estimate`), with their label and colour."""
+    """The logged estimates of ``history`` (rows of a toy run, read by
+    :func:`~wgan_toys.toy_gan.logged_estimate`), with their label and colour."""
     from ..toy_gan import logged_estimate
 
     keys, values = zip(*(logged_estimate(row) for row in history))

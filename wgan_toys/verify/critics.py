@@ -63,7 +63,7 @@ def trained_network(kind: str, real: Gaussian1D, fake: Gaussian1D):
     if kind == "discriminator-tight":  # a tighter stopping rule than the default: the GAN bound row asks for 2e-3
         return train_discriminator(real, fake, tolerance=1e-4, patience=8, seed=0).network
     if kind == "spectral":  # Adam 3e-3 instead of 1e-3: half the steps, E_r f - E_g f still within 0.05% of W
-        return train_critic(real, fake, method="spectral", learning_rate=3e-3, seed=0).network
+        return train_critic(real, fake, constraint="spectral", learning_rate=3e-3, seed=0).network
     raise ValueError(f"kind == {kind!r}, must be 'discriminator', 'discriminator-tight' or 'spectral'.")
 
 

@@ -1,21 +1,18 @@
-"""Run folders that never lose or mix history: one lock, atomic writes, checked checkpoints.
+"""Files a run writes that never lose data: atomic writes, metrics lines, checked checkpoints.
 
-What ``wgan-toys train-images`` (:mod:`~wgan_toys.images.trainer`) and ``wgan-toys toy``
-(:mod:`~wgan_toys.toy_gan`) do to a run folder goes through this module:
+The file mechanics under :mod:`wgan_toys.runs` (which adds the folder: its lock, its run id, what
+may be overwritten):
 
-- :func:`run_lock`: an exclusive ``fcntl.flock`` on ``OUT/.lock`` for the life of a run, so that
-  a second process on the same folder is refused instead of interleaving two histories;
-- :func:`atomic_write_text`, :func:`atomic_write_json`: a uniquely named temporary file in the
-  same folder, flushed, fsynced, then ``os.replace``: a crash leaves the old file or the new one;
+- :func:`atomic_write_bytes`, :func:`atomic_write_text`, :func:`atomic_write_json`: a uniquely
+  named temporary file in the same folder (``.<name>.<8 characters>.tmp``, :data:`TEMPORARY_NAME`),
+  flushed, fsynced, then ``os.replace``: a crash leaves the old file or the new one, with the mode
+  the umask gives;
 - :func:`read_jsonl`, :func:`truncate_jsonl`, :func:`append_jsonl`: ``metrics.jsonl``; a torn last
-  line (what a crash mid-write leaves) is dropped with a warning, any other bad line is an error
-  that names the file and the line;
-- :func:`save_checkpoint`, :func:`load_checkpoint`, :func:`load_latest_checkpoint`: never a
-  non-finite state, the previous checkpoint kept as ``checkpoint.previous.pt``, integrity checked
-  by the zip CRC-32 of every member (torch itself loads damaged bytes silently), a load that
-  falls back to the previous checkpoint with a warning;
-- :func:`refuse_existing_run`, :func:`changed_settings`: a folder that holds a run is never
-  overwritten without ``overwrite``, and a resumed run never silently changes its settings.
+  line (what a crash mid-write leaves) is dropped with a warning, any other bad line (one nested
+  deeper than 64 brackets included) is an error that names the file and the line;
+- :func:`save_checkpoint`, :func:`load_checkpoint`: never a non-finite state, the previous
+  checkpoint kept as ``checkpoint.previous.pt``, integrity checked by the zip CRC-32 of every member
+  (torch itself loads damaged bytes silently), tensors only (``weights_only=True``).
 """
 
 from __future__ import annotations
@@ -28,46 +25,40 @@ import math
 import os
 import pathlib
 import pickle
+import re
 import shutil
 import tempfile
 import threading
 import warnings
 import zipfile
-from types import ModuleType
 from typing import Any, Iterable
-
-fcntl: ModuleType | None
-try:
-    import fcntl as _fcntl
-
-    fcntl = _fcntl
-except ImportError:  # Windows: no flock; runs are then not protected against a second process
-    fcntl = None
 
 __all__ = [
     "CHECKPOINT",
-    "LOCK",
     "PREVIOUS_CHECKPOINT",
+    "TEMPORARY_NAME",
     "NonFiniteState",
     "append_jsonl",
+    "atomic_write_bytes",
     "atomic_write_json",
     "atomic_write_text",
-    "changed_settings",
     "describe_os_error",
+    "jsonl_lines",
     "load_checkpoint",
-    "load_latest_checkpoint",
     "nonfinite_entries",
+    "parse_json_object",
     "previous_path",
     "read_jsonl",
-    "refuse_existing_run",
-    "run_lock",
     "save_checkpoint",
     "truncate_jsonl",
 ]
 
 CHECKPOINT = "checkpoint.pt"
 PREVIOUS_CHECKPOINT = "checkpoint.previous.pt"  # previous_path(CHECKPOINT)
-LOCK = ".lock"
+# the temporary files the atomic writers make: ".<name>.<8 characters of mkstemp>.tmp"
+TEMPORARY_NAME = re.compile(r"^\.[A-Za-z0-9_.-]+\.[a-z0-9_]{8}\.tmp$")
+_MAX_JSON_DEPTH = 64  # a metrics row is flat; deeper nesting is refused before json parses it
+_umask_guard = threading.Lock()
 
 
 class NonFiniteState(ValueError):
@@ -76,72 +67,6 @@ class NonFiniteState(ValueError):
     def __init__(self, message: str, names: list[str]):
         super().__init__(message)
         self.names = names
-
-
-# ----- the lock --------------------------------------------------------------------------------
-_held: dict[str, list] = {}  # resolved folder -> [open lock file, depth]; the lock is re-entrant within a process
-_held_guard = threading.Lock()
-
-
-@contextlib.contextmanager
-def run_lock(out):
-    """Hold an exclusive lock on the run folder ``out`` (created if missing) while the block runs.
-
-    The lock is ``fcntl.flock`` on ``out/.lock``: the kernel releases it when the process ends,
-    however it ends, so a killed run never leaves a stale lock. Within one process the lock is
-    re-entrant (a trainer's ``train`` inside the command's own lock). Taking it removes the
-    temporary files (``.*.tmp``) that a killed writer left.
-
-    Parameters
-    ----------
-    out : str or path-like
-        The run folder.
-
-    Raises
-    ------
-    ValueError
-        If another process holds the lock: ``out is in use by another run (process PID)``.
-    """
-    out = pathlib.Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    key = str(out.resolve())
-    with _held_guard:
-        if key in _held:
-            _held[key][1] += 1
-            handle = None
-        else:
-            handle = open(out / LOCK, "a+")
-            if fcntl is not None:
-                try:
-                    fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-                except BlockingIOError:
-                    handle.seek(0)
-                    holder = handle.read().strip() or "unknown"
-                    handle.close()
-                    raise ValueError(
-                        f"{out} is in use by another run (process {holder}); wait for it to finish, "
-                        "or choose another --out. Nothing was written."
-                    ) from None
-                except OSError as error:  # a file system without locks (some network mounts)
-                    warnings.warn(
-                        f"could not lock {out / LOCK} ({error.strerror}); a second run in {out} would not be detected.",
-                        RuntimeWarning,
-                        stacklevel=3,
-                    )
-            handle.seek(0)
-            handle.truncate()
-            handle.write(f"{os.getpid()}\n")
-            handle.flush()
-            _held[key] = [handle, 1]
-            for stale in out.glob(".*.tmp"):  # left by a killed writer; no one else writes here now
-                stale.unlink(missing_ok=True)
-    try:
-        yield out
-    finally:
-        with _held_guard:
-            _held[key][1] -= 1
-            if _held[key][1] == 0:
-                _held.pop(key)[0].close()  # closing the file releases the flock
 
 
 # ----- atomic writes ---------------------------------------------------------------------------
@@ -159,13 +84,30 @@ def _fsync_folder(folder: pathlib.Path) -> None:
         os.close(descriptor)
 
 
+def _umask() -> int:
+    """The process's umask (read from /proc where it is shown, else set and restored)."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    with _umask_guard:
+        mask = os.umask(0o022)
+        os.umask(mask)
+    return mask
+
+
 @contextlib.contextmanager
 def _temporary_beside(path: pathlib.Path):
-    """A uniquely named temporary file in ``path``'s folder, opened for binary writing; removed
-    if the block fails (an error, Ctrl-C), left for the caller to rename if it succeeds."""
+    """A uniquely named temporary file in ``path``'s folder, opened for binary writing with the
+    mode an ordinary new file gets (``0o666`` less the umask; ``mkstemp`` alone gives 0600);
+    removed if the block fails (an error, Ctrl-C), left for the caller to rename if it succeeds."""
     descriptor, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     temporary = pathlib.Path(name)
     try:
+        os.fchmod(descriptor, 0o666 & ~_umask())
         with os.fdopen(descriptor, "wb") as handle:
             yield handle, temporary
             handle.flush()
@@ -175,13 +117,14 @@ def _temporary_beside(path: pathlib.Path):
         raise
 
 
-def atomic_write_text(path, text: str) -> pathlib.Path:
-    """Replace ``path`` by ``text`` atomically: a crash or a kill leaves the old file or the new one.
+def atomic_write_bytes(path, data: bytes) -> pathlib.Path:
+    """Replace ``path`` by ``data`` atomically: a crash, a kill or a full disk leaves the old file
+    (or none) or the new one, never a truncated one; the temporary file is removed on failure.
 
     Parameters
     ----------
     path : str or path-like
-    text : str
+    data : bytes
 
     Returns
     -------
@@ -190,7 +133,7 @@ def atomic_write_text(path, text: str) -> pathlib.Path:
     """
     path = pathlib.Path(path)
     with _temporary_beside(path) as (handle, temporary):
-        handle.write(text.encode())
+        handle.write(data)
     try:
         os.replace(temporary, path)
     except BaseException:
@@ -200,14 +143,20 @@ def atomic_write_text(path, text: str) -> pathlib.Path:
     return path
 
 
+def atomic_write_text(path, text: str) -> pathlib.Path:
+    """Replace ``path`` by ``text`` atomically (:func:`atomic_write_bytes`, UTF-8)."""
+    return atomic_write_bytes(path, text.encode())
+
+
 def atomic_write_json(path, value) -> pathlib.Path:
     """Replace ``path`` by ``value`` as indented JSON, atomically (:func:`atomic_write_text`)."""
     return atomic_write_text(path, json.dumps(value, indent=2) + "\n")
 
 
 # ----- metrics.jsonl ---------------------------------------------------------------------------
-def _parse_lines(path: pathlib.Path) -> list[tuple[str, dict]]:
-    """(line, record) for each line of a JSON-lines file; see :func:`read_jsonl`."""
+def jsonl_lines(path: pathlib.Path) -> list[tuple[str, dict]]:
+    """(line, record) for each line of a JSON-lines file, each line's text kept for a byte-exact
+    rewrite; as :func:`read_jsonl` reads them (a torn last line dropped with a warning)."""
     text = path.read_text(errors="replace")
     lines = text.split("\n")
     if lines and lines[-1] == "":
@@ -218,9 +167,7 @@ def _parse_lines(path: pathlib.Path) -> list[tuple[str, dict]]:
         if not line.strip():
             continue
         try:
-            record = json.loads(line)
-            if not isinstance(record, dict):
-                raise ValueError(f"a JSON {type(record).__name__}, not an object")
+            record = parse_json_object(line)
         except ValueError as error:
             if number == len(lines) and torn_possible:
                 warnings.warn(
@@ -232,10 +179,31 @@ def _parse_lines(path: pathlib.Path) -> list[tuple[str, dict]]:
                 break
             raise ValueError(
                 f"{path}, line {number}: not a JSON object ({error}); repair or delete that line, "
-                "or start a new run with another --out."
+                "or start a new run in another out."
             ) from None
         parsed.append((line, record))
     return parsed
+
+
+def parse_json_object(line: str) -> dict:
+    """One JSON object; nesting deeper than ``_MAX_JSON_DEPTH`` is refused before parsing (a
+    line of 100,000 brackets would exhaust the recursion of ``json``)."""
+    depth = deepest = 0
+    for character in re.sub(r'"(?:[^"\\]|\\.)*"', "", line):  # brackets outside strings
+        if character in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+            if deepest > _MAX_JSON_DEPTH:
+                raise ValueError(f"nested deeper than {_MAX_JSON_DEPTH} levels")
+        elif character in "]}":
+            depth -= 1
+    try:
+        record = json.loads(line)
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
+    if not isinstance(record, dict):
+        raise ValueError(f"a JSON {type(record).__name__}, not an object")
+    return record
 
 
 def read_jsonl(path) -> list[dict]:
@@ -258,7 +226,7 @@ def read_jsonl(path) -> list[dict]:
     ValueError
         Naming the file and the line number of a bad line.
     """
-    return [record for _, record in _parse_lines(pathlib.Path(path))]
+    return [record for _, record in jsonl_lines(pathlib.Path(path))]
 
 
 def truncate_jsonl(path, keep) -> int:
@@ -266,7 +234,7 @@ def truncate_jsonl(path, keep) -> int:
     (a torn last line is dropped, with the warning of :func:`read_jsonl`). Kept lines are copied
     byte for byte. Returns how many lines were kept."""
     path = pathlib.Path(path)
-    kept = [line for line, record in _parse_lines(path) if keep(record)]
+    kept = [line for line, record in jsonl_lines(path) if keep(record)]
     atomic_write_text(path, "".join(line + "\n" for line in kept))
     return len(kept)
 
@@ -441,86 +409,3 @@ def load_checkpoint(path, required: tuple[str, ...] = ()) -> dict:
     if missing:
         raise ValueError(f"{path} is not a checkpoint of this trainer: it lacks {', '.join(missing)}.")
     return state
-
-
-def load_latest_checkpoint(folder, required: tuple[str, ...] = ()) -> tuple[dict, pathlib.Path]:
-    """The state in ``folder/checkpoint.pt``, or, if that one is missing or fails
-    :func:`load_checkpoint`, the one in ``folder/checkpoint.previous.pt`` with a
-    ``RuntimeWarning`` that names both.
-
-    Returns
-    -------
-    (dict, pathlib.Path)
-        The state and the file it came from.
-
-    Raises
-    ------
-    ValueError
-        If neither loads; the message names both files and why.
-    """
-    folder = pathlib.Path(folder)
-    primary, previous = folder / CHECKPOINT, previous_path(folder / CHECKPOINT)
-    if not primary.exists() and not previous.exists():
-        raise ValueError(f"no checkpoint at {primary}; start the run without --resume, or point --out at a run folder.")
-    try:
-        return load_checkpoint(primary, required), primary
-    except ValueError as error:
-        if not previous.exists():
-            raise
-        reason = str(error)
-    try:
-        state = load_checkpoint(previous, required)
-    except ValueError as error:
-        raise ValueError(f"{reason} The previous checkpoint does not load either: {error}") from None
-    step = state.get("generator_step", "?")
-    warnings.warn(
-        f"{reason} Resuming from the previous checkpoint, {previous} (generator step {step}).",
-        RuntimeWarning,
-        stacklevel=2,
-    )
-    return state, previous
-
-
-# ----- what a folder may already hold ------------------------------------------------------------
-def refuse_existing_run(
-    out, markers: tuple[str, ...], *, overwrite: bool = False, remove: tuple[str, ...] = (), resumable: bool = True
-) -> None:
-    """Refuse to start a new run in ``out`` if it holds any of ``markers`` (file names), unless
-    ``overwrite``; then delete ``markers`` and the files matching the globs ``remove``.
-
-    Raises
-    ------
-    ValueError
-        ``out already holds a run (config.json, metrics.jsonl); pass --resume ..., --overwrite
-        ..., or choose another --out. Nothing was overwritten.``
-    """
-    out = pathlib.Path(out)
-    found = [name for name in markers if (out / name).exists()]
-    if not found:
-        return
-    if not overwrite:
-        can_resume = resumable and any(name in found for name in (CHECKPOINT, PREVIOUS_CHECKPOINT))
-        how = (
-            "pass --resume (ImageTrainer.resume) to continue it, --overwrite to replace it"
-            if can_resume
-            else "pass --overwrite to replace it"
-        )
-        raise ValueError(
-            f"{out} already holds a run ({', '.join(found)}); {how}, or choose another --out. Nothing was overwritten."
-        )
-    for name in found:
-        (out / name).unlink()
-    for pattern in remove:
-        for path in out.glob(pattern):
-            if path.is_file():
-                path.unlink()
-
-
-def changed_settings(recorded: dict, given: dict, may_change: tuple[str, ...] = ()) -> list[str]:
-    """The settings of ``given`` that differ from ``recorded``, as ``'name: was A, now B'``
-    lines, leaving out the names in ``may_change``."""
-    return [
-        f"{name}: was {recorded.get(name)!r}, now {value!r}"
-        for name, value in given.items()
-        if name not in may_change and recorded.get(name) != value
-    ]

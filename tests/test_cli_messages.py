@@ -1,0 +1,93 @@
+"""What the command says about itself: flags that a run does not use are named, SIGTERM stops the toy
+with a message, a negative float such as ``-5.`` is a value, and a failed first checkpoint does not
+advise a resume that has nothing to resume."""
+
+import errno
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+import torch
+from image_runs import HANG_GUARD, TINY_IMAGE_RUN
+
+from wgan_toys.cli import _unused_flags, main
+
+
+def test_negative_floats_without_digits_after_the_point_are_values(capsys):
+    # "--theta -5." was refused as "expected one argument"
+    assert main(["distances", "parallel-lines", "--theta", "-5.", "--json"]) == 0
+    assert '"em": 5.0' in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "values, command, note",
+    [
+        ({"algorithm": "wgan-gp", "clip_value": 0.02}, "toy", "--clip-value is not used by wgan-gp"),
+        ({"algorithm": "wgan", "penalty_weight": 1.0}, "toy", "--penalty-weight is not used by wgan"),
+        (
+            {"algorithm": "wgan", "adam_beta1": 0.5},
+            "train-images",
+            "--adam-beta1 is not used by wgan, which trains with rmsprop",
+        ),
+        ({"data_root": "x"}, "train-images", "--data-root is not used with the digits data set"),
+    ],
+)
+def test_flags_the_run_never_reads_are_named(values, command, note):
+    assert any(note in line for line in _unused_flags(values, command))
+
+
+def test_flags_the_run_reads_are_not_named():
+    assert _unused_flags({"algorithm": "wgan", "clip_value": 0.02}, "toy") == []
+    assert _unused_flags({"algorithm": "wgan-gp", "adam_beta1": 0.5, "penalty_weight": 5.0}, "train-images") == []
+
+
+def test_section4_smoke_names_the_generator_steps_it_overrides(monkeypatch, capsys, tmp_path):
+    import wgan_toys.images.section4 as section4
+
+    def stop(*args, **kwargs):
+        raise ValueError("stopped here")
+
+    monkeypatch.setattr(section4, "run_section4", stop)
+    with pytest.raises(SystemExit):
+        main(["section4", "--smoke", "--generator-steps", "50", "--out", str(tmp_path / "s4")])
+    assert "note: --generator-steps 50 is not used with --smoke" in capsys.readouterr().err
+
+
+def test_sigterm_stops_the_toy_with_a_message_and_status_143(tmp_path):
+    # the toy exited 143 without a word
+    toy = subprocess.Popen(
+        [sys.executable, "-m", "wgan_toys", "toy", "--iterations", "100000", "--log-every", "1", "--threads", "1"]
+        + ["--width", "8", "--eval-samples", "50", "--no-gif", "--out", str(tmp_path / "toy")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    metrics = tmp_path / "toy" / "metrics.jsonl"
+    while not (metrics.exists() and metrics.read_text().count("\n") >= 2):
+        assert toy.poll() is None, toy.communicate()
+        time.sleep(0.1)
+    toy.send_signal(signal.SIGTERM)
+    _, error = toy.communicate(timeout=HANG_GUARD)
+    assert toy.returncode == 143
+    assert "wgan-toys toy: stopped by SIGTERM at step" in error and "Traceback" not in error
+
+
+def test_a_failed_first_checkpoint_advises_a_new_run_not_a_resume(tmp_path, monkeypatch):
+    from wgan_toys.images.trainer import ImageConfig, ImageTrainer, TrainingStopped
+
+    torch.set_num_threads(1)
+    save = torch.save
+
+    def full(state, *args, **kwargs):
+        if isinstance(state, dict) and "generator_step" in state:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return save(state, *args, **kwargs)
+
+    monkeypatch.setattr(torch, "save", full)
+    trainer = ImageTrainer(ImageConfig(**dict(TINY_IMAGE_RUN, generator_steps=2)), tmp_path / "run", verbose=False)
+    with pytest.raises(TrainingStopped, match=r"then start it again with overwrite=True") as stopped:
+        trainer.train()
+    assert "resume" not in str(stopped.value)
