@@ -199,11 +199,14 @@ def clipping_that_ignores_c(monkeypatch):
 
 def clipped_critic_never_steps(monkeypatch):
     """Weight clipping's optimiser built with learning rate 0: the clipped critics stay at their flat start."""
-    monkeypatch.setattr(
-        lipschitz.WeightClipping,
-        "make_optimizer",
-        lambda self, parameters, learning_rate=None: torch.optim.RMSprop(parameters, lr=0.0),
-    )
+    right = train.make_optimizer
+
+    def frozen_when_clipped(parameters, algorithm, scale, **options):
+        if algorithm == "clip":
+            return torch.optim.RMSprop(parameters, lr=0.0)
+        return right(parameters, algorithm, scale, **options)
+
+    monkeypatch.setattr(train, "make_optimizer", frozen_when_clipped)
 
 
 exact_gradient_right = parallel_lines.exact_gradient
