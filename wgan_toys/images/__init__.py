@@ -3,6 +3,8 @@
 - :mod:`~wgan_toys.images.models`: DCGAN, DCGAN without batch norm, MLP generators; DCGAN and
   MLP critics (Section 4.3, Figures 5-7).
 - :mod:`~wgan_toys.images.data`: bundled digits, image folders, .npz, torchvision sets.
+- :mod:`~wgan_toys.images.formats`, :mod:`~wgan_toys.images.prepare`, :mod:`~wgan_toys.images.store`:
+  the real data sets' files without torchvision, ``prepare-images``, the memory-mapped store.
 - :mod:`~wgan_toys.images.runs`: run folders (lock, atomic writes, metrics lines, checked
   checkpoints with a previous copy), for the image trainer and ``wgan-toys toy``.
 - :mod:`~wgan_toys.images.trainer`: Algorithm 1 and its baselines, run folders, checkpoints,
@@ -17,7 +19,7 @@
 GENERATOR_ARCHITECTURES = ("dcgan", "dcgan-nobn", "mlp")
 CRITIC_ARCHITECTURES = ("dcgan", "mlp")
 NORMALIZATIONS = ("batch", "layer", "none")
-DATASETS = ("digits", "folder", "npz", "mnist", "cifar10", "lsun", "celeba")
+DATASETS = ("digits", "folder", "npz", "mnist", "cifar10", "lsun", "celeba", "prepared")
 CRITIC_SCHEDULES = ("algorithm-1", "paper-code")
 PRECISIONS = ("auto", "fp32", "bf16")
 CLIP_PARAMETERS = ("all", "weights")  # WGAN clipping: w, every critic parameter (Algorithm 1), or weights only

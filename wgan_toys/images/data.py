@@ -284,6 +284,12 @@ def load_images(
     from ..runtime import resolve_device
 
     device = resolve_device(device)
+    if dataset == "prepared":  # a prepare-images store, memory-mapped (images.store)
+        from .store import open_store
+
+        return open_store(
+            root, image_size=image_size, channels=channels, device=device, held_out=held_out, verbose=verbose
+        )
     labels = None
     skipped = 0
     reader = None
@@ -468,7 +474,8 @@ def _npz_arrays(root, image_size, channels):
     keys, array = None, None
     try:
         with open(path, "rb") as file:
-            loaded = np.load(file, allow_pickle=False)  # a .npy array, or an NpzFile
+            npy = path.suffix == ".npy"  # a .npy array is memory-mapped, an .npz read as an NpzFile
+            loaded = np.load(path if npy else file, mmap_mode="r" if npy else None, allow_pickle=False)
             if isinstance(loaded, np.ndarray):
                 array = loaded
             else:

@@ -320,7 +320,7 @@ def _finish(out, index, held_out, seed):
         raise ValueError(f"{where} gives {count} images, must give more than held_out == {held_out}; lower --held-out.")
     order = np.random.default_rng(seed).permutation(count)
     index.update(count=count, shape=[count, index["channels"], index["image_size"], index["image_size"]])
-    index.update(held_out=sorted(int(i) for i in order[:held_out]), seed=seed, complete=True)
+    index.update(held_out=[int(i) for i in order[:held_out]], seed=seed, complete=True)
     _write_json(out / INDEX, index)
     return verify_store(out, checksums=False)  # sizes and shapes: the checksums were taken as each shard was written
 

@@ -658,6 +658,11 @@ class ImageTrainer:
 
     def _real(self) -> torch.Tensor:
         real = self.data.batch(self._indices())
+        upcoming = self.order[self.position : self.position + self.config.batch_size]
+        if (
+            hasattr(self.data, "prefetch") and len(upcoming) == self.config.batch_size
+        ):  # the next batch, during this step
+            self.data.prefetch(self._local(upcoming))
         return real.contiguous(memory_format=torch.channels_last) if self.channels_last else real
 
     def _autocast(self):
