@@ -127,19 +127,23 @@ def test_two_sources_never_mix_in_one_store(store, tmp_path):
     with pytest.raises(ValueError, match="never mix"):
         prepare_images(store.parent / "src", store, image_size=32, shard_size=5, held_out=2)
     with pytest.raises(ValueError, match="is not empty and holds no index.json"):
-        prepare_images(tmp_path / "other", tmp_path / "other", image_size=16)
+        prepare_images(tmp_path / "other", tmp_path / "other", image_size=16, held_out=2)
 
 
-def test_a_source_with_no_readable_images_is_refused(tmp_path):
+def test_a_source_with_no_readable_images_or_too_few_is_refused(tmp_path):
     (tmp_path / "empty").mkdir()
     with pytest.raises(ValueError, match=r"no image files .* under .*empty; the source has no images"):
         prepare_images(tmp_path / "empty", tmp_path / "store")
+    photo_folder(tmp_path / "few", count=3, broken=())
+    with pytest.raises(ValueError, match=r"few holds 3 images, must hold more than held_out == 3; lower --held-out"):
+        prepare_images(tmp_path / "few", tmp_path / "store3", held_out=3)
+    assert not (tmp_path / "store3").exists()  # refused before anything is written
     photo_folder(tmp_path / "bad", count=1, broken=("a.jpg", "b.jpg"))
     (tmp_path / "bad" / "img_000.jpg").unlink()
     with pytest.raises(
         ValueError, match=r"none of the 2 images of folder source .*bad could be decoded \(first: a.jpg"
     ):
-        prepare_images(tmp_path / "bad", tmp_path / "store2", workers=1)
+        prepare_images(tmp_path / "bad", tmp_path / "store2", workers=1, held_out=1)
 
 
 def test_prepare_images_on_the_command_line(tmp_path, capsys):

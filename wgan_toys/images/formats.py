@@ -49,14 +49,13 @@ def _path(root, what: str) -> pathlib.Path:
 
 
 def decode(payload, name: str = "?"):
-    """A Pillow image from a path, encoded bytes or a uint8 array (H, W) / (H, W, 3)."""
+    """A Pillow image from a path, encoded bytes or a uint8 array (H, W) / (H, W, 3), not yet decoded."""
     from PIL import Image
 
     if isinstance(payload, np.ndarray):
         return Image.fromarray(payload)
-    image = Image.open(payload if isinstance(payload, pathlib.Path) else io.BytesIO(payload))
-    image.load()
-    return image
+    return Image.open(payload if isinstance(payload, pathlib.Path) else io.BytesIO(payload))  # decoded lazily: a
+    # JPEG can still be drafted to a smaller DCT scale before its pixels are read
 
 
 class _FileList:
