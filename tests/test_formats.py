@@ -57,6 +57,7 @@ def test_lsun_lmdb_yields_jpeg_and_webp_in_key_order(tmp_path):
     decoded = pixels(source)
     assert all(image.shape == (24, 32, 3) for image in decoded)
     assert [name for name, _ in source.items(1, 3)] == names[1:]  # a resumed shard starts mid-way
+    assert [name for name, _ in source.items(0, 1)] + [name for name, _ in source.items(1, 3)] == names  # chunks
 
 
 def test_an_lmdb_that_is_not_lsuns_layout_is_refused_naming_it(tmp_path):

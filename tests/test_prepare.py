@@ -157,3 +157,21 @@ def test_prepare_images_on_the_command_line(tmp_path, capsys):
     assert "30 images of shape [3, 16, 16] in 1 shards" in capsys.readouterr().out
     expected = np.stack([resize_image(Image.fromarray(a.transpose(1, 2, 0)), 16, 3) for a in images])
     np.testing.assert_array_equal(shards(tmp_path / "s"), expected)
+
+
+def test_an_lsun_lmdb_is_prepared_by_worker_processes(tmp_path):
+    import io
+
+    from test_formats import write_lsun
+
+    images = RNG.integers(0, 256, (7, 24, 32, 3), dtype=np.uint8)
+    write_lsun(tmp_path / "bedroom_train_lmdb", images)
+    index = prepare_images(
+        tmp_path / "bedroom_train_lmdb", tmp_path / "s", image_size=16, shard_size=3, held_out=2, workers=2, chunk=2
+    )
+    assert index["source"]["format"] == "lsun" and index["count"] == 7
+    import lmdb
+
+    with lmdb.open(str(tmp_path / "bedroom_train_lmdb"), readonly=True, lock=False).begin() as txn:
+        expected = np.stack([resize_image(Image.open(io.BytesIO(value)), 16, 3) for _, value in txn.cursor()])
+    np.testing.assert_array_equal(shards(tmp_path / "s"), expected)

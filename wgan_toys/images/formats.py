@@ -259,9 +259,14 @@ class _Lmdb:
     """LSUN's LMDB: keys in sorted order, values JPEG or WebP bytes."""
 
     def __init__(self, root):
-        import lmdb
-
         path = _path(root, "lsun")
+        try:
+            import lmdb
+        except ImportError as error:
+            raise ValueError(
+                f"reading LSUN's LMDB {path} needs the lmdb package: pip install 'wgan_toys[data]' (or lmdb)."
+            ) from error
+        self._cursor, self._position = None, 0
         if not (path / "data.mdb").is_file():
             raise ValueError(f"{path} has no data.mdb: pass an LSUN LMDB folder such as bedroom_train_lmdb.")
         self.path = path
@@ -288,14 +293,19 @@ class _Lmdb:
         return {"format": "lsun", "path": str(self.path.resolve()), "items": self.count}
 
     def items(self, start: int, stop: int):
-        with self.env.begin(buffers=False) as txn:
-            cursor = txn.cursor()
-            cursor.first()
-            for _ in range(start):  # keys only: cheap, and the order is LMDB's sorted key order
-                cursor.next()
-            for index in range(start, min(stop, self.count)):
-                yield cursor.key().decode("ascii", "replace"), cursor.value()
-                cursor.next()
+        """LMDB's sorted key order; a call that starts where the last one stopped goes on from its cursor
+        (so reading all N items in chunks is one pass, not N^2 / chunk steps)."""
+        if self._cursor is None or self._position != start:
+            self._txn = self.env.begin(buffers=False)
+            self._cursor = self._txn.cursor()
+            self._cursor.first()
+            for _ in range(start):  # keys only: cheap
+                self._cursor.next()
+            self._position = start
+        for _ in range(start, min(stop, self.count)):
+            yield self._cursor.key().decode("ascii", "replace"), self._cursor.value()
+            self._cursor.next()
+            self._position += 1
 
 
 _OPENERS = {"folder": _folder, "celeba": _celeba, "mnist": _mnist, "cifar10": _cifar10, "npz": _npz, "lsun": _Lmdb}
