@@ -25,6 +25,7 @@ printed, never asserted. ``python benchmarks/bench_data.py`` takes a few minutes
 from __future__ import annotations
 
 import argparse
+import gc
 import io
 import json
 import os
@@ -91,6 +92,7 @@ def drop_cache(store: pathlib.Path) -> bool:
         return False
     for path in store.glob("shard_*.npy"):
         with open(path, "rb") as file:
+            os.fsync(file.fileno())  # freshly written pages are dirty, and dirty pages are not dropped
             os.posix_fadvise(file.fileno(), 0, 0, os.POSIX_FADV_DONTNEED)
     return True
 
@@ -181,8 +183,12 @@ def measure(work: pathlib.Path, args) -> dict:
     found["feed_uint8"] = max(feed_rate(store, args.batches, 64, False, seed) for seed in range(3))
     found["feed_float"] = max(feed_rate(store, args.batches, 64, True, seed) for seed in range(3))
     store.close()
-    cold = PreparedStore(work / "store")
-    found["cold"] = drop_cache(work / "store") and feed_rate(cold, args.batches, 64, True, 7)
+    gc.collect()  # no memory map left: mapped pages are not dropped
+    for readahead, key in ((False, "cold_plain"), (True, "cold")):
+        cold = PreparedStore(work / "store")
+        cold.readahead = readahead
+        found[key] = drop_cache(work / "store") and feed_rate(cold, args.batches, 64, True, 7 + readahead)
+        cold.close()
     found["consumption"] = trainer_consumption(work / "store", 8 if args.quick else 64, args.steps, work / "run")
     return found
 
@@ -248,7 +254,14 @@ def rows(found: dict, args, cores: int) -> list:
             _met(found["feed_float"] >= 20000),
         ],
         [
-            "feed, batch(), page cache dropped",
+            "feed, batch(), page cache dropped, no readahead",
+            f"{found['cold_plain']:.0f} img/s" if found["cold_plain"] else "not measured",
+            f"{found['cold_plain'] / GPU_NEED:.2f}x GPU need" if found["cold_plain"] else "",
+            "",
+            "",
+        ],
+        [
+            "feed, batch(), page cache dropped, madvise(WILLNEED)",
             f"{found['cold']:.0f} img/s" if found["cold"] else "not measured",
             f"{found['cold'] / GPU_NEED:.2f}x GPU need" if found["cold"] else "",
             "",
@@ -275,6 +288,9 @@ def report(found: dict, args, cores: int) -> None:
         f"prepare: {LSUN_BEDROOMS / prepare_per_core / 3600:.2f} core-hours ({LSUN_BEDROOMS / prepare_per_core / 3600 / 16:.2f} h on 16 cores); "
         f"today's start-up pass: {LSUN_BEDROOMS / (args.images / found['folder_pass']) / 60:.0f} min at every start."
     )
+    print(
+        f"load average at the end: {os.getloadavg()[0]:.1f} on {cores} cores (wall rates fall with it; CPU-s rates do not)"
+    )
 
 
 def _met(ok: bool) -> str:
@@ -296,7 +312,7 @@ def main() -> None:
     torch.set_num_threads(args.threads or cores)
     work = pathlib.Path(args.keep or tempfile.mkdtemp(prefix="bench_data_"))
     print(
-        f"bench_data: {args.images} synthetic 342x256 JPEGs, 64x64x3 out, {cores} cores, {args.workers} prepare workers, torch threads {torch.get_num_threads()}"
+        f"bench_data: load average {os.getloadavg()[0]:.1f}; {args.images} synthetic 342x256 JPEGs, 64x64x3 out, {cores} cores, {args.workers} prepare workers, torch threads {torch.get_num_threads()}"
     )
     try:
         report(measure(work, args), args, cores)
