@@ -184,11 +184,9 @@ def measure(work: pathlib.Path, args) -> dict:
     found["feed_float"] = max(feed_rate(store, args.batches, 64, True, seed) for seed in range(3))
     store.close()
     gc.collect()  # no memory map left: mapped pages are not dropped
-    for readahead, key in ((False, "cold_plain"), (True, "cold")):
-        cold = PreparedStore(work / "store")
-        cold.readahead = readahead
-        found[key] = drop_cache(work / "store") and feed_rate(cold, args.batches, 64, True, 7 + readahead)
-        cold.close()
+    cold = PreparedStore(work / "store")
+    found["cold"] = drop_cache(work / "store") and feed_rate(cold, args.batches, 64, True, 7)
+    cold.close()
     found["consumption"] = trainer_consumption(work / "store", 8 if args.quick else 64, args.steps, work / "run")
     return found
 
@@ -254,14 +252,7 @@ def rows(found: dict, args, cores: int) -> list:
             _met(found["feed_float"] >= 20000),
         ],
         [
-            "feed, batch(), page cache dropped, no readahead",
-            f"{found['cold_plain']:.0f} img/s" if found["cold_plain"] else "not measured",
-            f"{found['cold_plain'] / GPU_NEED:.2f}x GPU need" if found["cold_plain"] else "",
-            "",
-            "",
-        ],
-        [
-            "feed, batch(), page cache dropped, madvise(WILLNEED)",
+            "feed, batch(), page cache dropped",
             f"{found['cold']:.0f} img/s" if found["cold"] else "not measured",
             f"{found['cold'] / GPU_NEED:.2f}x GPU need" if found["cold"] else "",
             "",

@@ -17,7 +17,6 @@ r"""A prepared store (:mod:`~wgan_toys.images.prepare`) as the trainer's data: m
 from __future__ import annotations
 
 import concurrent.futures
-import mmap
 import pathlib
 import sys
 
@@ -32,20 +31,6 @@ __all__ = ["PreparedStore", "open_store"]
 def images_to_float(batch: torch.Tensor) -> torch.Tensor:
     """uint8 images in [0, 255] -> float32 in [-1, 1], as ``images.data`` does (which imports this module)."""
     return batch.float().mul_(2.0 / 255.0).sub_(1.0)
-
-
-def _will_need(array: np.memmap, rows: np.ndarray) -> None:
-    """``madvise(MADV_WILLNEED)`` on the pages of ``rows``: the kernel reads them concurrently, so that a
-    batch from a cold page cache costs about one disk latency, not one per image (no-op where unsupported)."""
-    handle = getattr(array, "_mmap", None)
-    if handle is None or not hasattr(mmap, "MADV_WILLNEED") or not hasattr(handle, "madvise"):
-        return
-    row_bytes = array.strides[0]
-    base = array.offset % mmap.ALLOCATIONGRANULARITY  # numpy maps from the granule below the data
-    for row in rows.tolist():
-        start = base + row * row_bytes
-        aligned = start - start % mmap.PAGESIZE
-        handle.madvise(mmap.MADV_WILLNEED, aligned, start + row_bytes - aligned)
 
 
 class PreparedStore:
@@ -114,7 +99,6 @@ class PreparedStore:
             )
 
     preloaded = False
-    readahead = True  # madvise(WILLNEED) each batch's pages before copying them (see _will_need)
     held_out_labels = None
 
     def store_indices(self, positions: np.ndarray) -> np.ndarray:
@@ -143,11 +127,9 @@ class PreparedStore:
             raise IndexError(
                 f"store indices must lie in [0, {self.offsets[-1]}), got {store_index.min()}..{store_index.max()}"
             )
-        groups = [(int(shard), np.flatnonzero(shard_of == shard)) for shard in np.unique(shard_of)]
-        for shard, where in groups if self.readahead else ():  # every image's pages asked for at once, then copied
-            _will_need(self._map(shard), store_index[where] - self.offsets[shard])
-        for shard, where in groups:
-            out[where] = self._map(shard)[store_index[where] - self.offsets[shard]]
+        for shard in np.unique(shard_of):
+            where = np.flatnonzero(shard_of == shard)
+            out[where] = self._map(int(shard))[store_index[where] - self.offsets[shard]]
         return out
 
     def _buffer(self, size: int) -> torch.Tensor:
