@@ -8,7 +8,6 @@ import pytest
 import torch
 from image_runs import TINY_IMAGE_RUN
 
-from wgan_toys.images import data as data_module
 from wgan_toys.images.data import images_to_float, load_images
 from wgan_toys.images.prepare import prepare_images
 from wgan_toys.images.store import PreparedStore
@@ -97,11 +96,3 @@ def test_train_images_runs_on_a_prepared_store(store, tmp_path):
     assert trainer.generator_step == 3 and isinstance(trainer.data, PreparedStore)
     assert trainer.data._pending is not None  # the next batch was gathered during the last step
 
-
-def test_npy_files_are_memory_mapped(tmp_path, monkeypatch):
-    np.save(tmp_path / "a.npy", np.zeros((20, 16, 16), np.uint8))
-    modes = []
-    real_load = np.load
-    monkeypatch.setattr(data_module.np, "load", lambda *a, **k: modes.append(k.get("mmap_mode")) or real_load(*a, **k))
-    load_images("npz", root=tmp_path / "a.npy", image_size=16, held_out=2, verbose=False)
-    assert modes == ["r"]

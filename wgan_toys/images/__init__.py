@@ -3,8 +3,6 @@
 - :mod:`~wgan_toys.images.models`: DCGAN, DCGAN without batch norm, MLP generators; DCGAN and
   MLP critics (Section 4.3, Figures 5-7).
 - :mod:`~wgan_toys.images.data`: bundled digits, image folders, .npz, torchvision sets.
-- :mod:`~wgan_toys.images.formats`, :mod:`~wgan_toys.images.prepare`, :mod:`~wgan_toys.images.store`:
-  the real data sets' files without torchvision, ``prepare-images``, the memory-mapped store.
 - :mod:`~wgan_toys.images.runs`: run folders (lock, atomic writes, metrics lines, checked
   checkpoints with a previous copy), for the image trainer and ``wgan-toys toy``.
 - :mod:`~wgan_toys.images.trainer`: Algorithm 1 and its baselines, run folders, checkpoints,
@@ -12,6 +10,8 @@
 - :mod:`~wgan_toys.images.quality`: sliced Wasserstein distance, digits mode coverage.
 - :mod:`~wgan_toys.images.grids`: sample grids with Pillow.
 - :mod:`~wgan_toys.images.section4`: the three generators x {WGAN, GAN} on digits.
+- :mod:`~wgan_toys.images.formats`, :mod:`~wgan_toys.images.prepare`, :mod:`~wgan_toys.images.store`:
+  the real data sets' files without torchvision, ``prepare-images``, the memory-mapped store.
 """
 
 # The valid names, here without torch so that the command line can list them without loading it

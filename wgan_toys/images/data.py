@@ -474,8 +474,7 @@ def _npz_arrays(root, image_size, channels):
     keys, array = None, None
     try:
         with open(path, "rb") as file:
-            npy = path.suffix == ".npy"  # a .npy array is memory-mapped, an .npz read as an NpzFile
-            loaded = np.load(path if npy else file, mmap_mode="r" if npy else None, allow_pickle=False)
+            loaded = np.load(file, allow_pickle=False)  # a .npy array, or an NpzFile
             if isinstance(loaded, np.ndarray):
                 array = loaded
             else:
