@@ -95,4 +95,3 @@ def test_train_images_runs_on_a_prepared_store(store, tmp_path):
     trainer = ImageTrainer(config, out=tmp_path / "run", verbose=False).train()
     assert trainer.generator_step == 3 and isinstance(trainer.data, PreparedStore)
     assert trainer.data._pending is not None  # the next batch was gathered during the last step
-
