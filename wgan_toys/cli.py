@@ -1020,6 +1020,10 @@ def build_parser() -> argparse.ArgumentParser:
     _add_image_arguments(images)
     images.set_defaults(run=_train_images)
 
+    from .images.prepare import add_prepare_command  # numpy only: the parser stays quick to build
+
+    add_prepare_command(commands)
+
     section4 = commands.add_parser(
         "section4", help="Figures 5-7 on digits: 3 generators x {WGAN, GAN}, with a table (minutes)"
     )

@@ -307,6 +307,12 @@ def load_images(
     from ..runtime import resolve_device
 
     device = resolve_device(device)
+    if dataset == "prepared":  # a prepare-images store, memory-mapped (images.store)
+        from .store import open_store
+
+        return open_store(
+            root, image_size=image_size, channels=channels, device=device, held_out=held_out, verbose=verbose
+        )
     labels = None
     skipped = 0
     reader = None
