@@ -8,7 +8,7 @@ import tomllib
 import yaml
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-CONDA_TO_PIP = {"pytorch": "torch"}  # conda-forge names that differ from PyPI's
+CONDA_TO_PIP = {"pytorch": "torch", "python-lmdb": "lmdb"}  # conda-forge names that differ from PyPI's
 
 
 def _name(requirement: str) -> str:
