@@ -13,7 +13,7 @@ import math
 import warnings
 
 import pytest
-from image_runs import TINY_IMAGE_RUN
+from helpers.image_runs import TINY_IMAGE_RUN
 
 from wgan_toys.cli import main
 from wgan_toys.images.trainer import ImageConfig, ImageTrainer, read_metrics

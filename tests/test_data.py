@@ -11,7 +11,7 @@ import warnings
 import numpy as np
 import pytest
 import torch
-from image_runs import TINY_IMAGE_RUN
+from helpers.image_runs import TINY_IMAGE_RUN
 from PIL import Image
 
 from wgan_toys.images.data import check_batch_size, load_images

@@ -16,7 +16,7 @@ import sys
 import numpy as np
 import pytest
 import torch
-from image_runs import TINY_IMAGE_RUN, interrupt_a_long_run
+from helpers.image_runs import TINY_IMAGE_RUN, interrupt_a_long_run
 from scipy.special import gammaln
 
 from wgan_toys.images.data import load_images
@@ -484,7 +484,7 @@ def test_two_gloo_processes_match_each_other_and_one_process(tmp_path, classifie
         "torch.distributed.run",
         "--standalone",
         "--nproc_per_node=2",
-        str(ROOT / "tests" / "ddp_worker.py"),
+        str(ROOT / "tests" / "helpers" / "ddp_worker.py"),
         str(tmp_path),
         json.dumps(configs),
     ]

@@ -19,7 +19,7 @@ import zipfile
 
 import pytest
 import torch
-from image_runs import HANG_GUARD, TINY_IMAGE_RUN, interrupt_a_long_run
+from helpers.image_runs import HANG_GUARD, TINY_IMAGE_RUN, interrupt_a_long_run
 
 from wgan_toys.images import runs
 from wgan_toys.images.runs import (
