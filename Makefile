@@ -56,7 +56,9 @@ lab: $(STAMP)
 lessons: book
 
 # the course book (issue 14): every lesson executed once and cached in build/book-cache, the API and
-# CLI references, the verify table and the figure gallery, readable from build/book/index.html offline
+# CLI references, the verify table and the figure gallery, readable from build/book/index.html offline;
+# -W: a warning (a broken numpydoc section, a missing reference) fails it. After make test, the lessons
+# come from that cache: tests/test_notebooks.py stores each copy it executed there (CI: .ci/run)
 # (setup installs the docs extra too, about 12 s: so the tests of docs/ run in CI instead of skipping)
 SCREENSHOTS ?= /tmp/book-screenshots
 
