@@ -51,6 +51,7 @@ def test_toy_gan_warns_naming_the_minimax_loss_and_the_new_name():
     assert caught[0].filename == __file__  # the warning points at the caller's line, not at the package
 
 
+@pytest.mark.slow
 def test_toy_gan_trains_the_same_numbers_as_gan_minimax_and_not_as_gan_logd():
     with pytest.warns(FutureWarning):
         old = ToyGAN(ToyConfig(algorithm="gan", **TOY)).train()
@@ -63,6 +64,7 @@ def test_toy_gan_trains_the_same_numbers_as_gan_minimax_and_not_as_gan_logd():
     assert all(row["generator_loss"] > 0 for row in logd[1:])
 
 
+@pytest.mark.slow
 def test_toy_command_gan_prints_a_note_and_writes_the_gan_minimax_run(tmp_path, capsys):
     common = ["toy", "--iterations", "2", "--log-every", "1", "--eval-samples", "50", "--width", "8", "--no-gif"]
     assert main([*common, "--algorithm", "gan", "--out", str(tmp_path / "old")]) == 0
@@ -83,6 +85,7 @@ def test_image_gan_warns_naming_the_log_d_trick_and_the_new_name():
     assert config.algorithm == "gan-logd"
 
 
+@pytest.mark.slow
 def test_image_gan_trains_the_same_numbers_as_gan_logd_and_not_as_gan_minimax(tmp_path, monkeypatch, classifier_cache):
     monkeypatch.setenv("WGAN_TOYS_CACHE", str(classifier_cache))
     runs = {}
@@ -99,6 +102,7 @@ def test_image_gan_trains_the_same_numbers_as_gan_logd_and_not_as_gan_minimax(tm
     assert all(math.isfinite(r["js_estimate"]) for r in minimax)  # a GAN logs the JS estimate
 
 
+@pytest.mark.slow
 def test_train_images_command_gan_prints_a_note_and_writes_the_gan_logd_run(
     tmp_path, capsys, monkeypatch, classifier_cache
 ):
@@ -113,6 +117,7 @@ def test_train_images_command_gan_prints_a_note_and_writes_the_gan_logd_run(
     assert _numbers(read_metrics(tmp_path / "old")) == _numbers(read_metrics(tmp_path / "new"))
 
 
+@pytest.mark.slow
 def test_a_checkpoint_that_recorded_gan_resumes_as_gan_logd_without_a_warning(tmp_path, monkeypatch, classifier_cache):
     monkeypatch.setenv("WGAN_TOYS_CACHE", str(classifier_cache))
     from wgan_toys.images import runs

@@ -147,6 +147,7 @@ def noise(notebook) -> list[str]:
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=notebook_id)
+@pytest.mark.notebook
 def test_notebook_executes_and_draws(path, monkeypatch):
     notebook = executed(path, monkeypatch)
     outputs = code_outputs(notebook)
@@ -157,6 +158,7 @@ def test_notebook_executes_and_draws(path, monkeypatch):
     assert images, f"{path.name}: executed, but no cell produced an image/png output"
 
 
+@pytest.mark.notebook
 def test_an_executed_notebook_is_what_the_book_finds_in_its_cache(tmp_path, monkeypatch):
     """The book's notebook client (myst-nb, ``nb_execution_mode = "cache"``) takes a notebook's outputs from
     jupyter-cache instead of executing it when the cache matches the notebook as stored: after
@@ -245,6 +247,7 @@ def test_solutions_cover_every_exercise_of_their_lesson(path):
 
 
 @pytest.mark.parametrize("path", SOLUTIONS, ids=notebook_id)
+@pytest.mark.notebook
 def test_solutions_execute_and_pass_their_checks(path, monkeypatch):
     """Every solution notebook runs top to bottom; its checkers run with strict=True, so a wrong solution fails."""
     notebook = executed(path, monkeypatch)
