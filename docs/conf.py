@@ -106,7 +106,21 @@ mathjax3_config = {"tex": {"inlineMath": [["\\(", "\\)"]], "displayMath": [["\\[
 # Some docstrings write an absolute value as |x|, which reStructuredText reads as a substitution;
 # these render them as written (the modules are being edited by others; see issue 14's note).
 rst_prolog = "\n".join(
-    f".. |{name}| replace:: \\|{name}\\|" for name in ("theta", "theta0", "estimate - exact", "f'", "D", "df/dx")
+    f".. |{name}| replace:: \\|{name}\\|"
+    for name in (
+        "theta",
+        "theta0",
+        "estimate - exact",
+        "f'",
+        "D",
+        "df/dx",
+        "dtheta",
+        "x",
+        "d rho / d theta",
+        "difference of means",
+        "E_P x - E_Q x",
+        "W(theta) - W(theta')",
+    )
 )
 
 # from file:// the browser refuses fetch(), which Sphinx's search uses for the snippet under each

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = [pytest.mark.subprocess, pytest.mark.slow]  # each test runs a script, for seconds to a minute
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 # A hang guard, not a speed limit: the quick runs take seconds on a quiet 2-core machine and may
 # take many times longer beside other jobs; only a process that never ends is stopped.

@@ -11,6 +11,8 @@ import pytest  # noqa: E402
 
 from wgan_toys.classroom import Classroom  # noqa: E402
 
+pytestmark = pytest.mark.slow  # each test trains, measures and redraws a classroom: seconds of CPU
+
 
 @pytest.fixture(autouse=True, scope="module")
 def one_thread():

@@ -11,7 +11,7 @@ import time
 
 import pytest
 import torch
-from image_runs import HANG_GUARD, TINY_IMAGE_RUN
+from helpers.image_runs import HANG_GUARD, TINY_IMAGE_RUN
 
 from wgan_toys.cli import _unused_flags, main
 

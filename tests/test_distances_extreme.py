@@ -89,6 +89,7 @@ offsets = st.floats(min_value=-1e3, max_value=1e3)
 
 @settings(max_examples=15, deadline=None)
 @given(st.floats(min_value=-1e6, max_value=1e6), log_stds, offsets, log_stds)
+@pytest.mark.slow
 def test_tv_js_over_twelve_decades_of_scale(mean, log_std_p, offset, log_std_q):
     """Means up to 1e6, stds from 1e-12 to 1e12 and gaps up to 1e3 of the wider std."""
     std_p, std_q = 10.0**log_std_p, 10.0**log_std_q

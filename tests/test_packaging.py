@@ -4,6 +4,7 @@ lock pins torch to the 2.13.0 CPU build that CI installs."""
 import pathlib
 import re
 
+import pytest
 import tomllib
 import yaml
 
@@ -41,6 +42,7 @@ def test_lock_pins_every_dependency_and_torch_2_13():
     assert re.search(r"^torch==2\.13\.0$", lock, flags=re.MULTILINE)
 
 
+@pytest.mark.subprocess
 def test_import_loads_neither_torch_nor_pot_nor_matplotlib():
     import subprocess
     import sys

@@ -6,7 +6,7 @@ import json
 import numpy as np
 import pytest
 import torch
-from image_runs import TINY_IMAGE_RUN
+from helpers.image_runs import TINY_IMAGE_RUN
 
 from wgan_toys.images.data import images_to_float, load_images
 from wgan_toys.images.prepare import prepare_images

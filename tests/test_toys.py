@@ -145,6 +145,7 @@ def run_cli(*args):
     )  # a hang guard, not a speed limit
 
 
+@pytest.mark.subprocess
 def test_toy_cli_writes_config_metrics_and_figures(tmp_path):
     out = tmp_path / "run"
     result = run_cli(
@@ -176,6 +177,7 @@ def test_toy_cli_writes_config_metrics_and_figures(tmp_path):
     assert "of which exact W1 logging" in result.stdout
 
 
+@pytest.mark.subprocess
 def test_toy_cli_diverging_run_exits_1_and_keeps_metrics(tmp_path):
     out = tmp_path / "run"
     result = run_cli(
@@ -201,6 +203,7 @@ def test_toy_cli_diverging_run_exits_1_and_keeps_metrics(tmp_path):
     assert len((out / "metrics.jsonl").read_text().splitlines()) >= 1
 
 
+@pytest.mark.subprocess
 def test_toy_cli_unknown_algorithm_lists_choices():
     result = run_cli("toy", "--algorithm", "lsgan")
     assert result.returncode == 2

@@ -27,6 +27,7 @@ def values_of(network):
     return lambda x: network_values(network, x)
 
 
+@pytest.mark.slow
 def test_spectral_critic_reaches_w_and_the_exact_potential():
     result = train_critic(REAL, FAKE, constraint="spectral")
     assert result.converged
@@ -36,6 +37,7 @@ def test_spectral_critic_reaches_w_and_the_exact_potential():
     assert fit["max_abs_error"] < 0.05  # in units of f*, over the region holding 99% of the mass
 
 
+@pytest.mark.slow
 def test_gradient_penalty_estimate_matches_the_exact_optimum():
     real, fake = Gaussian1D(0.0, 1.0), Gaussian1D(4.0, 1.0)
     result = train_critic(real, fake, constraint="gp", penalty_weight=2.0)
@@ -50,6 +52,7 @@ def test_gradient_penalty_estimate_matches_the_exact_optimum():
     assert np.median(audit["interpolated"]) == pytest.approx(predicted["slope"], abs=0.1)  # 2.0, not 1
 
 
+@pytest.mark.slow
 def test_one_sided_penalty_escapes_the_wrong_sign_start():
     # A random start whose slope has the wrong sign: the two-sided penalty charges lambda for
     # passing through slope 0, so the critic settles at the wrong-sign local optimum (near
@@ -78,6 +81,7 @@ def test_clipped_critic_obeys_kantorovich_rubinstein():
     assert all(float(p.detach().abs().max()) <= 0.01 for p in result.network.parameters())
 
 
+@pytest.mark.slow
 def test_discriminator_approaches_d_star_and_the_js_bound():
     result = train_discriminator(REAL, FAKE)
     region = mass_region(REAL, FAKE)

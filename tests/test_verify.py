@@ -317,6 +317,7 @@ FLIPS = {
 OWN_MODULES = ("wgan_toys.verify.distances", "wgan_toys.verify.critics", "wgan_toys.verify.learning")
 
 
+@pytest.mark.slow
 def test_the_table_passes_as_shipped_and_every_row_has_a_mutation():
     """Every row of this package's modules passes, and FLIPS names each of them, with known mutations. A
     module of rows with its own ROWS (wgan_toys.verify.section1) has its own test file doing the same."""
@@ -335,6 +336,7 @@ def test_the_table_passes_as_shipped_and_every_row_has_a_mutation():
 
 
 @pytest.mark.parametrize("mutation", list(MUTATIONS))
+@pytest.mark.slow
 def test_each_mutation_fails_the_rows_it_flips(monkeypatch, mutation):
     apply, check_names, retrains = MUTATIONS[mutation]
     expected = {claim for claim, mutations in FLIPS.items() if mutation in mutations}

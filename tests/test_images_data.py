@@ -11,7 +11,7 @@ import warnings
 import numpy as np
 import pytest
 import torch
-from image_runs import TINY_IMAGE_RUN
+from helpers.image_runs import TINY_IMAGE_RUN
 from PIL import Image
 
 from wgan_toys.images.data import check_batch_size, load_images
@@ -237,6 +237,7 @@ def test_a_batch_larger_than_the_dataset_is_refused(tmp_path):
 
 
 # ----- a corrupt classifier cache (item 16) -------------------------------------------------------
+@pytest.mark.slow
 def test_a_corrupt_classifier_cache_is_rebuilt_with_a_warning(tmp_path, monkeypatch):
     monkeypatch.setenv("WGAN_TOYS_CACHE", str(tmp_path))
     path = tmp_path / "digits_classifier_1x16_v1.pt"
@@ -262,6 +263,7 @@ def test_a_corrupt_classifier_cache_is_rebuilt_with_a_warning(tmp_path, monkeypa
     assert path.read_bytes() == good
 
 
+@pytest.mark.slow
 def test_an_unwritable_cache_folder_is_a_warning_not_a_crash(tmp_path, monkeypatch):
     (tmp_path / "a_file").write_text("not a folder")
     monkeypatch.setenv("WGAN_TOYS_CACHE", str(tmp_path / "a_file"))
