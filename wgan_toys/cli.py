@@ -27,6 +27,8 @@ import math
 import re
 import sys
 
+from .images import ROOT_ARGUMENT
+
 # The share of the WGAN-GP bias (exact optimum over all critics minus W) that trained critics recover at
 # small lambda, as measured by tests/test_cli.py (this command, N(0,1) vs N(0,3^2), lambda = 1, seeds 0
 # and 1: 0.87, 0.89) and by lesson 04 section 7's check cell (its sweep's recipe: 0.6-0.9).
@@ -1099,6 +1101,10 @@ _API_TO_FLAGS = (
     ("another out", "another --out"),
     ("point out at", "point --out at"),
     ("(out ", "(--out "),
+    ("skip_unreadable=True", "--skip-unreadable"),  # images.data
+    ("lower batch_size", "lower --batch-size"),
+    (ROOT_ARGUMENT, "--data-root"),
+    ("pattern == ", "--only == "),  # verify.select_checks
 )
 # errors the package raises by name (their messages say what to do); any of their subclasses too
 _NAMED_ERRORS = ("TrainingDivergedError", "TrainingStopped")
