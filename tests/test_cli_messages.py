@@ -153,3 +153,39 @@ def test_the_command_line_names_its_flags_for_the_data_errors(tmp_path, capsys):
             main(["train-images", "--smoke", "--dataset", "folder", *flags, "--out", str(out)])
         err = capsys.readouterr().err
         assert exit_info.value.code == 2 and said in err and len(err.strip().splitlines()) == 1, err
+
+
+def test_a_stopped_image_run_is_advised_in_flags(tmp_path, monkeypatch, capsys):
+    """The trainer's TrainingStopped says overwrite=True (out ...); train-images, which catches it,
+    prints the flags: --overwrite (--out ...)."""
+    save = torch.save
+
+    def full(state, *args, **kwargs):
+        if isinstance(state, dict) and "generator_step" in state:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return save(state, *args, **kwargs)
+
+    monkeypatch.setattr(torch, "save", full)
+    out = tmp_path / "run"
+    flags = ["--smoke", "--threads", "1", "--device", "cpu", "--generator-steps", "2", "--out", str(out)]
+    assert main(["train-images", *flags]) == 1
+    err = capsys.readouterr().err
+    assert f"then start it again with --overwrite (--out {out})" in err and "=True" not in err, err
+
+
+def test_a_diverged_toy_is_advised_in_flags(tmp_path, monkeypatch, capsys):
+    """ToyGAN's TrainingDivergedError says 'lower learning_rate'; the toy command, which catches it,
+    prints --learning-rate."""
+    from wgan_toys.toy_gan import ToyGAN
+
+    train = ToyGAN.train
+
+    def diverge(self, iterations=None, callback=None):
+        train(self, 1, callback)  # one real step, logged
+        self._check(torch.tensor(float("nan")), "the critic's loss")  # the trainer's own check and message
+
+    monkeypatch.setattr(ToyGAN, "train", diverge)
+    assert main(["toy", "--threads", "1", "--iterations", "2", "--out", str(tmp_path / "toy")]) == 1
+    err = capsys.readouterr().err
+    assert "stopped: the critic's loss became nan" in err and "lower --learning-rate (now" in err, err
+    assert "learning_rate" not in err, err

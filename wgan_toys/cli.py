@@ -267,7 +267,7 @@ def _toy(args) -> int:
             except TrainingDivergedError as error:
                 bar.close()
                 print(
-                    f"wgan-toys toy: stopped: {error} The {len(trainer.history)} rows logged so far are in {metrics_path}.",
+                    f"wgan-toys toy: stopped: {_one_line(error)} The {len(trainer.history)} rows logged so far are in {metrics_path}.",
                     file=sys.stderr,
                 )
                 status = 1
@@ -619,7 +619,7 @@ def _train_images(args) -> int:
         try:
             trainer.train()
         except TrainingStopped as error:
-            print(f"wgan-toys train-images: stopped: {error}", file=sys.stderr)
+            print(f"wgan-toys train-images: stopped: {_one_line(error)}", file=sys.stderr)
             return 1
         except KeyboardInterrupt:  # a second Ctrl-C: stopped at once, without a checkpoint of this step
             if trainer.is_main:
@@ -1101,6 +1101,8 @@ _API_TO_FLAGS = (
     (ROOT_ARGUMENT, "--data-root"),
     ("pattern == ", "--only == "),  # verify.select_checks
     ("penalty_weight == ", "--penalty-weight == "),  # lipschitz.GradientPenalty
+    ("lower learning_rate", "lower --learning-rate"),  # TrainingDivergedError's remedies
+    ("or penalty_weight for 'gp'", "or --penalty-weight for --constraint gp"),
     ("pass penalty_weight > 0", "pass --penalty-weight > 0"),
 )
 # errors the package raises by name (their messages say what to do); any of their subclasses too
