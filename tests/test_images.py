@@ -112,7 +112,7 @@ def test_folder_data_streams_or_preloads_the_same_images(tmp_path):
 def test_unreadable_image_is_an_error_naming_the_file_unless_skipped(tmp_path, capsys):
     _write_images(tmp_path, 6)
     (tmp_path / "broken.png").write_bytes(b"not a png")
-    with pytest.raises(ValueError, match=r"cannot read image file .*broken\.png.*--skip-unreadable"):
+    with pytest.raises(ValueError, match=r"cannot read image file .*broken\.png.*skip_unreadable=True"):
         load_images("folder", root=tmp_path, image_size=16, held_out=1, verbose=False)
     data = load_images("folder", root=tmp_path, image_size=16, held_out=1, skip_unreadable=True)
     assert data.skipped == 1 and data.count == 5
@@ -124,7 +124,7 @@ def test_empty_folder_and_unknown_dataset_are_clear_errors(tmp_path):
         load_images("folder", root=tmp_path, image_size=16, verbose=False)
     with pytest.raises(ValueError, match="dataset == 'imagenet', must be one of 'digits', 'folder', 'npz'"):
         load_images("imagenet")
-    with pytest.raises(ValueError, match="needs root"):
+    with pytest.raises(ValueError, match=r"needs root \(data_root= in ImageConfig\)"):
         load_images("npz", image_size=16)
 
 

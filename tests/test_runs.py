@@ -713,3 +713,19 @@ def test_toy_claims_refuses_a_repeated_seed_before_training(tmp_path, capsys):
     with pytest.raises(SystemExit) as stop:
         main(["toy-claims", "--seeds", "0", "0", "--out", str(tmp_path / "claims.json")])
     assert stop.value.code == 2 and "--seeds == 0 0 repeats 0" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("name", ["config.json", "metrics.jsonl"])
+def test_overwrite_names_a_folder_in_the_place_of_a_run_file(tmp_path, name):
+    """A folder in the place of a run's file is named and nothing is deleted (writing the file over
+    it would fail in os.replace, naming only a temporary file, .config.json.XXXX.tmp)."""
+    out = tmp_path / "run"
+    (out / name).mkdir(parents=True)
+    (out / "checkpoint.pt").write_bytes(b"a previous run's")
+    with pytest.raises(ValueError, match=rf"run/{re.escape(name)} is a folder where a run's {re.escape(name)} goes.*"):
+        ImageTrainer(ImageConfig(**TINY), out, verbose=False, overwrite=True).train()
+    assert (out / "checkpoint.pt").read_bytes() == b"a previous run's" and (out / name).is_dir()
+    with pytest.raises(ValueError, match=rf"{re.escape(name)} is a folder where"):
+        with run_folder(ToyGAN(ToyConfig(iterations=0, width=8, eval_samples=50)), out, overwrite=True):
+            pass
+    assert (out / "checkpoint.pt").read_bytes() == b"a previous run's" and (out / name).is_dir()

@@ -172,3 +172,28 @@ def test_the_edges_of_the_trainable_range_still_train():
             Gaussian1D(0.0, scale), Gaussian1D(2 * scale, scale), constraint="gp", penalty_weight=weight, max_steps=600
         )
         assert result.estimate == pytest.approx(2 * scale, rel=0.3), (scale, result.estimate)
+
+
+def test_a_gradient_penalty_of_zero_is_refused_by_the_library_before_training(monkeypatch):
+    """At lambda = 0 eq. (3) is unbounded over critics: train_critic, the stacked sweep and
+    GradientPenalty refuse it (the library, not only the command line), before any step."""
+    import wgan_toys.train as train_module
+    from wgan_toys.lipschitz import GradientPenalty, make_constraint
+    from wgan_toys.train import train_critic_sweep
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("training started")
+
+    monkeypatch.setattr(train_module, "samplers_and_heldout", no_training)
+    message = r"penalty_weight == -?0(\.0)? leaves the critic unconstrained: .*eq\. \(3\).* pass penalty_weight > 0"
+    real, fake = Gaussian1D(0, 1), Gaussian1D(4, 1)
+    for zero in (0, 0.0, -0.0):
+        with pytest.raises(ValueError, match=message):
+            train_critic(real, fake, constraint="gp", penalty_weight=zero)
+    with pytest.raises(ValueError, match=message):
+        make_constraint("gp", penalty_weight=0.0)
+    with pytest.raises(ValueError, match=r"penalty_weight == \[10\.0, 0\.0\] leaves the critic unconstrained"):
+        GradientPenalty(torch.tensor([10.0, 0.0]))
+    with pytest.raises(ValueError, match="leaves the critic unconstrained"):
+        train_critic_sweep(real, fake, "gp", penalty_weights=(10.0, 0.0), max_steps=10)
+    assert GradientPenalty(1e-6).penalty_weight == 1e-6  # any lambda > 0 is a constraint

@@ -392,7 +392,7 @@ def test_select_checks():
     assert [check.name for check in verify.select_checks("theorem_2_seq*")] == ["theorem_2_sequences"]
     assert "mode_coverage" not in [check.name for check in verify.select_checks()]
     assert [check.name for check in verify.select_checks("MODE")] == ["mode_coverage"]
-    with pytest.raises(ValueError, match="--only == 'nothing' matches no check; the checks are: .*example_1"):
+    with pytest.raises(ValueError, match="pattern == 'nothing' matches no check; the checks are: .*example_1"):
         verify.select_checks("nothing")
 
 

@@ -27,6 +27,8 @@ import math
 import re
 import sys
 
+from .images import ROOT_ARGUMENT
+
 # The share of the WGAN-GP bias (exact optimum over all critics minus W) that trained critics recover at
 # small lambda, as measured by tests/test_cli.py (this command, N(0,1) vs N(0,3^2), lambda = 1, seeds 0
 # and 1: 0.87, 0.89) and by lesson 04 section 7's check cell (its sweep's recipe: 0.6-0.9).
@@ -146,12 +148,7 @@ def _critic(args) -> int:
     check_constraint(
         "--penalty-weight", args.penalty_weight, NON_NEGATIVE_FLOAT32, f"WGAN-GP uses lambda = {penalty:g}"
     )
-    if args.constraint == "gp" and args.penalty_weight == 0:
-        raise ValueError(
-            "--penalty-weight == 0 with --constraint gp leaves the critic unconstrained: E_P f - E_Q f then has no "
-            f"maximum and the estimate grows without bound; pass --penalty-weight > 0 (WGAN-GP uses lambda = {penalty:g})."
-        )
-    result = train_critic(
+    result = train_critic(  # lambda = 0 with --constraint gp: refused by lipschitz.GradientPenalty, before training
         p,
         q,
         constraint=args.constraint,
@@ -177,7 +174,7 @@ def _critic(args) -> int:
     }
     if not np.isfinite(values["effective_slope"]):
         values["effective_slope"] = None
-    if args.constraint == "gp" and args.penalty_weight > 0:
+    if args.constraint == "gp":
         # the exact maximiser's E_r f - E_g f over all critics (not W + W^2/(2 lambda), a lower bound)
         optimum = gradient_penalty_optimum(p, q, args.penalty_weight)
         values["exact_penalized_estimate"] = optimum.estimate
@@ -270,7 +267,7 @@ def _toy(args) -> int:
             except TrainingDivergedError as error:
                 bar.close()
                 print(
-                    f"wgan-toys toy: stopped: {error} The {len(trainer.history)} rows logged so far are in {metrics_path}.",
+                    f"wgan-toys toy: stopped: {_one_line(error)} The {len(trainer.history)} rows logged so far are in {metrics_path}.",
                     file=sys.stderr,
                 )
                 status = 1
@@ -622,7 +619,7 @@ def _train_images(args) -> int:
         try:
             trainer.train()
         except TrainingStopped as error:
-            print(f"wgan-toys train-images: stopped: {error}", file=sys.stderr)
+            print(f"wgan-toys train-images: stopped: {_one_line(error)}", file=sys.stderr)
             return 1
         except KeyboardInterrupt:  # a second Ctrl-C: stopped at once, without a checkpoint of this step
             if trainer.is_main:
@@ -1103,6 +1100,14 @@ _API_TO_FLAGS = (
     ("another out", "another --out"),
     ("point out at", "point --out at"),
     ("(out ", "(--out "),
+    ("skip_unreadable=True", "--skip-unreadable"),  # images.data
+    ("lower batch_size", "lower --batch-size"),
+    (ROOT_ARGUMENT, "--data-root"),
+    ("pattern == ", "--only == "),  # verify.select_checks
+    ("penalty_weight == ", "--penalty-weight == "),  # lipschitz.GradientPenalty
+    ("lower learning_rate", "lower --learning-rate"),  # TrainingDivergedError's remedies
+    ("or penalty_weight for 'gp'", "or --penalty-weight for --constraint gp"),
+    ("pass penalty_weight > 0", "pass --penalty-weight > 0"),
 )
 # errors the package raises by name (their messages say what to do); any of their subclasses too
 _NAMED_ERRORS = ("TrainingDivergedError", "TrainingStopped")

@@ -23,3 +23,6 @@ DATASETS = ("digits", "folder", "npz", "mnist", "cifar10", "lsun", "celeba", "pr
 CRITIC_SCHEDULES = ("algorithm-1", "paper-code")
 PRECISIONS = ("auto", "fp32", "bf16")
 CLIP_PARAMETERS = ("all", "weights")  # WGAN clipping: w, every critic parameter (Algorithm 1), or weights only
+# How the library's messages name the data's location: load_images' root, ImageConfig's data_root
+# (the command line shows its flag in their place).
+ROOT_ARGUMENT = "root (data_root= in ImageConfig)"
