@@ -395,6 +395,7 @@ class RunFolder:
     Examples
     --------
     >>> import tempfile
+    >>> from wgan_toys.run_files import read_jsonl
     >>> folder = RunFolder(tempfile.mkdtemp())
     >>> with folder.locked():
     ...     folder.start({"seed": 0})
