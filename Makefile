@@ -61,7 +61,7 @@ lab: $(STAMP)
 # their math (nbconvert's HTML loaded MathJax from a CDN and showed raw $...$ offline)
 lessons: book
 
-# the course book (issue 14): every lesson executed once and cached in build/book-cache, the API and
+# the course book: every lesson executed once and cached in build/book-cache, the API and
 # CLI references, the verify table and the figure gallery, readable from build/book/index.html offline;
 # -W: a warning (a broken numpydoc section, a missing reference) fails it. After make test, the lessons
 # come from that cache: tests/test_notebooks.py stores each copy it executed there (CI: .ci/run)

@@ -17,7 +17,7 @@ noise, quality 75; default 20,000, ``--quick``: 300) this run measures, in one p
 - what the trainer consumes: Algorithm 1 (DCGAN, m = 64, n_critic = 5, 320 real images per
   generator step) on this CPU, from the same store; and the 10,000 images/s a current GPU asks for.
 
-Targets (issue: full scale): the store feeds >= 20,000 images/s at 64x64x3 from the page cache,
+Targets: the store feeds >= 20,000 images/s at 64x64x3 from the page cache,
 start-up < 1 s for any size, prepare >= 2x today's preload decode rate per core. The table is
 printed, never asserted. ``python benchmarks/bench_data.py`` takes a few minutes on 2 cores.
 """

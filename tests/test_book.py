@@ -1,4 +1,4 @@
-"""The course book's sources (``make book``, issue 14) hold together, checked without running Sphinx.
+"""The course book's sources (``make book``) hold together, checked without running Sphinx.
 
 ``make book`` itself is not part of ``make test``: CI (.ci/run) builds it after ``make test``, whose
 lesson tests leave their executed copies in the book's cache. These tests catch what would break it or

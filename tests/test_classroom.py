@@ -199,7 +199,7 @@ def test_widget_views_are_an_image_widget_not_an_output_capture():
     assert classroom.trainer.critic_steps == 20 and bytes(view.value) != before
 
 
-# ------------------------------------------------------------------ issue 14, item 4: the widget as a lecturer uses it
+# ------------------------------------------------------------------ the widget as a lecturer uses it
 
 
 def _widget(**settings):

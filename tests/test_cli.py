@@ -294,7 +294,7 @@ def test_discriminator_json_report(capsys):
 
 
 def test_discriminator_bound_stays_below_js_where_the_sample_estimate_does_not(capsys):
-    # seed 3 on this pair: held-out sample estimate 0.6342 above JS = 0.6327 (issue 10, item 9); bound 0.6313
+    # seed 3 on this pair: held-out sample estimate 0.6342 above JS = 0.6327; bound 0.6313
     assert (
         main(
             [
@@ -339,7 +339,7 @@ def test_a_pair_at_a_scale_float32_cannot_train_is_one_line_not_a_zero_estimate(
 
 
 def test_toy_claims_refuses_an_unwritable_out_before_computing(tmp_path, monkeypatch, capsys):
-    """Minutes of runs must not be lost to a table that cannot be written (issue 11, item 17)."""
+    """Minutes of runs must not be lost to a table that cannot be written."""
     import wgan_toys.toy_gan as toy_gan
 
     monkeypatch.setattr(toy_gan, "claims_table", lambda **kwargs: pytest.fail("computed before checking --out"))

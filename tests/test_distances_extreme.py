@@ -1,4 +1,4 @@
-"""Gaussian distances at extreme but valid parameters (issue 11, items 1-2), against mpmath.
+"""Gaussian distances at extreme but valid parameters, against mpmath.
 
 The reference computes in the x coordinate at high precision (enough digits that the
 cancellations which broke the float64 closed forms cannot occur): TV from the crossings of the
@@ -122,7 +122,7 @@ def test_kl_far_apart_relative_accuracy():
 
 
 def test_atoms_spanning_float64_give_the_exact_w1_not_nan():
-    """Issue 11, item 4: Discrete1D at +-1e308 gave W1 NaN (its knots' distance overflows)."""
+    """Discrete1D at +-1e308 gave W1 NaN (its knots' distance overflows)."""
     from wgan_toys import Discrete1D
 
     wide = Discrete1D([-1e308, 1e308])
@@ -152,7 +152,7 @@ def test_torch_samples_never_overflow_silently():
 
 
 def test_float32_weights_that_sum_to_one_in_float32_are_accepted():
-    """Issue 11, item 4: a 1e-9 tolerance refused float32 weights, even after the message's own fix."""
+    """A 1e-9 tolerance refused float32 weights, even after the message's own fix."""
     import numpy as np
 
     from wgan_toys.empirical import wasserstein_1_samples

@@ -1,4 +1,4 @@
-"""The exercise checkers (issue 14, item 2): each accepts its reference answer, computed here independently of
+"""The exercise checkers: each accepts its reference answer, computed here independently of
 the checker where a second route exists (a formula worked by hand, quadrature instead of a closed form), and
 rejects plausible wrong answers with the hint that names the mistake; an unattempted answer prints one line and
 does not raise; ``strict=True`` raises on anything but a right answer; bad input is refused by name."""
@@ -175,7 +175,7 @@ def penalised_floor() -> float:
 
 
 def deep_clipped_feature_slope_by_hand() -> float:
-    """max_j |dh_j/dx| at x = 0 of the last hidden layer of make_critic(depth=8) (seed 0) clipped to +-0.001, by numpy in
+    """dh_j|max_j |dh_j|dh_j/dx| at x = 0 of the last hidden layer of make_critic(depth=8) (seed 0) clipped to +-0.001, by numpy in
     float64: run x = 0 forward, keep each layer's ReLU pattern, and multiply the masked weight matrices."""
     from wgan_toys.networks import make_critic
     from wgan_toys.runtime import build_seeded

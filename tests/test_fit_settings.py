@@ -1,4 +1,4 @@
-"""Issue 13: the trainers' parameter tails are two dataclasses, FitSettings and NetworkShape,
+"""The trainers' parameter tails are two dataclasses, FitSettings and NetworkShape,
 declared once in train.py; every trainer takes ``settings=``/``shape=`` and their fields as
 keywords; each kind of loop declares its batch size once (256 for one network, 64 per critic for
 a sweep, which had drifted apart in two parameter lists).

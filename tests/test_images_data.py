@@ -1,4 +1,4 @@
-"""Image data that must not be silently wrong (issue 11, items 14-16): 16-bit images, truncated
+"""Image data that must not be silently wrong: 16-bit images, truncated
 and bomb files, small images, npz/npy files, a batch larger than the dataset, a corrupt
 classifier cache. Each test first shows the failure the old code let through.
 

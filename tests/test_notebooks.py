@@ -54,7 +54,7 @@ def test_notebook_is_stored_stripped(path):
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=notebook_id)
 def test_notebook_starts_with_paper_and_goals_and_ends_with_summary_and_exercises(path):
     """STYLE.md, Notebooks: goals and paper section first, Summary and Exercises last (after them, only the
-    exercises one by one and their answer cells, issue 14)."""
+    exercises one by one and their answer cells)."""
     notebook = nbformat.read(path, as_version=4)
     first = notebook.cells[0]
     assert first.cell_type == "markdown" and "arXiv:1701.07875" in first.source and "Goals" in first.source
@@ -178,7 +178,7 @@ def test_an_executed_notebook_is_what_the_book_finds_in_its_cache(tmp_path, monk
     assert merged.cells[1].metadata["tags"] == ["hide-input"]
 
 
-# --- exercises and their solutions (issue 14, item 2) ------------------------------------------------
+# --- exercises and their solutions ------------------------------------------------
 
 
 def exercise_sections(notebook, heading: str) -> dict[int, list]:

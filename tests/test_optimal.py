@@ -118,7 +118,7 @@ def test_trained_2d_critic_against_the_exact_potential():
     assert result.estimate == pytest.approx(fit["exact_w1"], rel=0.05)
 
 
-# ------------------------------------------------- the exact optimum of the WGAN-GP objective (issue 10, item 1)
+# ------------------------------------------------- the exact optimum of the WGAN-GP objective
 
 from wgan_toys.optimal import gradient_penalty_optimum, interpolate_density  # noqa: E402
 

@@ -1,4 +1,4 @@
-"""Run folders under fault injection (issue 11, items 5-13): a second process, a kill during a
+"""Run folders under fault injection: a second process, a kill during a
 rewrite, a torn line, NaN state, damaged checkpoints, changed settings, an existing run, a full
 disk, and signals. Each test first produces the fault, then checks that nothing was lost or mixed.
 

@@ -1,4 +1,4 @@
-"""Issue 11, item 21: a toy run that explodes while staying finite is reported, not a silent exit
+"""A toy run that explodes while staying finite is reported, not a silent exit
 0; toy-claims writes an undefined correlation as JSON null, not NaN. (``figure --out DIR`` is
 tested in test_errors.py.)"""
 
