@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 # extra pip options, e.g. PIP_OPTIONS="--extra-index-url https://download.pytorch.org/whl/cpu"
 PIP_OPTIONS ?=
 
-.PHONY: setup demo test check format lab lessons book book-check bench lock clean
+.PHONY: setup demo test test-fast check format lab lessons book book-check bench lock clean
 
 # setup also makes git strip notebook outputs when a notebook is staged (nbstripout as a clean filter in
 # .git/config and .git/info/attributes; --keep-id keeps the stored cell ids); rerunning rewrites the same
@@ -39,6 +39,12 @@ TEST_THREADS := OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
 test: $(STAMP)
 	env -u MPLBACKEND $(TEST_THREADS) $(BIN)/python -m pytest -n auto --dist worksteal
 
+# the unit tests alone, under a minute on 2 cores: no lesson executed (marker notebook), no Python process
+# started (subprocess), no test that takes seconds of CPU or more (slow); markers are in pyproject.toml
+FAST := not slow and not notebook and not subprocess
+test-fast: $(STAMP)
+	env -u MPLBACKEND $(TEST_THREADS) $(BIN)/python -m pytest -n auto --dist worksteal -m "$(FAST)"
+
 # lint, formatting and types (ruff and mypy, configured in pyproject.toml); CI runs it before the tests
 check: $(STAMP)
 	$(BIN)/ruff check .
@@ -56,8 +62,10 @@ lab: $(STAMP)
 # their math (nbconvert's HTML loaded MathJax from a CDN and showed raw $...$ offline)
 lessons: book
 
-# the course book (issue 14): every lesson executed once and cached in build/book-cache, the API and
-# CLI references, the verify table and the figure gallery, readable from build/book/index.html offline
+# the course book: every lesson executed once and cached in build/book-cache, the API and
+# CLI references, the verify table and the figure gallery, readable from build/book/index.html offline;
+# -W: a warning (a broken numpydoc section, a missing reference) fails it. After make test, the lessons
+# come from that cache: tests/test_notebooks.py stores each copy it executed there (CI: .ci/run)
 # (setup installs the docs extra too, about 12 s: so the tests of docs/ run in CI instead of skipping)
 SCREENSHOTS ?= /tmp/book-screenshots
 

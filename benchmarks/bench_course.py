@@ -1,6 +1,6 @@
 """Wall time of what a lecturer and CI run: ``verify``, the demo, each lesson, the test suite.
 
-Issue 12 sets targets on the quiet 2-core development machine: ``wgan-toys verify`` <= 20 s,
+Targets on the quiet 2-core development machine: ``wgan-toys verify`` <= 20 s,
 ``make demo`` after setup (verify, then every figure) <= 60 s, ``make test`` <= 4 minutes. This
 script times each of them in fresh processes and prints the time, the target, and the time in
 units of a reference workload measured in the same run (a fixed numpy and torch loop on one
@@ -31,7 +31,7 @@ from pathlib import Path
 
 from _timing import REPO_ROOT, format_seconds, print_table
 
-TARGETS = {"verify": 20.0, "demo": 60.0, "tests": 240.0}  # seconds, quiet 2-core machine (issue 12)
+TARGETS = {"verify": 20.0, "demo": 60.0, "tests": 240.0}  # seconds, quiet 2-core machine
 PARTS = ("verify", "demo", "lessons", "tests")
 NOTEBOOKS = sorted((REPO_ROOT / "notebooks").glob("*.ipynb"))
 

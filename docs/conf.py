@@ -1,4 +1,4 @@
-"""Sphinx configuration of the course book (``make book``, issue 14).
+"""Sphinx configuration of the course book (``make book``).
 
 The book is built offline from the repository: the lessons (``notebooks/``, linked here as
 ``lessons/``) and the worked solutions (``solutions/``, linked as ``solutions/``) are executed once
@@ -104,9 +104,23 @@ mathjax_path = "mathjax/tex-svg.js"
 mathjax3_config = {"tex": {"inlineMath": [["\\(", "\\)"]], "displayMath": [["\\[", "\\]"]]}}
 
 # Some docstrings write an absolute value as |x|, which reStructuredText reads as a substitution;
-# these render them as written (the modules are being edited by others; see issue 14's note).
+# these render them as written.
 rst_prolog = "\n".join(
-    f".. |{name}| replace:: \\|{name}\\|" for name in ("theta", "theta0", "estimate - exact", "f'", "D", "df/dx")
+    f".. |{name}| replace:: \\|{name}\\|"
+    for name in (
+        "theta",
+        "theta0",
+        "estimate - exact",
+        "f'",
+        "D",
+        "df/dx",
+        "dtheta",
+        "x",
+        "d rho / d theta",
+        "difference of means",
+        "E_P x - E_Q x",
+        "W(theta) - W(theta')",
+    )
 )
 
 # from file:// the browser refuses fetch(), which Sphinx's search uses for the snippet under each

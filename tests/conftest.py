@@ -17,8 +17,8 @@ def _devices():
 @pytest.fixture(scope="session")
 def classifier_cache(tmp_path_factory):
     """One WGAN_TOYS_CACHE folder per test worker, for the tests that use the digits classifier
-    (images.quality) without testing its cache: it is fitted once per worker (3.4 s of CPU at 16x16)
-    instead of once per test. The tests of the cache itself (tests/test_data.py, and
+    (images.quality) without testing its cache: it is fitted once per worker (seconds of CPU)
+    instead of once per test. The tests of the cache itself (tests/test_images_data.py, and
     test_digits_classifier_is_accurate_and_cached) still start from an empty folder of their own."""
     return tmp_path_factory.mktemp("classifier-cache")
 
@@ -31,12 +31,21 @@ def device(request):
 # The longest tests run first. `make test` uses pytest-xdist's worksteal scheduler: each worker gets
 # a contiguous share of the collection, and a worker that runs dry steals from the end of another's
 # queue. With the lessons first, they run while short tests remain to be stolen, and the run ends on
-# short tests instead of one worker executing a lesson alone (lessons 04 and 07 take 40-45 s each).
+# short tests instead of one worker executing a lesson alone (the lessons are the longest tests: pytest's
+# --durations, on by default, lists them).
 # Only the order changes; every test stays independent of the others.
 LONGEST_FIRST = ("test_notebook_executes_and_draws", "test_solutions_execute_and_pass_their_checks")
 
 
+# doctests carry no decorators: the slow ones are named here (the image trainer's example trains a run)
+SLOW_DOCTESTS = ("wgan_toys.images.trainer.ImageTrainer",)
+
+
 def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if item.name in SLOW_DOCTESTS:
+            item.add_marker(pytest.mark.slow)
+
     def rank(item):
         name = getattr(item, "originalname", None) or item.name
         return LONGEST_FIRST.index(name) if name in LONGEST_FIRST else len(LONGEST_FIRST)

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = [pytest.mark.subprocess, pytest.mark.slow]  # each test runs a script, for seconds to a minute
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 # A hang guard, not a speed limit: the quick runs take seconds on a quiet 2-core machine and may
 # take many times longer beside other jobs; only a process that never ends is stopped.
@@ -101,3 +103,17 @@ def test_bench_course_quick():
     assert finished.returncode == 0, finished.stdout + finished.stderr
     assert_header(finished.stdout, ["part", "time", "units", "target", "within target"])
     assert "lesson smoke (one cell)" in finished.stdout and "reference workload" in finished.stdout
+
+
+def test_bench_data_quick():
+    finished = run_quick("bench_data.py", "--threads", "1")
+    assert finished.returncode == 0, finished.stdout + finished.stderr
+    assert_header(finished.stdout, ["quantity", "measured", "ratio", "target", "met"])
+    for row in (
+        "today: folder start-up pass",
+        "prepare-images, 1 worker",
+        "store start-up (LSUN index",
+        "feed, batch()",
+    ):
+        assert row in finished.stdout
+    assert "LSUN bedrooms (3,033,042 images)" in finished.stdout

@@ -1,8 +1,9 @@
-"""The course book's sources (``make book``, issue 14) hold together, checked without running Sphinx.
+"""The course book's sources (``make book``) hold together, checked without running Sphinx.
 
-``make book`` itself (minutes: it executes every lesson) is not part of ``make test``; these tests
-catch what would break it or leave a lesson out: a docs/conf.py that does not run, a lesson missing
-from the landing page's toctree or lesson map, math or widgets loaded from a CDN, and an API index that
+``make book`` itself is not part of ``make test``: CI (.ci/run) builds it after ``make test``, whose
+lesson tests leave their executed copies in the book's cache. These tests catch what would break it or
+leave a lesson out: a docs/conf.py that does not run, a lesson missing from the landing page's toctree or
+lesson map, math or widgets loaded from a CDN, and an API index that
 forgets a module of tests/test_layers.py's LAYERS.
 """
 
@@ -14,6 +15,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from helpers.book import BOOK_CACHE
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
@@ -44,6 +46,9 @@ def test_conf_runs_and_names_the_offline_tools(conf):
     for name in ("myst_nb", "sphinx.ext.autosummary", "numpydoc", "sphinxarg.ext", "sphinx.ext.mathjax", "wgan_book"):
         assert name in extensions, f"docs/conf.py: extension {name} missing from {extensions}"
     assert conf["nb_execution_mode"] == "cache", "the lessons must execute once and come from the cache after"
+    assert Path(conf["nb_execution_cache_path"]) == BOOK_CACHE, (
+        "tests/test_notebooks.py stores the lessons it executed where the book reads them"
+    )
     assert conf["nb_execution_raise_on_error"] is True, "a lesson that fails must fail the book"
     # offline: MathJax from the book's own _static, no widget JavaScript from a CDN
     assert "://" not in conf["mathjax_path"] and not conf["mathjax_path"].startswith("//"), conf["mathjax_path"]

@@ -11,6 +11,8 @@ import pytest  # noqa: E402
 
 from wgan_toys.classroom import Classroom  # noqa: E402
 
+pytestmark = pytest.mark.slow  # each test trains, measures and redraws a classroom: seconds of CPU
+
 
 @pytest.fixture(autouse=True, scope="module")
 def one_thread():
@@ -197,7 +199,7 @@ def test_widget_views_are_an_image_widget_not_an_output_capture():
     assert classroom.trainer.critic_steps == 20 and bytes(view.value) != before
 
 
-# ------------------------------------------------------------------ issue 14, item 4: the widget as a lecturer uses it
+# ------------------------------------------------------------------ the widget as a lecturer uses it
 
 
 def _widget(**settings):
@@ -552,3 +554,28 @@ def test_the_widget_prepares_the_other_data_sets_in_the_background():
         classroom.configure(dataset=dataset)
         assert classroom.floor is fresh.floor and classroom.real is fresh.real
         assert fresh.floor["n"] == 24 and np.array_equal(fresh.real, fresh.trainer.dataset.sample(24, seed=5))
+
+
+@pytest.mark.parametrize("method", ["save_gif", "save_metrics"])
+def test_an_export_path_is_checked_before_any_frame_is_drawn(tmp_path, monkeypatch, method):
+    """``save_gif(5)`` and a path in a missing or read-only folder fail with the parameter's name,
+    and ``save_gif`` draws no frame first (``_picture`` is never called)."""
+    import os
+
+    classroom = Classroom(n_samples=32, grid_size=12)
+    classroom.iteration()
+    drawn = []
+    monkeypatch.setattr(type(classroom), "_picture", lambda self: drawn.append(1))
+    export = getattr(classroom, method)
+    with pytest.raises(TypeError, match=r"path must be a file path .*got 5 of type int"):
+        export(5)
+    with pytest.raises(ValueError, match="is a folder"):
+        export(str(tmp_path))
+    with pytest.raises(FileNotFoundError, match=r"path == .*missing.*does not exist; create it first"):
+        export(str(tmp_path / "missing" / "session.out"))
+    if os.geteuid() != 0:  # root writes anywhere: the read-only case only means something to other users
+        locked = tmp_path / "locked"
+        locked.mkdir(mode=0o500)
+        with pytest.raises(PermissionError, match="is not writable"):
+            export(str(locked / "session.out"))
+    assert drawn == []

@@ -18,6 +18,7 @@ def run(*args):
     )  # a hang guard, not a speed limit
 
 
+@pytest.mark.subprocess
 def test_parallel_lines_json_is_one_strict_json_object():
     result = run("distances", "parallel-lines", "--theta", "0.5", "--json")
     assert result.returncode == 0, result.stderr
@@ -56,6 +57,7 @@ def test_text_output_names_every_distance(capsys):
         (["distances", "parallel-lines", "--theta", "abc"], "'abc' is not a number"),
     ],
 )
+@pytest.mark.subprocess
 def test_bad_input_exits_2_with_the_parameter_named(args, message):
     result = run(*args)
     assert result.returncode == 2
@@ -63,6 +65,7 @@ def test_bad_input_exits_2_with_the_parameter_named(args, message):
     assert result.stdout == ""
 
 
+@pytest.mark.subprocess
 def test_figure_1_writes_a_png(tmp_path):
     out = tmp_path / "sub" / "figure_1.png"
     result = run("figure", "1", "--out", str(out))
@@ -70,6 +73,7 @@ def test_figure_1_writes_a_png(tmp_path):
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+@pytest.mark.slow
 def test_figure_2_trains_in_the_command_and_draws_the_trained_networks(tmp_path, monkeypatch):
     """The figure trains nothing; ``wgan-toys figure 2`` trains a discriminator and a clipped critic
     (seed 0) and hands them to plots.figure_2, which fits K to that very critic."""
@@ -94,6 +98,7 @@ def test_figure_2_trains_in_the_command_and_draws_the_trained_networks(tmp_path,
     assert fit["k_fit"] * 4.0 == pytest.approx(trained["train_critic"].estimate, rel=0.05)
 
 
+@pytest.mark.slow
 def test_verify_passes_and_prints_each_row_with_its_time(capsys):
     # in-process, so that the networks it trains are the ones test_verify's mutation tests reuse on
     # this worker (verify caches them); the console script itself is run by the other CLI tests
@@ -142,6 +147,7 @@ def test_verify_exits_1_when_a_claim_fails(monkeypatch, capsys):
     assert out.rstrip().rsplit(" in ", 1)[0].endswith("4 passed, 1 failed, 0 info (undecided, not a pass)")
 
 
+@pytest.mark.subprocess
 def test_critic_json_report():
     result = run(
         "critic",
@@ -166,6 +172,7 @@ def test_critic_json_report():
     assert report["estimate"] <= report["max_grad_norm"] * report["exact_em"] * 1.01
 
 
+@pytest.mark.slow
 def test_critic_gp_lands_on_the_exact_penalized_optimum(capsys):
     # N(0, 0.5^2) against N(0, 1.5^2), lambda = 10: the exact maximiser over all critics gives
     # 0.8581, the linear lower bound W + W^2/(2 lambda) 0.8297 (3.3% lower). A converged critic,
@@ -208,6 +215,7 @@ def test_critic_gp_lands_on_the_exact_penalized_optimum(capsys):
     assert report["estimate_exact_expectation"] > report["linear_lower_bound"]
 
 
+@pytest.mark.slow
 def test_critic_help_states_the_share_of_the_gp_bias_recovered_at_small_lambda(capsys):
     """``critic gaussians --penalty-weight``'s help states the fraction of the exact optimum's bias above W
     that a trained critic recovers at small lambda; the report's bias_share reproduces it on the pair the
@@ -242,6 +250,7 @@ def test_critic_help_states_the_share_of_the_gp_bias_recovered_at_small_lambda(c
     assert " ".join(GP_BIAS_SHARE_HELP.split()) in gaussians_help
 
 
+@pytest.mark.slow
 def test_critic_reports_no_penalized_optimum_for_other_methods(capsys):
     assert (
         main(
@@ -268,6 +277,7 @@ def test_critic_reports_no_penalized_optimum_for_other_methods(capsys):
     assert "exact_penalized_estimate" not in json.loads(capsys.readouterr().out)
 
 
+@pytest.mark.slow
 def test_discriminator_json_report(capsys):
     assert (
         main(["discriminator", "gaussians", "--mu1", "0", "--sigma1", "0.5", "--mu2", "4", "--sigma2", "0.5", "--json"])
@@ -284,7 +294,7 @@ def test_discriminator_json_report(capsys):
 
 
 def test_discriminator_bound_stays_below_js_where_the_sample_estimate_does_not(capsys):
-    # seed 3 on this pair: held-out sample estimate 0.6342 above JS = 0.6327 (issue 10, item 9); bound 0.6313
+    # seed 3 on this pair: held-out sample estimate 0.6342 above JS = 0.6327; bound 0.6313
     assert (
         main(
             [
@@ -309,6 +319,7 @@ def test_discriminator_bound_stays_below_js_where_the_sample_estimate_does_not(c
     assert report["js_lower_bound"] <= report["exact_js"] < report["js_estimate_samples"]
 
 
+@pytest.mark.subprocess
 def test_critic_bad_clip_value():
     result = run(
         "critic", "gaussians", "--mu1", "0", "--sigma1", "1", "--mu2", "4", "--sigma2", "1", "--clip-value", "-0.01"
@@ -328,7 +339,7 @@ def test_a_pair_at_a_scale_float32_cannot_train_is_one_line_not_a_zero_estimate(
 
 
 def test_toy_claims_refuses_an_unwritable_out_before_computing(tmp_path, monkeypatch, capsys):
-    """Minutes of runs must not be lost to a table that cannot be written (issue 11, item 17)."""
+    """Minutes of runs must not be lost to a table that cannot be written."""
     import wgan_toys.toy_gan as toy_gan
 
     monkeypatch.setattr(toy_gan, "claims_table", lambda **kwargs: pytest.fail("computed before checking --out"))
@@ -342,6 +353,7 @@ def test_toy_claims_refuses_an_unwritable_out_before_computing(tmp_path, monkeyp
     assert stopped.value.code == 1
 
 
+@pytest.mark.slow
 def test_toy_claims_prints_one_row_per_run_and_writes_the_table(tmp_path, capsys):
     out = tmp_path / "sub" / "claims.json"
     assert (

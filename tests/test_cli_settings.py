@@ -1,4 +1,4 @@
-"""Issue 13: a setting is declared once, on its config dataclass (default and constraint) or in the
+"""A setting is declared once, on its config dataclass (default and constraint) or in the
 table of algorithm defaults (objectives.DEFAULTS), and the command and the README agree with it.
 
 For ``train-images`` (ImageConfig) and ``toy`` (ToyConfig), every field must have a flag (apart

@@ -1,4 +1,4 @@
-"""Issue 11, item 19: every setting of ImageConfig and ToyConfig declares its constraint once, in
+"""Every setting of ImageConfig and ToyConfig declares its constraint once, in
 its field's metadata, and the config checks them all on construction; the command line lets an
 explicit flag win over --smoke and refuses a bad one before a run folder exists.
 
@@ -83,7 +83,7 @@ TOY = {
     "device": (["cpu", "auto", "cuda:1"], ["gpu", None]),
 }
 
-# train.py's two settings (issue 13): what train_critic, train_discriminator and train_critic_sweep share
+# train.py's two settings: what train_critic, train_discriminator and train_critic_sweep share
 FIT = {
     "batch_size": SIZE,
     "max_steps": SIZE,

@@ -1,7 +1,7 @@
 """Exact distances against independent references: scipy.stats densities and CDFs integrated
 with scipy's quad (not the package's own quadrature), and the paper's Example 1.
 
-Tolerances: 1e-6 relative between closed forms and references (the issue's bar; they agree to
+Tolerances: 1e-6 relative between closed forms and references (the project's bar; they agree to
 ~1e-12 in practice), JS to 1e-7 absolute.
 """
 

@@ -1,4 +1,4 @@
-"""Gaussian distances at extreme but valid parameters (issue 11, items 1-2), against mpmath.
+"""Gaussian distances at extreme but valid parameters, against mpmath.
 
 The reference computes in the x coordinate at high precision (enough digits that the
 cancellations which broke the float64 closed forms cannot occur): TV from the crossings of the
@@ -89,6 +89,7 @@ offsets = st.floats(min_value=-1e3, max_value=1e3)
 
 @settings(max_examples=15, deadline=None)
 @given(st.floats(min_value=-1e6, max_value=1e6), log_stds, offsets, log_stds)
+@pytest.mark.slow
 def test_tv_js_over_twelve_decades_of_scale(mean, log_std_p, offset, log_std_q):
     """Means up to 1e6, stds from 1e-12 to 1e12 and gaps up to 1e3 of the wider std."""
     std_p, std_q = 10.0**log_std_p, 10.0**log_std_q
@@ -121,7 +122,7 @@ def test_kl_far_apart_relative_accuracy():
 
 
 def test_atoms_spanning_float64_give_the_exact_w1_not_nan():
-    """Issue 11, item 4: Discrete1D at +-1e308 gave W1 NaN (its knots' distance overflows)."""
+    """Discrete1D at +-1e308 gave W1 NaN (its knots' distance overflows)."""
     from wgan_toys import Discrete1D
 
     wide = Discrete1D([-1e308, 1e308])
@@ -151,7 +152,7 @@ def test_torch_samples_never_overflow_silently():
 
 
 def test_float32_weights_that_sum_to_one_in_float32_are_accepted():
-    """Issue 11, item 4: a 1e-9 tolerance refused float32 weights, even after the message's own fix."""
+    """A 1e-9 tolerance refused float32 weights, even after the message's own fix."""
     import numpy as np
 
     from wgan_toys.empirical import wasserstein_1_samples

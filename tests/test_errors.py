@@ -79,7 +79,7 @@ def test_missing_cuda_says_how_to_install():
 
 
 def test_cli_accepts_negative_numbers_in_scientific_notation(capsys):
-    """Issue 11, item 18: '--theta -1e-3' was refused with 'expected one argument'."""
+    """'--theta -1e-3' was refused with 'expected one argument'."""
     import json
 
     from wgan_toys.cli import main
@@ -94,7 +94,7 @@ def test_cli_accepts_negative_numbers_in_scientific_notation(capsys):
 
 
 def test_cli_unwritable_output_is_one_line_and_exit_1(tmp_path, capsys):
-    """Issue 11, item 17: an OSError (here: --out inside a regular file) ends in one line, exit status 1."""
+    """An OSError (here: --out inside a regular file) ends in one line, exit status 1."""
     from wgan_toys.cli import main
 
     blocker = tmp_path / "file"
@@ -107,7 +107,7 @@ def test_cli_unwritable_output_is_one_line_and_exit_1(tmp_path, capsys):
 
 
 def test_figure_out_must_name_an_image_file_before_any_computing(tmp_path, capsys):
-    """Issue 11, item 21: '--out DIR' said 'wrote DIR' but wrote DIR.png."""
+    """'--out DIR' said 'wrote DIR' but wrote DIR.png."""
     from wgan_toys.cli import main
 
     for bad in (str(tmp_path), str(tmp_path / "figure")):

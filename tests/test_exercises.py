@@ -1,4 +1,4 @@
-"""The exercise checkers (issue 14, item 2): each accepts its reference answer, computed here independently of
+"""The exercise checkers: each accepts its reference answer, computed here independently of
 the checker where a second route exists (a formula worked by hand, quadrature instead of a closed form), and
 rejects plausible wrong answers with the hint that names the mistake; an unattempted answer prints one line and
 does not raise; ``strict=True`` raises on anything but a right answer; bad input is refused by name."""
@@ -175,7 +175,7 @@ def penalised_floor() -> float:
 
 
 def deep_clipped_feature_slope_by_hand() -> float:
-    """max_j |dh_j/dx| at x = 0 of the last hidden layer of make_critic(depth=8) (seed 0) clipped to +-0.001, by numpy in
+    """dh_j|max_j |dh_j|dh_j/dx| at x = 0 of the last hidden layer of make_critic(depth=8) (seed 0) clipped to +-0.001, by numpy in
     float64: run x = 0 forward, keep each layer's ReLU pattern, and multiply the masked weight matrices."""
     from wgan_toys.networks import make_critic
     from wgan_toys.runtime import build_seeded
@@ -315,7 +315,7 @@ def early_peak_by_hand(seed: int) -> float:
     iterations from theta0 = 1."""
     from wgan_toys.parallel_lines import learn_parallel_lines
 
-    run = learn_parallel_lines("gan", theta0=1.0, iterations=10, optimizer="sgd", seed=seed)
+    run = learn_parallel_lines("gan-minimax", theta0=1.0, iterations=10, optimizer="sgd", seed=seed)
     return float(np.abs(run["theta_gradients"][:10]).max())
 
 
@@ -663,9 +663,24 @@ def kl_exponent_by_quadrature() -> float:
     return math.log(kl(1.0) / kl(0.5)) / math.log(2.0)
 
 
+def js_exponent_by_quadrature() -> float:
+    """The power of theta in JS(N(0, 1), N(theta, 1)) as theta -> 0, from JS at theta = 0.01 and 0.02 integrated
+    on a grid (the horizontal part of two blurred parallel lines, whose vertical parts coincide)."""
+    x = np.linspace(-12.0, 12.0, 400_001)
+
+    def js(shift):
+        p, q = np.exp(-(x**2) / 2), np.exp(-((x - shift) ** 2) / 2)
+        m = (p + q) / 2
+        return float(np.sum(p * np.log(p / m) + q * np.log(q / m)) * (x[1] - x[0]) / (2 * math.sqrt(2 * math.pi)))
+
+    return math.log(js(0.02) / js(0.01)) / math.log(2.0)
+
+
 # numbers a "right" message states beside the reference answer, each computed here by its own route:
 # exercise -> callable returning the numbers (seeded runs by hand, exact bounds from the layers' shapes)
 REPRODUCED = {
+    "00.1": lambda: (kl_exponent_by_quadrature(),),  # KL = theta^2 / (2 sigma^2): the horizontal Gaussians' KL
+    "00.5": lambda: (js_exponent_by_quadrature(),),  # JS ~ theta^2 / (8 sigma^2), so 1/n^2 on theta = 1/n
     "02.1": lambda: (kl_exponent_by_quadrature(),),
     "04.5": lambda: (12 / 1.1,),  # the naive inversion the message names as not the answer
     "05.3": lambda: tuple(clip_exponent_by_hand(seed) for seed in (1, 2)),

@@ -1,4 +1,4 @@
-"""Issue 13: the trainers' parameter tails are two dataclasses, FitSettings and NetworkShape,
+"""The trainers' parameter tails are two dataclasses, FitSettings and NetworkShape,
 declared once in train.py; every trainer takes ``settings=``/``shape=`` and their fields as
 keywords; each kind of loop declares its batch size once (256 for one network, 64 per critic for
 a sweep, which had drifted apart in two parameter lists).
@@ -47,6 +47,7 @@ class CountingLaw(Gaussian1D):
         return super().sample_torch(n, seed=seed, device=device)
 
 
+@pytest.mark.slow
 def test_each_kind_of_loop_states_its_batch_size_once():
     """256 points of each law per step for one network; 64 per critic for a sweep (SWEEP_SETTINGS,
     at which lesson 04 and verify measure); an explicit batch_size wins over both."""
@@ -63,6 +64,7 @@ def test_each_kind_of_loop_states_its_batch_size_once():
     assert [law.draws for law in real_laws] == [[16, 256, 256]] * 2  # one pair per critic
 
 
+@pytest.mark.slow
 def test_the_clip_value_experiment_states_its_own_batch():
     """The experiments were measured at m = 64 (lesson 04 and verify quote them): they keep it."""
     real, fake = CountingLaw(0, 0.5), CountingLaw(4, 0.5)

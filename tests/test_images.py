@@ -16,7 +16,7 @@ import sys
 import numpy as np
 import pytest
 import torch
-from image_runs import TINY_IMAGE_RUN, interrupt_a_long_run
+from helpers.image_runs import TINY_IMAGE_RUN, interrupt_a_long_run
 from scipy.special import gammaln
 
 from wgan_toys.images.data import load_images
@@ -112,7 +112,7 @@ def test_folder_data_streams_or_preloads_the_same_images(tmp_path):
 def test_unreadable_image_is_an_error_naming_the_file_unless_skipped(tmp_path, capsys):
     _write_images(tmp_path, 6)
     (tmp_path / "broken.png").write_bytes(b"not a png")
-    with pytest.raises(ValueError, match=r"cannot read image file .*broken\.png.*--skip-unreadable"):
+    with pytest.raises(ValueError, match=r"cannot read image file .*broken\.png.*skip_unreadable=True"):
         load_images("folder", root=tmp_path, image_size=16, held_out=1, verbose=False)
     data = load_images("folder", root=tmp_path, image_size=16, held_out=1, skip_unreadable=True)
     assert data.skipped == 1 and data.count == 5
@@ -124,7 +124,7 @@ def test_empty_folder_and_unknown_dataset_are_clear_errors(tmp_path):
         load_images("folder", root=tmp_path, image_size=16, verbose=False)
     with pytest.raises(ValueError, match="dataset == 'imagenet', must be one of 'digits', 'folder', 'npz'"):
         load_images("imagenet")
-    with pytest.raises(ValueError, match="needs root"):
+    with pytest.raises(ValueError, match=r"needs root \(data_root= in ImageConfig\)"):
         load_images("npz", image_size=16)
 
 
@@ -207,6 +207,7 @@ def test_mode_coverage_counts_confident_classes_and_kl_from_uniform():
     }
 
 
+@pytest.mark.slow
 def test_the_classifier_reads_no_digits_in_an_untrained_generators_noise(monkeypatch, classifier_cache):
     monkeypatch.setenv("WGAN_TOYS_CACHE", str(classifier_cache))
     trainer = ImageTrainer(ImageConfig(**dict(TINY, filters=32, noise_dim=100)), verbose=False)
@@ -215,6 +216,7 @@ def test_the_classifier_reads_no_digits_in_an_untrained_generators_noise(monkeyp
     assert trainer.classifier_accuracy >= 0.93
 
 
+@pytest.mark.slow
 def test_digits_classifier_is_accurate_and_cached(tmp_path, monkeypatch):
     monkeypatch.setenv("WGAN_TOYS_CACHE", str(tmp_path))
     model, accuracy = digits_classifier(16, 1)
@@ -344,6 +346,7 @@ def test_a_checkpoint_that_does_not_say_what_it_clipped_is_refused(tmp_path):
 
 
 @pytest.mark.parametrize("algorithm,generator", [("wgan", "dcgan"), ("gan-logd", "mlp"), ("wgan-gp", "dcgan-nobn")])
+@pytest.mark.slow
 def test_a_run_folder_holds_everything(tmp_path, algorithm, generator, monkeypatch, classifier_cache):
     monkeypatch.setenv("WGAN_TOYS_CACHE", str(classifier_cache))
     out = tmp_path / "run"
@@ -392,6 +395,7 @@ def test_a_run_folder_holds_everything(tmp_path, algorithm, generator, monkeypat
     assert not list(out.glob(".*.tmp"))
 
 
+@pytest.mark.slow
 def test_resume_continues_bitwise_on_cpu(tmp_path):
     """An interrupted run resumed from its checkpoint ends with the parameters of an
     uninterrupted one, bit for bit (data order, noise and optimiser state are all restored)."""
@@ -458,6 +462,7 @@ def test_bad_settings_are_clear_errors():
 
 
 # ----- several processes: DistributedDataParallel over gloo ------------------------------------
+@pytest.mark.subprocess
 def test_two_gloo_processes_match_each_other_and_one_process(tmp_path, classifier_cache):
     """torchrun --nproc_per_node=2: after 3 generator steps the two ranks hold identical
     parameters (weight clipping included), and without batch norm they match one process with the
@@ -477,7 +482,7 @@ def test_two_gloo_processes_match_each_other_and_one_process(tmp_path, classifie
         "torch.distributed.run",
         "--standalone",
         "--nproc_per_node=2",
-        str(ROOT / "tests" / "ddp_worker.py"),
+        str(ROOT / "tests" / "helpers" / "ddp_worker.py"),
         str(tmp_path),
         json.dumps(configs),
     ]
@@ -507,6 +512,7 @@ def _cli(*args, **kwargs):
     return subprocess.run([sys.executable, "-m", "wgan_toys", *args], capture_output=True, text=True, **kwargs)
 
 
+@pytest.mark.subprocess
 def test_cli_smoke_run_then_refuses_to_overwrite_then_resumes(tmp_path, classifier_cache):
     out = tmp_path / "run"
     env = dict(os.environ, WGAN_TOYS_CACHE=str(classifier_cache))
@@ -534,6 +540,7 @@ def test_cli_smoke_run_then_refuses_to_overwrite_then_resumes(tmp_path, classifi
     assert bad.returncode == 2 and "image_size == 24, must be a power of two" in bad.stderr
 
 
+@pytest.mark.subprocess
 def test_ctrl_c_writes_a_checkpoint_that_resumes(tmp_path, classifier_cache):
     out = tmp_path / "run"
     env = dict(os.environ, WGAN_TOYS_CACHE=str(classifier_cache))
@@ -591,6 +598,7 @@ def test_across_runs_ranks_runs_by_final_loss_and_sliced_w():
     assert across_runs(rows) == {"wgan": {"spearman": 1.0, "runs": 3}, "gan": {"spearman": -0.5, "runs": 3}}
 
 
+@pytest.mark.slow
 def test_image_run_figure_draws_raw_points_full_windows_and_the_floor(tmp_path, monkeypatch, classifier_cache):
     """The trainer logs the real-vs-real floor, and plot_image_run draws every logged value, the
     median only where its window is full, and the floor beside the sliced W1."""
@@ -613,6 +621,7 @@ def test_image_run_figure_draws_raw_points_full_windows_and_the_floor(tmp_path, 
     assert len(floor_lines) == 1 and floor_lines[0].get_ydata()[0] == records[-1]["sliced_w_real"]
 
 
+@pytest.mark.slow
 def test_section4_smoke_writes_table_and_figure(tmp_path, monkeypatch, classifier_cache):
     """``wgan-toys section4`` trains (images.section4, no drawing), then draws section4.png and
     each run's curve.png (plots): here with two of the six runs, for two seeds."""

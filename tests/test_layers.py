@@ -1,4 +1,4 @@
-"""The package's imports flow one way (issue 13): four layers, each importing only its own layer
+"""The package's imports flow one way: four layers, each importing only its own layer
 or the ones below, no cycle, and no module reaching into another module's private names.
 
 Every ``import`` statement counts, function-local ones included: a lazy import still ties the two

@@ -1,19 +1,23 @@
 """The lessons in notebooks/ run top to bottom as shipped, draw their figures, and are stored stripped.
 
 Each notebook is executed with nbclient in a fresh ``python3`` kernel, with notebooks/ as the working
-directory, as ``make lessons`` and a reader's Jupyter would run it.
+directory, as ``make lessons`` and a reader's Jupyter would run it. Each executed copy is then stored in
+the book's jupyter-cache (build/book-cache/jupyter, docs/conf.py's ``nb_execution_cache_path``), so that
+``make book`` after ``make test`` shows these outputs instead of executing every lesson a second time.
 """
 
 import json
 import re
+import time
 from pathlib import Path
 
 import pytest
+from helpers.book import BOOK_CACHE, ROOT
 
 nbformat = pytest.importorskip("nbformat")
 nbclient = pytest.importorskip("nbclient")
 
-NOTEBOOK_DIR = Path(__file__).resolve().parents[1] / "notebooks"
+NOTEBOOK_DIR = ROOT / "notebooks"
 NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.ipynb"))
 SOLUTIONS_DIR = NOTEBOOK_DIR.parent / "solutions"
 SOLUTIONS = sorted(SOLUTIONS_DIR.glob("*_solutions.ipynb"))
@@ -50,7 +54,7 @@ def test_notebook_is_stored_stripped(path):
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=notebook_id)
 def test_notebook_starts_with_paper_and_goals_and_ends_with_summary_and_exercises(path):
     """STYLE.md, Notebooks: goals and paper section first, Summary and Exercises last (after them, only the
-    exercises one by one and their answer cells, issue 14)."""
+    exercises one by one and their answer cells)."""
     notebook = nbformat.read(path, as_version=4)
     first = notebook.cells[0]
     assert first.cell_type == "markdown" and "arXiv:1701.07875" in first.source and "Goals" in first.source
@@ -67,8 +71,9 @@ def test_notebook_starts_with_paper_and_goals_and_ends_with_summary_and_exercise
             )
 
 
-def executed(path: Path, monkeypatch):
-    """The notebook at ``path`` executed in a fresh kernel, with its own folder as the working directory.
+def executed(path: Path, monkeypatch, book_cache: Path | None = BOOK_CACHE):
+    """The notebook at ``path`` executed in a fresh kernel, with its own folder as the working directory,
+    and stored in the jupyter-cache at ``book_cache`` (None: not stored) for the book to show.
 
     Raises CellExecutionError, naming the cell, if any cell fails.
     """
@@ -81,9 +86,44 @@ def executed(path: Path, monkeypatch):
         kernel_name="python3",
         timeout=EXECUTION_TIMEOUT_S,
         resources={"metadata": {"path": str(path.parent)}},
+        record_timing=False,  # per-cell timestamps in the cell metadata would change jupyter-cache's hash
     )
+    start = time.perf_counter()
     client.execute()
+    if book_cache is not None:
+        store_for_the_book(path, notebook, book_cache, time.perf_counter() - start)
     return notebook
+
+
+def store_for_the_book(path: Path, notebook, book_cache: Path, seconds: float):
+    """Store the executed ``notebook`` (read from ``path``) in the jupyter-cache at ``book_cache``, where
+    myst-nb's ``nb_execution_mode = "cache"`` finds it: jupyter-cache matches a notebook by a hash of its
+    code cells' sources and metadata and of its kernelspec, so the stored copy must hash as the notebook
+    on disk does, which is asserted. Skipped where jupyter-cache (the docs extra) is not installed.
+
+    pytest-xdist's workers store concurrently into one SQLite database, so each store holds an exclusive
+    lock on a file beside it.
+    """
+    try:
+        import fcntl
+
+        from jupyter_cache import get_cache
+        from jupyter_cache.base import CacheBundleIn
+    except ImportError:  # no docs extra (or no POSIX locks): nothing to share
+        return
+    book_cache.mkdir(parents=True, exist_ok=True)
+    with open(book_cache.parent / "jupyter.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        cache = get_cache(str(book_cache))
+        bundle = CacheBundleIn(notebook, str(path), data={"execution_seconds": seconds})
+        record = cache.cache_notebook_bundle(bundle, check_validity=False, overwrite=True)  # as myst-nb
+        try:
+            matched = cache.match_cache_notebook(nbformat.read(path, as_version=4)).pk
+        except KeyError:  # jupyter-cache's answer when no record has the notebook's hash
+            matched = None
+    assert matched == record.pk, (
+        f"{path.name}: its executed copy does not hash as the notebook on disk; make book would execute it again"
+    )
 
 
 def noise(notebook) -> list[str]:
@@ -107,6 +147,7 @@ def noise(notebook) -> list[str]:
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=notebook_id)
+@pytest.mark.notebook
 def test_notebook_executes_and_draws(path, monkeypatch):
     notebook = executed(path, monkeypatch)
     outputs = code_outputs(notebook)
@@ -117,7 +158,27 @@ def test_notebook_executes_and_draws(path, monkeypatch):
     assert images, f"{path.name}: executed, but no cell produced an image/png output"
 
 
-# --- exercises and their solutions (issue 14, item 2) ------------------------------------------------
+@pytest.mark.notebook
+def test_an_executed_notebook_is_what_the_book_finds_in_its_cache(tmp_path, monkeypatch):
+    """The book's notebook client (myst-nb, ``nb_execution_mode = "cache"``) takes a notebook's outputs from
+    jupyter-cache instead of executing it when the cache matches the notebook as stored: after
+    ``executed``, it matches, and merging gives the outputs the kernel computed (not a copy of the input)."""
+    jupyter_cache = pytest.importorskip("jupyter_cache")
+    path = tmp_path / "tiny.ipynb"
+    source = nbformat.v4.new_notebook(
+        cells=[nbformat.v4.new_markdown_cell("# tiny"), nbformat.v4.new_code_cell("print(6 * 7)")],
+        metadata={"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"}},
+    )
+    source.cells[1].metadata["tags"] = ["hide-input"]
+    nbformat.write(source, path)
+    executed(path, monkeypatch, book_cache=tmp_path / "cache")
+    cache = jupyter_cache.get_cache(str(tmp_path / "cache"))
+    _, merged = cache.merge_match_into_notebook(nbformat.read(path, as_version=4))
+    assert [output.get("text") for output in merged.cells[1].outputs] == ["42\n"]
+    assert merged.cells[1].metadata["tags"] == ["hide-input"]
+
+
+# --- exercises and their solutions ------------------------------------------------
 
 
 def exercise_sections(notebook, heading: str) -> dict[int, list]:
@@ -186,6 +247,7 @@ def test_solutions_cover_every_exercise_of_their_lesson(path):
 
 
 @pytest.mark.parametrize("path", SOLUTIONS, ids=notebook_id)
+@pytest.mark.notebook
 def test_solutions_execute_and_pass_their_checks(path, monkeypatch):
     """Every solution notebook runs top to bottom; its checkers run with strict=True, so a wrong solution fails."""
     notebook = executed(path, monkeypatch)

@@ -102,6 +102,7 @@ def test_compare_to_potential_2d_recovers_a_rescaled_exact_potential():
     assert fit["max_abs_error"] < 1e-8
 
 
+@pytest.mark.slow
 def test_trained_2d_critic_against_the_exact_potential():
     from wgan_toys.measure import network_values
     from wgan_toys.optimal import compare_to_potential_2d
@@ -117,7 +118,7 @@ def test_trained_2d_critic_against_the_exact_potential():
     assert result.estimate == pytest.approx(fit["exact_w1"], rel=0.05)
 
 
-# ------------------------------------------------- the exact optimum of the WGAN-GP objective (issue 10, item 1)
+# ------------------------------------------------- the exact optimum of the WGAN-GP objective
 
 from wgan_toys.optimal import gradient_penalty_optimum, interpolate_density  # noqa: E402
 
@@ -126,6 +127,7 @@ PENALTY_PAIRS = [SCALE_PAIR, (Gaussian1D(0.0, 1.0), Gaussian1D(1.0, 1.5)), (Gaus
 
 
 @pytest.mark.parametrize("real, fake", PENALTY_PAIRS)
+@pytest.mark.slow
 def test_interpolate_density_against_sampled_interpolates(real, fake):
     # Monte Carlo interpolates eps x_r + (1 - eps) x_g against the CDF of the quadrature density:
     # a Kolmogorov-Smirnov distance; the mixture (p_r + p_g) / 2, or eps x_r + (1 - eps) x_g with the
@@ -202,6 +204,7 @@ def _discretised_penalty_optimum(real, fake, penalty_weight, one_sided=False, st
 
 @pytest.mark.parametrize("real, fake", PENALTY_PAIRS)
 @pytest.mark.parametrize("penalty_weight", [0.5, 10.0])
+@pytest.mark.slow
 def test_gradient_penalty_optimum_against_a_discretised_optimisation(real, fake, penalty_weight):
     exact = gradient_penalty_optimum(real, fake, penalty_weight)
     discrete = _discretised_penalty_optimum(real, fake, penalty_weight)
@@ -217,6 +220,7 @@ def test_gradient_penalty_optimum_against_a_discretised_optimisation(real, fake,
     assert np.max(np.abs(discrete["slopes"][where] - closed_form[where])) < 0.02 * np.max(np.abs(closed_form[where]))
 
 
+@pytest.mark.slow
 def test_one_sided_penalty_same_optimum_and_no_wrong_sign_trap():
     real, fake = Gaussian1D(0.0, 1.0), Gaussian1D(4.0, 1.0)
     exact = gradient_penalty_optimum(real, fake, 10.0)

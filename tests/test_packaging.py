@@ -4,11 +4,12 @@ lock pins torch to the 2.13.0 CPU build that CI installs."""
 import pathlib
 import re
 
+import pytest
 import tomllib
 import yaml
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-CONDA_TO_PIP = {"pytorch": "torch"}  # conda-forge names that differ from PyPI's
+CONDA_TO_PIP = {"pytorch": "torch", "python-lmdb": "lmdb"}  # conda-forge names that differ from PyPI's
 
 
 def _name(requirement: str) -> str:
@@ -41,6 +42,7 @@ def test_lock_pins_every_dependency_and_torch_2_13():
     assert re.search(r"^torch==2\.13\.0$", lock, flags=re.MULTILINE)
 
 
+@pytest.mark.subprocess
 def test_import_loads_neither_torch_nor_pot_nor_matplotlib():
     import subprocess
     import sys

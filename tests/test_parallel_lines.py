@@ -65,6 +65,7 @@ def test_critic_objective_of_the_exact_critic():
         critic_objective(ExactCritic(), [0.0, float("nan")])
 
 
+@pytest.mark.slow
 def test_wgan_gp_learns_theta_and_minimax_gan_stalls_under_plain_descent():
     wgan = learn_parallel_lines("wgan-gp", iterations=150, optimizer="sgd", theta_learning_rate=0.05)
     assert abs(wgan["thetas"][-1]) < 0.1

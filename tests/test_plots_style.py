@@ -1,4 +1,4 @@
-"""One style for every figure of the course (issue 10, item 14)."""
+"""One style for every figure of the course."""
 
 import io
 

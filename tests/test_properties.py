@@ -68,7 +68,7 @@ clouds = arrays(np.float64, (12, 2), elements=st.floats(min_value=-3, max_value=
     st.floats(min_value=-1e8, max_value=1e8, allow_nan=False),
 )
 def test_w1_of_point_clouds_is_translation_invariant(x, y, shift_x, shift_y):
-    """Issue 11, item 3: shifting both clouds by 1e7 gave 1.019 instead of 1.067, by 1e8 gave 0."""
+    """Shifting both clouds by 1e7 gave 1.019 instead of 1.067, by 1e8 gave 0."""
     shift = np.array([shift_x, shift_y])
     # the shifted coordinates carry float64 round-off of |shift| * 2^-52 each
     tolerance = 1e-9 + 8 * np.abs(shift).max() * np.finfo(float).eps

@@ -1,4 +1,4 @@
-"""Run folders under fault injection (issue 11, items 5-13): a second process, a kill during a
+"""Run folders under fault injection: a second process, a kill during a
 rewrite, a torn line, NaN state, damaged checkpoints, changed settings, an existing run, a full
 disk, and signals. Each test first produces the fault, then checks that nothing was lost or mixed.
 
@@ -19,7 +19,7 @@ import zipfile
 
 import pytest
 import torch
-from image_runs import HANG_GUARD, TINY_IMAGE_RUN, interrupt_a_long_run
+from helpers.image_runs import HANG_GUARD, TINY_IMAGE_RUN, interrupt_a_long_run
 
 from wgan_toys import run_files, runs
 from wgan_toys.images.trainer import ImageConfig, ImageTrainer, TrainingStopped, read_metrics
@@ -75,6 +75,7 @@ with run_lock(sys.argv[1]):
 """
 
 
+@pytest.mark.subprocess
 def test_a_second_process_is_refused_while_a_run_holds_the_folder(tmp_path):
     out = tmp_path / "run"
     holder = subprocess.Popen(
@@ -111,6 +112,7 @@ run_files.truncate_jsonl(sys.argv[1], lambda record: record["generator_step"] <=
 """
 
 
+@pytest.mark.subprocess
 def test_a_kill_during_resumes_rewrite_loses_nothing(tmp_path):
     metrics = tmp_path / "metrics.jsonl"
     metrics.write_text(
@@ -304,6 +306,7 @@ def test_changed_settings_are_refused_on_resume(run):
     assert trainer.config.generator_steps == 6 and trainer.generator_step == 4
 
 
+@pytest.mark.subprocess
 def test_cli_refuses_a_changed_flag_on_resume(run):
     result = _cli("train-images", "--resume", "--arch", "mlp", "--out", str(run))
     assert result.returncode == 2
@@ -337,6 +340,7 @@ def test_a_run_without_a_checkpoint_is_not_overwritten_without_overwrite(tmp_pat
     assert not (out / "samples" / "step_000100.png").exists()  # the old run's samples went with it
 
 
+@pytest.mark.subprocess
 def test_toy_run_folders_are_not_overwritten_without_overwrite(tmp_path):
     torch.set_num_threads(1)
     out = tmp_path / "toy"
@@ -417,6 +421,7 @@ print(trainer.stop_signal, trainer.generator_step, trainer.saved_step)
 """
 
 
+@pytest.mark.subprocess
 def test_a_second_ctrl_c_while_saving_lets_the_checkpoint_finish(tmp_path):
     out = tmp_path / "run"
     script = SECOND_CTRL_C_WHILE_SAVING.replace("{config}", repr(dict(TINY, generator_steps=50, checkpoint_every=100)))
@@ -428,6 +433,7 @@ def test_a_second_ctrl_c_while_saving_lets_the_checkpoint_finish(tmp_path):
 
 
 @pytest.mark.parametrize("signum, status", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+@pytest.mark.subprocess
 def test_an_interrupted_run_exits_128_plus_the_signal_with_one_line(tmp_path, signum, status):
     out = tmp_path / "run"
     returncode, stderr = interrupt_a_long_run(out, signum, rows=2)
@@ -707,3 +713,19 @@ def test_toy_claims_refuses_a_repeated_seed_before_training(tmp_path, capsys):
     with pytest.raises(SystemExit) as stop:
         main(["toy-claims", "--seeds", "0", "0", "--out", str(tmp_path / "claims.json")])
     assert stop.value.code == 2 and "--seeds == 0 0 repeats 0" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("name", ["config.json", "metrics.jsonl"])
+def test_overwrite_names_a_folder_in_the_place_of_a_run_file(tmp_path, name):
+    """A folder in the place of a run's file is named and nothing is deleted (writing the file over
+    it would fail in os.replace, naming only a temporary file, .config.json.XXXX.tmp)."""
+    out = tmp_path / "run"
+    (out / name).mkdir(parents=True)
+    (out / "checkpoint.pt").write_bytes(b"a previous run's")
+    with pytest.raises(ValueError, match=rf"run/{re.escape(name)} is a folder where a run's {re.escape(name)} goes.*"):
+        ImageTrainer(ImageConfig(**TINY), out, verbose=False, overwrite=True).train()
+    assert (out / "checkpoint.pt").read_bytes() == b"a previous run's" and (out / name).is_dir()
+    with pytest.raises(ValueError, match=rf"{re.escape(name)} is a folder where"):
+        with run_folder(ToyGAN(ToyConfig(iterations=0, width=8, eval_samples=50)), out, overwrite=True):
+            pass
+    assert (out / "checkpoint.pt").read_bytes() == b"a previous run's" and (out / name).is_dir()

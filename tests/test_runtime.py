@@ -1,4 +1,4 @@
-"""runtime.set_threads: one thread policy for every torch workload (issue 12, item 2)."""
+"""runtime.set_threads: one thread policy for every torch workload."""
 
 import io
 

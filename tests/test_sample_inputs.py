@@ -1,4 +1,4 @@
-"""Issue 11, item 20: one validation path (``_validation.as_real_array``) for samples.
+"""One validation path (``_validation.as_real_array``) for samples.
 
 Every entry point that takes samples accepts real numeric numpy arrays, lists and torch tensors
 (bfloat16 and float16 converted to float64) and refuses strings, complex numbers, object arrays,

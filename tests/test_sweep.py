@@ -46,6 +46,7 @@ def test_one_stacked_step_equals_separate_steps():
         assert torch.allclose(member(x), stack.member(i)(x), atol=1e-6)
 
 
+@pytest.mark.slow
 def test_clip_sweep_k_grows_with_c():
     real, fake = Gaussian1D(0, 0.5), Gaussian1D(4, 0.5)
     sweep = train_critic_sweep(real, fake, "clip", clip_values=(0.005, 0.01, 0.02), max_steps=3000)

@@ -1,4 +1,4 @@
-"""Issue 11, item 21: a toy run that explodes while staying finite is reported, not a silent exit
+"""A toy run that explodes while staying finite is reported, not a silent exit
 0; toy-claims writes an undefined correlation as JSON null, not NaN. (``figure --out DIR`` is
 tested in test_errors.py.)"""
 
@@ -17,6 +17,7 @@ SMALL = dict(width=16, batch_size=64, eval_samples=200, iterations=40, log_every
 
 
 @pytest.mark.parametrize("algorithm", ["wgan-gp", "gan-minimax", "gan-logd"])
+@pytest.mark.slow
 def test_a_finite_explosion_stops_the_run_after_logging_its_row(algorithm):
     trainer = ToyGAN(ToyConfig(algorithm=algorithm, learning_rate=1e3, **SMALL))
     logged = []
@@ -80,6 +81,7 @@ def test_toy_cli_reports_an_explosion_and_exits_1(tmp_path, capsys):
     assert rows[-1]["generator_step"] == 10  # the row that showed it is in the metrics
 
 
+@pytest.mark.slow
 def test_toy_claims_writes_an_undefined_correlation_as_null(tmp_path, capsys):
     from wgan_toys.cli import main
 

@@ -145,6 +145,7 @@ def run_cli(*args):
     )  # a hang guard, not a speed limit
 
 
+@pytest.mark.subprocess
 def test_toy_cli_writes_config_metrics_and_figures(tmp_path):
     out = tmp_path / "run"
     result = run_cli(
@@ -176,6 +177,7 @@ def test_toy_cli_writes_config_metrics_and_figures(tmp_path):
     assert "of which exact W1 logging" in result.stdout
 
 
+@pytest.mark.subprocess
 def test_toy_cli_diverging_run_exits_1_and_keeps_metrics(tmp_path):
     out = tmp_path / "run"
     result = run_cli(
@@ -201,6 +203,7 @@ def test_toy_cli_diverging_run_exits_1_and_keeps_metrics(tmp_path):
     assert len((out / "metrics.jsonl").read_text().splitlines()) >= 1
 
 
+@pytest.mark.subprocess
 def test_toy_cli_unknown_algorithm_lists_choices():
     result = run_cli("toy", "--algorithm", "lsgan")
     assert result.returncode == 2
@@ -208,7 +211,7 @@ def test_toy_cli_unknown_algorithm_lists_choices():
     assert all(name in result.stderr for name in ("gan-minimax", "gan-logd", "wgan", "wgan-gp"))
 
 
-# ---------------------------------------------------------------- the generator's arrows (issue 10, item 6)
+# ---------------------------------------------------------------- the generator's arrows
 def _minus_loss_gradient_by_finite_differences(trainer, points, loss_of_logit, step=1e-6):
     """-d/dx loss(critic(x)) by central differences on a float64 copy of the critic (a small step:
     the ReLU network has kinks, and a wider step straddles them at a few points)."""
@@ -291,7 +294,7 @@ def test_field_plot_draws_every_frame_on_the_runs_scale():
     plt.close("all")
 
 
-# ---------------------------------------------------------------- the sample floor and the W1 charts (issue 10, item 7)
+# ---------------------------------------------------------------- the sample floor and the W1 charts
 def test_sample_floor_is_exact_w1_between_samples_of_one_law_and_falls_with_n():
     import ot
     from scipy.spatial.distance import cdist

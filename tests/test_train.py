@@ -27,6 +27,7 @@ def values_of(network):
     return lambda x: network_values(network, x)
 
 
+@pytest.mark.slow
 def test_spectral_critic_reaches_w_and_the_exact_potential():
     result = train_critic(REAL, FAKE, constraint="spectral")
     assert result.converged
@@ -36,6 +37,7 @@ def test_spectral_critic_reaches_w_and_the_exact_potential():
     assert fit["max_abs_error"] < 0.05  # in units of f*, over the region holding 99% of the mass
 
 
+@pytest.mark.slow
 def test_gradient_penalty_estimate_matches_the_exact_optimum():
     real, fake = Gaussian1D(0.0, 1.0), Gaussian1D(4.0, 1.0)
     result = train_critic(real, fake, constraint="gp", penalty_weight=2.0)
@@ -50,6 +52,7 @@ def test_gradient_penalty_estimate_matches_the_exact_optimum():
     assert np.median(audit["interpolated"]) == pytest.approx(predicted["slope"], abs=0.1)  # 2.0, not 1
 
 
+@pytest.mark.slow
 def test_one_sided_penalty_escapes_the_wrong_sign_start():
     # A random start whose slope has the wrong sign: the two-sided penalty charges lambda for
     # passing through slope 0, so the critic settles at the wrong-sign local optimum (near
@@ -78,6 +81,7 @@ def test_clipped_critic_obeys_kantorovich_rubinstein():
     assert all(float(p.detach().abs().max()) <= 0.01 for p in result.network.parameters())
 
 
+@pytest.mark.slow
 def test_discriminator_approaches_d_star_and_the_js_bound():
     result = train_discriminator(REAL, FAKE)
     region = mass_region(REAL, FAKE)
@@ -168,3 +172,28 @@ def test_the_edges_of_the_trainable_range_still_train():
             Gaussian1D(0.0, scale), Gaussian1D(2 * scale, scale), constraint="gp", penalty_weight=weight, max_steps=600
         )
         assert result.estimate == pytest.approx(2 * scale, rel=0.3), (scale, result.estimate)
+
+
+def test_a_gradient_penalty_of_zero_is_refused_by_the_library_before_training(monkeypatch):
+    """At lambda = 0 eq. (3) is unbounded over critics: train_critic, the stacked sweep and
+    GradientPenalty refuse it (the library, not only the command line), before any step."""
+    import wgan_toys.train as train_module
+    from wgan_toys.lipschitz import GradientPenalty, make_constraint
+    from wgan_toys.train import train_critic_sweep
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("training started")
+
+    monkeypatch.setattr(train_module, "samplers_and_heldout", no_training)
+    message = r"penalty_weight == -?0(\.0)? leaves the critic unconstrained: .*eq\. \(3\).* pass penalty_weight > 0"
+    real, fake = Gaussian1D(0, 1), Gaussian1D(4, 1)
+    for zero in (0, 0.0, -0.0):
+        with pytest.raises(ValueError, match=message):
+            train_critic(real, fake, constraint="gp", penalty_weight=zero)
+    with pytest.raises(ValueError, match=message):
+        make_constraint("gp", penalty_weight=0.0)
+    with pytest.raises(ValueError, match=r"penalty_weight == \[10\.0, 0\.0\] leaves the critic unconstrained"):
+        GradientPenalty(torch.tensor([10.0, 0.0]))
+    with pytest.raises(ValueError, match="leaves the critic unconstrained"):
+        train_critic_sweep(real, fake, "gp", penalty_weights=(10.0, 0.0), max_steps=10)
+    assert GradientPenalty(1e-6).penalty_weight == 1e-6  # any lambda > 0 is a constraint

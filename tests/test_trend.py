@@ -130,6 +130,7 @@ def test_the_section4_summary_carries_the_trend_robust_statistic():
     assert row["residual_spearman"] > 0.3  # linked noise: seen beyond the two trends
 
 
+@pytest.mark.slow
 def test_the_toy_claims_table_carries_the_trend_robust_statistic():
     """``toy_gan.claims_table`` writes ``residual_spearman`` of the logged estimate and the exact W1 (step 0
     left out), recomputed here from a second, identical run."""

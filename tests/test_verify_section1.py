@@ -93,6 +93,7 @@ def test_every_row_function_has_mutations():
 
 
 @pytest.mark.parametrize("check", verify_section1.ROWS, ids=lambda check: check.__name__)
+@pytest.mark.slow
 def test_each_row_passes_and_is_flipped_by_a_mutation(check, monkeypatch):
     rows = run_checks([check])
     assert rows and all(row.status is Status.PASS for row in rows), [row.measured for row in rows if not row.passed]

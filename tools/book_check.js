@@ -1,5 +1,5 @@
 // Check the built course book (make book) in headless Chromium, from file:// with the network cut off,
-// and take screenshots (issue 14, item 3). Not part of CI (it needs Debian's chromium and npm's
+// and take screenshots. Not part of CI (it needs Debian's chromium and npm's
 // playwright-core). As root on Debian, from the repository root:
 //   apt-get update && apt-get install -y chromium && (cd /tmp && npm install playwright-core@1)
 //   make book

@@ -444,6 +444,43 @@ def check_memory(needed: float, what: str, fix: str, available: int | None = Non
         )
 
 
+def check_file_path(name: str, path):
+    """Return ``path`` if a file can be written there: a ``str`` or ``os.PathLike`` that names a file
+    (not a folder) in an existing, writable folder. Call it before the work whose result goes there,
+    so that a bad path costs nothing.
+
+    Raises
+    ------
+    TypeError
+        ``path`` is not a path (a number, None).
+    ValueError
+        ``path`` is empty or an existing folder.
+    FileNotFoundError, PermissionError
+        Its folder does not exist, or cannot be written (the file itself, where it exists).
+    """
+    import os
+
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(
+            f"{name} must be a file path (a str or os.PathLike), got {path!r} of type {type(path).__name__}."
+        )
+    text = os.fsdecode(os.fspath(path))
+    if not text.strip():
+        raise ValueError(f"{name} == {path!r} names no file; give a file path.")
+    if os.path.isdir(text):
+        raise ValueError(f"{name} == {text!r} is a folder, must be a file path inside it.")
+    folder = os.path.dirname(os.path.abspath(text))
+    if not os.path.isdir(folder):
+        raise FileNotFoundError(
+            f"{name} == {text!r}: its folder {folder} does not exist; create it first, or choose another path."
+        )
+    if not os.access(folder, os.W_OK):
+        raise PermissionError(f"{name} == {text!r}: its folder {folder} is not writable; choose another path.")
+    if os.path.exists(text) and not os.access(text, os.W_OK):
+        raise PermissionError(f"{name} == {text!r} exists and is not writable; choose another path.")
+    return path
+
+
 def setting(default, constraint, hint: str = ""):
     """A dataclass field whose metadata holds its constraint and the hint its error message
     ends with: ``clip_value: float = setting(0.01, POSITIVE, "the paper uses c = 0.01")``.

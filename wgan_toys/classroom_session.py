@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import torch
 
-from ._validation import check_choice, check_int
+from ._validation import check_choice, check_file_path, check_int
 from .objectives import ALGORITHMS, algorithm_defaults
 from .toy_gan import ToyConfig, ToyGAN
 
@@ -324,7 +324,7 @@ class ClassroomSession:
     # ---------------------------------------------------------------- record and replay
     def save_metrics(self, path: str) -> str:
         """One JSON object per recorded frame: action, steps, estimate, exact W1."""
-        with open(path, "w") as handle:
+        with open(check_file_path("path", path), "w") as handle:
             for frame in self.frames:
                 row = {key: frame[key] for key in ("action", "generator_step", "critic_steps", "estimate", "exact_w1")}
                 handle.write(json.dumps(row) + "\n")

@@ -22,7 +22,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from ._validation import check_int
+from ._validation import check_file_path, check_int
 from .plots import COLORS, PROJECTOR_STYLE, STYLE
 
 if TYPE_CHECKING:
@@ -488,7 +488,9 @@ class ClassroomView:
 
         Each frame is drawn as a press draws it (:meth:`render`: the changing artists over the cached
         background, pixel for pixel a full render), so a session records in a fraction of the time a
-        full redraw per frame takes."""
+        full redraw per frame takes. ``path`` is checked before any frame is drawn: a path that is
+        not a file path, or whose folder is missing or read-only, costs no rendering."""
+        path = check_file_path("path", path)
         fps = check_int("fps", fps, minimum=1)
         pictures = []
         for frame in self.frames:

@@ -251,15 +251,35 @@ class WeightClipping(LipschitzConstraint):
         return f"weight clipping, c = {c}"
 
 
+def _check_penalty_weight_positive(penalty_weight):
+    """lambda > 0 (every entry, for stacked critics): at lambda = 0 the penalty is no constraint, and
+    E_r f - E_g f (eq. (3)) has no maximum over critics."""
+    penalty_weight = _check_penalty_weight(penalty_weight)
+    zero = not bool(torch.all(penalty_weight > 0)) if isinstance(penalty_weight, torch.Tensor) else penalty_weight == 0
+    if zero:
+        shown = penalty_weight.tolist() if isinstance(penalty_weight, torch.Tensor) else penalty_weight
+        raise ValueError(
+            f"penalty_weight == {shown} leaves the critic unconstrained: without the penalty, E_r f - E_g f "
+            "(eq. (3)) has no maximum over critics and the estimate grows without bound while training runs; "
+            "pass penalty_weight > 0 (WGAN-GP uses lambda = 10)."
+        )
+    return penalty_weight
+
+
 class GradientPenalty(LipschitzConstraint):
     """WGAN-GP: the penalty on random interpolates, two-sided (default, WGAN-GP's eq. (3)) or
-    ``one_sided``, added to the critic's loss (:func:`gradient_penalty`)."""
+    ``one_sided``, added to the critic's loss (:func:`gradient_penalty`).
+
+    ``penalty_weight`` (lambda) must be > 0, every entry of a tensor too: at lambda = 0 the critic
+    is unconstrained and its objective, eq. (3) of the paper, is unbounded above (scaling a critic
+    whose estimate is positive by t > 1 scales the estimate by t), so training would only run it up.
+    """
 
     name = "gp"
     penalizes = True
 
     def __init__(self, penalty_weight=10.0, one_sided: bool = False):
-        self.penalty_weight = _check_penalty_weight(penalty_weight)
+        self.penalty_weight = _check_penalty_weight_positive(penalty_weight)
         if not isinstance(one_sided, bool):
             raise TypeError(f"one_sided must be True or False, got {one_sided!r}.")
         self.one_sided = one_sided
@@ -306,7 +326,14 @@ CONSTRAINTS = ("clip", "gp", "spectral", "none")
 
 
 def make_constraint(constraint: str = "clip", clip_value=0.01, penalty_weight=10.0) -> LipschitzConstraint:
-    """The constraint named ``constraint`` ('clip', 'gp', 'spectral' or 'none') with its constant."""
+    """The constraint named ``constraint`` ('clip', 'gp', 'spectral' or 'none') with its constant.
+
+    Raises
+    ------
+    ValueError
+        An unknown name, ``clip_value <= 0`` for 'clip', ``penalty_weight <= 0`` for 'gp' (at lambda = 0
+        the objective is unbounded: :class:`GradientPenalty`).
+    """
     check_choice("constraint", constraint, CONSTRAINTS)
     if constraint == "clip":
         return WeightClipping(clip_value)

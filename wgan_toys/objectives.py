@@ -32,7 +32,7 @@ implementation:
   the "-log D trick" of the paper's DCGAN baseline (Section 4.1).
 
 torch is imported inside the loss functions, so that the command line reads the names and the
-table without loading it (about 3 s).
+table without loading it (``benchmarks/bench_cli_latency.py`` times the cold start).
 
 References: Arjovsky, Chintala, Bottou (2017), arXiv:1701.07875; Gulrajani et al. (2017),
 arXiv:1704.00028; Goodfellow et al. (2014), arXiv:1406.2661; Radford, Metz, Chintala (2016),

@@ -336,7 +336,8 @@ def refuse_existing_run(
     ------
     RunFolderError
         ``out already holds a run (config.json, metrics.jsonl); pass resume=True ...,
-        overwrite=True ..., or choose another out. Nothing was overwritten.``
+        overwrite=True ..., or choose another out. Nothing was overwritten.``; with ``overwrite``,
+        a folder (or a FIFO) in the place of one of the run's files, named.
     """
     out = pathlib.Path(out)
     found = [name for name in (*markers, *RUN_FILES) if "*" not in name and (out / name).exists()]
@@ -353,6 +354,13 @@ def refuse_existing_run(
         raise RunFolderError(
             f"{out} already holds a run ({', '.join(found)}); {how}, or choose another out. Nothing was overwritten."
         )
+    for name in found:  # a folder or a FIFO where a run's file goes: overwrite deletes files only
+        path = out / name
+        if not (path.is_file() or path.is_symlink()):
+            raise RunFolderError(
+                f"{path} is {_kind(path.stat())} where a run's {name} goes, and overwrite=True deletes only a run's "
+                "files; remove it yourself, or choose another out. Nothing was overwritten."
+            )
     for path in _run_files(out):
         if path.is_file() or path.is_symlink():
             path.unlink()
@@ -391,6 +399,7 @@ class RunFolder:
     Examples
     --------
     >>> import tempfile
+    >>> from wgan_toys.run_files import read_jsonl
     >>> folder = RunFolder(tempfile.mkdtemp())
     >>> with folder.locked():
     ...     folder.start({"seed": 0})

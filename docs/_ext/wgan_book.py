@@ -1,4 +1,4 @@
-"""A small Sphinx extension for the course book (issue 14).
+"""A small Sphinx extension for the course book.
 
 - copies MathJax 3 from the ``sphinx-mathjax-offline`` wheel into the book's ``_static/mathjax``
   (``conf.mathjax_path`` points there), so that math renders with no network;

@@ -31,7 +31,7 @@ import re
 import sys
 
 from . import checks, critics, figures, images, toys
-from .common import Parser, Terminated
+from .common import Parser, Terminated, one_line
 from .critics import GP_BIAS_SHARE, GP_BIAS_SHARE_HELP
 from .figures import FIGURES
 from .images import SMOKE
@@ -76,25 +76,8 @@ def _join_negative_values(argv: list[str]) -> list[str]:
 
 
 # The library's errors speak its Python API; on the command line they name the flags.
-_API_TO_FLAGS = (
-    ("resume=True", "--resume"),
-    ("overwrite=True", "--overwrite"),
-    ("another out", "another --out"),
-    ("point out at", "point --out at"),
-    ("(out ", "(--out "),
-)
-
-
 # errors the package raises by name (their messages say what to do); any of their subclasses too
 _NAMED_ERRORS = ("TrainingDivergedError", "TrainingStopped")
-
-
-def _one_line(error: BaseException) -> str:
-    """The error's message on one line, in the command line's words."""
-    text = " ".join(str(error).split()) or type(error).__name__
-    for api, flag in _API_TO_FLAGS:
-        text = text.replace(api, flag)
-    return text
 
 
 def _on_sigterm(signum, frame):
@@ -121,14 +104,14 @@ def main(argv=None) -> int:
     try:
         return args.run(args)
     except (ValueError, TypeError, ArithmeticError, RecursionError) as error:
-        parser.exit(2, f"{name}: error: {_one_line(error)}\n")
+        parser.exit(2, f"{name}: error: {one_line(error)}\n")
     except MemoryError as error:
-        parser.exit(2, f"{name}: error: out of memory ({_one_line(error)}); lower the sizes given in the flags.\n")
+        parser.exit(2, f"{name}: error: out of memory ({one_line(error)}); lower the sizes given in the flags.\n")
     except OSError as error:  # a folder that cannot be written, a file that cannot be read
         where = f" ({error.filename})" if getattr(error, "filename", None) else ""
         parser.exit(
             1,
-            f"{name}: error: {error.strerror or _one_line(error)}{where}; check the path and its permissions.\n",
+            f"{name}: error: {error.strerror or one_line(error)}{where}; check the path and its permissions.\n",
         )
     except Terminated:
         parser.exit(143, f"{name}: stopped by SIGTERM.\n")
@@ -137,7 +120,7 @@ def main(argv=None) -> int:
     except RuntimeError as error:
         if not any(kind.__name__ in _NAMED_ERRORS for kind in type(error).__mro__):
             raise  # an error the package does not name is a bug: its traceback is what a report needs
-        parser.exit(2, f"{name}: error: {_one_line(error)}\n")
+        parser.exit(2, f"{name}: error: {one_line(error)}\n")
     finally:
         if previous is not None:
             import signal

@@ -10,6 +10,8 @@ import json
 import math
 import sys
 
+from ..images import ROOT_ARGUMENT
+
 __all__ = [
     "Parser",
     "path_arg",
@@ -30,6 +32,8 @@ __all__ = [
     "check_seeds",
     "add_training_flags",
     "Terminated",
+    "API_TO_FLAGS",
+    "one_line",
 ]
 
 
@@ -230,3 +234,28 @@ def add_training_flags(command) -> None:
 class Terminated(KeyboardInterrupt):
     """SIGTERM, raised where the command is, so that it stops as on Ctrl-C (its rows kept, a message
     printed) and exits with status 143."""
+
+
+API_TO_FLAGS = (  # the library's words for what the command calls a flag
+    ("resume=True", "--resume"),
+    ("overwrite=True", "--overwrite"),
+    ("another out", "another --out"),
+    ("point out at", "point --out at"),
+    ("(out ", "(--out "),
+    ("skip_unreadable=True", "--skip-unreadable"),  # images.data
+    ("lower batch_size", "lower --batch-size"),
+    (ROOT_ARGUMENT, "--data-root"),
+    ("pattern == ", "--only == "),  # verify.select_checks
+    ("penalty_weight == ", "--penalty-weight == "),  # lipschitz.GradientPenalty
+    ("lower learning_rate", "lower --learning-rate"),  # TrainingDivergedError's remedies
+    ("or penalty_weight for 'gp'", "or --penalty-weight for --constraint gp"),
+    ("pass penalty_weight > 0", "pass --penalty-weight > 0"),
+)
+
+
+def one_line(error: BaseException) -> str:
+    """The error's message on one line, in the command line's words."""
+    text = " ".join(str(error).split()) or type(error).__name__
+    for api, flag in API_TO_FLAGS:
+        text = text.replace(api, flag)
+    return text

@@ -11,6 +11,7 @@ import sys
 from .common import (
     algorithm_help,
     check_seeds,
+    one_line,
     path_arg,
     print_notes,
     real_arg,
@@ -93,7 +94,7 @@ def _train_images(args) -> int:
         try:
             trainer.train()
         except TrainingStopped as error:
-            print(f"wgan-toys train-images: stopped: {error}", file=sys.stderr)
+            print(f"wgan-toys train-images: stopped: {one_line(error)}", file=sys.stderr)
             return 1
         except KeyboardInterrupt:  # a second Ctrl-C: stopped at once, without a checkpoint of this step
             if trainer.is_main:
@@ -317,6 +318,10 @@ def add_commands(commands) -> None:
     images = commands.add_parser("train-images", help="the final chapter: WGAN / GAN / WGAN-GP on images (Section 4)")
     _add_image_arguments(images)
     images.set_defaults(run=_train_images)
+
+    from ..images.prepare import add_prepare_command  # numpy only: the parser stays quick to build
+
+    add_prepare_command(commands)
 
     section4 = commands.add_parser(
         "section4", help="Figures 5-7 on digits: 3 generators x {WGAN, GAN}, with a table (minutes)"

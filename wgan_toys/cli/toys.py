@@ -13,6 +13,7 @@ from .common import (
     algorithm_help,
     check_seeds,
     json_number,
+    one_line,
     path_arg,
     print_notes,
     real_arg,
@@ -68,7 +69,7 @@ def _toy(args) -> int:
             except TrainingDivergedError as error:
                 bar.close()
                 print(
-                    f"wgan-toys toy: stopped: {error} The {len(trainer.history)} rows logged so far are in {metrics_path}.",
+                    f"wgan-toys toy: stopped: {one_line(error)} The {len(trainer.history)} rows logged so far are in {metrics_path}.",
                     file=sys.stderr,
                 )
                 status = 1

@@ -1,4 +1,4 @@
-r"""Exercises that check themselves: one checker per code exercise of the lessons (issue 14).
+r"""Exercises that check themselves: one checker per code exercise of the lessons.
 
 Each lesson in ``notebooks/`` ends with exercises. A code exercise has an answer cell that the
 student fills (``answer = ...``) and a call right after it::

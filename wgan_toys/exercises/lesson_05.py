@@ -19,8 +19,8 @@ _STEP, _DECAY, _ITERATIONS = 0.02, 0.99, 150
 
 @functools.lru_cache(maxsize=None)
 def _network_run(algorithm: str, theta0: float, iterations: int, optimizer: str, seed: int) -> tuple:
-    """(thetas, theta_gradients) of a short seeded ``learn_parallel_lines`` run on the CPU (computed once per process;
-    0.1-0.2 s of CPU on one thread for the 10-20 iterations the checkers ask for)."""
+    """(thetas, theta_gradients) of a short seeded ``learn_parallel_lines`` run on the CPU (computed once per process,
+    on one thread, for the 10-20 iterations the checkers ask for)."""
     from ..parallel_lines import learn_parallel_lines
 
     run = learn_parallel_lines(
@@ -45,7 +45,7 @@ def check_rmsprop_from_far(answer, strict: bool = False) -> Verdict:
     (decay 0.99, :math:`\epsilon = 10^{-8}`, no bias correction): for :math:`|g| \gg \epsilon` the first step is
     :math:`\alpha_0/\sqrt{0.01} = 10\alpha_0` whatever the gradient's size, but a gradient that
     keeps shrinking falls below the :math:`\sqrt{v_t}` that remembers its larger past, and theta stops. Reference:
-    the same seeded 20-iteration run on the CPU (0.2 s); tolerance 0.005.
+    the same seeded 20-iteration run on the CPU; tolerance 0.005.
     """
     exercise = "05.1"
     if is_unattempted(answer):
@@ -387,7 +387,7 @@ def check_early_peak_other_seeds(answer, strict: bool = False) -> Verdict:
     (``learn_parallel_lines("gan-minimax", theta0=1.0, optimizer="sgd", seed=s)``), as the pair (seed 1, seed 2).
 
     The claim says it lies between 0.1 and 1 (before the discriminator saturates, Section 3). Reference: the two
-    seeded 10-iteration runs on the CPU (the first 10 iterations of a longer run are the same; 0.2 s); tolerance 1%
+    seeded 10-iteration runs on the CPU (the first 10 iterations of a longer run are the same); tolerance 1%
     relative (seed 0's peak lies 3% from seed 2's).
     """
     exercise = "05.8"

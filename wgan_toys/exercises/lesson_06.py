@@ -93,7 +93,7 @@ FRAME_RUN = {"iterations": 100, "log_every": 30}  # the run whose GIF frames exe
 def _frame_steps(iterations: int, log_every: int) -> tuple[int, ...]:
     """The generator steps of ``ToyGAN.train``'s snapshots (one GIF frame each) for ``iterations`` and ``log_every``.
 
-    The schedule depends on nothing else, so the run uses 2-unit networks and 2-point evaluations (~0.2 s).
+    The schedule depends on nothing else, so the run uses 2-unit networks and 2-point evaluations.
     """
     from ..toy_gan import ToyConfig, ToyGAN
 
@@ -171,7 +171,7 @@ CLIP_STEPS = 50  # critic steps against the untrained generator in exercise 06.3
 def _clipped_estimates(steps: int = CLIP_STEPS) -> dict:
     r"""The clipped critic's estimate after ``steps`` critic steps against the untrained generator, for c = 0.01 and
     0.05 (``ToyConfig(algorithm="wgan", seed=0)``), on the batches that ``evaluate()`` would draw next, and the
-    clipped family's bound :math:`\prod_l c\sqrt{n_{l-1} n_l}` for each c. About 0.4 s."""
+    clipped family's bound :math:`\prod_l c\sqrt{n_{l-1} n_l}` for each c."""
     import torch
 
     from ..toy_gan import ToyConfig, ToyGAN

@@ -10,6 +10,8 @@
 - :mod:`~wgan_toys.images.quality`: sliced Wasserstein distance, digits mode coverage.
 - :mod:`~wgan_toys.images.grids`: sample grids with Pillow.
 - :mod:`~wgan_toys.images.section4`: the three generators x {WGAN, GAN} on digits.
+- :mod:`~wgan_toys.images.formats`, :mod:`~wgan_toys.images.prepare`, :mod:`~wgan_toys.images.store`:
+  the real data sets' files without torchvision, ``prepare-images``, the memory-mapped store.
 """
 
 # The valid names, here without torch so that the command line can list them without loading it
@@ -17,7 +19,10 @@
 GENERATOR_ARCHITECTURES = ("dcgan", "dcgan-nobn", "mlp")
 CRITIC_ARCHITECTURES = ("dcgan", "mlp")
 NORMALIZATIONS = ("batch", "layer", "none")
-DATASETS = ("digits", "folder", "npz", "mnist", "cifar10", "lsun", "celeba")
+DATASETS = ("digits", "folder", "npz", "mnist", "cifar10", "lsun", "celeba", "prepared")
 CRITIC_SCHEDULES = ("algorithm-1", "paper-code")
 PRECISIONS = ("auto", "fp32", "bf16")
 CLIP_PARAMETERS = ("all", "weights")  # WGAN clipping: w, every critic parameter (Algorithm 1), or weights only
+# How the library's messages name the data's location: load_images' root, ImageConfig's data_root
+# (the command line shows its flag in their place).
+ROOT_ARGUMENT = "root (data_root= in ImageConfig)"

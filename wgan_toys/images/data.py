@@ -43,7 +43,7 @@ import numpy as np
 import torch
 
 from .._validation import check_choice, check_int
-from . import DATASETS
+from . import DATASETS, ROOT_ARGUMENT
 from .models import check_channels, check_image_size
 from .npz import load_image_array
 
@@ -51,6 +51,7 @@ __all__ = [
     "DATASETS",
     "IMAGE_EXTENSIONS",
     "ImageData",
+    "ImageSource",
     "load_images",
     "images_to_float",
     "digits_arrays",
@@ -60,6 +61,22 @@ __all__ = [
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff", ".ppm", ".pgm")
 DEFAULT_PRELOAD_BUDGET = 4 * 2**30
 _DEEP_MODES = ("I;16", "I;16L", "I;16B", "I;16N", "I")  # Pillow's 16-bit (and 32-bit integer) greyscale modes
+
+
+class ImageSource(Protocol):
+    """What the trainer reads of its images: :class:`ImageData`, or a prepared store
+    (:class:`~wgan_toys.images.store.PreparedStore`)."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def count(self) -> int: ...
+
+    @property
+    def held_out(self) -> torch.Tensor | None: ...
+
+    def batch(self, indices: torch.Tensor) -> torch.Tensor: ...
 
 
 def _unreadable_errors():
@@ -194,7 +211,7 @@ def _read_file(path: pathlib.Path, image_size: int, channels: int, divisor: floa
     except _unreadable_errors() as error:
         raise ValueError(
             f"cannot read image file {path}: {error}; fix or remove it, "
-            "or pass --skip-unreadable to skip such files and count them."
+            "or pass skip_unreadable=True to skip such files and count them."
         ) from error
 
 
@@ -272,7 +289,7 @@ def load_images(
     preload_budget_bytes: int = DEFAULT_PRELOAD_BUDGET,
     skip_unreadable: bool = False,
     verbose: bool = True,
-) -> ImageData:
+) -> ImageSource:
     """Load ``dataset`` (one of :data:`DATASETS`) as an :class:`ImageData`.
 
     Parameters
@@ -310,6 +327,12 @@ def load_images(
     from ..runtime import resolve_device
 
     device = resolve_device(device)
+    if dataset == "prepared":  # a prepare-images store, memory-mapped (images.store)
+        from .store import open_store
+
+        return open_store(
+            root, image_size=image_size, channels=channels, device=device, held_out=held_out, verbose=verbose
+        )
     labels = None
     skipped = 0
     reader: _ImageReader  # set exactly when arrays stays None (a folder or torchvision streams its files)
@@ -374,7 +397,7 @@ def load_images(
     )
 
 
-def check_batch_size(batch_size: int, data: ImageData) -> None:
+def check_batch_size(batch_size: int, data: ImageSource) -> None:
     """Refuse a batch of more images than ``data`` trains on, which would be silently cut to the
     dataset's size (and images/s over-reported); checked as soon as the data is loaded.
 
@@ -387,7 +410,7 @@ def check_batch_size(batch_size: int, data: ImageData) -> None:
         held = 0 if data.held_out is None else len(data.held_out)
         raise ValueError(
             f"batch_size == {batch_size}, must be <= {data.count}, the number of training images in "
-            f"dataset {data.name!r} ({held} more are held out); lower --batch-size to at most "
+            f"dataset {data.name!r} ({held} more are held out); lower batch_size to at most "
             f"{data.count}, or use more images."
         )
 
@@ -438,7 +461,7 @@ class _PathReader:
 
 def _folder_paths(root, image_size, channels, skip_unreadable):
     if root is None:
-        raise ValueError("dataset 'folder' needs root: the folder that holds the images (--data-root DIR).")
+        raise ValueError(f"dataset 'folder' needs {ROOT_ARGUMENT}: the folder that holds the images.")
     root = pathlib.Path(root)
     if not root.is_dir():
         raise ValueError(f"root == {str(root)!r} is not a folder; pass the folder that holds the images.")
@@ -480,7 +503,7 @@ def _folder_paths(root, image_size, channels, skip_unreadable):
             elif not skip_unreadable:
                 raise ValueError(
                     f"cannot read image file {path}: {error}; fix or remove it, "
-                    "or pass --skip-unreadable to skip such files and count them."
+                    "or pass skip_unreadable=True to skip such files and count them."
                 ) from error
             else:
                 skipped += 1
@@ -489,7 +512,7 @@ def _folder_paths(root, image_size, channels, skip_unreadable):
     if small:
         warnings.warn(
             f"{small} of {len(good)} images under {root} are smaller than image_size == {image_size} "
-            f"(smallest side {smallest} px) and are upscaled; pass a smaller --image-size or larger images.",
+            f"(smallest side {smallest} px) and are upscaled; pass a smaller image_size or larger images.",
             stacklevel=3,
         )
     divisor = _depth_divisor(max(peaks), len(peaks), f"16-bit images under {root}") if peaks else 257.0
@@ -498,7 +521,7 @@ def _folder_paths(root, image_size, channels, skip_unreadable):
 
 def _npz_arrays(root, image_size, channels):
     if root is None:
-        raise ValueError("dataset 'npz' needs root: the .npz file (--data-root FILE.npz), or a .npy array file.")
+        raise ValueError(f"dataset 'npz' needs {ROOT_ARGUMENT}: the .npz file, or a .npy array file.")
     path = pathlib.Path(root)
     if not path.is_file():
         raise ValueError(f"root == {str(path)!r} is not a file; pass the .npz (or .npy) file.")
@@ -531,7 +554,7 @@ def _npz_arrays(root, image_size, channels):
     if min(array.shape[2:]) < image_size:
         warnings.warn(
             f"{path}: all {len(array)} images ({array.shape[2]}x{array.shape[3]}) are smaller than "
-            f"image_size == {image_size} and are upscaled; pass a smaller --image-size or larger images.",
+            f"image_size == {image_size} and are upscaled; pass a smaller image_size or larger images.",
             stacklevel=3,
         )
     from PIL import Image
@@ -588,7 +611,9 @@ def _torchvision_reader(dataset, root, image_size, channels):
             "that matches your torch (README: GPU setup)."
         ) from error
     if root is None:
-        raise ValueError(f"dataset {dataset!r} needs root: the folder that holds its files (nothing is downloaded).")
+        raise ValueError(
+            f"dataset {dataset!r} needs {ROOT_ARGUMENT}: the folder that holds its files (nothing is downloaded)."
+        )
     makers = {
         "mnist": lambda: tv_datasets.MNIST(root, train=True, download=False),
         "cifar10": lambda: tv_datasets.CIFAR10(root, train=True, download=False),

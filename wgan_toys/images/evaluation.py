@@ -19,7 +19,7 @@ from .models import count_parameters
 
 if TYPE_CHECKING:
     from .config import ImageConfig
-    from .data import ImageData
+    from .data import ImageSource
     from .quality import DigitsClassifier
 
 __all__ = ["Evaluation", "RunState", "metrics_record", "progress_fields", "recorded_config", "read_metrics"]
@@ -45,7 +45,7 @@ class Evaluation:
     """The evaluation of one run, with its yardsticks made at the first use and kept: the floor
     ``sliced_w_real`` and, on digits, the classifier (``classifier_accuracy``: its held-out accuracy)."""
 
-    def __init__(self, config: ImageConfig, data: ImageData) -> None:
+    def __init__(self, config: ImageConfig, data: ImageSource) -> None:
         self.config, self.data = config, data
         self.classifier: DigitsClassifier | None = None
         self.classifier_accuracy: float | None = None  # after the first evaluation on digits

@@ -375,6 +375,9 @@ class ImageTrainer:
 
     def _real(self) -> torch.Tensor:
         real = self.data.batch(self._indices())
+        upcoming = self.order[self.position : self.position + self.config.batch_size]
+        if hasattr(self.data, "prefetch") and len(upcoming) == self.config.batch_size:
+            self.data.prefetch(self._local(upcoming))  # the next batch is gathered during this step
         return real.contiguous(memory_format=torch.channels_last) if self.channels_last else real
 
     def _autocast(self):

@@ -63,7 +63,7 @@ def plot_critic_field(
     rows, cols = np.nonzero(plan.plan > 1e-12)
     from matplotlib.collections import LineCollection
 
-    # one collection for all segments: a Line2D per segment costs ~1 ms each to build and draw
+    # one collection for all segments: a Line2D per segment is built and drawn one by one
     ax.add_collection(
         LineCollection(
             np.stack([fake[rows], real[cols]], axis=1),  # type: ignore[arg-type]  # stubs: a Sequence; (n, 2, 2) arrays work
@@ -225,7 +225,8 @@ _FLOORS: dict = {}
 
 
 def _cached_floor(dataset, n: int) -> dict:
-    """sample_floor(dataset, n, repeats=4) once per (law, n) per session: an exact transport at n = 1000 takes ~0.2 s."""
+    """sample_floor(dataset, n, repeats=4) once per (law, n) per session: an exact transport's cost grows
+    quickly with n (``benchmarks/bench_emd.py`` times it against n)."""
     from ..toys2d import sample_floor
 
     key = (dataset, n)

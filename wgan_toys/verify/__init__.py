@@ -40,7 +40,7 @@ functions in a tuple ``ROWS`` and registers nothing itself: the package then reg
 (``tests/test_verify.py`` for this package's modules).
 
 The trained networks are small MLPs, each trained once (one thread) and shared by the rows that
-use them; the default table takes about 20 s of CPU on one thread.
+use them, on one thread (``benchmarks/bench_course.py --parts verify`` times the default table).
 
 References
 ----------

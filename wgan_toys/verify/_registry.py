@@ -164,7 +164,7 @@ def select_checks(pattern: str | None = None) -> list[Check]:
     chosen = [check for check in checks if fnmatch.fnmatch(check.name.lower(), wanted) or wanted in check.name.lower()]
     if not chosen:
         names = ", ".join(check.name for check in checks)
-        raise ValueError(f"--only == {pattern!r} matches no check; the checks are: {names}.")
+        raise ValueError(f"pattern == {pattern!r} matches no check; the checks are: {names}.")
     return chosen
 
 

@@ -1,4 +1,4 @@
-"""Image data that must not be silently wrong (issue 11, items 14-16): 16-bit images, truncated
+"""Image data that must not be silently wrong: 16-bit images, truncated
 and bomb files, small images, npz/npy files, a batch larger than the dataset, a corrupt
 classifier cache. Each test first shows the failure the old code let through.
 
@@ -11,7 +11,7 @@ import warnings
 import numpy as np
 import pytest
 import torch
-from image_runs import TINY_IMAGE_RUN
+from helpers.image_runs import TINY_IMAGE_RUN
 from PIL import Image
 
 from wgan_toys.images.data import check_batch_size, load_images
@@ -82,7 +82,7 @@ def test_a_truncated_jpeg_is_caught_before_training_and_skipped_with_a_count(tmp
     with Image.open(tmp_path / "truncated.jpg") as image:
         image.verify()  # the old pre-check: the header is fine, so it passed
     with pytest.raises(
-        ValueError, match=r"cannot read image file .*truncated\.jpg: image file is truncated.*--skip-unreadable"
+        ValueError, match=r"cannot read image file .*truncated\.jpg: image file is truncated.*skip_unreadable=True"
     ):
         load_images("folder", root=tmp_path, image_size=16, held_out=1, verbose=False)
     data = load_images("folder", root=tmp_path, image_size=16, held_out=1, skip_unreadable=True, preload="no")
@@ -112,7 +112,7 @@ def test_a_file_that_breaks_while_streaming_is_skipped_and_counted(tmp_path):
         data.batch(torch.arange(data.count))
     assert data.skipped == 1
     with pytest.raises(
-        ValueError, match=r"image_003\.jpg.*--skip-unreadable"
+        ValueError, match=r"image_003\.jpg.*skip_unreadable=True"
     ):  # without the flag: an error naming the file
         strict.batch(torch.arange(strict.count))
 
@@ -221,11 +221,11 @@ def test_a_batch_larger_than_the_dataset_is_refused(tmp_path):
     with pytest.raises(
         ValueError,
         match=r"batch_size == 17, must be <= 16, the number of training images in dataset "
-        r"'npz' \(4 more are held out\); lower --batch-size to at most 16",
+        r"'npz' \(4 more are held out\); lower batch_size to at most 16",
     ):
         ImageTrainer(ImageConfig(**dict(config, batch_size=17)), verbose=False)
     data = load_images("digits", image_size=16, held_out=300, verbose=False)
-    with pytest.raises(ValueError, match=r"batch_size == 2000, must be <= 1497.*lower --batch-size"):
+    with pytest.raises(ValueError, match=r"batch_size == 2000, must be <= 1497.*lower batch_size"):
         check_batch_size(2000, data)
     check_batch_size(1497, data)
     # at the largest batch allowed, every batch holds batch_size distinct real images: images/s counts real ones
@@ -237,6 +237,7 @@ def test_a_batch_larger_than_the_dataset_is_refused(tmp_path):
 
 
 # ----- a corrupt classifier cache (item 16) -------------------------------------------------------
+@pytest.mark.slow
 def test_a_corrupt_classifier_cache_is_rebuilt_with_a_warning(tmp_path, monkeypatch):
     monkeypatch.setenv("WGAN_TOYS_CACHE", str(tmp_path))
     path = tmp_path / "digits_classifier_1x16_v1.pt"
@@ -262,6 +263,7 @@ def test_a_corrupt_classifier_cache_is_rebuilt_with_a_warning(tmp_path, monkeypa
     assert path.read_bytes() == good
 
 
+@pytest.mark.slow
 def test_an_unwritable_cache_folder_is_a_warning_not_a_crash(tmp_path, monkeypatch):
     (tmp_path / "a_file").write_text("not a folder")
     monkeypatch.setenv("WGAN_TOYS_CACHE", str(tmp_path / "a_file"))
