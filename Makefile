@@ -45,10 +45,11 @@ FAST := not slow and not notebook and not subprocess
 test-fast: $(STAMP)
 	env -u MPLBACKEND $(TEST_THREADS) $(BIN)/python -m pytest -n auto --dist worksteal -m "$(FAST)"
 
-# lint and formatting (ruff, configured in pyproject.toml); CI runs it before the tests
+# lint, formatting and types (ruff and mypy, configured in pyproject.toml); CI runs it before the tests
 check: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix .
@@ -89,4 +90,4 @@ lock: $(STAMP)
 	mv requirements.lock.new requirements.lock
 
 clean:
-	rm -rf $(VENV) build figures .pytest_cache docs/_generated docs/api
+	rm -rf $(VENV) build figures .pytest_cache .mypy_cache docs/_generated docs/api

@@ -326,6 +326,20 @@ def test_optimisers_come_from_the_defaults_table(monkeypatch):
         assert optimizer.defaults["betas"] == (0.25, 0.75) and optimizer.defaults["lr"] == row.learning_rate
 
 
+def test_adam_on_a_row_without_betas_names_the_missing_betas():
+    """The paper's WGAN row is RMSProp and has no betas: Adam asked for on it without betas is a
+    ValueError that names betas and the row, and Adam with given betas is made with them."""
+    from wgan_toys.algorithm1 import make_optimizer
+    from wgan_toys.objectives import DEFAULTS
+
+    assert DEFAULTS[("wgan", "paper")].betas is None
+    parameters = [torch.nn.Parameter(torch.zeros(2))]
+    with pytest.raises(ValueError, match=r"betas == None and the row \('wgan', 'paper'\)"):
+        make_optimizer(parameters, "wgan", "paper", optimizer="adam")
+    optimizer = make_optimizer(parameters, "wgan", "paper", optimizer="adam", betas=(0.5, 0.9))
+    assert isinstance(optimizer, torch.optim.Adam) and optimizer.defaults["betas"] == (0.5, 0.9)
+
+
 def test_no_trainer_takes_its_own_optimiser_step():
     """Only algorithm1 calls backward() for a critic or a generator: a trainer that copies the step
     shows up here (the digits classifier of images.quality trains a classifier, not Algorithm 1)."""

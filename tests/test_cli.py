@@ -370,10 +370,10 @@ def test_toy_claims_prints_one_row_per_run_and_writes_the_table(tmp_path, capsys
 
 
 def test_toy_summary_reads_a_metrics_row():
-    from wgan_toys.cli import _toy_fields
+    from wgan_toys.cli.toys import toy_fields
 
     row = {"generator_step": 20, "wasserstein_estimate": 0.4321, "exact_w1": 0.5, "modes_covered": 7}
     expected = {"estimate": "0.4321", "exact W1": "0.5000", "modes": "7/8"}
-    assert _toy_fields(row, 8) == expected
+    assert toy_fields(row, 8) == expected
     gan = {"generator_step": 20, "js_estimate": 0.25, "exact_w1": 0.5}
-    assert _toy_fields(gan, 8) == {"estimate": "0.2500", "exact W1": "0.5000"}
+    assert toy_fields(gan, 8) == {"estimate": "0.2500", "exact W1": "0.5000"}

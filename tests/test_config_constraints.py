@@ -216,9 +216,10 @@ def test_toy_config_refuses_at_construction_not_only_when_resolved():
 
 # ----- the command line: explicit flags win over --smoke and are checked before any folder exists
 def _image_values(*flags):
-    from wgan_toys.cli import _image_config_values, build_parser
+    from wgan_toys.cli import build_parser
+    from wgan_toys.cli.images import image_config_values
 
-    return _image_config_values(build_parser().parse_args(["train-images", *flags]))
+    return image_config_values(build_parser().parse_args(["train-images", *flags]))
 
 
 def test_smoke_fills_only_the_settings_not_given():

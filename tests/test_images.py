@@ -321,11 +321,12 @@ def test_a_batch_norm_critic_scores_the_same_image_differently_in_different_batc
 
 
 def test_cli_clip_parameters_flag_maps_to_the_config():
-    from wgan_toys.cli import _image_config_values, build_parser
+    from wgan_toys.cli import build_parser
+    from wgan_toys.cli.images import image_config_values
 
     parser = build_parser()
-    default = ImageConfig(**_image_config_values(parser.parse_args(["train-images"])))
-    weights = ImageConfig(**_image_config_values(parser.parse_args(["train-images", "--clip-parameters", "weights"])))
+    default = ImageConfig(**image_config_values(parser.parse_args(["train-images"])))
+    weights = ImageConfig(**image_config_values(parser.parse_args(["train-images", "--clip-parameters", "weights"])))
     assert (default.clip_parameters, weights.clip_parameters) == ("all", "weights")
     with pytest.raises(SystemExit):  # the old flag is gone, not silently ignored
         parser.parse_args(["train-images", "--clip-batchnorm"])

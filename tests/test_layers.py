@@ -226,6 +226,6 @@ def test_the_checker_sees_into_the_plots_package():
     assert layer_of("plots.critics") == 3
     assert upward_imports("train", "from .plots.critics import figure_2\n") == ["line 1: plots.critics (layer 3)"]
     assert upward_imports("measure", "def f():\n    from .plots import _style\n") == ["line 2: plots._style (layer 3)"]
-    assert private_module_imports("cli", "from .plots._style import new_axes\n") == ["line 1: plots._style"]
+    assert private_module_imports("cli", "from ..plots._style import new_axes\n") == ["line 1: plots._style"]
     assert private_module_imports("plots.toy_runs", "from ._style import new_axes\n") == []
     assert private_module_imports("train", "from ._validation import check_int\n") == []

@@ -64,6 +64,23 @@ def test_one_source_for_the_version_and_a_license_file():
     assert project["license"] == "MIT" and (ROOT / "LICENSE").read_text().startswith("MIT License")
 
 
+def test_wheel_ships_py_typed(tmp_path):
+    """The wheel carries wgan_toys/py.typed (PEP 561), so a user's type checker reads the package's annotations."""
+    import shutil
+    import subprocess
+    import sys
+    import zipfile
+
+    source = tmp_path / "source"  # a copy: the build writes build/ and *.egg-info next to pyproject.toml
+    shutil.copytree(ROOT / "wgan_toys", source / "wgan_toys", ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("pyproject.toml", "README.md", "LICENSE"):
+        shutil.copy(ROOT / name, source / name)
+    command = [sys.executable, "-m", "pip", "wheel", "--no-build-isolation", "--no-deps", "-q", "-w", str(tmp_path)]
+    subprocess.run([*command, str(source)], check=True, capture_output=True)
+    (wheel,) = tmp_path.glob("wgan_toys-*.whl")
+    assert "wgan_toys/py.typed" in zipfile.ZipFile(wheel).namelist()
+
+
 TOP_LEVEL = """
 import sys
 import wgan_toys

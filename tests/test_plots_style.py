@@ -37,3 +37,19 @@ def test_projector_style_is_larger_everywhere_it_differs():
             assert value > plots.STYLE[key], key
     with plots.course_style(projector=True):
         assert plt.rcParams["font.size"] == pytest.approx(16)
+
+
+def test_figures_return_their_data_beside_the_figure():
+    """figure_convergence returns (figure, rows): the rows are convergence_study's for the same
+    arguments (computed here again), and nothing is patched onto the matplotlib Figure."""
+    from matplotlib.figure import Figure
+
+    from wgan_toys.empirical import convergence_study
+
+    p, q = Gaussian1D(0.0, 1.0), Gaussian1D(1.0, 1.5)
+    drawn = plots.figure_convergence(p, q, sizes=(50, 100), repeats=2, seed=3)
+    figure, rows = drawn
+    assert isinstance(drawn, plots.ConvergenceFigure) and isinstance(figure, Figure)
+    assert rows == convergence_study(p, q, sizes=(50, 100), repeats=2, seed=3)
+    assert not hasattr(figure, "rows")
+    plt.close(figure)

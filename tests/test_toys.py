@@ -350,3 +350,19 @@ def test_estimate_chart_is_one_axis_with_raw_points_and_filters_only_full_window
     assert filtered[2] == pytest.approx(np.median([0.0, 1.9, 1.8, 1.7, 1.6]))
     assert any(label.startswith("sample floor") for label in ax.get_legend_handles_labels()[1])
     plt.close(fig)
+
+
+@pytest.mark.parametrize("algorithm", ["wgan", "wgan-gp", "gan-minimax", "gan-logd"])
+def test_resolved_settings_are_what_resolved_fills_in_and_a_given_value_wins(algorithm):
+    """ToyConfig.resolved_* (what ToyGAN reads, typed without None) agree with resolved()'s copy, on
+    every algorithm's row of objectives.DEFAULTS, and a value the user gave is kept."""
+    config = ToyConfig(algorithm=algorithm)
+    filled = config.resolved()
+    assert (config.resolved_n_critic, config.resolved_learning_rate, config.resolved_critic_optimizer) == (
+        filled.n_critic,
+        filled.learning_rate,
+        filled.critic_optimizer,
+    )
+    assert None not in (filled.n_critic, filled.learning_rate, filled.critic_optimizer)
+    given = ToyConfig(algorithm=algorithm, n_critic=7, learning_rate=3e-4, critic_optimizer="adam")
+    assert (given.resolved_n_critic, given.resolved_learning_rate, given.resolved_critic_optimizer) == (7, 3e-4, "adam")

@@ -97,7 +97,12 @@ def make_optimizer(
     if name == "rmsprop":
         return torch.optim.RMSprop(parameters, lr=alpha)
     if name == "adam":
-        return torch.optim.Adam(parameters, lr=alpha, betas=row.betas if betas is None else betas)
+        chosen = row.betas if betas is None else betas
+        if chosen is None:
+            raise ValueError(
+                f"betas == None and the row ({algorithm!r}, {scale!r}) has none; give Adam's betas, e.g. (0.5, 0.9)."
+            )
+        return torch.optim.Adam(parameters, lr=alpha, betas=chosen)
     raise ValueError(f"optimizer == {name!r}, must be 'rmsprop' or 'adam'.")
 
 

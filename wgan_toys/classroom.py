@@ -113,6 +113,8 @@ class Classroom(ClassroomView, ClassroomSession):
         their bias explained on screen (:func:`~wgan_toys.classroom_session.estimate_note`).
     """
 
+    controls: dict  # the widget's controls by name, set by :meth:`widget`
+
     def __init__(
         self,
         dataset: str = "2clusters",
@@ -330,7 +332,12 @@ class _Wiring:
         controls["critic_step"].on_click(press("critic step", classroom.critic_step))
         controls["critic_x20"].on_click(press("critic x20", classroom.train_critic))
         controls["generator_step"].on_click(press("generator step", classroom.generator_step))
-        controls["reset"].on_click(press("reset", lambda: (classroom.reset(), "reset: back to step 0")[1]))
+
+        def reset() -> str:
+            classroom.reset()
+            return "reset: back to step 0"
+
+        controls["reset"].on_click(press("reset", reset))
         self.widgets.jslink((controls["speed"], "value"), (controls["run"], "interval"))
         controls["run"].observe(self.tick, names="value")
         for name in ("dataset", "algorithm", "preset"):

@@ -12,13 +12,17 @@ from __future__ import annotations
 import dataclasses
 import functools
 import json
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 
 from ._validation import check_choice, check_file_path, check_int
 from .objectives import ALGORITHMS, algorithm_defaults
-from .toy_gan import ToyGAN
+from .toy_gan import ToyConfig, ToyGAN
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 __all__ = [
     "ClassroomSession",
@@ -61,7 +65,7 @@ def algorithm_settings(algorithm: str, preset: str = "paper") -> dict:
     """
     name = algorithm
     row = algorithm_defaults(name, "toy")
-    settings = {"learning_rate": row.learning_rate, "n_critic": row.n_critic}
+    settings: dict[str, float | None] = {"learning_rate": row.learning_rate, "n_critic": row.n_critic}
     settings.update({name: getattr(row, name) for name in ("clip_value", "penalty_weight") if getattr(row, name)})
     if _check_preset(preset) == "paper" and "penalty_weight" in settings:
         settings["penalty_weight"] = algorithm_defaults(name, "paper").penalty_weight
@@ -127,6 +131,16 @@ class ClassroomSession:
     ``frames``). A subclass sets ``config``, ``n_samples`` and ``grid_size``, then calls ``_build``, and
     provides ``draw``."""
 
+    # set by the subclass before ``_build``
+    config: ToyConfig
+    preset: str
+    n_samples: int
+    grid_size: int
+
+    if TYPE_CHECKING:  # provided by ClassroomView
+
+        def draw(self, frame: dict | None = None) -> Figure: ...
+
     # ---------------------------------------------------------------- state
     def _build(self) -> None:
         self.trainer = ToyGAN(self.config)
@@ -155,8 +169,8 @@ class ClassroomSession:
             check_choice("dataset", settings["dataset"], CLASSROOM_DATASETS)
         preset = _check_preset(settings.pop("preset", self.preset))
         if "algorithm" in settings or preset != self.preset:
-            algorithm = settings.get("algorithm", self.config.algorithm)
-            settings["algorithm"] = check_choice("algorithm", algorithm, ALGORITHMS)
+            algorithm = check_choice("algorithm", settings.get("algorithm", self.config.algorithm), ALGORITHMS)
+            settings["algorithm"] = algorithm
             settings = {**algorithm_settings(algorithm, preset), **settings}
         self.config = dataclasses.replace(self.config, **settings)  # checks every value before anything changes
         self.preset = preset
@@ -252,7 +266,7 @@ class ClassroomSession:
             fake_out = trainer.critic(torch.as_tensor(fake, dtype=torch.float32, device=trainer.device))
         estimate = trainer.loss_estimate(real_out, fake_out)
         slope = self._measure_slope(fake, partner) if trainer.is_wgan else None
-        scaled = self.preset == "paper" and self.config.algorithm == "wgan" and slope
+        scaled = self.preset == "paper" and self.config.algorithm == "wgan"
         self.frames.append(
             {
                 "action": action,
@@ -261,7 +275,7 @@ class ClassroomSession:
                 "estimate": estimate,
                 "exact_w1": exact_w1,
                 "slope": slope,
-                "shown": estimate / slope if scaled else estimate,
+                "shown": estimate / slope if scaled and slope else estimate,
                 "fake": fake,
                 "field": field,
                 "arrows": arrows,

@@ -12,16 +12,21 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from typing import TYPE_CHECKING, cast
 
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import LineCollection
+from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from ._validation import check_file_path, check_int
 from .plots import COLORS, PROJECTOR_STYLE, STYLE
+
+if TYPE_CHECKING:
+    from .toy_gan import ToyConfig, ToyGAN
 
 __all__ = ["ClassroomView", "ViewCache", "ESTIMATE_LABELS"]
 
@@ -62,6 +67,11 @@ def _stable_limits(current, low, high, below=0.1, above=0.1) -> tuple[float, flo
     return _nice_limits(low, high, below, above)
 
 
+def _agg_canvas(figure: Figure) -> FigureCanvasAgg:
+    """The Agg canvas :meth:`ClassroomView._create_figure` gives its figure (to blit and read pixels)."""
+    return cast(FigureCanvasAgg, figure.canvas)
+
+
 @dataclasses.dataclass
 class ViewCache:
     """What the view keeps between presses; a new figure starts with an empty one."""
@@ -80,6 +90,25 @@ class ViewCache:
 
 class ClassroomView:
     """Drawing and blitting (see the module's docstring)."""
+
+    figure: Figure | None  # None until the first draw, and again for a new figure
+    # the session's state, which the view reads (set by ClassroomSession and Classroom)
+    config: ToyConfig
+    trainer: ToyGAN
+    real: np.ndarray
+    floor: dict
+    frames: list[dict]
+    n_samples: int
+
+    if TYPE_CHECKING:  # provided by ClassroomSession
+
+        def _field_extent(self) -> tuple[float, float, float, float]: ...
+
+    def _shown_figure(self) -> Figure:
+        """The figure that ``draw`` made (the methods that read it run after the first draw)."""
+        if self.figure is None:
+            raise RuntimeError("the classroom has no figure yet; call draw() first")
+        return self.figure
 
     def _init_view(self, projector: bool) -> None:
         self.projector = bool(projector)
@@ -102,16 +131,17 @@ class ClassroomView:
         self._cache = ViewCache()
         with plt.rc_context(self._style()):
             size = (15, 6.5) if self.projector else (11, 4.6)
-            self.figure, (self.field_ax, self.chart_ax) = plt.subplots(
+            figure, (self.field_ax, self.chart_ax) = plt.subplots(
                 1, 2, figsize=size, gridspec_kw={"width_ratios": (1.1, 1)}, constrained_layout=True
             )
+            self.figure = figure
             self._create_field()
             self._create_chart()
         # out of pyplot's list of open figures: Jupyter's inline backend would otherwise show it
         # again at the end of every cell; a cell shows it by returning ``draw()``'s value.
         # Closing leaves a bare canvas, so give it an Agg canvas of its own to render with.
-        plt.close(self.figure)
-        FigureCanvasAgg(self.figure)
+        plt.close(figure)
+        FigureCanvasAgg(figure)
 
     def _create_field(self) -> None:
         """The field's artists: heatmap, plan lines, real and generated dots, arrows, their key, the colour bar."""
@@ -163,7 +193,7 @@ class ClassroomView:
             bbox_to_anchor=(0.5, -0.08),
             ncol=3,
         )
-        self.colorbar = self.figure.colorbar(self.image, ax=self.field_ax, shrink=0.85)
+        self.colorbar = self._shown_figure().colorbar(self.image, ax=self.field_ax, shrink=0.85)
         # while the layout is made (once, in draw), labels as wide as _short_number's widest
         self.colorbar.formatter = FuncFormatter(lambda value, position: "-0.00075")
 
@@ -201,7 +231,7 @@ class ClassroomView:
             [self.colorbar.ax] + field + [self.field_ax.title, self.estimate_line, self.exact_line, self.chart_ax.title]
         )
 
-    def draw(self, frame: dict | None = None):
+    def draw(self, frame: dict | None = None) -> Figure:
         """Update both views to ``frame`` (default: the latest) and return the figure (a notebook
         cell that ends with ``classroom.draw()`` shows it once)."""
         if self.figure is None:
@@ -212,7 +242,7 @@ class ClassroomView:
             self._draw_chart(frame)
             if not self._cache.layout_done:  # lay out once, then keep the layout: redraws get ~2x faster
                 self._make_layout()
-        return self.figure
+        return self._shown_figure()
 
     def _draw_field(self, frame: dict) -> None:
         """The heatmap and its colour limits, the generated samples, their plan lines and arrows, the title."""
@@ -236,7 +266,8 @@ class ClassroomView:
         # a critic step keeps the samples and their plan: the same arrays, whose 512 paths need no rebuilding
         shown_plan = self._cache.plan_drawn
         if shown_plan is None or shown_plan[0] is not fake or shown_plan[1] is not frame["partner"]:
-            self.plan_lines.set_segments(np.stack([fake, self.real[frame["partner"]]], axis=1))
+            segments = np.stack([fake, self.real[frame["partner"]]], axis=1)  # (n, 2, 2)
+            self.plan_lines.set_segments(segments)  # type: ignore[arg-type]  # stubs: a Sequence; arrays work
             self._cache.plan_drawn = (fake, frame["partner"])  # held, so that their identity stays theirs
         arrows = frame["arrows"]
         # one scale per session (all arrows are 0 while it is 0): a saturated discriminator's arrows vanish
@@ -311,15 +342,17 @@ class ClassroomView:
         title = self.colorbar.ax.title
         shown_title = title.get_text()
         title.set_text(r"critic $f_w$")  # the wider of its two titles
-        self.figure.canvas.draw()
+        figure = self._shown_figure()
+        canvas = _agg_canvas(figure)
+        canvas.draw()
         # the pixels the colour bar may ever cover, measured once with its widest labels and title
         # (a tight box costs as much as drawing the colour bar: 30-50 ms at each new background)
-        self._cache.colorbar_box = self._colorbar_region(self.figure.canvas.get_renderer())
+        self._cache.colorbar_box = self._colorbar_region(canvas.get_renderer())
         label.set_text(shown)
         title.set_text(shown_title)
         # with the layout's widest tick labels: the chart's side never reaches further left
-        self._cache.chart_left = math.floor(self.chart_ax.get_tightbbox(self.figure.canvas.get_renderer()).x0) - 2
-        self.figure.set_layout_engine("none")
+        self._cache.chart_left = math.floor(self.chart_ax.get_tightbbox(canvas.get_renderer()).x0) - 2
+        figure.set_layout_engine("none")
         self.colorbar.formatter = FuncFormatter(_short_number)
         self.chart_ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: _short_number(value, digits=3)))
         self._cache.layout_done = True
@@ -348,7 +381,7 @@ class ClassroomView:
         # a tick label as high again above and below: the end ticks sit at the colour bar's ends for
         # some limits (a GAN's 0 and 1) and not for those of the layout
         label = self.colorbar.ax.get_yticklabels()[0]
-        extra = label.get_fontsize() * self.figure.dpi / 72
+        extra = label.get_fontsize() * self._shown_figure().dpi / 72
         return Bbox.from_extents(tight.x0, tight.y0 - extra, right, tight.y1 + extra)
 
     def _redraw_chart_background(self) -> None:
@@ -361,20 +394,23 @@ class ClassroomView:
         from matplotlib.patches import Rectangle
         from matplotlib.transforms import IdentityTransform
 
-        canvas = self.figure.canvas
+        figure, left = self._shown_figure(), self._cache.chart_left
+        if left is None:
+            raise RuntimeError("the chart's background is redrawn only after the first full render")
+        canvas = _agg_canvas(figure)
         canvas.restore_region(self._cache.background)
         renderer = canvas.get_renderer()
         width, height = canvas.get_width_height()
         blank = Rectangle(
-            (self._cache.chart_left, 0),
-            width - self._cache.chart_left,
+            (left, 0),
+            width - left,
             height,
             transform=IdentityTransform(),
-            facecolor=self.figure.get_facecolor(),
+            facecolor=figure.get_facecolor(),
             edgecolor="none",
             antialiased=False,
         )
-        blank.set_figure(self.figure)
+        blank.set_figure(figure)
         blank.draw(renderer)
         self.chart_ax.draw(renderer)
 
@@ -383,7 +419,8 @@ class ClassroomView:
         bar; redrawn when a limit or label moved) with the changing artists drawn over it."""
         if self.figure is None:
             self.draw()
-        canvas = self.figure.canvas
+        figure = self._shown_figure()
+        canvas = _agg_canvas(figure)
         changing = self._changing_artists()
         with plt.rc_context(self._style()):
             state = self._background_state()
@@ -400,7 +437,7 @@ class ClassroomView:
                 finally:
                     for artist in changing:
                         artist.set_text(titles[id(artist)]) if id(artist) in titles else artist.set_visible(True)
-                self._cache.background = canvas.copy_from_bbox(self.figure.bbox)
+                self._cache.background = canvas.copy_from_bbox(figure.bbox)
                 self._cache.background_key = state
                 self._cache.colorbar_pixels = None  # drawn over a new background: draw it again
             else:

@@ -744,15 +744,15 @@ def _wasserstein_1_piecewise_linear(p, q) -> float:
         return float(np.sum(2.0 * (pieces * half_length)))
 
 
-def wasserstein_2(p: Gaussian1D, q: Gaussian1D) -> float:
+def wasserstein_2(p: Gaussian1D | ParallelLines, q: Gaussian1D | ParallelLines) -> float:
     r"""Wasserstein-2 between two 1D Gaussians: :math:`\sqrt{\Delta\mu^2 + \Delta\sigma^2}`.
 
     Example 1 pairs give ``|theta|`` as well. Other pairs are not supported.
     """
-    pair = _pair(p, q)
-    if pair == "lines":
+    pair = _pair(p, q)  # raises TypeError for ParallelLines against anything else
+    if isinstance(p, ParallelLines) and isinstance(q, ParallelLines):
         return abs(p.theta - q.theta)
-    if pair != "gaussians":
+    if not (isinstance(p, Gaussian1D) and isinstance(q, Gaussian1D)):
         raise TypeError(f"wasserstein_2 is exact only for Gaussian1D or ParallelLines pairs, got {pair}.")
     return math.hypot(p.mean - q.mean, p.std - q.std)
 

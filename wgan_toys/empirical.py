@@ -171,14 +171,14 @@ def convergence_study(p, q, sizes=(100, 300, 1000, 3000), repeats=5, bins=30, se
     rows = []
     for n in sizes:
         n = check_int("sizes[i]", n, minimum=2)
-        estimates = {"em": [], "tv": [], "js": []}
+        estimates: dict[str, list[float]] = {"em": [], "tv": [], "js": []}
         for _ in np.arange(repeats):
             x, y = p.sample(n, seed=rng), q.sample(n, seed=rng)
             estimates["em"].append(wasserstein_1_samples(x, y))
             histogram = histogram_distances(x, y, bins=bins)
             estimates["tv"].append(histogram["tv"])
             estimates["js"].append(histogram["js"])
-        row = {"n": n}
+        row: dict[str, float] = {"n": n}
         for name, values in estimates.items():
             row[f"{name}_mean"] = float(np.mean(values))
             row[f"{name}_std"] = float(np.std(values))

@@ -228,7 +228,7 @@ def distance_slopes(theta: float, noise_stds, step: float = 1e-4) -> dict[str, n
     """
     theta = check_positive("theta", theta, hint=" (W1 = |theta| has a kink at 0)")
     step = check_positive("step", step)
-    slopes = {name: [] for name in ("tv", "kl", "js", "em")}
+    slopes: dict[str, list[float]] = {name: [] for name in ("tv", "kl", "js", "em")}
     for sigma in np.atleast_1d(np.asarray(noise_stds, dtype=float)):
         sigma = check_positive("noise_stds[i]", sigma)
         h = step * sigma

@@ -59,8 +59,8 @@ def network_gradients(network: nn.Module, points, device=None) -> np.ndarray:
     array = check_samples("points", points)
     x = torch.as_tensor(array, dtype=torch.float32, device=device).requires_grad_(True)
     (gradient,) = torch.autograd.grad(network(x).sum(), x)
-    gradient = gradient.cpu().numpy().astype(float)
-    return gradient[:, 0] if array.shape[1] == 1 else gradient
+    values = gradient.cpu().numpy().astype(float)
+    return values[:, 0] if array.shape[1] == 1 else values
 
 
 def discriminator_gradients(network: nn.Module, points) -> np.ndarray:

@@ -13,6 +13,7 @@ critics for little more than the price of one.
 from __future__ import annotations
 
 import math
+from typing import Callable, cast
 
 import torch
 from torch import nn
@@ -21,7 +22,7 @@ from ._validation import check_choice, check_int
 
 __all__ = ["ACTIVATIONS", "MLP", "make_critic", "make_discriminator", "make_generator", "StackedCritics"]
 
-ACTIVATIONS = {
+ACTIVATIONS: dict[str, Callable[[], nn.Module]] = {
     "relu": nn.ReLU,
     "leaky_relu": lambda: nn.LeakyReLU(0.2),
     "tanh": nn.Tanh,
@@ -69,7 +70,7 @@ class MLP(nn.Module):
 
 
 def _start_flat(network: MLP) -> MLP:
-    last = network.layers[-1]
+    last = cast(nn.Linear, network.layers[-1])  # MLP ends with its output nn.Linear
     nn.init.zeros_(last.weight)
     nn.init.zeros_(last.bias)
     return network

@@ -205,6 +205,7 @@ def learn_parallel_lines(
     theta = torch.tensor(theta0, device=device, requires_grad=True)
     # RMSProp (as Algorithm 1) divides out the critic's scale K; the decaying step lets theta
     # settle instead of bouncing around 0 at the size of one step
+    theta_optimizer: torch.optim.Optimizer
     if optimizer == "rmsprop":
         theta_optimizer = torch.optim.RMSprop([theta], lr=theta_learning_rate)
     else:  # plain gradient descent: steps proportional to the gradient, so vanishing ones show
@@ -237,6 +238,8 @@ def learn_parallel_lines(
             lambda: torch.rand(batch_size, generator=rng, device=device),
             check=check,
         )
+        if theta.grad is None:  # theta requires grad and the generator's loss depends on it
+            raise RuntimeError(f"theta has no gradient after the generator update at iteration {iteration}")
         gradients.append(float(theta.grad))
         schedule.step()
         thetas.append(float(theta.detach()))

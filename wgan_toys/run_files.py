@@ -31,6 +31,7 @@ import tempfile
 import threading
 import warnings
 import zipfile
+from typing import Any, Iterable
 
 __all__ = [
     "CHECKPOINT",
@@ -259,6 +260,7 @@ def nonfinite_entries(state, prefix: str = "") -> list[str]:
         return []
     if isinstance(state, float):
         return [] if math.isfinite(state) else [prefix or "value"]
+    items: Iterable[tuple[Any, Any]]
     if isinstance(state, dict):
         items = state.items()
     elif isinstance(state, (list, tuple)):

@@ -34,6 +34,7 @@ import stat
 import threading
 import uuid
 import warnings
+from types import ModuleType
 
 from .run_files import (
     CHECKPOINT,
@@ -48,8 +49,11 @@ from .run_files import (
     previous_path,
 )
 
+fcntl: ModuleType | None
 try:
-    import fcntl
+    import fcntl as _fcntl
+
+    fcntl = _fcntl
 except ImportError:  # Windows: no flock; runs are then not protected against a second process
     fcntl = None
 

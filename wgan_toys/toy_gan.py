@@ -191,6 +191,21 @@ class ToyConfig:
         """The algorithm's row of :data:`~wgan_toys.objectives.DEFAULTS` at toy scale."""
         return algorithm_defaults(self.algorithm, "toy")
 
+    @property
+    def resolved_n_critic(self) -> int:
+        """``n_critic``, or the algorithm's when it is None."""
+        return self.defaults.n_critic if self.n_critic is None else self.n_critic
+
+    @property
+    def resolved_learning_rate(self) -> float:
+        """``learning_rate``, or the algorithm's when it is None."""
+        return self.defaults.learning_rate if self.learning_rate is None else self.learning_rate
+
+    @property
+    def resolved_critic_optimizer(self) -> str:
+        """``critic_optimizer``, or the algorithm's when it is None."""
+        return self.defaults.optimizer if self.critic_optimizer is None else self.critic_optimizer
+
     def resolved(self) -> "ToyConfig":
         """A copy with the algorithm's defaults filled in (every field was checked on construction)."""
         row = self.defaults
@@ -229,6 +244,8 @@ class ToyGAN:
         Generator updates and critic updates done (``generator_step`` as in ``ImageTrainer``; the
         method that does one generator update is :meth:`generator_step_update`).
     """
+
+    critic_objective: CriticObjective  # made by reset(); a config set before it has none to update
 
     def __init__(self, config: ToyConfig | None = None):
         self.config = (config or ToyConfig()).resolved()
@@ -290,7 +307,7 @@ class ToyGAN:
         self.critic_steps = 0
         self.wall_seconds = 0.0
         self.exact_w1_seconds = 0.0
-        self._recent = {"critic_loss": [], "generator_loss": [], "step_cosine": []}
+        self._recent: dict[str, list[float]] = {"critic_loss": [], "generator_loss": [], "step_cosine": []}
 
     @property
     def is_wgan(self) -> bool:
@@ -373,7 +390,7 @@ class ToyGAN:
 
     def iteration(self) -> None:
         """n_critic critic steps, then one generator step: one pass of Algorithm 1's loop."""
-        for _ in range(self.config.n_critic):
+        for _ in range(self.config.resolved_n_critic):
             self.critic_step()
         self.generator_step_update()
 
@@ -478,7 +495,7 @@ class ToyGAN:
         if not bool(torch.isfinite(fake).all()):
             self._check(torch.tensor(float("nan")), "a generated sample")
         step = self.generator_step
-        row = {"step": step, "generator_step": step, "critic_steps": self.critic_steps}
+        row: dict[str, float | None] = {"step": step, "generator_step": step, "critic_steps": self.critic_steps}
         row["wasserstein_estimate" if self.is_wgan else "js_estimate"] = self.loss_estimate(real_out, fake_out)
         start = time.perf_counter()
         row["exact_w1"] = wasserstein_1_samples(real.cpu().numpy(), fake.cpu().numpy())
@@ -566,7 +583,7 @@ CLAIMS_ALGORITHMS = ("wgan-gp", "wgan", "gan-minimax", "gan-logd")
 def claims_runs(algorithms=CLAIMS_ALGORITHMS, momentum_test: bool = True) -> list[tuple[str, str | None]]:
     """The (algorithm, critic optimiser) pairs :func:`claims_table` trains for each seed: each
     algorithm with its own optimiser, and with ``momentum_test`` WGAN again with Adam."""
-    runs = [(algorithm, None) for algorithm in algorithms]
+    runs: list[tuple[str, str | None]] = [(algorithm, None) for algorithm in algorithms]
     if momentum_test and "wgan" in algorithms:
         runs.append(("wgan", "adam"))
     return runs

@@ -285,7 +285,7 @@ class SweepResult:
     history: list = field(default_factory=list)
     steps: int = 0
     seconds: float = 0.0
-    converged: np.ndarray = None
+    converged: np.ndarray | None = None
 
 
 def make_sampler(source, name: str, device):

@@ -108,13 +108,12 @@ def shape_trend(values, steps=None) -> np.ndarray:
 
     values = check_series("values", values)
     steps = _steps(steps, len(values))
-    best, best_error = None, np.inf
+    fits = []  # (residual norm, fitted trend); the first of the smallest wins
     for design in _hinges(tuple(steps)):
         for sign in (1.0, -1.0):
             weights, error = nnls(design, sign * values)
-            if error < best_error:
-                best, best_error = sign * (design @ weights), error
-    return best
+            fits.append((error, sign * (design @ weights)))
+    return min(fits, key=lambda fit: fit[0])[1]
 
 
 def _steps(steps, n: int) -> np.ndarray:

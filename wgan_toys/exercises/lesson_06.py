@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import math
+from typing import Any
 
 import numpy as np
 
@@ -315,7 +316,13 @@ def check_collapse_scores(answer, strict: bool = False) -> Verdict:
 
 # --- 06.5: the momentum test at ten times the learning rate ----------------------------------------------------
 
-MOMENTUM_RUN = {"algorithm": "wgan", "critic_optimizer": "adam", "learning_rate": 5e-3, "log_every": 5, "seed": 0}
+MOMENTUM_RUN: dict[str, Any] = {
+    "algorithm": "wgan",
+    "critic_optimizer": "adam",
+    "learning_rate": 5e-3,
+    "log_every": 5,
+    "seed": 0,
+}
 
 
 @functools.lru_cache(maxsize=None)

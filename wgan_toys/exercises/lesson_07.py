@@ -34,7 +34,13 @@ def check_penalty_settings(answer, strict: bool = False) -> Verdict:
         ImageConfig(algorithm="wgan"),
         ImageConfig(algorithm="gan-logd"),
     )
-    reference = (config.penalty_weight, config.resolved_learning_rate, *config.resolved_betas)
+    betas, gan_betas = config.resolved_betas, gan.resolved_betas
+    if betas is None or gan_betas is None:
+        raise RuntimeError(
+            f"ImageConfig's wgan-gp and gan-logd rows train with Adam, got betas {betas} and {gan_betas}: "
+            "objectives.DEFAULTS must give both an Adam optimiser"
+        )
+    reference = (config.penalty_weight, config.resolved_learning_rate, *betas)
     if all(near(a, b, 1e-9, 1e-12) for a, b in zip((penalty, rate, beta1, beta2), reference)):
         return finish(
             exercise,
@@ -54,7 +60,7 @@ def check_penalty_settings(answer, strict: bool = False) -> Verdict:
             "alpha = 5e-5 is WGAN's Algorithm 1 (RMSProp); read the wgan-gp row's learning rate.",
             strict,
         )
-    if near(rate, gan.resolved_learning_rate, 1e-9) or near(beta1, gan.resolved_betas[0], 1e-9):
+    if near(rate, gan.resolved_learning_rate, 1e-9) or near(beta1, gan_betas[0], 1e-9):
         return finish(
             exercise,
             "wrong",

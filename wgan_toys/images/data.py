@@ -37,6 +37,7 @@ import threading
 import warnings
 import zlib
 from dataclasses import dataclass
+from typing import Callable, Protocol
 
 import numpy as np
 import torch
@@ -50,6 +51,7 @@ __all__ = [
     "DATASETS",
     "IMAGE_EXTENSIONS",
     "ImageData",
+    "ImageSource",
     "load_images",
     "images_to_float",
     "digits_arrays",
@@ -59,6 +61,22 @@ __all__ = [
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff", ".ppm", ".pgm")
 DEFAULT_PRELOAD_BUDGET = 4 * 2**30
 _DEEP_MODES = ("I;16", "I;16L", "I;16B", "I;16N", "I")  # Pillow's 16-bit (and 32-bit integer) greyscale modes
+
+
+class ImageSource(Protocol):
+    """What the trainer reads of its images: :class:`ImageData`, or a prepared store
+    (:class:`~wgan_toys.images.store.PreparedStore`)."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def count(self) -> int: ...
+
+    @property
+    def held_out(self) -> torch.Tensor | None: ...
+
+    def batch(self, indices: torch.Tensor) -> torch.Tensor: ...
 
 
 def _unreadable_errors():
@@ -92,7 +110,7 @@ def _resize_pil(image, image_size: int, channels: int):
         left, top = (width - side) // 2, (height - side) // 2
         image = image.crop((left, top, left + side, top + side))
     if side != image_size:
-        image = image.resize((image_size, image_size), Image.BICUBIC)
+        image = image.resize((image_size, image_size), Image.Resampling.BICUBIC)
     array = np.asarray(image, dtype=np.uint8)
     return array[None] if channels == 1 else array.transpose(2, 0, 1)
 
@@ -214,12 +232,12 @@ class ImageData:
     count: int
     device: torch.device
     tensor: torch.Tensor | None = None  # uint8 (N, C, S, S) on device, when preloaded
-    reader: object = None  # callable index -> uint8 array (C, S, S), when streaming
+    reader: Callable[[int], np.ndarray] | None = None  # index -> uint8 array (C, S, S), when streaming
     held_out: torch.Tensor | None = None
     held_out_labels: np.ndarray | None = None
     skipped_at_load: int = 0
     workers: int = 4
-    files: object = None  # the _PathReader of a streamed folder: counts the files it skipped
+    files: _PathReader | None = None  # the reader of a streamed folder: counts the files it skipped
 
     @property
     def preloaded(self) -> bool:
@@ -234,6 +252,8 @@ class ImageData:
             return images_to_float(self.tensor.index_select(0, indices.to(self.tensor.device)))
         if getattr(self, "_pool", None) is None:
             self._pool = concurrent.futures.ThreadPoolExecutor(self.workers)  # Pillow decodes without the GIL
+        if self.reader is None:
+            raise RuntimeError(f"ImageData {self.name!r} has neither a preloaded tensor nor a reader")
         arrays = list(self._pool.map(self.reader, indices.tolist()))
         return images_to_float(torch.from_numpy(np.stack(arrays)).to(self.device))
 
@@ -269,7 +289,7 @@ def load_images(
     preload_budget_bytes: int = DEFAULT_PRELOAD_BUDGET,
     skip_unreadable: bool = False,
     verbose: bool = True,
-) -> ImageData:
+) -> ImageSource:
     """Load ``dataset`` (one of :data:`DATASETS`) as an :class:`ImageData`.
 
     Parameters
@@ -315,7 +335,7 @@ def load_images(
         )
     labels = None
     skipped = 0
-    reader = None
+    reader: _ImageReader  # set exactly when arrays stays None (a folder or torchvision streams its files)
     arrays = None
     files = None
     if dataset == "digits":
@@ -343,6 +363,7 @@ def load_images(
             + (f"; skipped {skipped} unreadable files" if skipped else ""),
             file=sys.stderr,
         )
+    held: torch.Tensor | None
     if arrays is not None:
         held = images_to_float(torch.from_numpy(arrays[held_index]))
         data = ImageData(
@@ -376,7 +397,7 @@ def load_images(
     )
 
 
-def check_batch_size(batch_size: int, data: ImageData) -> None:
+def check_batch_size(batch_size: int, data: ImageSource) -> None:
     """Refuse a batch of more images than ``data`` trains on, which would be silently cut to the
     dataset's size (and images/s over-reported); checked as soon as the data is loaded.
 
@@ -394,6 +415,14 @@ def check_batch_size(batch_size: int, data: ImageData) -> None:
         )
 
 
+class _ImageReader(Protocol):
+    """A streamed source: its length, and index -> uint8 array (C, S, S)."""
+
+    def __len__(self) -> int: ...
+
+    def __call__(self, index: int) -> np.ndarray: ...
+
+
 class _PathReader:
     """index -> uint8 (C, S, S) from a list of files. With ``skip_unreadable``, a file that fails
     now (changed since the pre-check) is counted in ``bad``, warned about once, and the next
@@ -405,10 +434,10 @@ class _PathReader:
         self.bad: set[int] = set()
         self._lock = threading.Lock()
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self.paths)
 
-    def __call__(self, index: int):
+    def __call__(self, index: int) -> np.ndarray:
         for offset in range(len(self.paths)):
             candidate = (index + offset) % len(self.paths)
             if candidate in self.bad:

@@ -41,6 +41,6 @@ def save_image_grid(images: torch.Tensor, path, columns: int | None = None, scal
     path.parent.mkdir(parents=True, exist_ok=True)
     picture = Image.fromarray(image_grid(images, columns))
     if scale > 1:
-        picture = picture.resize((picture.width * scale, picture.height * scale), Image.NEAREST)
+        picture = picture.resize((picture.width * scale, picture.height * scale), Image.Resampling.NEAREST)
     picture.save(path)
     return path

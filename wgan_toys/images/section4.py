@@ -137,6 +137,8 @@ def real_reference(image_size: int = 16, samples: int = 300) -> float:
     from .quality import sliced_wasserstein
 
     data = load_images("digits", image_size=image_size, held_out=300, verbose=False)
+    if data.held_out is None:
+        raise RuntimeError("load_images(..., held_out=300) returned no held-out images")
     return round(sliced_wasserstein(data.batch(torch.arange(samples)), data.held_out), 5)
 
 
@@ -173,7 +175,7 @@ def run_section4(
             f"seeds == {seeds} repeats {', '.join(map(str, repeated))}; give each seed once (a repeated seed "
             "trains the same runs again and counts them twice across runs)."
         )
-    rows = []
+    rows: list[dict] = []
     every = max(1, generator_steps // 20)
     total = len(seeds) * len(runs)
     for run_seed in seeds:

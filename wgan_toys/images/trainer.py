@@ -79,74 +79,42 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import os
 import pathlib
 import signal
 import sys
 import threading
 import time
-from dataclasses import dataclass
-from numbers import Real
 
 import torch
 from torch import nn
 
-from .._validation import (
-    DEVICE,
-    NON_NEGATIVE_FLOAT32,
-    POSITIVE_FLOAT32,
-    SEED,
-    THREADS,
-    Boolean,
-    Interval,
-    Options,
-    Text,
-    check_constraints,
-    check_int,
-    check_memory,
-    setting,
-    size,
-)
+from .._validation import check_int
 from ..algorithm1 import CriticObjective, critic_update, generator_update, make_optimizer
 from ..lipschitz import GradientPenalty, NoConstraint, WeightClipping
-from ..objectives import (
-    ALGORITHMS,
-    algorithm_defaults,
-    defaults_help,
-    generator_loss_kind,
-)
+from ..objectives import ALGORITHMS, generator_loss_kind
 from ..run_files import (
     CHECKPOINT,
     PREVIOUS_CHECKPOINT,
     NonFiniteState,
     atomic_write_bytes,
     describe_os_error,
-    read_jsonl,
     save_checkpoint,
     truncate_jsonl,
 )
 from ..runs import (
     RUN_FILES,
     RunFolder,
-    changed_settings,
     load_latest_checkpoint,
     new_run_id,
     refuse_existing_run,
     run_lock,
 )
-from ..runtime import progress_bar, resolve_device
-from . import (
-    CLIP_PARAMETERS,
-    CRITIC_ARCHITECTURES,
-    CRITIC_SCHEDULES,
-    DATASETS,
-    GENERATOR_ARCHITECTURES,
-    NORMALIZATIONS,
-    PRECISIONS,
-)
+from ..runtime import progress_bar
 from .checkpoints import check_checkpoint, check_counters, check_recorded_config
+from .config import RESUME_MAY_CHANGE, ImageConfig, resumed_values, upgrade_config
 from .data import check_batch_size, load_images
-from .models import IMAGE_SIZES, count_parameters, make_image_critic, make_image_generator
+from .evaluation import Evaluation, metrics_record, progress_fields, read_metrics, recorded_config
+from .placement import Placement, build_networks, clip_targets, init_process_group, place, wrap_for_processes
 
 __all__ = [
     "ALGORITHMS",
@@ -158,8 +126,6 @@ __all__ = [
     "read_metrics",
 ]
 
-_WGAN, _WGAN_GP = algorithm_defaults("wgan", "paper"), algorithm_defaults("wgan-gp", "paper")
-RESUME_MAY_CHANGE = ("device", "threads")  # besides generator_steps, never below the step reached
 CHECKPOINT_KEYS = (
     "config",
     "generator",
@@ -183,184 +149,6 @@ class TrainingStopped(RuntimeError):
     written); the last good checkpoint is kept."""
 
 
-@dataclass
-class ImageConfig:
-    """Settings of an image run. ``None`` means "the algorithm's default" (see the module doc).
-
-    The names follow Algorithm 1: ``learning_rate`` is alpha, ``clip_value`` is c,
-    ``batch_size`` is m (the *global* batch, split over processes), ``n_critic`` is n_critic.
-    ``threads`` sets torch's CPU threads for the whole process (``torch.set_num_threads``).
-    """
-
-    # Each setting's default and constraint, declared once (checked by check_constraints on construction).
-    algorithm: str = setting("wgan", Options(ALGORITHMS))  # wgan, wgan-gp, gan-minimax, gan-logd
-    dataset: str = setting("digits", Options(DATASETS))
-    data_root: str | None = setting(None, [Text(), None])
-    image_size: int = setting(32, Options(IMAGE_SIZES, text=f"a power of two in [16, 128]: one of {IMAGE_SIZES}"))
-    channels: int = setting(1, Options((1, 3), text="1 (grey) or 3 (RGB)"))
-    generator: str = setting("dcgan", Options(GENERATOR_ARCHITECTURES))
-    critic: str = setting("dcgan", Options(CRITIC_ARCHITECTURES))
-    critic_normalization: str | None = setting(
-        None, [Options(NORMALIZATIONS), None]
-    )  # batch (wgan, gan-*) / layer (wgan-gp)
-    # every size-like setting has an upper bound (checked before anything is allocated), and
-    # __post_init__ refuses settings whose estimated memory (images.memory) exceeds the machine's
-    noise_dim: int = setting(100, size(16384))
-    filters: int = setting(64, size(1024))
-    extra_layers: int = setting(0, size(16, 0))
-    mlp_width: int = setting(512, size(16384))
-    batch_size: int = setting(_WGAN.batch_size, size(65536), f"the paper uses m = {_WGAN.batch_size}")
-    generator_steps: int = setting(1000, size(10**9))
-    n_critic: int | None = setting(
-        None, [size(10**4), None], f"the paper uses n_critic = {_WGAN.n_critic}"
-    )  # None: the algorithm's (objectives.DEFAULTS, paper scale), as the next three
-    critic_schedule: str = setting("algorithm-1", Options(CRITIC_SCHEDULES))
-    learning_rate: float | None = setting(
-        None, [POSITIVE_FLOAT32, None], f"the defaults are alpha = {defaults_help('learning_rate', 'paper')}"
-    )
-    adam_beta1: float | None = setting(None, [Interval(Real, 0, 1, closed="left"), None])  # Adam rows only
-    adam_beta2: float | None = setting(None, [Interval(Real, 0, 1, closed="left"), None])
-    clip_value: float = setting(_WGAN.clip_value, POSITIVE_FLOAT32, f"the paper uses c = {_WGAN.clip_value:g}")
-    clip_parameters: str = setting(
-        "all", Options(CLIP_PARAMETERS)
-    )  # all: w, every critic parameter (Alg. 1, line 7); weights: conv/linear only
-    penalty_weight: float = setting(
-        _WGAN_GP.penalty_weight, NON_NEGATIVE_FLOAT32, f"WGAN-GP uses lambda = {_WGAN_GP.penalty_weight:g}"
-    )
-    seed: int = setting(
-        0, SEED, "a seed is an unsigned 32-bit integer, 0 to 2**32 - 1"
-    )  # one stream, shared by every process
-    device: str = setting("auto", DEVICE)
-    precision: str = setting(
-        "auto", Options(PRECISIONS)
-    )  # bf16 autocast where the device has native bf16 (CUDA, AVX512-BF16/AMX CPUs), else fp32
-    channels_last: bool | None = setting(None, [Boolean(), None])  # default: on with bf16
-    threads: int | None = setting(None, [THREADS, None])
-    log_every: int = setting(10, size(10**9))
-    sample_every: int = setting(100, size(10**9))
-    eval_every: int = setting(100, size(10**9))
-    eval_samples: int = setting(300, size(100_000))
-    checkpoint_every: int = setting(100, size(10**9))
-    held_out: int = setting(300, size(1_000_000, 0))
-    preload: str = setting("auto", Options(("auto", "yes", "no")))
-    skip_unreadable: bool = setting(False, Boolean())
-
-    def __post_init__(self):
-        try:
-            check_constraints(self)
-        except ValueError as error:  # a size beyond its cap: say what it would have needed
-            raise ValueError(f"{error}{_memory_note(self) if 'upper bound' in str(error) else ''}") from None
-        if self.dataset != "digits" and self.held_out == 0:
-            raise ValueError(
-                "held_out == 0 leaves no real images for the sliced Wasserstein distance; pass held_out >= 1."
-            )
-        from .memory import estimated_bytes
-
-        check_memory(
-            estimated_bytes(self),
-            f"the networks, a batch of {self.batch_size} and the evaluation of these settings (filters "
-            f"{self.filters}, mlp_width {self.mlp_width}, noise_dim {self.noise_dim}, image_size {self.image_size})",
-            "lower filters, mlp_width, batch_size or eval_samples",
-        )
-
-    # the algorithm's defaults (objectives.DEFAULTS, paper scale), resolved
-    @property
-    def defaults(self):
-        """The algorithm's row of :data:`~wgan_toys.objectives.DEFAULTS` at paper scale."""
-        return algorithm_defaults(self.algorithm, "paper")
-
-    @property
-    def is_gan(self) -> bool:
-        """A discriminator trained on L(D) (``gan-minimax``, ``gan-logd``), not a critic on eq. (3)."""
-        return generator_loss_kind(self.algorithm) != "wgan"
-
-    @property
-    def resolved_n_critic(self) -> int:
-        return self.n_critic if self.n_critic is not None else self.defaults.n_critic
-
-    @property
-    def resolved_learning_rate(self) -> float:
-        return self.learning_rate if self.learning_rate is not None else self.defaults.learning_rate
-
-    @property
-    def resolved_betas(self) -> tuple[float, float] | None:
-        """Adam's betas (None for WGAN, which uses RMSProp)."""
-        if self.defaults.optimizer != "adam":
-            return None
-        default = self.defaults.betas
-        return (
-            default[0] if self.adam_beta1 is None else self.adam_beta1,
-            default[1] if self.adam_beta2 is None else self.adam_beta2,
-        )
-
-    @property
-    def resolved_normalization(self) -> str:
-        if self.critic_normalization is not None:
-            return self.critic_normalization
-        return "layer" if self.algorithm == "wgan-gp" else "batch"
-
-    def critic_iterations(self, generator_step: int) -> int:
-        """Critic steps before generator step ``generator_step`` (counted from 0)."""
-        if self.critic_schedule == "paper-code" and (generator_step < 25 or generator_step % 500 == 0):
-            return 100
-        return self.resolved_n_critic
-
-
-def _memory_note(config: ImageConfig) -> str:
-    """`` These settings would need about 1.2 TiB of memory.`` (empty where the estimate cannot be made)."""
-    from .._validation import format_bytes
-    from .memory import estimated_bytes
-
-    try:
-        return f" These settings would need about {format_bytes(estimated_bytes(config))} of memory."
-    except (TypeError, ValueError, AttributeError, KeyError, OverflowError):
-        return ""
-
-
-def _native_bf16(device: torch.device) -> bool:
-    """Whether ``device`` computes in bfloat16 natively: CUDA GPUs from Ampere on, and CPUs with
-    AVX512-BF16 or AMX (oneDNN's check); elsewhere bf16 autocast would be slower than float32."""
-    if device.type == "cuda":
-        return torch.cuda.is_bf16_supported(including_emulation=False)
-    if device.type == "cpu":
-        try:
-            return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
-        except (AttributeError, RuntimeError):
-            return False
-    return False
-
-
-def _distributed_context():
-    """(rank, world_size, local_rank) from torchrun's environment; (0, 1, 0) without it."""
-    world_size = int(os.environ.get("WORLD_SIZE", "1"))
-    return int(os.environ.get("RANK", "0")), world_size, int(os.environ.get("LOCAL_RANK", "0"))
-
-
-def _resolved_settings(config: ImageConfig) -> dict:
-    """The config's fields with each ``None`` ("the algorithm's default") replaced by its value,
-    so that giving a default explicitly on resume is no change."""
-    values = dataclasses.asdict(config)
-    values.update(
-        n_critic=config.resolved_n_critic,
-        learning_rate=config.resolved_learning_rate,
-        critic_normalization=config.resolved_normalization,
-    )
-    if config.resolved_betas is not None:
-        values["adam_beta1"], values["adam_beta2"] = config.resolved_betas
-    return values
-
-
-def _upgrade_config(values: dict, path) -> dict:
-    """A checkpoint's config, refused when it does not say which critic parameters it clipped
-    (``clip_parameters``): resuming under today's default could change the run silently."""
-    if "clip_parameters" not in values:
-        raise ValueError(
-            f"{path} records no clip_parameters, so which critic parameters it clipped is unknown; "
-            "start a new run instead of resuming this one."
-        )
-    return values
-
-
 class ImageTrainer:
     """Holds a whole image run: data, networks, optimisers, random stream, counters and folder.
 
@@ -382,31 +170,14 @@ class ImageTrainer:
     ):
         self.config = config
         self.overwrite = overwrite  # a new run may replace the run files already in out
-        self.rank, self.world_size, local_rank = _distributed_context()
+        placement = place(config)  # sets torch's threads
+        self.rank, self.world_size, self.device = placement.rank, placement.world_size, placement.device
+        self.local_batch, self.threads = placement.local_batch, placement.threads
+        self.autocast_dtype, self.channels_last = placement.autocast_dtype, placement.channels_last
         self.is_main = self.rank == 0
         self.verbose = verbose and self.is_main
         self.out = pathlib.Path(out) if out is not None else None
-        device = config.device
-        if self.world_size > 1 and device in ("auto", "cuda") and torch.cuda.is_available():
-            device = f"cuda:{local_rank}"
-        self.device = resolve_device(device)
-        if config.batch_size % self.world_size:
-            raise ValueError(
-                f"batch_size == {config.batch_size} (the global batch m) must be divisible by "
-                f"the number of processes, {self.world_size}."
-            )
-        self.local_batch = config.batch_size // self.world_size
-        threads = config.threads
-        if threads is None and self.device.type == "cpu":
-            threads = max(1, len(os.sched_getaffinity(0)) // self.world_size)
-        if threads is not None:
-            torch.set_num_threads(threads)
-        self.threads = torch.get_num_threads()
-        use_bf16 = config.precision == "bf16" or (config.precision == "auto" and _native_bf16(self.device))
-        self.autocast_dtype = torch.bfloat16 if use_bf16 else None
-        self.channels_last = config.channels_last if config.channels_last is not None else use_bf16
-        self._init_process_group()
-
+        init_process_group(self.device, self.world_size)
         self.data = load_images(
             config.dataset,
             root=config.data_root,
@@ -419,46 +190,36 @@ class ImageTrainer:
             verbose=self.verbose,
         )
         check_batch_size(config.batch_size, self.data)  # a batch never silently shrinks to the dataset
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(config.seed)
-            self.generator = make_image_generator(
-                config.generator,
-                config.image_size,
-                config.channels,
-                config.noise_dim,
-                config.filters,
-                config.extra_layers,
-                config.mlp_width,
-            )
-            self.critic = make_image_critic(
-                config.critic,
-                config.image_size,
-                config.channels,
-                config.filters,
-                config.extra_layers,
-                config.resolved_normalization,
-                config.mlp_width,
-            )
-        if self.world_size > 1 and self.device.type == "cuda":
-            # batch statistics over the global batch, so N GPUs train what one GPU would
-            self.generator = nn.SyncBatchNorm.convert_sync_batchnorm(self.generator)
-            self.critic = nn.SyncBatchNorm.convert_sync_batchnorm(self.critic)
-        memory_format = torch.channels_last if self.channels_last else torch.contiguous_format
-        self.generator.to(self.device, memory_format=memory_format)
-        self.critic.to(self.device, memory_format=memory_format)
-        normalizations = (nn.modules.batchnorm._BatchNorm, nn.GroupNorm, nn.LayerNorm)
-        self.clip_targets = [
-            p
-            for module in self.critic.modules()  # w of Algorithm 1, line 7
-            if config.clip_parameters == "all" or not isinstance(module, normalizations)
-            for p in module.parameters(recurse=False)
-        ]
-        optimizer_settings = dict(learning_rate=config.resolved_learning_rate, betas=config.resolved_betas)
+        self.generator, self.critic = build_networks(config, placement)
+        self.clip_targets: list[torch.Tensor] = clip_targets(self.critic, config.clip_parameters)
+        self._init_algorithm(placement)
+        self.rng = torch.Generator().manual_seed(config.seed)
+        self.fixed_noise = torch.randn(64, config.noise_dim, generator=torch.Generator().manual_seed(config.seed + 1))
+        self.order = torch.randperm(self.data.count, generator=self.rng)
+        self.position, self.generator_step, self.critic_steps, self.wall_seconds = 0, 0, 0, 0.0
+        self.last: dict = {}
+        self._nonfinite = torch.zeros((), dtype=torch.bool, device=self.device)
+        self._stop_requested, self._saving = False, False
+        self.stop_signal = None  # the signal (SIGINT, SIGTERM) that stopped the last train() early
+        self.saved_step = None  # the generator step of the last checkpoint written or loaded
+        self.evaluation = Evaluation(config, self.data)
+        self.run_id: str | None = new_run_id()  # recorded in config.json, the checkpoint and each metrics row
+        self._resumed = _state is not None
+        if _state is not None:
+            self._load_state(_state)
+            self.saved_step = self.generator_step
+
+    # ----- set-up --------------------------------------------------------------------------
+    def _init_algorithm(self, placement: Placement) -> None:
+        """The optimisers (Algorithm 1, lines 6 and 11), the Lipschitz constraint and the critic's
+        objective, wrapped in DistributedDataParallel on several processes."""
+        config = self.config
+        rate, betas = config.resolved_learning_rate, config.resolved_betas
         self.critic_optimizer = make_optimizer(
-            self.critic.parameters(), config.algorithm, "paper", **optimizer_settings
+            self.critic.parameters(), config.algorithm, "paper", learning_rate=rate, betas=betas
         )
         self.generator_optimizer = make_optimizer(
-            self.generator.parameters(), config.algorithm, "paper", **optimizer_settings
+            self.generator.parameters(), config.algorithm, "paper", learning_rate=rate, betas=betas
         )
         self.constraint = (
             WeightClipping(config.clip_value, select=lambda critic: self.clip_targets)  # w of Alg. 1, line 7
@@ -472,47 +233,13 @@ class ImageTrainer:
         objective = CriticObjective(
             self.critic, self.constraint, discriminator=config.is_gan, joint_batch=not uses_batch_norm
         )
-        self.critic_objective, self.generator_forward = objective, self.generator
-        if self.world_size > 1:
-            from torch.nn.parallel import DistributedDataParallel
+        # DDP-wrapped on several processes
+        self.critic_objective, self.generator_forward = wrap_for_processes(objective, self.generator, placement)
 
-            ids = [self.device.index] if self.device.type == "cuda" else None
-            self.critic_objective = DistributedDataParallel(objective, device_ids=ids)
-            self.generator_forward = DistributedDataParallel(self.generator, device_ids=ids)
-
-        self.rng = torch.Generator().manual_seed(config.seed)
-        self.fixed_noise = torch.randn(64, config.noise_dim, generator=torch.Generator().manual_seed(config.seed + 1))
-        self.order = torch.randperm(self.data.count, generator=self.rng)
-        self.position = 0
-        self.generator_step = 0
-        self.critic_steps = 0
-        self.wall_seconds = 0.0
-        self.last: dict = {}
-        self._nonfinite = torch.zeros((), dtype=torch.bool, device=self.device)
-        self._stop_requested = False
-        self.stop_signal = None  # the signal (SIGINT, SIGTERM) that stopped the last train() early
-        self._saving = False
-        self.saved_step = None  # the generator step of the last checkpoint written or loaded
-        self._classifier = None
-        self._sliced_w_real = None  # sliced W1 between training and held-out real images, the floor
-        self.classifier_accuracy = None  # held-out accuracy of the digits classifier, after the first evaluation
-        self.run_id = new_run_id()  # recorded in config.json, the checkpoint and each metrics row
-        self._resumed = _state is not None
-        if _state is not None:
-            self._load_state(_state)
-            self.saved_step = self.generator_step
-
-    # ----- set-up --------------------------------------------------------------------------
-    def _init_process_group(self):
-        if self.world_size == 1:
-            return
-        import torch.distributed as dist
-
-        if not dist.is_initialized():
-            backend = "nccl" if self.device.type == "cuda" else "gloo"
-            if self.device.type == "cuda":
-                torch.cuda.set_device(self.device)
-            dist.init_process_group(backend)
+    @property
+    def classifier_accuracy(self) -> float | None:
+        """Held-out accuracy of the digits classifier, after the first evaluation on digits."""
+        return self.evaluation.classifier_accuracy
 
     @classmethod
     def resume(
@@ -543,33 +270,12 @@ class ImageTrainer:
         check_counters(state, path)
         RunFolder(out).check_resume(state.get("run_id"), state["generator_step"], path)
         values = check_recorded_config(
-            _upgrade_config(check_recorded_config(state["config"], path, ImageConfig, upgraded=False), path),
+            upgrade_config(check_recorded_config(state["config"], path, ImageConfig, upgraded=False), path),
             path,
             ImageConfig,
         )
-        given = dict(settings or {})
-        if generator_steps is not None:
-            given["generator_steps"] = generator_steps
-        steps = given.pop("generator_steps", None)
-        recorded = _resolved_settings(ImageConfig(**values))
-        changed = changed_settings(recorded, _resolved_settings(ImageConfig(**{**values, **given})), RESUME_MAY_CHANGE)
-        if changed:
-            raise ValueError(
-                f"resume=True keeps the settings of the run in {out}, and these differ: {'; '.join(changed)}. "
-                f"Drop those settings, or start a new run in another out (on resume only "
-                f"{', '.join(RESUME_MAY_CHANGE)} and, upward, generator_steps may change)."
-            )
-        reached = int(state["generator_step"])
-        if steps is not None:
-            if check_int("generator_steps", steps, minimum=1) < reached:
-                raise ValueError(
-                    f"generator_steps == {steps}, must be >= {reached}, the generator step the run in {out} "
-                    "reached; resume=True can extend a run, not undo its steps."
-                )
-            values["generator_steps"] = steps
-        values.update({name: given[name] for name in RESUME_MAY_CHANGE if name in given})
-        trainer = cls(ImageConfig(**values), out, verbose=verbose, _state={**state, "_path": path})
-        return trainer
+        values = resumed_values(values, settings, generator_steps, int(state["generator_step"]), out)
+        return cls(ImageConfig(**values), out, verbose=verbose, _state={**state, "_path": path})
 
     def state_dict(self) -> dict:
         return {
@@ -750,27 +456,11 @@ class ImageTrainer:
         """Sliced W1 between ``eval_samples`` generated and the held-out real images
         (``sliced_w``), beside the same between the first ``eval_samples`` *training* images and
         the held-out ones (``sliced_w_real``: the floor a perfect generator would reach with
-        these sample sizes); on digits, also the classes covered and KL(class histogram || uniform)."""
-        from .quality import CONFIDENCE, digits_classifier, diversity, mode_coverage, sliced_wasserstein
-
+        these sample sizes); on digits, also the classes covered and KL(class histogram || uniform)
+        (:meth:`Evaluation.measure <wgan_toys.images.evaluation.Evaluation.measure>`)."""
         generator = torch.Generator().manual_seed(self.config.seed + 2)  # the same noise at every evaluation
         noise = torch.randn(self.config.eval_samples, self.config.noise_dim, generator=generator)
-        images = self.generate(noise)
-        result = {}
-        if self.data.held_out is not None and len(self.data.held_out) > 1:
-            result["sliced_w"] = sliced_wasserstein(images, self.data.held_out)
-            if self._sliced_w_real is None:  # the floor: as many training images as generated ones, same yardstick
-                real = self.data.batch(torch.arange(min(self.config.eval_samples, self.data.count)))
-                self._sliced_w_real = sliced_wasserstein(real, self.data.held_out)
-            result["sliced_w_real"] = self._sliced_w_real
-            result["diversity"] = diversity(images, self.data.held_out)
-        if self.config.dataset == "digits":
-            if self._classifier is None:
-                self._classifier, self.classifier_accuracy = digits_classifier(
-                    self.config.image_size, self.config.channels
-                )
-            result.update(mode_coverage(self._classifier.predict(images, confidence=CONFIDENCE)))
-        return result
+        return self.evaluation.measure(self.generate(noise))
 
     # ----- the loop ---------------------------------------------------------------------------
     def _check_finite(self) -> None:
@@ -812,18 +502,7 @@ class ImageTrainer:
         self._resumed = True  # later calls of train() continue this run
         self.out.mkdir(parents=True, exist_ok=True)
         (self.out / "samples").mkdir(exist_ok=True)
-        config = dataclasses.asdict(self.config)
-        config.update(
-            world_size=self.world_size,
-            device=str(self.device),
-            threads=self.threads,
-            autocast="bf16" if self.autocast_dtype is not None else "fp32",
-            memory_format="channels_last" if self.channels_last else "contiguous",
-            torch_version=torch.__version__,
-            generator_parameters=count_parameters(self.generator),
-            critic_parameters=count_parameters(self.critic),
-        )
-        RunFolder(self.out, self.run_id).write_config(config)
+        RunFolder(self.out, self.run_id).write_config(recorded_config(self))
         metrics = self.out / "metrics.jsonl"
         if metrics.exists():  # on resume, drop what was logged after the checkpoint (atomically)
             step = self.generator_step
@@ -909,20 +588,12 @@ class ImageTrainer:
             if log_now:
                 now = time.perf_counter()
                 images = (self.critic_steps - interval_critic) * config.batch_size
-                record = {
-                    "generator_step": step,
-                    "critic_steps": self.critic_steps,
-                    **{k: float(v) for k, v in self.last.items() if k != "estimate"},
-                    "images_per_second": round(images / max(now - interval_start, 1e-9), 2),
-                    "wall_seconds": round(now - wall_start, 3),
-                }
-                estimate = float(self.last["estimate"])
-                record["js_estimate" if config.is_gan else "wasserstein_estimate"] = estimate
+                record = metrics_record(self, images, now - interval_start, now - wall_start)
                 if step % config.eval_every == 0 or step == until:
                     record.update(self.evaluate())
                 if self.out is not None and self.is_main:
                     RunFolder(self.out, self.run_id).append_metrics(record)
-                progress.set_postfix(_progress_fields(record), refresh=False)
+                progress.set_postfix(progress_fields(record), refresh=False)
             if step % config.sample_every == 0 or step == until:
                 self._save_samples()
             self.wall_seconds = time.perf_counter() - wall_start
@@ -941,24 +612,3 @@ class ImageTrainer:
 
             if dist.is_initialized():
                 dist.destroy_process_group()
-
-
-def _progress_fields(record: dict) -> dict:
-    """What the progress bar shows beside the step: the estimate, images/s, the sliced W1."""
-    name = "W" if "wasserstein_estimate" in record else "JS"
-    fields = {
-        name: f"{record.get('wasserstein_estimate', record.get('js_estimate')):.4f}",
-        "img/s": f"{record['images_per_second']:.0f}",
-    }
-    if "sliced_w" in record:
-        fields["sliced W1"] = f"{record['sliced_w']:.4f}"
-    return fields
-
-
-def read_metrics(out) -> list[dict]:
-    """The records of ``out/metrics.jsonl``, in order (a torn last line, what a crash leaves, is
-    dropped with a warning; any other bad line is a ValueError naming the file and line)."""
-    path = pathlib.Path(out) / "metrics.jsonl"
-    if not path.exists():
-        raise ValueError(f"no metrics.jsonl in {out}; is it a run folder?")
-    return read_jsonl(path)

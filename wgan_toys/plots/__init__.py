@@ -1,7 +1,9 @@
 """The paper's figures and the pictures of the lessons, one module per chapter.
 
 Every ``plot_*`` function draws on ``ax`` (a new one if None) and returns it; every ``figure_*``
-function builds a whole figure and returns it. Figures take results; callers train. Colours are
+function builds a whole figure and returns it, or, where it computes data a lesson quotes, a named
+tuple ``(figure, data)`` (:class:`Figure2`, :class:`ConvergenceFigure`, :class:`ToyRunFigure`). Figures
+take results; callers train. Colours are
 the Okabe-Ito palette, which survives colour blindness and a washed-out projector; labels use
 the paper's symbols; every drawing function draws in one style (:data:`STYLE`). This package
 imports matplotlib; ``import wgan_toys`` does not load it.

@@ -9,9 +9,13 @@ the package, so nothing outside ``wgan_toys.plots`` imports it.
 from __future__ import annotations
 
 import functools
+from typing import TYPE_CHECKING, Any
 
 import matplotlib.pyplot as plt
 from cycler import cycler
+
+if TYPE_CHECKING:  # matplotlib >= 3.8 names its rcParams keys; the annotations are never evaluated
+    from matplotlib.typing import RcKeyType
 
 __all__ = ["COLORS", "STYLE", "PROJECTOR_STYLE", "course_style", "styled", "new_axes"]
 
@@ -31,7 +35,7 @@ COLORS = {
 # readable ticks, the Okabe-Ito cycle, mathtext in the paper's symbols, legends that stay legible
 # over a grid. Every public plot_* / figure_* / save_* function of the package draws inside it (each
 # is decorated with styled, below); PROJECTOR_STYLE is the same with everything larger, for a lecture hall.
-STYLE = {
+STYLE: dict[RcKeyType, Any] = {
     "font.size": 10,
     "axes.titlesize": 10,
     "axes.labelsize": 10,
@@ -47,7 +51,7 @@ STYLE = {
         color=["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"]
     ),
 }
-PROJECTOR_STYLE = {
+PROJECTOR_STYLE: dict[RcKeyType, Any] = {
     **STYLE,
     "font.size": 16,
     "axes.titlesize": 16,

@@ -11,13 +11,17 @@ Gulrajani et al. (2017), arXiv:1704.00028, Figure 1 (WGAN-GP).
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.figure import Figure
 
 from ..distributions import FIGURE_2_FAKE, FIGURE_2_REAL, Gaussian1D
 from ._style import COLORS, new_axes, styled
 
 __all__ = [
+    "Figure2",
     "figure_2",
     "plot_k_against_clip_value",
     "plot_effective_slope_against_w",
@@ -29,8 +33,16 @@ __all__ = [
 ]
 
 
+class Figure2(NamedTuple):
+    """What :func:`figure_2` returns: the ``figure`` and the ``fit`` it drew, the critic's fitted scale
+    ``k_fit`` and ``offset`` (:func:`wgan_toys.optimal.compare_to_potential`)."""
+
+    figure: Figure
+    fit: dict
+
+
 @styled
-def figure_2(discriminator, critic, real: Gaussian1D = FIGURE_2_REAL, fake: Gaussian1D = FIGURE_2_FAKE):
+def figure_2(discriminator, critic, real: Gaussian1D = FIGURE_2_REAL, fake: Gaussian1D = FIGURE_2_FAKE) -> Figure2:
     """Figure 2 of the paper, with the exact answers overlaid.
 
     Draws a GAN discriminator and a WGAN critic trained (by the caller) to optimality between two
@@ -49,9 +61,9 @@ def figure_2(discriminator, critic, real: Gaussian1D = FIGURE_2_REAL, fake: Gaus
 
     Returns
     -------
-    matplotlib Figure
-        With ``fig.fit``, the fitted scale and offset (:func:`wgan_toys.optimal.compare_to_potential`),
-        for the lesson to quote.
+    Figure2
+        ``(figure, fit)``: the matplotlib Figure and the fitted scale and offset
+        (:func:`wgan_toys.optimal.compare_to_potential`), for the lesson to quote.
     """
     from ..measure import discriminator_gradients, network_gradients, network_values
     from ..optimal import compare_to_potential, optimal_discriminator
@@ -117,8 +129,7 @@ def figure_2(discriminator, critic, real: Gaussian1D = FIGURE_2_REAL, fake: Gaus
         for law, colour in ((real, COLORS["real"]), (fake, COLORS["fake"])):
             ax.axvline(law.mean, color=colour, lw=0.8, ls=":")
     fig.suptitle("Figure 2: optimal discriminator and critic between two Gaussians", fontsize=11)
-    fig.fit = fit
-    return fig
+    return Figure2(fig, fit)
 
 
 def _label_log_ticks(axis, values) -> None:

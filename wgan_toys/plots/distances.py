@@ -8,8 +8,11 @@ Arjovsky, Chintala, Bottou (2017), arXiv:1701.07875, Example 1, Figure 1, eq. (1
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.figure import Figure
 
 from ..distances import LOG_2, all_distances
 from ..distributions import Gaussian1D, ParallelLines
@@ -24,6 +27,7 @@ __all__ = [
     "figure_transport_parallel_lines",
     "figure_transport_gaussians",
     "plot_convergence",
+    "ConvergenceFigure",
     "figure_convergence",
     "plot_gaussian_pair",
     "gaussian_pair_widget",
@@ -222,7 +226,7 @@ def figure_transport_parallel_lines(theta: float = 0.6, n_samples: int = 40, see
 
 
 @styled
-def figure_transport_gaussians(p: Gaussian1D = None, q: Gaussian1D = None, n_grid: int = 200):
+def figure_transport_gaussians(p: Gaussian1D | None = None, q: Gaussian1D | None = None, n_grid: int = 200):
     """Two exact W1 plans between two 1D Gaussians discretised on one grid.
 
     On the line the W1 plan is not unique. Left: the monotone plan (``ot.emd_1d``), the
@@ -303,13 +307,25 @@ def plot_convergence(rows, name: str = "em", ax=None):
     return ax
 
 
+class ConvergenceFigure(NamedTuple):
+    """What :func:`figure_convergence` returns: the ``figure`` and the ``rows`` it drew, those of
+    :func:`wgan_toys.empirical.convergence_study`, one per sample size."""
+
+    figure: Figure
+    rows: list[dict]
+
+
 @styled
 def figure_convergence(
-    p: Gaussian1D = None, q: Gaussian1D = None, sizes=(100, 300, 1000, 3000, 10000), repeats: int = 10, seed=0
-):
+    p: Gaussian1D | None = None,
+    q: Gaussian1D | None = None,
+    sizes=(100, 300, 1000, 3000, 10000),
+    repeats: int = 10,
+    seed=0,
+) -> ConvergenceFigure:
     """Sample estimates of W1, TV and JS between two Gaussians approaching the exact values.
 
-    Returns the figure, with ``fig.rows`` the :func:`wgan_toys.empirical.convergence_study` rows it
+    Returns ``(figure, rows)``, with ``rows`` the :func:`wgan_toys.empirical.convergence_study` rows it
     drew (so that a lesson can check what it quotes without computing them twice)."""
     from ..empirical import convergence_study
 
@@ -325,8 +341,7 @@ def figure_convergence(
         f"Sample estimates approach the exact values: P = N({p.mean:g}, {p.std:g}²), Q = N({q.mean:g}, {q.std:g}²)",
         fontsize=11,
     )
-    fig.rows = rows
-    return fig
+    return ConvergenceFigure(fig, rows)
 
 
 @styled

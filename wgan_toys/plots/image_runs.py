@@ -96,10 +96,10 @@ def plot_image_run(run, save=None, window: int = 11, correlation_window: int = 5
     axes[1].set_title("sample quality, measured offline", fontsize=10)
     axes[1].grid(alpha=0.3)
 
-    eval_steps, losses, sliced = loss_at_evaluations(records, correlation_window) if evaluated else (np.array([]),) * 3
+    loss_steps, losses, sliced = loss_at_evaluations(records, correlation_window) if evaluated else (np.array([]),) * 3
     if len(losses):
         axes[2].plot(sliced, losses, color="0.75", lw=0.8, zorder=1)  # the path, in step order
-        points = axes[2].scatter(sliced, losses, c=eval_steps, cmap="viridis", s=36, zorder=3)
+        points = axes[2].scatter(sliced, losses, c=loss_steps, cmap="viridis", s=36, zorder=3)
         plt.colorbar(points, ax=axes[2], label="generator step", shrink=0.9)
         if floor is not None:
             axes[2].axvline(floor, color="black", ls=":", lw=1.2, label="floor")

@@ -9,8 +9,11 @@ Arjovsky, Chintala, Bottou (2017), arXiv:1701.07875, Section 4, Figures 3-4.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.figure import Figure
 
 from ..empirical import median_filter
 from ._style import COLORS, new_axes, styled
@@ -19,6 +22,7 @@ __all__ = [
     "plot_critic_field",
     "plot_estimate_against_exact",
     "plot_estimate_scatter",
+    "ToyRunFigure",
     "figure_toy_run",
     "save_samples_animation",
     "figure_samples_over_iterations",
@@ -62,7 +66,11 @@ def plot_critic_field(
     # one collection for all segments: a Line2D per segment is built and drawn one by one
     ax.add_collection(
         LineCollection(
-            np.stack([fake[rows], real[cols]], axis=1), colors=COLORS["plan"], linewidths=0.6, alpha=0.6, zorder=1
+            np.stack([fake[rows], real[cols]], axis=1),  # type: ignore[arg-type]  # stubs: a Sequence; (n, 2, 2) arrays work
+            colors=COLORS["plan"],
+            linewidths=0.6,
+            alpha=0.6,
+            zorder=1,
         )
     )
     ax.scatter(*real.T, s=8, color=COLORS["real"], label="real", zorder=2)
@@ -183,12 +191,21 @@ def plot_estimate_scatter(history, ax=None, floor: dict | None = None):
     return ax
 
 
+class ToyRunFigure(NamedTuple):
+    """What :func:`figure_toy_run` returns: the ``figure`` and the sample ``floor`` it drew, the
+    :func:`~wgan_toys.toys2d.sample_floor` band (``low``, ``mean``, ``high``, ...)."""
+
+    figure: Figure
+    floor: dict
+
+
 @styled
-def figure_toy_run(trainer, floor: dict | None = None):
+def figure_toy_run(trainer, floor: dict | None = None) -> ToyRunFigure:
     """A toy run at a glance: the critic field with arrows and the plan; the estimate and the exact
     W1 on one axis over steps, with the sample floor; the estimate against the exact W1.
 
     ``floor`` defaults to :func:`~wgan_toys.toys2d.sample_floor` at the run's ``eval_samples``.
+    Returns ``(figure, floor)``.
     """
     if floor is None:
         floor = _cached_floor(trainer.dataset, trainer.config.eval_samples)
@@ -201,8 +218,7 @@ def figure_toy_run(trainer, floor: dict | None = None):
     claim = "Figure 3's claim" if trainer.is_wgan else "Figure 4: the GAN's JS estimate"
     axes[1].set_title(f"does the loss track the exact distance? ({claim})", fontsize=10)
     axes[2].set_title("the same, estimate against exact $W_1$", fontsize=10)
-    fig.floor = floor
-    return fig
+    return ToyRunFigure(fig, floor)
 
 
 _FLOORS: dict = {}
@@ -229,7 +245,7 @@ def save_samples_animation(trainer, path: str, fps: int = 4):
     fig, ax = plt.subplots(figsize=(5, 5))
     everything = np.concatenate([real] + [points for _, points in trainer.snapshots])
     low, high = np.quantile(everything, 0.005, axis=0) - 0.3, np.quantile(everything, 0.995, axis=0) + 0.3
-    ax.scatter(*real.T, s=4, color=COLORS["real"], alpha=0.4, label="real")
+    ax.scatter(real[:, 0], real[:, 1], s=4, color=COLORS["real"], alpha=0.4, label="real")
     fake = ax.scatter([], [], s=4, color=COLORS["fake"], label="generated")
     ax.set_xlim(low[0], high[0])
     ax.set_ylim(low[1], high[1])

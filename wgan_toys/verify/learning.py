@@ -133,7 +133,7 @@ def mode_coverage():
     side by side, 3 seeds each (INFO: these toys cannot decide it). Slow: nine 1000-step runs."""
     from ..toy_gan import ToyConfig, ToyGAN
 
-    covered = {}
+    covered: dict[str, list[int]] = {}
     for algorithm in MODES_ALGORITHMS:
         covered[algorithm] = []
         for seed in (0, 1, 2):
