@@ -248,7 +248,7 @@ def test_smoke_fills_only_the_settings_not_given():
         (["--smoke", "--seed", str(2**40)], r"seed == 1099511627776, must be in \[0, 4294967295\]"),
         (
             ["--smoke", "--algorithm", "wgan-gp", "--penalty-weight", "nan"],
-            "penalty_weight == nan, must be finite and >= 0",
+            "--penalty-weight == nan, must be finite and >= 0",
         ),
         (["--smoke", "--held-out", "-1"], "held_out == -1, must be >= 0"),
     ],
@@ -272,7 +272,7 @@ def test_train_images_refuses_a_bad_flag_before_making_the_folder(tmp_path, caps
     [
         (["--seed", "-1"], r"seed == -1, must be in \[0, 4294967295\]"),
         (["--seed", str(2**32)], r"seed == 4294967296, must be in \[0, 4294967295\]"),
-        (["--penalty-weight", "nan"], "penalty_weight == nan, must be finite and >= 0"),
+        (["--penalty-weight", "nan"], "--penalty-weight == nan, must be finite and >= 0"),
         (["--learning-rate", "0"], "learning_rate == 0.0, must be > 0 or None"),
     ],
 )

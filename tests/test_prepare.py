@@ -121,7 +121,7 @@ def test_an_index_that_disagrees_or_another_version_is_refused(store):
 
 def test_two_sources_never_mix_in_one_store(store, tmp_path):
     photo_folder(tmp_path / "other", count=6, broken=())
-    with pytest.raises(ValueError, match="stores never mix sources or sizes: pass another --out") as caught:
+    with pytest.raises(ValueError, match="stores never mix sources or sizes: pass another out") as caught:
         prepare_images(tmp_path / "other", store, image_size=16, shard_size=5, held_out=2)
     one_line(caught)
     with pytest.raises(ValueError, match="never mix"):
@@ -135,7 +135,7 @@ def test_a_source_with_no_readable_images_or_too_few_is_refused(tmp_path):
     with pytest.raises(ValueError, match=r"no image files .* under .*empty; the source has no images"):
         prepare_images(tmp_path / "empty", tmp_path / "store")
     photo_folder(tmp_path / "few", count=3, broken=())
-    with pytest.raises(ValueError, match=r"few holds 3 images, must hold more than held_out == 3; lower --held-out"):
+    with pytest.raises(ValueError, match=r"few holds 3 images, must hold more than held_out == 3; lower held_out"):
         prepare_images(tmp_path / "few", tmp_path / "store3", held_out=3)
     assert not (tmp_path / "store3").exists()  # refused before anything is written
     photo_folder(tmp_path / "bad", count=1, broken=("a.jpg", "b.jpg"))

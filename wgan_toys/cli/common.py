@@ -250,6 +250,10 @@ API_TO_FLAGS = (  # the library's words for what the command calls a flag
     ("lower learning_rate", "lower --learning-rate"),  # TrainingDivergedError's remedies
     ("or penalty_weight for 'gp'", "or --penalty-weight for --constraint gp"),
     ("pass penalty_weight > 0", "pass --penalty-weight > 0"),
+    ("with dataset='npz'", "with --dataset npz"),  # images.formats, images.prepare, images.store
+    ("folder as out.", "folder as --out."),
+    ("lower held_out", "lower --held-out"),
+    ("with held_out=", "with --held-out "),
 )
 
 

@@ -253,7 +253,7 @@ def _npz(root) -> _Arrays:
     if array.dtype != np.uint8 or array.ndim not in (3, 4) or (array.ndim == 4 and array.shape[-1] != 3):
         raise ValueError(
             f"{path}: images of dtype {loaded.dtype} and shape {loaded.shape}, must be uint8 (N, H, W), "
-            "(N, H, W, C) or (N, C, H, W) with C in (1, 3); other data trains with --dataset npz."
+            "(N, H, W, C) or (N, C, H, W) with C in (1, 3); other data trains with dataset='npz'."
         )
     return _Arrays("npz", path, [array])
 

@@ -170,11 +170,11 @@ def _start_index(out: pathlib.Path, source, settings: dict) -> dict:
             theirs = {"source": index["source"], **{k: index[k] for k in _SETTINGS}}
             raise ValueError(
                 f"{out / INDEX} holds a store of {theirs}, not of {{'source': {source.describe()}, ...}} "
-                f"with {settings}; stores never mix sources or sizes: pass another --out."
+                f"with {settings}; stores never mix sources or sizes: pass another out."
             )
         return index
     if out.exists() and any(out.iterdir()):
-        raise ValueError(f"{out} is not empty and holds no {INDEX}; pass a new or empty folder as --out.")
+        raise ValueError(f"{out} is not empty and holds no {INDEX}; pass a new or empty folder as out.")
     out.mkdir(parents=True, exist_ok=True)
     index = {"kind": _KIND, "version": STORE_VERSION, "complete": False, "source": source.describe(), **settings}
     index.update(count=0, shards=[], skipped=[], held_out=[])
@@ -271,7 +271,7 @@ def prepare_images(
     source, out = open_source(kind, root), pathlib.Path(out)
     if len(source) <= held_out:  # refused before any decoding
         raise ValueError(
-            f"{root} holds {len(source)} images, must hold more than held_out == {held_out}; lower --held-out."
+            f"{root} holds {len(source)} images, must hold more than held_out == {held_out}; lower held_out."
         )
     index = _start_index(out, source, {"image_size": image_size, "channels": channels, "shard_size": shard_size})
     if index["complete"]:
@@ -323,7 +323,7 @@ def _finish(out, index, held_out, seed):
             f"(first: {first['name']}: {first['reason']}); check the source."
         )
     if count <= held_out:
-        raise ValueError(f"{where} gives {count} images, must give more than held_out == {held_out}; lower --held-out.")
+        raise ValueError(f"{where} gives {count} images, must give more than held_out == {held_out}; lower held_out.")
     order = np.random.default_rng(seed).permutation(count)
     index.update(count=count, shape=[count, index["channels"], index["image_size"], index["image_size"]])
     index.update(held_out=[int(i) for i in order[:held_out]], seed=seed, complete=True)

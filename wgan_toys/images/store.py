@@ -23,6 +23,7 @@ import sys
 import numpy as np
 import torch
 
+from . import ROOT_ARGUMENT
 from .prepare import read_index
 
 __all__ = ["PreparedStore", "open_store"]
@@ -75,7 +76,7 @@ class PreparedStore:
         if held_out is not None and held_out > len(held):
             raise ValueError(
                 f"held_out == {held_out}, must be <= {len(held)}, the held-out images of the store {self.root}; "
-                f"lower --held-out or prepare again with --held-out {held_out}."
+                f"lower held_out or prepare again with held_out={held_out}."
             )
         self.shards = [self.root / s["file"] for s in index["shards"]]
         self.offsets = np.cumsum([0] + [s["count"] for s in index["shards"]])
@@ -190,7 +191,7 @@ class PreparedStore:
 def open_store(root, *, image_size=None, channels=None, device="cpu", held_out=None, verbose=True) -> PreparedStore:
     """:class:`PreparedStore` for ``load_images("prepared", root=...)``; ``root`` is required."""
     if root is None:
-        raise ValueError("dataset 'prepared' needs root: the folder prepare-images wrote (--data-root DIR).")
+        raise ValueError(f"dataset 'prepared' needs {ROOT_ARGUMENT}: the folder prepare-images wrote.")
     return PreparedStore(
         root, image_size=image_size, channels=channels, device=device, held_out=held_out, verbose=verbose
     )
