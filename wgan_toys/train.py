@@ -348,7 +348,7 @@ def check_sample_scale(real: torch.Tensor, fake: torch.Tensor) -> None:
     ValueError
         If the pooled points' spread is outside :data:`SAMPLE_SPREAD`, or they sit more than
         :data:`SAMPLE_OFFSET` spreads from 0, with the fix: W1 is 1-homogeneous and
-        translation-invariant (W1(c x + b, c y + b) = |c| W1(x, y)), so train on rescaled samples.
+        translation-invariant (W1(c x + b, c y + b) = abs(c) W1(x, y)), so train on rescaled samples.
     """
     points = torch.cat([real.reshape(-1, real.shape[-1]), fake.reshape(-1, fake.shape[-1])]).double()
     spread = float(points.std(dim=0, unbiased=False).norm())

@@ -338,7 +338,10 @@ def add_prepare_command(commands) -> None:
         help="decode a data set once into memory-mapped uint8 shards for train-images --dataset prepared",
     )
     add = parser.add_argument
-    add("source", help="the images: a folder, .npz/.npy, an LSUN *_lmdb folder, CIFAR-10, CelebA or MNIST files")
+    add(
+        "source",
+        help="the images: a folder, .npz/.npy, an LSUN LMDB folder (such as bedroom_train_lmdb), CIFAR-10, CelebA or MNIST files",
+    )
     add("--format", dest="source_format", default="auto", choices=("auto", *FORMATS), help="(default: auto)")
     add("--out", required=True, help="the store's folder (new, or an unfinished store of the same source)")
     add("--image-size", dest="image_size", type=int, default=64, help="side S of the stored images (default: 64)")
