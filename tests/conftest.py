@@ -23,6 +23,21 @@ def classifier_cache(tmp_path_factory):
     return tmp_path_factory.mktemp("classifier-cache")
 
 
+@pytest.fixture
+def one_thread():
+    """One torch thread for a test (``runtime.set_threads``, the package's thread policy), restored afterwards:
+    recorded numbers are those of one thread, and more threads than free cores slow small networks down many
+    times on a busy machine. A test file asks for it with ``pytestmark = pytest.mark.usefixtures("one_thread")``."""
+    import torch
+
+    from wgan_toys.runtime import set_threads
+
+    before = torch.get_num_threads()
+    set_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 @pytest.fixture(params=_devices())
 def device(request):
     return request.param

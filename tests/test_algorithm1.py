@@ -18,16 +18,7 @@ import numpy as np
 import pytest
 import torch
 
-
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """One torch thread (sums in one order: the recorded numbers are those of one thread)."""
-    from wgan_toys.runtime import set_threads
-
-    before = torch.get_num_threads()
-    set_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")  # tests/conftest.py
 
 
 def hexes(*values) -> list[str]:

@@ -11,21 +11,10 @@ import pytest  # noqa: E402
 
 from wgan_toys.classroom import Classroom  # noqa: E402
 
-pytestmark = pytest.mark.slow  # each test trains, measures and redraws a classroom: seconds of CPU
-
-
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """The toys' small MLPs on one torch thread (runtime.set_threads' policy), restored afterwards:
-    more threads than free cores slow them down tens of times on a busy machine."""
-    import torch
-
-    from wgan_toys.runtime import set_threads
-
-    before = torch.get_num_threads()
-    set_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.usefixtures("one_thread"),
+]  # each test trains, measures and redraws a classroom: seconds of CPU
 
 
 @pytest.fixture

@@ -17,12 +17,8 @@ from wgan_toys import exercises
 from wgan_toys.distances import js_divergence_quadrature
 from wgan_toys.distributions import Gaussian1D
 from wgan_toys.exercises import CHECKERS, MalformedAnswer, WrongAnswer, check
-from wgan_toys.runtime import set_threads
 
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    set_threads(1)
+pytestmark = pytest.mark.usefixtures("one_thread")  # tests/conftest.py
 
 
 def bisect(function, low: float, high: float, tolerance: float = 1e-10) -> float:

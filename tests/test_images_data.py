@@ -21,12 +21,7 @@ from wgan_toys.images.trainer import ImageConfig, ImageTrainer
 TINY = {key: value for key, value in TINY_IMAGE_RUN.items() if key != "held_out"} | {"generator_steps": 2}
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")  # tests/conftest.py
 
 
 def _write_images(folder, count, size=(16, 16), suffix=".png"):

@@ -13,13 +13,7 @@ from wgan_toys.images.prepare import prepare_images
 from wgan_toys.images.store import PreparedStore
 from wgan_toys.images.trainer import ImageConfig, ImageTrainer
 
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")  # tests/conftest.py
 
 
 @pytest.fixture(scope="module")

@@ -10,12 +10,8 @@ import pytest
 import torch
 
 from wgan_toys import theory
-from wgan_toys.runtime import set_threads
 
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    set_threads(1)
+pytestmark = pytest.mark.usefixtures("one_thread")  # tests/conftest.py
 
 
 def rmsprop_steps_by_hand(gradient: float, distance: float, learning_rate: float) -> int:
