@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from types import MappingProxyType
 
 from ._validation import (
     DEVICE,
@@ -21,15 +22,16 @@ from ._validation import (
     setting,
     size,
 )
+from .objectives import ALGORITHM_DESCRIPTIONS, OPTIMIZERS, algorithm_defaults, defaults_help
 from .objectives import ALGORITHMS as ALGORITHM_NAMES
-from .objectives import OPTIMIZERS, algorithm_defaults, defaults_help
 from .toys2d import DATASETS as TOY_DATASETS
 
-__all__ = ["ALGORITHMS", "DATASETS", "ToyConfig"]
+__all__ = ["ALGORITHMS", "DATASETS", "SMOKE", "ToyConfig"]
 
 ALGORITHMS = ALGORITHM_NAMES  # the names ToyConfig accepts (the classroom's check and dropdown read them)
 _WGAN, _WGAN_GP = algorithm_defaults("wgan", "toy"), algorithm_defaults("wgan-gp", "toy")
 DATASETS = tuple(TOY_DATASETS)  # 8gaussians, 25gaussians, swissroll, 2clusters
+SMOKE = MappingProxyType(dict(iterations=2, width=8, eval_samples=50, log_every=1))  # ToyConfig.smoke()
 
 
 @dataclass
@@ -39,41 +41,75 @@ class ToyConfig:
     ``None`` means "the algorithm's default" (see :meth:`resolved`).
     """
 
-    # Each setting's default and constraint, declared once (checked by check_constraints on construction).
-    dataset: str = setting("8gaussians", Options(DATASETS))  # 8gaussians, 25gaussians, swissroll, 2clusters
-    algorithm: str = setting("wgan-gp", Options(ALGORITHM_NAMES))  # wgan, wgan-gp, gan-minimax, gan-logd
+    # Each setting's default, constraint and help, declared once: checked by check_constraints on
+    # construction, and the flags of ``wgan-toys toy`` are made from them (cli.settings).
+    dataset: str = setting("8gaussians", Options(DATASETS), help="the real law P_r")
+    algorithm: str = setting(
+        "wgan-gp",
+        Options(ALGORITHM_NAMES),
+        help="; ".join(f"{name}: {text}" for name, text in ALGORITHM_DESCRIPTIONS.items()),
+    )
     # sizes have upper bounds, and __post_init__ refuses settings whose memory estimate exceeds the machine's
-    iterations: int = setting(2000, size(10**8, 0))  # generator steps (Algorithm 1's outer loop)
+    iterations: int = setting(2000, size(10**8, 0), help="generator steps (Algorithm 1's outer loop)")
     n_critic: int | None = setting(
-        None, [size(10**4), None], "the paper uses n_critic = 5"
-    )  # critic steps per generator step; None: the algorithm's (objectives.DEFAULTS)
-    batch_size: int = setting(_WGAN_GP.batch_size, size(2**20, 2))  # m
-    noise_dim: int = setting(2, size(16384))  # z ~ N(0, I) in R^noise_dim
-    width: int = setting(128, size(16384))  # hidden units of generator and critic
-    depth: int = setting(3, size(64))  # hidden layers of generator and critic
+        None,
+        [size(10**4), None],
+        "the paper uses n_critic = 5",
+        help="critic steps per generator step",
+        default_text=defaults_help("n_critic", "toy"),
+    )
+    batch_size: int = setting(_WGAN_GP.batch_size, size(2**20, 2), help="m")
+    noise_dim: int = setting(2, size(16384), help="dimension of the noise z ~ N(0, I)")
+    width: int = setting(128, size(16384), help="hidden units of generator and critic")
+    depth: int = setting(3, size(64), help="hidden layers of generator and critic")
     learning_rate: float | None = setting(
-        None, [POSITIVE_FLOAT32, None], f"the toys use alpha = {defaults_help('learning_rate', 'toy')}"
-    )  # alpha; None: the algorithm's
+        None,
+        [POSITIVE_FLOAT32, None],
+        f"the toys use alpha = {defaults_help('learning_rate', 'toy')}",
+        help="alpha",
+        default_text=defaults_help("learning_rate", "toy"),
+    )
     critic_optimizer: str | None = setting(
-        None, [Options(OPTIMIZERS), None]
-    )  # None: the algorithm's; 'adam' on wgan for the momentum test (Section 4.2)
+        None,
+        [Options(OPTIMIZERS), None],
+        help="adam on wgan is Section 4.2's momentum test",
+        default_text=defaults_help("optimizer", "toy"),
+    )
     clip_value: float = setting(
-        _WGAN.clip_value, POSITIVE_FLOAT32, f"the paper uses c = {_WGAN.clip_value:g}"
-    )  # c (wgan)
+        _WGAN.clip_value,
+        POSITIVE_FLOAT32,
+        f"the paper uses c = {_WGAN.clip_value:g}",
+        help="c",
+        default_text=defaults_help("clip_value", "toy"),
+    )
     penalty_weight: float = setting(
         _WGAN_GP.penalty_weight,
         NON_NEGATIVE_FLOAT32,
         f"WGAN-GP uses lambda = {algorithm_defaults('wgan-gp', 'paper').penalty_weight:g}, "
         f"{_WGAN_GP.penalty_weight:g} on toys",
-    )  # lambda (wgan-gp); WGAN-GP's toy experiments use 0.1
-    log_every: int = setting(100, size(10**8))  # generator steps between evaluations
+        help="lambda (WGAN-GP's toy experiments use 0.1)",
+        default_text=defaults_help("penalty_weight", "toy"),
+    )
+    log_every: int = setting(100, size(10**8), help="generator steps between evaluations")
     eval_samples: int = setting(
-        1000, size(20_000, 2), "the exact W1 solves an n x n transport problem"
-    )  # n for the exact W1 and mode coverage (>= 1000 for the claims)
+        1000,
+        size(20_000, 2),
+        "the exact W1 solves an n x n transport problem",
+        help="points for exact W1 and mode coverage (>= 1000 for the claims)",
+    )
     seed: int = setting(
-        0, SEED, "a seed is an unsigned 32-bit integer, 0 to 2**32 - 1"
-    )  # seed + 1, seed + 2 for the critic and evaluation
+        0,
+        SEED,
+        "a seed is an unsigned 32-bit integer, 0 to 2**32 - 1",
+        help="the generator's; seed + 1 and seed + 2 seed the critic and the evaluation",
+    )
     device: str = setting("cpu", DEVICE)
+
+    @classmethod
+    def smoke(cls, **overrides) -> ToyConfig:
+        """The tiny toy run (``wgan-toys toy --smoke``): two generator steps of a width-8 network,
+        evaluated on 50 points, ``overrides`` winning."""
+        return cls(**{**SMOKE, **overrides})
 
     def __post_init__(self):
         check_constraints(self)

@@ -257,9 +257,13 @@ API_TO_FLAGS = (  # the library's words for what the command calls a flag
 )
 
 
-def one_line(error: BaseException) -> str:
-    """The error's message on one line, in the command line's words."""
+def one_line(error: BaseException, flag_of: dict[str, str] | None = None) -> str:
+    """The error's message on one line, in the command line's words: :data:`API_TO_FLAGS`, and
+    for a command whose flags are made from a config, each field's flag (``flag_of``, see
+    :func:`~wgan_toys.cli.settings.flag_words`)."""
+    from .settings import flag_words
+
     text = " ".join(str(error).split()) or type(error).__name__
     for api, flag in API_TO_FLAGS:
         text = text.replace(api, flag)
-    return text
+    return flag_words(text, flag_of) if flag_of else text
