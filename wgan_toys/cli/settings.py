@@ -24,7 +24,7 @@ import re
 
 from .._validation import Boolean, Interval, Options, Text
 
-__all__ = ["add_setting_flags", "flag_names", "given_settings", "flag_words", "setting_help"]
+__all__ = ["add_setting_flags", "flag_names", "given_settings", "flag_words", "setting_help", "real_arg"]
 
 
 def flag_names(field: dataclasses.Field) -> tuple[str, ...]:
@@ -61,7 +61,16 @@ def setting_help(field: dataclasses.Field) -> str:
     return f"{text} (default: {default})" if text else f"(default: {default})"
 
 
-def _kind(field: dataclasses.Field, real) -> dict:
+def real_arg(text: str) -> float:
+    """argparse type of a number flag: any float (the command checks its range and names the flag)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    return value
+
+
+def _kind(field: dataclasses.Field) -> dict:
     """The argparse keywords that follow from the field's first constraint."""
     constraint = _constraints(field)[0]
     if isinstance(constraint, Boolean):
@@ -70,18 +79,16 @@ def _kind(field: dataclasses.Field, real) -> dict:
         integers = all(isinstance(choice, int) for choice in constraint.choices)
         return {"choices": constraint.choices, **({"type": int} if integers else {})}
     if isinstance(constraint, Interval):
-        return {"type": int if constraint.type is numbers.Integral else real}
+        return {"type": int if constraint.type is numbers.Integral else real_arg}
     return {}
 
 
 def add_setting_flags(command, config) -> None:
     """One flag per field of the dataclass ``config`` on the argparse ``command``, each defaulting
     to None; the command's namespace also gets ``flag_of``, each field's flag (for messages)."""
-    from .common import real_arg
-
     for field in dataclasses.fields(config):
         command.add_argument(
-            *flag_names(field), dest=field.name, default=None, help=setting_help(field), **_kind(field, real_arg)
+            *flag_names(field), dest=field.name, default=None, help=setting_help(field), **_kind(field)
         )
     command.set_defaults(flag_of={field.name: flag_names(field)[0] for field in dataclasses.fields(config)})
 
