@@ -141,7 +141,10 @@ def _section4(args) -> int:
         set_threads(args)
     if args.smoke and args.generator_steps is not None:
         print_notes(
-            "section4", [f"--generator-steps {args.generator_steps} is not used with --smoke (three steps per run)"]
+            "section4",
+            [
+                f"--generator-steps {args.generator_steps} is not used with --smoke ({SMOKE['generator_steps']} steps per run)"
+            ],
         )
     rows = run_section4(
         args.out,
@@ -219,5 +222,7 @@ def add_commands(commands) -> None:
         help="one set of six runs per seed (default: 0); the table compares runs across them",
     )
     section4.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: the cores)")
-    section4.add_argument("--smoke", action="store_true", help="three tiny steps per run")
+    section4.add_argument(
+        "--smoke", action="store_true", help=f"ImageConfig.smoke(): {SMOKE['generator_steps']} tiny steps per run"
+    )
     section4.set_defaults(run=_section4)
