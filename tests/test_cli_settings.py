@@ -1,22 +1,28 @@
-"""A setting is declared once, on its config dataclass (default and constraint) or in the
+"""A setting is declared once, on its config dataclass (default, constraint and help) or in the
 table of algorithm defaults (objectives.DEFAULTS), and the command and the README agree with it.
 
-For ``train-images`` (ImageConfig) and ``toy`` (ToyConfig), every field must have a flag (apart
-from the commented exclusions below), the flag's ``choices`` must be the field's declared options,
-and the "(default: X)" that ends its help must be the field's default, or, for a default that
-depends on the algorithm, the table's values. The README's table of defaults must be the table, and
-the numbers its prose quotes must be the table's.
+The flags of ``train-images`` (ImageConfig) and ``toy`` (ToyConfig) are made from the fields
+(wgan_toys.cli.settings). What is checked here against the dataclass, with values written here:
+every field has exactly one flag and every flag beyond the command's own is a field's; a flag not
+given leaves the field to its default; a flag given reaches the field with its type; the help
+states the default (the field's, or the table's for a default that depends on the algorithm) and
+the range; the choices are the declared options; a value out of range is refused naming the flag
+and the range. One tiny-run preset per config (``smoke()``) serves the command, section4 and the
+tests. The README's table of defaults must be the table, and the numbers its prose quotes must be
+the table's.
 """
 
 import dataclasses
+import numbers
 import pathlib
 import re
 
 import pytest
 
-from wgan_toys._validation import Options
-from wgan_toys.cli import build_parser
-from wgan_toys.images.trainer import ImageConfig
+from wgan_toys._validation import Boolean, Interval, Options, Text
+from wgan_toys.cli import build_parser, main
+from wgan_toys.cli.common import one_line
+from wgan_toys.images.config import ImageConfig
 from wgan_toys.objectives import (
     ALGORITHM_DESCRIPTIONS,
     ALGORITHMS,
@@ -25,16 +31,23 @@ from wgan_toys.objectives import (
     defaults_help,
     defaults_table,
 )
-from wgan_toys.toy_gan import ToyConfig
+from wgan_toys.toy_config import ToyConfig
 
-README = (
-    pathlib.Path(__file__).resolve().parents[1] / "docs" / "guide" / "commands.md"
-)  # the book's page on the command
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+README = ROOT / "docs" / "guide" / "commands.md"  # the book's page on the command
 
-# (command, config, scale of objectives.DEFAULTS)
-COMMANDS = [("train-images", ImageConfig, "paper"), ("toy", ToyConfig, "toy")]
-# fields with no flag, each with its reason (none today)
-NO_FLAG: dict[str, set[str]] = {"train-images": set(), "toy": set()}
+# (command, config, scale of objectives.DEFAULTS, the command's own flags, flags a run needs)
+COMMANDS = [
+    ("train-images", ImageConfig, "paper", {"help", "out", "resume", "overwrite", "smoke"}, ["--smoke"]),
+    ("toy", ToyConfig, "toy", {"help", "out", "no_gif", "smoke", "overwrite", "threads"}, ["--threads", "1"]),
+]
+IDS = [c[0] for c in COMMANDS]
+# the names that are not "--" and the field's name with dashes (kept: users and the docs type them)
+OTHER_NAMES = {
+    "generator": ("--arch", "--generator"),
+    "critic": ("--critic-arch",),
+    "generator_steps": ("--generator-steps", "--steps"),
+}
 # field -> (Defaults field, item of a tuple): the help quotes the table instead of one value
 FROM_TABLE = {
     "n_critic": ("n_critic", None),
@@ -47,15 +60,18 @@ FROM_TABLE = {
 }
 
 
-def _actions(command: str) -> dict:
+def _actions(command: str) -> list:
     subcommands = next(a for a in build_parser()._actions if a.dest == "command")
-    return {action.dest: action for action in subcommands.choices[command]._actions}
+    return subcommands.choices[command]._actions
 
 
-def _declared_options(field):
+def _parse(command: str, *flags):
+    return build_parser().parse_args([command, *flags])
+
+
+def _first(field):
     constraint = field.metadata["constraint"]
-    options = [c for c in (constraint if isinstance(constraint, list) else [constraint]) if isinstance(c, Options)]
-    return options[0].choices if options else None
+    return [c for c in (constraint if isinstance(constraint, list) else [constraint]) if c is not None][0]
 
 
 def _stated_default(help_text: str) -> str:
@@ -71,32 +87,166 @@ def _as_written(value) -> str:
     return str(value)
 
 
-@pytest.mark.parametrize("command, config, scale", COMMANDS, ids=[c[0] for c in COMMANDS])
-def test_every_field_has_a_flag_with_its_choices_and_default(command, config, scale):
-    actions = _actions(command)
-    fields = {field.name: field for field in dataclasses.fields(config)}
-    assert sorted(set(fields) - set(actions) - NO_FLAG[command]) == []  # a field without a flag
-    for name, field in fields.items():
-        if name in NO_FLAG[command]:
+def _another_value(field):
+    """A valid value of the field other than its default, chosen here from its constraint."""
+    constraint = _first(field)
+    if isinstance(constraint, Options):
+        return next(choice for choice in reversed(constraint.choices) if choice != field.default)
+    if isinstance(constraint, Interval):
+        if constraint.type is numbers.Integral:
+            return constraint.left + 1 if field.default != constraint.left + 1 else constraint.left + 2
+        return 0.5 if field.default != 0.5 else 0.25
+    if isinstance(constraint, Text):
+        return "cpu" if constraint.pattern else "some/folder"
+    raise AssertionError(f"{field.name}: no value chosen for {constraint!r}")
+
+
+@pytest.mark.parametrize("command, config, scale, own, needed", COMMANDS, ids=IDS)
+def test_every_field_has_exactly_one_flag_and_every_other_flag_is_the_commands(command, config, scale, own, needed):
+    fields = {field.name for field in dataclasses.fields(config)}
+    dests = [action.dest for action in _actions(command)]
+    assert sorted(name for name in fields if dests.count(name) != 1) == []
+    assert set(dests) - fields == own
+    for action in _actions(command):
+        if action.dest in fields:
+            expected = OTHER_NAMES.get(action.dest, ("--" + action.dest.replace("_", "-"),))
+            assert tuple(action.option_strings[: len(expected)]) == expected, action.option_strings
+
+
+@pytest.mark.parametrize("command, config, scale, own, needed", COMMANDS, ids=IDS)
+def test_a_flag_left_out_leaves_the_default_and_a_flag_given_reaches_its_field(command, config, scale, own, needed):
+    from wgan_toys.cli.settings import given_settings
+
+    assert given_settings(_parse(command), config) == {}
+    for field in dataclasses.fields(config):
+        flag = OTHER_NAMES.get(field.name, ("--" + field.name.replace("_", "-"),))[-1]  # an alias too
+        if isinstance(_first(field), Boolean):
+            values = {"--" + flag[2:]: True} if field.default is False else {flag: True, "--no-" + flag[2:]: False}
+            for given, value in values.items():
+                assert given_settings(_parse(command, given), config) == {field.name: value}
             continue
-        action = actions[name]
-        assert action.default is None, f"--{name}: a flag that is not given must leave the field to its default"
-        options = _declared_options(field)
-        if options is not None and not isinstance(options[0], int):
-            assert tuple(action.choices) == tuple(options), f"--{name}: choices differ from the declared options"
-        if isinstance(field.default, bool) or (field.default is None and name not in FROM_TABLE):
-            assert "default" in action.help, f"--{name}: its help states no default"
-            continue
+        value = _another_value(field)
+        given = given_settings(_parse(command, flag, str(value)), config)
+        assert given == {field.name: value} and type(given[field.name]) is type(value), (field.name, given)
+        assert getattr(config(**given), field.name) == value
+
+
+@pytest.mark.parametrize("command, config, scale, own, needed", COMMANDS, ids=IDS)
+def test_the_help_states_the_default_the_range_and_the_choices(command, config, scale, own, needed):
+    actions = {action.dest: action for action in _actions(command)}
+    for field in dataclasses.fields(config):
+        action, constraint = actions[field.name], _first(field)
         stated = _stated_default(action.help)
-        if name in FROM_TABLE:  # a plain default here (c, lambda) is the table's: test_the_table_drives_...
-            table_field, item = FROM_TABLE[name]
-            assert stated == defaults_help(table_field, scale, item), f"--{name}: help and objectives.DEFAULTS differ"
+        if field.name in FROM_TABLE:
+            table_field, item = FROM_TABLE[field.name]
+            assert stated == defaults_help(table_field, scale, item), (
+                f"{field.name}: help and objectives.DEFAULTS differ"
+            )
+        elif field.default is None or isinstance(field.default, bool):
+            assert stated and stated not in ("None", "True", "False"), f"{field.name}: help says {stated!r}"
         else:
-            assert stated == _as_written(field.default), f"--{name}: help says {stated}, the dataclass {field.default}"
+            assert stated == _as_written(field.default), (
+                f"{field.name}: help says {stated}, the dataclass {field.default}"
+            )
+        if isinstance(constraint, Options):
+            assert tuple(action.choices) == constraint.choices, (
+                f"{field.name}: choices differ from the declared options"
+            )
+        else:
+            assert action.choices is None
+        if isinstance(constraint, Interval):
+            left_closed, right_closed = constraint.closed in ("left", "both"), constraint.closed in ("right", "both")
+            lower = f"{'>=' if left_closed else '>'} {constraint.left}"  # a real number's float32 cap unsaid
+            both = (
+                f"in {'[' if left_closed else '('}{constraint.left}, {constraint.right}{']' if right_closed else ')'}"
+            )
+            assert both in action.help or lower in action.help, action.help
+
+
+def _out_of_range(constraint):
+    """A value below the field's range, and the ways the message may say the range (its lower bound
+    alone where the upper is a cap, or both bounds), written here."""
+    left_closed, right_closed = constraint.closed in ("left", "both"), constraint.closed in ("right", "both")
+    value = str(constraint.left - 1) if constraint.type is numbers.Integral else "-1"
+    lower = f"must be {'>=' if left_closed else '>'} {constraint.left}"
+    both = (
+        f"must be in {'[' if left_closed else '('}{constraint.left}, {constraint.right}{']' if right_closed else ')'}"
+    )
+    return value, f"{re.escape(lower)}|{re.escape(both)}"
+
+
+@pytest.mark.parametrize("command, config, scale, own, needed", COMMANDS, ids=IDS)
+def test_a_value_out_of_range_is_refused_naming_the_flag_and_the_range(
+    command, config, scale, own, needed, tmp_path, capsys
+):
+    for field in dataclasses.fields(config):
+        constraint = _first(field)
+        if not isinstance(constraint, Interval):
+            continue
+        flag = OTHER_NAMES.get(field.name, ("--" + field.name.replace("_", "-"),))[0]
+        value, must = _out_of_range(constraint)
+        with pytest.raises(SystemExit) as stop:
+            main([command, *needed, flag, value, "--out", str(tmp_path / "run")])
+        error = capsys.readouterr().err
+        assert stop.value.code == 2 and not (tmp_path / "run").exists()
+        assert re.search(rf"error: {re.escape(flag)} == {re.escape(value)}(\.0)?, ({must})", error), error
+
+
+def test_the_messages_name_the_flags_of_the_fields_they_name():
+    flag_of = _parse("train-images").flag_of
+    error = ValueError("lower filters, mlp_width, batch_size or eval_samples; pass held_out >= 1; the critic and seed")
+    assert one_line(error, flag_of) == (
+        "lower --filters, --mlp-width, --batch-size or --eval-samples; pass --held-out >= 1; the critic and seed"
+    )
+    assert one_line(TypeError("seed must be an integer"), flag_of) == "--seed must be an integer"
+    assert one_line(ValueError("generator_steps == 0, must be >= 1"), flag_of).startswith("--generator-steps == 0")
+
+
+# ----- one tiny-run preset per config ------------------------------------------------------------
+def test_smoke_is_the_one_preset_of_the_command_section4_and_the_tests():
+    from helpers.image_runs import TINY_IMAGE_RUN
+
+    from wgan_toys.cli import SMOKE
+    from wgan_toys.cli.images import image_config_values
+    from wgan_toys.images import config
+    from wgan_toys.images.section4 import section4_config
+
+    assert SMOKE is config.SMOKE
+    assert image_config_values(_parse("train-images", "--smoke")) == ImageConfig.smoke_settings() == dict(SMOKE)
+    tests_own = {"batch_size", "generator_steps", "eval_every", "eval_samples", "sample_every", "checkpoint_every"}
+    kept = {name: value for name, value in SMOKE.items() if name not in tests_own}
+    assert {name: TINY_IMAGE_RUN[name] for name in kept} == kept and set(TINY_IMAGE_RUN) >= set(SMOKE)
+    tiny = dataclasses.asdict(section4_config("mlp", "wgan", 0, 1000, 16, 1, smoke=True))
+    assert {name: tiny[name] for name in SMOKE if name != "eval_every"} == {
+        name: value for name, value in SMOKE.items() if name != "eval_every"
+    }
+    # no other copy of the preset: its noise_dim and log_every appear together in no other module of the
+    # package or the tests' helpers
+    copies = [
+        path
+        for path in [*(ROOT / "wgan_toys").rglob("*.py"), *(ROOT / "tests" / "helpers").rglob("*.py")]
+        if all(re.search(rf"{name}\W{{1,4}}{SMOKE[name]}\b", path.read_text()) for name in ("noise_dim", "log_every"))
+        and path.name != "config.py"
+    ]
+    assert copies == []
+    for path, call in (
+        ("wgan_toys/images/section4.py", "ImageConfig.smoke("),
+        ("wgan_toys/cli/images.py", "ImageConfig.smoke_settings("),
+        ("wgan_toys/cli/toys.py", "ToyConfig.smoke("),
+        ("tests/helpers/image_runs.py", "ImageConfig.smoke_settings("),
+    ):
+        assert call in (ROOT / path).read_text(), f"{path} does not use {call}"
+
+
+def test_toy_smoke_is_tiny_and_a_flag_given_wins():
+    smoke = ToyConfig.smoke()
+    assert (smoke.iterations, smoke.width, smoke.eval_samples) == (2, 8, 50)
+    assert ToyConfig.smoke(width=4).width == 4
+    assert ToyConfig.smoke() != ToyConfig() and dataclasses.replace(smoke, iterations=2000, width=128) != smoke
 
 
 def test_the_critic_command_takes_c_and_lambda_from_the_table():
-    critic = _actions("critic").get("family").choices["gaussians"]
+    critic = next(action for action in _actions("critic") if action.dest == "family").choices["gaussians"]
     defaults = {action.dest: action.default for action in critic._actions}
     assert defaults["clip_value"] == DEFAULTS[("wgan", "paper")].clip_value
     assert defaults["penalty_weight"] == DEFAULTS[("wgan-gp", "paper")].penalty_weight

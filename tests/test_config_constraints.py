@@ -242,15 +242,18 @@ def test_smoke_fills_only_the_settings_not_given():
 @pytest.mark.parametrize(
     "flags, message",
     [
-        (["--smoke", "--generator-steps", "0"], "generator_steps == 0, must be >= 1"),  # smoke used to replace it by 3
-        (["--smoke", "--clip-value", "-0.01"], r"clip_value == -0\.01, must be > 0 \(the paper uses c = 0\.01\)"),
-        (["--smoke", "--seed", "-1"], r"seed == -1, must be in \[0, 4294967295\]"),
-        (["--smoke", "--seed", str(2**40)], r"seed == 1099511627776, must be in \[0, 4294967295\]"),
+        (
+            ["--smoke", "--generator-steps", "0"],
+            "--generator-steps == 0, must be >= 1",
+        ),  # smoke used to replace it by 3
+        (["--smoke", "--clip-value", "-0.01"], r"--clip-value == -0\.01, must be > 0 \(the paper uses c = 0\.01\)"),
+        (["--smoke", "--seed", "-1"], r"--seed == -1, must be in \[0, 4294967295\]"),
+        (["--smoke", "--seed", str(2**40)], r"--seed == 1099511627776, must be in \[0, 4294967295\]"),
         (
             ["--smoke", "--algorithm", "wgan-gp", "--penalty-weight", "nan"],
             "--penalty-weight == nan, must be finite and >= 0",
         ),
-        (["--smoke", "--held-out", "-1"], "held_out == -1, must be >= 0"),
+        (["--smoke", "--held-out", "-1"], "--held-out == -1, must be >= 0"),
     ],
 )
 def test_train_images_refuses_a_bad_flag_before_making_the_folder(tmp_path, capsys, flags, message):
@@ -270,10 +273,10 @@ def test_train_images_refuses_a_bad_flag_before_making_the_folder(tmp_path, caps
 @pytest.mark.parametrize(
     "flags, message",
     [
-        (["--seed", "-1"], r"seed == -1, must be in \[0, 4294967295\]"),
-        (["--seed", str(2**32)], r"seed == 4294967296, must be in \[0, 4294967295\]"),
+        (["--seed", "-1"], r"--seed == -1, must be in \[0, 4294967295\]"),
+        (["--seed", str(2**32)], r"--seed == 4294967296, must be in \[0, 4294967295\]"),
         (["--penalty-weight", "nan"], "--penalty-weight == nan, must be finite and >= 0"),
-        (["--learning-rate", "0"], "learning_rate == 0.0, must be > 0 or None"),
+        (["--learning-rate", "0"], "--learning-rate == 0.0, must be > 0 or None"),
     ],
 )
 def test_toy_refuses_a_bad_flag_before_making_the_folder(tmp_path, capsys, flags, message):

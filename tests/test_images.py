@@ -537,7 +537,9 @@ def test_cli_smoke_run_then_refuses_to_overwrite_then_resumes(tmp_path, classifi
     assert more.returncode == 0, more.stderr
     assert read_metrics(out)[-1]["generator_step"] == 5
     bad = _cli("train-images", "--smoke", "--image-size", "24", "--out", str(tmp_path / "bad"), env=env)
-    assert bad.returncode == 2 and "image_size == 24, must be a power of two" in bad.stderr
+    assert (
+        bad.returncode == 2 and "argument --image-size: invalid choice: 24 (choose from 16, 32, 64, 128)" in bad.stderr
+    )
 
 
 @pytest.mark.subprocess

@@ -36,7 +36,7 @@ from wgan_toys.runs import load_latest_checkpoint, run_lock
 from wgan_toys.toy_gan import ToyConfig, ToyGAN, run_folder
 
 TINY = dict(TINY_IMAGE_RUN, eval_every=100, sample_every=100)
-TOY_SMOKE = ("--iterations", "2", "--eval-samples", "50", "--width", "8", "--no-gif")  # a two-step toy run
+TOY_SMOKE = ("--smoke", "--no-gif")  # ToyConfig.smoke(): a two-step toy run
 
 
 def _python(*args, **kwargs):

@@ -481,11 +481,31 @@ def check_file_path(name: str, path):
     return path
 
 
-def setting(default, constraint, hint: str = ""):
+def setting(
+    default,
+    constraint,
+    hint: str = "",
+    *,
+    help: str = "",
+    flags: tuple[str, ...] = (),
+    default_text: str | None = None,
+):
     """A dataclass field whose metadata holds its constraint and the hint its error message
-    ends with: ``clip_value: float = setting(0.01, POSITIVE, "the paper uses c = 0.01")``.
-    :func:`check_constraints` reads both."""
-    metadata = {"constraint": constraint}
+    ends with: ``clip_value: float = setting(0.01, POSITIVE, "the paper uses c = 0.01", help="c")``.
+    :func:`check_constraints` reads both.
+
+    The rest describes the setting to a reader and to the command line, whose flags are made
+    from the fields (:mod:`wgan_toys.cli.settings`): ``help``, what the setting is; ``flags``, its
+    command-line names where they are not ``--`` and the name with dashes (the first is the one
+    error messages use); ``default_text``, the default as the help states it where the value
+    alone does not say it (None meaning "the algorithm's default", a default that depends on
+    the algorithm).
+    """
+    metadata: dict = {"constraint": constraint, "help": help}
     if hint:
         metadata["hint"] = hint
+    if flags:
+        metadata["flags"] = tuple(flags)
+    if default_text is not None:
+        metadata["default_text"] = default_text
     return dataclasses.field(default=default, metadata=metadata)

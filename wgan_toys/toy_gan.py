@@ -56,32 +56,16 @@ import contextlib
 import dataclasses
 import math
 import time
-from dataclasses import dataclass
 
 import numpy as np
 import torch
 from torch.nn import functional
 
-from ._validation import (
-    DEVICE,
-    NON_NEGATIVE_FLOAT32,
-    POSITIVE_FLOAT32,
-    SEED,
-    Options,
-    check_constraints,
-    check_int,
-    check_memory,
-    setting,
-    size,
-)
+from ._validation import check_int
 from .algorithm1 import CriticObjective, critic_update, generator_update, make_optimizer
 from .lipschitz import GradientPenalty, LipschitzConstraint, NoConstraint, WeightClipping
 from .networks import make_critic, make_generator
-from .objectives import ALGORITHMS as ALGORITHM_NAMES
 from .objectives import (
-    OPTIMIZERS,
-    algorithm_defaults,
-    defaults_help,
     gan_objective,
     generator_loss_kind,
     generator_losses,
@@ -90,15 +74,12 @@ from .objectives import (
 )
 from .runs import RunFolder
 from .runtime import build_seeded, resolve_device, torch_generator
-from .toys2d import DATASETS as TOY_DATASETS
+from .toy_config import ALGORITHMS, DATASETS, ToyConfig
 from .toys2d import make_dataset, mode_coverage
 from .train import TrainingDivergedError
 
-__all__ = ["ALGORITHMS", "ToyConfig", "ToyGAN", "claims_table", "logged_estimate", "run_folder"]
+__all__ = ["ALGORITHMS", "DATASETS", "ToyConfig", "ToyGAN", "claims_table", "logged_estimate", "run_folder"]
 
-ALGORITHMS = ALGORITHM_NAMES  # the names ToyConfig accepts (the classroom's check and dropdown read them)
-_WGAN, _WGAN_GP = algorithm_defaults("wgan", "toy"), algorithm_defaults("wgan-gp", "toy")
-DATASETS = tuple(TOY_DATASETS)  # 8gaussians, 25gaussians, swissroll, 2clusters
 RUN_MARKERS = ("config.json", "metrics.jsonl")  # a folder holding one of these holds a run
 RUN_OUTPUTS = ("toy_run.png", "samples_over_iterations.png", "samples.gif")  # deleted with it on overwrite
 # Metric keys renamed in the toy's rows, old -> new: the toy logged eq. (3)'s estimate as
@@ -128,89 +109,6 @@ def logged_estimate(row: dict) -> tuple[str, float]:
 EXPLOSION_FACTOR = (
     1e3  # a finite run has exploded beyond 1000 x the data's scale / its initial norms (see the module doc)
 )
-
-
-@dataclass
-class ToyConfig:
-    """Settings of a toy run; the names map to Algorithm 1 as noted.
-
-    ``None`` means "the algorithm's default" (see :meth:`resolved`).
-    """
-
-    # Each setting's default and constraint, declared once (checked by check_constraints on construction).
-    dataset: str = setting("8gaussians", Options(DATASETS))  # 8gaussians, 25gaussians, swissroll, 2clusters
-    algorithm: str = setting("wgan-gp", Options(ALGORITHM_NAMES))  # wgan, wgan-gp, gan-minimax, gan-logd
-    # sizes have upper bounds, and __post_init__ refuses settings whose memory estimate exceeds the machine's
-    iterations: int = setting(2000, size(10**8, 0))  # generator steps (Algorithm 1's outer loop)
-    n_critic: int | None = setting(
-        None, [size(10**4), None], "the paper uses n_critic = 5"
-    )  # critic steps per generator step; None: the algorithm's (objectives.DEFAULTS)
-    batch_size: int = setting(_WGAN_GP.batch_size, size(2**20, 2))  # m
-    noise_dim: int = setting(2, size(16384))  # z ~ N(0, I) in R^noise_dim
-    width: int = setting(128, size(16384))  # hidden units of generator and critic
-    depth: int = setting(3, size(64))  # hidden layers of generator and critic
-    learning_rate: float | None = setting(
-        None, [POSITIVE_FLOAT32, None], f"the toys use alpha = {defaults_help('learning_rate', 'toy')}"
-    )  # alpha; None: the algorithm's
-    critic_optimizer: str | None = setting(
-        None, [Options(OPTIMIZERS), None]
-    )  # None: the algorithm's; 'adam' on wgan for the momentum test (Section 4.2)
-    clip_value: float = setting(
-        _WGAN.clip_value, POSITIVE_FLOAT32, f"the paper uses c = {_WGAN.clip_value:g}"
-    )  # c (wgan)
-    penalty_weight: float = setting(
-        _WGAN_GP.penalty_weight,
-        NON_NEGATIVE_FLOAT32,
-        f"WGAN-GP uses lambda = {algorithm_defaults('wgan-gp', 'paper').penalty_weight:g}, "
-        f"{_WGAN_GP.penalty_weight:g} on toys",
-    )  # lambda (wgan-gp); WGAN-GP's toy experiments use 0.1
-    log_every: int = setting(100, size(10**8))  # generator steps between evaluations
-    eval_samples: int = setting(
-        1000, size(20_000, 2), "the exact W1 solves an n x n transport problem"
-    )  # n for the exact W1 and mode coverage (>= 1000 for the claims)
-    seed: int = setting(
-        0, SEED, "a seed is an unsigned 32-bit integer, 0 to 2**32 - 1"
-    )  # seed + 1, seed + 2 for the critic and evaluation
-    device: str = setting("cpu", DEVICE)
-
-    def __post_init__(self):
-        check_constraints(self)
-        # float32: weights, gradients, two optimiser states of both MLPs; three batches' activations; the
-        # exact W1's n x n cost matrix and plan (float64)
-        parameters = 2 * (self.depth * self.width**2 + self.width * (self.noise_dim + 4))
-        activations = 3 * 3 * self.batch_size * self.width * self.depth
-        check_memory(
-            4 * (4 * parameters + activations) + 16 * self.eval_samples**2,
-            f"the networks (width {self.width}, depth {self.depth}), a batch of {self.batch_size} and an "
-            f"exact W1 over {self.eval_samples} points",
-            "lower width, depth, batch_size or eval_samples",
-        )
-
-    @property
-    def defaults(self):
-        """The algorithm's row of :data:`~wgan_toys.objectives.DEFAULTS` at toy scale."""
-        return algorithm_defaults(self.algorithm, "toy")
-
-    @property
-    def resolved_n_critic(self) -> int:
-        """``n_critic``, or the algorithm's when it is None."""
-        return self.defaults.n_critic if self.n_critic is None else self.n_critic
-
-    @property
-    def resolved_learning_rate(self) -> float:
-        """``learning_rate``, or the algorithm's when it is None."""
-        return self.defaults.learning_rate if self.learning_rate is None else self.learning_rate
-
-    @property
-    def resolved_critic_optimizer(self) -> str:
-        """``critic_optimizer``, or the algorithm's when it is None."""
-        return self.defaults.optimizer if self.critic_optimizer is None else self.critic_optimizer
-
-    def resolved(self) -> "ToyConfig":
-        """A copy with the algorithm's defaults filled in (every field was checked on construction)."""
-        row = self.defaults
-        defaults = {"n_critic": row.n_critic, "learning_rate": row.learning_rate, "critic_optimizer": row.optimizer}
-        return dataclasses.replace(self, **{k: v for k, v in defaults.items() if getattr(self, k) is None})
 
 
 def _constraint(config: ToyConfig) -> LipschitzConstraint:

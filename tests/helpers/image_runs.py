@@ -1,19 +1,18 @@
-"""The tiny image run the image, run-folder and data tests share: 16x16 digits, 8 filters, four
-generator steps on one CPU thread (seconds). Each test file overrides what it needs."""
+"""The tiny image run the image, run-folder and data tests share: :meth:`ImageConfig.smoke` (16x16
+digits, 8 filters) for four generator steps on one CPU thread (seconds). Each test file overrides
+what it needs."""
 
-TINY_IMAGE_RUN = dict(
-    image_size=16,
-    filters=8,
-    noise_dim=16,
-    mlp_width=32,
+from wgan_toys.images.config import ImageConfig
+
+# ImageConfig.smoke's settings, as a dict each test file extends, with a smaller batch (16) and four
+# steps checkpointed at 2 and 4 (a run to resume from its middle), on one CPU thread
+TINY_IMAGE_RUN = ImageConfig.smoke_settings(
     batch_size=16,
     generator_steps=4,
-    log_every=1,
     eval_every=2,
     eval_samples=32,
     sample_every=2,
     checkpoint_every=2,
-    held_out=100,
     device="cpu",
     threads=1,
 )

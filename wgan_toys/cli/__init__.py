@@ -21,7 +21,8 @@ well under a second. Everything heavier is imported inside the subcommand that n
 The commands live in one module per group: :mod:`~wgan_toys.cli.critics` (distances, critic,
 discriminator), :mod:`~wgan_toys.cli.toys`, :mod:`~wgan_toys.cli.images` (train-images, section4),
 :mod:`~wgan_toys.cli.figures`, :mod:`~wgan_toys.cli.checks` (verify); what they share is in
-:mod:`~wgan_toys.cli.common`. :func:`build_parser` and :func:`main` are here.
+:mod:`~wgan_toys.cli.common`, and the flags made from a config's fields in
+:mod:`~wgan_toys.cli.settings`. :func:`build_parser` and :func:`main` are here.
 """
 
 from __future__ import annotations
@@ -100,13 +101,16 @@ def main(argv=None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = parser.parse_args(_join_negative_values(argv))
     name = f"wgan-toys {args.command}"
+    flag_of = getattr(args, "flag_of", None)  # the commands whose flags are made from a config
     previous = _sigterm_handler(args.command)
     try:
         return args.run(args)
     except (ValueError, TypeError, ArithmeticError, RecursionError) as error:
-        parser.exit(2, f"{name}: error: {one_line(error)}\n")
+        parser.exit(2, f"{name}: error: {one_line(error, flag_of)}\n")
     except MemoryError as error:
-        parser.exit(2, f"{name}: error: out of memory ({one_line(error)}); lower the sizes given in the flags.\n")
+        parser.exit(
+            2, f"{name}: error: out of memory ({one_line(error, flag_of)}); lower the sizes given in the flags.\n"
+        )
     except OSError as error:  # a folder that cannot be written, a file that cannot be read
         where = f" ({error.filename})" if getattr(error, "filename", None) else ""
         parser.exit(
@@ -120,7 +124,7 @@ def main(argv=None) -> int:
     except RuntimeError as error:
         if not any(kind.__name__ in _NAMED_ERRORS for kind in type(error).__mro__):
             raise  # an error the package does not name is a bug: its traceback is what a report needs
-        parser.exit(2, f"{name}: error: {one_line(error)}\n")
+        parser.exit(2, f"{name}: error: {one_line(error, flag_of)}\n")
     finally:
         if previous is not None:
             import signal

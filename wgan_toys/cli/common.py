@@ -11,6 +11,7 @@ import math
 import sys
 
 from ..images import ROOT_ARGUMENT
+from .settings import flag_words, real_arg
 
 __all__ = [
     "Parser",
@@ -60,15 +61,6 @@ def json_number(value: float):
         return None
     if math.isinf(value):
         return "inf" if value > 0 else "-inf"
-    return value
-
-
-def real_arg(text: str) -> float:
-    """argparse type of a number flag: any float (the command checks its range and names the flag)."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
     return value
 
 
@@ -257,9 +249,11 @@ API_TO_FLAGS = (  # the library's words for what the command calls a flag
 )
 
 
-def one_line(error: BaseException) -> str:
-    """The error's message on one line, in the command line's words."""
+def one_line(error: BaseException, flag_of: dict[str, str] | None = None) -> str:
+    """The error's message on one line, in the command line's words: :data:`API_TO_FLAGS`, and
+    for a command whose flags are made from a config, each field's flag (``flag_of``, see
+    :func:`~wgan_toys.cli.settings.flag_words`)."""
     text = " ".join(str(error).split()) or type(error).__name__
     for api, flag in API_TO_FLAGS:
         text = text.replace(api, flag)
-    return text
+    return flag_words(text, flag_of) if flag_of else text

@@ -10,95 +10,42 @@ import sys
 from .common import (
     Terminated,
     add_threads_flag,
-    algorithm_help,
     check_seeds,
     json_number,
     one_line,
     path_arg,
     print_notes,
-    real_arg,
     save_figure,
     set_threads,
     unused_flags,
     writable_folder,
 )
+from .settings import add_setting_flags, given_settings
 
 __all__ = ["add_commands", "toy_fields"]
 
 
 def _toy(args) -> int:
     set_threads(args)
-    import dataclasses
     import os
 
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from .. import plots
-    from ..runtime import progress_bar
     from ..toy_gan import ToyConfig, ToyGAN, run_folder
-    from ..train import TrainingDivergedError
 
-    given = {
-        field.name: getattr(args, field.name)
-        for field in dataclasses.fields(ToyConfig)
-        if getattr(args, field.name, None) is not None
-    }
-    settings = ToyConfig(**given)  # every setting checked before a note is printed or a network built
+    given = given_settings(args, ToyConfig)
+    # built once, every setting checked before a note is printed or a network built
+    settings = ToyConfig.smoke(**given) if args.smoke else ToyConfig(**given)
     print_notes("toy", unused_flags(given, "toy"))
-    trainer = ToyGAN(settings)
+    trainer = ToyGAN(settings)  # its config: these settings with the algorithm's defaults filled in
     config = trainer.config
-    metrics_path = os.path.join(args.out, "metrics.jsonl")
     with run_folder(trainer, args.out, overwrite=args.overwrite) as log_row:  # locked; refuses an existing run
         print(
             f"wgan-toys toy: {config.algorithm} on {config.dataset}, seed {config.seed}, writing to {args.out}",
             file=sys.stderr,
         )
-        status = 0
-        with progress_bar(config.iterations, "toy") as bar:
-
-            def log(row):
-                log_row(row)
-                bar.update(row["generator_step"] - bar.n)
-                bar.set_postfix(toy_fields(row, len(trainer.dataset.centers)), refresh=False)
-
-            try:
-                trainer.train(callback=log)
-            except TrainingDivergedError as error:
-                bar.close()
-                print(
-                    f"wgan-toys toy: stopped: {one_line(error)} The {len(trainer.history)} rows logged so far are in {metrics_path}.",
-                    file=sys.stderr,
-                )
-                status = 1
-            except KeyboardInterrupt as stop:
-                bar.close()
-                how = "stopped by SIGTERM" if isinstance(stop, Terminated) else "interrupted"
-                print(
-                    f"wgan-toys toy: {how} at step {trainer.generator_step} of {config.iterations}; the "
-                    f"{len(trainer.history)} rows logged so far are in {metrics_path}, no figures were drawn.",
-                    file=sys.stderr,
-                )
-                return 143 if isinstance(stop, Terminated) else 130
-        if status == 0:
-            fig = plots.figure_toy_run(trainer).figure
-        else:  # the generator's output is no longer finite: draw what was logged, over the sample floor
-            from ..toys2d import sample_floor
-
-            fig, ax = plt.subplots(figsize=(7, 5), constrained_layout=True)
-            plots.plot_estimate_against_exact(
-                trainer.history, ax=ax, floor=sample_floor(trainer.dataset, config.eval_samples, repeats=4)
-            )
-        save_figure(fig, os.path.join(args.out, "toy_run.png"))
-        plt.close(fig)
-        fig = plots.figure_samples_over_iterations(trainer)
-        save_figure(fig, os.path.join(args.out, "samples_over_iterations.png"))
-        plt.close(fig)
-        if not args.no_gif:
-            plots.save_samples_animation(trainer, os.path.join(args.out, "samples.gif"))
-            print(f"wrote {os.path.join(args.out, 'samples.gif')}")
+        status = _train_toy(trainer, log_row, os.path.join(args.out, "metrics.jsonl"), args.flag_of)
+        if status > 1:  # interrupted: no figures
+            return status
+        _draw_toy_run(trainer, args.out, diverged=status == 1, gif=not args.no_gif)
     last = trainer.history[-1]
     share = last["exact_w1_seconds"] / max(last["wall_seconds"], 1e-9)
     shown = ", ".join(f"{name} {value}" for name, value in toy_fields(last, len(trainer.dataset.centers)).items())
@@ -107,6 +54,73 @@ def _toy(args) -> int:
         f"wall {last['wall_seconds']:.1f} s, of which exact W1 logging {last['exact_w1_seconds']:.1f} s ({100 * share:.0f}%)"
     )
     return status
+
+
+def _train_toy(trainer, log_row, metrics_path: str, flag_of: dict) -> int:
+    """Train with a progress bar, each row logged: 0 when done, 1 when it diverged, 130 or 143
+    when interrupted by Ctrl-C or SIGTERM (the rows logged so far kept)."""
+    from ..runtime import progress_bar
+    from ..train import TrainingDivergedError
+
+    config = trainer.config
+    with progress_bar(config.iterations, "toy") as bar:
+
+        def log(row):
+            log_row(row)
+            bar.update(row["generator_step"] - bar.n)
+            bar.set_postfix(toy_fields(row, len(trainer.dataset.centers)), refresh=False)
+
+        try:
+            trainer.train(callback=log)
+        except TrainingDivergedError as error:
+            bar.close()
+            print(
+                f"wgan-toys toy: stopped: {one_line(error, flag_of)} The {len(trainer.history)} rows logged so far "
+                f"are in {metrics_path}.",
+                file=sys.stderr,
+            )
+            return 1
+        except KeyboardInterrupt as stop:
+            bar.close()
+            how = "stopped by SIGTERM" if isinstance(stop, Terminated) else "interrupted"
+            print(
+                f"wgan-toys toy: {how} at step {trainer.generator_step} of {config.iterations}; the "
+                f"{len(trainer.history)} rows logged so far are in {metrics_path}, no figures were drawn.",
+                file=sys.stderr,
+            )
+            return 143 if isinstance(stop, Terminated) else 130
+    return 0
+
+
+def _draw_toy_run(trainer, out: str, *, diverged: bool, gif: bool) -> None:
+    """``toy_run.png``, ``samples_over_iterations.png`` and (``gif``) ``samples.gif`` in ``out``; a
+    run that ``diverged`` draws what was logged, over the sample floor."""
+    import os
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from .. import plots
+
+    if not diverged:
+        fig = plots.figure_toy_run(trainer).figure
+    else:  # the generator's output is no longer finite: draw what was logged, over the sample floor
+        from ..toys2d import sample_floor
+
+        fig, ax = plt.subplots(figsize=(7, 5), constrained_layout=True)
+        plots.plot_estimate_against_exact(
+            trainer.history, ax=ax, floor=sample_floor(trainer.dataset, trainer.config.eval_samples, repeats=4)
+        )
+    save_figure(fig, os.path.join(out, "toy_run.png"))
+    plt.close(fig)
+    fig = plots.figure_samples_over_iterations(trainer)
+    save_figure(fig, os.path.join(out, "samples_over_iterations.png"))
+    plt.close(fig)
+    if gif:
+        plots.save_samples_animation(trainer, os.path.join(out, "samples.gif"))
+        print(f"wrote {os.path.join(out, 'samples.gif')}")
 
 
 def toy_fields(row: dict, modes: int) -> dict:
@@ -173,58 +187,19 @@ def _toy_claims(args) -> int:
     return 0
 
 
-def _add_toy_arguments(command) -> None:
-    # Every ToyConfig field has a flag here whose choices are the field's declared options and whose help ends with
-    # "(default: X)", X the field's default or, for the algorithm's defaults, objectives.DEFAULTS (toy rows);
-    # tests/test_cli_settings.py checks all three against the dataclass and the table.
-    from ..objectives import ALGORITHMS, OPTIMIZERS, defaults_help
-    from ..toys2d import DATASETS
-
-    add = command.add_argument
-    add("--dataset", choices=tuple(DATASETS), help="(default: 8gaussians)")
-    add("--algorithm", choices=ALGORITHMS, help=algorithm_help("wgan-gp"))
-    add("--iterations", type=int, help="generator steps (default: 2000)")
-    add(
-        "--n-critic",
-        dest="n_critic",
-        type=int,
-        help=f"critic steps per generator step (default: {defaults_help('n_critic', 'toy')})",
-    )
-    add("--batch-size", dest="batch_size", type=int, help="m (default: 256)")
-    add("--noise-dim", dest="noise_dim", type=int, help="dimension of the noise z (default: 2)")
-    add("--width", type=int, help="hidden units of generator and critic (default: 128)")
-    add("--depth", type=int, help="hidden layers of generator and critic (default: 3)")
-    add(
-        "--learning-rate",
-        dest="learning_rate",
-        type=real_arg,
-        help=f"alpha (default: {defaults_help('learning_rate', 'toy')})",
-    )
-    add(
-        "--critic-optimizer",
-        dest="critic_optimizer",
-        choices=OPTIMIZERS,
-        help=f"adam on wgan is Section 4.2's momentum test (default: {defaults_help('optimizer', 'toy')})",
-    )
-    add("--clip-value", dest="clip_value", type=real_arg, help=f"c (default: {defaults_help('clip_value', 'toy')})")
-    add(
-        "--penalty-weight",
-        dest="penalty_weight",
-        type=real_arg,
-        help=f"lambda (default: {defaults_help('penalty_weight', 'toy')})",
-    )
-    add("--log-every", dest="log_every", type=int, help="generator steps between evaluations (default: 100)")
-    add("--eval-samples", dest="eval_samples", type=int, help="points for exact W1 and coverage (default: 1000)")
-    add("--seed", type=int, help="(default: 0)")
-    add("--device", help="auto, cpu, cuda, cuda:N, mps (default: cpu)")
-
-
 def add_commands(commands) -> None:
     """The ``toy`` and ``toy-claims`` commands, on the subparsers ``commands``."""
+    from ..toy_config import ToyConfig  # numpy only: the parser stays quick to build
+
     toy = commands.add_parser("toy", help="train GAN / WGAN / WGAN-GP on 2D toy data, with exact W1 logged")
-    _add_toy_arguments(toy)
+    add_setting_flags(toy, ToyConfig)  # one flag per ToyConfig field
     toy.add_argument("--out", type=path_arg, default="runs/toy", help="run folder (default: runs/toy)")
     toy.add_argument("--no-gif", action="store_true", help="skip the animated GIF")
+    toy.add_argument(
+        "--smoke",
+        action="store_true",
+        help="two tiny steps to check the set-up (ToyConfig.smoke()); flags given explicitly win over its settings",
+    )
     toy.add_argument("--overwrite", action="store_true", help="replace a run already in --out (refused without it)")
     add_threads_flag(toy)
     toy.set_defaults(run=_toy)

@@ -22,6 +22,7 @@ NORMALIZATIONS = ("batch", "layer", "none")
 DATASETS = ("digits", "folder", "npz", "mnist", "cifar10", "lsun", "celeba", "prepared")
 CRITIC_SCHEDULES = ("algorithm-1", "paper-code")
 PRECISIONS = ("auto", "fp32", "bf16")
+IMAGE_SIZES = (16, 32, 64, 128)  # the generators and critics of images.models
 CLIP_PARAMETERS = ("all", "weights")  # WGAN clipping: w, every critic parameter (Algorithm 1), or weights only
 # How the library's messages name the data's location: load_images' root, ImageConfig's data_root
 # (the command line shows its flag in their place).

@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from numbers import Real
+from types import MappingProxyType
 
 from .._validation import (
     DEVICE,
@@ -29,7 +30,7 @@ from .._validation import (
     setting,
     size,
 )
-from ..objectives import ALGORITHMS, algorithm_defaults, defaults_help, generator_loss_kind
+from ..objectives import ALGORITHM_DESCRIPTIONS, ALGORITHMS, algorithm_defaults, defaults_help, generator_loss_kind
 from ..runs import changed_settings
 from . import (
     CLIP_PARAMETERS,
@@ -37,15 +38,40 @@ from . import (
     CRITIC_SCHEDULES,
     DATASETS,
     GENERATOR_ARCHITECTURES,
+    IMAGE_SIZES,
     NORMALIZATIONS,
     PRECISIONS,
 )
-from .models import IMAGE_SIZES
 
-__all__ = ["ALGORITHMS", "ImageConfig", "RESUME_MAY_CHANGE", "resolved_settings", "resumed_values", "upgrade_config"]
+__all__ = [
+    "ALGORITHMS",
+    "ImageConfig",
+    "RESUME_MAY_CHANGE",
+    "SMOKE",
+    "resolved_settings",
+    "resumed_values",
+    "upgrade_config",
+]
 
 _WGAN, _WGAN_GP = algorithm_defaults("wgan", "paper"), algorithm_defaults("wgan-gp", "paper")
 RESUME_MAY_CHANGE = ("device", "threads")  # besides generator_steps, never below the step reached
+# The one tiny run (seconds on a CPU): ``wgan-toys train-images --smoke``, ``section4 --smoke`` and the
+# tests start from it (:meth:`ImageConfig.smoke`), each overriding only what it needs.
+SMOKE = MappingProxyType(
+    dict(
+        image_size=16,
+        filters=8,
+        noise_dim=16,
+        mlp_width=32,
+        generator_steps=3,
+        log_every=1,
+        sample_every=3,
+        eval_every=3,
+        eval_samples=64,
+        checkpoint_every=3,
+        held_out=100,
+    )
+)
 
 
 @dataclass
@@ -57,58 +83,138 @@ class ImageConfig:
     ``threads`` sets torch's CPU threads for the whole process (``torch.set_num_threads``).
     """
 
-    # Each setting's default and constraint, declared once (checked by check_constraints on construction).
-    algorithm: str = setting("wgan", Options(ALGORITHMS))  # wgan, wgan-gp, gan-minimax, gan-logd
-    dataset: str = setting("digits", Options(DATASETS))
-    data_root: str | None = setting(None, [Text(), None])
-    image_size: int = setting(32, Options(IMAGE_SIZES, text=f"a power of two in [16, 128]: one of {IMAGE_SIZES}"))
-    channels: int = setting(1, Options((1, 3), text="1 (grey) or 3 (RGB)"))
-    generator: str = setting("dcgan", Options(GENERATOR_ARCHITECTURES))
-    critic: str = setting("dcgan", Options(CRITIC_ARCHITECTURES))
+    # Each setting's default, constraint and help, declared once: checked by check_constraints on
+    # construction, and the flags of ``wgan-toys train-images`` are made from them (cli.settings).
+    algorithm: str = setting(
+        "wgan", Options(ALGORITHMS), help="; ".join(f"{name}: {text}" for name, text in ALGORITHM_DESCRIPTIONS.items())
+    )
+    dataset: str = setting(
+        "digits", Options(DATASETS), help="digits (bundled with scikit-learn), folder, npz, or a torchvision set"
+    )
+    data_root: str | None = setting(
+        None,
+        [Text(), None],
+        help="the image folder, the .npz file, or the torchvision root",
+        default_text="none; folder and npz need it",
+    )
+    image_size: int = setting(
+        32, Options(IMAGE_SIZES, text=f"a power of two in [16, 128]: one of {IMAGE_SIZES}"), help="pixels per side"
+    )
+    channels: int = setting(1, Options((1, 3), text="1 (grey) or 3 (RGB)"), help="1 (grey) or 3 (RGB)")
+    generator: str = setting(
+        "dcgan",
+        Options(GENERATOR_ARCHITECTURES),
+        help="generator: dcgan (Figure 5), dcgan-nobn (Figure 6), mlp (Figure 7)",
+        flags=("--arch", "--generator"),
+    )
+    critic: str = setting(
+        "dcgan", Options(CRITIC_ARCHITECTURES), help="critic / discriminator", flags=("--critic-arch",)
+    )
     critic_normalization: str | None = setting(
-        None, [Options(NORMALIZATIONS), None]
-    )  # batch (wgan, gan-*) / layer (wgan-gp)
+        None, [Options(NORMALIZATIONS), None], default_text="batch for wgan and the GANs, layer for wgan-gp"
+    )
     # every size-like setting has an upper bound (checked before anything is allocated), and
     # __post_init__ refuses settings whose estimated memory (images.memory) exceeds the machine's
-    noise_dim: int = setting(100, size(16384))
-    filters: int = setting(64, size(1024))
-    extra_layers: int = setting(0, size(16, 0))
-    mlp_width: int = setting(512, size(16384))
-    batch_size: int = setting(_WGAN.batch_size, size(65536), f"the paper uses m = {_WGAN.batch_size}")
-    generator_steps: int = setting(1000, size(10**9))
-    n_critic: int | None = setting(
-        None, [size(10**4), None], f"the paper uses n_critic = {_WGAN.n_critic}"
-    )  # None: the algorithm's (objectives.DEFAULTS, paper scale), as the next three
-    critic_schedule: str = setting("algorithm-1", Options(CRITIC_SCHEDULES))
-    learning_rate: float | None = setting(
-        None, [POSITIVE_FLOAT32, None], f"the defaults are alpha = {defaults_help('learning_rate', 'paper')}"
+    noise_dim: int = setting(100, size(16384), help="dimension of the noise z")
+    filters: int = setting(64, size(1024), help="ngf = ndf")
+    extra_layers: int = setting(0, size(16, 0), help="extra 3x3 layers, as the paper's code")
+    mlp_width: int = setting(512, size(16384), help="hidden units of the mlp generator and critic")
+    batch_size: int = setting(
+        _WGAN.batch_size, size(65536), f"the paper uses m = {_WGAN.batch_size}", help="m, the global batch"
     )
-    adam_beta1: float | None = setting(None, [Interval(Real, 0, 1, closed="left"), None])  # Adam rows only
-    adam_beta2: float | None = setting(None, [Interval(Real, 0, 1, closed="left"), None])
-    clip_value: float = setting(_WGAN.clip_value, POSITIVE_FLOAT32, f"the paper uses c = {_WGAN.clip_value:g}")
+    generator_steps: int = setting(
+        1000, size(10**9), help="generator iterations", flags=("--generator-steps", "--steps")
+    )
+    n_critic: int | None = setting(
+        None,
+        [size(10**4), None],
+        f"the paper uses n_critic = {_WGAN.n_critic}",
+        help="critic steps per generator step",
+        default_text=defaults_help("n_critic", "paper"),
+    )  # None: the algorithm's (objectives.DEFAULTS, paper scale), as the next three
+    critic_schedule: str = setting(
+        "algorithm-1",
+        Options(CRITIC_SCHEDULES),
+        help="paper-code: 100 critic steps for the first 25 generator steps and every 500th",
+    )
+    learning_rate: float | None = setting(
+        None,
+        [POSITIVE_FLOAT32, None],
+        f"the defaults are alpha = {defaults_help('learning_rate', 'paper')}",
+        help="alpha",
+        default_text=defaults_help("learning_rate", "paper"),
+    )
+    adam_beta1: float | None = setting(  # Adam rows only
+        None, [Interval(Real, 0, 1, closed="left"), None], default_text=defaults_help("betas", "paper", 0)
+    )
+    adam_beta2: float | None = setting(
+        None, [Interval(Real, 0, 1, closed="left"), None], default_text=defaults_help("betas", "paper", 1)
+    )
+    clip_value: float = setting(
+        _WGAN.clip_value,
+        POSITIVE_FLOAT32,
+        f"the paper uses c = {_WGAN.clip_value:g}",
+        help="c",
+        default_text=defaults_help("clip_value", "paper"),
+    )
     clip_parameters: str = setting(
-        "all", Options(CLIP_PARAMETERS)
-    )  # all: w, every critic parameter (Alg. 1, line 7); weights: conv/linear only
+        "all",
+        Options(CLIP_PARAMETERS),
+        help="wgan: all: clip w, every critic parameter, batch-norm scales and shifts included "
+        "(Algorithm 1, line 7); weights: convolution and linear weights only",
+    )
     penalty_weight: float = setting(
-        _WGAN_GP.penalty_weight, NON_NEGATIVE_FLOAT32, f"WGAN-GP uses lambda = {_WGAN_GP.penalty_weight:g}"
+        _WGAN_GP.penalty_weight,
+        NON_NEGATIVE_FLOAT32,
+        f"WGAN-GP uses lambda = {_WGAN_GP.penalty_weight:g}",
+        help="lambda",
+        default_text=defaults_help("penalty_weight", "paper"),
     )
     seed: int = setting(
-        0, SEED, "a seed is an unsigned 32-bit integer, 0 to 2**32 - 1"
-    )  # one stream, shared by every process
+        0, SEED, "a seed is an unsigned 32-bit integer, 0 to 2**32 - 1", help="one stream, shared by every process"
+    )
     device: str = setting("auto", DEVICE)
     precision: str = setting(
-        "auto", Options(PRECISIONS)
-    )  # bf16 autocast where the device has native bf16 (CUDA, AVX512-BF16/AMX CPUs), else fp32
-    channels_last: bool | None = setting(None, [Boolean(), None])  # default: on with bf16
-    threads: int | None = setting(None, [THREADS, None])
-    log_every: int = setting(10, size(10**9))
-    sample_every: int = setting(100, size(10**9))
-    eval_every: int = setting(100, size(10**9))
-    eval_samples: int = setting(300, size(100_000))
-    checkpoint_every: int = setting(100, size(10**9))
-    held_out: int = setting(300, size(1_000_000, 0))
-    preload: str = setting("auto", Options(("auto", "yes", "no")))
-    skip_unreadable: bool = setting(False, Boolean())
+        "auto",
+        Options(PRECISIONS),
+        help="auto: bf16 autocast where the device has native bf16 (CUDA, AVX512-BF16 or AMX CPUs), else fp32; "
+        "fp32 is exact (compare runs, processes); bf16",
+    )
+    channels_last: bool | None = setting(
+        None, [Boolean(), None], help="channels-last memory format", default_text="on with bf16"
+    )
+    threads: int | None = setting(
+        None,
+        [THREADS, None],
+        help="torch CPU threads of the whole process",
+        default_text="the cores, divided among processes",
+    )
+    log_every: int = setting(10, size(10**9), help="generator steps between metrics lines")
+    sample_every: int = setting(100, size(10**9), help="generator steps between sample grids")
+    eval_every: int = setting(100, size(10**9), help="generator steps between sliced W evaluations")
+    eval_samples: int = setting(300, size(100_000), help="generated images per evaluation")
+    checkpoint_every: int = setting(100, size(10**9), help="generator steps between checkpoints")
+    held_out: int = setting(300, size(1_000_000, 0), help="real images kept out of training")
+    preload: str = setting(
+        "auto", Options(("auto", "yes", "no")), help="hold the data on the device; auto: if it fits 4 GiB"
+    )
+    skip_unreadable: bool = setting(
+        False,
+        Boolean(),
+        help="skip (and count) image files Pillow cannot read, instead of stopping",
+        default_text="stop",
+    )
+
+    @staticmethod
+    def smoke_settings(**overrides) -> dict:
+        """The settings of :meth:`smoke` (:data:`SMOKE`), ``overrides`` winning, unchecked."""
+        return {**SMOKE, **overrides}
+
+    @classmethod
+    def smoke(cls, **overrides) -> ImageConfig:
+        """The tiny run: 16x16 images, 8 filters, three generator steps (seconds on a CPU), with
+        ``overrides`` (any fields) winning: ``ImageConfig.smoke(algorithm="wgan-gp")``."""
+        return cls(**cls.smoke_settings(**overrides))
 
     def __post_init__(self):
         try:

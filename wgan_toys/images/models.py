@@ -36,7 +36,7 @@ import torch
 from torch import nn
 
 from .._validation import check_choice, check_int
-from . import CRITIC_ARCHITECTURES, GENERATOR_ARCHITECTURES, NORMALIZATIONS
+from . import CRITIC_ARCHITECTURES, GENERATOR_ARCHITECTURES, IMAGE_SIZES, NORMALIZATIONS
 
 __all__ = [
     "GENERATOR_ARCHITECTURES",
@@ -49,8 +49,6 @@ __all__ = [
     "count_parameters",
     "outputs_in_batches",
 ]
-
-IMAGE_SIZES = (16, 32, 64, 128)
 
 
 def check_image_size(image_size) -> int:

@@ -37,6 +37,7 @@ from . import GENERATOR_ARCHITECTURES
 __all__ = [
     "SECTION4_RUNS",
     "run_section4",
+    "section4_config",
     "summarize_run",
     "loss_at_evaluations",
     "across_runs",
@@ -160,10 +161,8 @@ def run_section4(
     with other settings (another image size, fewer steps than it reached, tiny ``smoke`` ones) is
     refused, naming each setting (its folder would otherwise be reported under the settings asked
     for). Each seed is given once."""
-    import dataclasses
-
-    from ..run_files import CHECKPOINT, PREVIOUS_CHECKPOINT, atomic_write_json
-    from .trainer import ImageConfig, ImageTrainer, TrainingStopped, read_metrics
+    from ..run_files import atomic_write_json
+    from .trainer import ImageConfig, read_metrics
 
     out = pathlib.Path(out)
     seeds = (seed,) if seeds is None else tuple(seeds)
@@ -176,61 +175,21 @@ def run_section4(
             "trains the same runs again and counts them twice across runs)."
         )
     rows: list[dict] = []
-    every = max(1, generator_steps // 20)
     total = len(seeds) * len(runs)
     for run_seed in seeds:
         for generator, algorithm in runs:
-            values = dict(
-                algorithm={"gan": "gan-logd"}.get(algorithm, algorithm),  # the table keeps its label "gan"
-                generator=generator,
-                critic="dcgan",
-                dataset="digits",
-                image_size=image_size,
-                channels=1,
-                generator_steps=generator_steps,
-                seed=run_seed,
-                threads=threads,
-                device="cpu",
-                log_every=max(1, every // 5),
-                eval_every=every,
-                sample_every=every,
-                checkpoint_every=every,
-            )
-            if smoke:
-                values.update(
-                    filters=8,
-                    noise_dim=16,
-                    mlp_width=32,
-                    generator_steps=3,
-                    log_every=1,
-                    eval_every=1,
-                    sample_every=3,
-                    checkpoint_every=3,
-                    eval_samples=64,
-                    held_out=100,
-                )
             folder = out / f"{generator}-{algorithm}-seed{run_seed}"
             print(
                 f"wgan-toys section4: run {len(rows) + 1} of {total}: {algorithm} with the {generator} generator ({FIGURES[generator]}), seed {run_seed} -> {folder}",
                 flush=True,
             )
-            status = "trained"
-            try:
-                if any((folder / name).exists() for name in (CHECKPOINT, PREVIOUS_CHECKPOINT)):
-                    # every setting compared with what the run recorded (only threads and device may change)
-                    wanted = dataclasses.asdict(ImageConfig(**values))
-                    trainer = ImageTrainer.resume(folder, settings=wanted, verbose=True)
-                else:  # nothing to resume: a run cut short before its first checkpoint starts again
-                    trainer = ImageTrainer(ImageConfig(**values), folder, overwrite=True)
-                trainer.train()
-            except TrainingStopped as error:
-                status = f"stopped: {error}"
+            config = section4_config(generator, algorithm, run_seed, generator_steps, image_size, threads, smoke)
             row = {
                 "generator": generator,
                 "algorithm": algorithm,
                 "figure": FIGURES[generator],
                 "seed": run_seed,
-                "status": status,
+                "status": _train_or_resume(config, folder),
                 **summarize_run(read_metrics(folder), window=1 if smoke else 5),
             }
             row["folder"] = folder.name
@@ -238,7 +197,7 @@ def run_section4(
             rows.append(row)
     table = {
         "image_size": image_size,
-        "generator_steps": 3 if smoke else generator_steps,
+        "generator_steps": ImageConfig.smoke().generator_steps if smoke else generator_steps,
         "seeds": list(seeds),
         "clip_parameters": ImageConfig().clip_parameters,
         "real_reference_sliced_w": real_reference(image_size, 100 if smoke else 300),
@@ -248,6 +207,60 @@ def run_section4(
     out.mkdir(parents=True, exist_ok=True)
     atomic_write_json(out / "table.json", table)
     return rows
+
+
+def section4_config(
+    generator: str, algorithm: str, seed: int, generator_steps: int, image_size: int, threads, smoke: bool
+):
+    """The :class:`~wgan_toys.images.config.ImageConfig` of one run: ``generator`` against a DCGAN
+    critic on digits, ``algorithm`` "wgan" or "gan" (the -log D GAN), on the CPU. A full run logs
+    five times between two of its 20 evaluations (the trailing median of :func:`summarize_run`);
+    a ``smoke`` one is :meth:`ImageConfig.smoke`, evaluated at every step (three points for its
+    correlations)."""
+    from .config import ImageConfig
+
+    values = dict(
+        algorithm={"gan": "gan-logd"}.get(algorithm, algorithm),  # the table keeps its label "gan"
+        generator=generator,
+        critic="dcgan",
+        dataset="digits",
+        image_size=image_size,
+        channels=1,
+        seed=seed,
+        threads=threads,
+        device="cpu",
+    )
+    if smoke:
+        return ImageConfig.smoke(**values, eval_every=1)
+    every = max(1, generator_steps // 20)
+    return ImageConfig(
+        **values,
+        generator_steps=generator_steps,
+        log_every=max(1, every // 5),
+        eval_every=every,
+        sample_every=every,
+        checkpoint_every=every,
+    )
+
+
+def _train_or_resume(config, folder) -> str:
+    """Train ``config`` into ``folder``, resuming the run there if it has a checkpoint (a finished
+    one is only read); ``"trained"``, or ``"stopped: ..."`` when the trainer stopped it."""
+    import dataclasses
+
+    from ..run_files import CHECKPOINT, PREVIOUS_CHECKPOINT
+    from .trainer import ImageTrainer, TrainingStopped
+
+    try:
+        if any((folder / name).exists() for name in (CHECKPOINT, PREVIOUS_CHECKPOINT)):
+            # every setting compared with what the run recorded (only threads and device may change)
+            trainer = ImageTrainer.resume(folder, settings=dataclasses.asdict(config), verbose=True)
+        else:  # nothing to resume: a run cut short before its first checkpoint starts again
+            trainer = ImageTrainer(config, folder, overwrite=True)
+        trainer.train()
+    except TrainingStopped as error:
+        return f"stopped: {error}"
+    return "trained"
 
 
 def format_table(rows: list[dict]) -> str:

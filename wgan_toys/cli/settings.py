@@ -1,0 +1,117 @@
+"""The flags of a config dataclass, made from its fields: one loop over ``dataclasses.fields``.
+
+Each field declares, with :func:`~wgan_toys._validation.setting`, its default, its constraint and
+its help; its flag follows from them:
+
+- the names: ``--`` and the field's name with dashes, or the field's ``flags``;
+- an :class:`~wgan_toys._validation.Options` gives ``choices``; an
+  :class:`~wgan_toys._validation.Interval` gives the type (an integer or a real number) and the
+  range the help states; a :class:`~wgan_toys._validation.Boolean` a switch (``--x``, or ``--x`` and
+  ``--no-x`` where the default is None);
+- the help ends with ``(default: X)``: the field's ``default_text``, or its default.
+
+Every flag defaults to None, so a flag is in :func:`given_settings` exactly when it was given and
+the config's own default decides otherwise; the values are checked by the config itself (its
+errors name the field, and :func:`flag_words` turns the field into the flag).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import numbers
+import re
+
+from .._validation import Boolean, Interval, Options, Text
+
+__all__ = ["add_setting_flags", "flag_names", "given_settings", "flag_words", "setting_help", "real_arg"]
+
+
+def flag_names(field: dataclasses.Field) -> tuple[str, ...]:
+    """The command-line names of a config field; the first is the one messages use."""
+    return field.metadata.get("flags") or ("--" + field.name.replace("_", "-"),)
+
+
+def _constraints(field: dataclasses.Field) -> list:
+    """The field's constraints, None ("the algorithm's default") left out."""
+    constraint = field.metadata["constraint"]
+    return [c for c in (constraint if isinstance(constraint, (list, tuple)) else [constraint]) if c is not None]
+
+
+def _range(constraint) -> str:
+    """What an Interval or a patterned Text accepts, as the help states it (a real number's cap at
+    float32's largest number is left out: it guards the networks' precision, not a choice)."""
+    if isinstance(constraint, Interval):
+        if constraint.type is numbers.Real and constraint.cap is not None:
+            return constraint.describe(constraint.left)
+        return str(constraint)
+    if isinstance(constraint, Text) and constraint.pattern is not None:
+        return str(constraint)
+    return ""
+
+
+def setting_help(field: dataclasses.Field) -> str:
+    """``{help}; {range} (default: {default})``, the help of the field's flag."""
+    text = "; ".join(part for part in (field.metadata.get("help", ""), _range(_constraints(field)[0])) if part)
+    default = field.metadata.get("default_text")
+    if default is None:
+        if field.default is None:
+            raise ValueError(f"{field.name}: a default of None needs default_text, the default the help states.")
+        default = f"{field.default:g}" if isinstance(field.default, float) else str(field.default)
+    return f"{text} (default: {default})" if text else f"(default: {default})"
+
+
+def real_arg(text: str) -> float:
+    """argparse type of a number flag: any float (the command checks its range and names the flag)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    return value
+
+
+def _kind(field: dataclasses.Field) -> dict:
+    """The argparse keywords that follow from the field's first constraint."""
+    constraint = _constraints(field)[0]
+    if isinstance(constraint, Boolean):
+        return {"action": "store_true" if field.default is False else argparse.BooleanOptionalAction}
+    if isinstance(constraint, Options):
+        integers = all(isinstance(choice, int) for choice in constraint.choices)
+        return {"choices": constraint.choices, **({"type": int} if integers else {})}
+    if isinstance(constraint, Interval):
+        return {"type": int if constraint.type is numbers.Integral else real_arg}
+    return {}
+
+
+def add_setting_flags(command, config) -> None:
+    """One flag per field of the dataclass ``config`` on the argparse ``command``, each defaulting
+    to None; the command's namespace also gets ``flag_of``, each field's flag (for messages)."""
+    for field in dataclasses.fields(config):
+        command.add_argument(
+            *flag_names(field), dest=field.name, default=None, help=setting_help(field), **_kind(field)
+        )
+    command.set_defaults(flag_of={field.name: flag_names(field)[0] for field in dataclasses.fields(config)})
+
+
+def given_settings(args, config) -> dict:
+    """The fields of ``config`` whose flags were given, with their values."""
+    return {
+        field.name: getattr(args, field.name)
+        for field in dataclasses.fields(config)
+        if getattr(args, field.name, None) is not None
+    }
+
+
+def flag_words(text: str, flag_of: dict[str, str]) -> str:
+    """A message of the config, in the command's words: ``generator_steps == 0, must be >= 1`` ->
+    ``--generator-steps == 0, must be >= 1``; also ``seed must be ...`` and the settings
+    named after ``pass`` or ``lower`` (``lower filters, batch_size or eval_samples``). Only these forms are changed (a field's name is also an English word:
+    ``critic``, ``generator``, ``seed``)."""
+    for name, flag in flag_of.items():
+        text = re.sub(rf"(?<![\w.-]){name}(?= == | must be )", flag, text)
+
+    def names(found: re.Match) -> str:
+        words = re.split(r"(, | or )", found[2])
+        return f"{found[1]} " + "".join(flag_of.get(word, word) for word in words)
+
+    return re.sub(r"\b(lower|pass) (\w+(?:(?:, | or )\w+)*)", names, text)
