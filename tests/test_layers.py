@@ -6,7 +6,7 @@ modules together. The layers, as the book's module table (docs/guide/package.md)
 
 - 0, ground truth without training: ``_validation``, ``runtime``, ``distributions``, ``distances``,
   ``empirical``, ``transport``, ``optimal``, ``likelihood``, ``trend``, ``ipm``;
-- 1, Algorithm 1 and critics to optimality: ``networks``, ``lipschitz``, ``objectives``,
+- 1, Algorithm 1 and critics to optimality: ``networks``, ``lipschitz``, ``objectives``, ``fit_settings``,
   ``algorithm1`` (the critic and generator updates every trainer calls), ``train``, ``measure``, ``theory``;
 - 2, scenarios and trainers: ``parallel_lines``, ``toys2d``, ``toy_config``, ``toy_gan``, ``images.*``;
 - 3, presentation and entry points: ``plots`` (a package: ``plots.distances``, ``plots.critics``, ...),
@@ -39,7 +39,7 @@ LAYERS = {
         "trend",
         "ipm",
     ),
-    1: ("networks", "lipschitz", "objectives", "algorithm1", "train", "measure", "theory"),
+    1: ("networks", "lipschitz", "objectives", "fit_settings", "algorithm1", "train", "measure", "theory"),
     2: ("run_files", "runs", "parallel_lines", "toys2d", "toy_config", "toy_gan", "images"),
     3: (
         "plots",
