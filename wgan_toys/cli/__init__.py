@@ -36,6 +36,7 @@ from .common import Parser, Terminated, one_line
 from .critics import GP_BIAS_SHARE, GP_BIAS_SHARE_HELP
 from .figures import FIGURES
 from .images import SMOKE
+from .settings import name_flags
 
 __all__ = ["main", "build_parser", "Terminated", "GP_BIAS_SHARE", "GP_BIAS_SHARE_HELP", "FIGURES", "SMOKE"]
 
@@ -49,6 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for group in (critics, toys, images, figures, checks):  # the order of ``wgan-toys --help``
         group.add_commands(commands)
+    name_flags(parser)  # each command's flag_of: its messages name its flags
     return parser
 
 
@@ -101,7 +103,7 @@ def main(argv=None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = parser.parse_args(_join_negative_values(argv))
     name = f"wgan-toys {args.command}"
-    flag_of = getattr(args, "flag_of", None)  # the commands whose flags are made from a config
+    flag_of = getattr(args, "flag_of", None)  # each option's flag (name_flags)
     previous = _sigterm_handler(args.command)
     try:
         return args.run(args)
