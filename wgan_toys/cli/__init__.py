@@ -21,8 +21,10 @@ well under a second. Everything heavier is imported inside the subcommand that n
 The commands live in one module per group: :mod:`~wgan_toys.cli.critics` (distances, critic,
 discriminator), :mod:`~wgan_toys.cli.toys`, :mod:`~wgan_toys.cli.images` (train-images, section4),
 :mod:`~wgan_toys.cli.figures`, :mod:`~wgan_toys.cli.checks` (verify); what they share is in
-:mod:`~wgan_toys.cli.common`, and the flags made from a config's fields in
-:mod:`~wgan_toys.cli.settings`. :func:`build_parser` and :func:`main` are here.
+:mod:`~wgan_toys.cli.common`, and the flags made from a config's fields (``toy``, ``train-images``,
+``critic``, ``discriminator``) in :mod:`~wgan_toys.cli.settings`, which also gives every command
+the flag of each of its options, so that its error messages name them. :func:`build_parser` and
+:func:`main` are here.
 """
 
 from __future__ import annotations
