@@ -141,7 +141,7 @@ def _label_log_ticks(axis, values) -> None:
 @styled
 def plot_k_against_clip_value(experiment: dict, ax=None):
     """Effective slope (E_r f - E_g f) / W against the clipping constant c, log-log, from
-    :func:`wgan_toys.train.clip_value_experiment`: every critic as a point, the range over critics
+    :func:`wgan_toys.experiments.clip_value_experiment`: every critic as a point, the range over critics
     as an error bar, the fitted power law, the largest |f'| measured on the mass region, and the
     family's bound prod_l c sqrt(n_{l-1} n_l)."""
     ax = new_axes(ax)
@@ -194,7 +194,7 @@ def plot_k_against_clip_value(experiment: dict, ax=None):
 @styled
 def plot_effective_slope_against_w(experiment: dict, ax=None):
     """Effective slope of clipped critics against W for shifts and changes of scale, every critic
-    a point (from :func:`wgan_toys.train.effective_slope_experiment`); the median of the shift
+    a point (from :func:`wgan_toys.experiments.effective_slope_experiment`); the median of the shift
     pairs joined by a line."""
     ax = new_axes(ax)
     kinds = np.asarray(experiment["kind"])
