@@ -5,11 +5,9 @@ Every ``import`` statement counts, function-local ones included: a lazy import s
 modules together. The layers, as the book's module table (docs/guide/package.md) shows them:
 
 - 0, ground truth without training: ``_validation``, ``runtime``, ``distributions``, ``distances``
-  (with ``gaussian_distances`` and ``quadrature``), ``empirical``, ``transport``, ``optimal``,
-  ``likelihood``, ``trend``, ``ipm``;
-- 1, Algorithm 1 and critics to optimality: ``networks``, ``lipschitz``, ``objectives``,
-  ``algorithm1`` (the critic and generator updates every trainer calls), ``train``, ``sweep``, ``experiments``,
-  ``measure``, ``theory``;
+  (with ``gaussian_distances`` and ``quadrature``), ``empirical``, ``transport``, ``optimal``, ``likelihood``, ``trend``, ``ipm``;
+- 1, Algorithm 1 and critics to optimality (``sweep``: S at once; ``experiments`` on sweeps): ``networks``, ``lipschitz``, ``objectives``,
+  ``algorithm1`` (the critic and generator updates every trainer calls), ``train``, ``measure``, ``theory``;
 - 2, scenarios and trainers: ``parallel_lines``, ``toys2d``, ``toy_gan``, ``images.*``;
 - 3, presentation and entry points: ``plots`` (a package: ``plots.distances``, ``plots.critics``, ...),
   ``classroom`` (with ``classroom_session`` and ``classroom_view``), ``verify``, ``cli``, the package's ``__init__`` and ``__main__``.
