@@ -52,7 +52,7 @@ def discriminator_run() -> list[str]:
 
 def sweep_run(constraint: str) -> list[str]:
     from wgan_toys import Gaussian1D
-    from wgan_toys.train import train_critic_sweep
+    from wgan_toys.sweep import train_critic_sweep
 
     result = train_critic_sweep(
         Gaussian1D(0.0, 1.0),

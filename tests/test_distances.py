@@ -25,8 +25,8 @@ from wgan_toys import (
     wasserstein_1,
     wasserstein_2,
 )
-from wgan_toys.distances import (
-    gaussian_density_crossings,
+from wgan_toys.gaussian_distances import gaussian_density_crossings
+from wgan_toys.quadrature import (
     js_divergence_quadrature,
     kl_divergence_quadrature,
     total_variation_quadrature,

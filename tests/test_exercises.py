@@ -14,9 +14,9 @@ import pytest
 from scipy.stats import norm as scipy_norm
 
 from wgan_toys import exercises
-from wgan_toys.distances import js_divergence_quadrature
 from wgan_toys.distributions import Gaussian1D
 from wgan_toys.exercises import CHECKERS, MalformedAnswer, WrongAnswer, check
+from wgan_toys.quadrature import js_divergence_quadrature
 
 pytestmark = pytest.mark.usefixtures("one_thread")  # tests/conftest.py
 

@@ -14,14 +14,14 @@ import pytest
 import torch
 
 from wgan_toys import Gaussian1D
+from wgan_toys.experiments import clip_value_experiment
 from wgan_toys.parallel_lines import learn_parallel_lines
+from wgan_toys.sweep import train_critic_sweep
 from wgan_toys.train import (
     SWEEP_SETTINGS,
     FitSettings,
     NetworkShape,
-    clip_value_experiment,
     train_critic,
-    train_critic_sweep,
     train_discriminator,
 )
 

@@ -4,10 +4,10 @@ or the ones below, no cycle, and no module reaching into another module's privat
 Every ``import`` statement counts, function-local ones included: a lazy import still ties the two
 modules together. The layers, as the book's module table (docs/guide/package.md) shows them:
 
-- 0, ground truth without training: ``_validation``, ``runtime``, ``distributions``, ``distances``,
-  ``empirical``, ``transport``, ``optimal``, ``likelihood``, ``trend``, ``ipm``;
-- 1, Algorithm 1 and critics to optimality: ``networks``, ``lipschitz``, ``objectives``, ``fit_settings``,
-  ``algorithm1`` (the critic and generator updates every trainer calls), ``train``, ``measure``, ``theory``;
+- 0, ground truth without training: ``_validation``, ``runtime``, ``distributions``, ``distances``
+  (with ``gaussian_distances`` and ``quadrature``), ``empirical``, ``transport``, ``optimal``, ``likelihood``, ``trend``, ``ipm``;
+- 1, Algorithm 1 and critics to optimality (``sweep``: S at once; ``experiments`` on sweeps): ``networks``, ``lipschitz``, ``objectives``,
+  ``fit_settings``, ``algorithm1`` (the critic and generator updates every trainer calls), ``train``, ``measure``, ``theory``;
 - 2, scenarios and trainers: ``parallel_lines``, ``toys2d``, ``toy_config``, ``toy_gan``, ``images.*``;
 - 3, presentation and entry points: ``plots`` (a package: ``plots.distances``, ``plots.critics``, ...),
   ``classroom`` (with ``classroom_session`` and ``classroom_view``), ``verify``, ``cli``, the package's ``__init__`` and ``__main__``.
@@ -32,6 +32,8 @@ LAYERS = {
         "runtime",
         "distributions",
         "distances",
+        "gaussian_distances",
+        "quadrature",
         "empirical",
         "transport",
         "optimal",
@@ -39,7 +41,18 @@ LAYERS = {
         "trend",
         "ipm",
     ),
-    1: ("networks", "lipschitz", "objectives", "fit_settings", "algorithm1", "train", "measure", "theory"),
+    1: (
+        "networks",
+        "lipschitz",
+        "objectives",
+        "fit_settings",
+        "algorithm1",
+        "train",
+        "sweep",
+        "experiments",
+        "measure",
+        "theory",
+    ),
     2: ("run_files", "runs", "parallel_lines", "toys2d", "toy_config", "toy_gan", "images"),
     3: (
         "plots",
@@ -209,7 +222,8 @@ def test_layer_zero_does_not_import_torch_at_module_level():
 def test_the_checker_sees_what_it_checks():
     """The walk finds relative, absolute, submodule and function-local imports (else it passes vacuously)."""
     graph = import_graph()
-    assert "distances" in graph["transport"]  # module-level relative import
+    assert "distributions" in graph["transport"]  # module-level relative import
+    assert "quadrature" in graph["transport"]  # function-local relative import
     assert "measure" in graph["verify.critics"]  # function-local import (two dots, inside a subpackage)
     assert "images.checkpoints" in graph["images.trainer"]  # relative import inside a subpackage
     assert "runs" in graph["images.trainer"]  # two-dot import from a subpackage

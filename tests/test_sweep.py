@@ -7,7 +7,7 @@ import torch
 from wgan_toys import Gaussian1D
 from wgan_toys.lipschitz import clip_weights_
 from wgan_toys.networks import StackedCritics
-from wgan_toys.train import train_critic_sweep
+from wgan_toys.sweep import train_critic_sweep
 
 
 def test_stacked_forward_equals_each_member():
@@ -79,7 +79,7 @@ def test_one_pair_per_critic_trains_each_critic_on_its_own_pair():
     # a sweep that drew every critic's batches from the first pair would give both the same sign
     from wgan_toys.measure import network_gradients, network_values
     from wgan_toys.optimal import expectation_gap
-    from wgan_toys.train import expectation_gaps
+    from wgan_toys.sweep import expectation_gaps
 
     real = [Gaussian1D(0, 1), Gaussian1D(0, 1)]
     fake = [Gaussian1D(2, 1), Gaussian1D(-2, 1)]
@@ -105,8 +105,8 @@ def test_one_pair_per_critic_errors():
 
 
 def test_effective_slope_experiment_pairs_and_bounds():
+    from wgan_toys.experiments import effective_slope_experiment
     from wgan_toys.lipschitz import clipped_family_bound
-    from wgan_toys.train import effective_slope_experiment
 
     result = effective_slope_experiment(shifts=(1.0,), scale_matches=(1.0,), n_seeds=2, max_steps=100, seed=0)
     assert result["kind"].tolist() == ["shift", "scale", "shift", "scale"]

@@ -143,7 +143,7 @@ def test_samples_at_a_scale_float32_cannot_train_are_refused_with_the_fix(scale)
     """N(0, s^2) against N(2s, s^2) has W = 2s at every s, but float32 critics trained at these
     scales reported an estimate of exactly 0 as converged (clipping at 1e-6; every fit at 1e-30 and
     1e30). Each trainer now refuses the samples, naming their spread, the range and the rescaling."""
-    from wgan_toys.train import train_critic_sweep
+    from wgan_toys.sweep import train_critic_sweep
 
     real, fake = Gaussian1D(0.0, scale), Gaussian1D(2 * scale, scale)
     message = r"samples have spread .*, must be in \[0.001, 1e\+15\]: .* multiply the estimate by s"
@@ -177,14 +177,16 @@ def test_the_edges_of_the_trainable_range_still_train():
 def test_a_gradient_penalty_of_zero_is_refused_by_the_library_before_training(monkeypatch):
     """At lambda = 0 eq. (3) is unbounded over critics: train_critic, the stacked sweep and
     GradientPenalty refuse it (the library, not only the command line), before any step."""
+    import wgan_toys.sweep as sweep_module
     import wgan_toys.train as train_module
     from wgan_toys.lipschitz import GradientPenalty, make_constraint
-    from wgan_toys.train import train_critic_sweep
+    from wgan_toys.sweep import train_critic_sweep
 
     def no_training(*args, **kwargs):
         raise AssertionError("training started")
 
     monkeypatch.setattr(train_module, "samplers_and_heldout", no_training)
+    monkeypatch.setattr(sweep_module, "samplers_and_heldout", no_training)
     message = r"penalty_weight == -?0(\.0)? leaves the critic unconstrained: .*eq\. \(3\).* pass penalty_weight > 0"
     real, fake = Gaussian1D(0, 1), Gaussian1D(4, 1)
     for zero in (0, 0.0, -0.0):

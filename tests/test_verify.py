@@ -24,7 +24,18 @@ import numpy as np
 import pytest
 import torch
 
-from wgan_toys import distances, distributions, lipschitz, objectives, optimal, parallel_lines, train, transport, verify
+from wgan_toys import (
+    distances,
+    distributions,
+    lipschitz,
+    objectives,
+    optimal,
+    parallel_lines,
+    sweep,
+    train,
+    transport,
+    verify,
+)
 from wgan_toys.cli import main
 from wgan_toys.verify import CheckResult, Status
 from wgan_toys.verify import critics as critic_rows
@@ -199,14 +210,14 @@ def clipping_that_ignores_c(monkeypatch):
 
 def clipped_critic_never_steps(monkeypatch):
     """Weight clipping's optimiser built with learning rate 0: the clipped critics stay at their flat start."""
-    right = train.make_optimizer
+    right = sweep.make_optimizer
 
     def frozen_when_clipped(parameters, algorithm, scale, **options):
         if algorithm == "clip":
             return torch.optim.RMSprop(parameters, lr=0.0)
         return right(parameters, algorithm, scale, **options)
 
-    monkeypatch.setattr(train, "make_optimizer", frozen_when_clipped)
+    monkeypatch.setattr(sweep, "make_optimizer", frozen_when_clipped)  # the rows' clipped critics are a sweep's
 
 
 exact_gradient_right = parallel_lines.exact_gradient

@@ -5,7 +5,8 @@ Modules, one concern each:
 - ``distributions``: Example 1's ``ParallelLines(theta)``, ``NoisyParallelLines(theta, noise_std)`` (Section 1's
   noise remedy), ``Gaussian1D(mean, std)``, ``Uniform1D``, ``Discrete1D``.
 - ``likelihood``: Section 1's maximum likelihood on Example 1 with noise, its limit KL(P_r || P_theta).
-- ``distances``: exact TV, KL, JS, EM (Wasserstein-1), closed forms and quadrature references.
+- ``distances``: exact TV, KL, JS, EM (Wasserstein-1) for every pair of laws above; ``gaussian_distances`` holds the
+  closed forms for two Gaussians, ``quadrature`` the quadrature references that check them.
 - ``empirical``: the same distances from samples or weighted points (POT's exact solver, histograms).
 - ``transport``: exact transport plans, Kantorovich potentials, the exact optimal critic.
 - ``verify``: every numerical check of the paper's claims, as a table (``wgan-toys verify``).
@@ -42,7 +43,7 @@ _LAZY = {
     "FitSettings": "train",
     "NetworkShape": "train",
     "train_critic": "train",
-    "train_critic_sweep": "train",
+    "train_critic_sweep": "sweep",
     "train_discriminator": "train",
     "learn_parallel_lines": "parallel_lines",
     "ToyConfig": "toy_gan",
@@ -58,6 +59,7 @@ _MODULES = (
     "classroom",
     "cli",
     "empirical",
+    "experiments",
     "exercises",
     "images",
     "lipschitz",
@@ -68,6 +70,7 @@ _MODULES = (
     "parallel_lines",
     "plots",
     "runtime",
+    "sweep",
     "toy_gan",
     "toys2d",
     "train",

@@ -134,6 +134,21 @@ def _lines(theta: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
     return torch.stack([theta.expand(len(z)), z], dim=1)
 
 
+def _theta_optimizer(theta: torch.Tensor, optimizer: str, learning_rate: float, decay: float):
+    """The optimiser of theta and its schedule, the step times ``decay`` after each iteration.
+
+    RMSProp (as Algorithm 1) divides out the critic's scale K; plain gradient descent ('sgd') takes
+    steps proportional to the gradient, so vanishing ones show. The decaying step lets theta settle
+    instead of bouncing around 0 at the size of one step.
+    """
+    theta_optimizer: torch.optim.Optimizer
+    if optimizer == "rmsprop":
+        theta_optimizer = torch.optim.RMSprop([theta], lr=learning_rate)
+    else:
+        theta_optimizer = torch.optim.SGD([theta], lr=learning_rate)
+    return theta_optimizer, torch.optim.lr_scheduler.ExponentialLR(theta_optimizer, gamma=decay)
+
+
 def learn_parallel_lines(
     algorithm: str = "wgan-gp",
     theta0: float = 1.0,
@@ -203,14 +218,7 @@ def learn_parallel_lines(
     network_optimizer = make_optimizer(network.parameters(), algorithm, "toy", learning_rate=critic_learning_rate)
     objective = CriticObjective(network, constraint, discriminator=not wgan, rng=rng)
     theta = torch.tensor(theta0, device=device, requires_grad=True)
-    # RMSProp (as Algorithm 1) divides out the critic's scale K; the decaying step lets theta
-    # settle instead of bouncing around 0 at the size of one step
-    theta_optimizer: torch.optim.Optimizer
-    if optimizer == "rmsprop":
-        theta_optimizer = torch.optim.RMSprop([theta], lr=theta_learning_rate)
-    else:  # plain gradient descent: steps proportional to the gradient, so vanishing ones show
-        theta_optimizer = torch.optim.SGD([theta], lr=theta_learning_rate)
-    schedule = torch.optim.lr_scheduler.ExponentialLR(theta_optimizer, gamma=decay)
+    theta_optimizer, schedule = _theta_optimizer(theta, optimizer, theta_learning_rate, decay)
     target = ParallelLines(0.0)
     thetas, gradients = [theta0], []
     for iteration in range(iterations):

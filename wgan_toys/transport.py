@@ -252,7 +252,7 @@ class OptimalCritic1D:
             if p.std == q.std:
                 return np.array([])
             return np.array([(q.mean * p.std - p.mean * q.std) / (p.std - q.std)])
-        from .distances import integration_window
+        from .quadrature import integration_window
 
         def sign_of_gap(x):
             gap = float(q.cdf(x)) - float(p.cdf(x))

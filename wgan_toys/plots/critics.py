@@ -66,7 +66,7 @@ def figure_2(discriminator, critic, real: Gaussian1D = FIGURE_2_REAL, fake: Gaus
         (:func:`wgan_toys.optimal.compare_to_potential`), for the lesson to quote.
     """
     from ..measure import discriminator_gradients, network_gradients, network_values
-    from ..optimal import compare_to_potential, optimal_discriminator
+    from ..optimal import compare_to_potential
     from ..transport import OptimalCritic1D
 
     x = np.linspace(min(real.mean, fake.mean) - 3.0, max(real.mean, fake.mean) + 3.0, 801)
@@ -80,20 +80,7 @@ def figure_2(discriminator, critic, real: Gaussian1D = FIGURE_2_REAL, fake: Gaus
 
     fig, axes = plt.subplots(3, 1, figsize=(7.5, 9), sharex=True, constrained_layout=True)
     density_ax, critic_ax, gradient_ax = axes
-    density_ax.fill_between(x, real.pdf(x), color=COLORS["real"], alpha=0.35, label=r"density of $\mathbb{P}_r$ (real)")
-    density_ax.fill_between(x, fake.pdf(x), color=COLORS["fake"], alpha=0.35, label=r"density of $\mathbb{P}_g$ (fake)")
-    density_ax.plot(x, probability, color=COLORS["js"], lw=2.5, label="trained GAN discriminator $D(x)$")
-    density_ax.plot(
-        x,
-        optimal_discriminator(real, fake)(x),
-        color="black",
-        ls="--",
-        lw=1.2,
-        label=r"optimal $D^* = p_r / (p_r + p_g)$",
-    )
-    density_ax.set_ylim(-0.05, 1.5)
-    density_ax.set_title("(a) the GAN discriminator saturates", fontsize=10)
-    density_ax.legend(fontsize=8, loc="upper center", ncol=2)  # above D's ceiling of 1: covers no curve
+    _draw_discriminator_panel(density_ax, x, probability, real, fake)
     critic_ax.plot(
         x,
         critic_rescaled,
@@ -132,6 +119,26 @@ def figure_2(discriminator, critic, real: Gaussian1D = FIGURE_2_REAL, fake: Gaus
     return Figure2(fig, fit)
 
 
+def _draw_discriminator_panel(ax, x: np.ndarray, probability: np.ndarray, real: Gaussian1D, fake: Gaussian1D) -> None:
+    """Figure 2(a): the two densities, the trained discriminator's D(x) and the optimal D*."""
+    from ..optimal import optimal_discriminator
+
+    ax.fill_between(x, real.pdf(x), color=COLORS["real"], alpha=0.35, label=r"density of $\mathbb{P}_r$ (real)")
+    ax.fill_between(x, fake.pdf(x), color=COLORS["fake"], alpha=0.35, label=r"density of $\mathbb{P}_g$ (fake)")
+    ax.plot(x, probability, color=COLORS["js"], lw=2.5, label="trained GAN discriminator $D(x)$")
+    ax.plot(
+        x,
+        optimal_discriminator(real, fake)(x),
+        color="black",
+        ls="--",
+        lw=1.2,
+        label=r"optimal $D^* = p_r / (p_r + p_g)$",
+    )
+    ax.set_ylim(-0.05, 1.5)
+    ax.set_title("(a) the GAN discriminator saturates", fontsize=10)
+    ax.legend(fontsize=8, loc="upper center", ncol=2)  # above D's ceiling of 1: covers no curve
+
+
 def _label_log_ticks(axis, values) -> None:
     """Major ticks at ``values`` with plain labels (0.005, 0.01, ...), no minor labels."""
     axis.set_ticks(list(values), [f"{value:g}" for value in values])
@@ -141,7 +148,7 @@ def _label_log_ticks(axis, values) -> None:
 @styled
 def plot_k_against_clip_value(experiment: dict, ax=None):
     """Effective slope (E_r f - E_g f) / W against the clipping constant c, log-log, from
-    :func:`wgan_toys.train.clip_value_experiment`: every critic as a point, the range over critics
+    :func:`wgan_toys.experiments.clip_value_experiment`: every critic as a point, the range over critics
     as an error bar, the fitted power law, the largest |f'| measured on the mass region, and the
     family's bound prod_l c sqrt(n_{l-1} n_l)."""
     ax = new_axes(ax)
@@ -194,7 +201,7 @@ def plot_k_against_clip_value(experiment: dict, ax=None):
 @styled
 def plot_effective_slope_against_w(experiment: dict, ax=None):
     """Effective slope of clipped critics against W for shifts and changes of scale, every critic
-    a point (from :func:`wgan_toys.train.effective_slope_experiment`); the median of the shift
+    a point (from :func:`wgan_toys.experiments.effective_slope_experiment`); the median of the shift
     pairs joined by a line."""
     ax = new_axes(ax)
     kinds = np.asarray(experiment["kind"])

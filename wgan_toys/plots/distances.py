@@ -60,6 +60,27 @@ def _sample_estimates(name: str, thetas, n_samples: int, bins: int, seed):
     return np.array(values)
 
 
+def _draw_sample_estimates(ax, name: str, n_samples: int, sample_thetas, bins: int, seed) -> None:
+    """Sample estimates of distance ``name`` at ``sample_thetas`` (None: 21 points on [-1, 1]) as
+    diamonds; infinite ones are counted in the legend, not drawn."""
+    sample_thetas = np.linspace(-1.0, 1.0, 21) if sample_thetas is None else np.asarray(sample_thetas, dtype=float)
+    estimates = _sample_estimates(name, sample_thetas, n_samples, bins, seed)
+    shown = np.isfinite(estimates)
+    method = "POT, exact on samples" if name == "em" else f"histograms, {bins} columns"
+    hidden = "" if shown.all() else f"; {int((~shown).sum())} of {shown.size} are +inf, not drawn"
+    ax.plot(
+        sample_thetas[shown],
+        estimates[shown],
+        "D",
+        color=COLORS["samples"],
+        ms=5,
+        mec="black",
+        mew=0.5,
+        label=f"{n_samples} samples ({method}{hidden})",
+        zorder=4,
+    )
+
+
 @styled
 def plot_distance_vs_theta(
     name: str, thetas=None, ax=None, n_samples: int = 0, sample_thetas=None, bins: int = 21, seed=0
@@ -128,22 +149,7 @@ def plot_distance_vs_theta(
         else:
             ax.set_ylim(-0.05, 1.15)
     if n_samples > 0:
-        sample_thetas = np.linspace(-1.0, 1.0, 21) if sample_thetas is None else np.asarray(sample_thetas, dtype=float)
-        estimates = _sample_estimates(name, sample_thetas, n_samples, bins, seed)
-        shown = np.isfinite(estimates)
-        method = "POT, exact on samples" if name == "em" else f"histograms, {bins} columns"
-        hidden = "" if shown.all() else f"; {int((~shown).sum())} of {shown.size} are +inf, not drawn"
-        ax.plot(
-            sample_thetas[shown],
-            estimates[shown],
-            "D",
-            color=COLORS["samples"],
-            ms=5,
-            mec="black",
-            mew=0.5,
-            label=f"{n_samples} samples ({method}{hidden})",
-            zorder=4,
-        )
+        _draw_sample_estimates(ax, name, n_samples, sample_thetas, bins, seed)
     margin = 0.05 * (thetas.max() - thetas.min())
     ax.set_xlim(thetas.min() - margin, thetas.max() + margin)
     ax.set_xlabel(r"$\theta$")

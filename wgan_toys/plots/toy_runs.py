@@ -44,35 +44,11 @@ def plot_critic_field(
     printed in the title. With WGAN-GP's Proposition 1 (Gulrajani et al. 2017), the optimal
     critic's gradient at a generated point points along its segment of the optimal plan.
     """
-    from ..transport import exact_transport
-
     ax = new_axes(ax)
     real = trainer.dataset.sample(plan_points, seed=trainer.config.seed + 3)
     fake = trainer.generated()[:plan_points]
-    both = np.concatenate([real, fake])
-    low, high = both.min(0) - 0.5, both.max(0) + 0.5
-    xs, ys = np.meshgrid(np.linspace(low[0], high[0], grid_size), np.linspace(low[1], high[1], grid_size))
-    values = trainer.critic_values(np.stack([xs.ravel(), ys.ravel()], 1)).reshape(xs.shape)
-    if not trainer.is_wgan:
-        from scipy.special import expit  # the logistic sigmoid, stable for any logit
-
-        values = expit(values)
-    contours = ax.contourf(xs, ys, values, levels=20, cmap="cividis", alpha=0.55)
-    plt.colorbar(contours, ax=ax, label=r"critic $f_w$" if trainer.is_wgan else r"discriminator $D$", shrink=0.8)
-    plan = exact_transport(fake, real)
-    rows, cols = np.nonzero(plan.plan > 1e-12)
-    from matplotlib.collections import LineCollection
-
-    # one collection for all segments: a Line2D per segment is built and drawn one by one
-    ax.add_collection(
-        LineCollection(
-            np.stack([fake[rows], real[cols]], axis=1),  # type: ignore[arg-type]  # stubs: a Sequence; (n, 2, 2) arrays work
-            colors=COLORS["plan"],
-            linewidths=0.6,
-            alpha=0.6,
-            zorder=1,
-        )
-    )
+    _draw_critic_contours(ax, trainer, np.concatenate([real, fake]), grid_size)
+    plan = _draw_transport_plan(ax, fake, real)
     ax.scatter(*real.T, s=8, color=COLORS["real"], label="real", zorder=2)
     ax.scatter(*fake.T, s=8, color=COLORS["fake"], marker="s", label="generated", zorder=2)
     gradient = trainer.push(fake[:arrows])  # minus the gradient of the generator's loss at each point
@@ -110,6 +86,41 @@ def plot_critic_field(
     ax.set_aspect("equal")
     ax.legend(fontsize=8, loc="upper right")
     return ax
+
+
+def _draw_critic_contours(ax, trainer, points: np.ndarray, grid_size: int) -> None:
+    """The critic's values (or the discriminator's D) as filled contours over the box around
+    ``points`` (0.5 beyond them), on a ``grid_size`` x ``grid_size`` grid, with a colour bar."""
+    low, high = points.min(0) - 0.5, points.max(0) + 0.5
+    xs, ys = np.meshgrid(np.linspace(low[0], high[0], grid_size), np.linspace(low[1], high[1], grid_size))
+    values = trainer.critic_values(np.stack([xs.ravel(), ys.ravel()], 1)).reshape(xs.shape)
+    if not trainer.is_wgan:
+        from scipy.special import expit  # the logistic sigmoid, stable for any logit
+
+        values = expit(values)
+    contours = ax.contourf(xs, ys, values, levels=20, cmap="cividis", alpha=0.55)
+    plt.colorbar(contours, ax=ax, label=r"critic $f_w$" if trainer.is_wgan else r"discriminator $D$", shrink=0.8)
+
+
+def _draw_transport_plan(ax, fake: np.ndarray, real: np.ndarray):
+    """The exact transport plan from ``fake`` to ``real`` as faint segments; returns the plan."""
+    from matplotlib.collections import LineCollection
+
+    from ..transport import exact_transport
+
+    plan = exact_transport(fake, real)
+    rows, cols = np.nonzero(plan.plan > 1e-12)
+    # one collection for all segments: a Line2D per segment is built and drawn one by one
+    ax.add_collection(
+        LineCollection(
+            np.stack([fake[rows], real[cols]], axis=1),  # type: ignore[arg-type]  # stubs: a Sequence; (n, 2, 2) arrays work
+            colors=COLORS["plan"],
+            linewidths=0.6,
+            alpha=0.6,
+            zorder=1,
+        )
+    )
+    return plan
 
 
 def _estimates(history):

@@ -77,7 +77,7 @@ def clip_sweep():
     its eps), so the weights reach +-c in tens of steps instead of hundreds. The stopping rule then
     ends the run after 650 steps instead of 1550, with the same ordering of the effective slopes over c.
     """
-    from ..train import train_critic_sweep
+    from ..sweep import train_critic_sweep
 
     return train_critic_sweep(
         *FIGURE_2_PAIR, "clip", clip_values=CLIP_VALUES * CLIP_SEEDS, learning_rate=CLIP_LEARNING_RATE, seed=0
@@ -92,7 +92,7 @@ def penalty_sweep():
     Adam at 3e-4 instead of WGAN-GP's 1e-4, as lesson 04 section 7 does: the stopping rule ends the run
     after 1350 steps instead of 2200, with shares of the exact bias 0.78-0.90 (0.83-0.90 at 1e-4).
     """
-    from ..train import train_critic_sweep
+    from ..sweep import train_critic_sweep
 
     return train_critic_sweep(
         *GRADIENT_PENALTY_PAIR,
@@ -259,7 +259,7 @@ def gradient_penalty_optimum():
     """WGAN-GP on a change of scale: trained GP critics (4 initialisations) against the exact optimum
     over all critics (optimal.gradient_penalty_optimum); W + W^2/(2 lambda) is a lower bound, not the optimum."""
     from ..optimal import gradient_penalty_optimum as exact_optimum
-    from ..train import expectation_gaps
+    from ..sweep import expectation_gaps
 
     real, fake = GRADIENT_PENALTY_PAIR
     weight = GRADIENT_PENALTY_WEIGHT

@@ -18,13 +18,11 @@ from ..distances import (
     all_distances,
     js_divergence,
     kl_divergence,
-    kl_divergence_quadrature,
     total_variation,
-    total_variation_quadrature,
     wasserstein_1,
-    wasserstein_1_quadrature,
 )
 from ..distributions import Discrete1D, Gaussian1D, ParallelLines, Uniform1D
+from ..quadrature import kl_divergence_quadrature, total_variation_quadrature, wasserstein_1_quadrature
 from ._registry import CheckResult, claim, fmt, same, status_of
 
 __all__ = [

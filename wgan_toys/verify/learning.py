@@ -12,8 +12,8 @@ import math
 
 import numpy as np
 
-from ..distances import wasserstein_1_quadrature
 from ..distributions import Gaussian1D
+from ..quadrature import wasserstein_1_quadrature
 from ._registry import CheckResult, Status, claim, fmt, status_of
 from .critics import FIGURE_2_PAIR, trained_network
 from .distances import line_histograms, line_wasserstein
