@@ -336,6 +336,40 @@ def test_the_settings_flags_reach_the_trainer_built_once(command, trainer, monke
     assert (seen["settings"], seen["shape"]) == (FitSettings(), NetworkShape())  # no flag: the defaults
 
 
+def test_section4_takes_the_image_settings_flags_with_its_own_defaults(tmp_path, monkeypatch):
+    """--generator-steps, --image-size, --threads: ImageConfig's fields (names, choices, range), the help
+    stating section4's defaults (1000 steps, 16x16 per run); a flag left out leaves run_section4's."""
+    from wgan_toys.images import section4
+
+    actions = {action.dest: action for action in _actions("section4")}
+    fields = {field.name: field for field in dataclasses.fields(ImageConfig)}
+    for name, stated in (
+        ("generator_steps", "1000"),
+        ("image_size", "16"),
+        ("threads", "the cores, divided among processes"),
+    ):
+        expected = OTHER_NAMES.get(name, ("--" + name.replace("_", "-"),))
+        assert tuple(actions[name].option_strings) == expected and _stated_default(actions[name].help) == stated
+        assert actions[name].choices == getattr(_first(fields[name]), "choices", None)
+    seen = []
+
+    def record(out, **kwargs):
+        seen.append(kwargs)
+        raise RuntimeError("recorded")
+
+    monkeypatch.setattr(section4, "run_section4", record)
+    for flags, given in (
+        ([], {}),
+        (
+            ["--steps", "7", "--image-size", "32", "--threads", "1"],
+            {"generator_steps": 7, "image_size": 32, "threads": 1},
+        ),
+    ):
+        with pytest.raises(RuntimeError, match="recorded"):
+            main(["section4", "--out", str(tmp_path / "s4"), *flags])
+        assert seen.pop() == {**given, "smoke": False, "seeds": [0]}
+
+
 def test_the_activation_names_are_the_networks_and_the_parser_loads_no_torch():
     import subprocess
     import sys

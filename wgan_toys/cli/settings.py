@@ -50,15 +50,23 @@ def _range(constraint) -> str:
     return ""
 
 
-def setting_help(field: dataclasses.Field) -> str:
-    """``{help}; {range} (default: {default})``, the help of the field's flag."""
+def _shown(value) -> str:
+    """A default as the help states it: 0.001, 1e-05, 16, relu."""
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def setting_help(field: dataclasses.Field, default=dataclasses.MISSING) -> str:
+    """``{help}; {range} (default: {default})``, the help of the field's flag; ``default``, the
+    command's own, where it differs from the field's (``section4 --image-size``: 16, not 32)."""
     text = "; ".join(part for part in (field.metadata.get("help", ""), _range(_constraints(field)[0])) if part)
-    default = field.metadata.get("default_text")
-    if default is None:
+    stated = field.metadata.get("default_text")
+    if default is not dataclasses.MISSING and default != field.default:
+        stated = _shown(default)
+    elif stated is None:
         if field.default is None:
             raise ValueError(f"{field.name}: a default of None needs default_text, the default the help states.")
-        default = f"{field.default:g}" if isinstance(field.default, float) else str(field.default)
-    return f"{text} (default: {default})" if text else f"(default: {default})"
+        stated = _shown(field.default)
+    return f"{text} (default: {stated})" if text else f"(default: {stated})"
 
 
 def real_arg(text: str) -> float:
@@ -83,14 +91,20 @@ def _kind(field: dataclasses.Field) -> dict:
     return {}
 
 
-def add_setting_flags(command, *configs) -> None:
+def add_setting_flags(command, *configs, only: tuple[str, ...] | None = None, defaults: dict | None = None) -> None:
     """One flag per field of each dataclass of ``configs`` on the argparse ``command``, each
-    defaulting to None; the command's ``flag_of`` (each field's flag, for messages) gains them."""
+    defaulting to None; the command's ``flag_of`` (each field's flag, for messages) gains them.
+
+    ``only`` names the fields a command that sets the others itself takes (``section4``), and
+    ``defaults`` the command's own defaults, which its help states instead of the field's."""
     flag_of = dict(command.get_default("flag_of") or {})
     for config in configs:
         for field in dataclasses.fields(config):
+            if only is not None and field.name not in only:
+                continue
+            default = (defaults or {}).get(field.name, dataclasses.MISSING)
             command.add_argument(
-                *flag_names(field), dest=field.name, default=None, help=setting_help(field), **_kind(field)
+                *flag_names(field), dest=field.name, default=None, help=setting_help(field, default), **_kind(field)
             )
             flag_of[field.name] = flag_names(field)[0]
     command.set_defaults(flag_of=flag_of)
