@@ -221,16 +221,15 @@ class Terminated(KeyboardInterrupt):
 
 # The library's words for what a command calls a flag, where the command's own flags do not say
 # them (flag_words derives the rest from each command's options: ``lower learning_rate``,
-# ``penalty_weight == 0``, ``resume=True``, ``held_out=300``): ``out`` is also an English word,
-# verify's ``--only`` is select_checks' ``pattern``, ``--constraint gp`` is train_critic's
-# ``'gp'``, and prepare-images, which has no ``--dataset``, advises train-images' ``--dataset npz``.
+# ``penalty_weight == 0``, ``resume=True``, ``held_out=300``, verify's ``pattern``): ``out`` is
+# also an English word, ``--constraint gp`` is train_critic's ``'gp'``, and prepare-images, which has
+# no ``--dataset``, advises train-images' ``--dataset npz``.
 API_TO_FLAGS = (
     ("another out", "another --out"),
     ("point out at", "point --out at"),
     ("(out ", "(--out "),
     ("folder as out.", "folder as --out."),
     (ROOT_ARGUMENT, "--data-root"),
-    ("pattern == ", "--only == "),  # verify.select_checks
     ("or penalty_weight for 'gp'", "or --penalty-weight for --constraint gp"),  # train_critic's remedy
     ("with dataset='npz'", "with --dataset npz"),  # images.formats, images.prepare, images.store
 )
