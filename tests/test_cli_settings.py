@@ -1,17 +1,19 @@
 """A setting is declared once, on its config dataclass (default, constraint and help) or in the
 table of algorithm defaults (objectives.DEFAULTS), and the command and the README agree with it.
 
-The flags of ``train-images`` (ImageConfig) and ``toy`` (ToyConfig) are made from the fields
+The flags of ``train-images`` (ImageConfig), ``toy`` (ToyConfig), ``critic gaussians`` and
+``discriminator gaussians`` (FitSettings and NetworkShape) are made from the fields
 (wgan_toys.cli.settings). What is checked here against the dataclass, with values written here:
 every field has exactly one flag and every flag beyond the command's own is a field's; a flag not
 given leaves the field to its default; a flag given reaches the field with its type; the help
 states the default (the field's, or the table's for a default that depends on the algorithm) and
 the range; the choices are the declared options; a value out of range is refused naming the flag
-and the range. One tiny-run preset per config (``smoke()``) serves the command, section4 and the
+and the range; a library message names each command's own flags. One tiny-run preset per config (``smoke()``) serves the command, section4 and the
 tests. The README's table of defaults must be the table, and the numbers its prose quotes must be
 the table's.
 """
 
+import argparse
 import dataclasses
 import numbers
 import pathlib
@@ -21,7 +23,8 @@ import pytest
 
 from wgan_toys._validation import Boolean, Interval, Options, Text
 from wgan_toys.cli import build_parser, main
-from wgan_toys.cli.common import one_line
+from wgan_toys.cli.common import API_TO_FLAGS, one_line
+from wgan_toys.fit_settings import FitSettings, NetworkShape
 from wgan_toys.images.config import ImageConfig
 from wgan_toys.objectives import (
     ALGORITHM_DESCRIPTIONS,
@@ -36,10 +39,20 @@ from wgan_toys.toy_config import ToyConfig
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 README = ROOT / "docs" / "guide" / "commands.md"  # the book's page on the command
 
-# (command, config, scale of objectives.DEFAULTS, the command's own flags, flags a run needs)
+GAUSSIANS = ["--mu1", "0", "--sigma1", "1", "--mu2", "1", "--sigma2", "1"]
+TRAINED = {"help", "mu1", "sigma1", "mu2", "sigma2", "threads", "json"}  # critic and discriminator
+# (command, configs, scale of objectives.DEFAULTS, the command's own flags, flags a run needs)
 COMMANDS = [
-    ("train-images", ImageConfig, "paper", {"help", "out", "resume", "overwrite", "smoke"}, ["--smoke"]),
-    ("toy", ToyConfig, "toy", {"help", "out", "no_gif", "smoke", "overwrite", "threads"}, ["--threads", "1"]),
+    ("train-images", (ImageConfig,), "paper", {"help", "out", "resume", "overwrite", "smoke"}, ["--smoke"]),
+    ("toy", (ToyConfig,), "toy", {"help", "out", "no_gif", "smoke", "overwrite", "threads"}, ["--threads", "1"]),
+    (
+        "critic gaussians",
+        (FitSettings, NetworkShape),
+        "fit",
+        TRAINED | {"constraint", "clip_value", "penalty_weight"},
+        [*GAUSSIANS, "--threads", "1"],
+    ),
+    ("discriminator gaussians", (FitSettings, NetworkShape), "fit", TRAINED, [*GAUSSIANS, "--threads", "1"]),
 ]
 IDS = [c[0] for c in COMMANDS]
 # the names that are not "--" and the field's name with dashes (kept: users and the docs type them)
@@ -61,12 +74,20 @@ FROM_TABLE = {
 
 
 def _actions(command: str) -> list:
-    subcommands = next(a for a in build_parser()._actions if a.dest == "command")
-    return subcommands.choices[command]._actions
+    """The actions of ``command`` (``"toy"``, ``"critic gaussians"``), subcommands' dests left out."""
+    parser = build_parser()
+    for word in command.split():
+        parser = next(a for a in parser._actions if a.choices and word in a.choices).choices[word]
+    return parser._actions
 
 
 def _parse(command: str, *flags):
-    return build_parser().parse_args([command, *flags])
+    needed = GAUSSIANS if " " in command else []  # critic and discriminator: the pair of laws
+    return build_parser().parse_args([*command.split(), *needed, *flags])
+
+
+def _fields(configs) -> list:
+    return [field for config in configs for field in dataclasses.fields(config)]
 
 
 def _first(field):
@@ -101,9 +122,9 @@ def _another_value(field):
     raise AssertionError(f"{field.name}: no value chosen for {constraint!r}")
 
 
-@pytest.mark.parametrize("command, config, scale, own, needed", COMMANDS, ids=IDS)
-def test_every_field_has_exactly_one_flag_and_every_other_flag_is_the_commands(command, config, scale, own, needed):
-    fields = {field.name for field in dataclasses.fields(config)}
+@pytest.mark.parametrize("command, configs, scale, own, needed", COMMANDS, ids=IDS)
+def test_every_field_has_exactly_one_flag_and_every_other_flag_is_the_commands(command, configs, scale, own, needed):
+    fields = {field.name for field in _fields(configs)}
     dests = [action.dest for action in _actions(command)]
     assert sorted(name for name in fields if dests.count(name) != 1) == []
     assert set(dests) - fields == own
@@ -113,28 +134,29 @@ def test_every_field_has_exactly_one_flag_and_every_other_flag_is_the_commands(c
             assert tuple(action.option_strings[: len(expected)]) == expected, action.option_strings
 
 
-@pytest.mark.parametrize("command, config, scale, own, needed", COMMANDS, ids=IDS)
-def test_a_flag_left_out_leaves_the_default_and_a_flag_given_reaches_its_field(command, config, scale, own, needed):
+@pytest.mark.parametrize("command, configs, scale, own, needed", COMMANDS, ids=IDS)
+def test_a_flag_left_out_leaves_the_default_and_a_flag_given_reaches_its_field(command, configs, scale, own, needed):
     from wgan_toys.cli.settings import given_settings
 
-    assert given_settings(_parse(command), config) == {}
-    for field in dataclasses.fields(config):
-        flag = OTHER_NAMES.get(field.name, ("--" + field.name.replace("_", "-"),))[-1]  # an alias too
-        if isinstance(_first(field), Boolean):
-            values = {"--" + flag[2:]: True} if field.default is False else {flag: True, "--no-" + flag[2:]: False}
-            for given, value in values.items():
-                assert given_settings(_parse(command, given), config) == {field.name: value}
-            continue
-        value = _another_value(field)
-        given = given_settings(_parse(command, flag, str(value)), config)
-        assert given == {field.name: value} and type(given[field.name]) is type(value), (field.name, given)
-        assert getattr(config(**given), field.name) == value
+    for config in configs:
+        assert given_settings(_parse(command), config) == {}
+        for field in dataclasses.fields(config):
+            flag = OTHER_NAMES.get(field.name, ("--" + field.name.replace("_", "-"),))[-1]  # an alias too
+            if isinstance(_first(field), Boolean):
+                values = {"--" + flag[2:]: True} if field.default is False else {flag: True, "--no-" + flag[2:]: False}
+                for given, value in values.items():
+                    assert given_settings(_parse(command, given), config) == {field.name: value}
+                continue
+            value = _another_value(field)
+            given = given_settings(_parse(command, flag, str(value)), config)
+            assert given == {field.name: value} and type(given[field.name]) is type(value), (field.name, given)
+            assert getattr(config(**given), field.name) == value
 
 
-@pytest.mark.parametrize("command, config, scale, own, needed", COMMANDS, ids=IDS)
-def test_the_help_states_the_default_the_range_and_the_choices(command, config, scale, own, needed):
+@pytest.mark.parametrize("command, configs, scale, own, needed", COMMANDS, ids=IDS)
+def test_the_help_states_the_default_the_range_and_the_choices(command, configs, scale, own, needed):
     actions = {action.dest: action for action in _actions(command)}
-    for field in dataclasses.fields(config):
+    for field in _fields(configs):
         action, constraint = actions[field.name], _first(field)
         stated = _stated_default(action.help)
         if field.name in FROM_TABLE:
@@ -175,18 +197,19 @@ def _out_of_range(constraint):
     return value, f"{re.escape(lower)}|{re.escape(both)}"
 
 
-@pytest.mark.parametrize("command, config, scale, own, needed", COMMANDS, ids=IDS)
+@pytest.mark.parametrize("command, configs, scale, own, needed", COMMANDS, ids=IDS)
 def test_a_value_out_of_range_is_refused_naming_the_flag_and_the_range(
-    command, config, scale, own, needed, tmp_path, capsys
+    command, configs, scale, own, needed, tmp_path, capsys
 ):
-    for field in dataclasses.fields(config):
+    out = ["--out", str(tmp_path / "run")] if "out" in own else []
+    for field in _fields(configs):
         constraint = _first(field)
         if not isinstance(constraint, Interval):
             continue
         flag = OTHER_NAMES.get(field.name, ("--" + field.name.replace("_", "-"),))[0]
         value, must = _out_of_range(constraint)
         with pytest.raises(SystemExit) as stop:
-            main([command, *needed, flag, value, "--out", str(tmp_path / "run")])
+            main([*command.split(), *needed, flag, value, *out])
         error = capsys.readouterr().err
         assert stop.value.code == 2 and not (tmp_path / "run").exists()
         assert re.search(rf"error: {re.escape(flag)} == {re.escape(value)}(\.0)?, ({must})", error), error
@@ -200,6 +223,163 @@ def test_the_messages_name_the_flags_of_the_fields_they_name():
     )
     assert one_line(TypeError("seed must be an integer"), flag_of) == "--seed must be an integer"
     assert one_line(ValueError("generator_steps == 0, must be >= 1"), flag_of).startswith("--generator-steps == 0")
+
+
+# (command, the library's words, the command's): each pair the static table once held, now derived
+# from the command's own flags; a command without the flag keeps the library's words
+LIBRARY_TO_COMMAND = [
+    (
+        "train-images",
+        "out already holds a run; pass resume=True to continue it, overwrite=True to replace it, or choose another out.",
+        "out already holds a run; pass --resume to continue it, --overwrite to replace it, or choose another --out.",
+    ),
+    ("train-images", "or pass skip_unreadable=True to skip such files", "or pass --skip-unreadable to skip such files"),
+    ("train-images", "lower batch_size to at most 12.", "lower --batch-size to at most 12."),
+    (
+        "train-images",
+        "lower held_out or prepare again with held_out=300.",
+        "lower --held-out or prepare again with --held-out 300.",
+    ),
+    ("train-images", "other data trains with dataset='npz'.", "other data trains with --dataset npz."),
+    ("prepare-images", "other data trains with dataset='npz'.", "other data trains with --dataset npz."),
+    (
+        "prepare-images",
+        "must give more than held_out == 10; lower held_out.",
+        "must give more than --held-out == 10; lower --held-out.",
+    ),
+    ("prepare-images", "format 'x' (source_format='auto')", "format 'x' (--format auto)"),
+    (
+        "toy",
+        "then start it again with overwrite=True (out runs/toy)",
+        "then start it again with --overwrite (--out runs/toy)",
+    ),
+    ("toy", "lower learning_rate (now 0.001).", "lower --learning-rate (now 0.001)."),
+    ("toy", "pass resume=True to continue it", "pass resume=True to continue it"),  # toy has no --resume
+    ("critic gaussians", "penalty_weight == -1.0, must be >= 0", "--penalty-weight == -1.0, must be >= 0"),
+    (
+        "critic gaussians",
+        "pass penalty_weight > 0 (WGAN-GP uses lambda = 10).",
+        "pass --penalty-weight > 0 (WGAN-GP uses lambda = 10).",
+    ),
+    (
+        "critic gaussians",
+        "lower learning_rate, or penalty_weight for 'gp', or check the samples for NaN",
+        "lower --learning-rate, or --penalty-weight for --constraint gp, or check the samples for NaN",
+    ),
+    (
+        "critic gaussians",
+        "heldout_size == 1, must be in [2, 10000000]",
+        "--heldout-size == 1, must be in [2, 10000000]",
+    ),
+    (
+        "discriminator gaussians",
+        "lower learning_rate or check the samples",
+        "lower --learning-rate or check the samples",
+    ),
+    ("discriminator gaussians", "width == 0, must be >= 1", "--width == 0, must be >= 1"),
+    ("verify", "pattern == 'x*' matches no check", "--only == 'x*' matches no check"),
+]
+
+
+@pytest.mark.parametrize("command, library, said", LIBRARY_TO_COMMAND)
+def test_a_library_message_names_the_commands_own_flags(command, library, said):
+    needed = {"prepare-images": ["source", "--out", "store"]}.get(command, [])
+    assert one_line(ValueError(library), _parse(command, *needed).flag_of) == said
+
+
+def test_every_command_knows_the_flag_of_each_of_its_options():
+    """Each command's flag_of maps every option's destination to its first long name, the names a
+    config's field declares first (--arch, not --generator)."""
+
+    def leaves(parser, words=()):
+        subcommands = [action for action in parser._actions if isinstance(action, argparse._SubParsersAction)]
+        if not subcommands:
+            yield " ".join(words), parser
+        for action in subcommands:
+            for word, command in action.choices.items():
+                yield from leaves(command, (*words, word))
+
+    commands = dict(leaves(build_parser()))
+    assert {"critic gaussians", "discriminator gaussians", "prepare-images", "section4", "verify"} <= set(commands)
+    for name, parser in commands.items():
+        options = {action.dest: action.option_strings for action in parser._actions if action.option_strings}
+        flag_of = parser.get_default("flag_of")
+        assert set(flag_of) == set(options) - {"help"}, name
+        for dest, flag in flag_of.items():
+            assert flag == next(option for option in options[dest] if option.startswith("--")), (name, dest)
+    assert commands["train-images"].get_default("flag_of")["generator"] == "--arch"
+    assert commands["prepare-images"].get_default("flag_of")["source_format"] == "--format"
+    # what the static table still holds cannot be derived: no command has a flag of that name
+    assert {"resume=True", "overwrite=True", "lower learning_rate", "lower held_out"}.isdisjoint(
+        api for api, _ in API_TO_FLAGS
+    )
+
+
+@pytest.mark.parametrize("command, trainer", [("critic", "train_critic"), ("discriminator", "train_discriminator")])
+def test_the_settings_flags_reach_the_trainer_built_once(command, trainer, monkeypatch):
+    from wgan_toys import train
+
+    seen = {}
+
+    def record(real, fake, **kwargs):
+        seen.update(kwargs)
+        raise RuntimeError("recorded")  # not one of the package's errors: main lets it through
+
+    monkeypatch.setattr(train, trainer, record)
+    flags = ["--max-steps", "7", "--learning-rate", "0.002", "--seed", "3", "--width", "8", "--activation", "tanh"]
+    with pytest.raises(RuntimeError, match="recorded"):
+        main([command, "gaussians", *GAUSSIANS, "--threads", "1", *flags])
+    assert seen["settings"] == FitSettings(max_steps=7, learning_rate=0.002, seed=3)
+    assert seen["shape"] == NetworkShape(width=8, activation="tanh")
+    with pytest.raises(RuntimeError, match="recorded"):
+        main([command, "gaussians", *GAUSSIANS, "--threads", "1"])
+    assert (seen["settings"], seen["shape"]) == (FitSettings(), NetworkShape())  # no flag: the defaults
+
+
+def test_section4_takes_the_image_settings_flags_with_its_own_defaults(tmp_path, monkeypatch):
+    """--generator-steps, --image-size, --threads: ImageConfig's fields (names, choices, range), the help
+    stating section4's defaults (1000 steps, 16x16 per run); a flag left out leaves run_section4's."""
+    from wgan_toys.images import section4
+
+    actions = {action.dest: action for action in _actions("section4")}
+    fields = {field.name: field for field in dataclasses.fields(ImageConfig)}
+    for name, stated in (
+        ("generator_steps", "1000"),
+        ("image_size", "16"),
+        ("threads", "the cores, divided among processes"),
+    ):
+        expected = OTHER_NAMES.get(name, ("--" + name.replace("_", "-"),))
+        assert tuple(actions[name].option_strings) == expected and _stated_default(actions[name].help) == stated
+        assert actions[name].choices == getattr(_first(fields[name]), "choices", None)
+    seen = []
+
+    def record(out, **kwargs):
+        seen.append(kwargs)
+        raise RuntimeError("recorded")
+
+    monkeypatch.setattr(section4, "run_section4", record)
+    for flags, given in (
+        ([], {}),
+        (
+            ["--steps", "7", "--image-size", "32", "--threads", "1"],
+            {"generator_steps": 7, "image_size": 32, "threads": 1},
+        ),
+    ):
+        with pytest.raises(RuntimeError, match="recorded"):
+            main(["section4", "--out", str(tmp_path / "s4"), *flags])
+        assert seen.pop() == {**given, "smoke": False, "seeds": [0]}
+
+
+def test_the_activation_names_are_the_networks_and_the_parser_loads_no_torch():
+    import subprocess
+    import sys
+
+    from wgan_toys.fit_settings import ACTIVATION_NAMES
+    from wgan_toys.networks import ACTIVATIONS
+
+    assert ACTIVATION_NAMES == tuple(ACTIVATIONS)
+    code = "import sys; from wgan_toys.cli import build_parser; build_parser(); print('torch' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout == "False\n"
 
 
 # ----- one tiny-run preset per config ------------------------------------------------------------

@@ -7,7 +7,7 @@ modules together. The layers, as the book's module table (docs/guide/package.md)
 - 0, ground truth without training: ``_validation``, ``runtime``, ``distributions``, ``distances``
   (with ``gaussian_distances`` and ``quadrature``), ``empirical``, ``transport``, ``optimal``, ``likelihood``, ``trend``, ``ipm``;
 - 1, Algorithm 1 and critics to optimality (``sweep``: S at once; ``experiments`` on sweeps): ``networks``, ``lipschitz``, ``objectives``,
-  ``algorithm1`` (the critic and generator updates every trainer calls), ``train``, ``measure``, ``theory``;
+  ``fit_settings``, ``algorithm1`` (the critic and generator updates every trainer calls), ``train``, ``measure``, ``theory``;
 - 2, scenarios and trainers: ``parallel_lines``, ``toys2d``, ``toy_config``, ``toy_gan``, ``images.*``;
 - 3, presentation and entry points: ``plots`` (a package: ``plots.distances``, ``plots.critics``, ...),
   ``classroom`` (with ``classroom_session`` and ``classroom_view``), ``verify``, ``cli``, the package's ``__init__`` and ``__main__``.
@@ -41,7 +41,18 @@ LAYERS = {
         "trend",
         "ipm",
     ),
-    1: ("networks", "lipschitz", "objectives", "algorithm1", "train", "sweep", "experiments", "measure", "theory"),
+    1: (
+        "networks",
+        "lipschitz",
+        "objectives",
+        "fit_settings",
+        "algorithm1",
+        "train",
+        "sweep",
+        "experiments",
+        "measure",
+        "theory",
+    ),
     2: ("run_files", "runs", "parallel_lines", "toys2d", "toy_config", "toy_gan", "images"),
     3: (
         "plots",

@@ -40,8 +40,8 @@ _LAZY = {
     "critic_update": "algorithm1",
     "generator_update": "algorithm1",
     "make_optimizer": "algorithm1",
-    "FitSettings": "train",
-    "NetworkShape": "train",
+    "FitSettings": "fit_settings",  # no torch: the settings alone
+    "NetworkShape": "fit_settings",
     "train_critic": "train",
     "train_critic_sweep": "sweep",
     "train_discriminator": "train",
@@ -61,6 +61,7 @@ _MODULES = (
     "empirical",
     "experiments",
     "exercises",
+    "fit_settings",
     "images",
     "lipschitz",
     "measure",

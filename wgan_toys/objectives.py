@@ -225,7 +225,7 @@ def _show(value) -> str:
 
 def defaults_help(field: str, scale: str, item: int | None = None) -> str:
     """The default of one :class:`Defaults` field (its ``item``-th entry, for ``betas``) for each
-    algorithm at ``scale``, algorithms with equal values grouped and those without a value (None)
+    algorithm at ``scale`` (each of :data:`FIT_ROWS` at ``"fit"``), algorithms with equal values grouped and those without a value (None)
     left out: what the command's help prints after "default:".
 
     Examples
@@ -236,9 +236,11 @@ def defaults_help(field: str, scale: str, item: int | None = None) -> str:
     '0 (wgan-gp), 0.5 (gan-minimax, gan-logd)'
     >>> defaults_help("clip_value", "toy")
     '0.01 (wgan)'
+    >>> defaults_help("learning_rate", "fit")  # the rows of networks trained to optimality
+    '5e-5 (clip), 0.0001 (gp), 0.001 (spectral, none, discriminator)'
     """
     groups: dict = {}
-    for algorithm in ALGORITHMS:
+    for algorithm in FIT_ROWS if scale == "fit" else ALGORITHMS:
         value = getattr(DEFAULTS[(algorithm, scale)], field)
         if value is not None and item is not None:
             value = value[item]

@@ -40,7 +40,6 @@ Arjovsky, Chintala, Bottou (2017), arXiv:1701.07875, eq. (3), Algorithm 1, Secti
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import time
 from dataclasses import dataclass, field
@@ -49,19 +48,10 @@ import numpy as np
 import torch
 from torch import nn
 
-from ._validation import (
-    DEVICE,
-    POSITIVE,
-    SEED,
-    Options,
-    check_constraints,
-    check_samples,
-    setting,
-    size,
-)
+from ._validation import check_samples
 from .algorithm1 import CriticObjective, critic_update, make_optimizer
 from .lipschitz import LipschitzConstraint, NoConstraint, make_constraint
-from .networks import ACTIVATIONS, make_critic, make_discriminator
+from .networks import make_critic, make_discriminator
 from .objectives import gan_objective, js_estimate, wasserstein_estimate
 from .runtime import build_seeded, resolve_device, torch_generator
 
@@ -85,134 +75,8 @@ __all__ = [
 ]
 
 
-class _InstanceOf:
-    """A constraint for :func:`~wgan_toys._validation.setting`: an instance of ``kind``."""
-
-    def __init__(self, kind, text: str):
-        self.kind, self.text = kind, text
-
-    def type_ok(self, value) -> bool:
-        return isinstance(value, self.kind)
-
-    __contains__ = type_ok
-
-    @property
-    def type_name(self) -> str:
-        return self.text
-
-    def __str__(self) -> str:
-        return self.text
-
-
-@dataclass(frozen=True)
-class FitSettings:
-    """How a network is trained to optimality: what :func:`train_critic`,
-    :func:`train_discriminator` and :func:`train_critic_sweep` share, declared once.
-
-    Each field declares its default and its range (checked on construction); a ``FitSettings``
-    that exists is valid. Every trainer also takes these names as keywords, which override the
-    fields of its ``settings``: ``train_critic(real, fake, max_steps=500)`` is
-    ``train_critic(real, fake, settings=FitSettings(max_steps=500))``.
-
-    Attributes
-    ----------
-    batch_size : int, default=256
-        m, the points drawn from each law per step (per critic in a sweep). 256 for one network;
-        a sweep of S critics draws S * m points per step, and its default settings are
-        :data:`SWEEP_SETTINGS`, m = 64, at which lesson 04 and ``verify`` measure their sweeps.
-    max_steps : int, default=20000
-    learning_rate : float or None, default=None
-        alpha, > 0. None takes the loop's default: the Lipschitz constraint's optimiser for a critic
-        (RMSProp 5e-5 for clipping as Algorithm 1, Adam 1e-4 with betas (0, 0.9) for GP, Adam 1e-3
-        for spectral normalisation), Adam 1e-3 for a discriminator.
-    eval_every : int, default=50
-        Steps between two evaluations on the held-out batch.
-    patience : int, default=6
-        Evaluations without improvement before a network stops.
-    tolerance : float, default=1e-3
-        The relative improvement of the held-out objective that counts, > 0.
-    heldout_size : int, default=4096
-        Points of each law in the fixed held-out batch, >= 2.
-    seed : int, None or torch.Generator, default=0
-        The run's random stream (initial weights, held-out and training batches); None draws one.
-    device : str or torch.device, default='cpu'
-        'auto', 'cpu', 'cuda', 'cuda:N' or 'mps'.
-    """
-
-    batch_size: int = setting(256, size(2**20), "m, points of each law per step")
-    max_steps: int = setting(20000, size(10**8))
-    learning_rate: float | None = setting(
-        None, [POSITIVE, None], "None takes the constraint's default, 5e-5 for clipping"
-    )
-    eval_every: int = setting(50, size(10**8))
-    patience: int = setting(6, size(10**6))
-    tolerance: float = setting(1e-3, POSITIVE, "a relative improvement of the held-out objective")
-    heldout_size: int = setting(4096, size(10**7, 2))
-    seed: int | None | torch.Generator = setting(
-        0, [SEED, _InstanceOf(torch.Generator, "a torch.Generator"), None], "an unsigned 32-bit integer"
-    )
-    device: str | torch.device = setting("cpu", [DEVICE, _InstanceOf(torch.device, "a torch.device")])
-
-    def __post_init__(self):
-        check_constraints(self)
-
-
-@dataclass(frozen=True)
-class NetworkShape:
-    """The MLP a trainer builds when it is not given a network (:func:`~wgan_toys.networks.make_critic`).
-
-    Attributes
-    ----------
-    width : int, default=64
-        Units per hidden layer.
-    depth : int, default=3
-        Hidden layers.
-    activation : {'relu', 'leaky_relu', 'tanh', 'elu', 'softplus'}, default='relu'
-    """
-
-    width: int = setting(64, size(16384))
-    depth: int = setting(3, size(64))
-    activation: str = setting("relu", Options(tuple(ACTIVATIONS)))
-
-    def __post_init__(self):
-        check_constraints(self)
-
-
-# The defaults of train_critic_sweep and of the two experiments built on it. Their batches were
-# 64 per critic when the sweep had its own parameter list (lesson 04's penalty-bias checks and
-# verify's clipping rows are measured at it; at m = 256 lesson 04's trained GP biases leave their
-# stated ranges), so a sweep's m = 64 is declared here, once, beside the single trainers' 256.
-SWEEP_SETTINGS = FitSettings(batch_size=64)
-FIT_FIELDS = tuple(f.name for f in dataclasses.fields(FitSettings))
-SHAPE_FIELDS = tuple(f.name for f in dataclasses.fields(NetworkShape))
-
-
-def settings_and_shape(
-    function: str, settings, shape, overrides: dict, fit_fields=FIT_FIELDS
-) -> tuple[FitSettings, NetworkShape]:
-    """``settings`` and ``shape`` (None: the defaults) with ``overrides``, a trainer's keyword
-    arguments, applied to their fields and checked.
-
-    ``fit_fields`` names the fields of :class:`FitSettings` that ``function`` reads. Raises
-    TypeError for a keyword that is neither, listing the accepted names (as Python does for an
-    unknown keyword), and ValueError or TypeError for a value outside a field's range.
-    """
-    settings = FitSettings() if settings is None else settings
-    shape = NetworkShape() if shape is None else shape
-    if not isinstance(settings, FitSettings):
-        raise TypeError(f"settings must be a FitSettings or None, got {settings!r} of type {type(settings).__name__}.")
-    if not isinstance(shape, NetworkShape):
-        raise TypeError(f"shape must be a NetworkShape or None, got {shape!r} of type {type(shape).__name__}.")
-    unknown = [name for name in overrides if name not in fit_fields and name not in SHAPE_FIELDS]
-    if unknown:
-        raise TypeError(
-            f"{function}() got an unexpected keyword argument {', '.join(repr(name) for name in unknown)}; besides its "
-            f"own parameters it takes settings=FitSettings(...), shape=NetworkShape(...) and, as keywords, these "
-            f"fields of theirs: {', '.join(fit_fields + SHAPE_FIELDS)}."
-        )
-    settings = dataclasses.replace(settings, **{k: v for k, v in overrides.items() if k in fit_fields})
-    shape = dataclasses.replace(shape, **{k: v for k, v in overrides.items() if k in SHAPE_FIELDS})
-    return settings, shape
+# the settings every loop here reads, declared (torch-free) in their own module
+from .fit_settings import SWEEP_SETTINGS, FitSettings, NetworkShape, settings_and_shape
 
 
 class TrainingDivergedError(RuntimeError):

@@ -21,8 +21,10 @@ well under a second. Everything heavier is imported inside the subcommand that n
 The commands live in one module per group: :mod:`~wgan_toys.cli.critics` (distances, critic,
 discriminator), :mod:`~wgan_toys.cli.toys`, :mod:`~wgan_toys.cli.images` (train-images, section4),
 :mod:`~wgan_toys.cli.figures`, :mod:`~wgan_toys.cli.checks` (verify); what they share is in
-:mod:`~wgan_toys.cli.common`, and the flags made from a config's fields in
-:mod:`~wgan_toys.cli.settings`. :func:`build_parser` and :func:`main` are here.
+:mod:`~wgan_toys.cli.common`, and the flags made from a config's fields (``toy``, ``train-images``,
+``critic``, ``discriminator``) in :mod:`~wgan_toys.cli.settings`, which also gives every command
+the flag of each of its options, so that its error messages name them. :func:`build_parser` and
+:func:`main` are here.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from .common import Parser, Terminated, one_line
 from .critics import GP_BIAS_SHARE, GP_BIAS_SHARE_HELP
 from .figures import FIGURES
 from .images import SMOKE
+from .settings import name_flags
 
 __all__ = ["main", "build_parser", "Terminated", "GP_BIAS_SHARE", "GP_BIAS_SHARE_HELP", "FIGURES", "SMOKE"]
 
@@ -49,6 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for group in (critics, toys, images, figures, checks):  # the order of ``wgan-toys --help``
         group.add_commands(commands)
+    name_flags(parser)  # each command's flag_of: its messages name its flags
     return parser
 
 
@@ -101,7 +105,7 @@ def main(argv=None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = parser.parse_args(_join_negative_values(argv))
     name = f"wgan-toys {args.command}"
-    flag_of = getattr(args, "flag_of", None)  # the commands whose flags are made from a config
+    flag_of = getattr(args, "flag_of", None)  # each option's flag (name_flags)
     previous = _sigterm_handler(args.command)
     try:
         return args.run(args)

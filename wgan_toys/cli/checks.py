@@ -22,12 +22,12 @@ def _verify(args) -> int:
             print(f"{check.name:<27} {'slow' if check.slow else '':<5} {check.summary}")
         return 0
     set_threads(args)
-    if args.only is not None and not args.only.strip(" *"):
+    if args.pattern is not None and not args.pattern.strip(" *"):
         raise ValueError(
-            f"--only == {args.only!r} names no check and would run every one, the slow ones included; "
+            f"--only == {args.pattern!r} names no check and would run every one, the slow ones included; "
             "give a name, a substring or a glob such as 'theorem_*' (--list shows the names), or leave --only out."
         )
-    checks = select_checks(args.only)
+    checks = select_checks(args.pattern)
     from tqdm.auto import tqdm
 
     from ..runtime import progress_bar
@@ -46,7 +46,7 @@ def _verify(args) -> int:
         rows = run_checks(checks, callback=show, check_done=lambda check: bar.update(1))
     print()
     skipped = [check.name for check in list_checks() if check.slow and check not in checks]
-    if skipped and args.only is None:
+    if skipped and args.pattern is None:
         print(f"not run (slow, minutes; run one with --only NAME): {', '.join(skipped)}")
     print(format_summary(rows, time.perf_counter() - start))
     return 1 if any(row.failed for row in rows) else 0
@@ -60,6 +60,7 @@ def add_commands(commands) -> None:
     verify.add_argument("--list", action="store_true", help="list the checks (name, slow or not, claim) and exit")
     verify.add_argument(
         "--only",
+        dest="pattern",  # select_checks' parameter: its messages name --only
         metavar="PATTERN",
         default=None,
         help="run only the checks whose name matches PATTERN (a glob such as 'theorem_*', or a substring); "

@@ -31,7 +31,6 @@ __all__ = [
     "add_threads_flag",
     "set_threads",
     "check_seeds",
-    "add_training_flags",
     "Terminated",
     "API_TO_FLAGS",
     "one_line",
@@ -215,44 +214,31 @@ def check_seeds(seeds, flag: str = "--seeds") -> None:
         )
 
 
-def add_training_flags(command) -> None:
-    """``--threads --seed --device --json``: what every command that trains a network takes."""
-    add_threads_flag(command)
-    command.add_argument("--seed", type=int, default=0, help="seed of the samples and the initial weights (default: 0)")
-    command.add_argument("--device", default="cpu", help="auto, cpu, cuda, cuda:N or mps (default: cpu)")
-    command.add_argument("--json", action="store_true", help="print one JSON object")
-
-
 class Terminated(KeyboardInterrupt):
     """SIGTERM, raised where the command is, so that it stops as on Ctrl-C (its rows kept, a message
     printed) and exits with status 143."""
 
 
-API_TO_FLAGS = (  # the library's words for what the command calls a flag
-    ("resume=True", "--resume"),
-    ("overwrite=True", "--overwrite"),
+# The library's words for what a command calls a flag, where the command's own flags do not say
+# them (flag_words derives the rest from each command's options: ``lower learning_rate``,
+# ``penalty_weight == 0``, ``resume=True``, ``held_out=300``, verify's ``pattern``): ``out`` is
+# also an English word, ``--constraint gp`` is train_critic's ``'gp'``, and prepare-images, which has
+# no ``--dataset``, advises train-images' ``--dataset npz``.
+API_TO_FLAGS = (
     ("another out", "another --out"),
     ("point out at", "point --out at"),
     ("(out ", "(--out "),
-    ("skip_unreadable=True", "--skip-unreadable"),  # images.data
-    ("lower batch_size", "lower --batch-size"),
-    (ROOT_ARGUMENT, "--data-root"),
-    ("pattern == ", "--only == "),  # verify.select_checks
-    ("penalty_weight == ", "--penalty-weight == "),  # lipschitz.GradientPenalty
-    ("lower learning_rate", "lower --learning-rate"),  # TrainingDivergedError's remedies
-    ("or penalty_weight for 'gp'", "or --penalty-weight for --constraint gp"),
-    ("pass penalty_weight > 0", "pass --penalty-weight > 0"),
-    ("with dataset='npz'", "with --dataset npz"),  # images.formats, images.prepare, images.store
     ("folder as out.", "folder as --out."),
-    ("lower held_out", "lower --held-out"),
-    ("with held_out=", "with --held-out "),
+    (ROOT_ARGUMENT, "--data-root"),
+    ("or penalty_weight for 'gp'", "or --penalty-weight for --constraint gp"),  # train_critic's remedy
+    ("with dataset='npz'", "with --dataset npz"),  # images.formats, images.prepare, images.store
 )
 
 
 def one_line(error: BaseException, flag_of: dict[str, str] | None = None) -> str:
-    """The error's message on one line, in the command line's words: :data:`API_TO_FLAGS`, and
-    for a command whose flags are made from a config, each field's flag (``flag_of``, see
-    :func:`~wgan_toys.cli.settings.flag_words`)."""
+    """The error's message on one line, in the command line's words: :data:`API_TO_FLAGS`, then
+    the command's flags (``flag_of``: each option's flag by destination, made by
+    :func:`~wgan_toys.cli.settings.name_flags`; see :func:`~wgan_toys.cli.settings.flag_words`)."""
     text = " ".join(str(error).split()) or type(error).__name__
     for api, flag in API_TO_FLAGS:
         text = text.replace(api, flag)

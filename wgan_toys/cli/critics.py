@@ -7,9 +7,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from ..fit_settings import FitSettings, NetworkShape
 from .common import (
     add_gaussian_flags,
-    add_training_flags,
+    add_threads_flag,
     check_seeds,
     gaussian_pair,
     json_number,
@@ -17,8 +18,9 @@ from .common import (
     real_arg,
     set_threads,
 )
+from .settings import add_setting_flags, given_settings
 
-__all__ = ["add_commands", "GP_BIAS_SHARE", "GP_BIAS_SHARE_HELP", "DISTANCE_NAMES"]
+__all__ = ["add_commands", "add_fit_flags", "fit_settings", "GP_BIAS_SHARE", "GP_BIAS_SHARE_HELP", "DISTANCE_NAMES"]
 
 # The share of the WGAN-GP bias (exact optimum over all critics minus W) that trained critics recover at
 # small lambda, as measured by tests/test_cli.py (this command, N(0,1) vs N(0,3^2), lambda = 1, seeds 0
@@ -64,9 +66,17 @@ def _distances(args) -> int:
     return 0
 
 
+def fit_settings(args) -> tuple[FitSettings, NetworkShape]:
+    """The settings the flags give (each defaulting to None: the dataclass's default), built once
+    and checked: a seed given is checked first in the command's words (an unsigned 32-bit integer)."""
+    if args.seed is not None:
+        check_seeds([args.seed], "--seed")
+    return FitSettings(**given_settings(args, FitSettings)), NetworkShape(**given_settings(args, NetworkShape))
+
+
 def _critic(args) -> int:
     set_threads(args)
-    check_seeds([args.seed], "--seed")
+    settings, shape = fit_settings(args)
     import numpy as np
 
     from .._validation import NON_NEGATIVE_FLOAT32, POSITIVE_FLOAT32, check_constraint
@@ -88,8 +98,8 @@ def _critic(args) -> int:
         constraint=args.constraint,
         clip_value=args.clip_value,
         penalty_weight=args.penalty_weight,
-        seed=args.seed,
-        device=args.device,
+        settings=settings,
+        shape=shape,
     )
     exact = wasserstein_1(p, q)
     grid = integration_grid(p, q, 4001)
@@ -125,7 +135,7 @@ def _critic(args) -> int:
 
 def _discriminator(args) -> int:
     set_threads(args)
-    check_seeds([args.seed], "--seed")
+    settings, shape = fit_settings(args)
     import numpy as np
 
     from ..distances import js_divergence
@@ -134,7 +144,7 @@ def _discriminator(args) -> int:
     from ..train import train_discriminator
 
     p, q = gaussian_pair(args)
-    result = train_discriminator(p, q, seed=args.seed, device=args.device)
+    result = train_discriminator(p, q, settings=settings, shape=shape)
     region = mass_region(p, q)
     from scipy.special import expit  # the logistic sigmoid, stable for any logit
 
@@ -156,6 +166,16 @@ def _discriminator(args) -> int:
         f"GAN discriminator between P = N({p.mean:g}, {p.std:g}^2) (real) and Q = N({q.mean:g}, {q.std:g}^2) (fake)",
     )
     return 0
+
+
+def add_fit_flags(command) -> None:
+    """One flag per field of :class:`~wgan_toys.fit_settings.FitSettings` (``--batch-size``,
+    ``--max-steps``, ``--learning-rate``, ... ``--seed``, ``--device``) and of
+    :class:`~wgan_toys.fit_settings.NetworkShape` (``--width --depth --activation``), made from
+    their declared defaults, ranges and help; and ``--threads --json``."""
+    add_setting_flags(command, FitSettings, NetworkShape)
+    add_threads_flag(command)
+    command.add_argument("--json", action="store_true", help="print one JSON object")
 
 
 def add_commands(commands) -> None:
@@ -198,7 +218,7 @@ def add_commands(commands) -> None:
         "critic's gap above W; the report gives the exact optimum over all critics and bias_share, the fraction of "
         f"its bias the trained critic recovers. At small lambda critics recover most of it, not all: {GP_BIAS_SHARE_HELP}",
     )
-    add_training_flags(critic_gaussians)
+    add_fit_flags(critic_gaussians)
     critic.set_defaults(run=_critic)
 
     discriminator = commands.add_parser(
@@ -209,5 +229,5 @@ def add_commands(commands) -> None:
         "gaussians", help="P = N(mu1, sigma1^2) real, Q = N(mu2, sigma2^2) fake"
     )
     add_gaussian_flags(discriminator_gaussians)
-    add_training_flags(discriminator_gaussians)
+    add_fit_flags(discriminator_gaussians)
     discriminator.set_defaults(run=_discriminator)

@@ -4,9 +4,12 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 import sys
+from types import MappingProxyType
 
+from ..images import section4 as section4_runs  # numpy only: the parser stays quick to build
 from ..images.config import SMOKE, ImageConfig
 from .common import (
     check_seeds,
@@ -18,7 +21,15 @@ from .common import (
 )
 from .settings import add_setting_flags, given_settings
 
-__all__ = ["add_commands", "SMOKE", "image_config_values"]
+__all__ = ["add_commands", "SMOKE", "SECTION4_SETTINGS", "SECTION4_DEFAULTS", "image_config_values"]
+
+# the ImageConfig settings section4 takes (the others are its runs' own: section4_config), and
+# run_section4's defaults of them (per run: 1000 generator steps, 16x16), which its help states; read
+# once, here, from the function the command calls
+SECTION4_SETTINGS = ("generator_steps", "image_size", "threads")
+SECTION4_DEFAULTS = MappingProxyType(
+    {name: inspect.signature(section4_runs.run_section4).parameters[name].default for name in SECTION4_SETTINGS}
+)
 
 
 def image_config_values(args) -> dict:
@@ -146,14 +157,8 @@ def _section4(args) -> int:
                 f"--generator-steps {args.generator_steps} is not used with --smoke ({SMOKE['generator_steps']} steps per run)"
             ],
         )
-    rows = run_section4(
-        args.out,
-        generator_steps=1000 if args.generator_steps is None else args.generator_steps,
-        image_size=args.image_size,
-        threads=args.threads,
-        smoke=args.smoke,
-        seeds=args.seeds,
-    )
+    # the settings given (the others: run_section4's defaults, which the help states)
+    rows = run_section4(args.out, **given_settings(args, ImageConfig), smoke=args.smoke, seeds=args.seeds)
     out = pathlib.Path(args.out)
     for row in rows:
         plot_image_run(out / row["folder"], save=out / row["folder"] / "curve.png")
@@ -209,10 +214,7 @@ def add_commands(commands) -> None:
         default="runs/section4",
         help="folder for the six runs and table.json (default: runs/section4)",
     )
-    section4.add_argument(
-        "--generator-steps", dest="generator_steps", type=int, default=None, help="per run (default: 1000)"
-    )
-    section4.add_argument("--image-size", dest="image_size", type=int, default=16, help="default: 16")
+    add_setting_flags(section4, ImageConfig, only=SECTION4_SETTINGS, defaults=dict(SECTION4_DEFAULTS))
     section4.add_argument(
         "--seeds",
         "--seed",
@@ -221,7 +223,6 @@ def add_commands(commands) -> None:
         default=[0],
         help="one set of six runs per seed (default: 0); the table compares runs across them",
     )
-    section4.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: the cores)")
     section4.add_argument(
         "--smoke", action="store_true", help=f"ImageConfig.smoke(): {SMOKE['generator_steps']} tiny steps per run"
     )

@@ -24,7 +24,7 @@ import re
 
 from .._validation import Boolean, Interval, Options, Text
 
-__all__ = ["add_setting_flags", "flag_names", "given_settings", "flag_words", "setting_help", "real_arg"]
+__all__ = ["add_setting_flags", "name_flags", "flag_names", "given_settings", "flag_words", "setting_help", "real_arg"]
 
 
 def flag_names(field: dataclasses.Field) -> tuple[str, ...]:
@@ -50,15 +50,23 @@ def _range(constraint) -> str:
     return ""
 
 
-def setting_help(field: dataclasses.Field) -> str:
-    """``{help}; {range} (default: {default})``, the help of the field's flag."""
+def _shown(value) -> str:
+    """A default as the help states it: 0.001, 1e-05, 16, relu."""
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def setting_help(field: dataclasses.Field, default=dataclasses.MISSING) -> str:
+    """``{help}; {range} (default: {default})``, the help of the field's flag; ``default``, the
+    command's own, where it differs from the field's (``section4 --image-size``: 16, not 32)."""
     text = "; ".join(part for part in (field.metadata.get("help", ""), _range(_constraints(field)[0])) if part)
-    default = field.metadata.get("default_text")
-    if default is None:
+    stated = field.metadata.get("default_text")
+    if default is not dataclasses.MISSING and default != field.default:
+        stated = _shown(default)
+    elif stated is None:
         if field.default is None:
             raise ValueError(f"{field.name}: a default of None needs default_text, the default the help states.")
-        default = f"{field.default:g}" if isinstance(field.default, float) else str(field.default)
-    return f"{text} (default: {default})" if text else f"(default: {default})"
+        stated = _shown(field.default)
+    return f"{text} (default: {stated})" if text else f"(default: {stated})"
 
 
 def real_arg(text: str) -> float:
@@ -83,14 +91,45 @@ def _kind(field: dataclasses.Field) -> dict:
     return {}
 
 
-def add_setting_flags(command, config) -> None:
-    """One flag per field of the dataclass ``config`` on the argparse ``command``, each defaulting
-    to None; the command's namespace also gets ``flag_of``, each field's flag (for messages)."""
-    for field in dataclasses.fields(config):
-        command.add_argument(
-            *flag_names(field), dest=field.name, default=None, help=setting_help(field), **_kind(field)
-        )
-    command.set_defaults(flag_of={field.name: flag_names(field)[0] for field in dataclasses.fields(config)})
+def add_setting_flags(command, *configs, only: tuple[str, ...] | None = None, defaults: dict | None = None) -> None:
+    """One flag per field of each dataclass of ``configs`` on the argparse ``command``, each
+    defaulting to None; the command's ``flag_of`` (each field's flag, for messages) gains them.
+
+    ``only`` names the fields a command that sets the others itself takes (``section4``), and
+    ``defaults`` the command's own defaults, which its help states instead of the field's."""
+    flag_of = dict(command.get_default("flag_of") or {})
+    for config in configs:
+        for field in dataclasses.fields(config):
+            if only is not None and field.name not in only:
+                continue
+            default = (defaults or {}).get(field.name, dataclasses.MISSING)
+            command.add_argument(
+                *flag_names(field), dest=field.name, default=None, help=setting_help(field, default), **_kind(field)
+            )
+            flag_of[field.name] = flag_names(field)[0]
+    command.set_defaults(flag_of=flag_of)
+
+
+def name_flags(parser: argparse.ArgumentParser) -> None:
+    """Give each command under ``parser`` (a parser without subcommands) ``flag_of``: the flag of
+    every option it takes, by destination (``held_out`` -> ``--held-out``, ``source_format`` ->
+    ``--format``), so that :func:`flag_words` can say a library message in its words; the names
+    a config's fields declare (:func:`add_setting_flags`) win."""
+    commands = [
+        command
+        for action in parser._actions
+        if isinstance(action, argparse._SubParsersAction)
+        for command in action.choices.values()
+    ]
+    for command in commands:
+        name_flags(command)
+    if not commands:
+        options = {
+            action.dest: next(name for name in action.option_strings if name.startswith("--"))
+            for action in parser._actions
+            if any(name.startswith("--") for name in action.option_strings) and action.dest != "help"
+        }
+        parser.set_defaults(flag_of={**options, **(parser.get_default("flag_of") or {})})
 
 
 def given_settings(args, config) -> dict:
@@ -103,12 +142,21 @@ def given_settings(args, config) -> dict:
 
 
 def flag_words(text: str, flag_of: dict[str, str]) -> str:
-    """A message of the config, in the command's words: ``generator_steps == 0, must be >= 1`` ->
-    ``--generator-steps == 0, must be >= 1``; also ``seed must be ...`` and the settings
-    named after ``pass`` or ``lower`` (``lower filters, batch_size or eval_samples``). Only these forms are changed (a field's name is also an English word:
-    ``critic``, ``generator``, ``seed``)."""
+    """A message of the library, in the command's words (``flag_of``: each setting's flag):
+
+    - ``generator_steps == 0, must be >= 1`` -> ``--generator-steps == 0, must be >= 1``, and
+      ``seed must be ...``;
+    - the settings named after ``pass`` or ``lower``: ``lower filters, batch_size or eval_samples``;
+    - Python's keywords: ``resume=True`` -> ``--resume``, ``dataset='npz'`` -> ``--dataset npz``,
+      ``held_out=300`` -> ``--held-out 300``.
+
+    Only these forms are changed (a setting's name is also an English word: ``critic``,
+    ``generator``, ``seed``, ``out``)."""
     for name, flag in flag_of.items():
         text = re.sub(rf"(?<![\w.-]){name}(?= == | must be )", flag, text)
+        text = re.sub(rf"(?<![\w.-]){name}=True\b", flag, text)
+        text = re.sub(rf"(?<![\w.-]){name}='([^'\s]*)'", rf"{flag} \1", text)
+        text = re.sub(rf"(?<![\w.-]){name}=(?=[\w.+-])", f"{flag} ", text)
 
     def names(found: re.Match) -> str:
         words = re.split(r"(, | or )", found[2])
