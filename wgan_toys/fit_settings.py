@@ -62,7 +62,7 @@ class _InstanceOf:
 @dataclass(frozen=True)
 class FitSettings:
     """How a network is trained to optimality: what :func:`~wgan_toys.train.train_critic`,
-    :func:`~wgan_toys.train.train_discriminator` and :func:`~wgan_toys.train.train_critic_sweep`
+    :func:`~wgan_toys.train.train_discriminator` and :func:`~wgan_toys.sweep.train_critic_sweep`
     share, declared once.
 
     Each field declares its default and its range (checked on construction); a ``FitSettings``
