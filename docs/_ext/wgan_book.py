@@ -244,10 +244,10 @@ def reading_minutes(notebook: dict) -> int:
 
 
 def lesson_title(notebook: dict) -> str:
-    """A lesson's heading without its markup: "1. distances between parallel lines (Example 1)"."""
+    """A lesson's heading without its markup: "1. distances between parallel lines (Example 1)", "4a. ..."."""
     first = notebook["cells"][0]["source"]
     heading = ("".join(first) if isinstance(first, list) else first).splitlines()[0]
-    return re.sub(r"^#+\s*Lesson (\d+):\s*", r"\1. ", heading)
+    return re.sub(r"^#+\s*Lesson (\d+[a-z]?):\s*", r"\1. ", heading)
 
 
 def lesson_download(app, doctree) -> None:
