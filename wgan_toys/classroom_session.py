@@ -81,7 +81,7 @@ def estimate_note(algorithm: str, preset: str = "paper") -> str:
     if name == "wgan-gp":
         return (
             "lambda = 0.1 (the toy script's): the penalty lets the critic's slope grow above 1 and its estimate "
-            "overshoot W1; for linear critics the optimum is W + W^2/(2 lambda) (lesson 04). "
+            "overshoot W1; for linear critics the optimum is W + W^2/(2 lambda) (lesson 04b). "
             "The paper's preset uses lambda = 10."
         )
     if name == "wgan" and _check_preset(preset) == "paper":
