@@ -123,7 +123,8 @@ rst_prolog = "\n".join(
     )
 )
 
-# from file:// the browser refuses fetch(), which Sphinx's search uses for the snippet under each
-# result: show the results without snippets (search itself works offline: searchindex.js)
-html_show_search_summary = False
+# a snippet under each search result: Sphinx reads the result's page with fetch() for it, which the
+# browser refuses from file://, so _ext/wgan_book.py writes every page's text into the book
+# (_static/wgan_page_text.js) and _static/wgan_search.js answers those reads from it, on the search page
+html_show_search_summary = True
 html_context = {"default_mode": "light"}  # pydata-sphinx-theme logs a console error without one

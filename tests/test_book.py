@@ -195,6 +195,32 @@ def test_the_book_wraps_code_links_small_figures_and_ranks_lessons_first(conf):
     assert "lessons/" in scorer and "var Scorer" in scorer
 
 
+def test_search_shows_snippets_from_the_books_own_page_text(conf):
+    """Offline snippets: the search page answers Sphinx's fetch() of a result's page from the page text
+    that wgan_book writes (the main content only, without scripts or header links, with each anchor's
+    offset), since a browser refuses fetch() from file://."""
+    assert conf["html_show_search_summary"] is True
+    script = (DOCS / "_static" / "wgan_search.js").read_text()
+    assert "window.fetch" in script and "Search.htmlToText" in script and "WGAN_PAGE_TEXT" in script
+    sys.path.insert(0, str(DOCS / "_ext"))
+    try:
+        wgan_book = importlib.import_module("wgan_book")
+    finally:
+        sys.path.remove(str(DOCS / "_ext"))
+    html = (
+        '<html><head><script>var index = 1;</script></head><body><nav>menu</nav><main role="main">'
+        '<section id="intro"><h1>Lesson 4a<a class="headerlink" href="#intro">#</a></h1>\n<p>The   critic is '
+        '<b>Lipschitz</b>.</p><img src="data:image/png;base64,AAAA"><script>hidden()</script>'
+        '<section id="bias"><h2>Bias</h2><p>Above W &amp; more.</p></section></section></main><footer>foot</footer>'
+    )
+    text, anchors = wgan_book.page_text(html)
+    assert text.startswith("Lesson 4a The critic is Lipschitz.") and "menu" not in text and "foot" not in text
+    assert "#" not in text and "hidden" not in text and "index" not in text and "AAAA" not in text
+    assert anchors["intro"] == 0 and text[anchors["bias"] :].startswith("Bias Above W & more.")
+    themed = '<main role="main"><div>Light Dark Contents</div><article class="bd-article"><p>The lesson.</p></article></main>'
+    assert wgan_book.page_text(themed)[0].strip() == "The lesson."  # the book theme's article, not its buttons
+
+
 def _title(name: str) -> str:
     import json
 
@@ -207,7 +233,7 @@ def test_lesson_titles_do_not_collide():
     01, which trains nothing, and lesson 05, which learns the parallel lines)."""
     keys = []
     for name in LESSONS:
-        words = re.sub(r"^# Lesson \d+:\s*", "", _title(name)).split("(")[0].lower().split()
+        words = re.sub(r"^# Lesson \d+[a-z]?:\s*", "", _title(name)).split("(")[0].lower().split()
         keys.append(" ".join(word for word in words if word != "the"))
     assert len(set(keys)) == len(keys), keys
     assert "learning" not in keys[0], "lesson 01 trains nothing: its title must not say learning"
@@ -228,4 +254,5 @@ def test_reading_time_counts_words_and_the_landing_page_shows_it():
     assert wgan_book.lesson_title({"cells": [{"source": ["# Lesson 3: the critic (Figure 2)\n", "text"]}]}) == (
         "3. the critic (Figure 2)"
     )
+    assert wgan_book.lesson_title({"cells": [{"source": "# Lesson 4b: the bias\n"}]}) == "4b. the bias"
     assert "```{lesson-times}" in (DOCS / "index.md").read_text()

@@ -367,6 +367,69 @@ def test_the_fast_redraw_draws_what_a_full_render_draws():
     assert len(chart_only) >= 2, chart_only  # frames 7 and 10 here
 
 
+def test_a_new_data_set_or_algorithm_redraws_only_its_side_of_the_background():
+    """A new algorithm leaves the field's side of the cached background (its legend names no loss: the
+    corner does); a new data set redraws the field's side once per set, and a set chosen again takes
+    the pixels kept from its first drawing. Each picture is pixel for pixel the full render's."""
+    classroom = Classroom(dataset="2clusters", n_samples=48, grid_size=12)
+    classroom.render()
+    field_sides = []
+    redraw_field = classroom._redraw_field_background
+    classroom._redraw_field_background = lambda side: (field_sides.append(side), redraw_field(side))[1]
+
+    def same_as_full_render():
+        fast = classroom.render().copy()
+        with matplotlib.rc_context(classroom._style()):
+            classroom.figure.canvas.draw()
+        assert np.array_equal(fast, np.asarray(classroom.figure.canvas.buffer_rgba()))
+
+    changes = [
+        {"algorithm": "gan-logd"},
+        {"dataset": "8gaussians"},
+        {"algorithm": "wgan"},
+        {"dataset": "swissroll"},
+        {"dataset": "8gaussians"},
+        {"algorithm": "wgan-gp"},
+    ]
+    for change in changes:
+        classroom.configure(**change)
+        same_as_full_render()
+        if "algorithm" in change:
+            assert r"arrows $\nabla$" in classroom.arrow_text.get_text()  # the corner names the loss
+    classroom.critic_step()
+    same_as_full_render()
+    assert len(field_sides) == 3 and field_sides[0] == field_sides[2], field_sides  # data sets only
+    assert len(classroom._cache.field_backgrounds) == 2  # 8gaussians drawn once, then its pixels taken
+
+
+def test_a_restart_solves_no_transport_problem_solved_before(monkeypatch):
+    """Step 0's generated samples are the same for every algorithm (the generator and its evaluation
+    noise depend on the seed): a new algorithm, a reset or a data set prepared by the widget's
+    background thread starts without an ``ot.emd`` solve, with the same exact W1."""
+    import wgan_toys.transport
+    from wgan_toys.empirical import wasserstein_1_samples
+
+    classroom = Classroom(dataset="8gaussians", algorithm="wgan-gp", n_samples=40, grid_size=10)
+    classroom.prepare_data_sets().join()
+    solves = []
+    exact_transport = wgan_toys.transport.exact_transport
+    monkeypatch.setattr(wgan_toys.transport, "exact_transport", lambda *a: solves.append(1) or exact_transport(*a))
+    started = []
+    for change in (
+        {"algorithm": "wgan"},
+        {"dataset": "swissroll"},
+        {},
+        {"dataset": "8gaussians", "algorithm": "gan-logd"},
+    ):
+        classroom.configure(**change) if change else classroom.reset()
+        started.append((classroom.frames[-1], classroom.real))
+    classroom.generator_step()  # new samples: a new plan
+    assert solves == [1]
+    monkeypatch.setattr(wgan_toys.transport, "exact_transport", exact_transport)
+    for frame, real in started:  # the plan kept is the plan: its cost is W1 between the samples
+        assert frame["exact_w1"] == pytest.approx(wasserstein_1_samples(frame["fake"], real), rel=1e-9)
+
+
 def test_a_press_measures_only_what_changed(monkeypatch):
     """A critic step leaves the generated samples and their exact plan; a generator step leaves the field."""
     import wgan_toys.transport

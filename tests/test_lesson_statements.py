@@ -42,7 +42,7 @@ def test_rmsprops_step_is_stated_with_its_conditions():
     after a warm-up and for gradients well above eps. Every cell of lessons 04, 05 and solutions 05 that says the
     step does not depend on the gradient's size names eps."""
     names = (
-        "notebooks/04_lipschitz.ipynb",
+        "notebooks/04a_lipschitz.ipynb",
         "notebooks/05_learning_parallel_lines.ipynb",
         "solutions/05_learning_parallel_lines_solutions.ipynb",
     )
@@ -57,35 +57,35 @@ def test_rmsprops_step_is_stated_with_its_conditions():
                 assert "\\epsilon" in text, (name, text[:300])
     assert claims >= 3
     assert "moves every weight by about" not in " ".join(one_line(t) for name in names for t in cells(name))
-    lesson_04 = " ".join(cells("notebooks/04_lipschitz.ipynb", "code"))
+    lesson_04 = " ".join(cells("notebooks/04a_lipschitz.ipynb", "code"))
     assert "theory.rmsprop_steps_to_reach" in lesson_04  # the table comes from a cell
 
 
 def test_wgan_gp_results_are_cited_under_their_own_names():
     """WGAN-GP's Proposition 1 is the statement about gradients along the optimal coupling's segments; "gradient
     norm 1 almost everywhere" is its Corollary 1."""
-    for text in map(one_line, cells("notebooks/04_lipschitz.ipynb")):
+    for text in map(one_line, cells("notebooks/04a_lipschitz.ipynb") + cells("notebooks/04b_gradient_penalty.ipynb")):
         if re.search(r"norm 1 almost everywhere", text):
             assert "Corollary 1" in text, text[:300]
-    intro = section("notebooks/04_lipschitz.ipynb", "## 8. Auditing")
+    intro = section("notebooks/04b_gradient_penalty.ipynb", "## 8. Auditing")
     assert "**Proposition 1**" in intro and "**Corollary 1**" in intro and "optimal coupling" in intro
-    code = " ".join(cells("notebooks/04_lipschitz.ipynb", "code"))
+    code = " ".join(cells("notebooks/04b_gradient_penalty.ipynb", "code"))
     assert "theory.coupling_cosines" in code and "theory.penalty_bound_terms" in code
 
 
 def test_the_effective_slope_sweep_runs_to_its_stopping_rule_and_says_what_it_shows():
     """Lesson 04 section 3: the W sweep trains until the stopping rule ends every critic (not a 300-step cap), and
     the prose no longer reads a monotone fall into five medians that are flat to W = 2 and lower after."""
-    code = " ".join(cells("notebooks/04_lipschitz.ipynb", "code"))
+    code = " ".join(cells("notebooks/04a_lipschitz.ipynb", "code"))
     assert re.search(r"effective_slope_experiment\([^\n]*max_steps=20_000", code)
     assert 'slopes_by_pair["converged"].all()' in code
-    text = section("notebooks/04_lipschitz.ipynb", "## 3. The effective slope")
+    text = section("notebooks/04a_lipschitz.ipynb", "## 3. The effective slope")
     assert "falls as $W$ grows" not in text and "flat from $W = 0.5$ to $W = 2$" in text
 
 
 def test_the_penalty_bound_is_derived_in_any_dimension():
     """Lessons 06 and 08 use W + W^2/(2 lambda) in 2D: lesson 04 derives it without the line's CDFs."""
-    text = section("notebooks/04_lipschitz.ipynb", "## 7. The gradient penalty")
+    text = section("notebooks/04b_gradient_penalty.ipynb", "## 7. The gradient penalty")
     assert "**In any dimension.**" in text and "\\frac{W^2}{4\\lambda}" in text
 
 

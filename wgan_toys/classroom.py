@@ -31,7 +31,11 @@ the next step (:meth:`Classroom.adjust`); a new data set or algorithm restarts a
 Speed: a press measures only what changed (a critic step keeps the generated samples and their
 exact plan, a generator step keeps the critic's field) and redraws only the artists that change
 over a cached background (blitting; the axes, ticks, legends and colour bar are redrawn only when
-their limits move, and limits move in steps), text is drawn unhinted and the widget receives JPEG.
+their limits move, and limits move in steps), text is drawn unhinted and the widget receives JPEG. A
+restart (a new data set, algorithm or preset, a reset) solves no transport problem it has solved
+before (step 0's samples are the same for every algorithm; the widget's background thread prepares
+each data set's) and redraws only the side of the background that moved: the chart for a new
+algorithm, the field too for a new data set, whose pixels are kept for the next time it is chosen.
 ``tools/lab_screenshot.js`` measures a press from click to new image in JupyterLab and
 ``benchmarks/bench_classroom.py`` the kernel's part; on a slow machine lower ``n_samples`` and ``grid_size``.
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import hashlib
 import json
 from typing import TYPE_CHECKING
 
@@ -80,7 +81,7 @@ def estimate_note(algorithm: str, preset: str = "paper") -> str:
     if name == "wgan-gp":
         return (
             "lambda = 0.1 (the toy script's): the penalty lets the critic's slope grow above 1 and its estimate "
-            "overshoot W1; for linear critics the optimum is W + W^2/(2 lambda) (lesson 04). "
+            "overshoot W1; for linear critics the optimum is W + W^2/(2 lambda) (lesson 04b). "
             "The paper's preset uses lambda = 10."
         )
     if name == "wgan" and _check_preset(preset) == "paper":
@@ -124,6 +125,34 @@ def _real_and_floor(dataset: str, n_samples: int, seed: int) -> tuple[np.ndarray
     real = law.sample(n_samples, seed=seed + 5)
     floor = sample_floor(law, n_samples, repeats=10, seed=seed + 6, reference=real)
     return real, floor
+
+
+# the exact plans of step 0's generated samples (the same for every algorithm: the generator and its
+# evaluation noise depend only on the seed and the network's shape) to each data set's real sample
+_STEP_0_PLANS: dict[tuple, tuple[np.ndarray, float]] = {}
+_MAX_STEP_0_PLANS = 64
+
+
+def _exact_plan(fake: np.ndarray, real: np.ndarray) -> tuple[np.ndarray, float]:
+    """Each generated point's partner in the exact plan to the real sample (uniform weights: one
+    real point each), and the plan's cost, W1 between the two samples."""
+    from .transport import exact_transport
+
+    plan = exact_transport(fake, real)
+    return plan.plan.argmax(axis=1), plan.cost
+
+
+def _step_0_plan(dataset: str, n_samples: int, seed: int, fake: np.ndarray, real: np.ndarray) -> tuple:
+    """:func:`_exact_plan` of step 0's samples, solved once per data set, size, seed and samples: a new
+    algorithm, a reset or a data set chosen again starts with no ``ot.emd`` solve."""
+    key = (dataset, n_samples, seed, hashlib.sha1(np.ascontiguousarray(fake).tobytes()).hexdigest())
+    found = _STEP_0_PLANS.get(key)
+    if found is None:
+        found = _exact_plan(fake, real)
+        while len(_STEP_0_PLANS) >= _MAX_STEP_0_PLANS:
+            _STEP_0_PLANS.pop(next(iter(_STEP_0_PLANS)), None)
+        _STEP_0_PLANS[key] = found
+    return found
 
 
 class ClassroomSession:
@@ -225,14 +254,19 @@ class ClassroomSession:
         self.draw()
 
     def prepare_data_sets(self):
-        """Compute the other data sets' real samples and sample floors in a background thread (the
-        widget starts it once its picture is shown), so that choosing one later finds them: a
-        data-set change then costs a new session and a redraw, not ten ``ot.emd`` solves."""
+        """Compute the other data sets' real samples, sample floors and step 0's exact plans in a
+        background thread (the widget starts it once its picture is shown), so that choosing one
+        later finds them: a data-set change then costs a new session and a redraw, not eleven
+        ``ot.emd`` solves."""
         import threading
 
-        def prepare(key=(self.n_samples, self.config.seed)):
+        start = self.frames[0] if self.frames and self.frames[0]["generator_step"] == 0 else None
+
+        def prepare(n_samples=self.n_samples, seed=self.config.seed):
             for dataset in CLASSROOM_DATASETS:
-                _real_and_floor(dataset, *key)
+                real, _ = _real_and_floor(dataset, n_samples, seed)
+                if start is not None:
+                    _step_0_plan(dataset, n_samples, seed, start["fake"], real)
 
         thread = threading.Thread(target=prepare, name="classroom-floors", daemon=True)
         thread.start()
@@ -287,14 +321,14 @@ class ClassroomSession:
 
     def _measure_samples(self, last: dict | None) -> tuple:
         """The generated samples, each one's partner in the exact plan to the real sample, and W1."""
-        from .transport import exact_transport
-
         if last is not None and last["generator_step"] == self.trainer.generator_step:
             return last["fake"], last["partner"], last["exact_w1"]
         fake = self.trainer.generated()  # the fixed evaluation noise: samples move only when the generator does
-        plan = exact_transport(fake, self.real)
-        partner = plan.plan.argmax(axis=1)  # uniform weights: each fake goes to one real point
-        return fake, partner, plan.cost
+        if self.trainer.generator_step == 0:
+            partner, cost = _step_0_plan(self.config.dataset, self.n_samples, self.config.seed, fake, self.real)
+        else:
+            partner, cost = _exact_plan(fake, self.real)
+        return fake, partner, cost
 
     def _measure_field(self, last: dict | None) -> np.ndarray:
         """The critic's values (or the discriminator's D) on the grid over the field."""

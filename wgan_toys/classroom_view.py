@@ -82,6 +82,7 @@ class ViewCache:
     colorbar_pixels: tuple | None = None  # ((limits, title), pixels) of the colour bar as last drawn
     colorbar_box: object = None  # the pixels the colour bar may cover (measured at the layout)
     chart_left: int | None = None  # left of this pixel column the chart draws nothing (set at the layout)
+    field_backgrounds: dict = dataclasses.field(default_factory=dict)  # the field side's pixels by its state
     plan_drawn: tuple | None = None  # the (fake, partner) arrays the plan lines show
     floor_artists: list = dataclasses.field(default_factory=list)
     floor_drawn: object = None  # the floor the chart shows
@@ -280,10 +281,11 @@ class ClassroomView:
             if trainer.is_wgan
             else (r"$-\log(1 - D)$" if trainer.config.algorithm == "gan-minimax" else r"$\log D$")
         )
-        self.field_legend.get_texts()[2].set_text(rf"arrows: $\nabla$ {loss}")
+        # the loss is named in the corner, not in the legend: the legend is background, and a new
+        # algorithm then leaves the field's side of the background as it is
         self.arrow_text.set_text(
-            f"largest here {frame['arrow_norm_max']:.1e}\n"
-            f"length 0.4 = {frame['arrow_scale']:.1e}, the session's largest"
+            rf"arrows $\nabla$ {loss}: largest here {frame['arrow_norm_max']:.1e}"
+            f"\nlength 0.4 = {frame['arrow_scale']:.1e}, the session's largest"
         )
         self.field_ax.set_title(
             f"{self.config.algorithm} on {self.config.dataset}: generator step {frame['generator_step']}, "
@@ -359,8 +361,9 @@ class ClassroomView:
 
     def _background_state(self) -> tuple:
         """Everything drawn in the cached background that a press can change, as ``(field side,
-        chart side)``: when only the chart side moved, only the chart is redrawn."""
-        field_side = (self.field_legend.get_texts()[2].get_text(), id(self._cache.real_drawn))
+        chart side)``: only the side that moved is redrawn. The field's side changes only with the
+        field's limits (a new data set), the chart's with its limits, legend or floor."""
+        field_side = (self.field_ax.get_xlim(), self.field_ax.get_ylim())
         chart_side = (
             self.chart_ax.get_xlim(),
             self.chart_ax.get_ylim(),
@@ -384,26 +387,18 @@ class ClassroomView:
         extra = label.get_fontsize() * self._shown_figure().dpi / 72
         return Bbox.from_extents(tight.x0, tight.y0 - extra, right, tight.y1 + extra)
 
-    def _redraw_chart_background(self) -> None:
-        """Redraw the chart's side of the cached background (axes, ticks, legend, floor band) over the
-        old one, for a change of the chart's limits, legend or floor. The figure's right part, from the
-        chart's leftmost pixel at the layout (its widest tick labels) on, is painted with the figure's
-        colour first, which is what a full render draws there before the chart: nothing else of the
-        background lies there (the colour bar left of it is redrawn at each press), so the result is
-        pixel for pixel the full render's."""
+    def _blank(self, left: int, right: int) -> None:
+        """Paint the figure's colour over the pixel columns from ``left`` to ``right``, which is what a
+        full render draws there before any axes."""
         from matplotlib.patches import Rectangle
         from matplotlib.transforms import IdentityTransform
 
-        figure, left = self._shown_figure(), self._cache.chart_left
-        if left is None:
-            raise RuntimeError("the chart's background is redrawn only after the first full render")
+        figure = self._shown_figure()
         canvas = _agg_canvas(figure)
-        canvas.restore_region(self._cache.background)
-        renderer = canvas.get_renderer()
-        width, height = canvas.get_width_height()
+        height = canvas.get_width_height()[1]
         blank = Rectangle(
             (left, 0),
-            width - left,
+            right - left,
             height,
             transform=IdentityTransform(),
             facecolor=figure.get_facecolor(),
@@ -411,8 +406,43 @@ class ClassroomView:
             antialiased=False,
         )
         blank.set_figure(figure)
-        blank.draw(renderer)
-        self.chart_ax.draw(renderer)
+        blank.draw(canvas.get_renderer())
+
+    def _chart_left(self) -> int:
+        left = self._cache.chart_left
+        if left is None:
+            raise RuntimeError("a side of the background is redrawn only after the first full render")
+        return left
+
+    def _redraw_chart_background(self) -> None:
+        """Redraw the chart's side of the cached background (axes, ticks, legend, floor band) over the
+        old one, for a change of the chart's limits, legend or floor. The figure's right part, from the
+        chart's leftmost pixel at the layout (its widest tick labels) on, is painted with the figure's
+        colour first, which is what a full render draws there before the chart: nothing else of the
+        background lies there (the colour bar left of it is redrawn at each press), so the result is
+        pixel for pixel the full render's."""
+        canvas = _agg_canvas(self._shown_figure())
+        self._blank(self._chart_left(), canvas.get_width_height()[0])
+        self.chart_ax.draw(canvas.get_renderer())
+
+    def _redraw_field_background(self, field_side: tuple) -> None:
+        """The field's side of the background (left of the chart's leftmost pixel: the field's axes,
+        ticks and legend; the colour bar there is drawn at each press) for the field's limits
+        ``field_side``: the pixels kept from the last time these limits were drawn (a data set chosen
+        again), else painted with the figure's colour and drawn, pixel for pixel as a full render."""
+        from matplotlib.transforms import Bbox
+
+        canvas, left = _agg_canvas(self._shown_figure()), self._chart_left()
+        kept = self._cache.field_backgrounds
+        if field_side in kept:
+            canvas.restore_region(kept[field_side])
+            self.field_ax.apply_aspect()  # the box that equal aspect gives these limits, as a draw sets it
+            return
+        self._blank(0, left)
+        self.field_ax.draw(canvas.get_renderer())
+        while len(kept) >= 8:  # one per data set is all the widget needs
+            kept.pop(next(iter(kept)))
+        kept[field_side] = canvas.copy_from_bbox(Bbox.from_extents(0, 0, left, canvas.get_width_height()[1]))
 
     def render(self) -> np.ndarray:
         """The current figure as an RGBA array: the cached background (axes, ticks, legends, colour
@@ -430,10 +460,15 @@ class ClassroomView:
                 for artist in changing:
                     artist.set_text("") if id(artist) in titles else artist.set_visible(False)
                 try:
-                    if self._cache.background_key is not None and state[0] == self._cache.background_key[0]:
-                        self._redraw_chart_background()  # only the chart moved: most background changes
-                    else:
+                    drawn = self._cache.background_key
+                    if drawn is None:
                         canvas.draw()
+                    else:  # only the side that moved: the chart's limits at most presses, both for a new data set
+                        canvas.restore_region(self._cache.background)
+                        if state[0] != drawn[0]:
+                            self._redraw_field_background(state[0])
+                        if state[1] != drawn[1]:
+                            self._redraw_chart_background()
                 finally:
                     for artist in changing:
                         artist.set_text(titles[id(artist)]) if id(artist) in titles else artist.set_visible(True)

@@ -12,7 +12,10 @@
 - puts a download link to each lesson's notebook under its title and copies the notebooks (as
   committed, without outputs) into the book's ``notebooks/``;
 - provides the ``lesson-times`` directive: each lesson's reading time (its words at
-  ``WORDS_PER_MINUTE``) and running time (myst-nb's execution record of this build).
+  ``WORDS_PER_MINUTE``) and running time (myst-nb's execution record of this build);
+- writes ``_static/wgan_page_text.js``, each page's text, which the search page loads with
+  ``_static/wgan_search.js`` to show a snippet under each result: Sphinx reads a result's page with
+  ``fetch()`` for it, which a browser refuses from ``file://``.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import re
 import shutil
 import subprocess
 import sys
+from html.parser import HTMLParser
 from importlib.util import find_spec
 from pathlib import Path
 
@@ -244,10 +248,10 @@ def reading_minutes(notebook: dict) -> int:
 
 
 def lesson_title(notebook: dict) -> str:
-    """A lesson's heading without its markup: "1. distances between parallel lines (Example 1)"."""
+    """A lesson's heading without its markup: "1. distances between parallel lines (Example 1)", "4a. ..."."""
     first = notebook["cells"][0]["source"]
     heading = ("".join(first) if isinstance(first, list) else first).splitlines()[0]
-    return re.sub(r"^#+\s*Lesson (\d+):\s*", r"\1. ", heading)
+    return re.sub(r"^#+\s*Lesson (\d+[a-z]?):\s*", r"\1. ", heading)
 
 
 def lesson_download(app, doctree) -> None:
@@ -275,6 +279,112 @@ def copy_notebooks(app, exception) -> None:
     target.mkdir(parents=True, exist_ok=True)
     for path in sorted(NOTEBOOKS.glob("*.ipynb")):
         shutil.copyfile(path, target / path.name)
+
+
+PAGE_TEXT_JS = "wgan_page_text.js"
+MAX_PAGE_TEXT = 200_000  # characters kept per page: a snippet needs a search term's first place
+
+
+class _MainText(HTMLParser):
+    """The text of a page's content as Sphinx's search reads it from its ``role="main"`` element (no
+    scripts, styles or header links), here from the theme's article within it (without the page's
+    buttons and contents list), with the offset in it of each element ``id`` (a search result's anchor)."""
+
+    SKIP = {"script", "style"}
+    VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+
+    def __init__(self, content=("role", "main")):
+        super().__init__(convert_charrefs=True)
+        self.content = content  # the attribute and value of the element whose text is kept
+        self.parts: list[str] = []
+        self.length = 0
+        self.anchors: dict[str, int] = {}
+        self.depth = 0  # open elements inside main (0: outside it)
+        self.skipping = 0  # depth at which a skipped element opened (0: none)
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        if tag in self.VOID:
+            return
+        if self.depth == 0:
+            name, value = self.content
+            if value in (attributes.get(name) or "").split():
+                self.depth = 1
+            return
+        self.depth += 1
+        if not self.skipping and (tag in self.SKIP or "headerlink" in (attributes.get("class") or "").split()):
+            self.skipping = self.depth
+        if attributes.get("id") and not self.skipping:
+            self.anchors.setdefault(attributes["id"], self.length)
+
+    BLOCK = {"p", "div", "section", "li", "dt", "dd", "pre", "td", "th", "h1", "h2", "h3", "h4", "h5", "h6"}
+
+    def handle_endtag(self, tag):
+        if self.depth == 0 or tag in self.VOID:
+            return
+        if self.skipping == self.depth:
+            self.skipping = 0
+        elif tag in self.BLOCK and not self.skipping:
+            self.handle_data(" ")  # "Two" and "More" of two paragraphs are two words
+        self.depth -= 1
+
+    def handle_data(self, data):
+        if self.depth and not self.skipping:
+            self.parts.append(data)
+            self.length += len(data)
+
+
+def page_text(html: str) -> tuple[str, dict[str, int]]:
+    """The text of ``html``'s main content, whitespace collapsed, at most ``MAX_PAGE_TEXT`` characters,
+    and the offset of each anchor (element id) in it."""
+    for content in (("class", "bd-article"), ("role", "main")):  # the theme's article, else Sphinx's main
+        parser = _MainText(content)
+        parser.feed(html)
+        parser.close()
+        if parser.parts:
+            break
+    raw = "".join(parser.parts)
+    # collapse whitespace, mapping each anchor's offset in the raw text to the collapsed one
+    pieces, kept, offsets = re.split(r"(\s+)", raw), 0, []
+    position = 0
+    for piece in pieces:
+        offsets.append((position, kept))
+        position += len(piece)
+        kept += 1 if piece.isspace() else len(piece)
+    collapsed = re.sub(r"\s+", " ", raw)
+    anchors = {}
+    starts = [start for start, _ in offsets]
+    import bisect
+
+    for name, offset in parser.anchors.items():
+        index = max(0, bisect.bisect_right(starts, offset) - 1)
+        start, at = offsets[index]
+        anchors[name] = min(at + (offset - start), len(collapsed))
+    text = collapsed[:MAX_PAGE_TEXT]
+    return text, {name: at for name, at in anchors.items() if at < len(text)}
+
+
+def write_page_text(app, exception) -> None:
+    """Every page's text and anchors into ``_static/wgan_page_text.js`` (``window.WGAN_PAGE_TEXT``), read by
+    ``_static/wgan_search.js`` on the search page."""
+    if exception is not None or app.builder.format != "html":
+        return
+    outdir, suffix = Path(app.outdir), app.builder.out_suffix
+    pages = {}
+    for docname in sorted(app.env.found_docs):
+        path = outdir / f"{docname}{suffix}"
+        if path.is_file():
+            pages[docname] = page_text(path.read_text(encoding="utf-8", errors="replace"))
+    static = outdir / "_static"
+    static.mkdir(parents=True, exist_ok=True)
+    (static / PAGE_TEXT_JS).write_text("window.WGAN_PAGE_TEXT = " + json.dumps(pages, ensure_ascii=False) + ";\n")
+
+
+def search_page_scripts(app, pagename, templatename, context, doctree) -> None:
+    """The pages' text and the script that answers Sphinx's snippet requests from it, on the search page only."""
+    if pagename == "search":
+        app.add_js_file(PAGE_TEXT_JS)
+        app.add_js_file("wgan_search.js")
 
 
 class lesson_times_node(nodes.General, nodes.Element):
@@ -409,6 +519,8 @@ def setup(app):
     app.connect("doctree-resolved", fill_lesson_times)
     app.connect("build-finished", copy_mathjax)
     app.connect("build-finished", copy_notebooks)
+    app.connect("build-finished", write_page_text)
+    app.connect("html-page-context", search_page_scripts)
     app.add_node(lesson_times_node)
     app.add_directive("lesson-times", LessonTimes)
     app.add_directive("verify-table", VerifyTable)
