@@ -13,12 +13,12 @@ The index is rewritten after every shard, so a killed run resumes where it stopp
 redoing a finished shard; a folder that holds another source's store is refused (never mixed);
 running the command again on a complete store verifies it (sizes, shapes, checksums).
 
-Decoding runs in worker processes. A JPEG is decoded at the smallest DCT scale (1/2, 1/4, 1/8)
-that keeps both sides at least S (``Image.draft``: libjpeg's scaled inverse DCT, which averages
-as it shrinks), then centre-cropped and resized with bicubic interpolation, as DCGAN's LSUN
-transform does. On a 342 x 256 JPEG at S = 64 this decodes at a quarter scale, several times
-faster than the full image, and differs from the full decode + bicubic resize by about 2.5 grey
-levels of 255 on average.
+Decoding runs in worker processes. A JPEG is decoded at the smallest DCT scale, 1/2 or 1/4, that
+keeps both sides at least S (``Image.draft``: libjpeg's scaled inverse DCT, which low-passes as it
+shrinks), then centre-cropped and resized with bicubic interpolation, as DCGAN's LSUN transform
+does. The 1/8 scale is never used: it keeps only each 8x8 block's DC term, a box mean that
+aliases. ``benchmarks/bench_data.py`` prints the speed-up and the mean absolute difference from the
+full decode + bicubic resize; ``tests/test_formats.py`` bounds the difference.
 """
 
 from __future__ import annotations
@@ -43,11 +43,13 @@ _SETTINGS = ("image_size", "channels", "shard_size")
 
 
 def resize_image(image, image_size: int, channels: int) -> np.ndarray:
-    """A Pillow image as uint8 (C, S, S): drafted to >= S (JPEG), centre-cropped to a square, resized (bicubic)."""
+    """A Pillow image as uint8 (C, S, S): drafted to >= S and >= 1/4 scale (JPEG), centre-cropped to a
+    square, resized (bicubic)."""
     from PIL import Image
 
-    if image.format == "JPEG":
-        image.draft("L" if channels == 1 else "RGB", (image_size, image_size))  # the DCT scale that keeps S
+    if image.format == "JPEG":  # the smallest DCT scale that keeps S, but never 1/8 (DC terms only: 8x8 box means)
+        request = max(image_size, -(-min(image.size) // 4))
+        image.draft("L" if channels == 1 else "RGB", (request, request))
     if image.mode.startswith("I;16") or image.mode == "I":  # 16-bit grey: 65535 -> 255, never clipped
         image = Image.fromarray(np.round(np.asarray(image, dtype=np.float64) / 257.0).clip(0, 255).astype(np.uint8))
     image = image.convert("L" if channels == 1 else "RGB")
