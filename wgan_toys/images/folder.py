@@ -83,7 +83,7 @@ def _check_pixels(image) -> None:
         )
 
 
-def depth_divisor(peak: int, count: int, what: str) -> float:
+def depth_divisor(peak: int, count: int, what: str, stacklevel: int = 5) -> float:
     """What divides integer data deeper than 8 bits to give 0..255: 257 for 16-bit data (65535 -> 255);
     (2^b - 1) / 255 when no value exceeds 2^b - 1 for b in 8, 10, 12, 14 (12-bit data in 16-bit files),
     with a warning that says so."""
@@ -93,7 +93,7 @@ def depth_divisor(peak: int, count: int, what: str) -> float:
         warnings.warn(
             f"{count} {what} have no value above {peak}: read as {bits}-bit data ({2**bits - 1} -> 255, "
             f"divided by {divisor:.4g}); full-range 16-bit data is divided by 257.",
-            stacklevel=4,
+            stacklevel=stacklevel,
         )
     return divisor
 
@@ -255,7 +255,7 @@ def folder_paths(root, image_size, channels, skip_unreadable):
         warnings.warn(
             f"{small} of {len(good)} images under {root} are smaller than image_size == {image_size} "
             f"(smallest side {smallest} px) and are upscaled; pass a smaller image_size or larger images.",
-            stacklevel=3,
+            stacklevel=4,  # folder_paths <- data._open <- load_images <- its caller
         )
     divisor = depth_divisor(max(peaks), len(peaks), f"16-bit images under {root}") if peaks else 257.0
     return good, skipped, divisor

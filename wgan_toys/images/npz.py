@@ -170,13 +170,13 @@ def _layout(array: np.ndarray, path) -> np.ndarray:
         warnings.warn(
             f"{path}: shape {shape} is read as (N, H, W): {shape[0]} grey images of {shape[1]}x{shape[2]}; "
             f"if it is one image with {shape[-1]} channels, save it as shape (1, H, W, C).",
-            stacklevel=4,
+            stacklevel=5,
         )
     if array.ndim == 4 and shape[1] in (1, 3) and shape[-1] in (1, 3):
         warnings.warn(
             f"{path}: shape {shape} fits both (N, C, H, W) and (N, H, W, C); read as (N, C, H, W): "
             f"{shape[0]} images of {shape[1]}x{shape[2]}x{shape[3]}.",
-            stacklevel=4,
+            stacklevel=5,
         )
     if array.ndim == 3:
         array = array[:, None]
@@ -232,10 +232,10 @@ def _scale(array: np.ndarray, path):
             warnings.warn(
                 f"{path}: all {len(array)} integer images hold only 0 and 1, read as 0..255 "
                 "(nearly black); pass them as bool or floats in [0, 1] if 1 means white.",
-                stacklevel=4,
+                stacklevel=5,
             )
         return lambda part: part.astype(np.uint8, copy=False)
-    divisor = depth_divisor(high, len(array), f"integer images in {path} deeper than 8 bits")
+    divisor = depth_divisor(high, len(array), f"integer images in {path} deeper than 8 bits", 6)
     return lambda part: np.clip(np.round(part / divisor), 0, 255).astype(np.uint8)
 
 
@@ -262,7 +262,7 @@ class NpzImages:
             warnings.warn(
                 f"{self.path}: all {len(self.array)} images ({self.array.shape[2]}x{self.array.shape[3]}) are "
                 f"smaller than image_size == {image_size} and are upscaled; pass a smaller image_size or larger images.",
-                stacklevel=3,
+                stacklevel=4,
             )
 
     def __len__(self) -> int:
