@@ -213,11 +213,13 @@ def _split_in_place(arrays: np.ndarray, train_index: np.ndarray, held_index: np.
 
 
 def _print_loaded(dataset, count, held_out, channels, image_size, device, preloaded, skipped) -> None:
+    slow = dataset in ("celeba", "lsun") and count > 50_000  # JPEGs: minutes of decoding at each start
     how = f"preloaded on {device}" if preloaded else "streamed from disk (over the preload budget)"
     print(
         f"wgan_toys: {dataset}: {count} training images of {channels}x{image_size}x{image_size}, "
         f"{held_out} held out; {_format_bytes(_memory_estimate(count, channels, image_size))} as uint8, {how}"
-        + (f"; skipped {skipped} unreadable files" if skipped else ""),
+        + (f"; skipped {skipped} unreadable files" if skipped else "")
+        + ("; decoded at every start (prepare-images decodes it once, for dataset 'prepared')" if slow else ""),
         file=sys.stderr,
     )
 
@@ -331,7 +333,7 @@ def load_images(
     if opened.not_streamable is not None:
         reason = "preload == 'no'" if preload == "no" else f"over preload_budget_bytes == {preload_budget_bytes}"
         raise ValueError(
-            f"dataset {dataset!r}: {opened.count} images of {channels}x{image_size}x{image_size} are "
+            f"dataset {dataset!r}: {opened.count - held_out} training images of {channels}x{image_size}x{image_size} are "
             f"{_format_bytes(estimate)} as uint8, {reason}, so they would stream; but {opened.not_streamable}."
         )
     return _streamed(dataset, opened, image_size, channels, device, held_out, verbose)
