@@ -32,6 +32,7 @@ import sys
 
 import numpy as np
 
+from ..runtime import available_cores
 from .formats import FORMATS, decode, open_source
 
 __all__ = ["STORE_VERSION", "prepare_images", "verify_store", "read_index", "resize_image", "guess_format"]
@@ -291,7 +292,7 @@ def _fill_shards(source, out, index, workers, chunk, progress):
     size, channels, shard_size = index["image_size"], index["channels"], index["shard_size"]
     done = {s["first_item"] // shard_size for s in index["shards"]}
     todo = [k for k in range(-(-len(source) // shard_size)) if k not in done]
-    workers = workers or len(os.sched_getaffinity(0))
+    workers = workers or available_cores()
     pool = concurrent.futures.ProcessPoolExecutor(workers) if workers > 1 else None
     initial = sum(s["items"] for s in index["shards"])
     bar = tqdm(total=len(source), initial=initial, unit="img", disable=not progress, file=sys.stderr, smoothing=0.1)

@@ -18,10 +18,10 @@ keeps ``image_size``, centre-cropped, resized with bicubic interpolation).
 from __future__ import annotations
 
 import concurrent.futures
-import os
 
 import numpy as np
 
+from ..runtime import available_cores
 from . import ROOT_ARGUMENT
 from .formats import decode, open_source
 from .prepare import resize_image
@@ -45,7 +45,7 @@ def decode_in_threads(read, count: int, out: np.ndarray, workers: int | None = N
         for index in range(start, min(start + _CHUNK, count)):
             out[index] = read(index)
 
-    workers = workers or len(os.sched_getaffinity(0))
+    workers = workers or available_cores()
     with concurrent.futures.ThreadPoolExecutor(workers) as pool:
         list(pool.map(fill, range(0, count, _CHUNK)))  # list(): raises the first error here
     return out
@@ -123,7 +123,7 @@ class RealImages:
                 if image is not None:
                     out[index], kept[index] = image, True
 
-        workers = workers or len(os.sched_getaffinity(0))
+        workers = workers or available_cores()
         with concurrent.futures.ThreadPoolExecutor(workers) as pool:
             futures = []
             for start in range(0, count, _CHUNK):
