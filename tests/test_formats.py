@@ -9,6 +9,7 @@ import pickle
 
 import numpy as np
 import pytest
+import torch
 from PIL import Image
 
 from wgan_toys.images.formats import decode, open_source, read_cifar_pickle
@@ -189,3 +190,151 @@ def test_an_empty_source_is_a_one_line_error_naming_it(tmp_path):
         open_source("folder", tmp_path)
     with pytest.raises(ValueError, match="unknown"):
         open_source("imagenet", tmp_path)
+
+
+# ----- the real data sets as training data: load_images("mnist" | "cifar10" | "celeba" | "lsun") ------
+def _all_images(data) -> np.ndarray:
+    """Training then held-out images of a preloaded load_images result, back in the source's order, uint8."""
+    from wgan_toys.images.data import split_indices
+
+    train_index, held_index = split_indices(data.count + len(data.held_out), len(data.held_out))
+    images = np.empty((data.count + len(data.held_out), *data.tensor.shape[1:]), np.uint8)
+    images[train_index] = data.tensor.numpy()
+    images[held_index] = np.round((data.held_out.numpy() + 1) * 127.5).astype(np.uint8)
+    return images
+
+
+def _bicubic(image: np.ndarray, size: int, mode: str) -> np.ndarray:
+    """An independent reference: full decode, centre crop, Pillow's bicubic resize, (C, S, S)."""
+    pil = Image.fromarray(image).convert(mode)
+    width, height = pil.size
+    side = min(width, height)
+    left, top = (width - side) // 2, (height - side) // 2
+    pil = pil.crop((left, top, left + side, top + side)).resize((size, size), Image.Resampling.BICUBIC)
+    array = np.asarray(pil)
+    return array[None] if mode == "L" else array.transpose(2, 0, 1)
+
+
+@pytest.fixture
+def no_torchvision(monkeypatch):
+    """torchvision cannot be imported (as beside the pinned CPU torch): the readers must not need it."""
+    import sys
+
+    monkeypatch.setitem(sys.modules, "torchvision", None)
+    monkeypatch.setitem(sys.modules, "torchvision.datasets", None)
+
+
+def test_mnist_trains_from_its_idx_file_without_torchvision(tmp_path, no_torchvision):
+    from wgan_toys.images.data import load_images
+
+    images = RNG.integers(0, 256, (12, 28, 28), dtype=np.uint8)
+    write_idx(tmp_path / "train-images-idx3-ubyte", images)
+    data = load_images("mnist", root=tmp_path, image_size=16, channels=1, held_out=2, verbose=False)
+    assert data.preloaded and data.count == 10
+    expected = np.stack([_bicubic(image, 16, "L") for image in images])
+    np.testing.assert_array_equal(_all_images(data), expected)  # the held-out images round-trip exactly
+    streamed = load_images("mnist", root=tmp_path, image_size=16, channels=1, held_out=2, preload="no", verbose=False)
+    assert not streamed.preloaded
+    torch.testing.assert_close(streamed.batch(torch.arange(10)), data.batch(torch.arange(10)), rtol=0, atol=0)
+
+
+@pytest.mark.parametrize("version", ["bin", "py"])
+def test_cifar10_trains_from_its_batches_without_torchvision(tmp_path, version, no_torchvision):
+    from wgan_toys.images.data import load_images
+
+    images = RNG.integers(0, 256, (7, 32, 32, 3), dtype=np.uint8)
+    if version == "bin":
+        write_cifar_binary(tmp_path / "cifar-10-batches-bin", images, np.arange(7))
+    else:
+        (tmp_path / "cifar-10-batches-py").mkdir()
+        write_cifar_python(tmp_path / "cifar-10-batches-py" / "data_batch_1", images[:4])
+        write_cifar_python(tmp_path / "cifar-10-batches-py" / "data_batch_2", images[4:])
+    data = load_images("cifar10", root=tmp_path, image_size=32, channels=3, held_out=2, verbose=False)
+    np.testing.assert_array_equal(_all_images(data), images.transpose(0, 3, 1, 2))  # 32x32: the pixels as written
+
+
+def _smooth_faces(count: int) -> np.ndarray:
+    """CelebA-sized (218 x 178) smooth colour fields: what a JPEG keeps, so that a draft decode is comparable."""
+    y, x = np.mgrid[0:218, 0:178]
+    fields = [
+        np.stack([128 + 70 * np.sin(x / (9 + k) + c) * np.cos(y / (13 + 2 * k) - c) for c in range(3)], -1)
+        for k in range(count)
+    ]
+    return np.clip(np.stack(fields) + RNG.normal(0, 4, (count, 218, 178, 3)), 0, 255).astype(np.uint8)
+
+
+def test_celeba_trains_from_its_jpegs_close_to_a_full_decode(tmp_path, no_torchvision):
+    """The draft (reduced-scale) JPEG decode + bicubic resize against a full decode + bicubic resize:
+    within 1 grey level of 255 on average on smooth images (at S = 16 a 1/8-scale decode, DC terms only, is 8 off)."""
+    from wgan_toys.images.data import load_images
+
+    folder = tmp_path / "img_align_celeba"
+    folder.mkdir()
+    images = _smooth_faces(6)
+    for index, image in enumerate(images):
+        Image.fromarray(image).save(folder / f"{index + 1:06d}.jpg", quality=95)
+    data = load_images("celeba", root=tmp_path, image_size=16, channels=3, held_out=2, verbose=False)
+    decoded = [np.asarray(Image.open(folder / f"{k + 1:06d}.jpg")) for k in range(6)]
+    expected = np.stack([_bicubic(image, 16, "RGB") for image in decoded]).astype(int)
+    difference = np.abs(_all_images(data).astype(int) - expected)
+    assert difference.mean() < 1, difference.mean()
+    streamed = load_images("celeba", root=tmp_path, image_size=16, channels=3, held_out=2, preload="no", verbose=False)
+    torch.testing.assert_close(streamed.batch(torch.arange(4)), data.batch(torch.arange(4)), rtol=0, atol=0)
+
+
+def test_an_unreadable_celeba_jpeg_is_named_or_skipped_and_counted(tmp_path):
+    from wgan_toys.images.data import load_images
+
+    folder = tmp_path / "img_align_celeba"
+    folder.mkdir()
+    for index, image in enumerate(_smooth_faces(5)):
+        Image.fromarray(image).save(folder / f"{index + 1:06d}.jpg", quality=90)
+    (folder / "000003.jpg").write_bytes((folder / "000003.jpg").read_bytes()[:300])
+    with pytest.raises(
+        ValueError, match=r"cannot read image 000003\.jpg of the celeba data set .* skip_unreadable=True"
+    ):
+        load_images("celeba", root=tmp_path, image_size=16, channels=3, held_out=1, verbose=False)
+    data = load_images(
+        "celeba", root=tmp_path, image_size=16, channels=3, held_out=1, skip_unreadable=True, verbose=False
+    )
+    assert data.count == 3 and data.skipped == 1
+
+
+def test_lsun_trains_from_a_small_lmdb_and_a_large_one_is_sent_to_prepare_images(tmp_path, no_torchvision):
+    from wgan_toys.images.data import load_images
+
+    images = RNG.integers(0, 256, (6, 24, 32, 3), dtype=np.uint8)
+    write_lsun(tmp_path / "bedroom_train_lmdb", images)
+    root = tmp_path / "bedroom_train_lmdb"
+    data = load_images("lsun", root=root, image_size=16, channels=3, held_out=1, verbose=False)
+    assert data.preloaded and data.count == 5 and data.batch(torch.arange(5)).shape == (5, 3, 16, 16)
+    with pytest.raises(ValueError) as refused:
+        load_images("lsun", root=root, image_size=16, channels=3, held_out=1, preload_budget_bytes=100, verbose=False)
+    message = str(refused.value)
+    assert "\n" not in message and str(root) in message and "over preload_budget_bytes == 100" in message
+    assert "prepare-images" in message and "dataset 'prepared' and root (data_root= in ImageConfig) DIR" in message
+
+
+def test_the_real_data_sets_say_what_root_they_need(tmp_path):
+    from wgan_toys.images.data import load_images
+
+    for dataset, says in (("mnist", "train-images-idx3-ubyte"), ("cifar10", "data_batch_1.bin"), ("lsun", "data.mdb")):
+        with pytest.raises(
+            ValueError, match=rf"dataset '{dataset}' needs root \(data_root= in ImageConfig\): .*{says}"
+        ):
+            load_images(dataset, image_size=16, verbose=False)
+    with pytest.raises(ValueError, match=f"no CIFAR-10 training batches .* under {tmp_path}"):
+        load_images("cifar10", root=tmp_path, image_size=16, verbose=False)
+
+
+def test_train_images_runs_on_cifar10_from_the_command_line(tmp_path, no_torchvision):
+    """``wgan-toys train-images --dataset cifar10 --data-root DIR``: a working run, not a torchvision error."""
+    from wgan_toys.cli import main
+
+    write_cifar_binary(
+        tmp_path / "cifar-10-batches-bin", RNG.integers(0, 256, (40, 32, 32, 3), dtype=np.uint8), np.arange(40) % 10
+    )
+    flags = ["--dataset", "cifar10", "--data-root", str(tmp_path), "--image-size", "16", "--channels", "3"]
+    flags += ["--held-out", "8", "--batch-size", "8", "--generator-steps", "2", "--threads", "1"]
+    assert main(["train-images", "--smoke", *flags, "--out", str(tmp_path / "run")]) == 0
+    assert (tmp_path / "run" / "config.json").is_file()

@@ -334,3 +334,45 @@ def test_a_truncated_npy_is_named(tmp_path):
         handle.truncate(200)
     with pytest.raises(ValueError, match=r"short\.npy declares shape \(10, 16, 16\) of uint8 .* holds 72 bytes"):
         load_images("npz", root=tmp_path / "short.npy", image_size=16, held_out=1, verbose=False)
+
+
+# ----- npz over the preload budget: memory-mapped, read image by image -----------------------------
+@pytest.mark.parametrize("saver", ["npy", "npz"])
+def test_npz_over_the_preload_budget_is_read_image_by_image_not_copied(tmp_path, saver):
+    """A .npy and an uncompressed .npz are memory-mapped: streaming them allocates a small fraction of
+    the array (the old reader loaded it whole, then fancy-indexed a full copy of the training images)."""
+    import tracemalloc
+
+    from wgan_toys.images.data import images_to_float, split_indices
+
+    images = np.random.default_rng(5).integers(0, 256, (2000, 48, 48, 3), dtype=np.uint8)  # 13.8 MB
+    path = tmp_path / f"images.{saver}"
+    np.save(path, images) if saver == "npy" else np.savez(path, images=images)
+    tracemalloc.start()
+    try:
+        data = load_images(
+            "npz", root=path, image_size=16, channels=3, held_out=4, preload_budget_bytes=1, verbose=False
+        )
+        batch = data.batch(torch.arange(8))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert not data.preloaded and data.count == 1996
+    assert peak < images.nbytes / 4, f"peak {peak} bytes while streaming {images.nbytes} bytes of images"
+    train_index, _ = split_indices(2000, 4)
+    resized = [
+        np.asarray(Image.fromarray(images[i]).resize((16, 16), Image.Resampling.BICUBIC)).transpose(2, 0, 1)
+        for i in train_index[:8]
+    ]
+    torch.testing.assert_close(batch, images_to_float(torch.from_numpy(np.stack(resized))), rtol=0, atol=0)
+
+
+def test_a_compressed_npz_over_the_preload_budget_says_how_to_save_it(tmp_path):
+    np.savez_compressed(tmp_path / "small.npz", images=np.zeros((20, 16, 16), dtype=np.uint8))
+    with pytest.raises(
+        ValueError, match=r"small\.npz is compressed .* save it uncompressed with numpy\.savez"
+    ) as error:
+        load_images("npz", root=tmp_path / "small.npz", image_size=16, held_out=2, preload="no", verbose=False)
+    assert "\n" not in str(error.value)
+    data = load_images("npz", root=tmp_path / "small.npz", image_size=16, held_out=2, verbose=False)
+    assert data.preloaded and data.count == 18  # within the budget it loads as before

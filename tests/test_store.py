@@ -89,3 +89,24 @@ def test_train_images_runs_on_a_prepared_store(store, tmp_path):
     trainer = ImageTrainer(config, out=tmp_path / "run", verbose=False).train()
     assert trainer.generator_step == 3 and isinstance(trainer.data, PreparedStore)
     assert trainer.data._pending is not None  # the next batch was gathered during the last step
+
+
+def test_a_batch_is_announced_to_the_kernel_as_exactly_its_images_bytes(store, monkeypatch):
+    """posix_fadvise(WILLNEED) gets one byte range per image of the batch; read back with pread, the
+    ranges are the gathered images (a wrong header offset or image size would read other bytes)."""
+    import os
+
+    if not hasattr(os, "posix_fadvise"):
+        pytest.skip("no posix_fadvise on this system")
+    root, _ = store
+    data = PreparedStore(root)
+    advised = []
+    monkeypatch.setattr(os, "posix_fadvise", lambda fd, offset, length, advice: advised.append((fd, offset, length)))
+    positions = torch.tensor([5, 170, 31, 5, 64])
+    batch = data.batch(positions)
+    assert len(advised) == 4  # one per distinct image
+    read = {(fd, offset): np.frombuffer(os.pread(fd, length, offset), np.uint8) for fd, offset, length in advised}
+    gathered = data.gather(data.store_indices(positions.numpy()))
+    assert all(any(np.array_equal(image.ravel(), bytes_) for bytes_ in read.values()) for image in gathered)
+    torch.testing.assert_close(batch, images_to_float(torch.from_numpy(gathered)), rtol=0, atol=0)
+    data.close()

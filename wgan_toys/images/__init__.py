@@ -2,7 +2,9 @@
 
 - :mod:`~wgan_toys.images.models`: DCGAN, DCGAN without batch norm, MLP generators; DCGAN and
   MLP critics (Section 4.3, Figures 5-7).
-- :mod:`~wgan_toys.images.data`: bundled digits, image folders, .npz, torchvision sets.
+- :mod:`~wgan_toys.images.data`: ``load_images``: bundled digits, image folders
+  (:mod:`~wgan_toys.images.folder`), .npz (:mod:`~wgan_toys.images.npz`), the real data sets
+  (:mod:`~wgan_toys.images.sources`), prepared stores.
 - :mod:`~wgan_toys.images.checkpoints`: a checkpoint's contents checked against its config
   before loading (run folders themselves are :mod:`wgan_toys.runs`, shared with the toys).
 - :mod:`~wgan_toys.images.trainer`: Algorithm 1 and its baselines, run folders, checkpoints,

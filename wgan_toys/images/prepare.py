@@ -13,12 +13,12 @@ The index is rewritten after every shard, so a killed run resumes where it stopp
 redoing a finished shard; a folder that holds another source's store is refused (never mixed);
 running the command again on a complete store verifies it (sizes, shapes, checksums).
 
-Decoding runs in worker processes. A JPEG is decoded at the smallest DCT scale (1/2, 1/4, 1/8)
-that keeps both sides at least S (``Image.draft``: libjpeg's scaled inverse DCT, which averages
-as it shrinks), then centre-cropped and resized with bicubic interpolation, as DCGAN's LSUN
-transform does. On a 342 x 256 JPEG at S = 64 this decodes at a quarter scale, several times
-faster than the full image, and differs from the full decode + bicubic resize by about 2.5 grey
-levels of 255 on average.
+Decoding runs in worker processes. A JPEG is decoded at the smallest DCT scale, 1/2 or 1/4, that
+keeps both sides at least S (``Image.draft``: libjpeg's scaled inverse DCT, which low-passes as it
+shrinks), then centre-cropped and resized with bicubic interpolation, as DCGAN's LSUN transform
+does. The 1/8 scale is never used: it keeps only each 8x8 block's DC term, a box mean that
+aliases. ``benchmarks/bench_data.py`` prints the speed-up and the mean absolute difference from the
+full decode + bicubic resize; ``tests/test_formats.py`` bounds the difference.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ import sys
 
 import numpy as np
 
+from ..runtime import available_cores
 from .formats import FORMATS, decode, open_source
 
 __all__ = ["STORE_VERSION", "prepare_images", "verify_store", "read_index", "resize_image", "guess_format"]
@@ -43,11 +44,13 @@ _SETTINGS = ("image_size", "channels", "shard_size")
 
 
 def resize_image(image, image_size: int, channels: int) -> np.ndarray:
-    """A Pillow image as uint8 (C, S, S): drafted to >= S (JPEG), centre-cropped to a square, resized (bicubic)."""
+    """A Pillow image as uint8 (C, S, S): drafted to >= S and >= 1/4 scale (JPEG), centre-cropped to a
+    square, resized (bicubic)."""
     from PIL import Image
 
-    if image.format == "JPEG":
-        image.draft("L" if channels == 1 else "RGB", (image_size, image_size))  # the DCT scale that keeps S
+    if image.format == "JPEG":  # the smallest DCT scale that keeps S, but never 1/8 (DC terms only: 8x8 box means)
+        request = max(image_size, -(-min(image.size) // 4))
+        image.draft("L" if channels == 1 else "RGB", (request, request))
     if image.mode.startswith("I;16") or image.mode == "I":  # 16-bit grey: 65535 -> 255, never clipped
         image = Image.fromarray(np.round(np.asarray(image, dtype=np.float64) / 257.0).clip(0, 255).astype(np.uint8))
     image = image.convert("L" if channels == 1 else "RGB")
@@ -289,7 +292,7 @@ def _fill_shards(source, out, index, workers, chunk, progress):
     size, channels, shard_size = index["image_size"], index["channels"], index["shard_size"]
     done = {s["first_item"] // shard_size for s in index["shards"]}
     todo = [k for k in range(-(-len(source) // shard_size)) if k not in done]
-    workers = workers or len(os.sched_getaffinity(0))
+    workers = workers or available_cores()
     pool = concurrent.futures.ProcessPoolExecutor(workers) if workers > 1 else None
     initial = sum(s["items"] for s in index["shards"])
     bar = tqdm(total=len(source), initial=initial, unit="img", disable=not progress, file=sys.stderr, smoothing=0.1)

@@ -6,6 +6,9 @@ r"""A prepared store (:mod:`~wgan_toys.images.prepare`) as the trainer's data: m
   takes the same few milliseconds for a thousand images or LSUN's three million;
 - a batch is a random gather from the memory maps into a uint8 buffer (pinned memory on CUDA, then a
   non-blocking copy), turned into floats in [-1, 1] on the device;
+- before a batch is gathered its images are announced to the kernel (``posix_fadvise(WILLNEED)``,
+  one call per image), so that on a cold page cache their reads go to the disk together rather than
+  one page fault at a time (``benchmarks/bench_data.py`` measures both);
 - :meth:`PreparedStore.prefetch` gathers the next batch in a background thread while the current
   step runs (numpy copies without the GIL), so loading overlaps the step;
 - under ``torchrun`` the trainer draws one global permutation on every rank and each rank asks for
@@ -17,6 +20,7 @@ r"""A prepared store (:mod:`~wgan_toys.images.prepare`) as the trainer's data: m
 from __future__ import annotations
 
 import concurrent.futures
+import os
 import pathlib
 import sys
 
@@ -86,6 +90,7 @@ class PreparedStore:
         self.device = torch.device(device)
         self.skipped = len(index["skipped"])
         self._maps: dict[int, np.ndarray] = {}
+        self._files: dict[int, int] = {}  # shard -> a read-only descriptor, for posix_fadvise
         self._held_out = None
         self._pending = None  # (indices, future) of the prefetched batch
         self._pool = None
@@ -118,8 +123,21 @@ class PreparedStore:
                 ) from error
         return self._maps[shard]
 
-    def gather(self, store_index: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-        """uint8 (n, C, S, S): the store's images ``store_index``, copied from the memory maps into ``out``."""
+    def advise(self, shard: int, local_index: np.ndarray) -> None:
+        """Ask the kernel to start reading these images of ``shard`` now, all at once
+        (``posix_fadvise(WILLNEED)``); a no-op where the system has no ``posix_fadvise``."""
+        if not hasattr(os, "posix_fadvise"):
+            return
+        start = self._map(shard).offset  # type: ignore[attr-defined]  # the .npy header's length (a missing shard is named here)
+        size = self.channels * self.image_size * self.image_size
+        if shard not in self._files:
+            self._files[shard] = os.open(self.shards[shard], os.O_RDONLY)
+        for index in np.unique(local_index).tolist():
+            os.posix_fadvise(self._files[shard], start + index * size, size, os.POSIX_FADV_WILLNEED)
+
+    def gather(self, store_index: np.ndarray, out: np.ndarray | None = None, advise: bool = False) -> np.ndarray:
+        """uint8 (n, C, S, S): the store's images ``store_index``, copied from the memory maps into ``out``;
+        with ``advise``, the kernel is asked to read them all first (:meth:`advise`)."""
         store_index = np.asarray(store_index, dtype=np.int64)
         if out is None:
             out = np.empty((len(store_index), self.channels, self.image_size, self.image_size), np.uint8)
@@ -128,9 +146,12 @@ class PreparedStore:
             raise IndexError(
                 f"store indices must lie in [0, {self.offsets[-1]}), got {store_index.min()}..{store_index.max()}"
             )
-        for shard in np.unique(shard_of):
-            where = np.flatnonzero(shard_of == shard)
-            out[where] = self._map(int(shard))[store_index[where] - self.offsets[shard]]
+        parts = [(int(shard), np.flatnonzero(shard_of == shard)) for shard in np.unique(shard_of)]
+        if advise:
+            for shard, where in parts:
+                self.advise(shard, store_index[where] - self.offsets[shard])
+        for shard, where in parts:
+            out[where] = self._map(shard)[store_index[where] - self.offsets[shard]]
         return out
 
     def _buffer(self, size: int) -> torch.Tensor:
@@ -147,7 +168,7 @@ class PreparedStore:
 
     def _load(self, positions: np.ndarray):
         slot = self._buffer(len(positions))
-        self.gather(self.store_indices(positions), out=slot[0].numpy())
+        self.gather(self.store_indices(positions), out=slot[0].numpy(), advise=True)
         return slot
 
     def prefetch(self, indices: torch.Tensor) -> None:
@@ -186,6 +207,13 @@ class PreparedStore:
             self._pool.shutdown()
             self._pool = None
         self._maps.clear()
+        for descriptor in self._files.values():
+            os.close(descriptor)
+        self._files.clear()
+
+    def __del__(self) -> None:
+        for descriptor in getattr(self, "_files", {}).values():  # the shards' descriptors, if close() was not called
+            os.close(descriptor)
 
 
 def open_store(root, *, image_size=None, channels=None, device="cpu", held_out=None, verbose=True) -> PreparedStore:
