@@ -89,13 +89,16 @@ class ImageConfig:
         "wgan", Options(ALGORITHMS), help="; ".join(f"{name}: {text}" for name, text in ALGORITHM_DESCRIPTIONS.items())
     )
     dataset: str = setting(
-        "digits", Options(DATASETS), help="digits (bundled with scikit-learn), folder, npz, or a torchvision set"
+        "digits", Options(DATASETS), help=(
+            "digits (bundled with scikit-learn), folder, npz, prepared (a prepare-images store), or the real "
+            "data sets' own files: mnist (IDX), cifar10 (binary or python), celeba (aligned JPEGs), lsun (LMDB)"
+        ),
     )
     data_root: str | None = setting(
         None,
         [Text(), None],
-        help="the image folder, the .npz file, or the torchvision root",
-        default_text="none; folder and npz need it",
+        help="the image folder, the .npz or .npy file, the prepared store, or the folder holding the data set's files",
+        default_text="none; every source but digits needs it",
     )
     image_size: int = setting(
         32, Options(IMAGE_SIZES, text=f"a power of two in [16, 128]: one of {IMAGE_SIZES}"), help="pixels per side"
