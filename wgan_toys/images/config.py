@@ -89,7 +89,9 @@ class ImageConfig:
         "wgan", Options(ALGORITHMS), help="; ".join(f"{name}: {text}" for name, text in ALGORITHM_DESCRIPTIONS.items())
     )
     dataset: str = setting(
-        "digits", Options(DATASETS), help=(
+        "digits",
+        Options(DATASETS),
+        help=(
             "digits (bundled with scikit-learn), folder, npz, prepared (a prepare-images store), or the real "
             "data sets' own files: mnist (IDX), cifar10 (binary or python), celeba (aligned JPEGs), lsun (LMDB)"
         ),

@@ -183,11 +183,12 @@ class RestrictedUnpickler(pickle.Unpickler):
 
             return codecs.encode
         if name == "_reconstruct":
+            import importlib
+
             try:
-                from numpy._core.multiarray import _reconstruct
+                return importlib.import_module("numpy._core.multiarray")._reconstruct
             except ImportError:  # numpy < 2
-                from numpy.core.multiarray import _reconstruct
-            return _reconstruct
+                return importlib.import_module("numpy.core.multiarray")._reconstruct
         return getattr(np, name)
 
 

@@ -23,6 +23,7 @@ import concurrent.futures
 import os
 import pathlib
 import sys
+from typing import Any
 
 import numpy as np
 import torch
@@ -95,7 +96,9 @@ class PreparedStore:
         self._pending = None  # (indices, future) of the prefetched batch
         self._pool = None
         self._pinned = self.device.type == "cuda"
-        self._ring, self._turn = [None, None], 0
+        # two [buffer, copy event] slots, filled alternately (:meth:`_buffer`)
+        self._ring: list[list[Any] | None] = [None, None]
+        self._turn = 0
         if verbose:
             print(
                 f"wgan_toys: prepared store {self.root}: {self.count} training images of "
@@ -154,8 +157,9 @@ class PreparedStore:
             out[where] = self._map(shard)[store_index[where] - self.offsets[shard]]
         return out
 
-    def _buffer(self, size: int) -> torch.Tensor:
-        """The next of two uint8 buffers (pinned on CUDA); waits until its last copy to the GPU is done."""
+    def _buffer(self, size: int) -> list[Any]:
+        """The next of two ``[uint8 buffer, copy event]`` slots (pinned on CUDA); waits until the buffer's last
+        copy to the GPU is done."""
         self._turn ^= 1
         slot = self._ring[self._turn]
         if slot is None or len(slot[0]) != size:
