@@ -27,39 +27,21 @@ instead of after it; here the clip follows the update, in Algorithm 1's order (l
 These defaults are the ``paper`` rows of :data:`~wgan_toys.objectives.DEFAULTS` (each citing its
 source), which :class:`ImageConfig` reads; the numbers above quote it.
 
-What a run writes in its folder (``out``; on several processes, rank 0 alone writes):
-``config.json``; ``metrics.jsonl`` (one JSON object per logged generator step: ``generator_step``,
-``critic_steps``, ``wasserstein_estimate`` (WGAN, WGAN-GP: the critic's
-:math:`E_r f - E_g f`, positive) or ``js_estimate`` (GAN: :math:`\log 2 + \tfrac12 L(D)`, the
-quantity of Figure 4), ``critic_loss``, ``generator_loss``, ``images_per_second``,
-``wall_seconds``, and at evaluation steps ``sliced_w``, ``sliced_w_real`` (the real-vs-real floor), ``diversity`` and, on digits,
-``classes_covered``, ``class_kl`` and ``confident_fraction``); ``samples/step_NNNNNN.png`` (a fixed noise batch); ``curve.png`` (drawn by ``wgan-toys train-images`` at the end, not by the trainer:
-:func:`~wgan_toys.plots.plot_image_run` reads the folder; the estimate raw and median-filtered where the
-filter's window is full, the sliced W1 beside its floor, and the one against the other); ``checkpoint.pt``, written atomically (temporary file, then
-rename) every ``checkpoint_every`` steps, on Ctrl-C or SIGTERM, and at the end, with the one it
-replaces kept as ``checkpoint.previous.pt``.
-``ImageTrainer.resume(out)`` continues exactly where the checkpoint stopped: on the CPU, the
-parameters are bitwise equal to those of an uninterrupted run.
+What a run writes in its folder (``out``; on several processes rank 0 alone writes): ``config.json``,
+``metrics.jsonl`` (one row per logged generator step: ``wasserstein_estimate`` (WGAN, WGAN-GP: the
+critic's :math:`E_r f - E_g f`) or ``js_estimate`` (GAN: :math:`\log 2 + \tfrac12 L(D)`, the quantity of
+Figure 4), the losses, speed and, at evaluation steps, the sample-quality measures of
+:mod:`~wgan_toys.images.evaluation`), ``samples/step_NNNNNN.png`` and ``checkpoint.pt``. The folder's
+mechanics (one run per folder, atomic writes, resume checks) live in :mod:`~wgan_toys.runs`; the book's
+"Run folders" page lists them. ``ImageTrainer.resume(out)`` continues exactly where the checkpoint
+stopped: on the CPU, the parameters are bitwise equal to those of an uninterrupted run. Only
+:data:`RESUME_MAY_CHANGE` (``device``, ``threads``) may differ on resume, and ``generator_steps`` may
+move but never below the step the checkpoint reached.
 
-The folder's mechanics live in :mod:`~wgan_toys.runs`: a run holds an exclusive lock on
-``out/.lock`` while it trains (a second process is refused); ``config.json`` and the resumed
-``metrics.jsonl`` are rewritten atomically; a torn last metrics line is dropped with a warning;
-a checkpoint is never written with NaN or infinite parameters or optimiser state; a damaged
-checkpoint (CRC-32 mismatch) is named, and resume falls back to the previous one with a warning.
-A folder holding ``config.json``, ``metrics.jsonl`` or a checkpoint is not overwritten unless
-``overwrite=True``, which deletes every file a run writes (:data:`~wgan_toys.runs.RUN_FILES`).
-Each run has an id, recorded in ``config.json``, the checkpoint and each metrics row; a resume
-whose pieces disagree is refused, and a checkpoint's contents are checked against the networks,
-data and random state its config describes before any of it is loaded. Resuming keeps every setting the run recorded; only :data:`RESUME_MAY_CHANGE`
-(``device``, ``threads``) may differ, and ``generator_steps`` may move but never below the step
-the checkpoint reached.
-
-Speed: ``precision="auto"`` autocasts the networks to bfloat16 where the device computes it
-natively (CUDA GPUs from Ampere on; CPUs with AVX512-BF16 or AMX), with channels-last memory; parameters,
-optimiser states, clipping and losses stay float32. On this course's 2-core CPU that is 1.5-1.9x
-the paper's code at 32x32 and 64x64 (``benchmarks/bench_images.py``), and a 500-step digits run
-ends at the same sliced W1 as float32 (0.0781 and 0.0780). ``precision="fp32"`` is the exact setting:
-use it to compare with other code or across numbers of processes.
+Speed: ``precision="auto"`` autocasts the networks to bfloat16 where the device computes it natively
+(CUDA GPUs from Ampere on; CPUs with AVX512-BF16 or AMX), with channels-last memory; parameters,
+optimiser states, clipping and losses stay float32. ``precision="fp32"`` is the exact setting.
+``benchmarks/bench_images.py`` measures both.
 
 Every random draw (data order, noise, WGAN-GP's epsilon) comes from one ``torch.Generator`` that
 all processes share. Each draws the *global* batch of ``batch_size`` and keeps its own slice, so
