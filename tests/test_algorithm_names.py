@@ -3,7 +3,7 @@
 the -log D trick in the image trainer) is refused everywhere, with the four names in the message.
 
 Which loss each name trains is checked against the textbook formulas in tests/test_objectives.py and
-tests/test_toys.py.
+tests/test_toy_gan.py.
 """
 
 import pytest

@@ -376,3 +376,76 @@ def test_a_compressed_npz_over_the_preload_budget_says_how_to_save_it(tmp_path):
     assert "\n" not in str(error.value)
     data = load_images("npz", root=tmp_path / "small.npz", image_size=16, held_out=2, verbose=False)
     assert data.preloaded and data.count == 18  # within the budget it loads as before
+
+
+def test_digits_are_resized_real_images_in_minus_one_one():
+    data = load_images("digits", image_size=16, channels=3, held_out=97, verbose=False)
+    assert data.preloaded and data.count == 1797 - 97
+    assert data.tensor.dtype == torch.uint8 and data.tensor.shape == (1700, 3, 16, 16)
+    batch = data.batch(torch.arange(5))
+    assert batch.min() >= -1 and batch.max() <= 1 and batch.dtype == torch.float32
+    assert torch.equal(batch[:, 0], batch[:, 2])  # grey digits repeated over RGB
+    assert data.held_out.shape == (97, 3, 16, 16) and len(data.held_out_labels) == 97
+
+
+def _write_colour_images(folder, count, size=(20, 12)):
+    from PIL import Image
+
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(0)
+    for index in range(count):
+        Image.fromarray(rng.integers(0, 256, (size[1], size[0], 3), dtype=np.uint8)).save(
+            folder / f"image_{index:03d}.png"
+        )
+
+
+def test_folder_data_streams_or_preloads_the_same_images(tmp_path):
+    _write_colour_images(tmp_path / "images" / "nested", 12)
+    preloaded = load_images("folder", root=tmp_path / "images", image_size=16, channels=3, held_out=2, verbose=False)
+    streamed = load_images(
+        "folder", root=tmp_path / "images", image_size=16, channels=3, held_out=2, preload="no", verbose=False
+    )
+    assert preloaded.preloaded and not streamed.preloaded
+    indices = torch.tensor([0, 3, 9])
+    assert torch.equal(preloaded.batch(indices), streamed.batch(indices))
+    assert torch.equal(preloaded.held_out, streamed.held_out)
+
+
+def test_unreadable_image_is_an_error_naming_the_file_unless_skipped(tmp_path, capsys):
+    _write_colour_images(tmp_path, 6)
+    (tmp_path / "broken.png").write_bytes(b"not a png")
+    with pytest.raises(ValueError, match=r"cannot read image file .*broken\.png.*skip_unreadable=True"):
+        load_images("folder", root=tmp_path, image_size=16, held_out=1, verbose=False)
+    data = load_images("folder", root=tmp_path, image_size=16, held_out=1, skip_unreadable=True)
+    assert data.skipped == 1 and data.count == 5
+    assert "skipped 1 unreadable files" in capsys.readouterr().err
+
+
+def test_empty_folder_and_unknown_dataset_are_clear_errors(tmp_path):
+    with pytest.raises(ValueError, match="no image files"):
+        load_images("folder", root=tmp_path, image_size=16, verbose=False)
+    with pytest.raises(ValueError, match="dataset == 'imagenet', must be one of 'digits', 'folder', 'npz'"):
+        load_images("imagenet")
+    with pytest.raises(ValueError, match=r"needs root \(data_root= in ImageConfig\)"):
+        load_images("npz", image_size=16)
+
+
+def test_npz_images_in_any_layout(tmp_path):
+    rng = np.random.default_rng(1)
+    channels_last = rng.integers(0, 256, (10, 16, 16, 3), dtype=np.uint8)
+    np.savez(tmp_path / "a.npz", images=channels_last)
+    np.savez(tmp_path / "b.npz", pictures=channels_last.transpose(0, 3, 1, 2).astype(np.float32) / 255)
+    a = load_images("npz", root=tmp_path / "a.npz", image_size=16, channels=3, held_out=2, verbose=False)
+    b = load_images("npz", root=tmp_path / "b.npz", image_size=16, channels=3, held_out=2, verbose=False)
+    assert torch.equal(a.tensor, b.tensor)
+    np.savez(tmp_path / "c.npz", images=np.full((4, 16, 16), 2.0))
+    with pytest.raises(ValueError, match=r"float images must lie in \[0, 1\]"):
+        load_images("npz", root=tmp_path / "c.npz", image_size=16, held_out=1, verbose=False)
+
+
+def test_the_real_data_sets_without_their_files_say_what_to_do(tmp_path):
+    """They are read without torchvision (tests/test_formats.py trains on each one's real layout)."""
+    with pytest.raises(ValueError, match=r"no train-images-idx3-ubyte\(\.gz\) in"):
+        load_images("mnist", root=tmp_path, image_size=32)
+    with pytest.raises(ValueError, match="does not exist"):
+        load_images("celeba", root=tmp_path / "nonexistent", image_size=32)

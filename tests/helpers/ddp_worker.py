@@ -1,4 +1,4 @@
-"""Run by tests/test_images.py under ``torchrun --nproc_per_node=2``: trains tiny image runs with
+"""Run by tests/test_images_trainer.py under ``torchrun --nproc_per_node=2``: trains tiny image runs with
 DistributedDataParallel (gloo, CPU) and saves each rank's parameters for the test to compare."""
 
 import json

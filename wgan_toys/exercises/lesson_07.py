@@ -208,7 +208,7 @@ def check_resumed_metrics(answer, strict: bool = False) -> Verdict:
 
     The trainer writes a row when ``generator_step % log_every == 0`` or at the step ``train`` stops (never at step
     0), and on resume drops the rows logged after the checkpoint; the checkpoint holds parameters, optimiser states
-    and the random stream, so on a CPU the resumed run is bitwise equal to the uninterrupted one (``tests/test_images.py``
+    and the random stream, so on a CPU the resumed run is bitwise equal to the uninterrupted one (``tests/test_images_trainer.py``
     checks it). Reference: the rows counted from ``ImageConfig``'s ``log_every`` and ``generator_steps``; exact.
     """
     exercise = "07.5"
