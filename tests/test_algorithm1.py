@@ -18,6 +18,8 @@ import numpy as np
 import pytest
 import torch
 
+from wgan_toys.images.config import ImageConfig
+
 pytestmark = pytest.mark.usefixtures("one_thread")  # tests/conftest.py
 
 
@@ -85,18 +87,7 @@ def toy_run(algorithm: str, critic_optimizer: str | None = None) -> list[str]:
     return hexes(*losses, *cosines, parameter_sum(trainer.critic), parameter_sum(trainer.generator))
 
 
-IMAGE_RUN = dict(
-    image_size=16,
-    filters=8,
-    noise_dim=16,
-    mlp_width=32,
-    batch_size=16,
-    generator_steps=2,
-    device="cpu",
-    threads=1,
-    precision="fp32",
-    held_out=100,
-)
+IMAGE_RUN = ImageConfig.smoke_settings(batch_size=16, generator_steps=2, device="cpu", threads=1, precision="fp32")
 
 
 def image_run(algorithm: str, **settings) -> list[str]:
