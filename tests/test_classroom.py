@@ -589,8 +589,9 @@ def test_the_widget_fits_720p_in_projector_mode_with_everything_shown():
     """At 1280x720 JupyterLab shows the notebook in 100vh - 121 px. The box is limited to
     100vh - NOTEBOOK_CHROME_PX, every row above the picture has a fixed height (it neither grows
     with its text nor shrinks), and the picture is the one part that shrinks: in projector mode,
-    with the sliders, a notice and the timing all shown, the picture still gets at least 380 px
-    (the projector figure's natural height at the notebook's 1100 px is 477 px)."""
+    with the sliders, a notice and the timing all shown (and the controls on two lines), the picture
+    still gets at least 380 px (the projector figure's natural height at the notebook's 1100 px is
+    477 px)."""
     import re
 
     from wgan_toys import classroom as module
@@ -610,8 +611,8 @@ def test_the_widget_fits_720p_in_projector_mode_with_everything_shown():
         assert row.layout.flex == "0 0 auto" and (row.layout.height or row.layout.min_height).endswith("px")
     heights = {name: int(px) for name, px in module.ROW_HEIGHTS_PX.items()}
     assert len(shown) - 1 == len(heights)  # every row of the budget is shown, one status row for both lines
-    budget = module.widget_height_budget(720, sliders=True, status=True)
-    assert budget == 720 - module.NOTEBOOK_CHROME_PX - sum(heights.values()) and budget >= 380
+    budget = module.widget_height_budget(720, sliders=True, status=True, projector=True)
+    assert budget == 720 - module.NOTEBOOK_CHROME_PX - sum(heights.values()) - heights["controls"] and budget >= 380
     # the picture's natural height at the notebook's width, which the budget may cut by at most a fifth
     width, height = classroom.figure.get_size_inches()
     assert budget >= 0.8 * 1100 * height / width

@@ -201,6 +201,7 @@ class Classroom(ClassroomView, ClassroomSession):
 # fits, the picture giving up what they take. A full page (present) has no bars to leave room for.
 NOTEBOOK_CHROME_PX = 130
 ROW_HEIGHTS_PX = {"controls": 38, "sliders": 64, "note": 40, "status": 22}  # the rows above the picture
+CONTROL_LINES = {False: 1, True: 2}  # the controls' row wraps once at projector fonts in 1100 px
 CONTROL_FONT_PX = {False: 15, True: 17}  # control labels and buttons; projector mode larger
 # the dropdowns' widths (description and choice), wide enough for their longest choice at those fonts
 DROPDOWN_WIDTHS = {
@@ -225,11 +226,14 @@ WIDGET_CSS = f"""<style>
 </style>"""
 
 
-def widget_height_budget(viewport_height: int = 720, sliders: bool = False, status: bool = True) -> int:
-    """The picture's largest height in pixels in JupyterLab at a ``viewport_height`` px high window:
-    what the box's height limit leaves below the rows of fixed height above it (the controls, the
-    sliders when shown, the note, the status line when it has something to say)."""
-    rows = ROW_HEIGHTS_PX["controls"] + ROW_HEIGHTS_PX["note"]
+def widget_height_budget(
+    viewport_height: int = 720, sliders: bool = False, status: bool = True, projector: bool = False
+) -> int:
+    """The picture's largest height in pixels in JupyterLab at a ``viewport_height`` px high window
+    (1280 px wide, the file browser collapsed): what the box's height limit leaves below the rows
+    of fixed height above it (the controls, on two lines at projector fonts; the sliders when shown;
+    the note; the status line when it has something to say)."""
+    rows = ROW_HEIGHTS_PX["controls"] * CONTROL_LINES[projector] + ROW_HEIGHTS_PX["note"]
     rows += ROW_HEIGHTS_PX["sliders"] if sliders else 0
     rows += ROW_HEIGHTS_PX["status"] if status else 0
     return viewport_height - NOTEBOOK_CHROME_PX - rows
@@ -388,8 +392,9 @@ class _Wiring:
         milliseconds = 1000 * (time.perf_counter() - start)
         # the number first: a narrow window cuts the line's end
         controls["timing"].value = f"last {what}: {milliseconds:.0f} ms (step + measure + redraw + JPEG)"
+        controls["timing"].tooltip = controls["timing"].value  # the whole line, where the window cuts it
         if message:
-            controls["notice"].value = message
+            controls["notice"].value = controls["notice"].tooltip = message
             controls["notice"].layout.display = None
         self._show_status()
 
