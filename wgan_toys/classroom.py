@@ -80,6 +80,7 @@ __all__ = [
     "estimate_note",
     "algorithm_settings",
     "settings_note",
+    "widget_height_budget",
 ]
 
 
