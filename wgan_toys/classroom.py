@@ -186,9 +186,10 @@ class Classroom(ClassroomView, ClassroomSession):
         return _Wiring(self, bool(timing)).box
 
     def present(self):
-        """The widget as a full-page view for a lecture: it covers the whole browser window (the
-        notebook hidden behind it), in projector style, with the picture as large as the window
-        allows; its *leave full page* button returns to the notebook's layout."""
+        """The widget as a full-page view for a lecture: it covers the notebook's whole area (the
+        cells hidden behind it; JupyterLab confines a fixed element to the notebook's panel, so a
+        browser in full screen gives it the most room), in projector style, with the picture as
+        large as that area allows; its *leave full page* button returns to the notebook's layout."""
         if not self.projector:
             self.set_projector(True)
         wiring = _Wiring(self, timing=False, present=True)
@@ -223,7 +224,7 @@ WIDGET_CSS = f"""<style>
 .wgan-classroom .wgan-status .widget-label {{font-size: 14px; white-space: nowrap; overflow: hidden;
  text-overflow: ellipsis; height: {ROW_HEIGHTS_PX["status"]}px; line-height: {ROW_HEIGHTS_PX["status"]}px;}}
 .wgan-classroom.wgan-present {{position: fixed; inset: 0; z-index: 10000; background: white; padding: 6px 10px;
- max-height: none; height: 100vh;}}
+ max-height: none;}}
 </style>"""
 
 
