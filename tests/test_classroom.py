@@ -80,7 +80,8 @@ def test_widget_buttons_call_the_same_methods():
     assert classroom.trainer.generator_step == 1
     controls["run"].value += 1  # one tick of the play button: one iteration
     assert classroom.trainer.generator_step == 2
-    assert controls["timing"].value.startswith("last iteration (step + measure + redraw + JPEG):")
+    assert controls["timing"].value.startswith("last iteration: ")
+    assert controls["timing"].value.endswith(" ms (step + measure + redraw + JPEG)")
     controls["dataset"].value = "25gaussians"
     assert classroom.trainer.dataset.name == "25gaussians" and classroom.trainer.generator_step == 0
     controls["reset"].click()
@@ -568,7 +569,7 @@ def test_the_widget_fits_one_row_and_shows_timing_only_when_asked():
         and controls["run"] in row.children
     )
     assert controls["timing"].layout.display == "none" and controls["notice"].layout.display == "none"
-    assert controls["view"].layout.max_height.startswith("calc(100vh") and controls["run"].show_repeat is False
+    assert controls["run"].show_repeat is False
     controls["dataset"].value = "2clusters"
     assert controls["notice"].layout.display is None  # shown once it has something to say
     classroom.widget(timing=True)
@@ -577,6 +578,112 @@ def test_the_widget_fits_one_row_and_shows_timing_only_when_asked():
     assert "wgan-present" in full._dom_classes and classroom.projector
     classroom.controls["leave"].click()
     assert "wgan-present" not in full._dom_classes
+
+
+def _rows(box):
+    """The widget's visible rows above the picture and the picture, by what they hold."""
+    return [child for child in box.children[1:] if child.layout.display != "none"]
+
+
+def test_the_widget_fits_720p_in_projector_mode_with_everything_shown():
+    """At 1280x720 JupyterLab shows the notebook in 100vh - 121 px. The box is limited to
+    100vh - NOTEBOOK_CHROME_PX, every row above the picture has a fixed height (it neither grows
+    with its text nor shrinks), and the picture is the one part that shrinks: in projector mode,
+    with the sliders, a notice and the timing all shown (and the controls on two lines), the picture
+    still gets at least 380 px (the projector figure's natural height at the notebook's 1100 px is
+    477 px)."""
+    import re
+
+    from wgan_toys import classroom as module
+
+    classroom = Classroom(dataset="8gaussians", n_samples=32, grid_size=12, projector=True)
+    box = classroom.widget(timing=True)
+    controls = classroom.controls
+    limit = re.search(r"\.wgan-classroom \{max-height: calc\(100vh - (\d+)px\)", module.WIDGET_CSS)
+    assert limit and int(limit.group(1)) == module.NOTEBOOK_CHROME_PX >= 121
+    controls["show_sliders"].value = True
+    controls["n_critic"].value = 6  # a notice
+    shown = _rows(box)
+    picture = controls["view"]
+    assert shown[-1] is picture and picture.layout.flex == "1 1 auto" and picture.layout.min_height == "0"
+    assert picture.layout.max_height is None  # the box's limit, not a guess of the rows' heights
+    for row in shown[:-1]:  # controls, sliders, note, status: fixed heights
+        assert row.layout.flex == "0 0 auto" and (row.layout.height or row.layout.min_height).endswith("px")
+    heights = {name: int(px) for name, px in module.ROW_HEIGHTS_PX.items()}
+    assert len(shown) - 1 == len(heights)  # every row of the budget is shown, one status row for both lines
+    budget = module.widget_height_budget(720, sliders=True, status=True, projector=True)
+    assert budget == 720 - module.NOTEBOOK_CHROME_PX - sum(heights.values()) - heights["controls"] and budget >= 380
+    # the picture's natural height at the notebook's width, which the budget may cut by at most a fifth
+    width, height = classroom.figure.get_size_inches()
+    assert budget >= 0.8 * 1100 * height / width
+    assert "wgan-projector" in box._dom_classes and module.CONTROL_FONT_PX[True] >= 14
+
+
+def test_the_status_row_is_absent_unless_asked_and_holds_notice_and_timing():
+    classroom = Classroom(dataset="8gaussians", n_samples=32, grid_size=12)
+    box = classroom.widget(timing=False)
+    controls = classroom.controls
+    status = next(child for child in box.children if controls["notice"] in getattr(child, "children", ()))
+    assert controls["timing"] in status.children  # one row for both
+    assert status.layout.display == "none" and status not in _rows(box)
+    controls["critic_step"].click()  # timing not asked: still no row
+    assert status.layout.display == "none"
+    controls["learning_rate"].value = 1e-2  # a notice: the row appears
+    assert status.layout.display is None and controls["timing"].layout.display == "none"
+    timed = classroom.widget(timing=True)  # asked: the row is there from the start, the timing empty until a press
+    status = next(child for child in timed.children if classroom.controls["timing"] in getattr(child, "children", ()))
+    assert status.layout.display is None and classroom.controls["notice"].layout.display == "none"
+
+
+def test_the_note_is_two_lines_of_fixed_height_with_the_bias_on_screen():
+    """The note is two one-line entries in a fixed height (its full text the hover title), short
+    enough for a line at 1280 px; the toy script's bias is in the shown line, not only in the hover."""
+    import html
+    import re
+
+    from wgan_toys import classroom as module
+    from wgan_toys.classroom_session import BRIEF_NOTE_CHARS, estimate_note, settings_note
+
+    for algorithm in ("wgan", "wgan-gp", "gan-minimax", "gan-logd"):
+        for preset in ("paper", "toy"):
+            for note in (estimate_note, settings_note):
+                assert len(note(algorithm, preset, brief=True)) <= BRIEF_NOTE_CHARS, (algorithm, preset, note)
+    assert "overshoot W1" in estimate_note("wgan-gp", "toy", brief=True)
+    classroom = Classroom(dataset="8gaussians", n_samples=32, grid_size=12, preset="toy")
+    classroom.widget()
+    note = classroom.controls["defaults"]
+    assert note.layout.height == f"{module.ROW_HEIGHTS_PX['note']}px" and note.layout.overflow == "hidden"
+    lines = re.findall(r"<div title='([^']*)'>([^<]*)</div>", note.value)
+    assert [html.unescape(shown) for _, shown in lines] == [
+        settings_note("wgan-gp", "toy", brief=True),
+        estimate_note("wgan-gp", "toy", brief=True),
+    ]
+    assert [html.unescape(full) for full, _ in lines] == [
+        settings_note("wgan-gp", "toy"),
+        estimate_note("wgan-gp", "toy"),
+    ]
+
+
+def test_drawing_step_0_needs_no_optimiser_and_so_no_torch_dynamo():
+    """The first picture (a classroom at step 0) makes no optimiser: PyTorch's first optimiser
+    imports torch._dynamo (1-3 s), which the widget's background thread loads after the picture.
+    Run in a fresh interpreter, where nothing has imported it yet."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\n"
+        "from wgan_toys.classroom import Classroom\n"
+        "from wgan_toys.runtime import set_threads\n"
+        "set_threads(1)\n"
+        "classroom = Classroom(dataset='8gaussians', n_samples=32, grid_size=8)\n"
+        "classroom.jpeg()\n"
+        "assert 'torch._dynamo' not in sys.modules, 'step 0 imported torch._dynamo'\n"
+        "classroom.critic_step()\n"
+        "assert 'torch._dynamo' in sys.modules and classroom.trainer.critic_steps == 1\n"
+    )
+    finished = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert finished.returncode == 0, finished.stderr[-2000:]
 
 
 def test_the_default_preset_tracks_exact_w1_on_8_gaussians():

@@ -24,10 +24,14 @@
 //     picture ("ready widget"); any error output in a cell, or any error on the browser's console
 //     or an uncaught page error, fails the check;
 //   - at a 1280x720 viewport (a projector's), with the widget scrolled to the top of the notebook,
-//     asserts that the whole widget (controls, notes and picture) is in the notebook's view;
+//     asserts that the whole widget (controls, notes and picture) is in the notebook's view: at
+//     step 0, with projector on, the sliders, the notice and the timing shown (and control fonts
+//     >= 14 px there), under the toy-script preset (whose bias line must be visible), after the
+//     data-set and algorithm changes, and after a reset;
 //   - presses every control of the classroom: critic step, critic x20, generator step, run then
-//     pause (the play button pressed twice: the picture must not change while paused), stop (the
-//     play widget's second button: no step), reset, the data set, algorithm and preset dropdowns,
+//     pause (the play/pause button, found by its fa-play/fa-pause icon, pressed twice: it shows
+//     pause while playing, and the picture must not change while paused), stop (the fa-stop
+//     button: no step), reset, the data set, algorithm and preset dropdowns,
 //     the learning rate, n_critic, c or lambda and speed sliders (behind the 'sliders' toggle), and
 //     the projector box. After each button and
 //     each dropdown or projector change it asserts that the picture changed (the image's bytes)
@@ -249,20 +253,28 @@ async function nudgeSlider(page, description, key) {
   await page.screenshot({ path: path.join(out, 'after_presses.png') });
 
   // run (play) for a few ticks, then pause (the same button), then stop, which must not step.
-  // ipywidgets 8's play control has play/pause, stop and (hidden here: show_repeat=False) repeat
+  // ipywidgets 8's play control has play/pause (one button: its icon is fa-play, fa-pause while
+  // playing), stop (fa-stop) and repeat (fa-retweet; hidden here: show_repeat=False). The buttons
+  // are found by their icons, not by position, and the play button must show pause while it plays.
   const playButtons = page.locator('.widget-play button:visible');
   check(await playButtons.count() === 2, `the play control shows ${await playButtons.count()} buttons, expected play/pause and stop`);
-  await pressAndCheck(page, 'run', () => playButtons.nth(0).click(), 'last iteration');
+  const playPause = page.locator('.widget-play button:visible:has(i.fa-play), .widget-play button:visible:has(i.fa-pause)');
+  const stop = page.locator('.widget-play button:visible:has(i.fa-stop)');
+  check(await playPause.count() === 1 && await stop.count() === 1, 'the play control has no single play/pause and stop button');
+  check(await page.locator('.widget-play button:visible:has(i.fa-retweet)').count() === 0, 'the repeat button is shown');
+  await pressAndCheck(page, 'run', () => playPause.click(), 'last iteration');
   await page.waitForTimeout(1500);
-  await playButtons.nth(0).click();  // pause
+  check(await page.locator('.widget-play button:visible i.fa-pause').count() === 1, 'run: the play button shows no pause icon while playing');
+  await playPause.click();  // pause
   await page.waitForTimeout(1000);  // a tick already sent lands
+  check(await page.locator('.widget-play button:visible i.fa-play').count() === 1, 'pause: the play button does not show play again');
   const paused = await imageBytes(page);
   await page.waitForTimeout(2000);
   check(await imageBytes(page) === paused, 'pause: the picture changed while paused');
-  await playButtons.nth(1).click();  // stop: sets the count back to 0
+  await stop.click();  // stop: sets the count back to 0
   await page.waitForTimeout(1500);
   check(await imageBytes(page) === paused, 'stop: the picture changed, so stop ran an iteration');
-  console.log('  run, pause, stop: ran while playing; no step while paused; stop took no step');
+  console.log('  run, pause, stop: ran while playing (pause icon shown); no step while paused; stop took no step');
   await page.locator('button:text-is("sliders")').click();  // the sliders' row
   await page.waitForTimeout(500);
 
@@ -276,6 +288,12 @@ async function nudgeSlider(page, description, key) {
   }
   await nudgeSlider(page, 'ms per step', 'ArrowRight');
   await pressAndCheck(page, 'projector on', () => page.locator('.widget-checkbox input').click(), 'last projector change');
+  await assertFits(page, 'projector on, sliders shown, notice and timing shown');
+  const smallest = await page.evaluate(() => Math.min(...[...document.querySelectorAll(
+    '.wgan-classroom .widget-button, .wgan-classroom .widget-toggle-button, .wgan-classroom select, .wgan-classroom .widget-label')]
+    .filter((e) => e.offsetWidth > 0).map((e) => parseFloat(getComputedStyle(e).fontSize))));
+  check(smallest >= 14, `projector on: the smallest control font is ${smallest} px, expected >= 14 px`);
+  console.log(`  projector on: control fonts >= ${smallest} px`);
   await page.screenshot({ path: path.join(out, 'projector.png') });
   await pressAndCheck(page, 'projector off', () => page.locator('.widget-checkbox input').click(), 'last projector change');
   await page.locator('button:text-is("sliders")').click();  // hide them again: the widget must fit
@@ -290,6 +308,13 @@ async function nudgeSlider(page, description, key) {
     .catch(() => { throw new Error('preset toy script: the note never explained the bias of lambda = 0.1'); });
   const toy = await label(page, 'at toy scale');
   check(toy.includes('lambda = 0.1'), `the toy preset's note says "${toy}"`);
+  // the bias is on screen, not only in the hover text: its line is visible inside the widget's box
+  const biasShown = await page.evaluate(() => [...document.querySelectorAll('.wgan-note div')].some((line) => {
+    const box = line.getBoundingClientRect();
+    return line.textContent.includes('overshoot W1') && box.height > 0 && box.bottom <= window.innerHeight;
+  }));
+  check(biasShown, 'preset toy script: the line that explains the bias is not visible');
+  await assertFits(page, 'preset toy script');
   await selectOption(page, 'preset', "paper's claim");
   await page.waitForFunction(() => !document.body.textContent.includes('overshoot W1'), null, { timeout: 60000 });
   console.log('  preset: the toy script states lambda = 0.1 and its bias; the paper preset restores lambda = 10');
@@ -303,6 +328,7 @@ async function nudgeSlider(page, description, key) {
   check(wgan.startsWith('wgan at toy scale') && wgan.includes('c = 0.01'), `after choosing wgan the defaults line says "${wgan}"`);
   await pressAndCheck(page, 'critic step (wgan)', button('critic step'), 'last critic step');
   await pressAndCheck(page, 'reset', button('reset'), 'last reset');
+  await assertFits(page, 'after reset');
   await page.screenshot({ path: path.join(out, 'final.png') });
 
   console.log(`data-set and algorithm changes, click to image: ${changes.map(([n, ms]) => `${n} ${ms.toFixed(0)} ms`).join(', ')}`);

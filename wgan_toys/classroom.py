@@ -42,7 +42,8 @@ algorithm, the field too for a new data set, whose pixels are kept for the next 
 Presets: ``preset='paper'`` (the default) shows the paper's claim, WGAN-GP at lambda = 10 and the
 clipped critic's estimate divided by its measured slope; ``preset='toy'`` takes the toy script's
 lambda = 0.1, its bias stated on screen (:func:`~wgan_toys.classroom_session.estimate_note`). The
-widget is one row of controls over a picture sized to the window (it fits 1280x720);
+widget is one row of controls, a note of two lines and a status line of fixed heights over a picture
+that takes the rest of the window (it fits 1280x720 in every state);
 :meth:`Classroom.present` shows it as a full page. The session (training and measuring) is
 :class:`~wgan_toys.classroom_session.ClassroomSession`, the drawing
 :class:`~wgan_toys.classroom_view.ClassroomView`; this module holds the constructor and the widget.
@@ -79,6 +80,7 @@ __all__ = [
     "estimate_note",
     "algorithm_settings",
     "settings_note",
+    "widget_height_budget",
 ]
 
 
@@ -163,11 +165,13 @@ class Classroom(ClassroomView, ClassroomSession):
 
         One row of controls (data set, algorithm, preset, the step buttons, run/pause, reset, and a
         *sliders* toggle that shows the learning rate, n_critic, c or lambda, the run speed and the
-        projector box), a note on the settings and on what the chart's estimate is, and the
-        picture, sized to the window: the whole widget fits a 1280x720 screen. A notice line
-        appears when a change restarted the session or applied without a restart; ``timing=True``
-        (or the environment variable ``WGAN_TOYS_CLASSROOM_TIMING=1``, which ``tools/lab_screenshot.js``
-        asks for) adds a line with how long the last press took in the kernel.
+        projector box), a note on the settings and on what the chart's estimate is (two lines of
+        fixed height, each cut to the window, its full text the hover title), and the picture,
+        which takes the height the rows above leave (:func:`widget_height_budget`): the whole widget
+        fits a 1280x720 screen in every state. A status line appears when a change restarted the
+        session or applied without a restart; ``timing=True`` (or the environment variable
+        ``WGAN_TOYS_CLASSROOM_TIMING=1``, which ``tools/lab_screenshot.js`` asks for) shows it from the
+        start, with how long the last press took in the kernel.
 
         The picture is an ``ipywidgets.Image`` whose value is replaced after each press, not an
         ``Output`` widget: under nbclient (``make lessons``, the notebook tests) every capture into
@@ -182,23 +186,68 @@ class Classroom(ClassroomView, ClassroomSession):
         return _Wiring(self, bool(timing)).box
 
     def present(self):
-        """The widget as a full-page view for a lecture: it covers the whole browser window (the
-        notebook hidden behind it), in projector style, with the picture as large as the window
-        allows; its *leave full page* button returns to the notebook's layout."""
+        """The widget as a full-page view for a lecture: it covers the notebook's whole area (the
+        cells hidden behind it; JupyterLab confines a fixed element to the notebook's panel, so a
+        browser in full screen gives it the most room), in projector style, with the picture as
+        large as that area allows; its *leave full page* button returns to the notebook's layout."""
         if not self.projector:
             self.set_projector(True)
         wiring = _Wiring(self, timing=False, present=True)
         return wiring.box
 
 
-WIDGET_CSS = """<style>
+# The widget at 1280x720 (a projector's), in JupyterLab with the file browser collapsed: the notebook
+# shows 100vh - 121 px (menu, tab, toolbar and status bars). The box is at most NOTEBOOK_CHROME_PX
+# less than the window's height, and the picture is the only part that shrinks (a flex column):
+# the rows above it have fixed heights, so every state (sliders shown, a notice, projector fonts)
+# fits, the picture giving up what they take. A full page (present) has no bars to leave room for.
+NOTEBOOK_CHROME_PX = 130
+ROW_HEIGHTS_PX = {"controls": 38, "sliders": 64, "note": 40, "status": 22}  # the rows above the picture
+CONTROL_LINES = {False: 1, True: 2}  # the controls' row wraps once at projector fonts in 1100 px
+CONTROL_FONT_PX = {False: 15, True: 17}  # control labels and buttons; projector mode larger
+# the dropdowns' widths (description and choice), wide enough for their longest choice at those fonts
+DROPDOWN_WIDTHS = {
+    False: {"dataset": "160px", "algorithm": "190px", "preset": "190px"},
+    True: {"dataset": "180px", "algorithm": "215px", "preset": "215px"},
+}
+NOTE_FONT_PX = 14
+WIDGET_CSS = f"""<style>
+.wgan-classroom {{max-height: calc(100vh - {NOTEBOOK_CHROME_PX}px); overflow: hidden;}}
 .wgan-classroom .widget-button, .wgan-classroom .widget-toggle-button, .wgan-classroom select,
-.wgan-classroom .widget-label, .wgan-classroom .widget-readout {font-size: 15px;}
-.wgan-classroom .wgan-note {font-size: 13px; line-height: 1.3; color: #333;}
-.wgan-classroom.wgan-present {position: fixed; inset: 0; z-index: 10000; background: white; padding: 6px 10px;}
-.wgan-classroom.wgan-present .widget-button, .wgan-classroom.wgan-present select {font-size: 18px;}
+.wgan-classroom .widget-label, .wgan-classroom .widget-readout, .wgan-classroom .widget-checkbox label
+{{font-size: {CONTROL_FONT_PX[False]}px;}}
+.wgan-classroom.wgan-projector .widget-button, .wgan-classroom.wgan-projector .widget-toggle-button,
+.wgan-classroom.wgan-projector select, .wgan-classroom.wgan-projector .widget-label,
+.wgan-classroom.wgan-projector .widget-readout {{font-size: {CONTROL_FONT_PX[True]}px;}}
+.wgan-classroom .wgan-note {{font-size: {NOTE_FONT_PX}px; line-height: 1.35; color: #333;}}
+.wgan-classroom .wgan-note div {{white-space: nowrap; overflow: hidden; text-overflow: ellipsis;}}
+.wgan-classroom .wgan-status .widget-label {{font-size: 14px; white-space: nowrap; overflow: hidden;
+ text-overflow: ellipsis; height: {ROW_HEIGHTS_PX["status"]}px; line-height: {ROW_HEIGHTS_PX["status"]}px;}}
+.wgan-classroom.wgan-present {{position: fixed; inset: 0; z-index: 10000; background: white; padding: 6px 10px;
+ max-height: none;}}
 </style>"""
-PICTURE_HEIGHT = {False: "calc(100vh - 240px)", True: "calc(100vh - 110px)"}  # the notebook's bars, or none
+
+
+def widget_height_budget(
+    viewport_height: int = 720, sliders: bool = False, status: bool = True, projector: bool = False
+) -> int:
+    """The picture's largest height in pixels in JupyterLab at a ``viewport_height`` px high window
+    (1280 px wide, the file browser collapsed): what the box's height limit leaves below the rows
+    of fixed height above it (the controls, on two lines at projector fonts; the sliders when shown;
+    the note; the status line when it has something to say)."""
+    rows = ROW_HEIGHTS_PX["controls"] * CONTROL_LINES[projector] + ROW_HEIGHTS_PX["note"]
+    rows += ROW_HEIGHTS_PX["sliders"] if sliders else 0
+    rows += ROW_HEIGHTS_PX["status"] if status else 0
+    return viewport_height - NOTEBOOK_CHROME_PX - rows
+
+
+def _note_html(lines: list[tuple[str, str]]) -> str:
+    """The note: one line per (brief, full) pair, cut with an ellipsis if the window is narrow, the
+    full sentence its hover text."""
+    import html
+
+    shown = "".join(f"<div title='{html.escape(full, quote=True)}'>{html.escape(brief)}</div>" for brief, full in lines)
+    return f"<div class='wgan-note'>{shown}</div>"
 
 
 class _Wiring:
@@ -209,32 +258,44 @@ class _Wiring:
 
         self.classroom, self.widgets, self.quiet = classroom, widgets, False
         self.controls = controls = self._make_controls(present)
+        self.timing = timing
         controls["timing"].layout.display = None if timing else "none"
         self._wire()
         self.show_settings()
         classroom.draw()
         controls["view"].value = classroom.jpeg()
         classroom.prepare_data_sets()
+
+        def row(names, height, **layout):  # a row of fixed height: only the picture shrinks
+            return widgets.HBox(
+                [controls[name] for name in names],
+                layout=widgets.Layout(flex="0 0 auto", min_height=f"{height}px", overflow="hidden", **layout),
+            )
+
+        # the notice and the timing share one line, shown only when one of them has something to say
+        self.status = row(("notice", "timing"), ROW_HEIGHTS_PX["status"], display="none", flex_flow="row nowrap")
+        self.status.layout.height = f"{ROW_HEIGHTS_PX['status']}px"
+        self.status.add_class("wgan-status")
+        self.sliders = row(SLIDERS, ROW_HEIGHTS_PX["sliders"], display="none", flex_flow="row wrap")
         rows = [
             widgets.HTML(WIDGET_CSS, layout=widgets.Layout(display="none")),
-            widgets.HBox([controls[name] for name in ROW], layout=widgets.Layout(flex_flow="row wrap")),
-            widgets.HBox(
-                [controls[name] for name in SLIDERS], layout=widgets.Layout(display="none", flex_flow="row wrap")
-            ),
+            row(ROW, ROW_HEIGHTS_PX["controls"], flex_flow="row wrap"),
+            self.sliders,
             controls["defaults"],
-            controls["notice"],
-            controls["timing"],
+            self.status,
             controls["view"],
         ]
-        self.sliders = rows[2]
         self.box = widgets.VBox(rows)
         self.box.add_class("wgan-classroom")
         if present:
             self.box.add_class("wgan-present")
+        if classroom.projector:
+            self.box.add_class("wgan-projector")
+        self._show_status()
         classroom.controls = controls
 
     def _make_controls(self, present: bool) -> dict:
-        widgets, config = self.widgets, self.classroom.config
+        widgets, config, projector = self.widgets, self.classroom.config, self.classroom.projector
         wide = {"description_width": "initial"}  # the whole name, not "learning r..."
 
         def button(text, tooltip):
@@ -246,21 +307,21 @@ class _Wiring:
                 value=config.dataset,
                 description="data",
                 style=wide,
-                layout=widgets.Layout(width="160px"),
+                layout=widgets.Layout(width=DROPDOWN_WIDTHS[projector]["dataset"]),
             ),
             "algorithm": widgets.Dropdown(
                 options=CLASSROOM_ALGORITHMS,
                 value=config.algorithm,
                 description="algorithm",
                 style=wide,
-                layout=widgets.Layout(width="190px"),
+                layout=widgets.Layout(width=DROPDOWN_WIDTHS[projector]["algorithm"]),
             ),
             "preset": widgets.Dropdown(
                 options=[("paper's claim", "paper"), ("toy script", "toy")],
                 value=self.classroom.preset,
                 description="preset",
                 style=wide,
-                layout=widgets.Layout(width="190px"),
+                layout=widgets.Layout(width=DROPDOWN_WIDTHS[projector]["preset"]),
                 tooltip=" / ".join(PRESETS.values()),
             ),
             "critic_step": button("critic step", "one critic (or discriminator) update"),
@@ -307,12 +368,21 @@ class _Wiring:
             ),
             "speed": widgets.IntSlider(value=300, min=50, max=2000, step=50, description="ms per step", style=wide),
             "projector": widgets.Checkbox(value=self.classroom.projector, description="projector", indent=False),
-            "defaults": widgets.HTML(""),  # HTML wraps; a Label cuts
-            "notice": widgets.Label("", layout=widgets.Layout(display="none")),
-            "timing": widgets.Label(""),
+            # two lines of fixed height, each cut to the window with its full text a hover away
+            "defaults": widgets.HTML(
+                "",
+                layout=widgets.Layout(
+                    flex="0 0 auto", height=f"{ROW_HEIGHTS_PX['note']}px", overflow="hidden", width="100%"
+                ),
+            ),
+            "notice": widgets.Label("", layout=widgets.Layout(display="none", flex="0 1 auto", min_width="0")),
+            "timing": widgets.Label("", layout=widgets.Layout(flex="0 1 auto", min_width="0", margin="0 0 0 16px")),
+            # the only part that shrinks (flex): whatever the rows above take, the box fits its height limit
             "view": widgets.Image(
                 format="jpeg",
-                layout=widgets.Layout(width="100%", max_height=PICTURE_HEIGHT[present], object_fit="contain"),
+                layout=widgets.Layout(
+                    width="100%", height="auto", flex="1 1 auto", min_height="0", object_fit="contain"
+                ),
             ),
         }
 
@@ -322,10 +392,19 @@ class _Wiring:
         controls = self.controls
         controls["view"].value = self.classroom.jpeg()
         milliseconds = 1000 * (time.perf_counter() - start)
-        controls["timing"].value = f"last {what} (step + measure + redraw + JPEG): {milliseconds:.0f} ms"
+        # the number first: a narrow window cuts the line's end
+        controls["timing"].value = f"last {what}: {milliseconds:.0f} ms (step + measure + redraw + JPEG)"
+        controls["timing"].tooltip = controls["timing"].value  # the whole line, where the window cuts it
         if message:
-            controls["notice"].value = message
+            controls["notice"].value = controls["notice"].tooltip = message
             controls["notice"].layout.display = None
+        self._show_status()
+
+    def _show_status(self) -> None:
+        """The status line (notice and timing) takes its row only when it has something to say."""
+        controls = self.controls
+        shown = self.timing or controls["notice"].layout.display is None
+        self.status.layout.display = None if shown else "none"
 
     def _wire(self) -> None:
         classroom, controls = self.classroom, self.controls
@@ -363,8 +442,6 @@ class _Wiring:
 
     def show_settings(self) -> None:
         """The sliders and the notes follow the classroom's config (after a restart or a new algorithm)."""
-        import html
-
         classroom, controls = self.classroom, self.controls
         config = classroom.config
         self.quiet = True  # the sliders are moved by the program, not by a person
@@ -377,8 +454,11 @@ class _Wiring:
             if name is not None:
                 constant.description = {"clip_value": "c", "penalty_weight": "lambda"}[name]
                 constant.value = getattr(config, name)
-            notes = settings_note(config.algorithm, classroom.preset), estimate_note(config.algorithm, classroom.preset)
-            controls["defaults"].value = "<div class='wgan-note'>" + "<br>".join(map(html.escape, notes)) + "</div>"
+            lines = [
+                (note(config.algorithm, classroom.preset, brief=True), note(config.algorithm, classroom.preset))
+                for note in (settings_note, estimate_note)
+            ]
+            controls["defaults"].value = _note_html(lines)
         finally:
             self.quiet = False
 
@@ -416,6 +496,12 @@ class _Wiring:
         self.timed(f"{name} change", apply)
 
     def restyle(self, change) -> None:
+        if change["new"]:
+            self.box.add_class("wgan-projector")
+        else:
+            self.box.remove_class("wgan-projector")
+        for name, width in DROPDOWN_WIDTHS[bool(change["new"])].items():
+            self.controls[name].layout.width = width
         self.timed("projector change (restyle, no restart)", lambda: self.classroom.set_projector(change["new"]))
 
 

@@ -73,34 +73,63 @@ def algorithm_settings(algorithm: str, preset: str = "paper") -> dict:
     return settings
 
 
-def estimate_note(algorithm: str, preset: str = "paper") -> str:
-    """One line for the screen: what the chart's estimate is under ``preset``, and its bias."""
-    name = algorithm
-    if name == "wgan-gp" and _check_preset(preset) == "paper":
-        return "lambda = 10: the penalty holds the critic's slope near 1, so its estimate E_r f - E_g f tracks W1."
-    if name == "wgan-gp":
-        return (
-            "lambda = 0.1 (the toy script's): the penalty lets the critic's slope grow above 1 and its estimate "
-            "overshoot W1; for linear critics the optimum is W + W^2/(2 lambda) (lesson 04b). "
-            "The paper's preset uses lambda = 10."
-        )
-    if name == "wgan" and _check_preset(preset) == "paper":
-        return (
-            "chart: the clipped critic's estimate divided by its slope K, the largest |grad f| measured at the "
-            "samples and the midpoints of their transport segments (a lower bound on its Lipschitz constant, so "
-            "the ratio may exceed W1)."
-        )
-    if name == "wgan":
-        return (
-            "chart: the clipped critic's estimate as measured, W1 times the critic's slope K (about 1e-4 at "
-            "c = 0.01): a line near 0 on W1's axis. The paper's preset divides it by K."
-        )
-    return "chart: the GAN's JS estimate L/2 + log 2 on W1's axis (it measures JS, not W1)."
+# what the chart's estimate is, by (algorithm, preset): the full sentence (a hover away on screen) and
+# the brief one the widget shows on one line (at most BRIEF_NOTE_CHARS characters). A GAN's is the same
+# under both presets.
+_ESTIMATE_NOTES = {
+    ("wgan-gp", "paper"): (
+        "lambda = 10: the penalty holds the critic's slope near 1, so its estimate E_r f - E_g f tracks W1.",
+        "lambda = 10: the penalty holds the critic's slope near 1, so its estimate E_r f - E_g f tracks W1.",
+    ),
+    ("wgan-gp", "toy"): (
+        "lambda = 0.1 (the toy script's): the penalty lets the critic's slope grow above 1 and its estimate "
+        "overshoot W1; for linear critics the optimum is W + W^2/(2 lambda) (lesson 04b). "
+        "The paper's preset uses lambda = 10.",
+        "lambda = 0.1 (toy script): the critic's slope can grow above 1 and its estimate overshoot W1 "
+        "(W + W^2/(2 lambda), lesson 04b).",
+    ),
+    ("wgan", "paper"): (
+        "chart: the clipped critic's estimate divided by its slope K, the largest |grad f| measured at the "
+        "samples and the midpoints of their transport segments (a lower bound on its Lipschitz constant, so "
+        "the ratio may exceed W1).",
+        "chart: the clipped critic's estimate / its slope K (the largest |grad f| measured, a lower bound: "
+        "the ratio may exceed W1).",
+    ),
+    ("wgan", "toy"): (
+        "chart: the clipped critic's estimate as measured, W1 times the critic's slope K (about 1e-4 at "
+        "c = 0.01): a line near 0 on W1's axis. The paper's preset divides it by K.",
+        "chart: the clipped critic's estimate as measured, W1 times its slope K (about 1e-4 at c = 0.01): "
+        "a line near 0.",
+    ),
+    ("gan", "paper"): (
+        "chart: the GAN's JS estimate L/2 + log 2 on W1's axis (it measures JS, not W1).",
+        "chart: the GAN's JS estimate L/2 + log 2 on W1's axis (it measures JS, not W1).",
+    ),
+}
+BRIEF_NOTE_CHARS = 130  # one line of the widget's note at 14 px across a 1280 px screen's notebook
 
 
-def settings_note(algorithm: str, preset: str = "paper") -> str:
+def estimate_note(algorithm: str, preset: str = "paper", brief: bool = False) -> str:
+    """One line for the screen: what the chart's estimate is under ``preset``, and its bias.
+
+    ``brief=True`` gives the shortened line the widget shows (at most :data:`BRIEF_NOTE_CHARS`
+    characters, the bias still named; the full sentence is its hover text).
+
+    Examples
+    --------
+    >>> "overshoot W1" in estimate_note("wgan-gp", "toy", brief=True)
+    True
+    """
+    preset = _check_preset(preset)
+    key = (algorithm, preset) if algorithm in ("wgan", "wgan-gp") else ("gan", "paper")
+    full, short = _ESTIMATE_NOTES[key]
+    return short if brief else full
+
+
+def settings_note(algorithm: str, preset: str = "paper", brief: bool = False) -> str:
     """One line for the screen: ``algorithm``'s settings under ``preset``, the paper's values beside
-    them and the table's reason for the difference (its ``source``)."""
+    them and the table's reason for the difference (its ``source``; left out with ``brief=True``,
+    the widget's line, whose hover text is the full note)."""
     name = algorithm
     toy, paper = algorithm_defaults(name, "toy"), algorithm_defaults(name, "paper")
     chosen = algorithm_settings(name, preset)
@@ -110,7 +139,8 @@ def settings_note(algorithm: str, preset: str = "paper") -> str:
         parts.append(f"c = {toy.clip_value:g} (paper {paper.clip_value:g})")
     if toy.penalty_weight:
         parts.append(f"lambda = {chosen['penalty_weight']:g} (paper {paper.penalty_weight:g})")
-    return f"{name} at toy scale: {optimizer}, {', '.join(parts)}. {toy.source}"
+    line = f"{name} at toy scale: {optimizer}, {', '.join(parts)}."
+    return line if brief else f"{line} {toy.source}"
 
 
 @functools.lru_cache(maxsize=16)
@@ -257,12 +287,16 @@ class ClassroomSession:
         """Compute the other data sets' real samples, sample floors and step 0's exact plans in a
         background thread (the widget starts it once its picture is shown), so that choosing one
         later finds them: a data-set change then costs a new session and a redraw, not eleven
-        ``ot.emd`` solves."""
+        ``ot.emd`` solves. The thread first imports what the first step needs and drawing step 0 did
+        not (the optimisers, made at their first use, load ``torch._dynamo``)."""
         import threading
 
         start = self.frames[0] if self.frames and self.frames[0]["generator_step"] == 0 else None
 
         def prepare(n_samples=self.n_samples, seed=self.config.seed):
+            # what the first press needs and step 0 did not: the optimisers' torch._dynamo (1-3 s of imports)
+            import torch._dynamo  # noqa: F401
+
             for dataset in CLASSROOM_DATASETS:
                 real, _ = _real_and_floor(dataset, n_samples, seed)
                 if start is not None:

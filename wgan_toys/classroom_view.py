@@ -346,7 +346,7 @@ class ClassroomView:
         title.set_text(r"critic $f_w$")  # the wider of its two titles
         figure = self._shown_figure()
         canvas = _agg_canvas(figure)
-        canvas.draw()
+        figure.draw_without_rendering()  # the layout and every artist's position, no pixels: render() draws them
         # the pixels the colour bar may ever cover, measured once with its widest labels and title
         # (a tight box costs as much as drawing the colour bar: 30-50 ms at each new background)
         self._cache.colorbar_box = self._colorbar_region(canvas.get_renderer())

@@ -144,6 +144,9 @@ class ToyGAN:
     """
 
     critic_objective: CriticObjective  # made by reset(); a config set before it has none to update
+    _optimizers: (
+        tuple[torch.optim.Optimizer, torch.optim.Optimizer] | None
+    )  # (critic's, generator's), made at first use
 
     def __init__(self, config: ToyConfig | None = None):
         self.config = (config or ToyConfig()).resolved()
@@ -161,6 +164,35 @@ class ToyGAN:
         if hasattr(self, "critic_objective"):
             self.constraint = self.critic_objective.constraint = _constraint(config)
 
+    # ------------------------------------------------------------------ optimisers
+    @property
+    def critic_optimizer(self) -> torch.optim.Optimizer:
+        """The critic's optimiser: the algorithm's (:data:`~wgan_toys.objectives.DEFAULTS`, toy scale)
+        unless ``config.critic_optimizer`` says otherwise; made at its first use after a reset."""
+        return self._made_optimizers()[0]
+
+    @property
+    def generator_optimizer(self) -> torch.optim.Optimizer:
+        """The generator's optimiser, the algorithm's; made at its first use after a reset."""
+        return self._made_optimizers()[1]
+
+    def _made_optimizers(self) -> tuple[torch.optim.Optimizer, torch.optim.Optimizer]:
+        if self._optimizers is None:
+            config = self.config
+            # an Adam on WGAN's critic takes that row's betas
+            critic = make_optimizer(
+                self.critic.parameters(),
+                config.algorithm,
+                "toy",
+                learning_rate=config.learning_rate,
+                optimizer=config.critic_optimizer,
+            )
+            generator = make_optimizer(
+                self.generator.parameters(), config.algorithm, "toy", learning_rate=config.learning_rate
+            )
+            self._optimizers = (critic, generator)
+        return self._optimizers
+
     # ------------------------------------------------------------------ state
     def reset(self) -> None:
         """Back to the initial state: fresh networks, optimisers, random stream and history."""
@@ -177,18 +209,9 @@ class ToyGAN:
         self.critic_objective = CriticObjective(
             self.critic, self.constraint, discriminator=not self.is_wgan, rng=self.rng
         )
-        # the critic's optimiser is the algorithm's unless config.critic_optimizer says otherwise; the generator's is
-        # the algorithm's (objectives.DEFAULTS, toy scale; an Adam on WGAN's critic takes that row's betas)
-        self.critic_optimizer = make_optimizer(
-            self.critic.parameters(),
-            config.algorithm,
-            "toy",
-            learning_rate=config.learning_rate,
-            optimizer=config.critic_optimizer,
-        )
-        self.generator_optimizer = make_optimizer(
-            self.generator.parameters(), config.algorithm, "toy", learning_rate=config.learning_rate
-        )
+        # made at their first use (the first step): the first optimiser pulls in torch._dynamo (1-3 s of
+        # imports), which a session that only draws its step 0 (the classroom's first picture) never needs
+        self._optimizers = None
         # the yardsticks of _check_bounded; they draw nothing from self.rng (seed 0 of numpy)
         self.data_scale = float(np.sqrt(np.mean(np.sum(self.dataset.sample(2000, seed=0) ** 2, axis=1))))
         self.initial_norms = {
