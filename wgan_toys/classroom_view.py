@@ -379,12 +379,15 @@ class ClassroomView:
         so restoring it is exact)."""
         from matplotlib.transforms import Bbox
 
-        tight = self.colorbar.ax.get_tightbbox(renderer).padded(3)
+        box = self.colorbar.ax.get_tightbbox(renderer)
+        if box is None:
+            raise RuntimeError("the colour bar has no extent to restore; draw the figure once before blitting")
+        tight = box.padded(3)
         right = max(tight.x1, self.chart_ax.bbox.x0 - 1)
         # a tick label as high again above and below: the end ticks sit at the colour bar's ends for
         # some limits (a GAN's 0 and 1) and not for those of the layout
         label = self.colorbar.ax.get_yticklabels()[0]
-        extra = label.get_fontsize() * self._shown_figure().dpi / 72
+        extra = float(label.get_fontsize()) * self._shown_figure().dpi / 72
         return Bbox.from_extents(tight.x0, tight.y0 - extra, right, tight.y1 + extra)
 
     def _blank(self, left: int, right: int) -> None:
