@@ -25,7 +25,10 @@ setup: $(STAMP)
 
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install $(PIP_OPTIONS) -c requirements.lock -e ".[lessons,dev,docs]"
+	$(BIN)/python -m pip install --no-compile $(PIP_OPTIONS) -c requirements.lock -e ".[lessons,dev,docs]"
+	@# the bytecode pip would compile on one core, compiled on every core; as with pip, a file written for
+	@# a newer Python (torch ships one for 3.12) is skipped
+	$(BIN)/python -c "import compileall, sysconfig; compileall.compile_dir(sysconfig.get_path('purelib'), quiet=2, workers=0)"
 	touch $(STAMP)
 
 demo: $(STAMP)
