@@ -142,7 +142,30 @@ def test_a_decompression_bomb_is_an_unreadable_file(tmp_path, monkeypatch):
     assert data.skipped == 2 and data.count == 5
 
 
-# ----- small images and npz layouts: warnings with a count (item 14) ------------------------------
+def test_a_refused_folder_leaves_no_decompression_bomb_warning_behind(tmp_path, monkeypatch):
+    # the first file is refused while another thread is still opening an over-limit file: that file's
+    # warning must not escape once the refusal is raised (it is refused by its pixel count, not warned)
+    import time
+
+    Image.new("L", (64, 64)).save(tmp_path / "a_raises.png")
+    Image.new("L", (40, 40)).save(tmp_path / "zz_warns.png")
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 1000)
+    open_image = Image.open
+
+    def open_late(path, *args, **kwargs):
+        if str(path).endswith("zz_warns.png"):
+            time.sleep(0.5)  # still opening when a_raises.png is refused (an ordering, not a time limit)
+        return open_image(path, *args, **kwargs)
+
+    monkeypatch.setattr(Image, "open", open_late)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with pytest.raises(ValueError, match=r"a_raises\.png"):
+            load_images("folder", root=tmp_path, image_size=16, held_out=1, verbose=False)
+    assert not [w for w in caught if issubclass(w.category, Image.DecompressionBombWarning)]
+
+
+# ----- small images and npz layouts: warnings with a count ------------------------------------------
 def test_images_smaller_than_image_size_are_warned_about_with_a_count(tmp_path):
     _write_images(tmp_path / "mixed", 4, size=(40, 40))
     for index in range(3):
@@ -388,7 +411,7 @@ def test_digits_are_resized_real_images_in_minus_one_one():
     assert data.held_out.shape == (97, 3, 16, 16) and len(data.held_out_labels) == 97
 
 
-def _write_colour_images(folder, count, size=(20, 12)):
+def _write_colour_images(folder, count, size=(20, 16)):
     from PIL import Image
 
     folder.mkdir(parents=True, exist_ok=True)

@@ -231,8 +231,10 @@ def folder_paths(root, image_size, channels, skip_unreadable):
         return None, side, peak
 
     good, skipped, small, smallest, peaks = [], 0, 0, None, []
-    # decode every file once, in parallel: an error names the file now, not hours into a run
-    with concurrent.futures.ThreadPoolExecutor(8) as pool, warnings.catch_warnings():
+    # decode every file once, in parallel: an error names the file now, not hours into a run. The pool
+    # closes inside the warnings filter, so that the decodes still running after an error warn nowhere
+    # (map cancels those not yet started).
+    with warnings.catch_warnings(), concurrent.futures.ThreadPoolExecutor(8) as pool:
         warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # _check_pixels refuses those files
         for path, (error, side, peak) in zip(paths, pool.map(inspect, paths, chunksize=64)):
             if error is None:
