@@ -328,6 +328,7 @@ def test_critic_bad_clip_value():
     assert "--clip-value == -0.01, must be > 0 (the paper uses c = 0.01)" in result.stderr
 
 
+@pytest.mark.slow  # seconds of CPU: trains or runs a command end to end
 @pytest.mark.parametrize("command", ["critic", "discriminator"])
 def test_a_pair_at_a_scale_float32_cannot_train_is_one_line_not_a_zero_estimate(command):
     """At sigma = 1e-30 both fits reported an estimate of 0 as converged; the command now says why not."""

@@ -15,6 +15,8 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
+
 MALFORMED = ["abc", "", "nan", "inf", "-inf", "1e999", "0x1p3", "--"]
 GAUSSIANS = ["--mu1", "0", "--sigma1", "1", "--mu2", "1", "--sigma2", "1"]
 # command prefix, flag, values it must refuse (beyond MALFORMED for numeric flags)
@@ -171,6 +173,7 @@ CHILD = textwrap.dedent(
 )
 
 
+@pytest.mark.subprocess
 def test_every_command_refuses_bad_flags_in_one_line_with_status_2(tmp_path):
     drawn = cases()
     assert len(drawn) >= 60 and len({argv[0] for argv in drawn}) >= 8  # every command is drawn

@@ -57,6 +57,7 @@ def test_section4_smoke_names_the_generator_steps_it_overrides(monkeypatch, caps
     assert "note: --generator-steps 50 is not used with --smoke" in capsys.readouterr().err
 
 
+@pytest.mark.subprocess
 def test_sigterm_stops_the_toy_with_a_message_and_status_143(tmp_path):
     # the toy exited 143 without a word
     toy = subprocess.Popen(
@@ -174,6 +175,7 @@ def test_a_stopped_image_run_is_advised_in_flags(tmp_path, monkeypatch, capsys):
     assert f"then start it again with --overwrite (--out {out})" in err and "=True" not in err, err
 
 
+@pytest.mark.slow  # seconds of CPU: trains or runs a command end to end
 def test_a_diverged_toy_is_advised_in_flags(tmp_path, monkeypatch, capsys):
     """ToyGAN's TrainingDivergedError says 'lower learning_rate'; the toy command, which catches it,
     prints --learning-rate."""

@@ -64,6 +64,7 @@ def test_one_source_for_the_version_and_a_license_file():
     assert project["license"] == "MIT" and (ROOT / "LICENSE").read_text().startswith("MIT License")
 
 
+@pytest.mark.subprocess
 def test_wheel_ships_py_typed(tmp_path):
     """The wheel carries wgan_toys/py.typed (PEP 561), so a user's type checker reads the package's annotations."""
     import shutil
@@ -107,6 +108,7 @@ print(critic.estimate)
 """
 
 
+@pytest.mark.subprocess
 def test_the_top_level_answers_the_first_names_a_newcomer_types_and_still_loads_only_numpy():
     """``import wgan_toys`` loads no torch, and then ``wgan_toys.train_critic(...)``, ``ToyGAN``,
     ``ImageTrainer``, ``Classroom``, ``verify`` and the distances are there (each module imported on

@@ -457,6 +457,7 @@ def test_every_piece_of_a_run_records_its_id(run):
     assert {row["run_id"] for row in read_jsonl(run / "metrics.jsonl")} == {recorded}
 
 
+@pytest.mark.slow  # seconds of CPU: trains or runs a command end to end
 def test_a_checkpoint_copied_from_another_run_is_refused(run, tmp_path):
     other = tmp_path / "other"
     ImageTrainer(ImageConfig(**{**TINY, "seed": 1}), other, verbose=False).train()
@@ -671,6 +672,7 @@ def test_output_commands_refuse_a_path_inside_a_locked_folder(tmp_path, capsys):
         holder.communicate(input="", timeout=HANG_GUARD)
 
 
+@pytest.mark.slow  # seconds of CPU: trains or runs a command end to end
 def test_a_figure_is_not_written_over_a_file_of_a_run(tmp_path, capsys):
     from wgan_toys.cli import main
 
@@ -694,6 +696,7 @@ def test_section4_refuses_a_repeated_seed(tmp_path):
     assert not (tmp_path / "s4").exists()
 
 
+@pytest.mark.slow  # seconds of CPU: trains or runs a command end to end
 def test_section4_refuses_a_folder_recorded_with_other_settings(tmp_path, monkeypatch, classifier_cache):
     # the 16 px runs were resumed and table.json claimed 32 px
     from wgan_toys.images.section4 import run_section4

@@ -164,6 +164,7 @@ def test_samples_far_from_0_for_their_spread_are_refused():
         train_critic(Gaussian1D(1e7, 1.0), Gaussian1D(1e7 + 2.0, 1.0), constraint="gp", max_steps=100)
 
 
+@pytest.mark.slow  # seconds of CPU: trains or runs a command end to end
 def test_the_edges_of_the_trainable_range_still_train():
     """At spreads 1e-3 and 1e5 the penalised critic's estimate is W = 2s to within 30% after 600 steps
     (W + W^2/(2 lambda) bounds it above at large s, hence lambda = 1e6 there)."""
