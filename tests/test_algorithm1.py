@@ -211,7 +211,9 @@ def test_critic_update_descends_minus_eq_3_by_its_finite_difference_gradient():
         critic, CriticObjective(critic, constraint), optimizer, constraint, lambda: real, lambda: fake
     )
     reference = eq3_numpy(before, real.numpy()[:, 0], fake.numpy()[:, 0])
-    assert float(estimate) == pytest.approx(reference, abs=1e-12) and float(loss) == pytest.approx(-reference)
+    assert float(estimate.detach()) == pytest.approx(reference, abs=1e-12) and float(loss.detach()) == pytest.approx(
+        -reference
+    )
     h = 1e-6
     for name, parameter in critic.named_parameters():
         moved = (parameter.detach().numpy() - before[name]) / step  # = grad of eq. (3)
