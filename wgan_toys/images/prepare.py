@@ -33,6 +33,7 @@ import sys
 import numpy as np
 
 from ..runtime import available_cores
+from .folder import resize_pil
 from .formats import FORMATS, decode, open_source
 
 __all__ = ["STORE_VERSION", "prepare_images", "verify_store", "read_index", "resize_image", "guess_format"]
@@ -46,8 +47,8 @@ _SETTINGS = ("image_size", "channels", "shard_size")
 
 
 def resize_image(image, image_size: int, channels: int) -> np.ndarray:
-    """A Pillow image as uint8 (C, S, S): drafted to >= S and >= 1/4 scale (JPEG), centre-cropped to a
-    square, resized (bicubic)."""
+    """A Pillow image as uint8 (C, S, S): drafted to >= S and >= 1/4 scale (JPEG), then centre-cropped
+    to a square and resized (bicubic) by :func:`~wgan_toys.images.folder.resize_pil`."""
     from PIL import Image
 
     if image.format == "JPEG":  # the smallest DCT scale that keeps S, but never 1/8 (DC terms only: 8x8 box means)
@@ -55,16 +56,7 @@ def resize_image(image, image_size: int, channels: int) -> np.ndarray:
         image.draft("L" if channels == 1 else "RGB", (request, request))
     if image.mode.startswith("I;16") or image.mode == "I":  # 16-bit grey: 65535 -> 255, never clipped
         image = Image.fromarray(np.round(np.asarray(image, dtype=np.float64) / 257.0).clip(0, 255).astype(np.uint8))
-    image = image.convert("L" if channels == 1 else "RGB")
-    width, height = image.size
-    side = min(width, height)
-    if width != height:
-        left, top = (width - side) // 2, (height - side) // 2
-        image = image.crop((left, top, left + side, top + side))
-    if side != image_size:
-        image = image.resize((image_size, image_size), Image.Resampling.BICUBIC)
-    array = np.asarray(image, dtype=np.uint8)
-    return array[None] if channels == 1 else array.transpose(2, 0, 1)
+    return resize_pil(image, image_size, channels)  # the same crop and resize as every other source
 
 
 def _decode_chunk(task):
