@@ -301,27 +301,25 @@ class _Wiring:
         def button(text, tooltip):
             return widgets.Button(description=text, tooltip=tooltip, layout=widgets.Layout(width="auto"))
 
+        def dropdown(name, description, options, value, **extra):
+            width = DROPDOWN_WIDTHS[projector][name]
+            return widgets.Dropdown(
+                options=options,
+                value=value,
+                description=description,
+                style=wide,
+                layout=widgets.Layout(width=width),
+                **extra,
+            )
+
         return {
-            "dataset": widgets.Dropdown(
-                options=CLASSROOM_DATASETS,
-                value=config.dataset,
-                description="data",
-                style=wide,
-                layout=widgets.Layout(width=DROPDOWN_WIDTHS[projector]["dataset"]),
-            ),
-            "algorithm": widgets.Dropdown(
-                options=CLASSROOM_ALGORITHMS,
-                value=config.algorithm,
-                description="algorithm",
-                style=wide,
-                layout=widgets.Layout(width=DROPDOWN_WIDTHS[projector]["algorithm"]),
-            ),
-            "preset": widgets.Dropdown(
-                options=[("paper's claim", "paper"), ("toy script", "toy")],
-                value=self.classroom.preset,
-                description="preset",
-                style=wide,
-                layout=widgets.Layout(width=DROPDOWN_WIDTHS[projector]["preset"]),
+            "dataset": dropdown("dataset", "data", CLASSROOM_DATASETS, config.dataset),
+            "algorithm": dropdown("algorithm", "algorithm", CLASSROOM_ALGORITHMS, config.algorithm),
+            "preset": dropdown(
+                "preset",
+                "preset",
+                [("paper's claim", "paper"), ("toy script", "toy")],
+                self.classroom.preset,
                 tooltip=" / ".join(PRESETS.values()),
             ),
             "critic_step": button("critic step", "one critic (or discriminator) update"),
