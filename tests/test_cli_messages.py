@@ -77,10 +77,8 @@ def test_sigterm_stops_the_toy_with_a_message_and_status_143(tmp_path):
     assert "wgan-toys toy: stopped by SIGTERM at step" in error and "Traceback" not in error
 
 
-def test_a_failed_first_checkpoint_advises_a_new_run_not_a_resume(tmp_path, monkeypatch):
-    from wgan_toys.images.trainer import ImageConfig, ImageTrainer, TrainingStopped
-
-    torch.set_num_threads(1)
+def _checkpoints_meet_a_full_disk(monkeypatch):
+    """torch.save of a checkpoint (a dict with generator_step) raises ENOSPC; anything else saves."""
     save = torch.save
 
     def full(state, *args, **kwargs):
@@ -89,6 +87,13 @@ def test_a_failed_first_checkpoint_advises_a_new_run_not_a_resume(tmp_path, monk
         return save(state, *args, **kwargs)
 
     monkeypatch.setattr(torch, "save", full)
+
+
+def test_a_failed_first_checkpoint_advises_a_new_run_not_a_resume(tmp_path, monkeypatch):
+    from wgan_toys.images.trainer import ImageConfig, ImageTrainer, TrainingStopped
+
+    torch.set_num_threads(1)
+    _checkpoints_meet_a_full_disk(monkeypatch)
     trainer = ImageTrainer(ImageConfig(**dict(TINY_IMAGE_RUN, generator_steps=2)), tmp_path / "run", verbose=False)
     with pytest.raises(TrainingStopped, match=r"then start it again with overwrite=True") as stopped:
         trainer.train()
@@ -160,14 +165,7 @@ def test_the_command_line_names_its_flags_for_the_data_errors(tmp_path, capsys):
 def test_a_stopped_image_run_is_advised_in_flags(tmp_path, monkeypatch, capsys):
     """The trainer's TrainingStopped says overwrite=True (out ...); train-images, which catches it,
     prints the flags: --overwrite (--out ...)."""
-    save = torch.save
-
-    def full(state, *args, **kwargs):
-        if isinstance(state, dict) and "generator_step" in state:
-            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-        return save(state, *args, **kwargs)
-
-    monkeypatch.setattr(torch, "save", full)
+    _checkpoints_meet_a_full_disk(monkeypatch)
     out = tmp_path / "run"
     flags = ["--smoke", "--threads", "1", "--device", "cpu", "--generator-steps", "2", "--out", str(out)]
     assert main(["train-images", *flags]) == 1
