@@ -117,6 +117,20 @@ def _temporary_beside(path: pathlib.Path):
         raise
 
 
+def _move_into_place(temporary: pathlib.Path, path: pathlib.Path, keep_previous: bool = False) -> pathlib.Path:
+    """Rename the written ``temporary`` over ``path`` (first keeping the file it replaces as the
+    previous checkpoint when ``keep_previous``) and fsync the folder; on failure the temporary is removed."""
+    try:
+        if keep_previous and path.exists():  # keep the good checkpoint it replaces
+            _keep_previous(path)
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    _fsync_folder(path.parent)
+    return path
+
+
 def atomic_write_bytes(path, data: bytes) -> pathlib.Path:
     """Replace ``path`` by ``data`` atomically: a crash, a kill or a full disk leaves the old file
     (or none) or the new one, never a truncated one; the temporary file is removed on failure.
@@ -134,13 +148,7 @@ def atomic_write_bytes(path, data: bytes) -> pathlib.Path:
     path = pathlib.Path(path)
     with _temporary_beside(path) as (handle, temporary):
         handle.write(data)
-    try:
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
-    _fsync_folder(path.parent)
-    return path
+    return _move_into_place(temporary, path)
 
 
 def atomic_write_text(path, text: str) -> pathlib.Path:
@@ -339,15 +347,7 @@ def save_checkpoint(path, state: dict) -> pathlib.Path:
     with _temporary_beside(path) as (handle, temporary):
         handle.write(buffer.getbuffer())
     del buffer
-    try:
-        if path.exists():  # keep the good checkpoint it replaces
-            _keep_previous(path)
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
-    _fsync_folder(path.parent)
-    return path
+    return _move_into_place(temporary, path, keep_previous=True)
 
 
 def _check_zip(path: pathlib.Path) -> None:
