@@ -249,9 +249,10 @@ def sign_descent_by_hand(learning_rate: float = 0.02, decay: float = 0.99, steps
 
 
 def lesson_08_session(**settings):
+    """A session as the lesson's ``classroom.configure(**settings)`` starts it (256 samples, the toy preset)."""
     from wgan_toys.classroom import Classroom
 
-    return Classroom(n_samples=256, **settings)
+    return Classroom(n_samples=256, preset="toy", **settings)
 
 
 @functools.lru_cache(maxsize=None)

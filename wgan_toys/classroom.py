@@ -40,8 +40,8 @@ algorithm, the field too for a new data set, whose pixels are kept for the next 
 ``benchmarks/bench_classroom.py`` the kernel's part; on a slow machine lower ``n_samples`` and ``grid_size``.
 
 Presets: ``preset='paper'`` (the default) shows the paper's claim, WGAN-GP at lambda = 10 and the
-clipped critic's estimate divided by its measured slope; ``preset='toy'`` takes the toy script's
-lambda = 0.1, its bias stated on screen (:func:`~wgan_toys.classroom_session.estimate_note`). The
+clipped critic's estimate divided by its measured slope (at a learning rate its critic keeps up with);
+``preset='toy'`` takes the toy table's values, the toy script's lambda = 0.1 included, its bias stated on screen (:func:`~wgan_toys.classroom_session.estimate_note`). The
 widget is one row of controls, a note of two lines and a status line of fixed heights over a picture
 that takes the rest of the window (it fits 1280x720 in every state);
 :meth:`Classroom.present` shows it as a full page. The session (training and measuring) is
@@ -101,8 +101,8 @@ class Classroom(ClassroomView, ClassroomSession):
     algorithm : {'wgan', 'wgan-gp', 'gan-minimax', 'gan-logd'}, default='wgan-gp'
     learning_rate, n_critic, clip_value, penalty_weight : default=None
         alpha, n_critic, c (wgan) and lambda (wgan-gp); None takes the algorithm's value in
-        :func:`algorithm_settings` under ``preset`` (wgan: 5e-4, 5, c = 0.01; wgan-gp: 1e-3, 5,
-        lambda = 10, or 0.1 under the toy preset; the GANs: 1e-3, 1).
+        :func:`algorithm_settings` under ``preset`` (wgan: 2e-4, or 5e-4 under the toy preset, 5,
+        c = 0.01; wgan-gp: 1e-3, 5, lambda = 10, or 0.1 under the toy preset; the GANs: 1e-3, 1).
     n_samples : int, default=512
         Points drawn per view and used for the exact plan and W1; 8 to :data:`MAX_SAMPLES` (each
         press solves an n x n transport problem).
@@ -114,8 +114,9 @@ class Classroom(ClassroomView, ClassroomSession):
     seed : int, default=0
     preset : {'paper', 'toy'}, default='paper'
         'paper' shows the paper's claim: WGAN-GP at the paper's lambda = 10 (its estimate tracks exact
-        W1), and the clipped WGAN critic's estimate divided by its measured slope on the chart.
-        'toy' takes WGAN-GP's toy-script lambda = 0.1 and charts every estimate as measured, with
+        W1), and the clipped WGAN critic's estimate divided by its measured slope on the chart, at a
+        learning rate (2e-4) its critic keeps up with. 'toy' takes the toy table's values (WGAN-GP's
+        toy-script lambda = 0.1, WGAN's 5e-4) and charts every estimate as measured, with
         their bias explained on screen (:func:`~wgan_toys.classroom_session.estimate_note`).
     """
 

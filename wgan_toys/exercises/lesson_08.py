@@ -1,7 +1,7 @@
 r"""The checkers of lesson 08's exercises (``notebooks/08_classroom.ipynb``): the classroom (Algorithm 1 step by step).
 
-Every answer comes from the lesson's ``classroom``: a :class:`~wgan_toys.classroom.Classroom` with 256 samples and
-seed 0, restarted at step 0 by ``configure(...)``. The references drive the same object through its public API
+Every answer comes from the lesson's ``classroom``: a :class:`~wgan_toys.classroom.Classroom` with 256 samples,
+seed 0 and the toy preset, restarted at step 0 by ``configure(...)``. The references drive the same object through its public API
 (its ``trainer``, a :class:`~wgan_toys.toy_gan.ToyGAN`, its ``real`` sample and ``frames``) without drawing, and are
 computed once per process.
 
@@ -16,14 +16,15 @@ import numpy as np
 
 from ._answers import Verdict, as_number, as_numbers, finish, is_unattempted, near
 
-LESSON_SAMPLES = 256  # the lesson's classroom (sections 1-2): Classroom(..., n_samples=256), seed 0
+# the lesson's classroom (sections 1-2): Classroom(..., n_samples=256, preset="toy"), seed 0
+LESSON_SAMPLES, LESSON_PRESET = 256, "toy"
 
 
 def _session(**settings):
     """A fresh classroom session at step 0, as the lesson's ``classroom.configure(**settings)`` starts it."""
     from ..classroom import Classroom
 
-    return Classroom(n_samples=LESSON_SAMPLES, **settings)
+    return Classroom(n_samples=LESSON_SAMPLES, preset=LESSON_PRESET, **settings)
 
 
 def _estimate_now(session) -> float:
