@@ -542,6 +542,8 @@ def test_the_paper_preset_tracks_w1_and_the_toy_preset_explains_its_bias():
     assert (paper.config.penalty_weight, toy.config.penalty_weight) == (10.0, 0.1)
     assert "overshoot" in estimate_note("wgan-gp", "toy") and "10" in estimate_note("wgan-gp", "paper")
     clipped = Classroom(dataset="8gaussians", algorithm="wgan", n_samples=64, grid_size=8)
+    clipped.draw()  # step 0: the critic is constant (K = 0), and the chart already names what it will show
+    assert "slope" in clipped.chart_legend.get_texts()[0].get_text() and "estimate/K" in clipped.chart_ax.get_title()
     clipped.train_critic(10)
     frame = clipped.frames[-1]
     points = np.concatenate([clipped.real, frame["fake"], (frame["fake"] + clipped.real[frame["partner"]]) / 2])

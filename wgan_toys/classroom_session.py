@@ -345,8 +345,8 @@ class ClassroomSession:
 
         A frame's ``estimate`` is eq. (3) (or the GAN's JS estimate) as measured; ``slope`` is the
         critic's measured slope K (:meth:`_measure_slope`, None for a GAN); ``shown`` is what the
-        chart plots: the estimate divided by K for the clipped critic under the paper's preset,
-        else the estimate."""
+        chart plots: the estimate divided by K for the clipped critic under the paper's preset
+        (``scaled``), else the estimate."""
         trainer = self.trainer
         last = self.frames[-1] if self.frames else None
         fake, partner, exact_w1 = self._measure_samples(last)
@@ -368,6 +368,7 @@ class ClassroomSession:
                 "estimate": estimate,
                 "exact_w1": exact_w1,
                 "slope": slope,
+                "scaled": scaled,  # the chart shows estimate / K (0 / 0 at a constant critic: shown as 0)
                 "shown": estimate / slope if scaled and slope else estimate,
                 "fake": fake,
                 "field": field,

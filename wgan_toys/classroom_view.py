@@ -306,7 +306,7 @@ class ClassroomView:
         position = next((i for i, recorded in enumerate(self.frames) if recorded is frame), len(self.frames) - 1)
         shown = self.frames[: position + 1]
         index = np.arange(len(shown))
-        scaled = frame["shown"] != frame["estimate"]
+        scaled = frame["scaled"]
         kind = "scaled" if scaled else ("critic" if self.trainer.is_wgan else "gan")
         self.estimate_line.set_data(index, [f["shown"] for f in shown])
         self.chart_legend.get_texts()[0].set_text(ESTIMATE_LABELS[kind])
