@@ -156,10 +156,24 @@ def test_the_readme_is_a_front_page():
         assert page in toctrees((DOCS / "index.md").read_text())["Guide"], page
 
 
+def test_the_readme_lesson_map_names_each_lesson_by_its_own_title():
+    """The README's lesson map is a list of links whose text is each notebook's title (its first line),
+    so that the map cannot drift from the lessons; what each lesson shows and which sections of the
+    paper it covers has one home, the book's landing page (docs/index.md), which the README names."""
+    text = (ROOT / "README.md").read_text()
+    linked = re.findall(r"\[([^\]]+)\]\(notebooks/([^)]+)\.ipynb\)", text)
+    assert [name for _, name in linked] == LESSONS, linked
+    for title, name in linked:
+        assert "# " + title == _title(name), f"README names {name} {title!r}; its notebook says {_title(name)!r}"
+    assert "docs/index.md" in text, "the README must point at the book's lesson table"
+    assert "| lesson | paper |" not in text, "the lesson table (paper sections, what it shows) lives in docs/index.md"
+
+
 def test_the_algorithm_1_page_reads_each_line_from_the_module():
     """docs/algorithm1.md shows wgan_toys.algorithm1's source through literalinclude, never a copy:
-    each include selects code (Sphinx's own reader), and together they show lines 3 to 11 of
-    Algorithm 1 as the module's comments label them; the page is in the book's Reference toctree."""
+    each include selects code (Sphinx's own reader), together they show lines 3 to 11 of
+    Algorithm 1 as the module's comments label them, and the paper's pseudo-code (lines 1 to 12)
+    comes from the module's docstring; the page is in the book's Reference toctree."""
     code = pytest.importorskip("sphinx.directives.code")
     from sphinx.config import Config
 
@@ -178,6 +192,11 @@ def test_the_algorithm_1_page_reads_each_line_from_the_module():
         shown.append(text)
     labels = {int(n) for n in re.findall(r"# Alg\. 1, line (\d+)", "".join(shown))}
     assert labels == {3, 4, 5, 6, 7, 9, 10, 11}, f"the page shows Algorithm 1's lines {sorted(labels)}"
+    # the paper's pseudo-code, too, is read from the module's docstring, never typed into the page
+    prose = "\n".join(line for line in page.splitlines() if not line.startswith(":"))  # without include options
+    assert "w <- clip(w, -c, c)" not in prose and "end while" not in prose, "the page holds its own copy of Algorithm 1"
+    pseudo = [int(n) for n in re.findall(r"^ ?(\d+): ", "".join(shown), re.M)]
+    assert pseudo[:12] == list(range(1, 13)), f"the page's pseudo-code shows lines {pseudo}"
 
 
 # ------------------------------------------------------------------ a book a student reads comfortably

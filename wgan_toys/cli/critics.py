@@ -24,13 +24,13 @@ __all__ = ["add_commands", "add_fit_flags", "fit_settings", "GP_BIAS_SHARE", "GP
 
 # The share of the WGAN-GP bias (exact optimum over all critics minus W) that trained critics recover at
 # small lambda, as measured by tests/test_cli.py (this command, N(0,1) vs N(0,3^2), lambda = 1, seeds 0
-# and 1: 0.87, 0.89) and by lesson 04 section 7's check cell (its sweep's recipe: 0.6-0.9).
+# and 1: 0.87, 0.89) and by lesson 04b section 7's check cell (its sweep's recipe: 0.6-0.9).
 GP_BIAS_SHARE = (0.85, 0.9)
 
 
 GP_BIAS_SHARE_HELP = (
     f"{GP_BIAS_SHARE[0]:g}-{GP_BIAS_SHARE[1]:g} of it for N(0,1) vs N(0,3^2) at lambda = 1 (seeds 0 and 1), "
-    "0.6-0.9 in lesson 04 section 7 (lambda = 1, 3, 10, one seed), where the linear lower bound "
+    "0.6-0.9 in lesson 04b, section 7 (lambda = 1, 3, 10, one seed), where the linear lower bound "
     "W + W^2/(2 lambda) stands for about half (0.53)."
 )
 
