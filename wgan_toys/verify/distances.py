@@ -176,12 +176,13 @@ def closed_forms_agree():
 
     relative = 0.0
     for p, q in GAUSSIAN_PAIRS:
-        for exact, numeric in (
-            (kl_divergence, kl_divergence_quadrature),
-            (total_variation, total_variation_quadrature),
-            (wasserstein_1, wasserstein_1_quadrature),
+        for exact, numeric, first, second in (
+            (kl_divergence, kl_divergence_quadrature, p, q),
+            (kl_divergence, kl_divergence_quadrature, q, p),  # the reverse KL: every pair has P the narrower law
+            (total_variation, total_variation_quadrature, p, q),
+            (wasserstein_1, wasserstein_1_quadrature, p, q),
         ):
-            a, b = exact(p, q), numeric(p, q).value
+            a, b = exact(first, second), numeric(first, second).value
             relative = max(relative, abs(a - b) / max(abs(a), 1e-300))
     yield CheckResult(
         "closed form = quadrature (KL both ways, TV, W1)",
