@@ -885,3 +885,14 @@ def test_verdict_shows_nothing_more_in_a_notebook(capsys):
 def test_mmd_closed_form_refuses_unequal_widths():
     with pytest.raises(ValueError, match="must be equal"):
         exercises.mmd_gaussians(Gaussian1D(0, 1), Gaussian1D(0, 2), 0.5)
+
+
+def test_no_checker_docstring_holds_a_control_character():
+    """A ``\\theta`` typed into a string that is not raw becomes a tab and ``heta``: the docstrings that students read
+    through ``help(check)`` hold no tab or other control character but the newline."""
+    from pathlib import Path
+
+    for path in sorted(Path(exercises.__file__).parent.glob("*.py")):
+        text = path.read_text()
+        bad = sorted({hex(ord(char)) for char in text if ord(char) < 32 and char != "\n"})
+        assert not bad, f"{path.name} holds control characters {bad}"

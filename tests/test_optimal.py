@@ -52,6 +52,29 @@ def test_exact_optimal_critic_reaches_w1_against_densities(p, q):
     assert expectation_gap(OptimalCritic1D(p, q), p, q) == pytest.approx(wasserstein_1(p, q), rel=1e-7)
 
 
+@pytest.mark.parametrize(
+    "p, q",
+    [
+        (Gaussian1D(50.0, 1.0), Gaussian1D(54.0, 1.0)),
+        (Gaussian1D(-50.0, 1.0), Gaussian1D(-46.0, 1.0)),
+        (Gaussian1D(0.0, 1e-3), Gaussian1D(1.0, 2e-3)),
+    ],
+)
+def test_exact_optimal_critic_where_both_cdfs_round_to_0_or_1(p, q):
+    """Both laws so far from x = 0 (or from x* +- 1) that their CDFs round to the same 0 or 1 there: the critic's
+    slope is still sign(F_Q - F_P), here read from the log-CDFs (scipy's log_ndtr, each tail on its small side),
+    and its gap reaches the closed-form W1 (eq. (2))."""
+    from scipy.special import log_ndtr
+
+    critic = OptimalCritic1D(p, q)
+    assert expectation_gap(critic, p, q) == pytest.approx(wasserstein_1(p, q), rel=1e-9)
+    x = np.array([min(p.mean, q.mean) - 3.0, max(p.mean, q.mean) + 1.0])  # far left of both, right of both
+    z_p, z_q = (x - p.mean) / p.std, (x - q.mean) / q.std
+    left_sign = np.sign(log_ndtr(z_q[0]) - log_ndtr(z_p[0]))  # F_Q - F_P from the left tails
+    right_sign = np.sign(log_ndtr(-z_p[1]) - log_ndtr(-z_q[1]))  # F_Q - F_P = S_P - S_Q from the right tails
+    assert list(critic.gradient(x)) == [left_sign, right_sign]
+
+
 def test_compare_to_potential_recovers_scale_and_offset():
     p, q = PAIRS[0]
     exact = OptimalCritic1D(p, q)

@@ -78,6 +78,23 @@ def symmetric_kl(monkeypatch):
     patch(monkeypatch, "kl_divergence", lambda p, q: 0.5 * (kl_right(p, q) + kl_right(q, p)))
 
 
+def kl_narrower_law_first(monkeypatch):
+    """KL(narrow || wide) whatever the order, as if KL were standardised by width like TV and JS: right whenever
+    sigma_P <= sigma_Q, wrong (KL(Q || P)) when P is the wider law."""
+
+    def ordered(p, q):
+        gaussians = isinstance(p, distances.Gaussian1D) and isinstance(q, distances.Gaussian1D)
+        return kl_right(*sorted((p, q), key=lambda law: law.std)) if gaussians else kl_right(p, q)
+
+    patch(monkeypatch, "kl_divergence", ordered)
+
+
+def js_without_the_half_under_its_clamp(monkeypatch):
+    """The Gaussian JS without its 1/2, then rounded into [0, log 2] as the package rounds it."""
+    right = distances.gaussian_js_divergence
+    patch(monkeypatch, "gaussian_js_divergence", lambda p, q: min(2.0 * right(p, q), distances.LOG_2))
+
+
 def tv_without_the_half(monkeypatch):
     patch(monkeypatch, "total_variation", lambda p, q: 2.0 * tv_right(p, q))
 
@@ -255,7 +272,9 @@ MUTATIONS = {
     "js without the half": (js_without_the_half, ("example_1", "symmetry_and_bounds", "closed_forms_agree",
                                                    "theorem_1_continuity", "theorem_2_sequences", "gan_bound"), ()),
     "asymmetric js": (asymmetric_js, ("symmetry_and_bounds",), ()),
+    "js without the half under its clamp": (js_without_the_half_under_its_clamp, ("symmetry_and_bounds",), ()),
     "symmetric kl": (symmetric_kl, ("closed_forms_agree",), ()),
+    "kl of the narrower law first": (kl_narrower_law_first, ("closed_forms_agree",), ()),
     "tv without the half": (tv_without_the_half, ("example_1", "pinsker_and_mean_bound", "theorem_2_sequences"), ()),
     "w1 is w2": (w1_is_w2, ("closed_forms_agree", "theorem_1_continuity"), ()),
     "squared w1": (squared_w1, ("example_1", "pinsker_and_mean_bound", "theorem_1_continuity", "theorem_2_sequences"), ()),
@@ -287,10 +306,11 @@ FLIPS = {
     f"Example 1 at theta = -0.5 {EXAMPLE_1}": ("js without the half", "tv without the half", "squared w1", "sampler at theta/2"),
     f"Example 1 at theta = 1 {EXAMPLE_1}": ("js without the half", "tv without the half", "sampler at theta/2"),
     "TV, JS, W1 symmetric (5 Gaussian pairs)": ("asymmetric js",),
-    "0 <= TV <= 1, 0 <= JS <= log 2 (5 Gaussian pairs)": ("js without the half",),
+    "0 <= TV <= 1, 0 <= JS <= log 2 and TV^2/2 <= JS <= TV log 2 (5 Gaussian pairs)": (
+        "js without the half", "js without the half under its clamp"),
     "Pinsker: TV <= sqrt(KL/2)": ("tv without the half",),
     "W1 >= |mean difference|": ("squared w1",),
-    "closed form = quadrature (KL both ways, TV, W1)": ("symmetric kl", "w1 is w2"),
+    "closed form = quadrature (KL both ways, TV, W1)": ("symmetric kl", "kl of the narrower law first", "w1 is w2"),
     "JS (package) = Simpson's rule on the definition (1/2 convention), 200001 points": ("js without the half",),
     "closed-form W1 = POT on a 20001-point grid": ("w1 is w2",),
     "Theorem 1 family N(theta, (1 + theta^2/2)^2) vs N(-3, 0.5^2): W closed form = quadrature": ("w1 is w2",),

@@ -222,9 +222,12 @@ class OptimalCritic1D:
                 raise TypeError(f"{name} must be a Gaussian1D, Uniform1D or Discrete1D, got {type(law).__name__}.")
         self.p, self.q = p, q
         self.crossings = self._find_crossings()
-        edges = np.concatenate([[-np.inf], self.crossings, [np.inf]])
-        probes = [self._probe(lo, hi) for lo, hi in zip(edges[:-1], edges[1:])]
-        self.slopes = np.array([np.sign(_cdf_gap(p, q)(x)) for x in probes])
+        if isinstance(p, Gaussian1D) and isinstance(q, Gaussian1D):
+            self.slopes = self._gaussian_slopes(p, q)
+        else:
+            edges = np.concatenate([[-np.inf], self.crossings, [np.inf]])
+            probes = [self._probe(lo, hi) for lo, hi in zip(edges[:-1], edges[1:])]
+            self.slopes = np.array([np.sign(_cdf_gap(p, q)(x)) for x in probes])
         self.anchor = 0.5 * (self._median(p) + self._median(q))
         self._offset = 0.0
         self._offset = -float(self(np.array([self.anchor]))[0])
@@ -235,6 +238,18 @@ class OptimalCritic1D:
             return d.mean
         low, high = d.support
         return 0.5 * (low + high)
+
+    @staticmethod
+    def _gaussian_slopes(p: Gaussian1D, q: Gaussian1D) -> np.ndarray:
+        """sign(F_Q - F_P) on each piece, in closed form: Phi is increasing, so the sign is that of
+        z_Q(x) - z_P(x) = x (1/sigma_Q - 1/sigma_P) - (mu_Q/sigma_Q - mu_P/sigma_P), linear in x. With equal
+        stds it is sign(mu_P - mu_Q) everywhere; otherwise it is sign(sigma_P - sigma_Q) right of the crossing
+        and the opposite left of it. Probing F_Q - F_P at a point instead reads 0 where both CDFs round to 0
+        or 1 (N(50, 1) against N(54, 1) at x = 0), and would give a flat critic."""
+        if p.std == q.std:
+            return np.array([np.sign(p.mean - q.mean)])
+        right = np.sign(p.std - q.std)
+        return np.array([-right, right])
 
     @staticmethod
     def _probe(low: float, high: float) -> float:

@@ -60,15 +60,15 @@ def _histogram_js(theta: float, n_samples: int = 4096, seed: int = 0) -> float:
 
 
 def check_histogram_js_inside_a_column(answer, strict: bool = False) -> Verdict:
-    r"""Exercise 01.2: the histogram estimates of JS that ``plots.figure_1`` would draw at :math:`	heta = 0.03` and at
-    :math:`	heta = 0.08`, from 4096 samples of each law (``rng = np.random.default_rng(0)``, then
+    r"""Exercise 01.2: the histogram estimates of JS that ``plots.figure_1`` would draw at :math:`\theta = 0.03` and at
+    :math:`\theta = 0.08`, from 4096 samples of each law (``rng = np.random.default_rng(0)``, then
     ``target.sample(4096, seed=rng)`` and ``wt.ParallelLines(theta).sample(4096, seed=rng)``, a fresh generator per
-    :math:`	heta`) on figure_1's grid: 21 columns on :math:`[-1.1, 1.1]`, 10 rows on :math:`[0, 1]`. The answer is
+    :math:`\theta`) on figure_1's grid: 21 columns on :math:`[-1.1, 1.1]`, 10 rows on :math:`[0, 1]`. The answer is
     ``(estimate at 0.03, estimate at 0.08)``.
 
     Example 1, Figure 1: the exact JS is :math:`\log 2` at both. The middle column is :math:`[-2.2/42, 2.2/42]`, so at
     0.03 both samples land in it, the binned laws coincide (their JS is 0) and the estimate is the sampling noise of
-    the 10 rows, as at :math:`	heta = 0`; at 0.08 the samples sit in different columns and the estimate is
+    the 10 rows, as at :math:`\theta = 0`; at 0.08 the samples sit in different columns and the estimate is
     :math:`\log 2`. Reference: :func:`~wgan_toys.empirical.histogram_distances` on that draw; tolerance
     :math:`10^{-6}` relative (the draw is seeded).
     """

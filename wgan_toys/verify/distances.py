@@ -123,13 +123,19 @@ def example_1():
 
 @claim
 def symmetry_and_bounds():
-    """TV, JS and W1 are symmetric; 0 <= TV <= 1 and 0 <= JS <= log 2 (Section 2)."""
-    worst_asymmetry, inside = 0.0, True
+    """TV, JS and W1 are symmetric; 0 <= TV <= 1 and 0 <= JS <= log 2 (Section 2), and TV^2/2 <= JS <= TV log 2.
+
+    The package rounds TV into [0, 1] and JS into [0, log 2], so the ranges alone cannot fail on an error inside
+    either computation (a JS without its 1/2 is rounded down to log 2); the inequalities between the two, which
+    their independent computations (crossings and erfc, quadrature) must meet, can.
+    """
+    worst_asymmetry, inside, lower_slack, upper_slack = 0.0, True, math.inf, math.inf
     for p, q in GAUSSIAN_PAIRS:
         for distance in (total_variation, js_divergence, wasserstein_1):
             worst_asymmetry = max(worst_asymmetry, abs(distance(p, q) - distance(q, p)))
         tv, js = total_variation(p, q), js_divergence(p, q)
         inside &= 0.0 <= tv <= 1.0 and -1e-12 <= js <= LOG_2 + 1e-12
+        lower_slack, upper_slack = min(lower_slack, js - tv * tv / 2), min(upper_slack, tv * LOG_2 - js)
     yield CheckResult(
         "TV, JS, W1 symmetric (5 Gaussian pairs)",
         f"max |d(P,Q)-d(Q,P)| = {worst_asymmetry:.1e}",
@@ -137,10 +143,10 @@ def symmetry_and_bounds():
         status_of(worst_asymmetry <= 1e-10),
     )
     yield CheckResult(
-        "0 <= TV <= 1, 0 <= JS <= log 2 (5 Gaussian pairs)",
-        "inside" if inside else "outside",
-        "inside",
-        status_of(inside),
+        "0 <= TV <= 1, 0 <= JS <= log 2 and TV^2/2 <= JS <= TV log 2 (5 Gaussian pairs)",
+        f"{'inside' if inside else 'outside'}; min JS - TV^2/2 = {lower_slack:.3g}, min TV log 2 - JS = {upper_slack:.3g}",
+        "inside, both slacks >= 0 (Pinsker on each half of JS; JS <= TV log 2)",
+        status_of(inside and lower_slack >= 0.0 and upper_slack >= 0.0),
     )
 
 
@@ -176,12 +182,13 @@ def closed_forms_agree():
 
     relative = 0.0
     for p, q in GAUSSIAN_PAIRS:
-        for exact, numeric in (
-            (kl_divergence, kl_divergence_quadrature),
-            (total_variation, total_variation_quadrature),
-            (wasserstein_1, wasserstein_1_quadrature),
+        for exact, numeric, first, second in (
+            (kl_divergence, kl_divergence_quadrature, p, q),
+            (kl_divergence, kl_divergence_quadrature, q, p),  # the reverse KL: every pair has P the narrower law
+            (total_variation, total_variation_quadrature, p, q),
+            (wasserstein_1, wasserstein_1_quadrature, p, q),
         ):
-            a, b = exact(p, q), numeric(p, q).value
+            a, b = exact(first, second), numeric(first, second).value
             relative = max(relative, abs(a - b) / max(abs(a), 1e-300))
     yield CheckResult(
         "closed form = quadrature (KL both ways, TV, W1)",
