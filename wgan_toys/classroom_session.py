@@ -13,6 +13,7 @@ import dataclasses
 import functools
 import hashlib
 import json
+from collections.abc import Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
@@ -57,7 +58,7 @@ def _check_preset(preset: str) -> str:
 # enough per step that five critic steps keep the critic near its optimum, and estimate / K follows W1
 # as a fraction of it (test_classroom checks the fraction and the correlation on 8 Gaussians); at 5e-4
 # the critic falls behind and estimate / K drops to 0 while W1 is still above 1.
-PAPER_PRESET = MappingProxyType(
+PAPER_PRESET: Mapping[str, dict[str, float | None]] = MappingProxyType(
     {
         "wgan-gp": {"penalty_weight": algorithm_defaults("wgan-gp", "paper").penalty_weight},
         "wgan": {"learning_rate": 2e-4},
