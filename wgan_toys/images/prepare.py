@@ -28,6 +28,7 @@ import hashlib
 import json
 import os
 import pathlib
+import re
 import sys
 
 import numpy as np
@@ -44,6 +45,9 @@ STORE_VERSION = 2
 INDEX = "index.json"
 _KIND = "wgan_toys prepared images"
 _SETTINGS = ("image_size", "channels", "shard_size")
+_SHARD_FILE = re.compile(r"^shard_[0-9]{5,}\.npy$")  # what _write_shard names: a plain name inside the store
+_SHARD_KEYS = ("first_item", "items", "count", "bytes")
+_AGAIN = "the index is damaged or was not written by prepare-images; prepare the store again into a new folder"
 
 
 def resize_image(image, image_size: int, channels: int) -> np.ndarray:
@@ -112,7 +116,52 @@ def read_index(folder) -> dict:
             f"{path} was written by store version {index.get('version')}, this wgan_toys reads version "
             f"{STORE_VERSION}; prepare the store again into a new folder."
         )
+    _check_index(index, path)
     return index
+
+
+def _whole(value, low: int, high: float = float("inf")) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
+
+
+def _check_index(index: dict, path: pathlib.Path) -> None:
+    """Every field a reader of the store uses, of its type and in its range, before any is used:
+    shard files are plain ``shard_NNNNN.npy`` names (never a path out of the store's folder), the
+    sizes integers in their ranges, the held-out images distinct indices of the stored ones.
+
+    Raises
+    ------
+    ValueError
+        Naming ``path``, the field and its value.
+    """
+    fields = {"image_size": (16, 512), "channels": (1, 3), "shard_size": (1, 2**62), "count": (0, 2**62)}
+    for name, (low, high) in fields.items():
+        if not _whole(index.get(name), low, high) or (name == "channels" and index[name] == 2):
+            raise ValueError(f"{path}: {name} == {index.get(name)!r}, must be an integer in [{low}, {high}]; {_AGAIN}.")
+    problems = [] if isinstance(index.get("complete"), bool) else [f"complete == {index.get('complete')!r}"]
+    shards = index.get("shards")
+    problems += [] if isinstance(shards, list) else [f"shards == {shards!r}"]
+    for number, shard in enumerate(shards if isinstance(shards, list) else []):
+        shard = shard if isinstance(shard, dict) else {}
+        if not isinstance(shard.get("file"), str) or not _SHARD_FILE.match(shard["file"]):
+            problems.append(f"shards[{number}].file == {shard.get('file')!r} (a shard is shard_NNNNN.npy in the store)")
+        problems += [
+            f"shards[{number}].{key} == {shard.get(key)!r}" for key in _SHARD_KEYS if not _whole(shard.get(key), 0)
+        ]
+    held = index.get("held_out")
+    if (
+        not isinstance(held, list)
+        or not all(_whole(i, 0, index["count"] - 1) for i in held)
+        or len(set(held)) < len(held)
+    ):
+        problems.append(f"held_out must list distinct indices in [0, count) == [0, {index['count']})")
+    problems += [
+        f"{name} == {index.get(name)!r}"
+        for name, kind in (("skipped", list), ("source", dict))
+        if not isinstance(index.get(name), kind)
+    ]
+    if problems:
+        raise ValueError(f"{path}: {'; '.join(problems[:3])}; {_AGAIN}.")
 
 
 def _sha256(path: pathlib.Path) -> str:
