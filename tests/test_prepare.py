@@ -2,6 +2,7 @@
 and each bad input a one-line error naming the file."""
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -157,6 +158,24 @@ def test_prepare_images_on_the_command_line(tmp_path, capsys):
     assert "30 images of shape [3, 16, 16] in 1 shards" in capsys.readouterr().out
     expected = np.stack([resize_image(Image.fromarray(a.transpose(1, 2, 0)), 16, 3) for a in images])
     np.testing.assert_array_equal(shards(tmp_path / "s"), expected)
+
+
+@pytest.mark.parametrize(
+    "flag, value, said",
+    [
+        ("--held-out", "-1", r"--held-out == -1, must be an integer >= 0"),
+        ("--workers", "-1", r"--workers == -1, must be an integer in \[1, 1024\]"),
+        ("--workers", "0", r"--workers == 0, must be an integer in \[1, 1024\]"),
+        ("--workers", "99999999999", r"--workers == 99999999999, must be an integer in \[1, 1024\]"),
+    ],
+)
+def test_a_bad_count_is_one_line_naming_the_flag_its_value_and_range(tmp_path, capsys, flag, value, said):
+    np.save(tmp_path / "images.npy", RNG.integers(0, 256, (30, 3, 16, 16), dtype=np.uint8))
+    with pytest.raises(SystemExit) as exit:
+        main(["prepare-images", str(tmp_path / "images.npy"), "--out", str(tmp_path / "s"), flag, value])
+    error = capsys.readouterr().err
+    assert exit.value.code == 2 and re.search(said, error) and "Traceback" not in error and len(error.splitlines()) == 1
+    assert not (tmp_path / "s").exists()  # refused before the store is started
 
 
 def test_an_lsun_lmdb_is_prepared_by_worker_processes(tmp_path):

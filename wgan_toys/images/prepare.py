@@ -33,6 +33,7 @@ import sys
 
 import numpy as np
 
+from .._validation import MAX_THREADS
 from ..runtime import available_cores
 from .folder import resize_pil
 from .formats import FORMATS, decode, open_source
@@ -302,15 +303,7 @@ def prepare_images(
         A bad setting (named, with its range), a source of another layout or with no images, an ``out``
         that holds another store, a corrupt shard of a complete store.
     """
-    for name, value, low, high in (("image_size", image_size, 16, 512), ("channels", channels, 1, 3)):
-        if not isinstance(value, int) or not low <= value <= high or (name == "channels" and value == 2):
-            raise ValueError(
-                f"{name} == {value!r}, must be an integer in [{low}, {high}]"
-                + (" (1 or 3)." if name == "channels" else ".")
-            )
-    for name, value in (("shard_size", shard_size), ("chunk", chunk), ("held_out", held_out + 1)):
-        if not isinstance(value, int) or value < 1:
-            raise ValueError(f"{name} == {value!r}, must be a positive integer.")
+    _check_settings(image_size, channels, shard_size, chunk, held_out, workers)
     kind = guess_format(root) if source_format == "auto" else source_format
     if kind not in FORMATS:
         raise ValueError(f"source_format == {source_format!r}, must be 'auto' or one of {', '.join(FORMATS)}.")
@@ -326,6 +319,25 @@ def prepare_images(
         stale.unlink()
     _fill_shards(source, out, index, workers, chunk, progress)
     return _finish(out, index, held_out, seed)
+
+
+def _check_settings(image_size, channels, shard_size, chunk, held_out, workers) -> None:
+    """Each setting of :func:`prepare_images` an integer in its range, or a ValueError naming it."""
+    for name, value, low, high in (("image_size", image_size, 16, 512), ("channels", channels, 1, 3)):
+        if not _whole(value, low, high) or (name == "channels" and value == 2):
+            raise ValueError(
+                f"{name} == {value!r}, must be an integer in [{low}, {high}]"
+                + (" (1 or 3)." if name == "channels" else ".")
+            )
+    for name, value in (("shard_size", shard_size), ("chunk", chunk)):
+        if not _whole(value, 1):
+            raise ValueError(f"{name} == {value!r}, must be a positive integer.")
+    if not _whole(held_out, 0):
+        raise ValueError(f"held_out == {held_out!r}, must be an integer >= 0 (images kept for evaluation).")
+    if workers is not None and not _whole(workers, 1, MAX_THREADS):
+        raise ValueError(
+            f"workers == {workers!r}, must be an integer in [1, {MAX_THREADS}] (None, or the flag left out: the cores)."
+        )
 
 
 def _fill_shards(source, out, index, workers, chunk, progress):
@@ -394,7 +406,7 @@ def add_prepare_command(commands) -> None:
     add("--channels", type=int, default=3, choices=(1, 3), help="(default: 3)")
     add("--shard-size", dest="shard_size", type=int, default=10000, help="source items per shard (default: 10000)")
     add("--held-out", dest="held_out", type=int, default=1000, help="images kept for evaluation (default: 1000)")
-    add("--workers", type=int, default=None, help="decoding processes (default: the cores)")
+    add("--workers", type=int, default=None, help=f"decoding processes; in [1, {MAX_THREADS}] (default: the cores)")
     add("--no-progress", dest="progress", action="store_false", help="no progress bar")
     parser.set_defaults(run=_run_prepare)
 
