@@ -483,6 +483,44 @@ def test_metrics_rows_of_another_run_or_without_a_step_are_refused_on_resume(run
         ImageTrainer.resume(run, verbose=False)
 
 
+def test_metrics_rows_repeated_or_out_of_order_are_refused_on_resume(run):
+    metrics = run / "metrics.jsonl"
+    lines = metrics.read_text().splitlines()
+    metrics.write_text("\n".join([*lines[:2], *lines]) + "\n")  # two copies of a history, one after the other
+    before = metrics.read_bytes()
+    with pytest.raises(ValueError, match=r"metrics.jsonl, line 3: generator_step 1 after 2; .*mixes two histories"):
+        ImageTrainer.resume(run, verbose=False)
+    assert metrics.read_bytes() == before
+
+
+@pytest.mark.parametrize("cut", ["rows", "file"])
+def test_a_metrics_file_cut_short_or_deleted_warns_naming_the_lost_steps(run, cut):
+    metrics = run / "metrics.jsonl"
+    if cut == "rows":  # rows 3 and 4 lost; the checkpoint is at step 4
+        metrics.write_text("".join(line + "\n" for line in metrics.read_text().splitlines()[:2]))
+        said = r"lacks 2 of the 4 rows this run logged \(every 1 generator steps\) up to its checkpoint's step 4, "
+        said += "from step 3 to step 4"
+    else:
+        metrics.unlink()
+        said = r"is missing, with 4 of the 4 rows .* from step 1 to step 4"
+    with pytest.warns(RuntimeWarning, match=said):
+        ImageTrainer.resume(run, generator_steps=5, verbose=False).train()
+    assert [row["generator_step"] for row in read_metrics(run)] == ([1, 2, 5] if cut == "rows" else [5])
+
+
+@pytest.mark.skipif(not pathlib.Path("/proc/self/fd").is_dir(), reason="names descriptors through /proc")
+def test_metrics_rows_are_on_disk_before_the_checkpoint_that_follows_them(tmp_path, monkeypatch):
+    events, fsync, replace = [], os.fsync, os.replace
+    monkeypatch.setattr(
+        os, "fsync", lambda fd: events.append(("fsync", os.readlink(f"/proc/self/fd/{fd}"))) or fsync(fd)
+    )
+    monkeypatch.setattr(os, "replace", lambda a, b, **k: events.append(("replace", str(b))) or replace(a, b, **k))
+    out = tmp_path / "run"
+    ImageTrainer(ImageConfig(**dict(TINY, generator_steps=2)), out, verbose=False).train()
+    checkpoint = events.index(("replace", str(out / CHECKPOINT)))
+    assert ("fsync", str(out / "metrics.jsonl")) in events[:checkpoint]
+
+
 def test_overwrite_removes_every_file_of_the_previous_run_and_only_those(run):
     (run / "notes.txt").write_text("mine")
     (run / ".notes.tmp").write_text("mine too")

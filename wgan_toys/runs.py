@@ -448,6 +448,18 @@ class RunFolder:
         """Append ``record`` to ``metrics.jsonl`` with this run's id (:func:`append_jsonl`)."""
         append_jsonl(self.metrics, {**record, "run_id": self.run_id})
 
+    def sync_metrics(self) -> None:
+        """fsync ``metrics.jsonl`` (rows are flushed as they are appended, not synced): called before a
+        checkpoint is written, so that a power loss never keeps a checkpoint whose rows are lost."""
+        try:
+            descriptor = os.open(self.metrics, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        except FileNotFoundError:
+            return
+        try:
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
+
     def recorded_config(self) -> dict | None:
         """``config.json`` as a dict, None if it does not exist.
 
@@ -471,10 +483,13 @@ class RunFolder:
             raise RunFolderError(f"{path} is over 1 MiB; a run's config.json is a few hundred bytes.")
         return value
 
-    def check_resume(self, run_id: str | None, step: int, source=None) -> None:
+    def check_resume(self, run_id: str | None, step: int, source=None, log_every: int | None = None) -> None:
         """Refuse a resume whose pieces belong to different runs: the checkpoint's ``run_id`` must
         be the one ``config.json`` records and the one of every metrics row up to ``step``; each
-        row must hold an integer ``generator_step`` (a ``{}`` line is named).
+        row must hold an integer ``generator_step`` (a ``{}`` line is named), the steps increasing.
+        With ``log_every``, a history that lacks rows the run logged up to ``step`` (a file cut or
+        edited outside wgan_toys) gives a ``RuntimeWarning`` naming the missing steps: they cannot
+        be written again, and the run continues after them.
 
         Parameters
         ----------
@@ -484,6 +499,8 @@ class RunFolder:
             The generator step the checkpoint reached (rows after it are dropped on resume).
         source : path-like or None
             The checkpoint file, for the message.
+        log_every : int or None, default=None
+            The run's steps between metrics rows: every multiple of it up to ``step`` has a row.
 
         Raises
         ------
@@ -498,17 +515,48 @@ class RunFolder:
                 "checkpoint was written by another run (copied in?). Resuming would mix two runs' histories; "
                 "restore this run's checkpoint, or start a new run in another out."
             )
-        if not self.metrics.exists():
-            return
-        for number, (_, record) in enumerate(jsonl_lines(self.metrics), start=1):
+        steps: list[int] = []
+        for number, (_, record) in enumerate(jsonl_lines(self.metrics) if self.metrics.exists() else [], start=1):
             logged = record.get("generator_step")
             if isinstance(logged, bool) or not isinstance(logged, int) or logged < 0:
                 raise RunFolderError(
                     f"{self.metrics}, line {number}: generator_step == {logged!r}, must be an integer >= 0 "
                     "(every metrics row records it); repair or delete that line."
                 )
+            if steps and logged <= steps[-1]:
+                raise RunFolderError(
+                    f"{self.metrics}, line {number}: generator_step {logged} after {steps[-1]}; a run logs each step "
+                    "once, in order, so the file mixes two histories. Restore this run's file, or start a new run "
+                    "in another out."
+                )
+            steps.append(logged)
             if logged <= step and record.get("run_id") != run_id:
                 raise RunFolderError(
                     f"{self.metrics}, line {number} belongs to run {record.get('run_id')}, but {source} to run "
                     f"{run_id}: the folder mixes two runs. Restore this run's files, or start a new run in another out."
                 )
+        if log_every is not None:
+            _warn_missing_rows(self.metrics, [logged for logged in steps if logged <= step], step, log_every)
+
+
+def _warn_missing_rows(metrics: pathlib.Path, steps: list[int], step: int, log_every: int) -> None:
+    """Warn, naming them, when ``steps`` (the rows' generator steps, increasing) lack a multiple
+    of ``log_every`` up to ``step``: the rows a run logs, which resuming cannot write again."""
+    logged = [found // log_every for found in steps if found % log_every == 0]  # k of the rows at k * log_every
+    expected = step // log_every
+    if len(logged) == expected:
+        return
+    first = next((k for k, found in enumerate(logged, start=1) if found != k), len(logged) + 1)
+    last = next(
+        (expected - j for j, found in enumerate(reversed(logged)) if found != expected - j), expected - len(logged)
+    )
+    first, last = first * log_every, last * log_every
+    where = f"{metrics} lacks" if metrics.exists() else f"{metrics} is missing, with"
+    warnings.warn(
+        f"{where} {expected - len(logged)} of the {expected} rows this run logged (every {log_every} generator "
+        f"steps) up to its checkpoint's step {step}, from step {first} to step {last}: that history was cut or "
+        "edited outside wgan_toys and cannot be written again; the run continues after it. Stop it and restore "
+        "the file from a copy to keep those rows.",
+        RuntimeWarning,
+        stacklevel=3,
+    )
