@@ -551,6 +551,43 @@ def test_a_lock_that_is_a_symlink_is_refused_and_its_target_untouched(tmp_path):
     assert notes.read_text() == "my notes\n"
 
 
+@pytest.mark.parametrize("name", ["metrics.jsonl", "samples", "toy_run.png", "samples_over_iterations.png"])
+def test_a_run_file_that_is_a_link_out_of_the_folder_is_refused_and_nothing_written_there(tmp_path, capsys, name):
+    from wgan_toys.cli import main
+
+    out, outside = tmp_path / "out", tmp_path / "outside"
+    out.mkdir()
+    (out / name).symlink_to(outside)  # dangling: appending or saving through it would create it
+    if name == "samples":
+        outside.mkdir()
+    if name in ("metrics.jsonl", "samples"):
+        with pytest.raises(ValueError, match=rf"{name} is a symbolic link \(to {re.escape(str(outside))}\); .*Remove"):
+            ImageTrainer(ImageConfig(**dict(TINY, generator_steps=2)), out, verbose=False).train()
+    else:
+        with pytest.raises(SystemExit) as exit:
+            main(["toy", *TOY_SMOKE, "--device", "cpu", "--out", str(out)])
+        error = capsys.readouterr().err
+        assert exit.value.code == 2 and f"{name} is a symbolic link" in error and len(error.splitlines()) == 1
+    assert (not outside.exists()) if name != "samples" else list(outside.iterdir()) == []
+
+
+def test_a_fifo_in_the_place_of_metrics_is_refused_on_resume_instead_of_waiting_on_it(run):
+    (run / "metrics.jsonl").unlink()
+    os.mkfifo(run / "metrics.jsonl")  # reading it would wait forever for a writer
+    with pytest.raises(ValueError, match=r"metrics.jsonl is a FIFO where a run's file goes; remove it"):
+        ImageTrainer.resume(run, verbose=False).train()
+
+
+@pytest.mark.parametrize("kind", ["link", "fifo", "hard link"])
+def test_metrics_rows_are_appended_only_to_a_plain_file_of_their_own(tmp_path, kind):
+    notes, metrics = tmp_path / "notes.txt", tmp_path / "metrics.jsonl"
+    notes.write_text("my notes\n")
+    {"link": metrics.symlink_to, "hard link": metrics.hardlink_to}.get(kind, lambda _: os.mkfifo(metrics))(notes)
+    with pytest.raises(ValueError, match=r"metrics.jsonl is not a plain file of its own"):
+        run_files.append_jsonl(metrics, {"generator_step": 1})
+    assert notes.read_text() == "my notes\n"
+
+
 @pytest.mark.parametrize("kind", ["fifo", "folder", "hard link"])
 def test_a_lock_that_is_not_a_plain_file_is_refused(tmp_path, kind):
     out = tmp_path / "out"

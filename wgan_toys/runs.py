@@ -157,6 +157,25 @@ def _remove_stale_temporaries(out: pathlib.Path) -> None:
                 stale.unlink(missing_ok=True)
 
 
+def _refuse_links(out: pathlib.Path) -> None:
+    """Refuse a folder where one of a run's files (:data:`RUN_FILES`), or its ``samples`` folder, is a
+    symbolic link (a run writes those itself, and appending or saving through a link, a dangling one
+    included, would write outside the run folder), or a FIFO, a socket or a device (reading one
+    would wait forever)."""
+    for path in (out / "samples", *_run_files(out)):
+        if path.is_symlink():
+            raise RunFolderError(
+                f"{path} is a symbolic link (to {os.readlink(path)}); a run writes its files itself, and writing "
+                f"through the link would write outside {out}. Remove the link, or choose another out. Nothing was "
+                "written."
+            )
+        info = path.stat() if path.exists() else None
+        if info is not None and not (stat.S_ISREG(info.st_mode) or stat.S_ISDIR(info.st_mode)):
+            raise RunFolderError(
+                f"{path} is {_kind(info)} where a run's file goes; remove it, or choose another out. Nothing was written."
+            )
+
+
 @contextlib.contextmanager
 def run_lock(out):
     """Hold an exclusive lock on the run folder ``out`` (created if missing) while the block runs.
@@ -166,7 +185,8 @@ def run_lock(out):
     following a symbolic link and must be a regular file with one link. Within one process the
     lock is re-entrant (a trainer's ``train`` inside the command's own lock). Taking it removes
     the temporary files this module's writers name ``.<file>.<8 characters>.tmp`` that a killed
-    writer left, and no other file.
+    writer left, and no other file, and refuses a folder where a run's file (or ``samples``) is a
+    symbolic link.
 
     Parameters
     ----------
@@ -176,8 +196,9 @@ def run_lock(out):
     Raises
     ------
     RunFolderError
-        If another process holds the lock (``out is in use by another run (process PID)``), or
-        ``out/.lock`` is a symbolic link, a FIFO, a folder or a file with other hard links.
+        If another process holds the lock (``out is in use by another run (process PID)``),
+        ``out/.lock`` is a symbolic link, a FIFO, a folder or a file with other hard links, or a
+        run's file is a symbolic link.
     """
     out = _folder_path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -204,6 +225,11 @@ def run_lock(out):
                         RuntimeWarning,
                         stacklevel=3,
                     )
+            try:
+                _refuse_links(out)
+            except RunFolderError:
+                handle.close()  # releases the flock
+                raise
             handle.seek(0)
             handle.truncate()
             handle.write(f"{os.getpid()}\n")
@@ -508,6 +534,7 @@ class RunFolder:
             Naming the two files that disagree and the two ids.
         """
         source = source or self.checkpoint
+        _refuse_links(self.path)  # before anything is read: a FIFO would wait forever
         config = self.recorded_config()
         if config is not None and config.get("run_id") != run_id:
             raise RunFolderError(
