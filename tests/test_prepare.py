@@ -194,3 +194,26 @@ def test_an_lsun_lmdb_is_prepared_by_worker_processes(tmp_path):
     with lmdb.open(str(tmp_path / "bedroom_train_lmdb"), readonly=True, lock=False).begin() as txn:
         expected = np.stack([resize_image(Image.open(io.BytesIO(value)), 16, 3) for _, value in txn.cursor()])
     np.testing.assert_array_equal(shards(tmp_path / "s"), expected)
+
+
+@pytest.mark.subprocess
+def test_a_second_prepare_into_a_store_being_written_is_refused(tmp_path):
+    import subprocess
+    import sys
+
+    hold = "import sys\nfrom wgan_toys.runs import run_lock\nwith run_lock(sys.argv[1]):\n"
+    hold += "    print('locked', flush=True)\n    sys.stdin.read()\n"
+    np.save(tmp_path / "images.npy", RNG.integers(0, 256, (30, 3, 16, 16), dtype=np.uint8))
+    out = tmp_path / "s"
+    holder = subprocess.Popen([sys.executable, "-c", hold, str(out)], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    try:
+        assert holder.stdout.readline().strip() == b"locked"
+        with pytest.raises(
+            ValueError, match=rf"{re.escape(str(out))} is in use by another run \(process {holder.pid}\)"
+        ):
+            prepare_images(tmp_path / "images.npy", out, image_size=16, held_out=5, workers=1, progress=False)
+        assert sorted(path.name for path in out.iterdir()) == [".lock"]  # no shard, no index was written
+    finally:
+        holder.communicate(input=b"")
+    index = prepare_images(tmp_path / "images.npy", out, image_size=16, held_out=5, workers=1, progress=False)
+    assert index["count"] == 30  # the folder holding only the released lock is a new store's

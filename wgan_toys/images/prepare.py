@@ -34,6 +34,7 @@ import sys
 import numpy as np
 
 from .._validation import MAX_THREADS
+from ..runs import LOCK, run_lock
 from ..runtime import available_cores
 from .folder import resize_pil
 from .formats import FORMATS, decode, open_source
@@ -220,9 +221,8 @@ def _start_index(out: pathlib.Path, source, settings: dict) -> dict:
                 f"with {settings}; stores never mix sources or sizes: pass another out."
             )
         return index
-    if out.exists() and any(out.iterdir()):
+    if out.exists() and any(path.name != LOCK for path in out.iterdir()):
         raise ValueError(f"{out} is not empty and holds no {INDEX}; pass a new or empty folder as out.")
-    out.mkdir(parents=True, exist_ok=True)
     index = {"kind": _KIND, "version": STORE_VERSION, "complete": False, "source": source.describe(), **settings}
     index.update(count=0, shards=[], skipped=[], held_out=[])
     _write_json(out / INDEX, index)
@@ -301,7 +301,8 @@ def prepare_images(
     ------
     ValueError
         A bad setting (named, with its range), a source of another layout or with no images, an ``out``
-        that holds another store, a corrupt shard of a complete store.
+        that holds another store or that another process is writing (:func:`~wgan_toys.runs.run_lock`),
+        a corrupt shard of a complete store.
     """
     _check_settings(image_size, channels, shard_size, chunk, held_out, workers)
     kind = guess_format(root) if source_format == "auto" else source_format
@@ -312,13 +313,14 @@ def prepare_images(
         raise ValueError(
             f"{root} holds {len(source)} images, must hold more than held_out == {held_out}; lower held_out."
         )
-    index = _start_index(out, source, {"image_size": image_size, "channels": channels, "shard_size": shard_size})
-    if index["complete"]:
-        return verify_store(out)
-    for stale in out.glob("*.tmp"):  # a shard a kill interrupted: redone
-        stale.unlink()
-    _fill_shards(source, out, index, workers, chunk, progress)
-    return _finish(out, index, held_out, seed)
+    with run_lock(out):  # one writer per store: a second prepare-images on out is refused, not interleaved
+        index = _start_index(out, source, {"image_size": image_size, "channels": channels, "shard_size": shard_size})
+        if index["complete"]:
+            return verify_store(out)
+        for stale in out.glob("*.tmp"):  # a shard a kill interrupted: redone
+            stale.unlink()
+        _fill_shards(source, out, index, workers, chunk, progress)
+        return _finish(out, index, held_out, seed)
 
 
 def _check_settings(image_size, channels, shard_size, chunk, held_out, workers) -> None:
