@@ -249,6 +249,9 @@ def _damage(path: pathlib.Path, kind: str) -> None:
         torch.save({"model": torch.zeros(2)}, path)
     elif kind == "crafted":
         torch.save({"generator_step": _Crafted()}, path)
+    elif kind == "zip bomb":  # a deflated member of 32 MiB of zeros: checking its CRC would inflate it all
+        with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr("archive/data.pkl", bytes(32 << 20))
 
 
 DAMAGE = {
@@ -258,6 +261,7 @@ DAMAGE = {
     "text": r"is not a checkpoint written by torch\.save",
     "foreign": r"is not a checkpoint of this trainer: it lacks config, generator",
     "crafted": r"holds objects that are not tensors; refusing to load it",
+    "zip bomb": r"holds compressed members \('archive/data.pkl'\), which torch.save never writes",
 }
 
 

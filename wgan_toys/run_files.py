@@ -379,13 +379,20 @@ def _check_zip(path: pathlib.Path) -> None:
     member, but torch.load does not check them and loads damaged bytes silently."""
     try:
         with zipfile.ZipFile(path) as archive:
-            damaged = archive.testzip()
+            # torch.save stores its members; a compressed one could inflate without bound, so it is not read
+            compressed = [info.filename for info in archive.infolist() if info.compress_type != zipfile.ZIP_STORED]
+            damaged = None if compressed else archive.testzip()
     except zipfile.BadZipFile as error:
         raise ValueError(
             f"{path} is not a checkpoint written by torch.save, or it is cut short or damaged ({error})."
         ) from None
     except (EOFError, ValueError, NotImplementedError, zipfile.LargeZipFile) as error:
         raise ValueError(f"{path} is damaged ({type(error).__name__}: {error}).") from None
+    if compressed:
+        raise ValueError(
+            f"{path} holds compressed members ({compressed[0]!r}), which torch.save never writes: it is not a "
+            "checkpoint of wgan_toys (nothing was inflated). Restore this run's checkpoint, or start a new run."
+        )
     if damaged is not None:
         raise ValueError(f"{path} is damaged: the bytes of its member {damaged!r} fail their CRC-32 check.")
 
