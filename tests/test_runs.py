@@ -725,6 +725,19 @@ def test_an_empty_out_is_refused_instead_of_meaning_the_current_folder(tmp_path,
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.parametrize("command", [["train-images", "--smoke"], ["toy", *TOY_SMOKE]])
+def test_an_out_that_is_a_file_is_named_with_its_flag(tmp_path, capsys, command):
+    from wgan_toys.cli import main
+
+    notes = tmp_path / "notes.txt"
+    notes.write_text("my notes\n")
+    with pytest.raises(SystemExit) as exit:  # was: exit 1, "File exists (notes.txt); check the path"
+        main([*command, "--device", "cpu", "--out", str(notes)])
+    error = capsys.readouterr().err
+    assert exit.value.code == 2 and f"--out == {str(notes)!r} is a file, not a folder" in error
+    assert notes.read_text() == "my notes\n"
+
+
 # ----- outputs never go into a running run's folder, nor over a run's file -----------------------
 def test_output_commands_refuse_a_path_inside_a_locked_folder(tmp_path, capsys):
     # toy-claims --out runs/c3/metrics.jsonl beside a running train-images lost its rows

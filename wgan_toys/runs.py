@@ -101,10 +101,13 @@ def new_run_id() -> str:
 
 
 def _folder_path(out) -> pathlib.Path:
-    """``out`` as a path; an empty string (which pathlib reads as the current folder) is refused."""
+    """``out`` as a path; an empty string (which pathlib reads as the current folder), or a file, is refused."""
     if isinstance(out, str) and not out.strip():
         raise RunFolderError(f"out == {out!r} names no folder; give the run folder's path.")
-    return pathlib.Path(out)
+    path = pathlib.Path(out)
+    if path.exists() and not path.is_dir():
+        raise RunFolderError(f"out == {str(out)!r} is a file, not a folder; give the run folder's path.")
+    return path
 
 
 # ----- the lock --------------------------------------------------------------------------------
