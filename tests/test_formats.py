@@ -193,6 +193,18 @@ def test_a_cifar_pickle_declaring_more_bytes_than_memory_is_one_error_naming_it(
         read_cifar_pickle(tmp_path / "data_batch_1")
 
 
+@pytest.mark.parametrize(
+    "kind, names", [("folder", ["a.png", "sub/b.png", "x.png"]), ("celeba", ["000001.jpg", "000002.jpg", "000003.jpg"])]
+)
+def test_a_fifo_named_as_an_image_is_left_out_not_read(tmp_path, kind, names):
+    for name in names[:2]:
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        (tmp_path / name).write_bytes(jpeg_bytes(RNG.integers(0, 256, (8, 8, 3), dtype=np.uint8)))
+    os.mkfifo(tmp_path / names[2])  # opening it to decode would wait forever for a writer
+    source = open_source(kind, tmp_path)
+    assert len(source) == 2 and sorted(name for name, _ in source.items(0, 2)) == names[:2]
+
+
 def test_npy_is_memory_mapped_and_npz_is_read(tmp_path):
     images = RNG.integers(0, 256, (4, 3, 8, 8), dtype=np.uint8)
     np.save(tmp_path / "a.npy", images)

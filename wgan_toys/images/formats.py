@@ -86,9 +86,15 @@ def _folder(root) -> _FileList:
     root = _path(root, "folder")
     if not root.is_dir():
         raise ValueError(f"{root} is not a folder; pass the folder that holds the images.")
-    paths = []
-    for folder, _, names in os.walk(root):  # scandir's file types: no stat per file (LSUN: 3 million)
-        paths += [pathlib.Path(folder, name) for name in names if os.path.splitext(name)[1].lower() in IMAGE_SUFFIXES]
+    paths, folders = [], [root]
+    while folders:  # scandir's file types: no stat per regular file (LSUN: 3 million)
+        with os.scandir(folders.pop()) as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    folders.append(entry.path)
+                # a FIFO or a device named x.png is left out: reading it would wait forever or never end
+                elif os.path.splitext(entry.name)[1].lower() in IMAGE_SUFFIXES and entry.is_file():
+                    paths.append(pathlib.Path(entry.path))
     return _FileList("folder", root, sorted(paths))
 
 
@@ -96,7 +102,7 @@ def _celeba(root) -> _FileList:
     root = _path(root, "celeba")
     if (root / "img_align_celeba").is_dir():
         root = root / "img_align_celeba"
-    paths = sorted(p for p in root.glob("*.jpg") if re.fullmatch(r"\d{6}\.jpg", p.name))
+    paths = sorted(p for p in root.glob("*.jpg") if re.fullmatch(r"\d{6}\.jpg", p.name) and p.is_file())
     if not paths:
         raise ValueError(
             f"{root} holds no CelebA images (000001.jpg, ...); pass the folder img_align_celeba or the one above it."
