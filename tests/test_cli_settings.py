@@ -522,3 +522,24 @@ def test_the_readme_prose_quotes_the_tables_numbers():
     )
     assert (float(found[1]), float(found[2])) == (toy_gp.learning_rate, toy_wgan.learning_rate)
     assert "--algorithm wgan | wgan-gp | gan-minimax | gan-logd" in text
+
+
+GAUSSIAN_LAWS = ["gaussians", "--mu1", "0", "--sigma1", "1", "--mu2", "1", "--sigma2", "1"]
+
+
+@pytest.mark.parametrize(
+    "command, flag, text, allowed",
+    [
+        (["train-images"], "--batch-size", "nan", "in [1, 65536]"),
+        (["train-images"], "--seed", "1e3", "in [0, 4294967295]"),
+        (["toy"], "--width", "2.5", "in [1, 16384]"),
+        (["critic", *GAUSSIAN_LAWS], "--max-steps", "abc", "in [1, 100000000]"),
+        (["discriminator", *GAUSSIAN_LAWS], "--heldout-size", "inf", "in [2, 10000000]"),
+    ],
+)
+def test_text_that_is_not_an_integer_is_refused_with_the_flags_range(command, flag, text, allowed, capsys):
+    with pytest.raises(SystemExit) as exit:
+        main([*command, flag, text])
+    error = capsys.readouterr().err.strip().splitlines()
+    assert exit.value.code == 2 and len(error) == 1
+    assert f"argument {flag}: {text!r} is not an integer; must be an integer {allowed}" in error[0]

@@ -164,6 +164,24 @@ def test_settings_within_the_caps_that_could_never_fit_are_refused_with_the_esti
         ToyConfig(eval_samples=20000, width=16384, depth=64)
 
 
+def test_the_estimate_counts_the_evaluations_distance_matrix_and_refuses_what_it_cannot_hold(monkeypatch):
+    import torch
+
+    from wgan_toys import _validation
+    from wgan_toys.images.memory import estimated_bytes
+
+    settings = ImageConfig.smoke_settings(device="cpu", threads=1, held_out=100)
+    n = 1000
+    matrix = torch.cdist(torch.zeros(n, 1), torch.zeros(n, 1))  # what diversity builds for n generated images
+    growth = estimated_bytes(ImageConfig(**{**settings, "eval_samples": 2 * n})) - estimated_bytes(
+        ImageConfig(**{**settings, "eval_samples": n})
+    )
+    assert growth >= 3 * matrix.numel() * matrix.element_size()  # (2n)^2 - n^2 pairs
+    monkeypatch.setattr(_validation, "physical_memory", lambda: 16 * 2**30)
+    with pytest.raises(ValueError, match=r"need about 3\d\.\d GiB, more than this machine's 16\.0 GiB.*or held_out"):
+        ImageConfig(**{**settings, "eval_samples": 100000})  # was accepted, then killed for memory mid-run
+
+
 def test_messages_are_in_the_house_form():
     # was "must be > 0Algorithm 1 uses c = 0.01."
     with pytest.raises(ValueError, match=r"^clip_value == -0\.01, must be > 0 \(the paper uses c = 0\.01\)\.$"):

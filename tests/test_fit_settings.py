@@ -154,3 +154,17 @@ def test_learn_parallel_lines_takes_the_same_settings():
         learn_parallel_lines("wgan", iterations=5, max_steps=10)  # it runs iterations; no stopping rule
     with pytest.raises(ValueError, match=r"^critic_learning_rate == 0\.0, must be > 0\.$"):
         learn_parallel_lines("wgan", iterations=5, critic_learning_rate=0.0)  # was silently the default
+
+
+@pytest.mark.parametrize("command", ["critic", "discriminator"])
+def test_a_learning_rate_beyond_float32_is_one_line_naming_the_flag(command, capsys):
+    from wgan_toys.cli import main
+
+    with pytest.raises(ValueError, match=r"^learning_rate == 1e\+300, must be <= 3\.40\d*e\+38, the largest float32"):
+        FitSettings(learning_rate=1e300)
+    arguments = [command, "gaussians", "--mu1", "0", "--sigma1", "1", "--mu2", "1", "--sigma2", "1"]
+    with pytest.raises(SystemExit) as exit:  # torch's optimiser raised RuntimeError: float overflow
+        main([*arguments, "--learning-rate", "1e300", "--max-steps", "2"])
+    error = capsys.readouterr().err
+    assert exit.value.code == 2 and "--learning-rate == 1e+300, must be <= 3.40" in error
+    assert len(error.splitlines()) == 1

@@ -6,6 +6,7 @@ import gzip
 import io
 import os
 import pickle
+import struct
 
 import numpy as np
 import pytest
@@ -173,6 +174,35 @@ def test_a_truncated_or_foreign_idx_file_is_named(tmp_path):
     (tmp_path / "train-images-idx3-ubyte").write_bytes(b"\0\0\x08\x01" + data[4:])  # labels' magic 2049
     with pytest.raises(ValueError, match="is not an IDX image file"):
         open_source("mnist", tmp_path)
+
+
+def test_a_gzipped_idx_that_inflates_beyond_its_header_is_refused_without_inflating_it(tmp_path, monkeypatch):
+    header = struct.pack(">IIII", 2051, 10, 28, 28)  # 7,840 pixels declared
+    with gzip.open(tmp_path / "train-images-idx3-ubyte.gz", "wb") as file:
+        file.write(header + bytes(16 << 20))  # 16 MiB of zeros: a 16 KiB bomb
+    inflated, read = [], gzip.GzipFile.read
+    monkeypatch.setattr(gzip.GzipFile, "read", lambda self, *a: inflated.append(len(out := read(self, *a))) or out)
+    with pytest.raises(ValueError, match=r"idx3-ubyte.gz: more than 7840 pixel bytes, its header says 10 x 28 x 28"):
+        open_source("mnist", tmp_path)
+    assert sum(inflated) <= 16 + 7840 + 1  # the header, the pixels it declares and one byte to see the excess
+
+
+def test_a_cifar_pickle_declaring_more_bytes_than_memory_is_one_error_naming_it(tmp_path):
+    (tmp_path / "data_batch_1").write_bytes(b"\x80\x04\x8e" + struct.pack("<Q", 2**62) + b"abc")  # BINBYTES8
+    with pytest.raises(ValueError, match=r"data_batch_1: it declares an object larger than this machine's memory"):
+        read_cifar_pickle(tmp_path / "data_batch_1")
+
+
+@pytest.mark.parametrize(
+    "kind, names", [("folder", ["a.png", "sub/b.png", "x.png"]), ("celeba", ["000001.jpg", "000002.jpg", "000003.jpg"])]
+)
+def test_a_fifo_named_as_an_image_is_left_out_not_read(tmp_path, kind, names):
+    for name in names[:2]:
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        (tmp_path / name).write_bytes(jpeg_bytes(RNG.integers(0, 256, (8, 8, 3), dtype=np.uint8)))
+    os.mkfifo(tmp_path / names[2])  # opening it to decode would wait forever for a writer
+    source = open_source(kind, tmp_path)
+    assert len(source) == 2 and sorted(name for name, _ in source.items(0, 2)) == names[:2]
 
 
 def test_npy_is_memory_mapped_and_npz_is_read(tmp_path):

@@ -2,6 +2,7 @@
 and each bad input a one-line error naming the file."""
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -159,6 +160,24 @@ def test_prepare_images_on_the_command_line(tmp_path, capsys):
     np.testing.assert_array_equal(shards(tmp_path / "s"), expected)
 
 
+@pytest.mark.parametrize(
+    "flag, value, said",
+    [
+        ("--held-out", "-1", r"--held-out == -1, must be an integer >= 0"),
+        ("--workers", "-1", r"--workers == -1, must be an integer in \[1, 1024\]"),
+        ("--workers", "0", r"--workers == 0, must be an integer in \[1, 1024\]"),
+        ("--workers", "99999999999", r"--workers == 99999999999, must be an integer in \[1, 1024\]"),
+    ],
+)
+def test_a_bad_count_is_one_line_naming_the_flag_its_value_and_range(tmp_path, capsys, flag, value, said):
+    np.save(tmp_path / "images.npy", RNG.integers(0, 256, (30, 3, 16, 16), dtype=np.uint8))
+    with pytest.raises(SystemExit) as exit:
+        main(["prepare-images", str(tmp_path / "images.npy"), "--out", str(tmp_path / "s"), flag, value])
+    error = capsys.readouterr().err
+    assert exit.value.code == 2 and re.search(said, error) and "Traceback" not in error and len(error.splitlines()) == 1
+    assert not (tmp_path / "s").exists()  # refused before the store is started
+
+
 def test_an_lsun_lmdb_is_prepared_by_worker_processes(tmp_path):
     import io
 
@@ -175,3 +194,26 @@ def test_an_lsun_lmdb_is_prepared_by_worker_processes(tmp_path):
     with lmdb.open(str(tmp_path / "bedroom_train_lmdb"), readonly=True, lock=False).begin() as txn:
         expected = np.stack([resize_image(Image.open(io.BytesIO(value)), 16, 3) for _, value in txn.cursor()])
     np.testing.assert_array_equal(shards(tmp_path / "s"), expected)
+
+
+@pytest.mark.subprocess
+def test_a_second_prepare_into_a_store_being_written_is_refused(tmp_path):
+    import subprocess
+    import sys
+
+    hold = "import sys\nfrom wgan_toys.runs import run_lock\nwith run_lock(sys.argv[1]):\n"
+    hold += "    print('locked', flush=True)\n    sys.stdin.read()\n"
+    np.save(tmp_path / "images.npy", RNG.integers(0, 256, (30, 3, 16, 16), dtype=np.uint8))
+    out = tmp_path / "s"
+    holder = subprocess.Popen([sys.executable, "-c", hold, str(out)], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    try:
+        assert holder.stdout.readline().strip() == b"locked"
+        with pytest.raises(
+            ValueError, match=rf"{re.escape(str(out))} is in use by another run \(process {holder.pid}\)"
+        ):
+            prepare_images(tmp_path / "images.npy", out, image_size=16, held_out=5, workers=1, progress=False)
+        assert sorted(path.name for path in out.iterdir()) == [".lock"]  # no shard, no index was written
+    finally:
+        holder.communicate(input=b"")
+    index = prepare_images(tmp_path / "images.npy", out, image_size=16, held_out=5, workers=1, progress=False)
+    assert index["count"] == 30  # the folder holding only the released lock is a new store's

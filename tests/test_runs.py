@@ -249,6 +249,9 @@ def _damage(path: pathlib.Path, kind: str) -> None:
         torch.save({"model": torch.zeros(2)}, path)
     elif kind == "crafted":
         torch.save({"generator_step": _Crafted()}, path)
+    elif kind == "zip bomb":  # a deflated member of 32 MiB of zeros: checking its CRC would inflate it all
+        with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr("archive/data.pkl", bytes(32 << 20))
 
 
 DAMAGE = {
@@ -258,6 +261,7 @@ DAMAGE = {
     "text": r"is not a checkpoint written by torch\.save",
     "foreign": r"is not a checkpoint of this trainer: it lacks config, generator",
     "crafted": r"holds objects that are not tensors; refusing to load it",
+    "zip bomb": r"holds compressed members \('archive/data.pkl'\), which torch.save never writes",
 }
 
 
@@ -483,6 +487,44 @@ def test_metrics_rows_of_another_run_or_without_a_step_are_refused_on_resume(run
         ImageTrainer.resume(run, verbose=False)
 
 
+def test_metrics_rows_repeated_or_out_of_order_are_refused_on_resume(run):
+    metrics = run / "metrics.jsonl"
+    lines = metrics.read_text().splitlines()
+    metrics.write_text("\n".join([*lines[:2], *lines]) + "\n")  # two copies of a history, one after the other
+    before = metrics.read_bytes()
+    with pytest.raises(ValueError, match=r"metrics.jsonl, line 3: generator_step 1 after 2; .*mixes two histories"):
+        ImageTrainer.resume(run, verbose=False)
+    assert metrics.read_bytes() == before
+
+
+@pytest.mark.parametrize("cut", ["rows", "file"])
+def test_a_metrics_file_cut_short_or_deleted_warns_naming_the_lost_steps(run, cut):
+    metrics = run / "metrics.jsonl"
+    if cut == "rows":  # rows 3 and 4 lost; the checkpoint is at step 4
+        metrics.write_text("".join(line + "\n" for line in metrics.read_text().splitlines()[:2]))
+        said = r"lacks 2 of the 4 rows this run logged \(every 1 generator steps\) up to its checkpoint's step 4, "
+        said += "from step 3 to step 4"
+    else:
+        metrics.unlink()
+        said = r"is missing, with 4 of the 4 rows .* from step 1 to step 4"
+    with pytest.warns(RuntimeWarning, match=said):
+        ImageTrainer.resume(run, generator_steps=5, verbose=False).train()
+    assert [row["generator_step"] for row in read_metrics(run)] == ([1, 2, 5] if cut == "rows" else [5])
+
+
+@pytest.mark.skipif(not pathlib.Path("/proc/self/fd").is_dir(), reason="names descriptors through /proc")
+def test_metrics_rows_are_on_disk_before_the_checkpoint_that_follows_them(tmp_path, monkeypatch):
+    events, fsync, replace = [], os.fsync, os.replace
+    monkeypatch.setattr(
+        os, "fsync", lambda fd: events.append(("fsync", os.readlink(f"/proc/self/fd/{fd}"))) or fsync(fd)
+    )
+    monkeypatch.setattr(os, "replace", lambda a, b, **k: events.append(("replace", str(b))) or replace(a, b, **k))
+    out = tmp_path / "run"
+    ImageTrainer(ImageConfig(**dict(TINY, generator_steps=2)), out, verbose=False).train()
+    checkpoint = events.index(("replace", str(out / CHECKPOINT)))
+    assert ("fsync", str(out / "metrics.jsonl")) in events[:checkpoint]
+
+
 def test_overwrite_removes_every_file_of_the_previous_run_and_only_those(run):
     (run / "notes.txt").write_text("mine")
     (run / ".notes.tmp").write_text("mine too")
@@ -510,6 +552,43 @@ def test_a_lock_that_is_a_symlink_is_refused_and_its_target_untouched(tmp_path):
     with pytest.raises(ValueError, match=r"\.lock is a symbolic link"):
         with run_lock(out):
             pass
+    assert notes.read_text() == "my notes\n"
+
+
+@pytest.mark.parametrize("name", ["metrics.jsonl", "samples", "toy_run.png", "samples_over_iterations.png"])
+def test_a_run_file_that_is_a_link_out_of_the_folder_is_refused_and_nothing_written_there(tmp_path, capsys, name):
+    from wgan_toys.cli import main
+
+    out, outside = tmp_path / "out", tmp_path / "outside"
+    out.mkdir()
+    (out / name).symlink_to(outside)  # dangling: appending or saving through it would create it
+    if name == "samples":
+        outside.mkdir()
+    if name in ("metrics.jsonl", "samples"):
+        with pytest.raises(ValueError, match=rf"{name} is a symbolic link \(to {re.escape(str(outside))}\); .*Remove"):
+            ImageTrainer(ImageConfig(**dict(TINY, generator_steps=2)), out, verbose=False).train()
+    else:
+        with pytest.raises(SystemExit) as exit:
+            main(["toy", *TOY_SMOKE, "--device", "cpu", "--out", str(out)])
+        error = capsys.readouterr().err
+        assert exit.value.code == 2 and f"{name} is a symbolic link" in error and len(error.splitlines()) == 1
+    assert (not outside.exists()) if name != "samples" else list(outside.iterdir()) == []
+
+
+def test_a_fifo_in_the_place_of_metrics_is_refused_on_resume_instead_of_waiting_on_it(run):
+    (run / "metrics.jsonl").unlink()
+    os.mkfifo(run / "metrics.jsonl")  # reading it would wait forever for a writer
+    with pytest.raises(ValueError, match=r"metrics.jsonl is a FIFO where a run's file goes; remove it"):
+        ImageTrainer.resume(run, verbose=False).train()
+
+
+@pytest.mark.parametrize("kind", ["link", "fifo", "hard link"])
+def test_metrics_rows_are_appended_only_to_a_plain_file_of_their_own(tmp_path, kind):
+    notes, metrics = tmp_path / "notes.txt", tmp_path / "metrics.jsonl"
+    notes.write_text("my notes\n")
+    {"link": metrics.symlink_to, "hard link": metrics.hardlink_to}.get(kind, lambda _: os.mkfifo(metrics))(notes)
+    with pytest.raises(ValueError, match=r"metrics.jsonl is not a plain file of its own"):
+        run_files.append_jsonl(metrics, {"generator_step": 1})
     assert notes.read_text() == "my notes\n"
 
 
@@ -644,6 +723,19 @@ def test_an_empty_out_is_refused_instead_of_meaning_the_current_folder(tmp_path,
         with runs.run_lock(" "):
             pass
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("command", [["train-images", "--smoke"], ["toy", *TOY_SMOKE]])
+def test_an_out_that_is_a_file_is_named_with_its_flag(tmp_path, capsys, command):
+    from wgan_toys.cli import main
+
+    notes = tmp_path / "notes.txt"
+    notes.write_text("my notes\n")
+    with pytest.raises(SystemExit) as exit:  # was: exit 1, "File exists (notes.txt); check the path"
+        main([*command, "--device", "cpu", "--out", str(notes)])
+    error = capsys.readouterr().err
+    assert exit.value.code == 2 and f"--out == {str(notes)!r} is a file, not a folder" in error
+    assert notes.read_text() == "my notes\n"
 
 
 # ----- outputs never go into a running run's folder, nor over a run's file -----------------------

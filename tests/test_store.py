@@ -110,3 +110,64 @@ def test_a_batch_is_announced_to_the_kernel_as_exactly_its_images_bytes(store, m
     assert all(any(np.array_equal(image.ravel(), bytes_) for bytes_ in read.values()) for image in gathered)
     torch.testing.assert_close(batch, images_to_float(torch.from_numpy(gathered)), rtol=0, atol=0)
     data.close()
+
+
+def crafted_copy(root, tmp_path, edit):
+    """A copy of the store whose index.json ``edit(index, folder)`` changed."""
+    folder = tmp_path / "crafted"
+    folder.mkdir()
+    index = json.loads((root / "index.json").read_text())
+    for shard in index["shards"]:
+        (folder / shard["file"]).write_bytes((root / shard["file"]).read_bytes())
+    edit(index, folder)
+    (folder / "index.json").write_text(json.dumps(index))
+    return folder
+
+
+def _shard(index, key, value):
+    index["shards"][0][key] = value
+
+
+def _resave(folder, convert):
+    path = folder / "shard_00000.npy"
+    np.save(path, convert(np.load(path)))
+
+
+@pytest.mark.parametrize(
+    "edit, message",
+    [
+        (lambda i, f: _shard(i, "file", "../outside/secret.npy"), r"shards\[0\].file == '../outside/secret.npy'"),
+        (lambda i, f: _shard(i, "file", str(f.parent / "outside" / "secret.npy")), r"shards\[0\].file == '/"),
+        (lambda i, f: _shard(i, "count", "30"), r"shards\[0\].count == '30'"),
+        (lambda i, f: i.update(shards=None), r"shards == None"),
+        (lambda i, f: i.pop("complete"), r"complete == None"),
+        (lambda i, f: i.update(held_out=[10**15]), r"held_out must list distinct indices in \[0, count\)"),
+        (lambda i, f: i.update(image_size=10**6), r"image_size == 1000000, must be an integer in \[16, 512\]"),
+        (lambda i, f: i.update(count=i["count"] + 5), r"the shards' counts add up to 200, the index's count is 205"),
+        (
+            lambda i, f: [_shard(i, "count", 10**12), i.update(count=i["count"] - 30 + 10**12)],
+            r"shard_00000.npy: \d+ bytes, too few for the 1000000000000 images",
+        ),
+    ],
+)
+def test_a_crafted_index_is_one_error_naming_it_before_anything_is_read(store, tmp_path, edit, message):
+    root, _ = store
+    (tmp_path / "outside").mkdir()
+    np.save(tmp_path / "outside" / "secret.npy", np.zeros((30, 3, 16, 16), np.uint8))
+    with pytest.raises(ValueError, match=message) as caught:
+        PreparedStore(crafted_copy(root, tmp_path, edit)).batch(torch.tensor([0]))
+    assert "\n" not in str(caught.value) and "Traceback" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "convert, found",
+    [
+        (lambda a: a.astype(np.float64) * 1000, r"float64 \(30, 3, 16, 16\)"),
+        (lambda a: a.reshape(30, 3, 8, 32), r"uint8 \(30, 3, 8, 32\)"),
+    ],
+)
+def test_a_shard_of_another_dtype_or_shape_is_refused_not_cast(store, tmp_path, convert, found):
+    root, _ = store
+    data = PreparedStore(crafted_copy(root, tmp_path, lambda i, f: _resave(f, convert)))
+    with pytest.raises(ValueError, match=rf"shard_00000.npy: {found}.*, the index says uint8 \(30, 3, 16, 16\)"):
+        data.gather(np.arange(30))

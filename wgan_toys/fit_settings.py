@@ -17,7 +17,7 @@ import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ._validation import DEVICE, POSITIVE, SEED, Options, check_constraints, setting, size
+from ._validation import DEVICE, POSITIVE, POSITIVE_FLOAT32, SEED, Options, check_constraints, setting, size
 from .objectives import defaults_help
 
 if TYPE_CHECKING:
@@ -101,7 +101,7 @@ class FitSettings:
     max_steps: int = setting(20000, size(10**8), help="the most optimiser steps")
     learning_rate: float | None = setting(
         None,
-        [POSITIVE, None],
+        [POSITIVE_FLOAT32, None],
         "None takes the constraint's default, 5e-5 for clipping",
         help="alpha",
         default_text=defaults_help("learning_rate", "fit"),  # objectives.DEFAULTS' fit rows

@@ -27,6 +27,7 @@ import pathlib
 import pickle
 import re
 import shutil
+import stat
 import tempfile
 import threading
 import warnings
@@ -249,8 +250,31 @@ def truncate_jsonl(path, keep) -> int:
 
 def append_jsonl(path, record: dict) -> None:
     """Append ``record`` to ``path`` as one JSON line and flush it (``allow_nan`` stays on: a
-    diverged run's last NaN row is kept as Python's ``NaN``, which :func:`read_jsonl` reads)."""
-    with open(path, "a") as handle:
+    diverged run's last NaN row is kept as Python's ``NaN``, which :func:`read_jsonl` reads).
+    The file is opened without following a symbolic link and must be a regular file with one
+    link, so a crafted ``metrics.jsonl`` never makes a run write outside its folder.
+
+    Raises
+    ------
+    ValueError
+        If ``path`` is a symbolic link, not a regular file, or a file with other hard links.
+    """
+    flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    try:
+        descriptor = os.open(path, flags | getattr(os, "O_CLOEXEC", 0), 0o666)
+    except OSError as error:
+        if error.errno not in (errno.ELOOP, errno.ENXIO, errno.EISDIR):
+            raise
+        descriptor = None
+    info = os.fstat(descriptor) if descriptor is not None else None
+    if info is None or not stat.S_ISREG(info.st_mode) or info.st_nlink != 1:
+        if descriptor is not None:
+            os.close(descriptor)
+        raise ValueError(
+            f"{path} is not a plain file of its own (a symbolic link, a FIFO, a folder or a file with other hard "
+            "links); a run appends its rows to a file it made. Remove it, or choose another out."
+        )
+    with os.fdopen(descriptor, "a") as handle:
         handle.write(json.dumps(record) + "\n")
         handle.flush()
 
@@ -355,13 +379,20 @@ def _check_zip(path: pathlib.Path) -> None:
     member, but torch.load does not check them and loads damaged bytes silently."""
     try:
         with zipfile.ZipFile(path) as archive:
-            damaged = archive.testzip()
+            # torch.save stores its members; a compressed one could inflate without bound, so it is not read
+            compressed = [info.filename for info in archive.infolist() if info.compress_type != zipfile.ZIP_STORED]
+            damaged = None if compressed else archive.testzip()
     except zipfile.BadZipFile as error:
         raise ValueError(
             f"{path} is not a checkpoint written by torch.save, or it is cut short or damaged ({error})."
         ) from None
     except (EOFError, ValueError, NotImplementedError, zipfile.LargeZipFile) as error:
         raise ValueError(f"{path} is damaged ({type(error).__name__}: {error}).") from None
+    if compressed:
+        raise ValueError(
+            f"{path} holds compressed members ({compressed[0]!r}), which torch.save never writes: it is not a "
+            "checkpoint of wgan_toys (nothing was inflated). Restore this run's checkpoint, or start a new run."
+        )
     if damaged is not None:
         raise ValueError(f"{path} is damaged: the bytes of its member {damaged!r} fail their CRC-32 check.")
 

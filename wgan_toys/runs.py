@@ -101,10 +101,13 @@ def new_run_id() -> str:
 
 
 def _folder_path(out) -> pathlib.Path:
-    """``out`` as a path; an empty string (which pathlib reads as the current folder) is refused."""
+    """``out`` as a path; an empty string (which pathlib reads as the current folder), or a file, is refused."""
     if isinstance(out, str) and not out.strip():
         raise RunFolderError(f"out == {out!r} names no folder; give the run folder's path.")
-    return pathlib.Path(out)
+    path = pathlib.Path(out)
+    if path.exists() and not path.is_dir():
+        raise RunFolderError(f"out == {str(out)!r} is a file, not a folder; give the run folder's path.")
+    return path
 
 
 # ----- the lock --------------------------------------------------------------------------------
@@ -157,6 +160,25 @@ def _remove_stale_temporaries(out: pathlib.Path) -> None:
                 stale.unlink(missing_ok=True)
 
 
+def _refuse_links(out: pathlib.Path) -> None:
+    """Refuse a folder where one of a run's files (:data:`RUN_FILES`), or its ``samples`` folder, is a
+    symbolic link (a run writes those itself, and appending or saving through a link, a dangling one
+    included, would write outside the run folder), or a FIFO, a socket or a device (reading one
+    would wait forever)."""
+    for path in (out / "samples", *_run_files(out)):
+        if path.is_symlink():
+            raise RunFolderError(
+                f"{path} is a symbolic link (to {os.readlink(path)}); a run writes its files itself, and writing "
+                f"through the link would write outside {out}. Remove the link, or choose another out. Nothing was "
+                "written."
+            )
+        info = path.stat() if path.exists() else None
+        if info is not None and not (stat.S_ISREG(info.st_mode) or stat.S_ISDIR(info.st_mode)):
+            raise RunFolderError(
+                f"{path} is {_kind(info)} where a run's file goes; remove it, or choose another out. Nothing was written."
+            )
+
+
 @contextlib.contextmanager
 def run_lock(out):
     """Hold an exclusive lock on the run folder ``out`` (created if missing) while the block runs.
@@ -166,7 +188,8 @@ def run_lock(out):
     following a symbolic link and must be a regular file with one link. Within one process the
     lock is re-entrant (a trainer's ``train`` inside the command's own lock). Taking it removes
     the temporary files this module's writers name ``.<file>.<8 characters>.tmp`` that a killed
-    writer left, and no other file.
+    writer left, and no other file, and refuses a folder where a run's file (or ``samples``) is a
+    symbolic link.
 
     Parameters
     ----------
@@ -176,8 +199,9 @@ def run_lock(out):
     Raises
     ------
     RunFolderError
-        If another process holds the lock (``out is in use by another run (process PID)``), or
-        ``out/.lock`` is a symbolic link, a FIFO, a folder or a file with other hard links.
+        If another process holds the lock (``out is in use by another run (process PID)``),
+        ``out/.lock`` is a symbolic link, a FIFO, a folder or a file with other hard links, or a
+        run's file is a symbolic link.
     """
     out = _folder_path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -204,6 +228,11 @@ def run_lock(out):
                         RuntimeWarning,
                         stacklevel=3,
                     )
+            try:
+                _refuse_links(out)
+            except RunFolderError:
+                handle.close()  # releases the flock
+                raise
             handle.seek(0)
             handle.truncate()
             handle.write(f"{os.getpid()}\n")
@@ -448,6 +477,18 @@ class RunFolder:
         """Append ``record`` to ``metrics.jsonl`` with this run's id (:func:`append_jsonl`)."""
         append_jsonl(self.metrics, {**record, "run_id": self.run_id})
 
+    def sync_metrics(self) -> None:
+        """fsync ``metrics.jsonl`` (rows are flushed as they are appended, not synced): called before a
+        checkpoint is written, so that a power loss never keeps a checkpoint whose rows are lost."""
+        try:
+            descriptor = os.open(self.metrics, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        except FileNotFoundError:
+            return
+        try:
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
+
     def recorded_config(self) -> dict | None:
         """``config.json`` as a dict, None if it does not exist.
 
@@ -471,10 +512,13 @@ class RunFolder:
             raise RunFolderError(f"{path} is over 1 MiB; a run's config.json is a few hundred bytes.")
         return value
 
-    def check_resume(self, run_id: str | None, step: int, source=None) -> None:
+    def check_resume(self, run_id: str | None, step: int, source=None, log_every: int | None = None) -> None:
         """Refuse a resume whose pieces belong to different runs: the checkpoint's ``run_id`` must
         be the one ``config.json`` records and the one of every metrics row up to ``step``; each
-        row must hold an integer ``generator_step`` (a ``{}`` line is named).
+        row must hold an integer ``generator_step`` (a ``{}`` line is named), the steps increasing.
+        With ``log_every``, a history that lacks rows the run logged up to ``step`` (a file cut or
+        edited outside wgan_toys) gives a ``RuntimeWarning`` naming the missing steps: they cannot
+        be written again, and the run continues after them.
 
         Parameters
         ----------
@@ -484,6 +528,8 @@ class RunFolder:
             The generator step the checkpoint reached (rows after it are dropped on resume).
         source : path-like or None
             The checkpoint file, for the message.
+        log_every : int or None, default=None
+            The run's steps between metrics rows: every multiple of it up to ``step`` has a row.
 
         Raises
         ------
@@ -491,6 +537,7 @@ class RunFolder:
             Naming the two files that disagree and the two ids.
         """
         source = source or self.checkpoint
+        _refuse_links(self.path)  # before anything is read: a FIFO would wait forever
         config = self.recorded_config()
         if config is not None and config.get("run_id") != run_id:
             raise RunFolderError(
@@ -498,17 +545,48 @@ class RunFolder:
                 "checkpoint was written by another run (copied in?). Resuming would mix two runs' histories; "
                 "restore this run's checkpoint, or start a new run in another out."
             )
-        if not self.metrics.exists():
-            return
-        for number, (_, record) in enumerate(jsonl_lines(self.metrics), start=1):
+        steps: list[int] = []
+        for number, (_, record) in enumerate(jsonl_lines(self.metrics) if self.metrics.exists() else [], start=1):
             logged = record.get("generator_step")
             if isinstance(logged, bool) or not isinstance(logged, int) or logged < 0:
                 raise RunFolderError(
                     f"{self.metrics}, line {number}: generator_step == {logged!r}, must be an integer >= 0 "
                     "(every metrics row records it); repair or delete that line."
                 )
+            if steps and logged <= steps[-1]:
+                raise RunFolderError(
+                    f"{self.metrics}, line {number}: generator_step {logged} after {steps[-1]}; a run logs each step "
+                    "once, in order, so the file mixes two histories. Restore this run's file, or start a new run "
+                    "in another out."
+                )
+            steps.append(logged)
             if logged <= step and record.get("run_id") != run_id:
                 raise RunFolderError(
                     f"{self.metrics}, line {number} belongs to run {record.get('run_id')}, but {source} to run "
                     f"{run_id}: the folder mixes two runs. Restore this run's files, or start a new run in another out."
                 )
+        if log_every is not None:
+            _warn_missing_rows(self.metrics, [logged for logged in steps if logged <= step], step, log_every)
+
+
+def _warn_missing_rows(metrics: pathlib.Path, steps: list[int], step: int, log_every: int) -> None:
+    """Warn, naming them, when ``steps`` (the rows' generator steps, increasing) lack a multiple
+    of ``log_every`` up to ``step``: the rows a run logs, which resuming cannot write again."""
+    logged = [found // log_every for found in steps if found % log_every == 0]  # k of the rows at k * log_every
+    expected = step // log_every
+    if len(logged) == expected:
+        return
+    first = next((k for k, found in enumerate(logged, start=1) if found != k), len(logged) + 1)
+    last = next(
+        (expected - j for j, found in enumerate(reversed(logged)) if found != expected - j), expected - len(logged)
+    )
+    first, last = first * log_every, last * log_every
+    where = f"{metrics} lacks" if metrics.exists() else f"{metrics} is missing, with"
+    warnings.warn(
+        f"{where} {expected - len(logged)} of the {expected} rows this run logged (every {log_every} generator "
+        f"steps) up to its checkpoint's step {step}, from step {first} to step {last}: that history was cut or "
+        "edited outside wgan_toys and cannot be written again; the run continues after it. Stop it and restore "
+        "the file from a copy to keep those rows.",
+        RuntimeWarning,
+        stacklevel=3,
+    )

@@ -24,7 +24,16 @@ import re
 
 from .._validation import Boolean, Interval, Options, Text
 
-__all__ = ["add_setting_flags", "name_flags", "flag_names", "given_settings", "flag_words", "setting_help", "real_arg"]
+__all__ = [
+    "add_setting_flags",
+    "flag_names",
+    "flag_words",
+    "given_settings",
+    "integer_arg",
+    "name_flags",
+    "real_arg",
+    "setting_help",
+]
 
 
 def flag_names(field: dataclasses.Field) -> tuple[str, ...]:
@@ -78,6 +87,19 @@ def real_arg(text: str) -> float:
     return value
 
 
+def integer_arg(allowed: str):
+    """argparse type of an integer flag whose values are ``allowed`` (``'in [1, 65536]'``): text that
+    is not an integer (``nan``, ``1e3``, ``2.5``) is refused with the range, not only "invalid int value"."""
+
+    def integer(text: str) -> int:
+        try:
+            return int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not an integer; must be an integer {allowed}") from None
+
+    return integer
+
+
 def _kind(field: dataclasses.Field) -> dict:
     """The argparse keywords that follow from the field's first constraint."""
     constraint = _constraints(field)[0]
@@ -87,7 +109,7 @@ def _kind(field: dataclasses.Field) -> dict:
         integers = all(isinstance(choice, int) for choice in constraint.choices)
         return {"choices": constraint.choices, **({"type": int} if integers else {})}
     if isinstance(constraint, Interval):
-        return {"type": int if constraint.type is numbers.Integral else real_arg}
+        return {"type": integer_arg(str(constraint)) if constraint.type is numbers.Integral else real_arg}
     return {}
 
 

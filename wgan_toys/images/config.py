@@ -236,7 +236,7 @@ class ImageConfig:
             estimated_bytes(self),
             f"the networks, a batch of {self.batch_size} and the evaluation of these settings (filters "
             f"{self.filters}, mlp_width {self.mlp_width}, noise_dim {self.noise_dim}, image_size {self.image_size})",
-            "lower filters, mlp_width, batch_size or eval_samples",
+            "lower filters, mlp_width, batch_size, eval_samples or held_out",
         )
 
     # the algorithm's defaults (objectives.DEFAULTS, paper scale), resolved

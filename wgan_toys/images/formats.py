@@ -29,8 +29,11 @@ import os
 import pathlib
 import pickle
 import re
+import zlib
 
 import numpy as np
+
+from .._validation import check_memory
 
 __all__ = ["FORMATS", "open_source", "decode", "RestrictedUnpickler", "read_cifar_pickle", "read_idx"]
 
@@ -38,6 +41,7 @@ FORMATS = ("folder", "npz", "lsun", "cifar10", "celeba", "mnist")
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff", ".ppm", ".pgm")
 CIFAR_RECORD = 1 + 3 * 32 * 32  # label byte, then the R, G, B planes of a 32 x 32 image
 IDX_IMAGES = 0x00000803  # unsigned bytes, 3 dimensions
+_AGAIN = "the file is truncated, damaged or crafted, download it again"
 
 
 def _path(root, what: str) -> pathlib.Path:
@@ -82,9 +86,15 @@ def _folder(root) -> _FileList:
     root = _path(root, "folder")
     if not root.is_dir():
         raise ValueError(f"{root} is not a folder; pass the folder that holds the images.")
-    paths = []
-    for folder, _, names in os.walk(root):  # scandir's file types: no stat per file (LSUN: 3 million)
-        paths += [pathlib.Path(folder, name) for name in names if os.path.splitext(name)[1].lower() in IMAGE_SUFFIXES]
+    paths, folders = [], [root]
+    while folders:  # scandir's file types: no stat per regular file (LSUN: 3 million)
+        with os.scandir(folders.pop()) as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    folders.append(entry.path)
+                # a FIFO or a device named x.png is left out: reading it would wait forever or never end
+                elif os.path.splitext(entry.name)[1].lower() in IMAGE_SUFFIXES and entry.is_file():
+                    paths.append(pathlib.Path(entry.path))
     return _FileList("folder", root, sorted(paths))
 
 
@@ -92,7 +102,7 @@ def _celeba(root) -> _FileList:
     root = _path(root, "celeba")
     if (root / "img_align_celeba").is_dir():
         root = root / "img_align_celeba"
-    paths = sorted(p for p in root.glob("*.jpg") if re.fullmatch(r"\d{6}\.jpg", p.name))
+    paths = sorted(p for p in root.glob("*.jpg") if re.fullmatch(r"\d{6}\.jpg", p.name) and p.is_file())
     if not paths:
         raise ValueError(
             f"{root} holds no CelebA images (000001.jpg, ...); pass the folder img_align_celeba or the one above it."
@@ -124,6 +134,10 @@ class _Arrays:
 def read_idx(path) -> np.ndarray:
     """MNIST's IDX image file (optionally gzipped) as uint8 (N, H, W).
 
+    The 16-byte header is read first; the pixels it declares are checked against the file's size
+    (a plain file) or this machine's memory (a gzipped one) before they are read, and at most one
+    byte more than declared is inflated, so a small crafted ``.gz`` never inflates gigabytes.
+
     Raises
     ------
     ValueError
@@ -133,21 +147,25 @@ def read_idx(path) -> np.ndarray:
     opener = gzip.open if path.suffix == ".gz" else open
     try:
         with opener(path, "rb") as file:
-            data = file.read()
-    except (OSError, EOFError) as error:
+            header = file.read(16)
+            magic = int.from_bytes(header[:4], "big") if len(header) == 16 else None
+            if magic != IDX_IMAGES:
+                raise ValueError(
+                    f"{path} is not an IDX image file (magic {magic}, must be {IDX_IMAGES}); pass train-images-idx3-ubyte."
+                )
+            count, height, width = (int.from_bytes(header[4 * k : 4 * k + 4], "big") for k in (1, 2, 3))
+            declared = count * height * width
+            stored = None if path.suffix == ".gz" else path.stat().st_size - 16
+            if stored is None:
+                check_memory(declared, f"{path}: the {count} x {height} x {width} pixels its header declares", _AGAIN)
+            data = file.read(declared + 1) if stored in (None, declared) else b""
+    except (OSError, EOFError, zlib.error) as error:
         raise ValueError(f"cannot read MNIST IDX file {path}: {error}") from error
-    magic = int.from_bytes(data[:4], "big") if len(data) >= 16 else None
-    if magic != IDX_IMAGES:
-        raise ValueError(
-            f"{path} is not an IDX image file (magic {magic}, must be {IDX_IMAGES}); pass train-images-idx3-ubyte."
-        )
-    count, height, width = (int.from_bytes(data[4 * k : 4 * k + 4], "big") for k in (1, 2, 3))
-    if len(data) != 16 + count * height * width:
-        raise ValueError(
-            f"{path}: {len(data) - 16} pixel bytes, its header says {count} x {height} x {width}; "
-            "the file is truncated or damaged, download it again."
-        )
-    return np.frombuffer(data, dtype=np.uint8, offset=16).reshape(count, height, width)
+    found = stored if stored is not None else len(data)
+    if found != declared:
+        shown = f"more than {declared}" if stored is None and found > declared else str(found)
+        raise ValueError(f"{path}: {shown} pixel bytes, its header says {count} x {height} x {width}; {_AGAIN}.")
+    return np.frombuffer(data, dtype=np.uint8).reshape(count, height, width)
 
 
 def _mnist(root) -> _Arrays:
@@ -208,6 +226,11 @@ def read_cifar_pickle(path) -> np.ndarray:
         raise ValueError(
             f"cannot read CIFAR-10 batch {path}: {error}; use the original cifar-10-python files."
         ) from error
+    except (MemoryError, OverflowError):  # a pickle that declares more bytes than memory holds
+        raise ValueError(
+            f"cannot read CIFAR-10 batch {path}: it declares an object larger than this machine's memory (damaged "
+            "or crafted); use the original cifar-10-python files."
+        ) from None
     data = batch.get(b"data", batch.get("data")) if isinstance(batch, dict) else None
     if not isinstance(data, np.ndarray) or data.dtype != np.uint8 or data.ndim != 2 or data.shape[1] != 3072:
         raise ValueError(f"{path} is not a CIFAR-10 batch: no uint8 'data' of shape (N, 3072).")

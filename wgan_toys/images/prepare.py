@@ -28,10 +28,13 @@ import hashlib
 import json
 import os
 import pathlib
+import re
 import sys
 
 import numpy as np
 
+from .._validation import MAX_THREADS
+from ..runs import LOCK, run_lock
 from ..runtime import available_cores
 from .folder import resize_pil
 from .formats import FORMATS, decode, open_source
@@ -44,6 +47,9 @@ STORE_VERSION = 2
 INDEX = "index.json"
 _KIND = "wgan_toys prepared images"
 _SETTINGS = ("image_size", "channels", "shard_size")
+_SHARD_FILE = re.compile(r"^shard_[0-9]{5,}\.npy$")  # what _write_shard names: a plain name inside the store
+_SHARD_KEYS = ("first_item", "items", "count", "bytes")
+_AGAIN = "the index is damaged or was not written by prepare-images; prepare the store again into a new folder"
 
 
 def resize_image(image, image_size: int, channels: int) -> np.ndarray:
@@ -112,7 +118,52 @@ def read_index(folder) -> dict:
             f"{path} was written by store version {index.get('version')}, this wgan_toys reads version "
             f"{STORE_VERSION}; prepare the store again into a new folder."
         )
+    _check_index(index, path)
     return index
+
+
+def _whole(value, low: int, high: float = float("inf")) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
+
+
+def _check_index(index: dict, path: pathlib.Path) -> None:
+    """Every field a reader of the store uses, of its type and in its range, before any is used:
+    shard files are plain ``shard_NNNNN.npy`` names (never a path out of the store's folder), the
+    sizes integers in their ranges, the held-out images distinct indices of the stored ones.
+
+    Raises
+    ------
+    ValueError
+        Naming ``path``, the field and its value.
+    """
+    fields = {"image_size": (16, 512), "channels": (1, 3), "shard_size": (1, 2**62), "count": (0, 2**62)}
+    for name, (low, high) in fields.items():
+        if not _whole(index.get(name), low, high) or (name == "channels" and index[name] == 2):
+            raise ValueError(f"{path}: {name} == {index.get(name)!r}, must be an integer in [{low}, {high}]; {_AGAIN}.")
+    problems = [] if isinstance(index.get("complete"), bool) else [f"complete == {index.get('complete')!r}"]
+    shards = index.get("shards")
+    problems += [] if isinstance(shards, list) else [f"shards == {shards!r}"]
+    for number, shard in enumerate(shards if isinstance(shards, list) else []):
+        shard = shard if isinstance(shard, dict) else {}
+        if not isinstance(shard.get("file"), str) or not _SHARD_FILE.match(shard["file"]):
+            problems.append(f"shards[{number}].file == {shard.get('file')!r} (a shard is shard_NNNNN.npy in the store)")
+        problems += [
+            f"shards[{number}].{key} == {shard.get(key)!r}" for key in _SHARD_KEYS if not _whole(shard.get(key), 0)
+        ]
+    held = index.get("held_out")
+    if (
+        not isinstance(held, list)
+        or not all(_whole(i, 0, index["count"] - 1) for i in held)
+        or len(set(held)) < len(held)
+    ):
+        problems.append(f"held_out must list distinct indices in [0, count) == [0, {index['count']})")
+    problems += [
+        f"{name} == {index.get(name)!r}"
+        for name, kind in (("skipped", list), ("source", dict))
+        if not isinstance(index.get(name), kind)
+    ]
+    if problems:
+        raise ValueError(f"{path}: {'; '.join(problems[:3])}; {_AGAIN}.")
 
 
 def _sha256(path: pathlib.Path) -> str:
@@ -170,9 +221,8 @@ def _start_index(out: pathlib.Path, source, settings: dict) -> dict:
                 f"with {settings}; stores never mix sources or sizes: pass another out."
             )
         return index
-    if out.exists() and any(out.iterdir()):
+    if out.exists() and any(path.name != LOCK for path in out.iterdir()):
         raise ValueError(f"{out} is not empty and holds no {INDEX}; pass a new or empty folder as out.")
-    out.mkdir(parents=True, exist_ok=True)
     index = {"kind": _KIND, "version": STORE_VERSION, "complete": False, "source": source.describe(), **settings}
     index.update(count=0, shards=[], skipped=[], held_out=[])
     _write_json(out / INDEX, index)
@@ -251,17 +301,10 @@ def prepare_images(
     ------
     ValueError
         A bad setting (named, with its range), a source of another layout or with no images, an ``out``
-        that holds another store, a corrupt shard of a complete store.
+        that holds another store or that another process is writing (:func:`~wgan_toys.runs.run_lock`),
+        a corrupt shard of a complete store.
     """
-    for name, value, low, high in (("image_size", image_size, 16, 512), ("channels", channels, 1, 3)):
-        if not isinstance(value, int) or not low <= value <= high or (name == "channels" and value == 2):
-            raise ValueError(
-                f"{name} == {value!r}, must be an integer in [{low}, {high}]"
-                + (" (1 or 3)." if name == "channels" else ".")
-            )
-    for name, value in (("shard_size", shard_size), ("chunk", chunk), ("held_out", held_out + 1)):
-        if not isinstance(value, int) or value < 1:
-            raise ValueError(f"{name} == {value!r}, must be a positive integer.")
+    _check_settings(image_size, channels, shard_size, chunk, held_out, workers)
     kind = guess_format(root) if source_format == "auto" else source_format
     if kind not in FORMATS:
         raise ValueError(f"source_format == {source_format!r}, must be 'auto' or one of {', '.join(FORMATS)}.")
@@ -270,13 +313,33 @@ def prepare_images(
         raise ValueError(
             f"{root} holds {len(source)} images, must hold more than held_out == {held_out}; lower held_out."
         )
-    index = _start_index(out, source, {"image_size": image_size, "channels": channels, "shard_size": shard_size})
-    if index["complete"]:
-        return verify_store(out)
-    for stale in out.glob("*.tmp"):  # a shard a kill interrupted: redone
-        stale.unlink()
-    _fill_shards(source, out, index, workers, chunk, progress)
-    return _finish(out, index, held_out, seed)
+    with run_lock(out):  # one writer per store: a second prepare-images on out is refused, not interleaved
+        index = _start_index(out, source, {"image_size": image_size, "channels": channels, "shard_size": shard_size})
+        if index["complete"]:
+            return verify_store(out)
+        for stale in out.glob("*.tmp"):  # a shard a kill interrupted: redone
+            stale.unlink()
+        _fill_shards(source, out, index, workers, chunk, progress)
+        return _finish(out, index, held_out, seed)
+
+
+def _check_settings(image_size, channels, shard_size, chunk, held_out, workers) -> None:
+    """Each setting of :func:`prepare_images` an integer in its range, or a ValueError naming it."""
+    for name, value, low, high in (("image_size", image_size, 16, 512), ("channels", channels, 1, 3)):
+        if not _whole(value, low, high) or (name == "channels" and value == 2):
+            raise ValueError(
+                f"{name} == {value!r}, must be an integer in [{low}, {high}]"
+                + (" (1 or 3)." if name == "channels" else ".")
+            )
+    for name, value in (("shard_size", shard_size), ("chunk", chunk)):
+        if not _whole(value, 1):
+            raise ValueError(f"{name} == {value!r}, must be a positive integer.")
+    if not _whole(held_out, 0):
+        raise ValueError(f"held_out == {held_out!r}, must be an integer >= 0 (images kept for evaluation).")
+    if workers is not None and not _whole(workers, 1, MAX_THREADS):
+        raise ValueError(
+            f"workers == {workers!r}, must be an integer in [1, {MAX_THREADS}] (None, or the flag left out: the cores)."
+        )
 
 
 def _fill_shards(source, out, index, workers, chunk, progress):
@@ -345,7 +408,7 @@ def add_prepare_command(commands) -> None:
     add("--channels", type=int, default=3, choices=(1, 3), help="(default: 3)")
     add("--shard-size", dest="shard_size", type=int, default=10000, help="source items per shard (default: 10000)")
     add("--held-out", dest="held_out", type=int, default=1000, help="images kept for evaluation (default: 1000)")
-    add("--workers", type=int, default=None, help="decoding processes (default: the cores)")
+    add("--workers", type=int, default=None, help=f"decoding processes; in [1, {MAX_THREADS}] (default: the cores)")
     add("--no-progress", dest="progress", action="store_false", help="no progress bar")
     parser.set_defaults(run=_run_prepare)
 

@@ -84,7 +84,14 @@ class PreparedStore:
                 f"lower held_out or prepare again with held_out={held_out}."
             )
         self.shards = [self.root / s["file"] for s in index["shards"]]
-        self.offsets = np.cumsum([0] + [s["count"] for s in index["shards"]])
+        self._counts = [s["count"] for s in index["shards"]]
+        self.offsets = np.cumsum([0] + self._counts)
+        if self.offsets[-1] != index["count"]:
+            raise ValueError(
+                f"{self.root / 'index.json'}: the shards' counts add up to {self.offsets[-1]}, the index's count "
+                f"is {index['count']}; run prepare-images on {self.root} again to verify it."
+            )
+        self._check_sizes()
         self._held_shift = np.sort(held) - np.arange(len(held))  # for train position -> store index
         self._held_used = held[: len(held) if held_out is None else held_out]
         self.count = int(index["count"]) - len(held)
@@ -107,6 +114,18 @@ class PreparedStore:
                 file=sys.stderr,
             )
 
+    def _check_sizes(self) -> None:
+        """Each shard file holds at least the bytes of the images the index gives it (a size, not a read):
+        a crafted count is refused before a permutation of that many images is allocated."""
+        image = self.channels * self.image_size * self.image_size
+        for path, count in zip(self.shards, self._counts):
+            size = path.stat().st_size if path.is_file() else None  # a missing shard is named when it is mapped
+            if size is not None and size < count * image:
+                raise ValueError(
+                    f"{path}: {size} bytes, too few for the {count} images of {image} bytes the index gives it; "
+                    f"run prepare-images on {self.root} again to verify it."
+                )
+
     preloaded = False
     held_out_labels = None
 
@@ -124,6 +143,13 @@ class PreparedStore:
                     f"{self.shards[shard]} is missing or not a .npy shard ({error}); run prepare-images "
                     f"on {self.root} again to verify it."
                 ) from error
+            found, wanted = self._maps[shard], (self._counts[shard], self.channels, self.image_size, self.image_size)
+            if found.dtype != np.uint8 or found.shape != wanted:  # never cast or read past a shard silently
+                del self._maps[shard]
+                raise ValueError(
+                    f"{self.shards[shard]}: {found.dtype} {found.shape}, the index says uint8 {wanted}; run "
+                    f"prepare-images on {self.root} again to verify it."
+                )
         return self._maps[shard]
 
     def advise(self, shard: int, local_index: np.ndarray) -> None:

@@ -250,12 +250,12 @@ class ImageTrainer:
         out = pathlib.Path(out)
         state, path = load_latest_checkpoint(out, CHECKPOINT_KEYS)
         check_counters(state, path)
-        RunFolder(out).check_resume(state.get("run_id"), state["generator_step"], path)
         values = check_recorded_config(
             upgrade_config(check_recorded_config(state["config"], path, ImageConfig, upgraded=False), path),
             path,
             ImageConfig,
         )
+        RunFolder(out).check_resume(state.get("run_id"), state["generator_step"], path, values["log_every"])
         values = resumed_values(values, settings, generator_steps, int(state["generator_step"]), out)
         return cls(ImageConfig(**values), out, verbose=verbose, _state={**state, "_path": path})
 
@@ -311,6 +311,7 @@ class ImageTrainer:
         with run_lock(self.out):
             self._saving = True
             try:
+                RunFolder(self.out, self.run_id).sync_metrics()  # every row up to this step is on disk first
                 save_checkpoint(path, self.state_dict())
             except NonFiniteState as error:
                 shown = ", ".join(error.names[:3]) + (
