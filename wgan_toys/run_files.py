@@ -260,20 +260,20 @@ def append_jsonl(path, record: dict) -> None:
         If ``path`` is a symbolic link, not a regular file, or a file with other hard links.
     """
     flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    not_plain = ValueError(
+        f"{path} is not a plain file of its own (a symbolic link, a FIFO, a folder or a file with other hard "
+        "links); a run appends its rows to a file it made. Remove it, or choose another out."
+    )
     try:
         descriptor = os.open(path, flags | getattr(os, "O_CLOEXEC", 0), 0o666)
     except OSError as error:
         if error.errno not in (errno.ELOOP, errno.ENXIO, errno.EISDIR):
             raise
-        descriptor = None
-    info = os.fstat(descriptor) if descriptor is not None else None
-    if info is None or not stat.S_ISREG(info.st_mode) or info.st_nlink != 1:
-        if descriptor is not None:
-            os.close(descriptor)
-        raise ValueError(
-            f"{path} is not a plain file of its own (a symbolic link, a FIFO, a folder or a file with other hard "
-            "links); a run appends its rows to a file it made. Remove it, or choose another out."
-        )
+        raise not_plain from None
+    info = os.fstat(descriptor)
+    if not stat.S_ISREG(info.st_mode) or info.st_nlink != 1:
+        os.close(descriptor)
+        raise not_plain
     with os.fdopen(descriptor, "a") as handle:
         handle.write(json.dumps(record) + "\n")
         handle.flush()
