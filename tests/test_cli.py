@@ -354,6 +354,18 @@ def test_toy_claims_refuses_an_unwritable_out_before_computing(tmp_path, monkeyp
     assert stopped.value.code == 1
 
 
+def test_toy_claims_refuses_bad_settings_before_printing_its_header(tmp_path, monkeypatch, capsys):
+    """A value the runs would refuse stops the command before its table's header or any run."""
+    import wgan_toys.toy_gan as toy_gan
+
+    monkeypatch.setattr(toy_gan, "claims_table", lambda **kwargs: pytest.fail("computed before checking settings"))
+    for flag, value in (("--iterations", "-5"), ("--log-every", "0")):
+        with pytest.raises(SystemExit) as stopped:
+            main(["toy-claims", flag, value, "--seeds", "0", "--threads", "1", "--out", str(tmp_path / "t.json")])
+        printed = capsys.readouterr()
+        assert stopped.value.code == 2 and f"{flag} == {value}" in printed.err and printed.out == ""
+
+
 @pytest.mark.slow
 def test_toy_claims_prints_one_row_per_run_and_writes_the_table(tmp_path, capsys):
     out = tmp_path / "sub" / "claims.json"

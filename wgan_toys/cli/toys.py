@@ -146,7 +146,10 @@ def _toy_claims(args) -> int:
     from ..toy_gan import claims_runs, claims_table
 
     check_seeds(args.seeds)
-    # before minutes of computing: a table that cannot be written is refused now, not after
+    from ..toy_config import ToyConfig
+
+    # before minutes of computing: settings the runs would refuse, and a table that cannot be written
+    ToyConfig(dataset=args.dataset, iterations=args.iterations, log_every=args.log_every)
     if os.path.isdir(args.out):
         raise OSError(21, "is a folder; give a file name for the table", args.out)
     check_output_path(args.out, "--out")  # never into a running run's folder, nor over a run's file
