@@ -329,3 +329,18 @@ def test_resolved_settings_are_what_resolved_fills_in_and_a_given_value_wins(alg
     assert None not in (filled.n_critic, filled.learning_rate, filled.critic_optimizer)
     given = ToyConfig(algorithm=algorithm, n_critic=7, learning_rate=3e-4, critic_optimizer="adam")
     assert (given.resolved_n_critic, given.resolved_learning_rate, given.resolved_critic_optimizer) == (7, 3e-4, "adam")
+
+
+def test_rmsprop_steps_never_point_against_the_gradient_even_when_clipping_bites():
+    """Lesson 06 (momentum, Section 4.2): without momentum, RMSProp's step has the ascent direction's sign in every
+    coordinate, and projecting onto the box [-c, c], which holds the previous weights, keeps each sign or makes it 0;
+    so the negative-cosine share of clipped WGAN with RMSProp is 0 by construction, at a step size where clipping acts."""
+    trainer = ToyGAN(small_config(algorithm="wgan", learning_rate=5e-3))
+    for _ in range(40):
+        trainer.critic_step()
+    clip = trainer.config.clip_value
+    weights = _parameters(trainer.critic)
+    assert (weights.abs() >= clip * (1 - 1e-6)).float().mean() > 0.1  # clipping acts on many weights
+    cosines = np.array(trainer._recent["step_cosine"])
+    assert np.all(np.isfinite(cosines)) and cosines.min() >= 0.0 and cosines.mean() > 0.1, cosines
+    assert trainer.evaluate()["negative_cosine_share"] == 0.0

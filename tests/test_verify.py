@@ -121,6 +121,16 @@ def sampler_at_half_theta(monkeypatch):
     monkeypatch.setattr(distributions.ParallelLines, "generator", generator)
 
 
+def sampler_slants_the_segment(monkeypatch):
+    """ParallelLines draws the segment from (0, 0) to (theta, 1) instead of the vertical one at abscissa theta."""
+
+    def generator(self, z):
+        z = np.asarray(z, dtype=float)
+        return np.stack([self.theta * z, z], axis=-1)
+
+    monkeypatch.setattr(distributions.ParallelLines, "generator", generator)
+
+
 def squared_transport_cost(monkeypatch):
     monkeypatch.setattr(transport, "_pairwise_distances", lambda x, y: ((x[:, None, :] - y[None, :, :]) ** 2).sum(-1))
 
@@ -279,6 +289,7 @@ MUTATIONS = {
     "w1 is w2": (w1_is_w2, ("closed_forms_agree", "theorem_1_continuity"), ()),
     "squared w1": (squared_w1, ("example_1", "pinsker_and_mean_bound", "theorem_1_continuity", "theorem_2_sequences"), ()),
     "sampler at theta/2": (sampler_at_half_theta, ("example_1", "theorem_1_continuity"), ()),
+    "sampler slants the segment": (sampler_slants_the_segment, ("descent_on_parallel_lines",), ()),
     "squared transport cost": (squared_transport_cost, ("duality_by_tightness",), ()),
     "c-transform with max": (c_transform_with_max, ("duality_by_tightness",), ()),
     "c-transform with +v": (c_transform_with_plus, ("duality_by_tightness",), ()),
@@ -337,7 +348,7 @@ FLIPS = {
         "clipping skips the biases", "family bound without the fans"),
     "Clipping: effective slope (E_r f - E_g f)/W grows with c, 2 seeds": ("clipping ignores c", "clipped critic never steps"),
     "Example 1: descent on EM reaches theta = 0 (gradient from POT, and the package's)": ("em gradient of the wrong sign",),
-    "Example 1: d JS / d theta = d TV / d theta = 0 at theta = -1, -0.3, 0.01, 0.5, 2": ("js gradient of the em",),
+    "Example 1: d JS / d theta = d TV / d theta = 0 at theta = -1, -0.3, 0.01, 0.5, 2": ("js gradient of the em", "sampler slants the segment"),
     "Example 1: KL = +inf on both sides of every theta != 0, so d KL / d theta is undefined (not 0)": ("kl gradient 0",),
     "Example 1: descent on JS never moves (histogram gradient, and the package's)": ("js gradient of the em",),
     "Theorem 3 (spectral critic, Figure 2's pair, theta = (mu, sigma) = (4, 0.5))": (
