@@ -45,9 +45,10 @@ def device(request):
 
 # The longest tests run first. `make test` uses pytest-xdist's worksteal scheduler: each worker gets
 # a contiguous share of the collection, and a worker that runs dry steals from the end of another's
-# queue. With the lessons first, they run while short tests remain to be stolen, and the run ends on
-# short tests instead of one worker executing a lesson alone (the lessons are the longest tests: pytest's
-# --durations, on by default, lists them).
+# queue. The lessons are dealt round-robin to the start of each worker's share, so every worker runs its
+# lessons while short tests remain to be stolen, and the run ends on short tests instead of one worker
+# executing a lesson alone (the lessons are the longest tests: pytest's --durations, on by default,
+# lists them).
 # Only the order changes; every test stays independent of the others.
 LONGEST_FIRST = ("test_notebook_executes_and_draws", "test_solutions_execute_and_pass_their_checks")
 
@@ -66,3 +67,23 @@ def pytest_collection_modifyitems(config, items):
         return LONGEST_FIRST.index(name) if name in LONGEST_FIRST else len(LONGEST_FIRST)
 
     items.sort(key=rank)  # stable: the order within each group is the collection's
+    workers = getattr(config, "workerinput", {}).get("workercount", 1)
+    if workers > 1:
+        items[:] = _longest_spread_over(items, workers, rank)
+
+
+def _longest_spread_over(items, workers: int, rank) -> list:
+    """The order in which pytest-xdist's work-stealing scheduler starts each of ``workers`` workers on
+    its share of the long tests: it hands worker i the i-th contiguous slice of the collection (sizes
+    ``remaining // (workers - i)``), so the long tests, dealt round-robin, go at the start of each
+    slice and the unit tests fill the rest (and are what the workers steal from each other's ends)."""
+    long = [item for item in items if rank(item) < len(LONGEST_FIRST)]
+    rest = [item for item in items if rank(item) == len(LONGEST_FIRST)]
+    ordered, remaining = [], len(items)
+    for worker in range(workers):
+        size = remaining // (workers - worker)
+        remaining -= size
+        mine = long[worker::workers]
+        fill, rest = rest[: max(0, size - len(mine))], rest[max(0, size - len(mine)) :]
+        ordered += mine + fill
+    return ordered + rest
