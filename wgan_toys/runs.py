@@ -572,18 +572,14 @@ class RunFolder:
 def _warn_missing_rows(metrics: pathlib.Path, steps: list[int], step: int, log_every: int) -> None:
     """Warn, naming them, when ``steps`` (the rows' generator steps, increasing) lack a multiple
     of ``log_every`` up to ``step``: the rows a run logs, which resuming cannot write again."""
-    logged = [found // log_every for found in steps if found % log_every == 0]  # k of the rows at k * log_every
     expected = step // log_every
-    if len(logged) == expected:
+    missing = sorted(set(range(1, expected + 1)) - {found // log_every for found in steps if found % log_every == 0})
+    if not missing:
         return
-    first = next((k for k, found in enumerate(logged, start=1) if found != k), len(logged) + 1)
-    last = next(
-        (expected - j for j, found in enumerate(reversed(logged)) if found != expected - j), expected - len(logged)
-    )
-    first, last = first * log_every, last * log_every
+    first, last = missing[0] * log_every, missing[-1] * log_every
     where = f"{metrics} lacks" if metrics.exists() else f"{metrics} is missing, with"
     warnings.warn(
-        f"{where} {expected - len(logged)} of the {expected} rows this run logged (every {log_every} generator "
+        f"{where} {len(missing)} of the {expected} rows this run logged (every {log_every} generator "
         f"steps) up to its checkpoint's step {step}, from step {first} to step {last}: that history was cut or "
         "edited outside wgan_toys and cannot be written again; the run continues after it. Stop it and restore "
         "the file from a copy to keep those rows.",
