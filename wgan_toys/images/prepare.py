@@ -49,6 +49,7 @@ _KIND = "wgan_toys prepared images"
 _SETTINGS = ("image_size", "channels", "shard_size")
 _SHARD_FILE = re.compile(r"^shard_[0-9]{5,}\.npy$")  # what _write_shard names: a plain name inside the store
 _SHARD_KEYS = ("first_item", "items", "count", "bytes")
+_SIZES = {"image_size": (16, 512), "channels": (1, 3)}  # a store's image side and channels (never 2)
 _AGAIN = "the index is damaged or was not written by prepare-images; prepare the store again into a new folder"
 
 
@@ -136,7 +137,7 @@ def _check_index(index: dict, path: pathlib.Path) -> None:
     ValueError
         Naming ``path``, the field and its value.
     """
-    fields = {"image_size": (16, 512), "channels": (1, 3), "shard_size": (1, 2**62), "count": (0, 2**62)}
+    fields = {**_SIZES, "shard_size": (1, 2**62), "count": (0, 2**62)}
     for name, (low, high) in fields.items():
         if not _whole(index.get(name), low, high) or (name == "channels" and index[name] == 2):
             raise ValueError(f"{path}: {name} == {index.get(name)!r}, must be an integer in [{low}, {high}]; {_AGAIN}.")
@@ -325,7 +326,8 @@ def prepare_images(
 
 def _check_settings(image_size, channels, shard_size, chunk, held_out, workers) -> None:
     """Each setting of :func:`prepare_images` an integer in its range, or a ValueError naming it."""
-    for name, value, low, high in (("image_size", image_size, 16, 512), ("channels", channels, 1, 3)):
+    for name, value in (("image_size", image_size), ("channels", channels)):
+        low, high = _SIZES[name]
         if not _whole(value, low, high) or (name == "channels" and value == 2):
             raise ValueError(
                 f"{name} == {value!r}, must be an integer in [{low}, {high}]"
