@@ -40,8 +40,9 @@ algorithm, the field too for a new data set, whose pixels are kept for the next 
 ``benchmarks/bench_classroom.py`` the kernel's part; on a slow machine lower ``n_samples`` and ``grid_size``.
 
 Presets: ``preset='paper'`` (the default) shows the paper's claim, WGAN-GP at lambda = 10 and the
-clipped critic's estimate divided by its measured slope (at a learning rate its critic keeps up with);
-``preset='toy'`` takes the toy table's values, the toy script's lambda = 0.1 included, its bias stated on screen (:func:`~wgan_toys.classroom_session.estimate_note`). The
+clipped critic's estimate divided by its measured slope (at a learning rate its critic keeps up
+with); ``preset='toy'`` takes the toy table's values, the toy script's lambda = 0.1 included, its
+bias stated on screen (:func:`~wgan_toys.classroom_session.estimate_note`). The
 widget is one row of controls, a note of two lines and a status line of fixed heights over a picture
 that takes the rest of the window (it fits 1280x720 in every state);
 :meth:`Classroom.present` shows it as a full page. The session (training and measuring) is
